@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Runtime } from './runtime.js';
+import { authenticateMiddleware, tenantMiddleware } from './http/auth.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { createMetrics } from './http/metrics.js';
+import { buildOpenApi, renderDocsPage } from './http/openapi.js';
+import { mountRoutes } from './http/route.js';
+import { mountHealthRoutes } from './http/routes/health.js';
+import { allRoutes } from './http/routes/index.js';
+import { VERSION } from './version.js';
+
+/** Builds the Express app from its parts; listening is the caller's business. */
+export function createApp(rt: Runtime): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: rt.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  const metrics = createMetrics(async () => ({
+    issuance: await rt.queues.issuance.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
+  }));
+  app.use(metrics.middleware);
+
+  const router = express.Router();
+  mountHealthRoutes(router, rt, metrics);
+
+  const defs = allRoutes(rt);
+  const openapi = buildOpenApi(defs, { version: VERSION, serverUrl: rt.config.publicBaseUrl });
+  router.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  const docs = renderDocsPage(openapi);
+  router.get('/api/docs', (_req, res) => {
+    res.type('html').send(docs);
+  });
+
+  mountRoutes(router, defs, {
+    authenticate: authenticateMiddleware(rt.authenticator),
+    tenant: tenantMiddleware(rt.directory),
+    defaultBodyLimit: rt.config.bodyLimit,
+    publicBaseUrl: rt.config.publicBaseUrl,
+  });
+  app.use(router);
+  app.use(notFoundHandler());
+  app.use(errorHandler(rt.logger));
+  return app;
+}

@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { z } from 'zod';
+
+/**
+ * Every setting of the service, read from the environment once at start. A bad value stops the
+ * start with one line naming the variable (ConfigError), never a stack trace.
+ */
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const optionalUrl = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => v === undefined || (URL.canParse(v) && protocols.includes(new URL(v).protocol)),
+    `must be a URL (${protocols.join(' or ')})`,
+  );
+
+const envSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_BASE_URL: optionalUrl(['http:', 'https:']),
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+  REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  DATA_DIR: z.string().default('./data'),
+  CHROMIUM_PATH: optionalString.refine((v) => v === undefined || existsSync(v), 'no such file'),
+  ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  KEY_ENCRYPTION_KEY: optionalString.refine(
+    (v) => v === undefined || v.length >= 32,
+    'must be at least 32 characters (e.g. `openssl rand -base64 32`)',
+  ),
+  AUTH_JWKS_URL: optionalUrl(['http:', 'https:']),
+  AUTH_JWT_ISSUER: optionalString,
+  AUTH_JWT_AUDIENCE: optionalString,
+  BODY_LIMIT: z.string().regex(/^\d+(kb|mb|b)?$/i, 'must be a size like 1mb or 512kb').default('1mb'),
+  ISSUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  WORKER_CONCURRENCY: positiveInt.max(256).default(8),
+  RENDER_PAGES: positiveInt.max(32).default(Math.max(1, os.availableParallelism())),
+  REDIS_SERVER_PATH: z.string().default('redis-server'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" and "-" only').default('badgeworks'),
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  publicBaseUrl: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir: string;
+  chromiumPath?: string;
+  adminToken?: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Master key for private issuer keys at rest; generated into DATA_DIR on first start when unset. */
+  keyEncryptionKey?: string;
+  auth: { jwksUrl?: string; issuer?: string; audience?: string };
+  bodyLimit: string;
+  issueWaitMs: number;
+  workerConcurrency: number;
+  renderPages: number;
+  redisServerPath: string;
+  /** Key prefix of every BullMQ key, so several installations can share one Redis. */
+  queuePrefix: string;
+  /** How long a worker's job lock lasts; a killed worker's job is retried after about this long. */
+  jobLockMs: number;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    chromiumPath: e.CHROMIUM_PATH,
+    adminToken: e.ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
+    auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE },
+    bodyLimit: e.BODY_LIMIT,
+    issueWaitMs: e.ISSUE_WAIT_MS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    renderPages: e.RENDER_PAGES,
+    redisServerPath: e.REDIS_SERVER_PATH,
+    queuePrefix: e.QUEUE_PREFIX,
+    jobLockMs: e.JOB_LOCK_MS,
+  };
+}

@@ -1,0 +1,163 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { Role } from './schema.js';
+
+/** Orgs, users, departments and API tokens: the directory table group. */
+export interface OrgRow {
+  org: string;
+  name: string;
+  timezone: string;
+  created_at: Date;
+}
+
+export interface UserRow {
+  org: string;
+  user_id: string;
+  name: string | null;
+  email: string | null;
+  role: Role;
+  departments: string[];
+}
+
+export interface UserInput {
+  user_id: string;
+  role: Role;
+  name?: string | null;
+  email?: string | null;
+  departments?: string[];
+}
+
+export function directoryRepository(db: Db) {
+  return {
+    async getOrg(org: string): Promise<OrgRow | undefined> {
+      return db.selectFrom('orgs').selectAll().where('org', '=', org).executeTakeFirst();
+    },
+
+    async insertOrg(org: string, name: string, timezone?: string): Promise<OrgRow | undefined> {
+      return db
+        .insertInto('orgs')
+        .values({ org, name, ...(timezone ? { timezone } : {}) })
+        .onConflict((oc) => oc.column('org').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    async countOrgs(): Promise<number> {
+      const r = await db.selectFrom('orgs').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+      return r.n;
+    },
+
+    async getUser(org: string, userId: string): Promise<UserRow | undefined> {
+      const row = await db
+        .selectFrom('users as u')
+        .select(['u.org', 'u.user_id', 'u.name', 'u.email', 'u.role'])
+        .select((eb) =>
+          eb
+            .selectFrom('user_departments as d')
+            .select(sql<string[]>`coalesce(array_agg(d.department_id order by d.department_id), '{}')`.as('deps'))
+            .whereRef('d.org', '=', 'u.org')
+            .whereRef('d.user_id', '=', 'u.user_id')
+            .as('departments'),
+        )
+        .where('u.org', '=', org)
+        .where('u.user_id', '=', userId)
+        .executeTakeFirst();
+      return row ? { ...row, departments: row.departments ?? [] } : undefined;
+    },
+
+    async listUsers(org: string, page: { offset: number; limit: number; q?: string }): Promise<{ count: number; rows: UserRow[] }> {
+      let base = db.selectFrom('users as u').where('u.org', '=', org);
+      if (page.q) {
+        const like = `%${page.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+        base = base.where((eb) => eb.or([eb('u.user_id', 'ilike', like), eb('u.name', 'ilike', like), eb('u.email', 'ilike', like)]));
+      }
+      const [{ n }, rows] = await Promise.all([
+        base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
+        base
+          .select(['u.org', 'u.user_id', 'u.name', 'u.email', 'u.role'])
+          .select((eb) =>
+            eb
+              .selectFrom('user_departments as d')
+              .select(sql<string[]>`coalesce(array_agg(d.department_id order by d.department_id), '{}')`.as('deps'))
+              .whereRef('d.org', '=', 'u.org')
+              .whereRef('d.user_id', '=', 'u.user_id')
+              .as('departments'),
+          )
+          .orderBy('u.user_id')
+          .offset(page.offset)
+          .limit(page.limit)
+          .execute(),
+      ]);
+      return { count: n, rows: rows.map((r) => ({ ...r, departments: r.departments ?? [] })) };
+    },
+
+    /** Inserts or updates users and replaces their department memberships, in one transaction. */
+    async upsertUsers(org: string, users: UserInput[]): Promise<void> {
+      if (users.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < users.length; i += 1000) {
+          const chunk = users.slice(i, i + 1000);
+          await trx
+            .insertInto('users')
+            .values(chunk.map((u) => ({ org, user_id: u.user_id, role: u.role, name: u.name ?? null, email: u.email ?? null })))
+            .onConflict((oc) =>
+              oc.columns(['org', 'user_id']).doUpdateSet((eb) => ({
+                role: eb.ref('excluded.role'),
+                name: sql`coalesce(excluded.name, users.name)`,
+                email: sql`coalesce(excluded.email, users.email)`,
+                updated_at: sql`now()`,
+              })),
+            )
+            .execute();
+        }
+        const withDepartments = users.filter((u) => u.departments !== undefined);
+        if (withDepartments.length === 0) return;
+        const depIds = [...new Set(withDepartments.flatMap((u) => u.departments ?? []))];
+        if (depIds.length > 0) {
+          // A department named by a user exists from then on; its name can be set later.
+          await trx
+            .insertInto('departments')
+            .values(depIds.map((d) => ({ org, department_id: d, name: d })))
+            .onConflict((oc) => oc.columns(['org', 'department_id']).doNothing())
+            .execute();
+        }
+        await trx
+          .deleteFrom('user_departments')
+          .where('org', '=', org)
+          .where(
+            'user_id',
+            'in',
+            withDepartments.map((u) => u.user_id),
+          )
+          .execute();
+        const links = withDepartments.flatMap((u) => (u.departments ?? []).map((d) => ({ org, user_id: u.user_id, department_id: d })));
+        for (let i = 0; i < links.length; i += 1000) {
+          await trx.insertInto('user_departments').values(links.slice(i, i + 1000)).execute();
+        }
+      });
+    },
+
+    async insertToken(t: { id: string; org: string; user_id: string; token_hash: string }): Promise<void> {
+      await db.insertInto('api_tokens').values(t).execute();
+    },
+
+    async findActiveToken(tokenHash: string) {
+      return db
+        .selectFrom('api_tokens')
+        .select(['id', 'org', 'user_id'])
+        .where('token_hash', '=', tokenHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+    },
+
+    async getToken(id: string) {
+      return db.selectFrom('api_tokens').select(['id', 'org', 'user_id', 'revoked_at']).where('id', '=', id).executeTakeFirst();
+    },
+
+    async revokeToken(id: string): Promise<void> {
+      await db.updateTable('api_tokens').set({ revoked_at: sql`now()` }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    },
+  };
+}
+
+export type DirectoryRepository = ReturnType<typeof directoryRepository>;

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as directory from './001-directory.js';
+
+/**
+ * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
+ * its own entry rather than editing an earlier one.
+ */
+export const migrations: Record<string, Migration> = {
+  '001-directory': directory,
+};

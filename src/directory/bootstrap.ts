@@ -1,0 +1,43 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DirectoryService } from './directory-service.js';
+import { MAIN_ORG } from '../auth/permissions.js';
+import { ConflictError } from '../errors.js';
+
+/**
+ * First start on an empty database: the main org, its platform admin `admin`, and a token for
+ * it (ADMIN_TOKEN when given, else generated, written to DATA_DIR/admin-token with mode 600).
+ */
+export interface BootstrapResult {
+  created: boolean;
+  /** Only when generated now: the caller prints it once. */
+  generatedToken?: string;
+  tokenFile?: string;
+}
+
+export async function bootstrapDirectory(
+  directory: DirectoryService,
+  opts: { dataDir: string; adminToken?: string },
+): Promise<BootstrapResult> {
+  if (await directory.getOrg(MAIN_ORG)) {
+    if (opts.adminToken && !(await directory.authenticateToken(opts.adminToken))) {
+      // ADMIN_TOKEN set on a later start (e.g. after the generated one was lost) is honoured too.
+      await directory.createToken('system', MAIN_ORG, 'admin', opts.adminToken);
+    }
+    return { created: false };
+  }
+  try {
+    await directory.createOrg('system', { org: MAIN_ORG, name: 'Main' });
+  } catch (err) {
+    if (err instanceof ConflictError) return { created: false }; // another replica won the race
+    throw err;
+  }
+  await directory.upsertUser('system', MAIN_ORG, { user_id: 'admin', role: 'platform_admin', name: 'Administrator' });
+  const { token } = await directory.createToken('system', MAIN_ORG, 'admin', opts.adminToken);
+  if (opts.adminToken) return { created: true };
+  mkdirSync(opts.dataDir, { recursive: true });
+  const tokenFile = path.join(opts.dataDir, 'admin-token');
+  writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
+  chmodSync(tokenFile, 0o600);
+  return { created: true, generatedToken: token, tokenFile };
+}

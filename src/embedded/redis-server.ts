@@ -1,0 +1,98 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * A private redis-server child for the all-in-one start and for tests. It appends to disk under
+ * its directory (when given) so queued jobs survive a restart of the service.
+ */
+export class MissingBinaryError extends Error {}
+
+export interface EmbeddedRedis {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function findBinary(name: string): string | undefined {
+  if (name.includes('/')) return name;
+  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** A redis-server left behind by a service that was killed without a chance to stop it. */
+function stopLeftover(pidFile: string): void {
+  try {
+    const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (cmdline.includes('redis-server') && cmdline.includes(path.dirname(pidFile))) process.kill(pid, 'SIGTERM');
+  } catch {
+    // no leftover
+  }
+}
+
+export async function startEmbeddedRedis(opts: { binary?: string; dir?: string } = {}): Promise<EmbeddedRedis> {
+  const binary = findBinary(opts.binary ?? 'redis-server');
+  if (!binary) {
+    throw new MissingBinaryError(
+      'redis-server was not found. Install the Debian package: apt-get install redis-server (or set REDIS_URL).',
+    );
+  }
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--protected-mode', 'yes'];
+  if (opts.dir) {
+    mkdirSync(opts.dir, { recursive: true });
+    const pidFile = path.join(opts.dir, 'redis.pid');
+    stopLeftover(pidFile);
+    args.push('--dir', opts.dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--pidfile', pidFile);
+  } else {
+    args.push('--appendonly', 'no');
+  }
+  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (exited) throw new Error(`redis-server exited during start (port ${port})`);
+    if (await canConnect(port)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('redis-server did not start within 10 s');
+    }
+    await sleep(25);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pid: child.pid!,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exitPromise;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}

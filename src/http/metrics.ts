@@ -1,0 +1,49 @@
+import type { RequestHandler } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
+
+/** Prometheus metrics of one process: HTTP traffic, queue depth (read at scrape time), Node defaults. */
+export function createMetrics(queueCounts?: () => Promise<Record<string, Record<string, number>>>) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  if (queueCounts) {
+    new Gauge({
+      name: 'queue_jobs',
+      help: 'BullMQ jobs by queue and state',
+      labelNames: ['queue', 'state'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const [queue, counts] of Object.entries(await queueCounts())) {
+          for (const [state, n] of Object.entries(counts)) this.set({ queue, state }, n);
+        }
+      },
+    });
+  }
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const end = duration.startTimer();
+    res.on('finish', () => {
+      // The route pattern, not the URL: ids in paths would explode the label set.
+      const route = req.route?.path ? String(req.baseUrl + req.route.path) : 'unmatched';
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      end({ method: req.method, route });
+    });
+    next();
+  };
+  return { registry, middleware };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

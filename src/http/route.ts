@@ -1,0 +1,110 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import { z, type ZodType } from 'zod';
+import type { Principal } from '../auth/principal.js';
+import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+
+/**
+ * One declaration per route: method, path, auth, and the zod schemas that both validate the
+ * request and generate the OpenAPI document, so the two cannot drift apart.
+ */
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface HandlerContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Present on every route that is not public. */
+  principal: Principal;
+  /** The absolute URL of this request under PUBLIC_BASE_URL (for pagination links). */
+  url: string;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteDef<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType> {
+  method: Method;
+  /** OpenAPI style (`/api/admin/orgs/{org}`); also matched with a trailing slash. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** `tenant`: bearer auth plus the path's {org} and {user_id} must be the caller's. */
+  auth: 'public' | 'bearer' | 'tenant';
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Overrides the default JSON body limit for routes that need more (bulk issuance). */
+  bodyLimit?: string;
+  /** Non-JSON bodies (multipart uploads, raw files) are parsed by the route's own middleware. */
+  rawBody?: { contentTypes: string[]; middleware: RequestHandler[] };
+  responses?: Record<number, string>;
+  handler: (ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<void> | void;
+}
+
+export function defineRoute<P extends ZodType, Q extends ZodType, B extends ZodType>(def: RouteDef<P, Q, B>): RouteDef {
+  return def as unknown as RouteDef;
+}
+
+export function toExpressPath(path: string): string {
+  return path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, ':$1');
+}
+
+function fieldErrorsOf(err: z.ZodError, where: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of err.issues) {
+    const key = issue.path.length ? issue.path.join('.') : where;
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return value as T;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const fieldErrors = fieldErrorsOf(r.error, where);
+  const first = Object.entries(fieldErrors)[0];
+  throw new ValidationError(`Invalid ${where}: ${first[0]}: ${first[1][0]}`, { fieldErrors });
+}
+
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+export interface RouteMiddleware {
+  authenticate: RequestHandler;
+  tenant: RequestHandler;
+  defaultBodyLimit: string;
+  publicBaseUrl: string;
+}
+
+export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddleware): void {
+  for (const def of defs) {
+    const chain: RequestHandler[] = [];
+    if (def.auth !== 'public') chain.push(mw.authenticate);
+    if (def.auth === 'tenant') chain.push(mw.tenant);
+    if (def.rawBody) {
+      const types = def.rawBody.contentTypes;
+      chain.push((req, _res, next) => {
+        if (hasBody(req) && !req.is(types)) throw new UnsupportedMediaTypeError(`Expected ${types.join(' or ')}.`);
+        next();
+      });
+      chain.push(...def.rawBody.middleware);
+    } else if (def.body) {
+      chain.push((req, _res, next) => {
+        if (hasBody(req) && !req.is('application/json')) {
+          throw new UnsupportedMediaTypeError('Request body must be application/json.');
+        }
+        next();
+      });
+      chain.push(express.json({ limit: def.bodyLimit ?? mw.defaultBodyLimit, strict: true }));
+    }
+    chain.push(async (req: Request, res: Response, _next: NextFunction) => {
+      const params = parse(def.params, req.params, 'path');
+      const query = parse(def.query, req.query, 'query');
+      const body = def.body ? parse(def.body, req.body ?? {}, 'body') : req.body;
+      const url = mw.publicBaseUrl + req.originalUrl;
+      await def.handler({ params, query, body, principal: req.principal as Principal, url, req, res });
+    });
+    router[def.method](toExpressPath(def.path), ...chain);
+  }
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { defineRoute, type RouteDef } from '../route.js';
+import { sendEnvelope } from '../envelope.js';
+import { pageNumberPage, pageQuery, pageRequest } from '../pagination.js';
+import type { Runtime } from '../../runtime.js';
+import { orgIdSchema, userIdSchema } from '../../directory/directory-service.js';
+
+/**
+ * Administration of the directory: orgs, users, tokens. Main-org platform admins act on any org;
+ * other platform admins on their own (enforced in the directory service).
+ */
+const roleSchema = z.enum(['platform_admin', 'department_admin', 'student']);
+const departmentsSchema = z.array(z.string().min(1).max(255)).max(100);
+
+export function adminRoutes(rt: Runtime): RouteDef[] {
+  const { directory } = rt;
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/admin/orgs',
+      summary: 'Create an org (tenant)',
+      tag: 'admin',
+      auth: 'bearer',
+      body: z.object({
+        org: orgIdSchema,
+        name: z.string().min(1).max(255),
+        timezone: z
+          .string()
+          .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'unknown IANA time zone')
+          .optional(),
+      }),
+      responses: { 201: 'Created', 400: 'Invalid input', 403: 'Not a main-org platform admin', 409: 'Org exists' },
+      async handler({ body, principal, res }) {
+        const row = await directory.createOrg(principal, body);
+        sendEnvelope(res, { org: row.org, name: row.name, timezone: row.timezone }, 'Created');
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/admin/orgs/{org}/users',
+      summary: 'List the users of an org (page, page_size, q)',
+      tag: 'admin',
+      auth: 'bearer',
+      params: z.object({ org: z.string() }),
+      query: pageQuery.extend({ q: z.string().max(200).optional() }),
+      responses: { 200: 'Ok', 403: 'Not an admin of the org', 404: 'Unknown org or page' },
+      async handler({ params, query, principal, url, res }) {
+        const page = pageRequest(query);
+        const { count, rows } = await directory.listUsers(principal, params.org, { offset: page.offset, limit: page.pageSize, q: query.q });
+        sendEnvelope(res, pageNumberPage(url, page, count, rows));
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/admin/orgs/{org}/users/{user_id}',
+      summary: 'Create or update a user of an org',
+      tag: 'admin',
+      auth: 'bearer',
+      params: z.object({ org: z.string(), user_id: userIdSchema }),
+      body: z.object({
+        role: roleSchema,
+        name: z.string().max(255).optional(),
+        email: z.email().max(320).optional(),
+        departments: departmentsSchema.optional(),
+      }),
+      responses: { 200: 'Updated', 403: 'Not an admin of the org', 404: 'Unknown org' },
+      async handler({ params, body, principal, res }) {
+        const user = await directory.upsertUser(principal, params.org, { user_id: params.user_id, ...body });
+        sendEnvelope(res, user, 'Updated');
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/admin/orgs/{org}/users/{user_id}/tokens',
+      summary: 'Create an API token for a user (shown once)',
+      tag: 'admin',
+      auth: 'bearer',
+      params: z.object({ org: z.string(), user_id: z.string() }),
+      body: z.object({}).strict().optional(),
+      responses: { 201: 'Created', 403: 'Not an admin of the org', 404: 'Unknown org or user' },
+      async handler({ params, principal, res }) {
+        const t = await directory.createToken(principal, params.org, params.user_id);
+        sendEnvelope(res, t, 'Created');
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/admin/tokens/{id}',
+      summary: 'Revoke an API token',
+      tag: 'admin',
+      auth: 'bearer',
+      params: z.object({ id: z.string() }),
+      responses: { 200: 'Deleted', 404: 'Unknown token' },
+      async handler({ params, principal, res }) {
+        await directory.revokeToken(principal, params.id);
+        sendEnvelope(res, undefined, 'Deleted');
+      },
+    }),
+  ];
+}

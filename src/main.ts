@@ -1,0 +1,22 @@
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startService } from './service.js';
+import { findChromium, CHROMIUM_MISSING } from './embedded/chromium.js';
+import { runUntilSignal } from './process-signals.js';
+
+/** All-in-one: API and workers in one process on the embedded defaults. */
+export async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  if (!findChromium(config.chromiumPath)) throw new Error(CHROMIUM_MISSING);
+  const svc = await startService({ config, api: true, workers: true, logger });
+  if (svc.bootstrap.generatedToken) {
+    process.stdout.write(
+      `\nFirst start: created org "main" and platform admin "admin".\n` +
+        `Admin API token (shown once, also saved to ${svc.bootstrap.tokenFile}):\n\n  ${svc.bootstrap.generatedToken}\n\n`,
+    );
+  }
+  process.stdout.write(`badgeworks listening on ${svc.url} (public base URL ${config.publicBaseUrl})\n`);
+  process.stdout.write(`badgeworks ready: api + workers, database ${svc.runtime.dbKind}\n`);
+  await runUntilSignal(svc.stop, logger);
+}

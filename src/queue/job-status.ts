@@ -1,0 +1,43 @@
+import type { Job } from 'bullmq';
+import type { Principal } from '../auth/principal.js';
+import { isOrgAdmin } from '../auth/permissions.js';
+import { NotFoundError } from '../errors.js';
+import type { JobOwner } from './queues.js';
+import type { QueueSet } from './queue-set.js';
+
+/** What a client polling a long job sees: state, progress, and the result or failure reason. */
+export interface JobStatus {
+  id: string;
+  name: string;
+  state: string;
+  progress: unknown;
+  result: unknown;
+  failedReason: string | null;
+  attemptsMade: number;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export function toJobStatus(job: Job, state: string): JobStatus {
+  return {
+    id: String(job.id),
+    name: job.name,
+    state,
+    progress: job.progress ?? null,
+    result: job.returnvalue ?? null,
+    failedReason: job.failedReason || null,
+    attemptsMade: job.attemptsMade,
+    createdAt: new Date(job.timestamp).toISOString(),
+    finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+  };
+}
+
+export async function getJobStatus(queues: QueueSet, org: string, principal: Principal, jobId: string): Promise<JobStatus> {
+  const job = await queues.issuance.getJob(jobId);
+  const owner = job?.data as Partial<JobOwner> | undefined;
+  // Another tenant's job, or another user's job for a non-admin, is indistinguishable from none.
+  if (!job || owner?.org !== org || (!isOrgAdmin(principal) && owner.requestedBy !== principal.userId)) {
+    throw new NotFoundError(`Job "${jobId}" does not exist.`);
+  }
+  return toJobStatus(job, await job.getState());
+}

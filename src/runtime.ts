@@ -1,0 +1,78 @@
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { openDatabase, pingDatabase, type DatabaseOptions, type Db } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { directoryRepository } from './db/directory-repository.js';
+import { directoryService, type DirectoryService } from './directory/directory-service.js';
+import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
+import { createQueueSet, type QueueSet, type RedisTarget } from './queue/queue-set.js';
+import { findChromium, CHROMIUM_MISSING } from './embedded/chromium.js';
+
+/**
+ * Everything a process needs, built once from config: the database (migrated), the queues, and
+ * the services routes and workers call. Both the API and the workers are built on it.
+ */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  dbKind: 'postgres' | 'pglite';
+  redis: RedisTarget;
+  queues: QueueSet;
+  directory: DirectoryService;
+  authenticator: Authenticator;
+  /** Named readiness checks for /readyz; a check throws when its dependency is not usable. */
+  readiness: Map<string, () => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  config: Config;
+  logger: Logger;
+  redisUrl: string;
+  database: DatabaseOptions;
+  queuePrefix?: string;
+}
+
+export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { config, logger } = opts;
+  const handle = await openDatabase(opts.database);
+  try {
+    const applied = await migrateToLatest(handle.db);
+    if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  const redis: RedisTarget = { url: opts.redisUrl, prefix: opts.queuePrefix ?? config.queuePrefix };
+  const queues = createQueueSet(redis);
+  const directory = directoryService(directoryRepository(handle.db));
+  const authenticator = createAuthenticator(directory, config.auth);
+
+  const readiness = new Map<string, () => Promise<void>>([
+    ['database', () => pingDatabase(handle.db)],
+    ['redis', () => queues.ping()],
+    [
+      'browser',
+      async () => {
+        if (!findChromium(config.chromiumPath)) throw new Error(CHROMIUM_MISSING);
+      },
+    ],
+  ]);
+
+  return {
+    config,
+    logger,
+    db: handle.db,
+    dbKind: handle.kind,
+    redis,
+    queues,
+    directory,
+    authenticator,
+    readiness,
+    async close() {
+      await queues.close();
+      await handle.close();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startService } from './service.js';
+import { runUntilSignal } from './process-signals.js';
+
+/** The API process of a production split: stateless, against REDIS_URL and DATABASE_URL. */
+export async function server(): Promise<void> {
+  const config = loadConfig();
+  requireSharedServices(config.databaseUrl, config.redisUrl, 'api');
+  const logger = createLogger(config.logLevel);
+  const svc = await startService({ config, api: true, workers: false, logger });
+  process.stdout.write(`badgeworks api listening on ${svc.url}\nbadgeworks ready: api\n`);
+  await runUntilSignal(svc.stop, logger);
+}
+
+/** The worker process of a production split. */
+export async function worker(): Promise<void> {
+  const config = loadConfig();
+  requireSharedServices(config.databaseUrl, config.redisUrl, 'worker');
+  const logger = createLogger(config.logLevel);
+  const svc = await startService({ config, api: false, workers: true, logger });
+  process.stdout.write(`badgeworks ready: workers (pid ${process.pid}, database ${svc.runtime.dbKind})\n`);
+  await runUntilSignal(svc.stop, logger);
+}
+
+function requireSharedServices(databaseUrl: string | undefined, redisUrl: string | undefined, role: string): void {
+  // Separate processes cannot share the embedded PGlite or a private redis-server.
+  if (!databaseUrl) throw new Error(`badgeworks ${role} needs DATABASE_URL (use \`badgeworks start\` for the all-in-one).`);
+  if (!redisUrl) throw new Error(`badgeworks ${role} needs REDIS_URL (use \`badgeworks start\` for the all-in-one).`);
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../src/embedded/redis-server.js';
+import { descendants, isAlive, runBadgeworks } from '../../support/child-service.js';
+
+describe('all-in-one start (`badgeworks start`) on the embedded defaults', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bw-aio-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints the token once, answers /readyz, the CLI refuses the busy data dir, and Ctrl-C leaves no child process', async () => {
+    const port = await freePort();
+    const child = runBadgeworks(['start'], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' });
+    await child.waitFor(/badgeworks ready/, 60_000);
+    const out = child.output();
+    expect(out).toContain(`listening on http://127.0.0.1:${port}`);
+    const token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+    expect(token).toMatch(/^bw_/);
+    expect(out).toContain(token);
+    expect(statSync(path.join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
+
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    const org = await fetch(`http://127.0.0.1:${port}/api/admin/orgs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ org: 'acme', name: 'Acme' }),
+    });
+    expect(org.status).toBe(201);
+
+    // PGlite is single-process: the CLI must refuse clearly while the service holds it.
+    const cli = runBadgeworks(['org', 'create', 'other', 'Other'], { DATA_DIR: dataDir });
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toMatch(/in use by process \d+/);
+
+    const kids = await descendants(child.proc.pid!);
+    expect(kids.length).toBeGreaterThan(0); // the embedded redis-server at least
+    child.proc.kill('SIGINT');
+    expect(await child.exited).toBe(0);
+    expect(child.output()).toContain('badgeworks stopped');
+    // esbuild's service (tsx) notices its closed stdin a moment after the parent exits.
+    for (let i = 0; i < 50 && kids.some(isAlive); i++) await sleep(100);
+    expect(kids.filter(isAlive)).toEqual([]);
+
+    // A second start reuses the data: no new token, the org is still there.
+    const again = runBadgeworks(['start'], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' });
+    await again.waitFor(/badgeworks ready/, 60_000);
+    expect(again.output()).not.toContain('First start');
+    const dup = await fetch(`http://127.0.0.1:${port}/api/admin/orgs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ org: 'acme', name: 'Acme' }),
+    });
+    expect(dup.status).toBe(409);
+    again.proc.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  }, 150_000);
+
+  it('a bad setting stops the start with one line naming the variable', async () => {
+    const child = runBadgeworks(['start'], { DATA_DIR: dataDir, PORT: 'eighty' });
+    expect(await child.exited).toBe(2);
+    expect(child.output().trim()).toMatch(/^badgeworks: Invalid PORT="eighty": .+$/);
+  });
+
+  it('api and worker refuse to run without shared services', async () => {
+    const child = runBadgeworks(['api'], { DATA_DIR: dataDir });
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/needs DATABASE_URL/);
+  });
+});
