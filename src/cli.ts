@@ -122,7 +122,7 @@ export async function cliMain(argv: string[]): Promise<void> {
     const oneLine =
       [ConfigError, UsageError, AppError, DataDirBusyError, MissingBinaryError].some((cls) => err instanceof cls) ||
       err.name === 'ZodError' ||
-      /needs (DATABASE_URL|REDIS_URL)|Chromium was not found|EADDRINUSE/.test(err.message);
+      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY)|Chromium was not found|EADDRINUSE/.test(err.message);
     if (!oneLine) throw err;
     const message = err.name === 'ZodError' ? JSON.parse(err.message)[0]?.message : err.message;
     process.stderr.write(`badgeworks: ${message}\n`);

@@ -7,6 +7,12 @@ import { directoryService, type DirectoryService } from './directory/directory-s
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { createQueueSet, type QueueSet, type RedisTarget } from './queue/queue-set.js';
 import { findChromium, CHROMIUM_MISSING } from './embedded/chromium.js';
+import { publicUrls, type PublicUrls } from './public-urls.js';
+import { loadOrCreateMasterKey } from './issuers/master-key.js';
+import { issuerKeyService, type IssuerKeyService } from './issuers/issuer-keys.js';
+import type { FileStore } from './storage/file-store.js';
+import { filesystemStore } from './storage/filesystem-store.js';
+import path from 'node:path';
 
 /**
  * Everything a process needs, built once from config: the database (migrated), the queues, and
@@ -21,6 +27,9 @@ export interface Runtime {
   queues: QueueSet;
   directory: DirectoryService;
   authenticator: Authenticator;
+  urls: PublicUrls;
+  issuerKeys: IssuerKeyService;
+  files: FileStore;
   /** Named readiness checks for /readyz; a check throws when its dependency is not usable. */
   readiness: Map<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -48,6 +57,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const queues = createQueueSet(redis);
   const directory = directoryService(directoryRepository(handle.db));
   const authenticator = createAuthenticator(directory, config.auth);
+  const urls = publicUrls(config.publicBaseUrl);
+  const issuerKeys = issuerKeyService(handle.db, loadOrCreateMasterKey(config.keyEncryptionKey, config.dataDir), urls);
 
   const readiness = new Map<string, () => Promise<void>>([
     ['database', () => pingDatabase(handle.db)],
@@ -69,6 +80,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     queues,
     directory,
     authenticator,
+    urls,
+    issuerKeys,
+    files: filesystemStore(path.join(config.dataDir, 'files')),
     readiness,
     async close() {
       await queues.close();

@@ -1,4 +1,4 @@
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startService } from './service.js';
 import { runUntilSignal } from './process-signals.js';
@@ -6,7 +6,7 @@ import { runUntilSignal } from './process-signals.js';
 /** The API process of a production split: stateless, against REDIS_URL and DATABASE_URL. */
 export async function server(): Promise<void> {
   const config = loadConfig();
-  requireSharedServices(config.databaseUrl, config.redisUrl, 'api');
+  requireSharedServices(config, 'api');
   const logger = createLogger(config.logLevel);
   const svc = await startService({ config, api: true, workers: false, logger });
   process.stdout.write(`badgeworks api listening on ${svc.url}\nbadgeworks ready: api\n`);
@@ -16,15 +16,17 @@ export async function server(): Promise<void> {
 /** The worker process of a production split. */
 export async function worker(): Promise<void> {
   const config = loadConfig();
-  requireSharedServices(config.databaseUrl, config.redisUrl, 'worker');
+  requireSharedServices(config, 'worker');
   const logger = createLogger(config.logLevel);
   const svc = await startService({ config, api: false, workers: true, logger });
   process.stdout.write(`badgeworks ready: workers (pid ${process.pid}, database ${svc.runtime.dbKind})\n`);
   await runUntilSignal(svc.stop, logger);
 }
 
-function requireSharedServices(databaseUrl: string | undefined, redisUrl: string | undefined, role: string): void {
-  // Separate processes cannot share the embedded PGlite or a private redis-server.
-  if (!databaseUrl) throw new Error(`badgeworks ${role} needs DATABASE_URL (use \`badgeworks start\` for the all-in-one).`);
-  if (!redisUrl) throw new Error(`badgeworks ${role} needs REDIS_URL (use \`badgeworks start\` for the all-in-one).`);
+function requireSharedServices(config: Config, role: string): void {
+  // Separate processes cannot share the embedded PGlite, a private redis-server, or a key file.
+  const hint = '(use `badgeworks start` for the all-in-one)';
+  if (!config.databaseUrl) throw new Error(`badgeworks ${role} needs DATABASE_URL ${hint}.`);
+  if (!config.redisUrl) throw new Error(`badgeworks ${role} needs REDIS_URL ${hint}.`);
+  if (!config.keyEncryptionKey) throw new Error(`badgeworks ${role} needs KEY_ENCRYPTION_KEY, the same in every process ${hint}.`);
 }

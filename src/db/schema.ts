@@ -62,7 +62,7 @@ export interface ApiTokensTable {
   revoked_at: Date | null;
 }
 
-export interface Database {
+export interface Database extends CatalogTables {
   orgs: OrgsTable;
   users: UsersTable;
   departments: DepartmentsTable;
@@ -70,4 +70,98 @@ export interface Database {
   groups: GroupsTable;
   group_members: GroupMembersTable;
   api_tokens: ApiTokensTable;
+}
+
+export interface IssuersTable {
+  /** entity_id */
+  id: string;
+  org: string;
+  name: string;
+  description: string | null;
+  icon_image: string | null;
+  email: string | null;
+  url: string | null;
+  /** null: every merge tag allowed. */
+  allowed_template_tags: ColumnType<string[] | null, string | null | undefined, string | null>;
+  signing_alg: ColumnType<'ES256' | 'RS256', 'ES256' | 'RS256' | undefined, 'ES256' | 'RS256'>;
+  /** Set instead of deleting an issuer that has issued: its assertions must still verify. */
+  retired_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface IssuerKeysTable {
+  /** Key entity id; its public URL (the JWT `kid`) is built from the public base URL. */
+  id: string;
+  issuer_id: string;
+  alg: 'ES256' | 'RS256';
+  public_jwk: ColumnType<Record<string, unknown>, string, string>;
+  /** AES-256-GCM sealed private JWK (src/signing/key-encryption.ts). */
+  private_jwk_enc: string;
+  created_at: CreatedAt;
+  /** Retired keys sign nothing new but stay published. */
+  retired_at: Date | null;
+}
+
+export interface CredentialsTable {
+  /** entity_id */
+  id: string;
+  org: string;
+  issuer_id: string;
+  name: string;
+  description: string;
+  credential_type: string | null;
+  html_template: string | null;
+  css_template: string | null;
+  icon_image: string | null;
+  background_image: string | null;
+  thumbnail_image: string | null;
+  criteria_url: string | null;
+  criteria_text: string | null;
+  issuing_signal: string | null;
+  course: string | null;
+  program: string | null;
+  is_public: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Assertions expire this many days after issue; null = never. */
+  validity_days: number | null;
+  tags: ColumnType<string[], string | undefined, string>;
+  alignment: ColumnType<Record<string, unknown>[], string | undefined, string>;
+  skills: ColumnType<Record<string, unknown>[], string | undefined, string>;
+  /** Bumped when html/css templates change; rendered files are keyed by it. */
+  template_version: ColumnType<number, number | undefined, number>;
+  deleted_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SignatoriesTable {
+  id: Generated<number>;
+  org: string;
+  issuer_id: string | null;
+  credential_id: string | null;
+  name: string;
+  title: string;
+  /** URL of the signature image. */
+  signature: string;
+  created_at: CreatedAt;
+}
+
+export interface ImagesTable {
+  id: Generated<number>;
+  org: string;
+  name: string;
+  /** Key in the file store. */
+  file_key: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  created_at: CreatedAt;
+}
+
+export interface CatalogTables {
+  issuers: IssuersTable;
+  issuer_keys: IssuerKeysTable;
+  credentials: CredentialsTable;
+  signatories: SignatoriesTable;
+  images: ImagesTable;
 }

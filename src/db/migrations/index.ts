@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as directory from './001-directory.js';
+import * as catalog from './002-catalog.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -7,4 +8,5 @@ import * as directory from './001-directory.js';
  */
 export const migrations: Record<string, Migration> = {
   '001-directory': directory,
+  '002-catalog': catalog,
 };

@@ -1,0 +1,124 @@
+import { sql } from 'kysely';
+import type { JWK } from 'jose';
+import type { Db } from '../db/database.js';
+import { generateIssuerKeyPair, type SigningAlg } from '../signing/issuer-key.js';
+import { decryptPrivateJwk, encryptPrivateJwk } from '../signing/key-encryption.js';
+import { toPublicJwk } from '../signing/jwks.js';
+import { newEntityId } from '../ids.js';
+import type { PublicUrls } from '../public-urls.js';
+import { NotFoundError } from '../errors.js';
+
+/**
+ * Issuer signing keys: created with the issuer, sealed at rest, rotated on demand. Retired keys
+ * sign nothing new and stay published, so credentials signed with them still verify.
+ */
+export interface ActiveSigningKey {
+  keyId: string;
+  /** The key's public URL: the JWT header `kid`. */
+  kid: string;
+  alg: SigningAlg;
+  privateJwk: JWK;
+}
+
+export interface PublishedKey {
+  keyId: string;
+  issuerId: string;
+  alg: SigningAlg;
+  jwk: JWK;
+  createdAt: Date;
+  retiredAt: Date | null;
+}
+
+export function issuerKeyService(db: Db, masterKey: string, urls: PublicUrls) {
+  // Decrypting and importing on every signature would dominate bulk issuance.
+  const activeCache = new Map<string, ActiveSigningKey>();
+
+  async function insertKey(exec: Db, issuerId: string, alg: SigningAlg): Promise<string> {
+    const pair = await generateIssuerKeyPair(alg);
+    const keyId = newEntityId();
+    await exec
+      .insertInto('issuer_keys')
+      .values({
+        id: keyId,
+        issuer_id: issuerId,
+        alg,
+        public_jwk: JSON.stringify(pair.publicJwk),
+        private_jwk_enc: encryptPrivateJwk(pair.privateJwk, masterKey, keyId),
+      })
+      .execute();
+    return keyId;
+  }
+
+  function toPublished(row: { id: string; issuer_id: string; alg: SigningAlg; public_jwk: Record<string, unknown>; created_at: Date; retired_at: Date | null }): PublishedKey {
+    return {
+      keyId: row.id,
+      issuerId: row.issuer_id,
+      alg: row.alg,
+      jwk: toPublicJwk(row.public_jwk as JWK, urls.key(row.id), row.alg, { issuer: urls.issuerProfile(row.issuer_id) }),
+      createdAt: row.created_at,
+      retiredAt: row.retired_at,
+    };
+  }
+
+  return {
+    /** Call inside the transaction that creates the issuer (pass the transaction). */
+    createKey: (exec: Db, issuerId: string, alg: SigningAlg) => insertKey(exec, issuerId, alg),
+
+    async getSigningKey(issuerId: string): Promise<ActiveSigningKey> {
+      const cached = activeCache.get(issuerId);
+      if (cached) return cached;
+      const row = await db
+        .selectFrom('issuer_keys')
+        .select(['id', 'alg', 'private_jwk_enc'])
+        .where('issuer_id', '=', issuerId)
+        .where('retired_at', 'is', null)
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError(`Issuer "${issuerId}" has no active signing key.`);
+      const key: ActiveSigningKey = {
+        keyId: row.id,
+        kid: urls.key(row.id),
+        alg: row.alg,
+        privateJwk: decryptPrivateJwk(row.private_jwk_enc, masterKey, row.id),
+      };
+      activeCache.set(issuerId, key);
+      return key;
+    },
+
+    /** Retires the active key and creates a new one; returns the new key id. */
+    async rotate(issuerId: string): Promise<string> {
+      const keyId = await db.transaction().execute(async (trx) => {
+        const current = await trx
+          .updateTable('issuer_keys')
+          .set({ retired_at: sql`now()` })
+          .where('issuer_id', '=', issuerId)
+          .where('retired_at', 'is', null)
+          .returning('alg')
+          .executeTakeFirst();
+        const issuer = await trx.selectFrom('issuers').select('signing_alg').where('id', '=', issuerId).executeTakeFirstOrThrow();
+        return insertKey(trx, issuerId, current?.alg ?? issuer.signing_alg);
+      });
+      // Other processes keep signing with the retired key until they restart or miss the cache;
+      // that is harmless, since retired keys stay published and valid.
+      activeCache.delete(issuerId);
+      return keyId;
+    },
+
+    async getPublicKey(keyId: string): Promise<PublishedKey | undefined> {
+      const row = await db
+        .selectFrom('issuer_keys')
+        .select(['id', 'issuer_id', 'alg', 'public_jwk', 'created_at', 'retired_at'])
+        .where('id', '=', keyId)
+        .executeTakeFirst();
+      return row ? toPublished(row) : undefined;
+    },
+
+    async listPublicKeys(issuerId?: string): Promise<PublishedKey[]> {
+      let q = db.selectFrom('issuer_keys').select(['id', 'issuer_id', 'alg', 'public_jwk', 'created_at', 'retired_at']);
+      if (issuerId) q = q.where('issuer_id', '=', issuerId);
+      const rows = await q.orderBy('created_at').execute();
+      return rows.map(toPublished);
+    },
+  };
+}
+
+export type IssuerKeyService = ReturnType<typeof issuerKeyService>;
