@@ -63,10 +63,4 @@ describe('all-in-one start (`badgeworks start`) on the embedded defaults', () =>
     expect(await child.exited).toBe(2);
     expect(child.output().trim()).toMatch(/^badgeworks: Invalid PORT="eighty": .+$/);
   });
-
-  it('api and worker refuse to run without shared services', async () => {
-    const child = runBadgeworks(['api'], { DATA_DIR: dataDir });
-    expect(await child.exited).toBe(1);
-    expect(child.output()).toMatch(/needs DATABASE_URL/);
-  });
 });

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Queue, QueueEvents } from 'bullmq';
+import { freePort } from '../../../src/embedded/redis-server.js';
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '../../support/databases.js';
+import { runBadgeworks, type Child } from '../../support/child-service.js';
+
+// `badgeworks api` and `badgeworks worker` share a PostgreSQL server, so this suite exists where
+// one is configured (TEST_DATABASE_URL; CI always sets it).
+const kinds = DB_KINDS.filter((k) => k === 'postgres');
+
+describe.each(kinds)('production split: separate api and worker processes (%s)', (kind) => {
+  const children: Child[] = [];
+  let database: TestDatabase;
+  afterAll(async () => {
+    for (const c of children) c.proc.kill('SIGKILL');
+    await database?.drop();
+  });
+
+  it('the api serves and the worker processes jobs, against shared PostgreSQL and Redis', async () => {
+    database = await createTestDatabase(kind);
+    const prefix = `bwsplit-${randomBytes(4).toString('hex')}`;
+    const port = await freePort();
+    const env = {
+      DATABASE_URL: database.options.url!,
+      REDIS_URL: inject('redisUrl'),
+      QUEUE_PREFIX: prefix,
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      ADMIN_TOKEN: 'bw_split_admin_token_0123456789',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: '/tmp/bw-split-unused',
+    };
+    const api = runBadgeworks(['api'], env);
+    children.push(api);
+    await api.waitFor(/badgeworks ready: api/, 60_000);
+    const worker = runBadgeworks(['worker'], env);
+    children.push(worker);
+    await worker.waitFor(/badgeworks ready: workers/, 60_000);
+
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    const orgs = await fetch(`http://127.0.0.1:${port}/api/admin/orgs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ org: 'split', name: 'Split' }),
+    });
+    expect(orgs.status).toBe(201);
+
+    const queue = new Queue('issuance', { connection: { url: env.REDIS_URL }, prefix });
+    const events = new QueueEvents('issuance', { connection: { url: env.REDIS_URL }, prefix });
+    try {
+      const job = await queue.add('ping', { org: 'split', requestedBy: 'admin', message: 'across processes' });
+      const result = await job.waitUntilFinished(events, 20_000);
+      expect(result.pong).toBe('across processes');
+      expect(result.worker).toBe(worker.proc.pid);
+    } finally {
+      await queue.close();
+      await events.close();
+    }
+
+    worker.proc.kill('SIGTERM');
+    api.proc.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(await api.exited).toBe(0);
+  }, 120_000);
+});
+
+describe('production split without shared services', () => {
+  it.each([
+    [['api'], {}, /needs DATABASE_URL/],
+    [['worker'], { DATABASE_URL: 'postgres://x@127.0.0.1:1/x' }, /needs REDIS_URL/],
+    [['api'], { DATABASE_URL: 'postgres://x@127.0.0.1:1/x', REDIS_URL: 'redis://127.0.0.1:1' }, /needs KEY_ENCRYPTION_KEY/],
+  ])('badgeworks %s refuses with one line naming what is missing', async (args, env, message) => {
+    const child = runBadgeworks(args, { DATA_DIR: '/tmp/bw-split-unused', ...env });
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(message);
+  });
+});
+
