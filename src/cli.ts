@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseUserImport } from './directory/user-import.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -19,6 +21,9 @@ const USAGE = `Usage: badgeworks <command>
   migrate                                apply database migrations
   org create <org> <name> [--timezone Z] create an org
   user upsert <org> <user_id> --role R [--name N] [--email E] [--departments a,b]
+  users import <org> <file.csv|file.json> create/update users (CSV: user_id,role,name,email,departments)
+  department put <org> <department_id> <name>
+  group put <org> <group_id> --name N [--department D] [--members a,b]
   token create <org> <user_id>           create an API token (printed once)
   token revoke <token_id>                revoke an API token
 
@@ -52,6 +57,8 @@ export async function runCli(argv: string[]): Promise<void> {
       email: { type: 'string' },
       departments: { type: 'string' },
       timezone: { type: 'string' },
+      department: { type: 'string' },
+      members: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -60,7 +67,7 @@ export async function runCli(argv: string[]): Promise<void> {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  switch (`${cmd}${sub && ['org', 'user', 'token'].includes(cmd) ? ' ' + sub : ''}`) {
+  switch (`${cmd}${sub && ['org', 'user', 'users', 'department', 'group', 'token'].includes(cmd) ? ' ' + sub : ''}`) {
     case 'start':
       return (await import('./main.js')).main();
     case 'api':
@@ -97,6 +104,32 @@ export async function runCli(argv: string[]): Promise<void> {
       process.stdout.write(JSON.stringify(user) + '\n');
       return;
     }
+    case 'users import': {
+      const org = need(rest[0], '<org>');
+      const users = parseUserImport(readFileSync(need(rest[1], '<file>'), 'utf8'));
+      const n = await withDirectory((d) => d.upsertUsers('system', org, users));
+      process.stdout.write(`upserted ${n} users\n`);
+      return;
+    }
+    case 'department put': {
+      const [org, id, ...name] = rest;
+      await withDirectory((d) => d.putDepartment('system', need(org, '<org>'), need(id, '<department_id>'), need(name.join(' '), '<name>')));
+      process.stdout.write(`department ${id} saved\n`);
+      return;
+    }
+    case 'group put': {
+      const members = values.members?.split(',').map((s) => s.trim()).filter(Boolean);
+      const group = await withDirectory((d) =>
+        d.putGroup('system', need(rest[0], '<org>'), {
+          group_id: need(rest[1], '<group_id>'),
+          name: need(values.name, '--name'),
+          department: values.department,
+          members,
+        }),
+      );
+      process.stdout.write(JSON.stringify(group) + '\n');
+      return;
+    }
     case 'token create': {
       const t = await withDirectory((d) => d.createToken('system', need(rest[0], '<org>'), need(rest[1], '<user_id>')));
       process.stdout.write(`token id: ${t.id}\ntoken:    ${t.token}\n`);
@@ -122,6 +155,8 @@ export async function cliMain(argv: string[]): Promise<void> {
     const oneLine =
       [ConfigError, UsageError, AppError, DataDirBusyError, MissingBinaryError].some((cls) => err instanceof cls) ||
       err.name === 'ZodError' ||
+      err instanceof SyntaxError ||
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ||
       /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY)|Chromium was not found|EADDRINUSE/.test(err.message);
     if (!oneLine) throw err;
     const message = err.name === 'ZodError' ? JSON.parse(err.message)[0]?.message : err.message;

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { DirectoryRepository, OrgRow, UserInput, UserRow } from '../db/directory-repository.js';
 import { generateApiToken, hashApiToken } from '../auth/api-token.js';
 import type { Principal } from '../auth/principal.js';
-import { canAdministerOrg } from '../auth/permissions.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { administersDepartment, canAdministerOrg } from '../auth/permissions.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { newUuid } from '../ids.js';
 
 export const orgIdSchema = z
@@ -23,7 +23,22 @@ function assertAdmin(actor: Actor, org: string): void {
   }
 }
 
+function assertGroupAdmin(actor: Actor, org: string, departmentId: string | null): void {
+  if (actor === 'system' || canAdministerOrg(actor, org)) return;
+  const ok = actor.org === org && departmentId !== null && actor.role === 'department_admin' && administersDepartment(actor, departmentId);
+  if (!ok) throw new ForbiddenError(departmentId ? `You do not administer department "${departmentId}".` : 'Only platform admins manage groups outside departments.');
+}
+
 export function directoryService(repo: DirectoryRepository) {
+  async function assertKnownUsers(org: string, userIds: string[]): Promise<void> {
+    const unknown = await repo.unknownUsers(org, userIds);
+    if (unknown.length) {
+      throw new ValidationError(`Unknown users in org "${org}": ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''}.`, {
+        fieldErrors: { members: unknown.slice(0, 100).map((u) => `unknown user ${u}`) },
+      });
+    }
+  }
+
   async function requireOrg(org: string): Promise<OrgRow> {
     const row = await repo.getOrg(org);
     if (!row) throw new NotFoundError(`Org "${org}" does not exist.`);
@@ -57,11 +72,51 @@ export function directoryService(repo: DirectoryRepository) {
       return (await repo.getUser(org, user.user_id))!;
     },
 
+    /** One transaction for the whole batch; a user listed twice takes its last entry. */
     async upsertUsers(actor: Actor, org: string, users: UserInput[]): Promise<number> {
       assertAdmin(actor, org);
       await requireOrg(org);
-      await repo.upsertUsers(org, users);
-      return users.length;
+      const unique = [...new Map(users.map((u) => [u.user_id, u])).values()];
+      await repo.upsertUsers(org, unique);
+      return unique.length;
+    },
+
+    async putDepartment(actor: Actor, org: string, departmentId: string, name: string) {
+      assertAdmin(actor, org);
+      await requireOrg(org);
+      await repo.upsertDepartment(org, departmentId, name);
+      return { department_id: departmentId, name };
+    },
+
+    /**
+     * Platform admins manage every group; department admins the groups of their departments
+     * (both the group's current department and the one it is being put in).
+     */
+    async putGroup(actor: Actor, org: string, input: { group_id: string; name: string; department?: string | null; members?: string[] }) {
+      await requireOrg(org);
+      const existing = await repo.getGroup(org, input.group_id);
+      const department = input.department === undefined ? (existing?.department_id ?? null) : input.department;
+      if (existing) assertGroupAdmin(actor, org, existing.department_id);
+      assertGroupAdmin(actor, org, department);
+      const members = input.members ? [...new Set(input.members)] : undefined;
+      if (members) await assertKnownUsers(org, members);
+      await repo.putGroup(org, { group_id: input.group_id, name: input.name, department_id: department, members });
+      return { group_id: input.group_id, name: input.name, department, members: await repo.groupMembers(org, input.group_id) };
+    },
+
+    async changeGroupMembers(actor: Actor, org: string, groupId: string, userIds: string[], change: 'add' | 'remove') {
+      await requireOrg(org);
+      const group = await repo.getGroup(org, groupId);
+      if (!group) throw new NotFoundError(`Group "${groupId}" does not exist.`);
+      assertGroupAdmin(actor, org, group.department_id);
+      const unique = [...new Set(userIds)];
+      if (change === 'add') {
+        await assertKnownUsers(org, unique);
+        await repo.addGroupMembers(org, groupId, unique);
+      } else {
+        await repo.removeGroupMembers(org, groupId, unique);
+      }
+      return { group_id: groupId, members: await repo.groupMembers(org, groupId) };
     },
 
     /** Returns the token once; only its hash is kept. */

@@ -11,6 +11,14 @@ import { orgIdSchema, userIdSchema } from '../../directory/directory-service.js'
  */
 const roleSchema = z.enum(['platform_admin', 'department_admin', 'student']);
 const departmentsSchema = z.array(z.string().min(1).max(255)).max(100);
+const idSchema = z.string().min(1).max(255);
+const userBody = z.object({
+  role: roleSchema,
+  name: z.string().max(255).optional(),
+  email: z.email().max(320).optional(),
+  departments: departmentsSchema.optional(),
+});
+export const MAX_USERS_PER_BATCH = 10_000;
 
 export function adminRoutes(rt: Runtime): RouteDef[] {
   const { directory } = rt;
@@ -57,18 +65,76 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
       tag: 'admin',
       auth: 'bearer',
       params: z.object({ org: z.string(), user_id: userIdSchema }),
-      body: z.object({
-        role: roleSchema,
-        name: z.string().max(255).optional(),
-        email: z.email().max(320).optional(),
-        departments: departmentsSchema.optional(),
-      }),
+      body: userBody,
       responses: { 200: 'Updated', 403: 'Not an admin of the org', 404: 'Unknown org' },
       async handler({ params, body, principal, res }) {
         const user = await directory.upsertUser(principal, params.org, { user_id: params.user_id, ...body });
         sendEnvelope(res, user, 'Updated');
       },
     }),
+    defineRoute({
+      method: 'post',
+      path: '/api/admin/orgs/{org}/users',
+      summary: `Create or update up to ${MAX_USERS_PER_BATCH} users in one transaction`,
+      tag: 'admin',
+      auth: 'bearer',
+      params: z.object({ org: z.string() }),
+      body: z.object({ users: z.array(userBody.extend({ user_id: userIdSchema })).min(1).max(MAX_USERS_PER_BATCH) }),
+      bodyLimit: '8mb',
+      responses: { 200: 'Updated', 400: 'Invalid users', 403: 'Not an admin of the org', 404: 'Unknown org' },
+      async handler({ params, body, principal, res }) {
+        const upserted = await directory.upsertUsers(principal, params.org, body.users);
+        sendEnvelope(res, { upserted }, 'Updated');
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/admin/orgs/{org}/departments/{department_id}',
+      summary: 'Create or rename a department',
+      tag: 'admin',
+      auth: 'bearer',
+      params: z.object({ org: z.string(), department_id: idSchema }),
+      body: z.object({ name: z.string().min(1).max(255) }),
+      responses: { 200: 'Updated', 403: 'Not an admin of the org', 404: 'Unknown org' },
+      async handler({ params, body, principal, res }) {
+        sendEnvelope(res, await directory.putDepartment(principal, params.org, params.department_id, body.name), 'Updated');
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/admin/orgs/{org}/groups/{group_id}',
+      summary: 'Create or update a group; `members`, when given, replaces the membership',
+      tag: 'admin',
+      auth: 'bearer',
+      params: z.object({ org: z.string(), group_id: idSchema }),
+      body: z.object({
+        name: z.string().min(1).max(255),
+        department: idSchema.nullable().optional(),
+        members: z.array(idSchema).max(MAX_USERS_PER_BATCH).optional(),
+      }),
+      bodyLimit: '2mb',
+      responses: { 200: 'Updated', 400: 'Unknown members', 403: 'Not an admin of the group', 404: 'Unknown org' },
+      async handler({ params, body, principal, res }) {
+        sendEnvelope(res, await directory.putGroup(principal, params.org, { group_id: params.group_id, ...body }), 'Updated');
+      },
+    }),
+    ...(['post', 'delete'] as const).map((method) =>
+      defineRoute({
+        method,
+        path: '/api/admin/orgs/{org}/groups/{group_id}/members',
+        summary: method === 'post' ? 'Add members to a group' : 'Remove members from a group',
+        tag: 'admin',
+        auth: 'bearer',
+        params: z.object({ org: z.string(), group_id: idSchema }),
+        body: z.object({ users: z.array(idSchema).min(1).max(MAX_USERS_PER_BATCH) }),
+        bodyLimit: '2mb',
+        responses: { 200: 'Updated', 400: 'Unknown users', 403: 'Not an admin of the group', 404: 'Unknown org or group' },
+        async handler({ params, body, principal, res }) {
+          const change = method === 'post' ? 'add' : 'remove';
+          sendEnvelope(res, await directory.changeGroupMembers(principal, params.org, params.group_id, body.users, change), 'Updated');
+        },
+      }),
+    ),
     defineRoute({
       method: 'post',
       path: '/api/admin/orgs/{org}/users/{user_id}/tokens',

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,5 +119,19 @@ describe('the CLI against the embedded database', () => {
     expect(badRole.code).toBe(2);
     expect(badRole.out).toMatch(/--role must be one of/);
     expect((await cli('frobnicate')).code).toBe(2);
+  }, 60_000);
+
+  it('imports users from CSV and manages departments and groups', async () => {
+    const csv = path.join(dataDir, 'users.csv');
+    writeFileSync(csv, 'user_id,role,name,email,departments\nlee,student,"Lee, Jr.",lee@acme.test,math;cs\nkim,student,Kim,,\n');
+    expect(await cli('users', 'import', 'acme', csv)).toMatchObject({ code: 0, out: 'upserted 2 users\n' });
+    expect((await cli('department', 'put', 'acme', 'math', 'Mathematics')).code).toBe(0);
+    const group = await cli('group', 'put', 'acme', 'g1', '--name', 'Group 1', '--department', 'math', '--members', 'lee,kim');
+    expect(group.code).toBe(0);
+    expect(JSON.parse(group.out)).toEqual({ group_id: 'g1', name: 'Group 1', department: 'math', members: ['kim', 'lee'] });
+    writeFileSync(csv, 'user_id,role\nok,student\nbad,wizard\n');
+    const bad = await cli('users', 'import', 'acme', csv);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/Record 2: role/);
   }, 60_000);
 });
