@@ -1,0 +1,226 @@
+import { decodeProtectedHeader, type JWK } from 'jose';
+import { isDeepStrictEqual } from 'node:util';
+import { validateAchievementCredential } from '../openbadges/schema-validation.js';
+import { emailMatches, identityMatches } from '../openbadges/recipient-hash.js';
+import {
+  claimsMatchCredential,
+  CredentialJwtError,
+  decodeCredentialJwt,
+  verifyCredentialJwt,
+  type CredentialJwtHeader,
+} from '../signing/vc-jwt.js';
+
+/**
+ * The OB 3.0 verification algorithm as a pure function of its inputs: everything it needs to
+ * look up (keys, issuers, status bits, our stored copy) is injected, so the verifier itself never
+ * fetches a URL it was handed. Each check is reported on its own, so a tampered credential fails
+ * the check that names the tampering.
+ */
+export type CheckName = 'format' | 'signature' | 'claims' | 'integrity' | 'issuer' | 'schema' | 'validity' | 'revocation' | 'recipient';
+
+export interface Check {
+  check: CheckName;
+  ok: boolean;
+  detail: string;
+}
+
+export interface VerificationResult {
+  verified: boolean;
+  checks: Check[];
+  credential: Record<string, unknown> | null;
+}
+
+export interface KnownKey {
+  jwk: JWK;
+  /** The issuer profile URL the key belongs to. */
+  issuerId: string;
+  retiredAt: Date | null;
+}
+
+export interface KnownIssuer {
+  name: string;
+  retiredAt: Date | null;
+}
+
+export interface VerifierDeps {
+  /** A key published by this service, by its `kid` URL; undefined for any other kid. */
+  resolveKey(kid: string): Promise<KnownKey | undefined>;
+  /** An issuer hosted here, by its profile URL. */
+  resolveIssuer(issuerId: string): Promise<KnownIssuer | undefined>;
+  /** The status bit at `index` of a list hosted here (true = set); undefined for a list not ours. */
+  resolveStatus(listUrl: string, index: number): Promise<boolean | undefined>;
+  now?: () => Date;
+}
+
+export interface VerifyOptions {
+  /** An email (plain) or identity hash the recipient must match. */
+  recipient?: string;
+}
+
+/** JWT registered claims are not part of the credential the schemas describe. */
+const JWT_CLAIMS = ['iss', 'jti', 'sub', 'nbf', 'exp', 'iat', 'aud'];
+
+export function credentialOf(payload: Record<string, unknown>): Record<string, unknown> {
+  const vc = typeof payload.vc === 'object' && payload.vc !== null ? (payload.vc as Record<string, unknown>) : payload;
+  return Object.fromEntries(Object.entries(vc).filter(([k]) => !JWT_CLAIMS.includes(k)));
+}
+
+const asDate = (v: unknown): Date | undefined => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined);
+const issuerIdOf = (issuer: unknown) =>
+  typeof issuer === 'string' ? issuer : typeof issuer === 'object' && issuer !== null ? (issuer as { id?: string }).id : undefined;
+
+function result(checks: Check[], credential: Record<string, unknown> | null): VerificationResult {
+  return { verified: checks.length > 0 && checks.every((c) => c.ok), checks, credential };
+}
+
+export async function verifyJwtCredential(jwt: string, deps: VerifierDeps, opts: VerifyOptions = {}): Promise<VerificationResult> {
+  const token = jwt.trim();
+  const checks: Check[] = [];
+  let header: CredentialJwtHeader;
+  try {
+    header = decodeProtectedHeader(token) as CredentialJwtHeader;
+    if (token.split('.').length !== 3) throw new Error('not compact');
+  } catch {
+    return result([{ check: 'format', ok: false, detail: 'Not a compact JWT (three base64url parts separated by dots).' }], null);
+  }
+  checks.push({ check: 'format', ok: true, detail: 'A compact JWT.' });
+
+  // Signature and key first: a tampered payload may no longer even decode, and that is a
+  // signature failure. Only keys this service publishes count; a foreign kid is never fetched.
+  const kid = header.kid;
+  const key = kid ? await deps.resolveKey(kid) : undefined;
+  if (!key) {
+    checks.push({
+      check: 'signature',
+      ok: false,
+      detail: kid
+        ? `The signing key ${kid} is not published by this service; credentials from other issuers are not verified here.`
+        : 'The JWT names no key (kid).',
+    });
+  } else {
+    try {
+      await verifyCredentialJwt(token, key.jwk);
+      checks.push({ check: 'signature', ok: true, detail: `Signed with ${header.alg} key ${kid}.` });
+    } catch (err) {
+      const detail = err instanceof CredentialJwtError ? err.message : 'The signature could not be verified.';
+      checks.push({ check: 'signature', ok: false, detail });
+    }
+  }
+
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeCredentialJwt(token).payload;
+  } catch {
+    checks.push({ check: 'claims', ok: false, detail: 'The JWT payload is not a JSON credential.' });
+    return result(checks, null);
+  }
+  const credential = credentialOf(payload);
+  const claims = claimsMatchCredential(payload);
+  checks.push({ check: 'claims', ok: claims.ok, detail: claims.ok ? 'iss, jti, sub, nbf and exp agree with the credential.' : claims.mismatches.join('; ') });
+
+  checks.push(...(await commonChecks(credential, key, deps, opts)));
+  return result(checks, credential);
+}
+
+/**
+ * A JSON credential carries no proof of its own here (we sign VC-JWTs): it is genuine when it is
+ * exactly what we signed. `findSigned` returns the JWT we issued under that credential id.
+ */
+export async function verifyJsonCredential(
+  json: Record<string, unknown>,
+  deps: VerifierDeps & { findSigned(credentialId: string): Promise<string | undefined> },
+  opts: VerifyOptions = {},
+): Promise<VerificationResult> {
+  const submitted = credentialOf(json);
+  const id = typeof submitted.id === 'string' ? submitted.id : undefined;
+  const jwt = id ? await deps.findSigned(id) : undefined;
+  if (!jwt) {
+    return result(
+      [{ check: 'integrity', ok: false, detail: id ? `No credential with id ${id} was issued by this service.` : 'The credential has no id.' }],
+      submitted,
+    );
+  }
+  const signed = await verifyJwtCredential(jwt, deps, opts);
+  const original = signed.credential ?? {};
+  const changed = [...new Set([...Object.keys(original), ...Object.keys(submitted)])].filter(
+    (k) => !isDeepStrictEqual(original[k], submitted[k]),
+  );
+  const integrity: Check = changed.length
+    ? { check: 'integrity', ok: false, detail: `The credential differs from the one that was signed in: ${changed.join(', ')}.` }
+    : { check: 'integrity', ok: true, detail: 'Identical to the signed credential.' };
+  return result([integrity, ...signed.checks.filter((c) => c.check !== 'format')], submitted);
+}
+
+async function commonChecks(credential: Record<string, unknown>, key: KnownKey | undefined, deps: VerifierDeps, opts: VerifyOptions): Promise<Check[]> {
+  const checks: Check[] = [];
+  const now = (deps.now ?? (() => new Date()))();
+  const validFrom = asDate(credential.validFrom);
+  const validUntil = asDate(credential.validUntil);
+
+  // Issuer: hosted here, the key is its own, and neither was retired before the credential was issued.
+  const issuerId = issuerIdOf(credential.issuer);
+  const issuer = issuerId ? await deps.resolveIssuer(issuerId) : undefined;
+  if (!issuer) {
+    checks.push({ check: 'issuer', ok: false, detail: issuerId ? `The issuer ${issuerId} is not hosted by this service.` : 'The credential names no issuer.' });
+  } else if (key && key.issuerId !== issuerId) {
+    checks.push({ check: 'issuer', ok: false, detail: `The signing key belongs to ${key.issuerId}, not to the issuer ${issuerId}.` });
+  } else if (issuer.retiredAt && validFrom && issuer.retiredAt < validFrom) {
+    checks.push({ check: 'issuer', ok: false, detail: `The issuer was retired on ${issuer.retiredAt.toISOString()}, before this credential's issue date.` });
+  } else if (key?.retiredAt && validFrom && key.retiredAt < validFrom) {
+    checks.push({ check: 'issuer', ok: false, detail: `The signing key was retired on ${key.retiredAt.toISOString()}, before this credential's issue date.` });
+  } else {
+    checks.push({ check: 'issuer', ok: true, detail: `Issued by ${issuer.name}.` });
+  }
+
+  const schema = validateAchievementCredential(credential);
+  checks.push({
+    check: 'schema',
+    ok: schema.valid,
+    detail: schema.valid ? 'Valid against the OB 3.0 AchievementCredential schemas (JSON and JSON-LD copies).' : schema.errors.slice(0, 5).join('; '),
+  });
+
+  if (!validFrom) checks.push({ check: 'validity', ok: false, detail: 'The credential has no valid validFrom.' });
+  else if (validFrom > now) checks.push({ check: 'validity', ok: false, detail: `Not yet valid: valid from ${validFrom.toISOString()}.` });
+  else if (validUntil && validUntil <= now) checks.push({ check: 'validity', ok: false, detail: `Expired on ${validUntil.toISOString()}.` });
+  else checks.push({ check: 'validity', ok: true, detail: validUntil ? `Valid until ${validUntil.toISOString()}.` : 'Valid, with no expiry.' });
+
+  checks.push(await revocationCheck(credential, deps));
+  if (opts.recipient !== undefined) checks.push(recipientCheck(credential, opts.recipient));
+  return checks;
+}
+
+async function revocationCheck(credential: Record<string, unknown>, deps: VerifierDeps): Promise<Check> {
+  const raw = credential.credentialStatus;
+  const entries = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Record<string, unknown>[];
+  if (entries.length === 0) return { check: 'revocation', ok: true, detail: 'The credential has no status entry.' };
+  for (const e of entries) {
+    if (e.type !== 'BitstringStatusListEntry') return { check: 'revocation', ok: false, detail: `Unsupported status type ${String(e.type)}.` };
+    const index = Number(e.statusListIndex);
+    const listUrl = String(e.statusListCredential);
+    if (!Number.isInteger(index) || index < 0) return { check: 'revocation', ok: false, detail: 'The status list index is not a whole number.' };
+    const bit = await deps.resolveStatus(listUrl, index);
+    if (bit === undefined) return { check: 'revocation', ok: false, detail: `The status list ${listUrl} is not hosted by this service.` };
+    if (bit) return { check: 'revocation', ok: false, detail: `${e.statusPurpose === 'suspension' ? 'Suspended' : 'Revoked'} (status list bit ${index} is set).` };
+  }
+  return { check: 'revocation', ok: true, detail: 'Not revoked.' };
+}
+
+function recipientCheck(credential: Record<string, unknown>, recipient: string): Check {
+  const subjects = (Array.isArray(credential.credentialSubject) ? credential.credentialSubject : [credential.credentialSubject]) as
+    | Record<string, unknown>[]
+    | undefined[];
+  const given = recipient.trim();
+  for (const s of subjects) {
+    if (!s) continue;
+    if (s.id === given) return { check: 'recipient', ok: true, detail: 'The recipient matches the subject id.' };
+    for (const ident of (s.identifier ?? []) as Record<string, unknown>[]) {
+      const stored = String(ident.identityHash ?? '');
+      const salt = typeof ident.salt === 'string' ? ident.salt : '';
+      // A hash given by the verifier is compared as is; a plain identity is hashed with our salt.
+      if (stored.toLowerCase() === given.toLowerCase()) return { check: 'recipient', ok: true, detail: 'The identity hash matches.' };
+      const matches = ident.identityType === 'emailAddress' ? emailMatches(stored, given, salt) : identityMatches(stored, given, salt);
+      if (matches) return { check: 'recipient', ok: true, detail: `The ${String(ident.identityType)} matches.` };
+    }
+  }
+  return { check: 'recipient', ok: false, detail: 'The given identity does not match the credential recipient.' };
+}
