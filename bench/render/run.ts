@@ -1,0 +1,314 @@
+/**
+ * Render benchmark: N certificates of the default template, three ways —
+ *   (a) naive: a fresh browser per certificate (launch, setContent, pdf/screenshot, close);
+ *   (b) Chromium's own `--headless --print-to-pdf` per file (spawn; self-contained HTML file);
+ *   (c) our pool (createRenderer).
+ * Plus a plain `page.screenshot` baseline (warm page, same output size) against our PNG path.
+ *
+ *   npx tsx bench/render/run.ts [N=20] [--pool-n=M]      (BENCH_ONLY=a,b,c,fresh,plain to pick)
+ *
+ * Every certificate has its own recipient and QR code (context building + merge are included in
+ * each path). The pool is measured twice: one job at a time (latency) and with `pages` jobs in
+ * flight (throughput). CPU = user+system time of all Chromium processes, per certificate.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type HTTPRequest } from 'puppeteer-core';
+import { chromiumArgs, resolveExecutablePath } from '../../src/rendering/browser-pool.js';
+import { defaultCertificateTemplate } from '../../src/rendering/default-template.js';
+import { FONT_PREFIX, fontFaceCss, loadFont } from '../../src/rendering/fonts.js';
+import { createRenderer } from '../../src/rendering/renderer.js';
+import { buildDocument, renderTemplate } from '../../src/rendering/template.js';
+import { IMAGES_PREFIX, makeLoadAsset, PUBLIC_BASE_URL, SAMPLE_IMAGES, sampleContext } from '../../test/integration/rendering/fixtures.js';
+import { groupCpuMs, groupMemoryMb } from './proc-stats.js';
+
+const args = process.argv.slice(2);
+const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
+const POOL_N = Number(args.find((a) => a.startsWith('--pool-n='))?.split('=')[1] ?? Math.max(N, 60));
+const CORES = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+const EXE = resolveExecutablePath(process.env.CHROMIUM_PATH);
+const SHELL = /headless[-_]shell/.test(EXE);
+const template = defaultCertificateTemplate();
+const loadAsset = makeLoadAsset();
+const assetPrefixes = [IMAGES_PREFIX];
+
+interface Row {
+  path: string;
+  n: number;
+  perSec: number;
+  p50: number;
+  p95: number;
+  cpuMs: number | null;
+  rssMb: number | null;
+  bytes: number;
+}
+const rows: Row[] = [];
+let captureOnly: { plain: number; fast: number } | null = null;
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+async function merged(i: number): Promise<{ html: string; css: string }> {
+  const ctx = await sampleContext({ recipientName: `Recipient Number ${i}`, i });
+  return renderTemplate(template.htmlTemplate, template.cssTemplate, ctx);
+}
+
+/** Serve fonts + images from memory for a puppeteer page (what the naive path needs to be equivalent). */
+async function serveAssets(req: HTTPRequest): Promise<void> {
+  const url = req.url();
+  const font = url.startsWith(FONT_PREFIX) ? loadFont(url) : null;
+  const img = font ? null : await loadAsset(url, { headers: {} });
+  const a = font ?? img;
+  if (a) await req.respond({ status: 200, contentType: a.contentType, headers: { 'access-control-allow-origin': '*' }, body: Buffer.from(a.body) });
+  else await req.abort('blockedbyclient');
+}
+
+async function launch(): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: EXE,
+    headless: SHELL ? 'shell' : true,
+    pipe: true,
+    args: chromiumArgs(),
+    ignoreDefaultArgs: ['--export-tagged-pdf', '--generate-pdf-document-outline', '--enable-automation'],
+    defaultViewport: null,
+  });
+}
+
+// (a) naive: a fresh browser per certificate -------------------------------------------------------
+async function naive(kind: 'pdf' | 'png'): Promise<void> {
+  const lat: number[] = [];
+  let bytes = 0;
+  let cpu = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const s = performance.now();
+    const { html, css } = await merged(i);
+    const browser = await launch();
+    const pid = browser.process()!.pid!;
+    const page = await browser.newPage();
+    await page.setJavaScriptEnabled(false);
+    await page.setRequestInterception(true);
+    page.on('request', (r) => void serveAssets(r));
+    if (kind === 'png') await page.setViewport({ width: 1123, height: 794, deviceScaleFactor: 2 });
+    await page.setContent(buildDocument(html, css, { assetPrefixes }), { waitUntil: 'load' });
+    const out =
+      kind === 'pdf'
+        ? await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: false })
+        : await page.screenshot({ type: 'png' });
+    bytes += out.length;
+    cpu += groupCpuMs(pid);
+    await browser.close();
+    lat.push(performance.now() - s);
+  }
+  const secs = (performance.now() - t0) / 1000;
+  rows.push({ path: `(a) naive, fresh browser per ${kind.toUpperCase()}`, n: N, perSec: N / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: cpu / N, rssMb: null, bytes: bytes / N });
+}
+
+// (b) chromium --headless --print-to-pdf per file ----------------------------------------------------
+async function selfContainedDoc(html: string, css: string): Promise<string> {
+  // file:// documents cannot use our interceptor: inline the latin fonts and the images as data: URLs
+  const fontCss = fontFaceCss()
+    .split('\n')
+    .filter((r) => /-latin-\d+-(normal|italic)\.woff2/.test(r))
+    .map((r) =>
+      r.replace(/url\((https:\/\/render-fonts\.invalid\/[^)]+)\)/g, (_m, u: string) => `url(data:font/woff2;base64,${loadFont(u)!.body.toString('base64')})`),
+    )
+    .join('\n');
+  let h = html;
+  for (const [key, img] of Object.entries(SAMPLE_IMAGES)) {
+    const data = `data:${img.contentType};base64,${Buffer.from(img.body).toString('base64')}`;
+    h = h.split(`${IMAGES_PREFIX}${key}`).join(data).split(`/api/credentials/public/images/${key}`).join(data);
+  }
+  return buildDocument(h, css, { assetPrefixes, fontCss, baseUrl: `${PUBLIC_BASE_URL}/` }).replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
+}
+
+async function cliPrintToPdf(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-bench-'));
+  const lat: number[] = [];
+  let bytes = 0;
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < N; i++) {
+      const s = performance.now();
+      const { html, css } = await merged(i);
+      const file = path.join(dir, `c${i}.html`);
+      const out = path.join(dir, `c${i}.pdf`);
+      writeFileSync(file, await selfContainedDoc(html, css));
+      await new Promise<void>((resolve, reject) => {
+        const p = spawn(
+          EXE,
+          [
+            ...(SHELL ? [] : ['--headless']),
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-dev-shm-usage',
+            '--no-first-run',
+            '--no-pdf-header-footer',
+            '--disable-pdf-tagging',
+            `--user-data-dir=${path.join(dir, 'profile')}`,
+            `--print-to-pdf=${out}`,
+            `file://${file}`,
+          ],
+          { stdio: 'ignore' },
+        );
+        p.on('error', reject);
+        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`print-to-pdf exited ${code}`))));
+      });
+      bytes += readFileSync(out).length;
+      lat.push(performance.now() - s);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const secs = (performance.now() - t0) / 1000;
+  rows.push({ path: '(b) chromium --print-to-pdf per file', n: N, perSec: N / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: null, rssMb: null, bytes: bytes / N });
+}
+
+// plain page.screenshot on a warm page (baseline for our PNG path) ----------------------------------
+async function plainScreenshot(): Promise<void> {
+  const browser = await launch();
+  const pid = browser.process()!.pid!;
+  try {
+    const page = await browser.newPage();
+    await page.setJavaScriptEnabled(false);
+    await page.setRequestInterception(true);
+    page.on('request', (r) => void serveAssets(r));
+    await page.setViewport({ width: 1123, height: 794, deviceScaleFactor: 2 });
+    const docs = await Promise.all(Array.from({ length: N }, (_, i) => merged(i)));
+    await page.setContent(buildDocument(docs[0].html, docs[0].css, { assetPrefixes }), { waitUntil: 'load' });
+    await page.screenshot({ type: 'png' }); // warm
+    const lat: number[] = [];
+    let bytes = 0;
+    const c0 = groupCpuMs(pid);
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) {
+      const s = performance.now();
+      await page.setContent(buildDocument(docs[i].html, docs[i].css, { assetPrefixes }), { waitUntil: 'load' });
+      bytes += (await page.screenshot({ type: 'png' })).length;
+      lat.push(performance.now() - s);
+    }
+    const secs = (performance.now() - t0) / 1000;
+    // capture only, same loaded page and size: puppeteer's default vs our CDP call
+    const cdp = await page.createCDPSession();
+    const plainCap: number[] = [];
+    const fastCap: number[] = [];
+    for (let i = 0; i < Math.min(N, 8); i++) {
+      let s0 = performance.now();
+      await page.screenshot({ type: 'png' });
+      plainCap.push(performance.now() - s0);
+      s0 = performance.now();
+      await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, captureBeyondViewport: false, fromSurface: true });
+      fastCap.push(performance.now() - s0);
+    }
+    captureOnly = { plain: pct(plainCap, 50), fast: pct(fastCap, 50) };
+    rows.push({ path: 'warm page, plain page.screenshot PNG (1 page, sequential)', n: N, perSec: N / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: (groupCpuMs(pid) - c0) / N, rssMb: groupMemoryMb(pid).rss, bytes: bytes / N });
+  } finally {
+    await browser.close();
+  }
+}
+
+// (c) our pool ------------------------------------------------------------------------------------
+async function pool(documentReuse?: number): Promise<void> {
+  const mode = documentReuse === 1 ? 'pool, fresh document per job' : 'pool';
+  const renderer = createRenderer({ assetPrefix: IMAGES_PREFIX, loadAsset, executablePath: process.env.CHROMIUM_PATH, documentReuse });
+  try {
+    await renderer.warmUp();
+    const pid = (await renderer.browserPid())!;
+    const docs = await Promise.all(Array.from({ length: POOL_N }, (_, i) => merged(i)));
+    for (let i = 0; i < 4; i++) await renderer.renderPdf(docs[i].html, docs[i].css); // warm both code paths
+    await renderer.renderPng(docs[0].html, docs[0].css);
+    let peakRss = 0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, groupMemoryMb(pid).rss)), 200);
+
+    for (const kind of documentReuse === 1 ? (['pdf'] as const) : (['pdf', 'png'] as const)) {
+      const n = kind === 'pdf' ? POOL_N : Math.min(POOL_N, N);
+      const render = (i: number) => (kind === 'pdf' ? renderer.renderPdf(docs[i].html, docs[i].css) : renderer.renderPng(docs[i].html, docs[i].css, { scale: 2 }));
+      // one at a time: latency
+      {
+        const lat: number[] = [];
+        let bytes = 0;
+        const c0 = groupCpuMs(pid);
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) {
+          const s = performance.now();
+          const { html, css } = await merged(i); // context (QR) + merge, like the other paths
+          const out = await (kind === "pdf" ? renderer.renderPdf(html, css) : renderer.renderPng(html, css, { scale: 2 }));
+          bytes += out.length;
+          lat.push(performance.now() - s);
+        }
+        const secs = (performance.now() - t0) / 1000;
+        rows.push({ path: `(c) ${mode}, ${kind.toUpperCase()}, one at a time`, n, perSec: n / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: (groupCpuMs(pid) - c0) / n, rssMb: groupMemoryMb(pid).rss, bytes: bytes / n });
+      }
+      // `pages` in flight: throughput
+      {
+        const lat: number[] = [];
+        let bytes = 0;
+        let next = 0;
+        const c0 = groupCpuMs(pid);
+        const t0 = performance.now();
+        const inflight = CORES;
+        await Promise.all(
+          Array.from({ length: inflight }, async () => {
+            while (next < n) {
+              const i = next++;
+              const s = performance.now();
+              const out = await render(i);
+              bytes += out.length;
+              lat.push(performance.now() - s);
+            }
+          }),
+        );
+        const secs = (performance.now() - t0) / 1000;
+        rows.push({ path: `(c) ${mode}, ${kind.toUpperCase()}, ${inflight} in flight`, n, perSec: n / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: (groupCpuMs(pid) - c0) / n, rssMb: peakRss, bytes: bytes / n });
+      }
+    }
+    clearInterval(sampler);
+    const st = renderer.stats();
+    console.error(`${mode} stats: ${st.pdfs} PDFs, ${st.pngs} PNGs, pages ${st.pages}, blocked ${st.blockedRequests}, failures ${JSON.stringify(st.failures)}`);
+  } finally {
+    await renderer.close();
+  }
+}
+
+function table(): void {
+  const f = (x: number | null, d = 1) => (x === null ? '—' : x.toFixed(d));
+  console.log(`\nChromium: ${EXE} · ${CORES} cores · N=${N} (pool: ${POOL_N} PDFs, ${Math.min(POOL_N, N)} PNGs per mode) · load avg ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  console.log('| path | n | per s | p50 ms | p95 ms | Chromium CPU ms/item | Chromium RSS MB | avg KB |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.path} | ${r.n} | ${f(r.perSec)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.cpuMs)} | ${f(r.rssMb, 0)} | ${f(r.bytes / 1024, 0)} |`);
+  const get = (p: string) => rows.find((r) => r.path.startsWith(p));
+  const naivePdf = get('(a) naive, fresh browser per PDF');
+  const naivePng = get('(a) naive, fresh browser per PNG');
+  const cli = get('(b)');
+  const poolPdf = get(`(c) pool, PDF, ${CORES} in flight`);
+  const poolPdf1 = get('(c) pool, PDF, one at a time');
+  const poolPng = get(`(c) pool, PNG, ${CORES} in flight`);
+  const poolPng1 = get('(c) pool, PNG, one at a time');
+  const plain = get('warm page, plain');
+  console.log('\n| ratio | value | target |');
+  console.log('|---|---:|---:|');
+  if (poolPdf && naivePdf) console.log(`| PDF/s pool ÷ naive (c/a) | ${(poolPdf.perSec / naivePdf.perSec).toFixed(1)}x | ≥ 25x |`);
+  if (poolPdf && cli) console.log(`| PDF/s pool ÷ --print-to-pdf (c/b) | ${(poolPdf.perSec / cli.perSec).toFixed(1)}x | |`);
+  if (poolPng && naivePng) console.log(`| PNG/s pool ÷ naive (c/a) | ${(poolPng.perSec / naivePng.perSec).toFixed(1)}x | |`);
+  if (poolPdf1) console.log(`| warm PDF p50, one at a time | ${poolPdf1.p50.toFixed(1)} ms | < 50 ms |`);
+  if (poolPdf) console.log(`| PDF/s with ${CORES} in flight | ${poolPdf.perSec.toFixed(1)} | ≥ 30 on 2 cores |`);
+  if (poolPng1 && plain) console.log(`| PNG end to end: plain screenshot p50 ÷ our PNG p50 (sequential) | ${(plain.p50 / poolPng1.p50).toFixed(1)}x | ≥ 2x |`);
+  if (captureOnly) console.log(`| PNG capture only (same page, 2246×1588): page.screenshot ${captureOnly.plain.toFixed(0)} ms ÷ ours ${captureOnly.fast.toFixed(0)} ms | ${(captureOnly.plain / captureOnly.fast).toFixed(1)}x | ≥ 2x |`);
+  const fresh = get(`(c) pool, fresh document per job, PDF, ${CORES} in flight`);
+  if (fresh && poolPdf) console.log(`| PDF/s document reuse ÷ fresh document per job | ${(poolPdf.perSec / fresh.perSec).toFixed(2)}x | |`);
+}
+
+const only = (process.env.BENCH_ONLY ?? 'a,b,c,fresh,plain').split(',');
+if (only.includes('a')) {
+  await naive('pdf');
+  await naive('png');
+}
+if (only.includes('b')) await cliPrintToPdf();
+if (only.includes('plain')) await plainScreenshot();
+if (only.includes('c')) await pool();
+if (only.includes('fresh')) await pool(1);
+table();

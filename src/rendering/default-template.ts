@@ -1,0 +1,16 @@
+/** The default certificate template shipped in templates/certificate.{html,css}. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+let cached: { htmlTemplate: string; cssTemplate: string } | null = null;
+
+/** `{ htmlTemplate, cssTemplate }` of the default certificate (read once). */
+export function defaultCertificateTemplate(): { htmlTemplate: string; cssTemplate: string } {
+  cached ??= {
+    htmlTemplate: readFileSync(`${TEMPLATES_DIR}certificate.html`, 'utf8'),
+    cssTemplate: readFileSync(`${TEMPLATES_DIR}certificate.css`, 'utf8'),
+  };
+  return cached;
+}

@@ -1,0 +1,55 @@
+/** Page recycling, browser replacement after M renders, and a fresh document per job (documentReuse: 1). */
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRenderer, type Renderer } from '../../../src/rendering/renderer.js';
+import { IMAGES_PREFIX, makeLoadAsset } from './fixtures.js';
+
+function liveGroup(pgid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid && f[0] !== 'Z' && f[0] !== 'X') out.push(Number(d));
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
+}
+
+const doc = `<img src="/api/credentials/public/images/org-1/logo.png" style="width:100px"><p>recycle</p>`;
+let renderer: Renderer;
+
+afterAll(async () => {
+  await renderer?.close();
+});
+
+describe('pool lifecycle', () => {
+  it('recycles pages every N jobs and replaces the browser after M renders without losing a job or leaking processes', async () => {
+    renderer = createRenderer({ assetPrefix: IMAGES_PREFIX, loadAsset: makeLoadAsset(), pages: 2, recyclePageAfter: 3, restartBrowserAfter: 10, documentReuse: 1 });
+    const pids = new Set<number>();
+    pids.add((await renderer.browserPid())!);
+    for (let round = 0; round < 6; round++) {
+      const outs = await Promise.all([0, 1, 2, 3].map(() => renderer.renderPdf(doc, '')));
+      for (const o of outs) expect(o.subarray(0, 5).toString()).toBe('%PDF-');
+      pids.add((await renderer.browserPid())!);
+    }
+    const st = renderer.stats();
+    expect(st.pdfs).toBe(24);
+    expect(st.failures).toEqual({});
+    expect(st.pagesRecycled).toBeGreaterThanOrEqual(4);
+    expect(st.browserRestarts.recycle).toBeGreaterThanOrEqual(2);
+    expect(pids.size).toBeGreaterThanOrEqual(3);
+    expect(st.assetRequests).toBe(24); // one image per job, never from a cache
+    const current = (await renderer.browserPid())!;
+    // Retired browsers finish closing in the background; on a loaded machine that takes a while.
+    const retired = [...pids].filter((p) => p !== current);
+    for (let i = 0; i < 100 && retired.some((p) => liveGroup(p).length > 0); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const p of retired) expect(liveGroup(p)).toEqual([]);
+    await renderer.close();
+    for (let i = 0; i < 50 && liveGroup(current).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (const p of pids) expect(liveGroup(p)).toEqual([]);
+  });
+});

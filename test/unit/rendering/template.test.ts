@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildCertificateDocument, buildDocument, compiledTemplateCacheSize, contentSecurityPolicy, renderTemplate } from '../../../src/rendering/template.js';
+import { buildTemplateContext, templateTagsMarkdown, type TemplateContext } from '../../../src/rendering/template-context.js';
+import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
+import { DEFAULT_PAGE_SIZE, pageSizeFromCss, viewportFor } from '../../../src/rendering/page-size.js';
+
+async function ctx(recipientName = 'Ada Lovelace'): Promise<TemplateContext> {
+  return buildTemplateContext({
+    recipient: { name: recipientName, email: 'ada@example.org' },
+    credential: { name: 'Data Analysis', description: 'Awarded for analysis.' },
+    issuer: { name: 'Example University' },
+    issuedOn: '2026-11-24T09:30:00Z',
+    expires: null,
+    signatories: [{ name: 'Grace Hopper', title: 'Dean' }],
+    verificationUrl: 'https://badges.example.test/api/credentials/public/assertions/abc/',
+    assertionId: 'abc',
+    fields: { grade: 'A' },
+    fieldLabels: { grade: 'Final grade' },
+  });
+}
+
+describe('renderTemplate', () => {
+  it('HTML-escapes every merge value', async () => {
+    const { html } = renderTemplate('<h1>{{recipient.name}}</h1><p title="{{recipient.name}}">x</p>', '', await ctx('<script>alert(1)</script>" onload="x'));
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot; onload&#x3D;&quot;x');
+  });
+
+  it('gives no access to prototypes', async () => {
+    const { html } = renderTemplate(
+      '[{{constructor.name}}][{{__proto__}}][{{recipient.constructor}}][{{recipient.__proto__.toString}}][{{lookup recipient "constructor"}}][{{#with recipient.constructor}}{{name}}{{/with}}][{{recipient.hasOwnProperty}}]',
+      '',
+      await ctx(),
+    );
+    expect(html).toBe('[][][][][][][]');
+  });
+
+  it('formats dates, fills custom fields and the QR code', async () => {
+    const c = await ctx();
+    expect(c.issued_on).toBe('November 24, 2026');
+    expect(c.expires).toBe('');
+    expect(c.qr_code).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(Buffer.from(c.qr_code.split(',')[1], 'base64').toString()).toContain('<svg');
+    const { html } = renderTemplate(
+      '{{formatDate issued_on_iso "short"}}|{{formatDate issued_on_iso "iso"}}|{{formatDate issued_on_iso "long" locale="de-DE"}}|{{#each credential.fields}}{{label}}:{{value}}{{/each}}|{{fields.grade}}|{{#if (eq fields.grade "A")}}top{{/if}}|{{default expires "never"}}|{{upper issuer.name}}',
+      '',
+      c,
+    );
+    expect(html).toBe('11/24/26|2026-11-24|24. November 2026|Final grade:A|A|top|never|EXAMPLE UNIVERSITY');
+  });
+
+  it('keeps the QR data URL valid inside an escaped attribute', async () => {
+    const c = await ctx();
+    const { html } = renderTemplate('<img src="{{qr_code}}">', '', c);
+    const src = /src="([^"]*)"/.exec(html)![1].replace(/&#x3D;/g, '=');
+    expect(src).toBe(c.qr_code);
+  });
+
+  it('sanitizes values merged into CSS', async () => {
+    const c = await ctx();
+    c.fields.colour = 'red; background: url(http://evil/x) }';
+    const { css } = renderTemplate('<p></p>', '.a { color: {{fields.colour}}; }', c);
+    const merged = css.slice('.a { color: '.length, -'; }'.length);
+    expect(merged).toBe('red background urlhttpevilx ');
+    expect(merged).not.toMatch(/[;:(){}"'\\/]/);
+  });
+
+  it('caches compiled templates by content hash', async () => {
+    const c = await ctx();
+    const before = compiledTemplateCacheSize();
+    renderTemplate('<p>{{recipient.name}} cache-test</p>', '', c);
+    renderTemplate('<p>{{recipient.name}} cache-test</p>', '', c);
+    expect(compiledTemplateCacheSize()).toBe(before + 1);
+  });
+});
+
+describe('buildDocument', () => {
+  it('puts a strict CSP first in the head and neutralizes </style in CSS', () => {
+    const doc = buildDocument('<p>x</p>', 'a{}</style><script>1</script>', { assetPrefixes: ['https://badges.example.test/api/credentials/public/images/'] });
+    const head = doc.slice(0, doc.indexOf('</head>'));
+    expect(head.indexOf('Content-Security-Policy')).toBeLessThan(head.indexOf('<base'));
+    expect(head.indexOf('Content-Security-Policy')).toBeLessThan(head.indexOf('<style'));
+    expect(doc).toContain('<base href="https://badges.example.test/">');
+    expect(doc).not.toContain('</style><script>');
+    const csp = contentSecurityPolicy(['https://badges.example.test/api/credentials/public/images/']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain('img-src https://badges.example.test/api/credentials/public/images/ data:');
+    expect(csp).toContain("script-src 'none'");
+  });
+
+  it('builds the full certificate document from the default template', async () => {
+    const t = defaultCertificateTemplate();
+    const doc = buildCertificateDocument(t.htmlTemplate, t.cssTemplate, await ctx(), { assetPrefixes: ['https://badges.example.test/api/credentials/public/images/'] });
+    expect(doc).toMatch(/^<!DOCTYPE html>/);
+    expect(doc).toContain('Ada Lovelace');
+    expect(doc).toContain("font-family: 'Inter'");
+  });
+});
+
+describe('pageSizeFromCss', () => {
+  it('reads @page size', () => {
+    expect(viewportFor(pageSizeFromCss('@page { size: A4 landscape; margin: 0 }'))).toEqual({ width: 1123, height: 794 });
+    expect(viewportFor(pageSizeFromCss('@page { size: A4 }'))).toEqual({ width: 794, height: 1123 });
+    expect(viewportFor(pageSizeFromCss('@page { margin: 0; size: letter landscape }'))).toEqual({ width: 1056, height: 816 });
+    expect(viewportFor(pageSizeFromCss('@page { size: 200mm 100mm }'))).toEqual({ width: 756, height: 378 });
+    expect(pageSizeFromCss('body { color: red }')).toEqual(DEFAULT_PAGE_SIZE);
+    expect(viewportFor(pageSizeFromCss(defaultCertificateTemplate().cssTemplate))).toEqual({ width: 1123, height: 794 });
+  });
+});
+
+describe('templates/TEMPLATE-TAGS.md', () => {
+  it('contains the generated tag table', () => {
+    const md = readFileSync(new URL('../../../templates/TEMPLATE-TAGS.md', import.meta.url), 'utf8');
+    expect(md).toContain(templateTagsMarkdown());
+  });
+});
