@@ -2,8 +2,22 @@ import type { Runtime } from '../../runtime.js';
 import type { RouteDef } from '../route.js';
 import { adminRoutes } from './admin.js';
 import { jobRoutes } from './jobs.js';
+import { catalogCredentialRoutes, credentialDetailRoutes } from './catalog-credentials.js';
+import { catalogImageRoutes } from './catalog-images.js';
+import { catalogIssuerRoutes } from './catalog-issuers.js';
+import { publicImageRoutes } from './public-images.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
 export function allRoutes(rt: Runtime): RouteDef[] {
-  return [...adminRoutes(rt), ...jobRoutes(rt)];
+  return [
+    ...adminRoutes(rt),
+    ...jobRoutes(rt),
+    ...catalogIssuerRoutes(rt),
+    ...catalogImageRoutes(rt),
+    ...catalogCredentialRoutes(rt),
+    ...publicImageRoutes(rt),
+    // Must stay LAST: `/api/credentials/orgs/{org}/users/{user_id}/{entity_id}` would otherwise swallow
+    // `…/issuers`, `…/images`, `…/course-credentials`, `…/assertions` and every other `…/<word>` route.
+    ...credentialDetailRoutes(rt),
+  ];
 }

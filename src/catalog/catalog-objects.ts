@@ -1,0 +1,102 @@
+import type { CredentialRow, IssuerRow, Signatory } from '../db/catalog-repository.js';
+
+/**
+ * The API's issuer and credential objects. Names follow the seed: the issuer object is camelCase
+ * where the seed is (`entityId`, `iconImage`), credential fields are the snake_case request names.
+ */
+export interface IssuerObject {
+  entityId: string;
+  org: string;
+  name: string;
+  description: string | null;
+  iconImage: string | null;
+  email: string | null;
+  url: string | null;
+  /** empty: every merge tag is allowed */
+  allowed_template_tags: string[];
+  signing_alg: 'ES256' | 'RS256';
+  signatories: Signatory[];
+  created_at: string;
+  updated_at: string;
+}
+
+export function toIssuerObject(row: IssuerRow, signatories: Signatory[]): IssuerObject {
+  return {
+    entityId: row.id,
+    org: row.org,
+    name: row.name,
+    description: row.description,
+    iconImage: row.icon_image,
+    email: row.email,
+    url: row.url,
+    allowed_template_tags: row.allowed_template_tags ?? [],
+    signing_alg: row.signing_alg,
+    signatories,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
+
+export interface CredentialObject {
+  entityId: string;
+  org: string;
+  /** issuer entity id */
+  issuer: string;
+  name: string;
+  description: string;
+  credential_type: string | null;
+  html_template: string | null;
+  css_template: string | null;
+  icon_image: string | null;
+  background_image: string | null;
+  thumbnail_image: string | null;
+  criteria_url: string | null;
+  criteria_text: string | null;
+  issuing_signal: string | null;
+  course: string | null;
+  program: string | null;
+  is_public: boolean;
+  validity_days: number | null;
+  tags: string[];
+  alignment: Record<string, unknown>[];
+  skills: Record<string, unknown>[];
+  template_version: number;
+  /** the credential's own signatories, then its issuer's */
+  signatories: Signatory[];
+  created_at: string;
+  updated_at: string;
+}
+
+export function toCredentialObject(row: CredentialRow, signatories: Signatory[]): CredentialObject {
+  return {
+    entityId: row.id,
+    org: row.org,
+    issuer: row.issuer_id,
+    name: row.name,
+    description: row.description,
+    credential_type: row.credential_type,
+    html_template: row.html_template,
+    css_template: row.css_template,
+    icon_image: row.icon_image,
+    background_image: row.background_image,
+    thumbnail_image: row.thumbnail_image,
+    criteria_url: row.criteria_url,
+    criteria_text: row.criteria_text,
+    issuing_signal: row.issuing_signal,
+    course: row.course,
+    program: row.program,
+    is_public: row.is_public,
+    validity_days: row.validity_days,
+    tags: row.tags ?? [],
+    alignment: row.alignment ?? [],
+    skills: row.skills ?? [],
+    template_version: row.template_version,
+    signatories,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
+
+function iso(d: Date | string): string {
+  return (d instanceof Date ? d : new Date(d)).toISOString();
+}

@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../db/database.js';
+import type { Principal } from '../auth/principal.js';
+import type { FileStore } from '../storage/file-store.js';
+import type { PublicUrls } from '../public-urls.js';
+import type { Logger } from '../logger.js';
+import { getImageByKey, insertImage, searchImages, type ImageRow } from '../db/catalog-repository.js';
+import { NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { assertCatalogWriter } from './catalog-access.js';
+import { ACCEPTED_IMAGE_TYPES, sniffImageType } from './image-type.js';
+import { sanitizeSvg, SvgRejectedError } from './svg-sanitizer.js';
+
+/**
+ * Uploaded images (credential icons, backgrounds, signatures, logos). The type comes from the
+ * bytes; SVG is sanitized before it is stored. Each image is stored under
+ * `images/{org}/{random}.{ext}` and served publicly (and to the renderer) at `urls.image(key)`.
+ */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/** Searches answer at most this many images, newest first. */
+export const IMAGE_SEARCH_LIMIT = 100;
+
+export interface ImageObject {
+  id: number;
+  name: string;
+  /** absolute public URL */
+  image: string;
+}
+
+export interface ImageServiceDeps {
+  db: Db;
+  files: FileStore;
+  urls: PublicUrls;
+  logger: Logger;
+}
+
+export function imageService(deps: ImageServiceDeps) {
+  const { db } = deps;
+  const toObject = (r: ImageRow): ImageObject => ({ id: r.id, name: r.name, image: deps.urls.image(r.file_key) });
+
+  return {
+    async upload(p: Principal, org: string, file: { bytes: Buffer; originalName?: string }, name?: string): Promise<ImageObject> {
+      assertCatalogWriter(p, org);
+      if (file.bytes.length === 0) throw new ValidationError('The uploaded image is empty.', { fieldErrors: { image: ['empty file'] } });
+      const { type, detected } = await sniffImageType(file.bytes);
+      if (!type) {
+        throw new UnsupportedMediaTypeError(
+          `Only ${ACCEPTED_IMAGE_TYPES} images are accepted${detected ? ` (this file is ${detected})` : ' (this file is not an image)'}; the type is read from the content, not the file name.`,
+        );
+      }
+      let body = file.bytes;
+      if (type.ext === 'svg') {
+        try {
+          const clean = sanitizeSvg(file.bytes);
+          if (clean.removed.length) deps.logger.info({ org, removed: clean.removed.slice(0, 20) }, 'sanitized uploaded SVG');
+          body = Buffer.from(clean.svg, 'utf8');
+        } catch (e) {
+          if (e instanceof SvgRejectedError) throw new ValidationError(e.message, { fieldErrors: { image: [e.message] } });
+          throw e;
+        }
+      }
+      const key = `images/${org}/${randomBytes(16).toString('base64url')}.${type.ext}`;
+      await deps.files.put(key, body);
+      try {
+        const row = await insertImage(db, {
+          org,
+          name: imageName(name, file.originalName),
+          file_key: key,
+          content_type: type.mime,
+          size: body.length,
+          sha256: createHash('sha256').update(body).digest('hex'),
+        });
+        return toObject(row);
+      } catch (e) {
+        await deps.files.delete(key).catch(() => {});
+        throw e;
+      }
+    },
+
+    async search(p: Principal, org: string, query: string): Promise<ImageObject[]> {
+      void p; // every member of the org may look images up (to pick one for a credential)
+      return (await searchImages(db, org, query, IMAGE_SEARCH_LIMIT)).map(toObject);
+    },
+
+    /** A stored image for the public route; only keys registered as images are served. */
+    async getPublic(fileKey: string): Promise<{ row: ImageRow; body: Buffer }> {
+      const row = await getImageByKey(db, fileKey);
+      const file = row && (await deps.files.get(fileKey));
+      if (!row || !file) throw new NotFoundError('Image not found.');
+      return { row, body: file.body };
+    },
+  };
+}
+
+function imageName(given: string | undefined, originalName: string | undefined): string {
+  const fromFile = (originalName ?? '').replace(/\.[^.]*$/, '');
+  const name = (given ?? '').trim() || fromFile.trim() || 'image';
+  return name.slice(0, 255);
+}
+
+export type ImageService = ReturnType<typeof imageService>;

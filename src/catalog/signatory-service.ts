@@ -1,0 +1,50 @@
+import type { Db } from '../db/database.js';
+import type { Principal } from '../auth/principal.js';
+import { getCredential, getIssuer, insertSignatory, type Signatory } from '../db/catalog-repository.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { assertCatalogWriter } from './catalog-access.js';
+
+/**
+ * Signatories ("authorities") of certificates: attached to one credential, or to an issuer (and
+ * so to all its credentials). The target is named, most specific first, by `credential`, by the
+ * issuer's `entityId`, or by `org` (the org's issuer, as the issuer routes allow).
+ */
+export interface SignatoryInput extends Signatory {
+  credential?: string;
+  entityId?: string;
+  org?: string;
+}
+
+export function signatoryService(deps: { db: Db }) {
+  const { db } = deps;
+  return {
+    async create(p: Principal, org: string, input: SignatoryInput): Promise<Signatory> {
+      assertCatalogWriter(p, org);
+      let target: { issuer_id: string | null; credential_id: string | null };
+      if (input.credential) {
+        const credential = await getCredential(db, org, input.credential);
+        if (!credential) throw new NotFoundError(`Credential "${input.credential}" not found.`);
+        if (input.entityId && input.entityId !== credential.issuer_id) {
+          throw new ValidationError(`Credential "${input.credential}" is not issued by "${input.entityId}".`, {
+            fieldErrors: { entityId: ['does not match the credential\'s issuer'] },
+          });
+        }
+        target = { issuer_id: null, credential_id: credential.id };
+      } else if (input.entityId || input.org) {
+        // An issuer of another org is as unknown as one that does not exist.
+        const ref = input.entityId ?? input.org!;
+        const issuer = input.org && input.org !== org && !input.entityId ? undefined : await getIssuer(db, org, ref);
+        if (!issuer) throw new NotFoundError(`Issuer "${ref}" not found.`);
+        target = { issuer_id: issuer.id, credential_id: null };
+      } else {
+        throw new ValidationError('Name what the signatory signs for: credential, entityId (issuer) or org.', {
+          fieldErrors: { entityId: ['one of credential, entityId or org is required'] },
+        });
+      }
+      const row = await insertSignatory(db, { org, ...target, name: input.name, title: input.title, signature: input.signature });
+      return { name: row.name, title: row.title, signature: row.signature };
+    },
+  };
+}
+
+export type SignatoryService = ReturnType<typeof signatoryService>;

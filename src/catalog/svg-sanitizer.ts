@@ -1,0 +1,309 @@
+/**
+ * SVG sanitizing for uploaded images (pure: no I/O).
+ *
+ * The upload is parsed as XML by a small strict tokenizer and re-serialized from an allow-list,
+ * so nothing the parser did not understand survives:
+ *  - refused outright (the upload is not stored): not UTF-8, not well-formed, `<!DOCTYPE>` /
+ *    `<!ENTITY>` (entity expansion, external entities), undefined entity references, a root
+ *    element other than `<svg>`;
+ *  - removed: `<script>`, `<foreignObject>`, animation elements (`<set>`, `<animate*>` can rewrite
+ *    hrefs), any element not in the SVG allow-list or in another namespace (editor metadata),
+ *    comments, processing instructions (`<?xml-stylesheet?>` loads CSS), `on*` event attributes,
+ *    attributes in other namespaces, `href`/`xlink:href` other than `#fragment` or a `data:`
+ *    raster image, `url(…)` other than `#fragment` or a `data:` raster image, CSS `@import`,
+ *    and any CSS containing escapes (which could spell out a URL the checks would miss).
+ *
+ * The public image route also serves SVG with `Content-Security-Policy: default-src 'none'`, so
+ * this is not the only wall.
+ */
+
+export class SvgRejectedError extends Error {}
+
+export interface SanitizedSvg {
+  svg: string;
+  /** What was removed, for logs and tests (`<script>`, `onload=`, `href="http://…"` …). */
+  removed: string[];
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const XLINK_NS = 'http://www.w3.org/1999/xlink';
+
+const ALLOWED_ELEMENTS = new Set([
+  'svg', 'g', 'defs', 'symbol', 'use', 'title', 'desc', 'switch', 'view', 'a', 'style',
+  'path', 'rect', 'circle', 'ellipse', 'line', 'polyline', 'polygon',
+  'text', 'tspan', 'textPath', 'image',
+  'linearGradient', 'radialGradient', 'stop', 'pattern', 'clipPath', 'mask', 'marker',
+  'filter', 'feBlend', 'feColorMatrix', 'feComponentTransfer', 'feComposite', 'feConvolveMatrix',
+  'feDiffuseLighting', 'feDisplacementMap', 'feDistantLight', 'feDropShadow', 'feFlood', 'feFuncA',
+  'feFuncB', 'feFuncG', 'feFuncR', 'feGaussianBlur', 'feImage', 'feMerge', 'feMergeNode',
+  'feMorphology', 'feOffset', 'fePointLight', 'feSpecularLighting', 'feSpotLight', 'feTile', 'feTurbulence',
+]);
+/** Prefixed attributes that are kept (everything else with a prefix belongs to editors or is unknown). */
+const ALLOWED_PREFIXED_ATTRIBUTES = new Set(['xlink:href', 'xml:space', 'xml:lang']);
+
+const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const SAFE_DATA_IMAGE = /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$/i;
+
+interface ElementNode {
+  name: string;
+  attrs: Array<[string, string]>;
+  children: Node[];
+}
+type Node = ElementNode | { text: string };
+
+/** Whether the bytes are an SVG document: (BOM,) prolog, comments, then an `<svg>` root element. */
+export function looksLikeSvg(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, 4096)).toString('utf8').replace(/^\uFEFF/, '');
+  const m = /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)*<([A-Za-z_][\w.-]*:)?svg[\s/>]/.exec(head);
+  return m !== null;
+}
+
+export function sanitizeSvg(bytes: Uint8Array): SanitizedSvg {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new SvgRejectedError('SVG must be UTF-8 encoded.');
+  }
+  text = text.replace(/^\uFEFF/, '');
+  const root = parse(text);
+  const localRoot = localName(root.name);
+  if (localRoot !== 'svg') throw new SvgRejectedError('The root element must be <svg>.');
+  const removed: string[] = [];
+  const clean = cleanElement(root, removed);
+  if (!clean) throw new SvgRejectedError('The root element must be <svg>.');
+  // Every kept element is in the SVG namespace; declare it (and xlink) once, on the root.
+  clean.attrs = clean.attrs.filter(([n]) => n !== 'xmlns' && !n.startsWith('xmlns:'));
+  clean.attrs.unshift(['xmlns', SVG_NS], ['xmlns:xlink', XLINK_NS]);
+  return { svg: serialize(clean), removed };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing (strict, well-formed XML subset without DTDs)
+
+const NAME = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?/;
+
+function parse(src: string): ElementNode {
+  let i = 0;
+  let root: ElementNode | undefined;
+  const stack: ElementNode[] = [];
+  const fail = (why: string): never => {
+    const line = src.slice(0, i).split('\n').length;
+    throw new SvgRejectedError(`Malformed SVG (line ${line}): ${why}.`);
+  };
+
+  while (i < src.length) {
+    if (src.startsWith('<!--', i)) {
+      const end = src.indexOf('-->', i + 4);
+      if (end < 0) fail('unterminated comment');
+      i = end + 3;
+    } else if (src.startsWith('<![CDATA[', i)) {
+      const end = src.indexOf(']]>', i + 9);
+      if (end < 0) fail('unterminated CDATA section');
+      if (!stack.length) fail('text outside the root element');
+      stack[stack.length - 1].children.push({ text: src.slice(i + 9, end) });
+      i = end + 3;
+    } else if (src.startsWith('<!', i)) {
+      if (/^<!(DOCTYPE|ENTITY)/i.test(src.slice(i, i + 9))) {
+        throw new SvgRejectedError('SVG with a DOCTYPE or ENTITY declaration is refused (entity expansion and external entities).');
+      }
+      fail('unexpected markup declaration');
+    } else if (src.startsWith('<?', i)) {
+      const end = src.indexOf('?>', i + 2);
+      if (end < 0) fail('unterminated processing instruction');
+      i = end + 2;
+    } else if (src.startsWith('</', i)) {
+      const m = NAME.exec(src.slice(i + 2));
+      if (!m) fail('bad closing tag');
+      const name = m![0];
+      i += 2 + name.length;
+      while (/\s/.test(src[i] ?? '')) i++;
+      if (src[i] !== '>') fail(`bad closing tag </${name}`);
+      i++;
+      const open = stack.pop();
+      if (!open || open.name !== name) fail(`</${name}> does not close <${open?.name ?? '(nothing)'}>`);
+    } else if (src[i] === '<') {
+      const m = NAME.exec(src.slice(i + 1));
+      if (!m) fail('bad tag');
+      const el: ElementNode = { name: m![0], attrs: [], children: [] };
+      i += 1 + el.name.length;
+      let selfClosing = false;
+      for (;;) {
+        const ws = /^\s*/.exec(src.slice(i))![0].length;
+        i += ws;
+        if (src.startsWith('/>', i)) {
+          selfClosing = true;
+          i += 2;
+          break;
+        }
+        if (src[i] === '>') {
+          i++;
+          break;
+        }
+        if (ws === 0) fail(`expected whitespace between attributes of <${el.name}>`);
+        const an = NAME.exec(src.slice(i));
+        if (!an) fail(`bad attribute in <${el.name}>`);
+        i += an![0].length;
+        const eq = /^\s*=\s*/.exec(src.slice(i));
+        if (!eq) fail(`attribute ${an![0]} of <${el.name}> has no value`);
+        i += eq![0].length;
+        const quote = src[i];
+        if (quote !== '"' && quote !== "'") fail(`attribute ${an![0]} of <${el.name}> is not quoted`);
+        const end = src.indexOf(quote, i + 1);
+        if (end < 0) fail('unterminated attribute value');
+        const raw = src.slice(i + 1, end);
+        if (raw.includes('<')) fail(`"<" in the value of ${an![0]}`);
+        if (el.attrs.some(([n]) => n === an![0])) fail(`duplicate attribute ${an![0]}`);
+        el.attrs.push([an![0], decodeEntities(raw, fail)]);
+        i = end + 1;
+      }
+      if (stack.length) stack[stack.length - 1].children.push(el);
+      else if (root) fail('more than one root element');
+      else root = el;
+      if (!selfClosing) stack.push(el);
+    } else {
+      const end = src.indexOf('<', i);
+      const raw = src.slice(i, end < 0 ? src.length : end);
+      if (stack.length) stack[stack.length - 1].children.push({ text: decodeEntities(raw, fail) });
+      else if (raw.trim()) fail('text outside the root element');
+      i = end < 0 ? src.length : end;
+    }
+  }
+  if (stack.length) fail(`<${stack[stack.length - 1].name}> is not closed`);
+  if (!root) fail('no root element');
+  return root!;
+}
+
+function decodeEntities(raw: string, fail: (why: string) => never): string {
+  return raw.replace(/&([^;\s&<]*);?/g, (m, body: string) => {
+    if (!m.endsWith(';')) fail('"&" must start an entity reference');
+    if (body in PREDEFINED_ENTITIES) return PREDEFINED_ENTITIES[body];
+    const num = /^#(?:x([0-9a-fA-F]+)|(\d+))$/.exec(body);
+    if (num) {
+      const cp = num[1] ? parseInt(num[1], 16) : parseInt(num[2], 10);
+      if (cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) return String.fromCodePoint(cp);
+      fail(`invalid character reference &${body};`);
+    }
+    return fail(`undefined entity &${body};`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleaning
+
+function localName(name: string): string {
+  return name.startsWith('svg:') ? name.slice(4) : name;
+}
+
+function cleanElement(el: ElementNode, removed: string[]): ElementNode | null {
+  const name = localName(el.name);
+  if (!ALLOWED_ELEMENTS.has(name) || (name === 'svg' && el.name.includes(':') && !el.name.startsWith('svg:'))) {
+    removed.push(`<${el.name}>`);
+    return null;
+  }
+  const out: ElementNode = { name, attrs: [], children: [] };
+  for (const [attr, value] of el.attrs) {
+    const problem = attributeProblem(attr, value);
+    if (problem) {
+      // Namespace declarations are rewritten on the root, not worth reporting.
+      if (!(attr === 'xmlns' || attr.startsWith('xmlns:'))) removed.push(problem);
+      continue;
+    }
+    out.attrs.push([attr, value]);
+  }
+  if (name === 'style') {
+    const css = el.children.map((c) => ('text' in c ? c.text : '')).join('');
+    const clean = cleanCss(css, removed);
+    if (clean.trim()) out.children.push({ text: clean });
+    return out;
+  }
+  for (const child of el.children) {
+    if ('text' in child) out.children.push(child);
+    else {
+      const c = cleanElement(child, removed);
+      if (c) out.children.push(c);
+    }
+  }
+  return out;
+}
+
+/** Why the attribute is removed, or null to keep it. */
+function attributeProblem(attr: string, value: string): string | null {
+  const lower = attr.toLowerCase();
+  if (lower === 'xmlns' || lower.startsWith('xmlns:')) return `${attr}=`;
+  if (attr.includes(':') && !ALLOWED_PREFIXED_ATTRIBUTES.has(attr)) return `${attr}=`;
+  if (/^on/i.test(localName(attr))) return `${attr}=`;
+  const compact = value.replace(/[\u0000-\u0020]+/g, '');
+  if (/^(javascript|vbscript|data:text|data:application)/i.test(compact)) return `${attr}="${short(value)}"`;
+  if (lower === 'href' || lower === 'xlink:href') {
+    return isSafeReference(value.trim()) ? null : `${attr}="${short(value)}"`;
+  }
+  if (lower === 'style') {
+    const removedHere: string[] = [];
+    const clean = cleanCss(value, removedHere);
+    return removedHere.length || clean !== value ? `style="${short(value)}"` : null;
+  }
+  for (const m of value.matchAll(/url\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*))\s*\)/gi)) {
+    if (!isSafeReference((m[1] ?? m[2] ?? m[3] ?? '').trim())) return `${attr}="${short(value)}"`;
+  }
+  if (/url\s*\(/i.test(value) && !/url\(/i.test(value)) return `${attr}="${short(value)}"`;
+  return null;
+}
+
+function isSafeReference(v: string): boolean {
+  return /^#[\w.:-]*$/.test(v) || SAFE_DATA_IMAGE.test(v);
+}
+
+/**
+ * CSS from `<style>` or a `style=` attribute: anything with escapes is dropped (they can spell
+ * `url` or a scheme past any check); `@import` rules and declarations loading from outside are
+ * removed.
+ */
+function cleanCss(css: string, removed: string[]): string {
+  const noComments = css.replace(/\/\*[\s\S]*?(\*\/|$)/g, '');
+  if (noComments.includes('\\')) {
+    removed.push('CSS with escapes');
+    return '';
+  }
+  let out = noComments.replace(/@import[^;]*;?/gi, (m) => {
+    removed.push(short(m.trim()));
+    return '';
+  });
+  out = out.replace(/(expression|-moz-binding|behavior)\s*[(:]/gi, (m) => {
+    removed.push(short(m));
+    return 'x-removed(';
+  });
+  out = out.replace(/url\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*))\s*\)/gi, (m, a, b, c) => {
+    const target = ((a ?? b ?? c ?? '') as string).trim();
+    if (isSafeReference(target)) return m;
+    removed.push(`url(${short(target)})`);
+    return 'none';
+  });
+  out = out.replace(/image-set\s*\(/gi, (m) => {
+    removed.push(m);
+    return 'x-removed(';
+  });
+  // A `url(` left unbalanced (never closed) would swallow the rest: drop what follows it.
+  if (/url\s*\(/i.test(out.replace(/url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)/gi, ''))) {
+    removed.push('unbalanced url(');
+    return '';
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serialization
+
+const escText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escAttr = (s: string) => escText(s).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+
+function serialize(el: ElementNode): string {
+  const attrs = el.attrs.map(([n, v]) => ` ${n}="${escAttr(v)}"`).join('');
+  if (el.children.length === 0) return `<${el.name}${attrs}/>`;
+  const inner = el.children.map((c) => ('text' in c ? escText(c.text) : serialize(c))).join('');
+  return `<${el.name}${attrs}>${inner}</${el.name}>`;
+}
+
+function short(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { defineRoute, type RouteDef } from '../route.js';
+import { sendEnvelope } from '../envelope.js';
+import { limitOffsetPage, limitOffsetQuery, limitRequest } from '../pagination.js';
+import type { Runtime } from '../../runtime.js';
+import { catalogServices } from '../../catalog/catalog-services.js';
+import { authorityBody, issuerCreateBody, issuerUpdateBody, issuerValues, pathId, queryText } from './catalog-schemas.js';
+
+/**
+ * `/api/credentials/orgs/{org}/users/{user_id}/issuers/…`: issuers and their signatories
+ * ("authorities"). GET and PUT of one issuer answer the issuer object in the usual envelope (the
+ * seed's `[ {…} ]` example is read as the object, like every other single-object answer).
+ */
+const base = '/api/credentials/orgs/{org}/users/{user_id}/issuers';
+const tenantParams = z.object({ org: z.string(), user_id: z.string() });
+const issuerParams = tenantParams.extend({ entity_id: pathId });
+
+export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
+  const { issuers, signatories } = catalogServices(rt);
+  return [
+    defineRoute({
+      method: 'get',
+      path: base,
+      summary: 'List issuers (q, limit, offset)',
+      tag: 'issuers',
+      auth: 'tenant',
+      params: tenantParams,
+      query: limitOffsetQuery.extend({ q: queryText() }),
+      responses: { 200: 'Ok', 403: 'Not your org', 404: 'Unknown org' },
+      async handler({ params, query, principal, url, res }) {
+        const page = limitRequest(query);
+        const { count, data } = await issuers.list(principal, params.org, { q: query.q, ...page });
+        sendEnvelope(res, limitOffsetPage(url, page, count, data));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: base,
+      summary: 'Create an issuer (generates its signing key: ES256, or RS256 with signing_alg)',
+      tag: 'issuers',
+      auth: 'tenant',
+      params: tenantParams,
+      body: issuerCreateBody,
+      responses: { 201: 'Created', 400: 'Invalid input', 403: 'Not a platform admin of the org' },
+      async handler({ params, body, principal, res }) {
+        const { signing_alg, ...rest } = body;
+        const issuer = await issuers.create(principal, params.org, { ...issuerValues(rest), name: body.name, signing_alg });
+        sendEnvelope(res, issuer, 'Created');
+      },
+    }),
+    // Before `{entity_id}` so that "authority" is never read as an issuer id.
+    defineRoute({
+      method: 'post',
+      path: `${base}/authority`,
+      summary: 'Add a signatory (authority) to an issuer (entityId or org) or to one credential',
+      tag: 'issuers',
+      auth: 'tenant',
+      params: tenantParams,
+      body: authorityBody,
+      responses: { 201: '{"data": {name, title, signature}}', 400: 'Invalid input', 403: 'Not a platform admin of the org', 404: 'Unknown issuer or credential' },
+      async handler({ params, body, principal, res }) {
+        const data = await signatories.create(principal, params.org, body);
+        res.status(201).json({ data });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/{entity_id}`,
+      summary: 'Get an issuer by entity id or org identifier',
+      tag: 'issuers',
+      auth: 'tenant',
+      params: issuerParams,
+      responses: { 200: 'Ok', 404: 'Unknown issuer' },
+      async handler({ params, principal, res }) {
+        sendEnvelope(res, await issuers.get(principal, params.org, params.entity_id));
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: `${base}/{entity_id}`,
+      summary: 'Update an issuer (fields given are changed)',
+      tag: 'issuers',
+      auth: 'tenant',
+      params: issuerParams,
+      body: issuerUpdateBody,
+      responses: { 200: 'Updated', 400: 'Invalid input', 403: 'Not a platform admin of the org', 404: 'Unknown issuer' },
+      async handler({ params, body, principal, res }) {
+        sendEnvelope(res, await issuers.update(principal, params.org, params.entity_id, issuerValues(body)), 'Updated');
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: `${base}/{entity_id}`,
+      summary: 'Delete (retire) an issuer: hidden and closed to new credentials; what it issued still verifies',
+      tag: 'issuers',
+      auth: 'tenant',
+      params: issuerParams,
+      responses: { 200: 'Deleted', 403: 'Not a platform admin of the org', 404: 'Unknown issuer' },
+      async handler({ params, principal, res }) {
+        await issuers.remove(principal, params.org, params.entity_id);
+        sendEnvelope(res, undefined, 'Deleted');
+      },
+    }),
+  ];
+}
