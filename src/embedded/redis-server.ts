@@ -45,14 +45,15 @@ function stopLeftover(pidFile: string): void {
   }
 }
 
-export async function startEmbeddedRedis(opts: { binary?: string; dir?: string } = {}): Promise<EmbeddedRedis> {
+/** `port`: a fixed port, so a stopped server can be started again at the same address (tests). */
+export async function startEmbeddedRedis(opts: { binary?: string; dir?: string; port?: number } = {}): Promise<EmbeddedRedis> {
   const binary = findBinary(opts.binary ?? 'redis-server');
   if (!binary) {
     throw new MissingBinaryError(
       'redis-server was not found. Install the Debian package: apt-get install redis-server (or set REDIS_URL).',
     );
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--protected-mode', 'yes'];
   if (opts.dir) {
     mkdirSync(opts.dir, { recursive: true });

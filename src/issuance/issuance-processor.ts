@@ -1,14 +1,31 @@
 import type { Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime } from '../runtime.js';
-import type { IssuanceJob, PingJob } from '../queue/queues.js';
+import type { BulkChunkJob, BulkJob, IssuanceJob, IssueJob, PingJob } from '../queue/queues.js';
+import { issuanceService } from './issuance-service.js';
+import { statusListService } from './status-lists.js';
+import { runBulkChunk, runBulkParent } from './bulk-jobs.js';
 
 /** Dispatches issuance-queue jobs by name to the services that do the work. */
-export function issuanceProcessor(_rt: Runtime) {
+export function issuanceProcessor(rt: Runtime) {
+  const service = issuanceService({
+    db: rt.db,
+    urls: rt.urls,
+    issuerKeys: rt.issuerKeys,
+    statusLists: statusListService(rt.db, rt.urls, rt.issuerKeys),
+    queues: rt.queues,
+    logger: rt.logger,
+  });
   return async (job: Job): Promise<IssuanceJob['result']> => {
     switch (job.name as IssuanceJob['name']) {
       case 'ping':
         return ping(job.data as PingJob['data']);
+      case 'issue':
+        return service.issueOne(job.data as IssueJob['data'], String(job.id));
+      case 'bulk-chunk':
+        return runBulkChunk(service, rt.queues.issuance, job as Job<BulkChunkJob['data']>);
+      case 'bulk':
+        return runBulkParent(rt.queues.issuance, job as Job<BulkJob['data']>);
       default:
         throw new Error(`Unknown issuance job "${job.name as string}"`);
     }

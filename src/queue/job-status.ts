@@ -33,11 +33,15 @@ export function toJobStatus(job: Job, state: string): JobStatus {
 }
 
 export async function getJobStatus(queues: QueueSet, org: string, principal: Principal, jobId: string): Promise<JobStatus> {
+  // State first, then the job: read the other way round, a job finishing in between would show
+  // state "completed" with the data of before (no result yet). Finished is final, so this order
+  // can only show a finished job's data with an older state, which the next poll corrects.
+  const state = await queues.issuance.getJobState(jobId);
   const job = await queues.issuance.getJob(jobId);
   const owner = job?.data as Partial<JobOwner> | undefined;
   // Another tenant's job, or another user's job for a non-admin, is indistinguishable from none.
   if (!job || owner?.org !== org || (!isOrgAdmin(principal) && owner.requestedBy !== principal.userId)) {
     throw new NotFoundError(`Job "${jobId}" does not exist.`);
   }
-  return toJobStatus(job, await job.getState());
+  return toJobStatus(job, state);
 }

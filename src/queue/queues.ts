@@ -1,3 +1,5 @@
+import type { EvidenceItem, FieldValue } from '../db/schema.js';
+
 /**
  * The queues of the system and the jobs each carries. Producers and workers import names and
  * payload types from here only, so a job's shape is declared once.
@@ -22,7 +24,89 @@ export interface PingJob {
   result: { pong: string; worker: number };
 }
 
-export type IssuanceJob = PingJob;
-export type RenderJob = never;
+/** What an issuing request says about the award, besides its recipient. */
+export interface AwardDetails {
+  evidence?: EvidenceItem[];
+  narrative?: string;
+  course?: string;
+  /** ISO 8601 date-time; when absent the credential's validity_days decide. */
+  expires?: string;
+  fields?: Record<string, FieldValue>;
+}
+
+/** A recipient already resolved against the directory (the API did that). */
+export interface ResolvedRecipient {
+  userId: string;
+  email?: string;
+  name?: string;
+  /** Per-recipient template fields, merged over the award's. */
+  fields?: Record<string, FieldValue>;
+}
+
+/** Issue one assertion. */
+export interface IssueJob {
+  name: 'issue';
+  data: JobOwner & { credentialId: string; recipient: ResolvedRecipient; award: AwardDetails; idempotencyKey?: string };
+  /** A refusal (e.g. the credential was deleted meanwhile) completes the job with `error`: retrying would not help. */
+  result: { assertionId: string; created: boolean } | { error: { status: number; message: string } };
+}
+
+/** One entry of a bulk request as given: a bare username, or a recipient object. */
+export interface BulkEntry {
+  /** How the entry is named in the result: the user id, else the email. */
+  label: string;
+  userId?: string;
+  email?: string;
+  name?: string;
+  fields?: Record<string, FieldValue>;
+  /** Bare usernames must be known; recipient objects join the directory when unknown. */
+  kind: 'username' | 'object';
+}
+
+export interface BulkResult {
+  issued: string[];
+  skipped: string[];
+  failed: { user: string; reason: string }[];
+}
+
+/** Parent of a bulk: runs once all its chunks are done and merges their results. */
+export interface BulkJob {
+  name: 'bulk';
+  data: JobOwner & {
+    credentialId: string;
+    total: number;
+    chunkSize: number;
+    chunks: number;
+    /** Entries refused before queueing (no id and no email, bad email). */
+    rejected: BulkResult['failed'];
+  };
+  result: BulkResult;
+}
+
+export interface BulkChunkJob {
+  name: 'bulk-chunk';
+  data: JobOwner & {
+    credentialId: string;
+    bulkId: string;
+    chunkIndex: number;
+    chunkSize: number;
+    total: number;
+    entries: BulkEntry[];
+    award: AwardDetails;
+  };
+  result: BulkResult;
+}
+
+export type IssuanceJob = PingJob | IssueJob | BulkJob | BulkChunkJob;
+
+/** Render the certificate PDF/PNG and baked badge of a new assertion. */
+export interface RenderJob {
+  name: 'render';
+  data: JobOwner & { assertionId: string };
+  result: unknown;
+}
+
+/** BullMQ priorities (1 is the highest): a single issue is waited on by a person, a bulk is not. */
+export const RENDER_PRIORITY = { single: 1, bulk: 10 } as const;
 
 export type JobOf<Q extends QueueName> = Q extends 'issuance' ? IssuanceJob : RenderJob;

@@ -50,8 +50,10 @@ describe.each(kinds)('production split: separate api and worker processes (%s)',
     const queue = new Queue('issuance', { connection: { url: env.REDIS_URL }, prefix });
     const events = new QueueEvents('issuance', { connection: { url: env.REDIS_URL }, prefix });
     try {
+      // Subscribed before the job exists, so its completion cannot be missed.
+      await events.waitUntilReady();
       const job = await queue.add('ping', { org: 'split', requestedBy: 'admin', message: 'across processes' });
-      const result = await job.waitUntilFinished(events, 20_000);
+      const result = await job.waitUntilFinished(events, 60_000);
       expect(result.pong).toBe('across processes');
       expect(result.worker).toBe(worker.proc.pid);
     } finally {

@@ -1,0 +1,186 @@
+import { sql, type Insertable, type Selectable } from 'kysely';
+import type { Db } from './database.js';
+import type { AssertionsTable } from './schema.js';
+
+/** The assertions table: issued credentials, their signed form and their revocation. */
+export type AssertionRow = Selectable<AssertionsTable>;
+export type NewAssertion = Insertable<AssertionsTable>;
+
+/** Columns of list and detail views: everything except the large signed documents. */
+const VIEW_COLUMNS = [
+  'id',
+  'org',
+  'credential_id',
+  'issuer_id',
+  'recipient_user_id',
+  'recipient_email',
+  'recipient_name',
+  'salt',
+  'issued_on',
+  'expires_at',
+  'narrative',
+  'evidence',
+  'course',
+  'fields',
+  'created_by',
+  'job_id',
+  'status_list_id',
+  'status_list_index',
+  'signing_key_id',
+  'revoked_at',
+  'revocation_reason',
+  'revoked_by',
+  'created_at',
+] as const;
+
+export type AssertionSummary = Omit<AssertionRow, 'credential_json' | 'credential_jwt'>;
+
+const INSERT_BATCH = 250;
+
+/**
+ * Inserts what the database accepts and returns the ids it stored. A row is refused when its
+ * recipient already holds a live assertion of the credential, or (rarely, under concurrency) when
+ * its status index was taken meanwhile: the caller tells the two apart.
+ */
+export async function insertAssertions(db: Db, rows: NewAssertion[]): Promise<Set<string>> {
+  const stored = new Set<string>();
+  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+    const inserted = await db
+      .insertInto('assertions')
+      .values(rows.slice(i, i + INSERT_BATCH))
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .execute();
+    for (const r of inserted) stored.add(r.id);
+  }
+  return stored;
+}
+
+/** The live (unrevoked) assertions of a credential held by any of `userIds`. */
+export async function findLiveAssertions(
+  db: Db,
+  credentialId: string,
+  userIds: string[],
+): Promise<{ id: string; recipient_user_id: string; job_id: string | null }[]> {
+  if (userIds.length === 0) return [];
+  return db
+    .selectFrom('assertions')
+    .select(['id', 'recipient_user_id', 'job_id'])
+    .where('credential_id', '=', credentialId)
+    .where('revoked_at', 'is', null)
+    .where('recipient_user_id', 'in', userIds)
+    .execute();
+}
+
+export async function getAssertionSummary(db: Db, org: string, id: string): Promise<AssertionSummary | undefined> {
+  return db.selectFrom('assertions').select(VIEW_COLUMNS).where('org', '=', org).where('id', '=', id).executeTakeFirst();
+}
+
+/** Any org: the public routes address assertions by their unguessable id alone. */
+export async function getAssertionById(db: Db, id: string): Promise<AssertionRow | undefined> {
+  return db.selectFrom('assertions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function getAssertionSummaryById(db: Db, id: string): Promise<AssertionSummary | undefined> {
+  return db.selectFrom('assertions').select(VIEW_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+export interface AssertionListFilter {
+  credentialId?: string;
+  recipientUserId?: string;
+  /** Department admins see the assertions of their departments' members only. */
+  departments?: string[];
+  course?: string;
+  includeRevoked: boolean;
+  includeExpired: boolean;
+  excludeOrg?: string;
+}
+
+export async function listAssertions(
+  db: Db,
+  org: string,
+  filter: AssertionListFilter,
+  page: { limit: number; offset: number },
+): Promise<{ count: number; rows: AssertionSummary[] }> {
+  let base = db.selectFrom('assertions as a').where('a.org', '=', org);
+  if (filter.credentialId !== undefined) base = base.where('a.credential_id', '=', filter.credentialId);
+  if (filter.recipientUserId !== undefined) base = base.where('a.recipient_user_id', '=', filter.recipientUserId);
+  if (!filter.includeRevoked) base = base.where('a.revoked_at', 'is', null);
+  if (!filter.includeExpired) base = base.where((eb) => eb.or([eb('a.expires_at', 'is', null), eb('a.expires_at', '>', sql<Date>`now()`)]));
+  if (filter.excludeOrg !== undefined) base = base.where('a.org', '<>', filter.excludeOrg);
+  if (filter.course !== undefined) {
+    const course = filter.course;
+    // The award's own course, else the course its credential belongs to.
+    base = base.where((eb) =>
+      eb.or([
+        eb('a.course', '=', course),
+        eb.and([
+          eb('a.course', 'is', null),
+          eb.exists(eb.selectFrom('credentials as c').select('c.id').whereRef('c.id', '=', 'a.credential_id').where('c.course', '=', course)),
+        ]),
+      ]),
+    );
+  }
+  if (filter.departments !== undefined) {
+    const departments = filter.departments;
+    base =
+      departments.length === 0
+        ? base.where(sql<boolean>`false`)
+        : base.where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('user_departments as d')
+                .select('d.user_id')
+                .whereRef('d.org', '=', 'a.org')
+                .whereRef('d.user_id', '=', 'a.recipient_user_id')
+                .where('d.department_id', 'in', departments),
+            ),
+          );
+  }
+  const [{ n }, rows] = await Promise.all([
+    base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
+    base
+      .select(VIEW_COLUMNS.map((c) => `a.${c}` as const))
+      .orderBy('a.created_at', 'desc')
+      .orderBy('a.id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+  ]);
+  return { count: n, rows };
+}
+
+export async function isMemberOfDepartments(db: Db, org: string, userId: string, departments: string[]): Promise<boolean> {
+  if (departments.length === 0) return false;
+  const row = await db
+    .selectFrom('user_departments')
+    .select('user_id')
+    .where('org', '=', org)
+    .where('user_id', '=', userId)
+    .where('department_id', 'in', departments)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Marks a live assertion revoked; undefined when it was not live (unknown or already revoked). */
+export async function markRevoked(
+  db: Db,
+  org: string,
+  id: string,
+  revocation: { reason: string; by: string },
+): Promise<{ status_list_id: string } | undefined> {
+  return db
+    .updateTable('assertions')
+    .set({ revoked_at: sql`now()`, revocation_reason: revocation.reason, revoked_by: revocation.by })
+    .where('org', '=', org)
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .returning('status_list_id')
+    .executeTakeFirst();
+}
+
+export async function countAssertions(db: Db, filter: { credentialId: string; live?: boolean }): Promise<number> {
+  let q = db.selectFrom('assertions').select(sql<number>`count(*)::int`.as('n')).where('credential_id', '=', filter.credentialId);
+  if (filter.live) q = q.where('revoked_at', 'is', null);
+  return (await q.executeTakeFirstOrThrow()).n;
+}

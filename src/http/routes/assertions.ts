@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { defineRoute, type RouteDef } from '../route.js';
+import { sendEnvelope } from '../envelope.js';
+import { pageNumberPage, pageQuery, pageRequest } from '../pagination.js';
+import type { Runtime } from '../../runtime.js';
+import { ValidationError } from '../../errors.js';
+import { assertionService } from '../../issuance/assertion-service.js';
+import { toAssertionObject } from '../../issuance/assertion-format.js';
+import { issueRequests } from '../../issuance/issue-requests.js';
+import { statusListService } from '../../issuance/status-lists.js';
+import { MAX_BULK_USERS } from '../../issuance/bulk-plan.js';
+
+/**
+ * Issuing, listing and revoking assertions (the credentials API's `*_assertions_*` routes).
+ * Issuing goes through the queue; see issue-requests.ts for the 201/200/202 rules.
+ */
+const base = '/api/credentials/orgs/{org}/users/{user_id}';
+const tenantParams = z.object({ org: z.string(), user_id: z.string() });
+const entityParams = tenantParams.extend({ entity_id: z.string().min(1).max(100) });
+
+const dateTime = z
+  .string()
+  .max(64)
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date-time')
+  .transform((v) => new Date(v).toISOString());
+const evidenceItem = z.union([
+  z.url().max(2000).transform((url) => ({ url })),
+  z.object({
+    url: z.url().max(2000).optional(),
+    narrative: z.string().max(10_000).optional(),
+    name: z.string().max(255).optional(),
+    description: z.string().max(2000).optional(),
+  }),
+]);
+const awardFields = {
+  evidence: z
+    .union([evidenceItem.transform((e) => [e]), z.array(evidenceItem).max(50)])
+    .optional(),
+  narrative: z.string().max(10_000).optional(),
+  course: z.string().min(1).max(255).optional(),
+  expires: dateTime.optional(),
+  fields: z.record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).optional(),
+};
+const userId = z.string().trim().min(1).max(255).regex(/^[^\s/?#]+$/, 'no spaces, "/", "?" or "#"');
+const singleBody = z.object({
+  recipient: z.object({
+    user_id: userId.optional(),
+    email: z.email().max(320).optional(),
+    name: z.string().trim().min(1).max(255).optional(),
+  }),
+  ...awardFields,
+});
+// Entries are checked one by one in the bulk planner, so a bad entry fails alone.
+const bulkBody = z.object({
+  users: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).min(1, 'users must not be empty'),
+  ...awardFields,
+});
+const revokeBody = z.object({
+  revoked: z.boolean(),
+  revocationReason: z.string().trim().min(1).max(1000).optional(),
+});
+const flag = z
+  .enum(['true', 'false', 'True', 'False', '1', '0'])
+  .transform((v) => v === 'true' || v === 'True' || v === '1')
+  .optional();
+/** Bulk bodies of 50,000 recipient objects with a few custom fields each. */
+const BULK_BODY_LIMIT = '25mb';
+
+function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new ValidationError('Idempotency-Key must be 1 to 255 visible ASCII characters.');
+  }
+  return key;
+}
+
+export function assertionRoutes(rt: Runtime): RouteDef[] {
+  const statusLists = statusListService(rt.db, rt.urls, rt.issuerKeys);
+  const assertions = assertionService({ db: rt.db, statusLists, logger: rt.logger });
+  const requests = issueRequests(rt);
+
+  return [
+    defineRoute({
+      method: 'get',
+      path: `${base}/assertions/`,
+      summary: "The caller's own assertions (course, include_revoked, include_expired, exclude_main_tenant_assertions)",
+      tag: 'assertions',
+      auth: 'tenant',
+      params: tenantParams,
+      query: pageQuery.extend({
+        course: z.string().min(1).max(255).optional(),
+        include_revoked: flag,
+        include_expired: flag,
+        exclude_main_tenant_assertions: flag,
+      }),
+      responses: { 200: 'Ok', 404: 'Unknown org or page' },
+      async handler({ params, query, principal, url, res }) {
+        const page = pageRequest(query);
+        const { count, rows } = await assertions.listForUser(
+          principal,
+          params.org,
+          {
+            course: query.course,
+            includeRevoked: query.include_revoked ?? false,
+            includeExpired: query.include_expired ?? false,
+            excludeMainTenant: query.exclude_main_tenant_assertions ?? false,
+          },
+          { limit: page.pageSize, offset: page.offset },
+        );
+        sendEnvelope(res, pageNumberPage(url, page, count, rows.map((a) => toAssertionObject(a, rt.urls, 'private'))));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/assertions/{entity_id}`,
+      summary: 'One assertion (admins: any of the org within their reach; others: their own)',
+      tag: 'assertions',
+      auth: 'tenant',
+      params: entityParams,
+      responses: { 200: 'Ok', 404: 'Unknown assertion' },
+      async handler({ params, principal, res }) {
+        const a = await assertions.getVisible(principal, params.org, params.entity_id);
+        sendEnvelope(res, toAssertionObject(a, rt.urls, 'private'));
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: `${base}/assertions/{entity_id}`,
+      summary: 'Revoke an assertion: {revoked: true, revocationReason} (revocation is final)',
+      tag: 'assertions',
+      auth: 'tenant',
+      params: entityParams,
+      body: revokeBody,
+      responses: { 200: 'Updated', 400: 'revocationReason missing', 403: 'Not a platform admin', 404: 'Unknown assertion', 409: 'Un-revoking' },
+      async handler({ params, body, principal, res }) {
+        if (body.revoked && !body.revocationReason) {
+          throw new ValidationError('Invalid body: revocationReason: required when revoking', {
+            fieldErrors: { revocationReason: ['required when revoking'] },
+          });
+        }
+        const a = await assertions.revoke(principal, params.org, params.entity_id, { revoked: body.revoked, reason: body.revocationReason });
+        sendEnvelope(res, toAssertionObject(a, rt.urls, 'private'), 'Updated');
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/{entity_id}/assertions/bulk/`,
+      summary: `Issue a credential to up to ${MAX_BULK_USERS} users (usernames or recipient objects); 202 + job when not done in time`,
+      tag: 'assertions',
+      auth: 'tenant',
+      params: entityParams,
+      body: bulkBody,
+      bodyLimit: BULK_BODY_LIMIT,
+      responses: {
+        200: 'Finished, nothing new issued',
+        201: 'Finished: {issued, skipped, failed}',
+        202: 'Queued: {job_id, status_url}',
+        400: 'Invalid input or empty users',
+        403: 'Not a platform admin',
+        404: 'Unknown credential',
+        409: 'Retired issuer or reused Idempotency-Key',
+        410: 'Deleted credential',
+        413: `More than ${MAX_BULK_USERS} users`,
+      },
+      async handler({ params, body, principal, req, res }) {
+        const r = await requests.issueBulk(principal, params.org, params.entity_id, body, idempotencyKeyOf(req.headers['idempotency-key']));
+        sendEnvelope(res, r.result, r.description, r.status);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/{entity_id}/assertions/`,
+      summary: 'The assertions of a credential (admins)',
+      tag: 'assertions',
+      auth: 'tenant',
+      params: entityParams,
+      query: pageQuery,
+      responses: { 200: 'Ok', 403: 'Students', 404: 'Unknown credential or page' },
+      async handler({ params, query, principal, url, res }) {
+        const page = pageRequest(query);
+        const { count, rows } = await assertions.listForCredential(principal, params.org, params.entity_id, {
+          limit: page.pageSize,
+          offset: page.offset,
+        });
+        sendEnvelope(res, pageNumberPage(url, page, count, rows.map((a) => toAssertionObject(a, rt.urls, 'private'))));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/{entity_id}/assertions/`,
+      summary: 'Issue a credential to one recipient; 201 assertion, 200 when already held, 202 + job when not done in time',
+      tag: 'assertions',
+      auth: 'tenant',
+      params: entityParams,
+      body: singleBody,
+      responses: {
+        200: 'The recipient already holds a live assertion of this credential (returned)',
+        201: 'Created',
+        202: 'Queued: {job_id, status_url}',
+        400: 'Invalid input',
+        403: 'Not a platform admin',
+        404: 'Unknown credential',
+        409: 'Retired issuer or reused Idempotency-Key',
+        410: 'Deleted credential',
+      },
+      async handler({ params, body, principal, req, res }) {
+        const r = await requests.issueSingle(principal, params.org, params.entity_id, body, idempotencyKeyOf(req.headers['idempotency-key']));
+        sendEnvelope(res, r.result, r.description, r.status);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,192 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { defineRoute, type RouteDef } from '../route.js';
+import { sendEnvelope } from '../envelope.js';
+import type { Runtime } from '../../runtime.js';
+import { toAssertionObject } from '../../issuance/assertion-format.js';
+import { publicDocuments } from '../../issuance/public-documents.js';
+import { statusListService, STATUS_LIST_TTL_MS } from '../../issuance/status-lists.js';
+
+/**
+ * What a verifier, wallet or backpack fetches without credentials. Content types follow
+ * OPEN-BADGES.md: the VC-JWT as text/plain (§2.1), the OB 3.0 credential as
+ * application/vc+ld+json (§2.2), OB 2.0 and OB 3.0 JSON-LD objects as application/ld+json (§4.2),
+ * keys as application/jwk+json and application/jwk-set+json (§2.3). Express adds a (weak) ETag to
+ * every body and answers If-None-Match with 304.
+ */
+const pub = '/api/credentials/public';
+const id = z.string().min(1).max(100);
+const assertionParams = z.object({ entity_id: id });
+
+/** Mutable documents (an assertion can be revoked, a list re-signed): short caching. */
+const SHORT = 'public, max-age=60';
+const LIST = `public, max-age=${Math.floor(STATUS_LIST_TTL_MS / 1000)}`;
+const PROFILE = 'public, max-age=300';
+/** A key id names one key forever. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+function publicHeaders(res: Response, cacheControl: string): void {
+  // Verifiers run in browsers on other origins too.
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  res.setHeader('Cache-Control', cacheControl);
+}
+
+function sendDocument(res: Response, type: string, body: string | object, cacheControl: string, status = 200): void {
+  publicHeaders(res, cacheControl);
+  res.status(status).type(type).send(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/** JSON-LD unless the client accepts only plain JSON (the OB 2.0 hosting rule). */
+function jsonLdType(req: Request): string {
+  return req.accepts(['application/ld+json', 'application/json']) === 'application/json' ? 'application/json' : 'application/ld+json';
+}
+
+export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
+  const docs = publicDocuments({
+    db: rt.db,
+    urls: rt.urls,
+    issuerKeys: rt.issuerKeys,
+    statusLists: statusListService(rt.db, rt.urls, rt.issuerKeys),
+  });
+
+  return [
+    defineRoute({
+      method: 'get',
+      path: `${pub}/assertions/{entity_id}/credential.jwt`,
+      summary: 'The signed OB 3.0 credential (VC-JWT, as issued)',
+      tag: 'public',
+      auth: 'public',
+      params: assertionParams,
+      responses: { 200: 'text/plain compact JWS', 404: 'Unknown or revoked ({detail, revocationReason})' },
+      async handler({ params, res }) {
+        const a = await docs.liveAssertion(params.entity_id);
+        sendDocument(res, 'text/plain', a.credential_jwt, SHORT);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${pub}/assertions/{entity_id}/credential.json`,
+      summary: 'The OB 3.0 credential JSON (its id; the payload of the VC-JWT)',
+      tag: 'public',
+      auth: 'public',
+      params: assertionParams,
+      responses: { 200: 'application/vc+ld+json', 404: 'Unknown or revoked ({detail, revocationReason})' },
+      async handler({ params, res }) {
+        const a = await docs.liveAssertion(params.entity_id);
+        sendDocument(res, 'application/vc+ld+json', a.credential_json, SHORT);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${pub}/assertions/{entity_id}/ob2`,
+      summary: 'The OB 2.0 hosted assertion (410 Gone when revoked)',
+      tag: 'public',
+      auth: 'public',
+      params: assertionParams,
+      responses: { 200: 'application/ld+json', 404: 'Unknown', 410: 'Revoked' },
+      async handler({ params, req, res }) {
+        const r = await docs.ob2Assertion(params.entity_id);
+        sendDocument(res, jsonLdType(req), r.body, SHORT, r.status);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${pub}/assertions/{entity_id}/`,
+      summary: 'An assertion, publicly (no recipient email): 404 unknown, 404 {detail, revocationReason} revoked',
+      tag: 'public',
+      auth: 'public',
+      params: assertionParams,
+      responses: { 200: 'Ok', 404: 'Unknown, or revoked with {detail, revocationReason}' },
+      async handler({ params, res }) {
+        const a = await docs.liveAssertion(params.entity_id);
+        // The verification page (HTML for browsers) will negotiate here, on the same URL.
+        publicHeaders(res, SHORT);
+        sendEnvelope(res, toAssertionObject(a, rt.urls, 'public'));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${pub}/issuers/{issuer_id}/ob2`,
+      summary: 'OB 2.0 Issuer profile',
+      tag: 'public',
+      auth: 'public',
+      params: z.object({ issuer_id: id }),
+      responses: { 200: 'application/ld+json', 404: 'Unknown issuer' },
+      async handler({ params, req, res }) {
+        sendDocument(res, jsonLdType(req), await docs.ob2Issuer(params.issuer_id), PROFILE);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${pub}/issuers/{issuer_id}`,
+      summary: 'OB 3.0 issuer Profile (the credential `issuer.id` and JWT `iss`)',
+      tag: 'public',
+      auth: 'public',
+      params: z.object({ issuer_id: id }),
+      responses: { 200: 'application/ld+json', 404: 'Unknown issuer' },
+      async handler({ params, req, res }) {
+        sendDocument(res, jsonLdType(req), await docs.issuerProfile(params.issuer_id), PROFILE);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${pub}/credentials/{credential_id}/ob2`,
+      summary: 'OB 2.0 BadgeClass of a credential',
+      tag: 'public',
+      auth: 'public',
+      params: z.object({ credential_id: id }),
+      responses: { 200: 'application/ld+json', 404: 'Unknown credential' },
+      async handler({ params, req, res }) {
+        sendDocument(res, jsonLdType(req), await docs.ob2BadgeClass(params.credential_id), PROFILE);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${pub}/credentials/{credential_id}`,
+      summary: 'OB 3.0 Achievement of a credential (the `achievement.id` of its assertions)',
+      tag: 'public',
+      auth: 'public',
+      params: z.object({ credential_id: id }),
+      responses: { 200: 'application/ld+json', 404: 'Unknown credential' },
+      async handler({ params, req, res }) {
+        sendDocument(res, jsonLdType(req), await docs.achievement(params.credential_id), PROFILE);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${pub}/keys/{key_id}`,
+      summary: 'One public JWK: what a JWT `kid` dereferences to',
+      tag: 'public',
+      auth: 'public',
+      params: z.object({ key_id: id }),
+      responses: { 200: 'application/jwk+json', 404: 'Unknown key' },
+      async handler({ params, res }) {
+        sendDocument(res, 'application/jwk+json', await docs.key(params.key_id), IMMUTABLE);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${pub}/status-lists/{list_id}`,
+      summary: 'A Bitstring Status List credential (VC-JWT signed by the issuer), re-signed when a bit flips',
+      tag: 'public',
+      auth: 'public',
+      params: z.object({ list_id: id }),
+      responses: { 200: 'application/vc+jwt', 404: 'Unknown list' },
+      async handler({ params, res }) {
+        sendDocument(res, 'application/vc+jwt', await docs.statusList(params.list_id), LIST);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/.well-known/jwks.json',
+      summary: 'Every issuer public key, retired keys included',
+      tag: 'public',
+      auth: 'public',
+      responses: { 200: 'application/jwk-set+json' },
+      async handler({ res }) {
+        sendDocument(res, 'application/jwk-set+json', await docs.jwks(), PROFILE);
+      },
+    }),
+  ];
+}

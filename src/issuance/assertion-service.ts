@@ -1,0 +1,108 @@
+import type { Db } from '../db/database.js';
+import {
+  getAssertionSummary,
+  isMemberOfDepartments,
+  listAssertions,
+  markRevoked,
+  type AssertionListFilter,
+  type AssertionSummary,
+} from '../db/assertion-repository.js';
+import { bumpStatusListVersion } from '../db/status-list-repository.js';
+import { getCredentialById } from '../db/catalog-repository.js';
+import type { Principal } from '../auth/principal.js';
+import { isPlatformAdmin, MAIN_ORG } from '../auth/permissions.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { StatusListService } from './status-lists.js';
+
+/**
+ * Reading and revoking assertions, with the visibility rules: platform admins see every assertion
+ * of their org, department admins those of their departments' members, students their own.
+ */
+export function assertionService(deps: { db: Db; statusLists: StatusListService; logger: Logger }) {
+  const { db } = deps;
+
+  async function canSee(p: Principal, a: AssertionSummary): Promise<boolean> {
+    if (p.role === 'platform_admin') return true;
+    if (a.recipient_user_id === p.userId) return true;
+    if (p.role === 'department_admin') return isMemberOfDepartments(db, a.org, a.recipient_user_id, p.departments);
+    return false;
+  }
+
+  async function getVisible(p: Principal, org: string, id: string): Promise<AssertionSummary> {
+    const a = await getAssertionSummary(db, org, id);
+    // What the caller may not see is indistinguishable from what does not exist.
+    if (!a || !(await canSee(p, a))) throw new NotFoundError(`Assertion "${id}" does not exist.`);
+    return a;
+  }
+
+  return {
+    getVisible,
+
+    /** The assertions of one credential: admins only. */
+    async listForCredential(p: Principal, org: string, credentialId: string, page: { limit: number; offset: number }) {
+      if (p.role === 'student') throw new ForbiddenError('Only admins list the assertions of a credential.');
+      const credential = await getCredentialById(db, credentialId);
+      if (!credential || credential.org !== org) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
+      const filter: AssertionListFilter = {
+        credentialId,
+        includeRevoked: true,
+        includeExpired: true,
+        ...(p.role === 'department_admin' && { departments: p.departments }),
+      };
+      return listAssertions(db, org, filter, page);
+    },
+
+    /** The caller's own assertions (the path user is the caller). */
+    async listForUser(
+      p: Principal,
+      org: string,
+      filter: { course?: string; includeRevoked: boolean; includeExpired: boolean; excludeMainTenant: boolean },
+      page: { limit: number; offset: number },
+    ) {
+      return listAssertions(
+        db,
+        org,
+        {
+          recipientUserId: p.userId,
+          course: filter.course,
+          includeRevoked: filter.includeRevoked,
+          includeExpired: filter.includeExpired,
+          ...(filter.excludeMainTenant && { excludeOrg: MAIN_ORG }),
+        },
+        page,
+      );
+    },
+
+    /**
+     * Revokes an assertion and flips its status bit, then re-signs the status list so verifiers
+     * holding an offline copy learn of it. Revoking twice keeps the first reason; there is no
+     * un-revoking (a revoked credential may have been relied on as revoked).
+     */
+    async revoke(p: Principal, org: string, id: string, change: { revoked: boolean; reason?: string }): Promise<AssertionSummary> {
+      if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins revoke assertions.');
+      const current = await getVisible(p, org, id);
+      if (!change.revoked) {
+        if (current.revoked_at) throw new ConflictError('A revoked assertion cannot be un-revoked; issue a new one.');
+        return current;
+      }
+      if (current.revoked_at) return current;
+      const listId = await db.transaction().execute(async (trx) => {
+        const revoked = await markRevoked(trx, org, id, { reason: change.reason!, by: p.userId });
+        if (revoked) await bumpStatusListVersion(trx, revoked.status_list_id);
+        return revoked?.status_list_id;
+      });
+      if (listId) {
+        try {
+          await deps.statusLists.signedList(listId);
+        } catch (err) {
+          // The revocation stands; the list is re-signed on its next request.
+          deps.logger.warn({ err, listId }, 'status list re-signing failed');
+        }
+      }
+      return (await getAssertionSummary(db, org, id))!;
+    },
+  };
+}
+
+export type AssertionService = ReturnType<typeof assertionService>;

@@ -1,0 +1,269 @@
+import type { Db } from '../db/database.js';
+import { getCredential, getCredentialById, getIssuerById, type CredentialRow, type IssuerRow } from '../db/catalog-repository.js';
+import { findLiveAssertions, insertAssertions, type NewAssertion } from '../db/assertion-repository.js';
+import { setIdempotentAssertion } from '../db/idempotency-repository.js';
+import { ConflictError, GoneError, NotFoundError, ValidationError } from '../errors.js';
+import { newEntityId } from '../ids.js';
+import type { IssuerKeyService } from '../issuers/issuer-keys.js';
+import type { Logger } from '../logger.js';
+import { randomSalt } from '../openbadges/recipient-hash.js';
+import type { PublicUrls } from '../public-urls.js';
+import type { QueueSet } from '../queue/queue-set.js';
+import { RENDER_PRIORITY, type AwardDetails, type BulkChunkJob, type BulkResult, type IssueJob, type ResolvedRecipient } from '../queue/queues.js';
+import { signCredentialJwt } from '../signing/vc-jwt.js';
+import { buildAwardCredential, expiryOf } from './credential-document.js';
+import { resolveRecipients } from './recipients.js';
+import type { StatusListService } from './status-lists.js';
+
+/**
+ * Signing and storing assertions: the work of the issuance jobs (single and bulk chunks). Every
+ * path ends in one multi-row INSERT … ON CONFLICT DO NOTHING against the one-live-assertion
+ * index, so a retried job, a repeated bulk or two concurrent bulks never issue twice.
+ */
+export interface IssuanceDeps {
+  db: Db;
+  urls: PublicUrls;
+  issuerKeys: IssuerKeyService;
+  statusLists: StatusListService;
+  queues: QueueSet;
+  logger: Logger;
+}
+
+export interface Issuable {
+  issuer: IssuerRow;
+  credential: CredentialRow;
+}
+
+/** What happened to each recipient (by user id) of one issuing round. */
+export interface AwardOutcome {
+  issued: Map<string, string>;
+  skipped: Map<string, string>;
+  failed: Map<string, string>;
+}
+
+/** Status index collisions are rare; a round that keeps colliding gives up on those recipients. */
+const MAX_INSERT_ROUNDS = 6;
+
+/** The credential of `org` can be issued: it exists, is not deleted, and its issuer is not retired. */
+export async function loadIssuable(db: Db, org: string, credentialId: string): Promise<Issuable> {
+  const credential = await getCredential(db, org, credentialId);
+  if (!credential) {
+    const any = await getCredentialById(db, credentialId);
+    if (any && any.org === org && any.deleted_at) {
+      throw new GoneError(`Credential "${credentialId}" was deleted; it can no longer be issued.`);
+    }
+    throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
+  }
+  const issuer = await getIssuerById(db, credential.issuer_id);
+  if (!issuer || issuer.retired_at) {
+    throw new ConflictError(`The issuer of credential "${credentialId}" is retired; the credential can no longer be issued.`);
+  }
+  return { issuer, credential };
+}
+
+/** Whole seconds: `validFrom` must round-trip through the JWT `nbf`. */
+const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
+
+export function issuanceService(deps: IssuanceDeps) {
+  const { db, urls } = deps;
+
+  async function enqueueRenders(org: string, requestedBy: string, assertionIds: string[], priority: number): Promise<void> {
+    if (assertionIds.length === 0) return;
+    // The job id makes a retried issuing job's second enqueue a no-op.
+    await deps.queues.render.addBulk(
+      assertionIds.map((assertionId) => ({
+        name: 'render' as const,
+        data: { org, requestedBy, assertionId },
+        opts: { priority, jobId: `render-${assertionId}` },
+      })),
+    );
+  }
+
+  /**
+   * Issues the credential to each recipient that does not hold a live assertion of it yet. Rows a
+   * previous attempt of the same job stored (same `jobId`) count as issued by this one.
+   */
+  async function award(
+    target: Issuable,
+    recipients: ResolvedRecipient[],
+    details: AwardDetails,
+    ctx: { org: string; requestedBy: string; jobId: string; priority: number },
+  ): Promise<AwardOutcome> {
+    const out: AwardOutcome = { issued: new Map(), skipped: new Map(), failed: new Map() };
+    const { issuer, credential } = target;
+    let pending = [...new Map(recipients.map((r) => [r.userId, r])).values()];
+    const renders: string[] = [];
+
+    const settleLive = async (userIds: string[]) => {
+      const live = await findLiveAssertions(db, credential.id, userIds);
+      for (const l of live) {
+        if (l.job_id === ctx.jobId) {
+          out.issued.set(l.recipient_user_id, l.id);
+          renders.push(l.id);
+        } else {
+          out.skipped.set(l.recipient_user_id, l.id);
+        }
+      }
+      return new Set(live.map((l) => l.recipient_user_id));
+    };
+
+    const held = await settleLive(pending.map((r) => r.userId));
+    pending = pending.filter((r) => !held.has(r.userId));
+    if (pending.length) {
+      const issuedOn = wholeSeconds(Date.now());
+      const expiresAt = expiryOf(issuedOn, details.expires, credential.validity_days);
+      if (expiresAt && !(expiresAt.getTime() > issuedOn.getTime())) {
+        throw new ValidationError('The expiry date must be in the future.');
+      }
+      const key = await deps.issuerKeys.getSigningKey(issuer.id);
+      const allocation = await deps.statusLists.reserve(ctx.org, issuer.id, pending.length);
+      const evidence = details.evidence ?? [];
+      const tried = new Set<number>();
+
+      for (let round = 0; pending.length && round < MAX_INSERT_ROUNDS; round++) {
+        const indexes = await deps.statusLists.pickFreeIndexes(allocation, pending.length, tried);
+        for (const i of indexes) tried.add(i);
+        const batch = pending.slice(0, indexes.length);
+        const rows: NewAssertion[] = await Promise.all(
+          batch.map(async (r, n): Promise<NewAssertion> => {
+            const id = newEntityId();
+            const salt = randomSalt();
+            const vc = buildAwardCredential(urls, issuer, credential, {
+              assertionId: id,
+              issuedOn,
+              expiresAt,
+              recipient: { userId: r.userId, email: r.email },
+              salt,
+              evidence,
+              narrative: details.narrative,
+              status: { listUrl: allocation.listUrl, index: indexes[n] },
+            });
+            const jwt = await signCredentialJwt(vc, { privateJwk: key.privateJwk, alg: key.alg, kid: key.kid });
+            return {
+              id,
+              org: ctx.org,
+              credential_id: credential.id,
+              issuer_id: issuer.id,
+              recipient_user_id: r.userId,
+              recipient_email: r.email ?? null,
+              recipient_name: r.name ?? null,
+              salt,
+              issued_on: issuedOn,
+              expires_at: expiresAt,
+              narrative: details.narrative ?? null,
+              evidence: JSON.stringify(evidence),
+              // The award's course, else its credential's: course filters and analytics read this column.
+              course: details.course ?? credential.course ?? null,
+              fields: JSON.stringify({ ...details.fields, ...r.fields }),
+              created_by: ctx.requestedBy,
+              job_id: ctx.jobId,
+              status_list_id: allocation.listId,
+              status_list_index: indexes[n],
+              signing_key_id: key.keyId,
+              credential_json: JSON.stringify(vc),
+              credential_jwt: jwt,
+            };
+          }),
+        );
+        const stored = await insertAssertions(db, rows);
+        const refused: ResolvedRecipient[] = [];
+        rows.forEach((row, n) => {
+          if (stored.has(row.id)) {
+            out.issued.set(row.recipient_user_id, row.id);
+            renders.push(row.id);
+          } else {
+            refused.push(batch[n]);
+          }
+        });
+        // Refused: someone else issued meanwhile (skipped), or the status index was taken (retry).
+        const nowHeld = refused.length ? await settleLive(refused.map((r) => r.userId)) : new Set<string>();
+        pending = [...refused.filter((r) => !nowHeld.has(r.userId)), ...pending.slice(indexes.length)];
+      }
+      for (const r of pending) out.failed.set(r.userId, 'No free status list entry could be allocated; try again.');
+    }
+    await enqueueRenders(ctx.org, ctx.requestedBy, renders, ctx.priority);
+    return out;
+  }
+
+  return {
+    award,
+
+    /** The `issue` job: one recipient, resolved by the API. */
+    async issueOne(data: IssueJob['data'], jobId: string): Promise<IssueJob['result']> {
+      let target: Issuable;
+      try {
+        target = await loadIssuable(db, data.org, data.credentialId);
+      } catch (err) {
+        if (err instanceof NotFoundError || err instanceof GoneError || err instanceof ConflictError) {
+          return { error: { status: err.status, message: err.message } };
+        }
+        throw err;
+      }
+      let outcome: AwardOutcome;
+      try {
+        outcome = await award(target, [data.recipient], data.award, {
+          org: data.org,
+          requestedBy: data.requestedBy,
+          jobId,
+          priority: RENDER_PRIORITY.single,
+        });
+      } catch (err) {
+        if (err instanceof ValidationError) return { error: { status: err.status, message: err.message } };
+        throw err;
+      }
+      const userId = data.recipient.userId;
+      const issued = outcome.issued.get(userId);
+      const existing = outcome.skipped.get(userId);
+      const assertionId = issued ?? existing;
+      if (!assertionId) return { error: { status: 503, message: outcome.failed.get(userId) ?? 'The assertion could not be issued.' } };
+      if (data.idempotencyKey) await setIdempotentAssertion(db, data.org, data.idempotencyKey, assertionId);
+      return { assertionId, created: issued !== undefined };
+    },
+
+    /** A `bulk-chunk` job: resolve its entries, issue, and name each outcome by the entry's label. */
+    async issueChunk(data: BulkChunkJob['data']): Promise<BulkResult> {
+      const result: BulkResult = { issued: [], skipped: [], failed: [] };
+      let target: Issuable;
+      try {
+        target = await loadIssuable(db, data.org, data.credentialId);
+      } catch (err) {
+        if (err instanceof NotFoundError || err instanceof GoneError || err instanceof ConflictError) {
+          result.failed = data.entries.map((e) => ({ user: e.label, reason: err.message }));
+          return result;
+        }
+        throw err;
+      }
+      const { resolved, failed } = await resolveRecipients(db, data.org, data.entries);
+      result.failed.push(...failed);
+      let outcome: AwardOutcome;
+      try {
+        outcome = await award(
+          target,
+          resolved.map((r) => r.recipient),
+          data.award,
+          { org: data.org, requestedBy: data.requestedBy, jobId: data.bulkId, priority: RENDER_PRIORITY.bulk },
+        );
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        result.failed.push(...resolved.map((r) => ({ user: r.label, reason: err.message })));
+        return result;
+      }
+      // Two entries naming the same person (a username and that user's email): the second is a duplicate.
+      const reported = new Set<string>();
+      for (const { label, recipient } of resolved) {
+        const userId = recipient.userId;
+        if (reported.has(userId)) {
+          result.skipped.push(label);
+          continue;
+        }
+        reported.add(userId);
+        if (outcome.issued.has(userId)) result.issued.push(label);
+        else if (outcome.skipped.has(userId)) result.skipped.push(label);
+        else result.failed.push({ user: label, reason: outcome.failed.get(userId) ?? 'Not issued.' });
+      }
+      return result;
+    },
+  };
+}
+
+export type IssuanceService = ReturnType<typeof issuanceService>;

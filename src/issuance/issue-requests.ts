@@ -1,0 +1,218 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Job } from 'bullmq';
+import type { Principal } from '../auth/principal.js';
+import { isPlatformAdmin } from '../auth/permissions.js';
+import { findLiveAssertions, getAssertionSummary } from '../db/assertion-repository.js';
+import { claimIdempotencyKey, setIdempotentAssertion } from '../db/idempotency-repository.js';
+import { AppError, ConflictError, ForbiddenError, PayloadTooLargeError, UnavailableError, ValidationError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { QUEUE_NAMES, type AwardDetails, type BulkChunkJob, type BulkJob, type BulkResult, type IssueJob } from '../queue/queues.js';
+import { toAssertionObject, type AssertionObject } from './assertion-format.js';
+import { BULK_CHUNK_SIZE, chunksOf, MAX_BULK_USERS, planBulk, type BulkUserInput } from './bulk-plan.js';
+import { loadIssuable } from './issuance-service.js';
+import { resolveRecipients } from './recipients.js';
+
+/**
+ * The API side of issuing: check, enqueue, and wait for the job up to ISSUE_WAIT_MS. A job that
+ * finishes in time answers with its result (201 / 200); one that does not answers 202 with the
+ * URL to poll. An Idempotency-Key makes a retried request land on the same job, hence the same
+ * assertion(s).
+ */
+export interface IssueResponse {
+  status: 200 | 201 | 202;
+  description: 'Ok' | 'Created';
+  result: unknown;
+}
+
+export interface SingleIssueBody extends AwardDetails {
+  recipient: { user_id?: string; email?: string; name?: string };
+}
+
+export interface BulkIssueBody extends AwardDetails {
+  users: BulkUserInput[];
+}
+
+/** Jobs kept this long after finishing (the jobs route reads them); flow jobs set it themselves. */
+const FLOW_JOB_OPTS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\n')).digest('hex');
+
+type Waited<R> = { done: true; value: R } | { done: false };
+
+export function issueRequests(rt: Runtime) {
+  const { db } = rt;
+  // Open the event stream now: a QueueEvents first opened by a request starts reading after that
+  // request's job may already have finished, and would miss its completion.
+  rt.queues
+    .issuanceEvents()
+    .waitUntilReady()
+    .catch((err: unknown) => rt.logger.warn({ err }, 'issuance events not ready'));
+
+  const statusUrl = (org: string, userId: string, jobId: string) =>
+    `${rt.config.publicBaseUrl}/api/credentials/orgs/${encodeURIComponent(org)}/users/${encodeURIComponent(userId)}/jobs/${encodeURIComponent(jobId)}`;
+
+  function accepted(org: string, p: Principal, jobId: string): IssueResponse {
+    return { status: 202, description: 'Ok', result: { job_id: jobId, status_url: statusUrl(org, p.userId, jobId) } };
+  }
+
+  async function waitFor<R>(job: Job): Promise<Waited<R>> {
+    const ms = rt.config.issueWaitMs;
+    if (ms <= 0) return { done: false };
+    try {
+      return { done: true, value: (await job.waitUntilFinished(rt.queues.issuanceEvents(), ms)) as R };
+    } catch (err) {
+      const message = (err as Error).message ?? '';
+      if (message.startsWith('Job wait')) {
+        // The bound passed; a completion whose event was missed (Redis reconnect) still counts.
+        const latest = await rt.queues.issuance.getJob(String(job.id));
+        return latest && (await latest.isCompleted()) ? { done: true, value: latest.returnvalue as R } : { done: false };
+      }
+      // The job failed after all its attempts: a fault (database or Redis), not bad input.
+      throw new UnavailableError(`Issuing failed: ${message}`);
+    }
+  }
+
+  async function assertionObject(org: string, id: string): Promise<AssertionObject> {
+    const a = await getAssertionSummary(db, org, id);
+    if (!a) throw new AppError(500, 'The issued assertion is missing.');
+    return toAssertionObject(a, rt.urls, 'private');
+  }
+
+  function checkExpiry(expires: string | undefined): void {
+    if (expires !== undefined && !(Date.parse(expires) > Date.now())) {
+      throw new ValidationError('Invalid body: expires: must be a date-time in the future', { fieldErrors: { expires: ['must be in the future'] } });
+    }
+  }
+
+  async function claimKey(org: string, key: string, kind: string, request: unknown, jobId: string) {
+    const { row } = await claimIdempotencyKey(db, { org, key, request_hash: digest(kind, JSON.stringify(request)), job_id: jobId });
+    if (row.request_hash !== digest(kind, JSON.stringify(request))) {
+      throw new ConflictError('This Idempotency-Key was already used with a different request.');
+    }
+    return row;
+  }
+
+  return {
+    async issueSingle(p: Principal, org: string, credentialId: string, body: SingleIssueBody, idempotencyKey?: string): Promise<IssueResponse> {
+      if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins issue credentials.');
+      await loadIssuable(db, org, credentialId);
+      checkExpiry(body.expires);
+      const { recipient: given, ...award } = body;
+      if (!given.user_id && !given.email) {
+        throw new ValidationError('Invalid body: recipient: needs a user_id or an email', { fieldErrors: { recipient: ['needs a user_id or an email'] } });
+      }
+      const { resolved, failed } = await resolveRecipients(db, org, [
+        {
+          label: given.user_id ?? given.email!,
+          kind: 'object',
+          ...(given.user_id && { userId: given.user_id }),
+          ...(given.email && { email: given.email }),
+          ...(given.name && { name: given.name }),
+        },
+      ]);
+      if (failed.length) throw new ValidationError(failed[0].reason, { fieldErrors: { recipient: [failed[0].reason] } });
+      const recipient = resolved[0].recipient;
+
+      let jobId = `issue-${randomUUID()}`;
+      if (idempotencyKey !== undefined) {
+        jobId = `issue-${digest(org, idempotencyKey).slice(0, 40)}`;
+        const row = await claimKey(org, idempotencyKey, `issue ${credentialId}`, body, jobId);
+        if (row.assertion_id) {
+          const a = await getAssertionSummary(db, org, row.assertion_id);
+          if (a) return { status: a.job_id === jobId ? 201 : 200, description: a.job_id === jobId ? 'Created' : 'Ok', result: toAssertionObject(a, rt.urls, 'private') };
+        }
+      }
+      // Holding a live assertion already is an answer, not an error: the existing one, with 200.
+      const [live] = await findLiveAssertions(db, credentialId, [recipient.userId]);
+      if (live) {
+        if (idempotencyKey !== undefined) await setIdempotentAssertion(db, org, idempotencyKey, live.id);
+        const created = live.job_id === jobId;
+        return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result: await assertionObject(org, live.id) };
+      }
+
+      const data: IssueJob['data'] = {
+        org,
+        requestedBy: p.userId,
+        credentialId,
+        recipient,
+        award,
+        ...(idempotencyKey !== undefined && { idempotencyKey }),
+      };
+      const job = await rt.queues.issuance.add('issue', data, { jobId });
+      const waited = await waitFor<IssueJob['result']>(job);
+      if (!waited.done) return accepted(org, p, jobId);
+      const outcome = waited.value;
+      if ('error' in outcome) throw new AppError(outcome.error.status, outcome.error.message);
+      return {
+        status: outcome.created ? 201 : 200,
+        description: outcome.created ? 'Created' : 'Ok',
+        result: await assertionObject(org, outcome.assertionId),
+      };
+    },
+
+    async issueBulk(p: Principal, org: string, credentialId: string, body: BulkIssueBody, idempotencyKey?: string): Promise<IssueResponse> {
+      if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins issue credentials.');
+      if (body.users.length > MAX_BULK_USERS) {
+        throw new PayloadTooLargeError(`At most ${MAX_BULK_USERS} users per bulk request (got ${body.users.length}); split the list.`);
+      }
+      await loadIssuable(db, org, credentialId);
+      checkExpiry(body.expires);
+      const { users, ...award } = body;
+      const { entries, rejected } = planBulk(users);
+      if (entries.length === 0) {
+        const result: BulkResult = { issued: [], skipped: [], failed: rejected };
+        return { status: 200, description: 'Ok', result };
+      }
+
+      let parentId = `bulk-${randomUUID()}`;
+      if (idempotencyKey !== undefined) {
+        parentId = `bulk-${digest(org, idempotencyKey).slice(0, 40)}`;
+        await claimKey(org, idempotencyKey, `bulk ${credentialId}`, body, parentId);
+      }
+      let parent = await rt.queues.issuance.getJob(parentId);
+      if (!parent) {
+        const chunks = chunksOf(entries, BULK_CHUNK_SIZE);
+        const owner = { org, requestedBy: p.userId };
+        const parentData: BulkJob['data'] = { ...owner, credentialId, total: entries.length, chunkSize: BULK_CHUNK_SIZE, chunks: chunks.length, rejected };
+        await rt.queues.flows.add({
+          name: 'bulk',
+          queueName: QUEUE_NAMES.issuance,
+          data: parentData,
+          opts: { ...FLOW_JOB_OPTS, jobId: parentId },
+          children: chunks.map((chunkEntries, chunkIndex) => {
+            const data: BulkChunkJob['data'] = {
+              ...owner,
+              credentialId,
+              bulkId: parentId,
+              chunkIndex,
+              chunkSize: BULK_CHUNK_SIZE,
+              total: entries.length,
+              entries: chunkEntries,
+              award,
+            };
+            return {
+              name: 'bulk-chunk',
+              queueName: QUEUE_NAMES.issuance,
+              data,
+              // A chunk that keeps failing is reported per user by the parent instead of blocking it.
+              opts: { ...FLOW_JOB_OPTS, jobId: `${parentId}.c${chunkIndex}`, ignoreDependencyOnFailure: true },
+            };
+          }),
+        });
+        parent = await rt.queues.issuance.getJob(parentId);
+        if (!parent) throw new UnavailableError('The bulk job could not be queued.');
+      }
+      const waited = await waitFor<BulkResult>(parent);
+      if (!waited.done) return accepted(org, p, parentId);
+      const created = waited.value.issued.length > 0;
+      return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result: waited.value };
+    },
+  };
+}
+
+export type IssueRequests = ReturnType<typeof issueRequests>;

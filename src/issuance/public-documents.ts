@@ -1,0 +1,152 @@
+import type { JWK } from 'jose';
+import type { Db } from '../db/database.js';
+import { getAssertionById, type AssertionRow } from '../db/assertion-repository.js';
+import { getCredentialById, getIssuerById } from '../db/catalog-repository.js';
+import { NotFoundError } from '../errors.js';
+import type { IssuerKeyService } from '../issuers/issuer-keys.js';
+import {
+  buildIssuerProfile,
+  buildOb2Assertion,
+  buildOb2BadgeClass,
+  buildOb2Issuer,
+  buildOb2RevokedAssertion,
+  hashIdentity,
+  type IssuerProfileDocument,
+} from '../openbadges/index.js';
+import type { PublicUrls } from '../public-urls.js';
+import { buildJwks } from '../signing/jwks.js';
+import { absoluteUrl, achievementInput, buildAchievementDocument, issuerProfileInput, type AchievementDocument } from './credential-document.js';
+import type { StatusListService } from './status-lists.js';
+
+/**
+ * The documents a verifier fetches without credentials: the assertion and its signed credential,
+ * the OB 2.0 hosted objects, issuer profiles, achievements, keys and status lists. Assertions are
+ * addressed by their unguessable entity id; everything served is already part of a credential.
+ */
+export function publicDocuments(deps: { db: Db; urls: PublicUrls; issuerKeys: IssuerKeyService; statusLists: StatusListService }) {
+  const { db, urls } = deps;
+
+  async function anyAssertion(id: string): Promise<AssertionRow> {
+    const a = await getAssertionById(db, id);
+    if (!a) throw new NotFoundError(`Assertion "${id}" does not exist.`);
+    return a;
+  }
+
+  /** A live assertion; a revoked one is a 404 that says why (the seed's `{detail, revocationReason}`). */
+  async function liveAssertion(id: string): Promise<AssertionRow> {
+    const a = await anyAssertion(id);
+    if (a.revoked_at) {
+      throw new NotFoundError('This assertion has been revoked.', {
+        detail: 'This assertion has been revoked.',
+        revocationReason: a.revocation_reason,
+      });
+    }
+    return a;
+  }
+
+  async function issuerOf(issuerId: string) {
+    const issuer = await getIssuerById(db, issuerId);
+    if (!issuer) throw new NotFoundError(`Issuer "${issuerId}" does not exist.`);
+    return issuer;
+  }
+
+  async function credentialOf(credentialId: string) {
+    const credential = await getCredentialById(db, credentialId);
+    if (!credential) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
+    return credential;
+  }
+
+  return {
+    liveAssertion,
+
+    /** OB 2.0 hosted assertion: 200 with the Assertion, or 410 with the revoked stub (OPEN-BADGES.md §4.2). */
+    async ob2Assertion(id: string): Promise<{ status: 200 | 410; body: object }> {
+      const a = await anyAssertion(id);
+      const docId = urls.ob2Assertion(id);
+      if (a.revoked_at) return { status: 410, body: buildOb2RevokedAssertion(docId, a.revocation_reason ?? undefined) };
+      const doc = buildOb2Assertion({
+        id: docId,
+        badgeClassUrl: urls.ob2BadgeClass(a.credential_id),
+        recipient: { email: a.recipient_email ?? '', salt: a.salt },
+        issuedAt: a.issued_on,
+        ...(a.expires_at && { expiresAt: a.expires_at }),
+        image: urls.assertionFile(id, 'badge.png'),
+        evidence: (a.evidence ?? []).map((e) => ({
+          ...(e.url && { id: e.url }),
+          ...(e.narrative && { narrative: e.narrative }),
+          ...(e.name && { name: e.name }),
+          ...(e.description && { description: e.description }),
+        })),
+        ...(a.narrative && { narrative: a.narrative }),
+      });
+      if (!a.recipient_email) {
+        // No email on file: the recipient is identified by their (hashed) user id instead.
+        (doc as { recipient: object }).recipient = { type: 'id', hashed: true, salt: a.salt, identity: hashIdentity(a.recipient_user_id, a.salt) };
+      }
+      return { status: 200, body: doc };
+    },
+
+    async issuerProfile(issuerId: string): Promise<IssuerProfileDocument> {
+      return buildIssuerProfile(issuerProfileInput(urls, await issuerOf(issuerId)));
+    },
+
+    /** OB 2.0 Issuer. Its validator wants `url` and `email`: the service's address stands in for a missing url. */
+    async ob2Issuer(issuerId: string): Promise<object> {
+      const issuer = await issuerOf(issuerId);
+      const doc = buildOb2Issuer({
+        id: urls.ob2Issuer(issuer.id),
+        name: issuer.name,
+        url: issuer.url ?? urls.base,
+        email: issuer.email ?? '',
+        ...(issuer.description && { description: issuer.description }),
+        ...(issuer.icon_image && { image: absoluteUrl(urls.base, issuer.icon_image) }),
+      });
+      if (!doc.email) delete (doc as Partial<typeof doc>).email;
+      return doc;
+    },
+
+    async achievement(credentialId: string): Promise<AchievementDocument> {
+      const credential = await credentialOf(credentialId);
+      return buildAchievementDocument(urls, await issuerOf(credential.issuer_id), credential);
+    },
+
+    async ob2BadgeClass(credentialId: string): Promise<object> {
+      const credential = await credentialOf(credentialId);
+      const issuer = await issuerOf(credential.issuer_id);
+      const input = achievementInput(urls, credential);
+      const doc = buildOb2BadgeClass({
+        id: urls.ob2BadgeClass(credential.id),
+        issuerUrl: urls.ob2Issuer(issuer.id),
+        name: input.name,
+        description: input.description,
+        image: input.image ?? absoluteUrl(urls.base, issuer.icon_image) ?? '',
+        ...(input.criteriaUrl && { criteriaUrl: input.criteriaUrl }),
+        ...(input.criteriaNarrative && { criteriaNarrative: input.criteriaNarrative }),
+        tags: input.tags,
+        alignment: input.alignment,
+      });
+      if (!doc.image) delete (doc as Partial<typeof doc>).image;
+      return doc;
+    },
+
+    /** The single public JWK a JWT `kid` dereferences to. */
+    async key(keyId: string): Promise<JWK> {
+      const key = await deps.issuerKeys.getPublicKey(keyId);
+      if (!key) throw new NotFoundError(`Key "${keyId}" does not exist.`);
+      return key.jwk;
+    },
+
+    /** Every issuer key, retired ones included: credentials they signed must keep verifying. */
+    async jwks(): Promise<{ keys: JWK[] }> {
+      return buildJwks((await deps.issuerKeys.listPublicKeys()).map((k) => k.jwk));
+    },
+
+    async statusList(listId: string): Promise<string> {
+      const jwt = await deps.statusLists.signedList(listId);
+      if (!jwt) throw new NotFoundError(`Status list "${listId}" does not exist.`);
+      return jwt;
+    },
+  };
+}
+
+export type PublicDocuments = ReturnType<typeof publicDocuments>;
