@@ -49,6 +49,8 @@ export function directoryService(repo: DirectoryRepository) {
     requireOrg,
     getOrg: (org: string) => repo.getOrg(org),
     getUser: (org: string, userId: string) => repo.getUser(org, userId),
+    getGroup: (org: string, groupId: string) => repo.getGroup(org, groupId),
+    unknownUsers: (org: string, userIds: string[]) => repo.unknownUsers(org, userIds),
 
     async createOrg(actor: Actor, input: { org: string; name: string; timezone?: string }): Promise<OrgRow> {
       if (actor !== 'system' && !(actor.role === 'platform_admin' && actor.org === 'main')) {
