@@ -62,7 +62,9 @@ export interface ApiTokensTable {
   revoked_at: Date | null;
 }
 
-export interface Database extends CatalogTables {
+export interface Database extends CatalogTables, IssuanceTables {
+  assignments: AssignmentsTable;
+  issuer_authorizations: IssuerAuthorizationsTable;
   orgs: OrgsTable;
   users: UsersTable;
   departments: DepartmentsTable;
@@ -165,3 +167,114 @@ export interface CatalogTables {
   signatories: SignatoriesTable;
   images: ImagesTable;
 }
+
+/** A jsonb column: read as T, written as a JSON.stringify string. */
+export type JsonbColumn<T> = ColumnType<T, string | undefined, string>;
+
+export interface StatusListsTable {
+  id: string;
+  org: string;
+  issuer_id: string;
+  purpose: ColumnType<'revocation', 'revocation' | undefined, never>;
+  /** Entries in the bitstring (at least 131,072). */
+  size: number;
+  /** Entries handed out before a new list is opened; below `size`, so random picks stay cheap. */
+  capacity: number;
+  /** Entries reserved by issuing jobs (may exceed the rows actually stored: reservations of skipped recipients). */
+  allocated: ColumnType<number, number | undefined, number>;
+  /** Bumped whenever a bit flips; the signed form is cached for one version. */
+  version: ColumnType<number, number | undefined, number>;
+  signed_jwt: string | null;
+  signed_version: number | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface EvidenceItem {
+  url?: string;
+  narrative?: string;
+  name?: string;
+  description?: string;
+}
+
+export type FieldValue = string | number | boolean | null;
+
+export interface AssertionsTable {
+  /** entity_id */
+  id: string;
+  org: string;
+  credential_id: string;
+  issuer_id: string;
+  recipient_user_id: string;
+  recipient_email: string | null;
+  recipient_name: string | null;
+  /** Salt of the hashed recipient identity (OB 3.0 identifier, OB 2.0 recipient). */
+  salt: string;
+  issued_on: Date;
+  expires_at: Date | null;
+  narrative: string | null;
+  evidence: JsonbColumn<EvidenceItem[]>;
+  course: string | null;
+  /** Custom template fields of this award. */
+  fields: JsonbColumn<Record<string, FieldValue>>;
+  created_by: string;
+  job_id: string | null;
+  status_list_id: string;
+  status_list_index: number;
+  signing_key_id: string;
+  /** The OB 3.0 credential exactly as signed; served as credential.json. */
+  credential_json: JsonbColumn<Record<string, unknown>>;
+  /** The VC-JWT, signed once at issue and served as stored (never re-signed). */
+  credential_jwt: string;
+  revoked_at: Date | null;
+  revocation_reason: string | null;
+  revoked_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface IdempotencyKeysTable {
+  org: string;
+  key: string;
+  /** Hash of the request the key was first used with; another request under the key is refused. */
+  request_hash: string;
+  job_id: string;
+  assertion_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface IssuanceTables {
+  status_lists: StatusListsTable;
+  assertions: AssertionsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export interface AssignmentsTable {
+  /** entity_id */
+  id: string;
+  org: string;
+  credential_id: string;
+  /** Exactly one of user_id and group_id is set. */
+  user_id: string | null;
+  group_id: string | null;
+  /** YYYY-MM-DD */
+  due_date: ColumnType<string | null, string | null | undefined, string | null>;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface IssuerAuthorizationsTable {
+  id: string;
+  /** The org whose credentials may be issued. */
+  grantor_org: string;
+  /** The org authorized to issue them. */
+  issuer_org: string;
+  authorization_type: ColumnType<string, string | undefined, string>;
+  display_issuer_as: 'grantor' | 'issuer';
+  restrict_by_badge_templates: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Credential entity ids of the grantor, when restricted. */
+  allowed_badge_templates: ColumnType<string[], string | undefined, string>;
+  created_by: string;
+  created_at: CreatedAt;
+  deleted_at: Date | null;
+}
+

@@ -1,6 +1,10 @@
 import type { Migration } from 'kysely';
 import * as directory from './001-directory.js';
 import * as catalog from './002-catalog.js';
+import * as assertions from './003-assertions.js';
+import * as analyticsIndexes from './004-analytics-indexes.js';
+import * as assignments from './005-assignments.js';
+import * as issuerAuthorizations from './006-issuer-authorizations.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -9,4 +13,8 @@ import * as catalog from './002-catalog.js';
 export const migrations: Record<string, Migration> = {
   '001-directory': directory,
   '002-catalog': catalog,
+  '003-assertions': assertions,
+  '004-analytics-indexes': analyticsIndexes,
+  '005-assignments': assignments,
+  '006-issuer-authorizations': issuerAuthorizations,
 };

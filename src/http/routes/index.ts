@@ -2,20 +2,30 @@ import type { Runtime } from '../../runtime.js';
 import type { RouteDef } from '../route.js';
 import { adminRoutes } from './admin.js';
 import { jobRoutes } from './jobs.js';
+import { analyticsRoutes } from './analytics.js';
+import { assignmentRoutes } from './assignments.js';
+import { organizationRoutes } from './organizations.js';
 import { catalogCredentialRoutes, credentialDetailRoutes } from './catalog-credentials.js';
 import { catalogImageRoutes } from './catalog-images.js';
 import { catalogIssuerRoutes } from './catalog-issuers.js';
 import { publicImageRoutes } from './public-images.js';
+import { assertionRoutes } from './assertions.js';
+import { publicAssertionRoutes } from './public-assertions.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
 export function allRoutes(rt: Runtime): RouteDef[] {
   return [
     ...adminRoutes(rt),
     ...jobRoutes(rt),
+    ...analyticsRoutes(rt),
+    ...assignmentRoutes(rt),
+    ...organizationRoutes(rt),
     ...catalogIssuerRoutes(rt),
     ...catalogImageRoutes(rt),
     ...catalogCredentialRoutes(rt),
     ...publicImageRoutes(rt),
+    ...assertionRoutes(rt),
+    ...publicAssertionRoutes(rt),
     // Must stay LAST: `/api/credentials/orgs/{org}/users/{user_id}/{entity_id}` would otherwise swallow
     // `…/issuers`, `…/images`, `…/course-credentials`, `…/assertions` and every other `…/<word>` route.
     ...credentialDetailRoutes(rt),

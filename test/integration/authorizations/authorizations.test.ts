@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../../support/harness.js';
+import { DB_KINDS } from '../../support/databases.js';
+
+describe.each(DB_KINDS)('issuer authorizations across organizations (%s)', (db) => {
+  let svc: TestService;
+  const t: Record<string, string> = {};
+  const cred: Record<string, string> = {};
+  const org = (o: string, user: string, method: string, path: string, body?: unknown) =>
+    svc.api(method, `/api/organizations/${o}${path}`, { token: t[user], body });
+  const credentials = (o: string, user: string, method: string, path: string, body?: unknown) =>
+    svc.api(method, `/api/credentials/orgs/${o}/users/${user}${path}`, { token: t[user], body });
+
+  beforeAll(async () => {
+    svc = await startTestService({ db });
+    for (const [o, name] of [['uni', 'University'], ['academy', 'Partner Academy'], ['third', 'Third']]) {
+      await svc.api('POST', '/api/admin/orgs', { body: { org: o, name } });
+      await svc.api('PUT', `/api/admin/orgs/${o}/users/${o}-admin`, { body: { role: 'platform_admin' } });
+      t[`${o}-admin`] = (await svc.api('POST', `/api/admin/orgs/${o}/users/${o}-admin/tokens`)).body.result.token;
+    }
+    await svc.api('PUT', '/api/admin/orgs/uni/users/uni-student', { body: { role: 'student' } });
+    t['uni-student'] = (await svc.api('POST', '/api/admin/orgs/uni/users/uni-student/tokens')).body.result.token;
+    const issuer = (await credentials('uni', 'uni-admin', 'POST', '/issuers/', { name: 'University', url: 'https://uni.example', iconImage: null })).body.result.entityId;
+    for (const name of ['Data Science', 'Ethics']) {
+      cred[name] = (await credentials('uni', 'uni-admin', 'POST', '/', { name, description: name, issuer, criteria_text: 'Complete it' })).body.result.entityId;
+    }
+  });
+  afterAll(() => svc?.stop());
+
+  it('authorizes, lists both directions in the Credly shape, and refuses duplicates and self', async () => {
+    const created = await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'academy', display_issuer_as: 'issuer' });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({
+      authorization_type: 'platform',
+      display_issuer_as: 'issuer',
+      restrict_by_badge_templates: false,
+      allowed_badge_templates: [],
+      collections: [],
+      subscription_type: null,
+      issuer: { type: 'Organization', id: 'academy', name: 'Partner Academy', vanity_slug: 'academy', badge_template_count: 0 },
+      grantor: { type: 'Organization', id: 'uni', name: 'University', badge_template_count: 2, url: 'https://uni.example' },
+    });
+    expect(created.body.data.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const list = await org('uni', 'uni-admin', 'GET', '/issuers');
+    expect(list.status).toBe(200);
+    expect(list.body.metadata).toEqual({ count: 1, current_page: 1, total_count: 1, total_pages: 1, per: 50, previous_page_url: null, next_page_url: null });
+    expect(list.body.data[0].id).toBe(created.body.data.id);
+    const grantors = await org('academy', 'academy-admin', 'GET', '/grantors');
+    expect(grantors.body.data).toEqual([{ id: created.body.data.id, grantor: expect.objectContaining({ id: 'uni', name: 'University' }) }]);
+
+    expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'academy' })).status).toBe(409);
+    expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'uni' })).status).toBe(400);
+    expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'nowhere' })).status).toBe(404);
+    expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'third', display_issuer_as: 'sideways' })).status).toBe(400);
+    expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'third', restrict_by_badge_templates: true })).status).toBe(400);
+    expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'third', restrict_by_badge_templates: true, allowed_badge_templates: ['nope'] })).status).toBe(400);
+  });
+
+  it('only the grantor\'s platform admins write; unknown orgs are 404', async () => {
+    expect((await org('uni', 'uni-student', 'POST', '/issuers', { issuer_id: 'third' })).status).toBe(403);
+    expect((await org('uni', 'uni-student', 'GET', '/issuers')).status).toBe(403);
+    expect((await org('uni', 'academy-admin', 'POST', '/issuers', { issuer_id: 'third' })).status).toBe(403);
+    expect((await org('uni', 'third-admin', 'GET', '/issuers')).status).toBe(403);
+    expect((await org('nowhere', 'uni-admin', 'GET', '/issuers')).status).toBe(404);
+    expect((await svc.api('GET', '/api/organizations/uni/issuers', { token: null })).status).toBe(401);
+  });
+
+  it('paginates with page and per', async () => {
+    for (let i = 0; i < 3; i++) {
+      await svc.api('POST', '/api/admin/orgs', { body: { org: `p${i}`, name: `P${i}` } });
+      expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: `p${i}`, restrict_by_badge_templates: true, allowed_badge_templates: [cred.Ethics] })).status).toBe(201);
+    }
+    const first = await org('uni', 'uni-admin', 'GET', '/issuers?per=2');
+    expect(first.body.data).toHaveLength(2);
+    expect(first.body.metadata).toMatchObject({ count: 2, current_page: 1, total_count: 4, total_pages: 2, per: 2, previous_page_url: null });
+    expect(first.body.metadata.next_page_url).toBe(`${svc.url}/api/organizations/uni/issuers?per=2&page=2`);
+    const second = await svc.api('GET', first.body.metadata.next_page_url.slice(svc.url.length), { token: t['uni-admin'] });
+    expect(second.body.data.map((d: { issuer: { id: string } }) => d.issuer.id)).toEqual(['p1', 'p2']);
+    expect(second.body.data[0]).toMatchObject({ restrict_by_badge_templates: true, allowed_badge_templates: [cred.Ethics] });
+    expect((await org('uni', 'uni-admin', 'GET', '/issuers?per=0')).status).toBe(400);
+  });
+
+  it('deauthorizes with 204; then the grantor list no longer has it', async () => {
+    const list = (await org('uni', 'uni-admin', 'GET', '/issuers?per=100')).body.data as { id: string; issuer: { id: string } }[];
+    const p0 = list.find((d) => d.issuer.id === 'p0')!;
+    expect((await org('uni', 'academy-admin', 'DELETE', `/issuers/${p0.id}`)).status).toBe(403);
+    const del = await org('uni', 'uni-admin', 'DELETE', `/issuers/${p0.id}`);
+    expect(del.status).toBe(204);
+    expect((await org('uni', 'uni-admin', 'DELETE', `/issuers/${p0.id}`)).status).toBe(404);
+    const after = (await org('uni', 'uni-admin', 'GET', '/issuers?per=100')).body.data as { issuer: { id: string } }[];
+    expect(after.map((d) => d.issuer.id)).not.toContain('p0');
+    // Authorizing again after a deauthorization is allowed.
+    expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'p0' })).status).toBe(201);
+  });
+});
