@@ -87,6 +87,8 @@ export async function getAssertionSummaryById(db: Db, id: string): Promise<Asser
 
 export interface AssertionListFilter {
   credentialId?: string;
+  /** With credentialId: every org's assertions of it, for the org that owns the credential. */
+  allOrgs?: boolean;
   recipientUserId?: string;
   /** Department admins see the assertions of their departments' members only. */
   departments?: string[];
@@ -102,7 +104,8 @@ export async function listAssertions(
   filter: AssertionListFilter,
   page: { limit: number; offset: number },
 ): Promise<{ count: number; rows: AssertionSummary[] }> {
-  let base = db.selectFrom('assertions as a').where('a.org', '=', org);
+  // The owner of a credential sees its assertions whichever org issued them (authorizations).
+  let base = filter.allOrgs ? db.selectFrom('assertions as a') : db.selectFrom('assertions as a').where('a.org', '=', org);
   if (filter.credentialId !== undefined) base = base.where('a.credential_id', '=', filter.credentialId);
   if (filter.recipientUserId !== undefined) base = base.where('a.recipient_user_id', '=', filter.recipientUserId);
   if (!filter.includeRevoked) base = base.where('a.revoked_at', 'is', null);

@@ -14,6 +14,28 @@ export interface OrgSummaryRow {
   badge_template_count: number;
 }
 
+/** The active authorization letting `issuerOrg` issue `grantorOrg`'s credentials, if any. */
+export async function findAuthorization(db: Db, grantorOrg: string, issuerOrg: string): Promise<AuthorizationRow | undefined> {
+  return db
+    .selectFrom('issuer_authorizations')
+    .selectAll()
+    .where('grantor_org', '=', grantorOrg)
+    .where('issuer_org', '=', issuerOrg)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** Has `grantorOrg` ever authorized `issuerOrg` (even if since withdrawn)? Its issued assertions stay visible. */
+export async function everAuthorized(db: Db, grantorOrg: string, issuerOrg: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('issuer_authorizations')
+    .select('id')
+    .where('grantor_org', '=', grantorOrg)
+    .where('issuer_org', '=', issuerOrg)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export function authorizationRepository(db: Db) {
   return {
     async insert(row: Omit<AuthorizationRow, 'created_at' | 'deleted_at' | 'allowed_badge_templates'> & { allowed_badge_templates: string[] }): Promise<AuthorizationRow | undefined> {
@@ -35,16 +57,7 @@ export function authorizationRepository(db: Db) {
         .executeTakeFirst();
     },
 
-    /** The active authorization letting `issuerOrg` issue `grantorOrg`'s credentials, if any. */
-    async findActive(grantorOrg: string, issuerOrg: string): Promise<AuthorizationRow | undefined> {
-      return db
-        .selectFrom('issuer_authorizations')
-        .selectAll()
-        .where('grantor_org', '=', grantorOrg)
-        .where('issuer_org', '=', issuerOrg)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-    },
+    findActive: (grantorOrg: string, issuerOrg: string) => findAuthorization(db, grantorOrg, issuerOrg),
 
     async softDelete(id: string): Promise<void> {
       await db.updateTable('issuer_authorizations').set({ deleted_at: sql`now()` }).where('id', '=', id).execute();

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import {
   getAssertionSummary,
+  getAssertionSummaryById,
   isMemberOfDepartments,
   listAssertions,
   markRevoked,
@@ -9,6 +10,7 @@ import {
 } from '../db/assertion-repository.js';
 import { bumpStatusListVersion } from '../db/status-list-repository.js';
 import { getCredentialById } from '../db/catalog-repository.js';
+import { everAuthorized } from '../db/authorization-repository.js';
 import type { Principal } from '../auth/principal.js';
 import { isPlatformAdmin, MAIN_ORG } from '../auth/permissions.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
@@ -29,8 +31,16 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
     return false;
   }
 
+  /** An assertion of this org, or (for the owner's admins) one another org issued of the owner's credential. */
+  async function find(p: Principal, org: string, id: string): Promise<AssertionSummary | undefined> {
+    const own = await getAssertionSummary(db, org, id);
+    if (own || p.role === 'student') return own;
+    const other = await getAssertionSummaryById(db, id);
+    return other && (await getCredentialById(db, other.credential_id))?.org === org ? other : undefined;
+  }
+
   async function getVisible(p: Principal, org: string, id: string): Promise<AssertionSummary> {
-    const a = await getAssertionSummary(db, org, id);
+    const a = await find(p, org, id);
     // What the caller may not see is indistinguishable from what does not exist.
     if (!a || !(await canSee(p, a))) throw new NotFoundError(`Assertion "${id}" does not exist.`);
     return a;
@@ -43,9 +53,14 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
     async listForCredential(p: Principal, org: string, credentialId: string, page: { limit: number; offset: number }) {
       if (p.role === 'student') throw new ForbiddenError('Only admins list the assertions of a credential.');
       const credential = await getCredentialById(db, credentialId);
-      if (!credential || credential.org !== org) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
+      const owner = credential?.org === org;
+      // An org authorized to issue another org's credential lists what it issued of it.
+      if (!credential || (!owner && !(await everAuthorized(db, credential.org, org)))) {
+        throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
+      }
       const filter: AssertionListFilter = {
         credentialId,
+        allOrgs: owner,
         includeRevoked: true,
         includeExpired: true,
         ...(p.role === 'department_admin' && { departments: p.departments }),
@@ -81,7 +96,9 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
      */
     async revoke(p: Principal, org: string, id: string, change: { revoked: boolean; reason?: string }): Promise<AssertionSummary> {
       if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins revoke assertions.');
-      const current = await getVisible(p, org, id);
+      // Only the issuing org revokes (the owner of an authorized credential withdraws the authorization instead).
+      const current = await getAssertionSummary(db, org, id);
+      if (!current) throw new NotFoundError(`Assertion "${id}" does not exist.`);
       if (!change.revoked) {
         if (current.revoked_at) throw new ConflictError('A revoked assertion cannot be un-revoked; issue a new one.');
         return current;

@@ -125,6 +125,8 @@ export interface AwardDraft {
   evidence: EvidenceItem[];
   narrative?: string | null;
   status: { listUrl: string; index: number };
+  /** The achievement's owner when another org issues it under an authorization. */
+  grantorIssuer?: IssuerRow;
 }
 
 /** The unsigned OB 3.0 credential of one award; its `id` is the credential.json URL (JWT `jti`). */
@@ -148,6 +150,7 @@ export function buildAwardCredential(urls: PublicUrls, issuer: IssuerRow, creden
     })),
     ...(draft.narrative && { narrative: draft.narrative }),
     status: draft.status,
+    ...(draft.grantorIssuer && { grantor: issuerProfileInput(urls, draft.grantorIssuer) }),
   });
 }
 

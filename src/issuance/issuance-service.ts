@@ -1,8 +1,10 @@
 import type { Db } from '../db/database.js';
-import { getCredential, getCredentialById, getIssuerById, type CredentialRow, type IssuerRow } from '../db/catalog-repository.js';
+import { getCredential, getCredentialById, getIssuer, getIssuerById, type CredentialRow, type IssuerRow } from '../db/catalog-repository.js';
+import { findAuthorization } from '../db/authorization-repository.js';
+import { covers } from '../authorizations/authorization-service.js';
 import { findLiveAssertions, insertAssertions, type NewAssertion } from '../db/assertion-repository.js';
 import { setIdempotentAssertion } from '../db/idempotency-repository.js';
-import { ConflictError, GoneError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError } from '../errors.js';
 import { newEntityId } from '../ids.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import type { Logger } from '../logger.js';
@@ -30,8 +32,11 @@ export interface IssuanceDeps {
 }
 
 export interface Issuable {
+  /** The issuer that signs: the credential's own, or the issuing org's under an authorization. */
   issuer: IssuerRow;
   credential: CredentialRow;
+  /** Set when another org's issuer signs under an authorization: the owner, named as the achievement's creator. */
+  grantorIssuer?: IssuerRow;
 }
 
 /** What happened to each recipient (by user id) of one issuing round. */
@@ -44,21 +49,34 @@ export interface AwardOutcome {
 /** Status index collisions are rare; a round that keeps colliding gives up on those recipients. */
 const MAX_INSERT_ROUNDS = 6;
 
-/** The credential of `org` can be issued: it exists, is not deleted, and its issuer is not retired. */
+/**
+ * The credential can be issued by `org`: it is `org`'s own, or another org (the grantor) has
+ * authorized `org` to issue it. Either way it is not deleted and its issuer is not retired. Under
+ * an authorization the signing issuer follows `display_issuer_as`: the grantor's issuer, or the
+ * issuing org's own with the grantor named as the achievement's creator.
+ */
 export async function loadIssuable(db: Db, org: string, credentialId: string): Promise<Issuable> {
-  const credential = await getCredential(db, org, credentialId);
-  if (!credential) {
-    const any = await getCredentialById(db, credentialId);
-    if (any && any.org === org && any.deleted_at) {
-      throw new GoneError(`Credential "${credentialId}" was deleted; it can no longer be issued.`);
-    }
-    throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
+  const own = await getCredential(db, org, credentialId);
+  const credential = own ?? (await getCredentialById(db, credentialId));
+  if (!credential) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
+  if (credential.deleted_at) {
+    if (credential.org !== org) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
+    throw new GoneError(`Credential "${credentialId}" was deleted; it can no longer be issued.`);
   }
   const issuer = await getIssuerById(db, credential.issuer_id);
   if (!issuer || issuer.retired_at) {
     throw new ConflictError(`The issuer of credential "${credentialId}" is retired; the credential can no longer be issued.`);
   }
-  return { issuer, credential };
+  if (own) return { issuer, credential };
+
+  const authorization = await findAuthorization(db, credential.org, org);
+  if (!authorization || !covers(authorization, credential.id)) {
+    throw new ForbiddenError(`Org "${org}" is not authorized to issue credential "${credentialId}" of "${credential.org}".`);
+  }
+  if (authorization.display_issuer_as === 'grantor') return { issuer, credential };
+  const ownIssuer = await getIssuer(db, org, org);
+  if (!ownIssuer) throw new ConflictError(`Org "${org}" has no issuer; create one to issue as itself.`);
+  return { issuer: ownIssuer, credential, grantorIssuer: issuer };
 }
 
 /** Whole seconds: `validFrom` must round-trip through the JWT `nbf`. */
@@ -129,6 +147,7 @@ export function issuanceService(deps: IssuanceDeps) {
             const id = newEntityId();
             const salt = randomSalt();
             const vc = buildAwardCredential(urls, issuer, credential, {
+              grantorIssuer: target.grantorIssuer,
               assertionId: id,
               issuedOn,
               expiresAt,
@@ -194,7 +213,7 @@ export function issuanceService(deps: IssuanceDeps) {
       try {
         target = await loadIssuable(db, data.org, data.credentialId);
       } catch (err) {
-        if (err instanceof NotFoundError || err instanceof GoneError || err instanceof ConflictError) {
+        if (err instanceof NotFoundError || err instanceof GoneError || err instanceof ConflictError || err instanceof ForbiddenError) {
           return { error: { status: err.status, message: err.message } };
         }
         throw err;
@@ -227,7 +246,7 @@ export function issuanceService(deps: IssuanceDeps) {
       try {
         target = await loadIssuable(db, data.org, data.credentialId);
       } catch (err) {
-        if (err instanceof NotFoundError || err instanceof GoneError || err instanceof ConflictError) {
+        if (err instanceof NotFoundError || err instanceof GoneError || err instanceof ConflictError || err instanceof ForbiddenError) {
           result.failed = data.entries.map((e) => ({ user: e.label, reason: err.message }));
           return result;
         }

@@ -94,3 +94,93 @@ describe.each(DB_KINDS)('issuer authorizations across organizations (%s)', (db) 
     expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'p0' })).status).toBe(201);
   });
 });
+
+describe.each(DB_KINDS)('issuing under an authorization (%s)', (db) => {
+  let svc: TestService;
+  const t: Record<string, string> = {};
+  const cred: Record<string, string> = {};
+  const issuers: Record<string, string> = {};
+  const issue = (o: string, credential: string, user: string, path = '/assertions/', body: unknown = { recipient: { user_id: user } }) =>
+    svc.api('POST', `/api/credentials/orgs/${o}/users/${o}-admin/${credential}${path}`, { token: t[`${o}-admin`], body });
+  const signed = async (assertion: { credential_json: string }) => (await fetch(assertion.credential_json)).json();
+
+  beforeAll(async () => {
+    svc = await startTestService({ db, env: { ISSUE_WAIT_MS: '10000' } });
+    for (const o of ['uni', 'academy', 'third']) {
+      await svc.api('POST', '/api/admin/orgs', { body: { org: o, name: o.toUpperCase() } });
+      await svc.api('POST', `/api/admin/orgs/${o}/users`, {
+        body: { users: [{ user_id: `${o}-admin`, role: 'platform_admin' }, ...[1, 2, 3].map((i) => ({ user_id: `${o}-learner${i}`, role: 'student', email: `l${i}@${o}.test` }))] },
+      });
+      t[`${o}-admin`] = (await svc.api('POST', `/api/admin/orgs/${o}/users/${o}-admin/tokens`)).body.result.token;
+      issuers[o] = (await svc.api('POST', `/api/credentials/orgs/${o}/users/${o}-admin/issuers/`, { token: t[`${o}-admin`], body: { name: `${o.toUpperCase()} issuer` } })).body.result.entityId;
+    }
+    for (const name of ['Data Science', 'Ethics']) {
+      const r = await svc.api('POST', '/api/credentials/orgs/uni/users/uni-admin/', {
+        token: t['uni-admin'],
+        body: { name, description: name, issuer: issuers.uni, criteria_text: 'Complete it' },
+      });
+      cred[name] = r.body.result.entityId;
+    }
+  });
+  afterAll(() => svc?.stop());
+
+  it('without an authorization another org gets 403; unknown credentials 404', async () => {
+    expect((await issue('academy', cred['Data Science'], 'academy-learner1')).status).toBe(403);
+    expect((await issue('academy', 'no-such-credential', 'academy-learner1')).status).toBe(404);
+  });
+
+  it('display as grantor: signed by the grantor, visible to both orgs; restricted templates enforced', async () => {
+    const auth = await svc.api('POST', '/api/organizations/uni/issuers', {
+      token: t['uni-admin'],
+      body: { issuer_id: 'academy', display_issuer_as: 'grantor', restrict_by_badge_templates: true, allowed_badge_templates: [cred['Data Science']] },
+    });
+    expect(auth.status).toBe(201);
+    const r = await issue('academy', cred['Data Science'], 'academy-learner1');
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const vc = await signed(r.body.result);
+    expect(vc.issuer.id).toBe(`${svc.url}/api/credentials/public/issuers/${issuers.uni}`);
+    expect(vc.credentialSubject.achievement.creator).toBeUndefined();
+    // Not in the allowed templates.
+    expect((await issue('academy', cred.Ethics, 'academy-learner1')).status).toBe(403);
+    // Bulk goes through the same rule.
+    const bulk = await issue('academy', cred['Data Science'], '', '/assertions/bulk/', { users: ['academy-learner2', 'academy-learner3'] });
+    expect(bulk.status).toBe(201);
+    expect(bulk.body.result.issued.sort()).toEqual(['academy-learner2', 'academy-learner3']);
+
+    const grantorView = await svc.api('GET', `/api/credentials/orgs/uni/users/uni-admin/${cred['Data Science']}/assertions/`, { token: t['uni-admin'] });
+    expect(grantorView.body.result.count).toBe(3);
+    const issuerView = await svc.api('GET', `/api/credentials/orgs/academy/users/academy-admin/${cred['Data Science']}/assertions/`, { token: t['academy-admin'] });
+    expect(issuerView.body.result.count).toBe(3);
+    const one = await svc.api('GET', `/api/credentials/orgs/uni/users/uni-admin/assertions/${r.body.result.entityId}`, { token: t['uni-admin'] });
+    expect(one.status).toBe(200);
+    // A third org sees none of it.
+    expect((await svc.api('GET', `/api/credentials/orgs/third/users/third-admin/${cred['Data Science']}/assertions/`, { token: t['third-admin'] })).status).toBe(404);
+    expect((await issue('third', cred['Data Science'], 'third-learner1')).status).toBe(403);
+  });
+
+  it('display as issuer: signed by the issuing org, the grantor named as the achievement creator', async () => {
+    await svc.api('POST', '/api/organizations/uni/issuers', { token: t['uni-admin'], body: { issuer_id: 'third', display_issuer_as: 'issuer' } });
+    const r = await issue('third', cred.Ethics, 'third-learner1');
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const vc = await signed(r.body.result);
+    expect(vc.issuer.id).toBe(`${svc.url}/api/credentials/public/issuers/${issuers.third}`);
+    expect(vc.credentialSubject.achievement.creator).toMatchObject({ id: `${svc.url}/api/credentials/public/issuers/${issuers.uni}`, name: 'UNI issuer' });
+    expect(vc.credentialSubject.achievement.name).toBe('Ethics');
+    // The header's key is the third org's issuer key.
+    const header = JSON.parse(Buffer.from((await (await fetch(r.body.result.credential_jwt)).text()).split('.')[0], 'base64url').toString());
+    const jwk = await (await fetch(header.kid)).json();
+    expect(jwk.iss).toBe(`${svc.url}/api/credentials/public/issuers/${issuers.third}`);
+  });
+
+  it('deauthorizing stops new issuance; what was issued stays valid', async () => {
+    const list = (await svc.api('GET', '/api/organizations/uni/issuers', { token: t['uni-admin'] })).body.data as { id: string; issuer: { id: string } }[];
+    const academy = list.find((a) => a.issuer.id === 'academy')!;
+    expect((await svc.api('DELETE', `/api/organizations/uni/issuers/${academy.id}`, { token: t['uni-admin'] })).status).toBe(204);
+    expect((await issue('academy', cred['Data Science'], 'academy-learner1')).status).toBe(403);
+    const issued = await svc.api('GET', `/api/credentials/orgs/academy/users/academy-admin/${cred['Data Science']}/assertions/`, { token: t['academy-admin'] });
+    expect(issued.body.result.count).toBe(3);
+    const first = issued.body.result.data[0];
+    const pub = await fetch(`${svc.url}/api/credentials/public/assertions/${first.entityId}/`);
+    expect(pub.status).toBe(200);
+  });
+});

@@ -322,7 +322,8 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect((await issue({ recipient: { user_id: 'sam' }, expires: '2001-01-01T00:00:00Z' })).status).toBe(400);
     expect((await issue({ recipient: { user_id: 'sam' }, expires: 'tomorrow' })).status).toBe(400);
     expect((await f.as('dora')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status).toBe(403);
-    expect((await f.as('gina')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status).toBe(404);
+    // Another org's credential: 403 unless that org authorized this one (issuer authorizations).
+    expect((await f.as('gina')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status).toBe(403);
     expect((await f.get(`${f.svc.url}/api/credentials/public/assertions/nope/`)).status).toBe(404);
     expect((await f.get(`${f.svc.url}/api/credentials/public/keys/nope`)).status).toBe(404);
     expect((await f.get(`${f.svc.url}/api/credentials/public/status-lists/nope`)).status).toBe(404);
