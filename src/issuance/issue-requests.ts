@@ -60,8 +60,7 @@ export function issueRequests(rt: Runtime) {
     return { status: 202, description: 'Ok', result: { job_id: jobId, status_url: statusUrl(org, p.userId, jobId) } };
   }
 
-  async function waitFor<R>(job: Job): Promise<Waited<R>> {
-    const ms = rt.config.issueWaitMs;
+  async function waitFor<R>(job: Job, ms = rt.config.issueWaitMs): Promise<Waited<R>> {
     if (ms <= 0) return { done: false };
     try {
       return { done: true, value: (await job.waitUntilFinished(rt.queues.issuanceEvents(), ms)) as R };
@@ -155,7 +154,15 @@ export function issueRequests(rt: Runtime) {
       };
     },
 
-    async issueBulk(p: Principal, org: string, credentialId: string, body: BulkIssueBody, idempotencyKey?: string): Promise<IssueResponse> {
+    /** `waitMs: 0` queues and answers 202 at once (issuing signals fan out to several credentials). */
+    async issueBulk(
+      p: Principal,
+      org: string,
+      credentialId: string,
+      body: BulkIssueBody,
+      idempotencyKey?: string,
+      opts: { waitMs?: number } = {},
+    ): Promise<IssueResponse> {
       if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins issue credentials.');
       if (body.users.length > MAX_BULK_USERS) {
         throw new PayloadTooLargeError(`At most ${MAX_BULK_USERS} users per bulk request (got ${body.users.length}); split the list.`);
@@ -207,7 +214,7 @@ export function issueRequests(rt: Runtime) {
         parent = await rt.queues.issuance.getJob(parentId);
         if (!parent) throw new UnavailableError('The bulk job could not be queued.');
       }
-      const waited = await waitFor<BulkResult>(parent);
+      const waited = await waitFor<BulkResult>(parent, opts.waitMs);
       if (!waited.done) return accepted(org, p, parentId);
       const created = waited.value.issued.length > 0;
       return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result: waited.value };

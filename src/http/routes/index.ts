@@ -5,6 +5,7 @@ import { jobRoutes } from './jobs.js';
 import { analyticsRoutes } from './analytics.js';
 import { assignmentRoutes } from './assignments.js';
 import { organizationRoutes } from './organizations.js';
+import { signalRoutes } from './signals.js';
 import { catalogCredentialRoutes, credentialDetailRoutes } from './catalog-credentials.js';
 import { catalogImageRoutes } from './catalog-images.js';
 import { catalogIssuerRoutes } from './catalog-issuers.js';
@@ -25,6 +26,7 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...catalogCredentialRoutes(rt),
     ...publicImageRoutes(rt),
     ...assertionRoutes(rt),
+    ...signalRoutes(rt),
     ...publicAssertionRoutes(rt),
     // Must stay LAST: `/api/credentials/orgs/{org}/users/{user_id}/{entity_id}` would otherwise swallow
     // `…/issuers`, `…/images`, `…/course-credentials`, `…/assertions` and every other `…/<word>` route.
