@@ -31,6 +31,7 @@ export function createApp(rt: Runtime): Express {
   );
   const metrics = createMetrics(async () => ({
     issuance: await rt.queues.issuance.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
+    render: await rt.queues.render.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
   }));
   app.use(metrics.middleware);
 

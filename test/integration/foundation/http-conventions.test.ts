@@ -127,6 +127,7 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
     const text = await metrics.text();
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/api\/admin\/orgs\/:org\/users",status="200"\}/);
     expect(text).toMatch(/queue_jobs\{queue="issuance",state="waiting"\} 0/);
+    expect(text).toMatch(/queue_jobs\{queue="render",state="waiting"\} \d+/);
   });
 
   it('sets security headers and echoes a request id', async () => {
