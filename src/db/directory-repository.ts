@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db } from './database.js';
-import type { Role } from './schema.js';
+import type { Database, Role } from './schema.js';
 
 /** Orgs, users, departments and API tokens: the directory table group. */
 export interface OrgRow {
@@ -27,6 +27,21 @@ export interface UserInput {
   departments?: string[];
 }
 
+/** A user's columns with their departments aggregated, for queries over `users as u`. */
+const userColumns = (eb: ExpressionBuilder<Database & { u: Database['users'] }, 'u'>) => [
+  'u.org' as const,
+  'u.user_id' as const,
+  'u.name' as const,
+  'u.email' as const,
+  'u.role' as const,
+  eb
+    .selectFrom('user_departments as d')
+    .select(sql<string[]>`coalesce(array_agg(d.department_id order by d.department_id), '{}')`.as('deps'))
+    .whereRef('d.org', '=', 'u.org')
+    .whereRef('d.user_id', '=', 'u.user_id')
+    .as('departments'),
+];
+
 export function directoryRepository(db: Db) {
   return {
     async getOrg(org: string): Promise<OrgRow | undefined> {
@@ -50,15 +65,7 @@ export function directoryRepository(db: Db) {
     async getUser(org: string, userId: string): Promise<UserRow | undefined> {
       const row = await db
         .selectFrom('users as u')
-        .select(['u.org', 'u.user_id', 'u.name', 'u.email', 'u.role'])
-        .select((eb) =>
-          eb
-            .selectFrom('user_departments as d')
-            .select(sql<string[]>`coalesce(array_agg(d.department_id order by d.department_id), '{}')`.as('deps'))
-            .whereRef('d.org', '=', 'u.org')
-            .whereRef('d.user_id', '=', 'u.user_id')
-            .as('departments'),
-        )
+        .select(userColumns)
         .where('u.org', '=', org)
         .where('u.user_id', '=', userId)
         .executeTakeFirst();
@@ -74,15 +81,7 @@ export function directoryRepository(db: Db) {
       const [{ n }, rows] = await Promise.all([
         base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
         base
-          .select(['u.org', 'u.user_id', 'u.name', 'u.email', 'u.role'])
-          .select((eb) =>
-            eb
-              .selectFrom('user_departments as d')
-              .select(sql<string[]>`coalesce(array_agg(d.department_id order by d.department_id), '{}')`.as('deps'))
-              .whereRef('d.org', '=', 'u.org')
-              .whereRef('d.user_id', '=', 'u.user_id')
-              .as('departments'),
-          )
+          .select(userColumns)
           .orderBy('u.user_id')
           .offset(page.offset)
           .limit(page.limit)
