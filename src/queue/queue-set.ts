@@ -36,6 +36,7 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
   // Flow jobs do not take a queue's defaultJobOptions; the producer of a flow sets them.
   const flows = new FlowProducer({ connection, prefix: redis.prefix });
   let issuanceEvents: QueueEvents | undefined;
+  let renderEvents: QueueEvents | undefined;
   // While Redis is away every client reports each failed reconnect; without a listener BullMQ
   // prints them to stderr. ioredis keeps reconnecting either way.
   const report = (source: string) => (err: Error) => onError?.(err, source);
@@ -55,13 +56,21 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
       }
       return issuanceEvents;
     },
+    /** Lazily opened, like issuanceEvents: downloads wait on on-demand render jobs. */
+    renderEvents(): QueueEvents {
+      if (!renderEvents) {
+        renderEvents = new QueueEvents(QUEUE_NAMES.render, { connection, prefix: redis.prefix });
+        renderEvents.on('error', report('render events'));
+      }
+      return renderEvents;
+    },
     async ping(): Promise<void> {
       // Any command proves the connection; with maxRetriesPerRequest=null it waits while Redis is down,
       // so callers bound it with a timeout.
       await issuance.getJobCounts('waiting');
     },
     async close(): Promise<void> {
-      await Promise.all([issuance.close(), render.close(), flows.close(), issuanceEvents?.close()]);
+      await Promise.all([issuance.close(), render.close(), flows.close(), issuanceEvents?.close(), renderEvents?.close()]);
     },
   };
 }

@@ -12,6 +12,7 @@ import { catalogIssuerRoutes } from './catalog-issuers.js';
 import { publicImageRoutes } from './public-images.js';
 import { assertionRoutes } from './assertions.js';
 import { publicAssertionRoutes } from './public-assertions.js';
+import { publicFileRoutes } from './public-files.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
 export function allRoutes(rt: Runtime): RouteDef[] {
@@ -27,6 +28,7 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...publicImageRoutes(rt),
     ...assertionRoutes(rt),
     ...signalRoutes(rt),
+    ...publicFileRoutes(rt),
     ...publicAssertionRoutes(rt),
     // Must stay LAST: `/api/credentials/orgs/{org}/users/{user_id}/{entity_id}` would otherwise swallow
     // `…/issuers`, `…/images`, `…/course-credentials`, `…/assertions` and every other `…/<word>` route.

@@ -1,0 +1,91 @@
+import type { Request } from 'express';
+import { z } from 'zod';
+import { defineRoute, type RouteDef } from '../route.js';
+import { sendEnvelope } from '../envelope.js';
+import type { Runtime } from '../../runtime.js';
+import { isPlatformAdmin } from '../../auth/permissions.js';
+import { ForbiddenError, UnavailableError } from '../../errors.js';
+import { renderedDownloads, RENDER_RETRY_AFTER_S } from '../../rendering/rendered-downloads.js';
+import type { RenderFileName } from '../../rendering/render-files.js';
+
+/**
+ * Rendered files of an assertion (public, no auth), rendered on demand when missing, and the
+ * admins' re-render of a credential's assertions after a template change.
+ */
+const pub = '/api/credentials/public';
+const assertionParams = z.object({ entity_id: z.string().min(1).max(100) });
+const tenantParams = z.object({ org: z.string(), user_id: z.string(), entity_id: z.string().min(1).max(100) });
+
+/** Short: a file changes when its template does (its ETag then too); revalidation is a cheap 304. */
+const CACHE_CONTROL = 'public, max-age=300';
+
+const FILES: Array<{ file: RenderFileName; summary: string }> = [
+  { file: 'certificate.pdf', summary: 'The certificate PDF (the signed VC-JWT attached, verification URL in its metadata)' },
+  { file: 'certificate.png', summary: 'The certificate as a PNG image (2x)' },
+  { file: 'badge.png', summary: 'The badge image with the signed credential baked in (OB 3.0 and OB 2.0 iTXt chunks)' },
+  { file: 'badge.svg', summary: 'The SVG badge with the signed credential baked in (only for SVG badge images)' },
+];
+
+function etagMatches(req: Request, etag: string): boolean {
+  const header = req.headers['if-none-match'];
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+export function publicFileRoutes(rt: Runtime): RouteDef[] {
+  const downloads = renderedDownloads(rt);
+  return [
+    ...FILES.map(({ file, summary }) =>
+      defineRoute({
+        method: 'get',
+        path: `${pub}/assertions/{entity_id}/${file}`,
+        summary,
+        tag: 'public',
+        auth: 'public',
+        params: assertionParams,
+        responses: {
+          200: 'The file',
+          304: 'Not modified',
+          404: 'Unknown or revoked ({detail, revocationReason})',
+          503: 'Not rendered in time (Retry-After)',
+        },
+        async handler({ params, req, res }) {
+          let d;
+          try {
+            d = await downloads.get(params.entity_id, file);
+          } catch (e) {
+            if (e instanceof UnavailableError) res.setHeader('Retry-After', String(RENDER_RETRY_AFTER_S));
+            throw e;
+          }
+          res.setHeader('Access-Control-Allow-Origin', '*');
+          res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+          res.setHeader('Cache-Control', CACHE_CONTROL);
+          res.setHeader('ETag', d.etag);
+          res.setHeader('X-Content-Type-Options', 'nosniff');
+          res.setHeader('Content-Disposition', `inline; filename="${d.filename}"`);
+          if (file === 'badge.svg') res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+          if (etagMatches(req, d.etag)) {
+            res.status(304).end();
+            return;
+          }
+          res.status(200).type(d.contentType).send(d.body);
+        },
+      }),
+    ),
+    defineRoute({
+      method: 'post',
+      path: '/api/credentials/orgs/{org}/users/{user_id}/{entity_id}/render',
+      summary: "Re-render the files of every live assertion of a credential at its current template version (low priority)",
+      tag: 'credentials',
+      auth: 'tenant',
+      params: tenantParams,
+      responses: { 202: 'Queued: {count, template_version}', 403: 'Not a platform admin', 404: 'Unknown credential' },
+      async handler({ params, principal, res }) {
+        if (!isPlatformAdmin(principal)) throw new ForbiddenError('Only platform admins re-render certificates.');
+        const r = await downloads.rerenderCredential(params.org, principal.userId, params.entity_id);
+        sendEnvelope(res, { count: r.count, template_version: r.templateVersion }, 'Ok', 202);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,112 @@
+/**
+ * The API side of rendering: serve an assertion's rendered file, rendering it on demand, and
+ * queue re-renders. Never renders in the API process: it asks the render queue and waits.
+ */
+import { createHash } from 'node:crypto';
+import type { Runtime } from '../runtime.js';
+import { getAssertionSummaryById } from '../db/assertion-repository.js';
+import { getCredential, getCredentialById } from '../db/catalog-repository.js';
+import { listLiveAssertionIds } from '../db/render-repository.js';
+import { NotFoundError, UnavailableError } from '../errors.js';
+import { RENDER_PRIORITY } from '../queue/queues.js';
+import { DEFAULT_JOB_FILES, RENDER_FILE_TYPES, downloadName, jobFileFor, renderKey, type RenderFileName } from './render-files.js';
+
+/** How long a download waits for its on-demand render before answering 503 + Retry-After. */
+export const RENDER_WAIT_MS = 30_000;
+export const RENDER_RETRY_AFTER_S = 5;
+
+export interface RenderedDownload {
+  body: Buffer;
+  contentType: string;
+  filename: string;
+  /** strong ETag: template version + content hash */
+  etag: string;
+}
+
+const ENQUEUE_BATCH = 500;
+
+export function renderedDownloads(rt: Runtime) {
+  /** Deterministic per assertion, version and file: concurrent downloads share one job. */
+  const onDemandJobId = (assertionId: string, version: number, file: RenderFileName) =>
+    `render-${assertionId}-v${version}-${file.replace('.', '-')}`;
+
+  async function renderAndWait(org: string, assertionId: string, version: number, file: RenderFileName): Promise<void> {
+    const queue = rt.queues.render;
+    const jobId = onDemandJobId(assertionId, version, file);
+    let job = await queue.getJob(jobId);
+    // A finished job of this id is kept for a day; its file is missing, so run it again.
+    if (job && ((await job.isCompleted()) || (await job.isFailed()))) {
+      await job.remove().catch(() => undefined);
+      job = undefined;
+    }
+    const events = rt.queues.renderEvents();
+    await events.waitUntilReady();
+    job ??= await queue.add(
+      'render',
+      { org, requestedBy: 'public-download', assertionId, files: [jobFileFor(file)] },
+      { jobId, priority: RENDER_PRIORITY.onDemand, attempts: 3, backoff: { type: 'fixed', delay: 500 } },
+    );
+    try {
+      await job.waitUntilFinished(events, RENDER_WAIT_MS);
+    } catch (e) {
+      const msg = String((e as Error).message ?? e);
+      if (/timed out/i.test(msg)) throw new UnavailableError('The file is being rendered; try again shortly.');
+      throw new UnavailableError(`The file could not be rendered: ${msg.slice(0, 300)}`);
+    }
+  }
+
+  return {
+    /**
+     * The file at the credential's current template version; rendered on demand when missing.
+     * Unknown → 404; revoked → 404 with the reason (as the public JSON routes); not ready in time → 503.
+     */
+    async get(assertionId: string, file: RenderFileName): Promise<RenderedDownload> {
+      const a = await getAssertionSummaryById(rt.db, assertionId);
+      if (!a) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
+      if (a.revoked_at) {
+        throw new NotFoundError('This assertion has been revoked.', { detail: 'This assertion has been revoked.', revocationReason: a.revocation_reason });
+      }
+      const credential = await getCredentialById(rt.db, a.credential_id);
+      if (!credential) throw new NotFoundError(`Credential "${a.credential_id}" does not exist.`);
+      const version = credential.template_version;
+      const key = renderKey(a.org, a.id, version, file);
+      let stored = await rt.files.get(key);
+      if (!stored) {
+        // The SVG badge exists only for SVG badge images: once the PNG badge is there, it never will.
+        if (file === 'badge.svg' && (await rt.files.exists(renderKey(a.org, a.id, version, 'badge.png')))) {
+          throw new NotFoundError('This badge has no SVG form; use badge.png.');
+        }
+        await renderAndWait(a.org, a.id, version, file);
+        stored = await rt.files.get(key);
+        if (!stored && file === 'badge.svg') throw new NotFoundError('This badge has no SVG form; use badge.png.');
+        if (!stored) throw new UnavailableError('The file is being rendered; try again shortly.');
+      }
+      const hash = createHash('sha256').update(stored.body).digest('base64url').slice(0, 27);
+      return {
+        body: stored.body,
+        contentType: RENDER_FILE_TYPES[file],
+        filename: downloadName(credential.name, a.recipient_name, file),
+        etag: `"v${version}-${hash}"`,
+      };
+    },
+
+    /** Queues low-priority re-renders of every live assertion of a credential of `org`; returns how many. */
+    async rerenderCredential(org: string, requestedBy: string, credentialId: string): Promise<{ count: number; templateVersion: number }> {
+      const credential = await getCredential(rt.db, org, credentialId);
+      if (!credential) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
+      const version = credential.template_version;
+      const ids = await listLiveAssertionIds(rt.db, org, credentialId);
+      for (let i = 0; i < ids.length; i += ENQUEUE_BATCH) {
+        await rt.queues.render.addBulk(
+          ids.slice(i, i + ENQUEUE_BATCH).map((assertionId) => ({
+            name: 'render' as const,
+            data: { org, requestedBy, assertionId, files: [...DEFAULT_JOB_FILES] },
+            // Per version: asking again at the same version is a no-op while the first is kept.
+            opts: { jobId: `rerender-${assertionId}-v${version}`, priority: RENDER_PRIORITY.rerender },
+          })),
+        );
+      }
+      return { count: ids.length, templateVersion: version };
+    },
+  };
+}
