@@ -47,6 +47,11 @@ const envSchema = z.object({
   REDIS_SERVER_PATH: z.string().default('redis-server'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" and "-" only').default('badgeworks'),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  WORKERS: z
+    .string()
+    .default('issuance,render')
+    .transform((v) => v.split(',').map((w) => w.trim()).filter(Boolean))
+    .refine((ws) => ws.length > 0 && ws.every((w) => w === 'issuance' || w === 'render'), 'a comma list of issuance and render'),
 });
 
 export type Config = {
@@ -71,6 +76,8 @@ export type Config = {
   queuePrefix: string;
   /** How long a worker's job lock lasts; a killed worker's job is retried after about this long. */
   jobLockMs: number;
+  /** Which workers a worker process runs: issuance and render scale separately. */
+  workers: ('issuance' | 'render')[];
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -101,5 +108,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisServerPath: e.REDIS_SERVER_PATH,
     queuePrefix: e.QUEUE_PREFIX,
     jobLockMs: e.JOB_LOCK_MS,
+    workers: e.WORKERS as ('issuance' | 'render')[],
   };
 }

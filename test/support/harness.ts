@@ -25,7 +25,7 @@ export interface TestService {
 }
 
 export async function startTestService(
-  opts: { db?: DbKind; workers?: boolean; env?: Record<string, string>; queuePrefix?: string } = {},
+  opts: { db?: DbKind; workers?: boolean; render?: boolean; env?: Record<string, string>; queuePrefix?: string } = {},
 ): Promise<TestService> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bw-test-'));
   const adminToken = 'bw_test_admin_' + randomBytes(16).toString('hex');
@@ -39,6 +39,8 @@ export async function startTestService(
     REDIS_URL: inject('redisUrl'),
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: 'silent',
+    // The render worker (a Chromium pool rendering every issued assertion) only where a suite tests rendering.
+    WORKERS: opts.render ? 'issuance,render' : 'issuance',
     ...opts.env,
   });
   const database = await createTestDatabase(opts.db ?? 'pglite');

@@ -55,7 +55,7 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
   }
 
   beforeAll(async () => {
-    f = await startIssuanceService(db, { ISSUE_WAIT_MS: '10000', RENDER_PAGES: '2' });
+    f = await startIssuanceService(db, { ISSUE_WAIT_MS: '10000', RENDER_PAGES: '2', WORKERS: 'issuance,render' });
     const form = new FormData();
     form.append('image', new Blob([new Uint8Array(iconPng())], { type: 'image/png' }), 'teamwork.png');
     form.append('name', 'Teamwork badge');
