@@ -13,6 +13,7 @@ import { publicImageRoutes } from './public-images.js';
 import { assertionRoutes } from './assertions.js';
 import { publicAssertionRoutes } from './public-assertions.js';
 import { publicFileRoutes } from './public-files.js';
+import { publicVerifyRoutes } from './public-verify.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
 export function allRoutes(rt: Runtime): RouteDef[] {
@@ -30,6 +31,7 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...signalRoutes(rt),
     ...publicFileRoutes(rt),
     ...publicAssertionRoutes(rt),
+    ...publicVerifyRoutes(rt),
     // Must stay LAST: `/api/credentials/orgs/{org}/users/{user_id}/{entity_id}` would otherwise swallow
     // `…/issuers`, `…/images`, `…/course-credentials`, `…/assertions` and every other `…/<word>` route.
     ...credentialDetailRoutes(rt),

@@ -1,11 +1,13 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
-import { sendEnvelope } from '../envelope.js';
+import { envelope } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
 import { toAssertionObject } from '../../issuance/assertion-format.js';
 import { publicDocuments } from '../../issuance/public-documents.js';
 import { statusListService, STATUS_LIST_TTL_MS } from '../../issuance/status-lists.js';
+import { verificationPageSender } from './public-verify.js';
+import { microCache } from '../micro-cache.js';
 
 /**
  * What a verifier, wallet or backpack fetches without credentials. Content types follow
@@ -22,6 +24,8 @@ const assertionParams = z.object({ entity_id: id });
 const SHORT = 'public, max-age=60';
 const LIST = `public, max-age=${Math.floor(STATUS_LIST_TTL_MS / 1000)}`;
 const PROFILE = 'public, max-age=300';
+/** In-process reuse of the public assertion JSON. */
+const ASSERTION_JSON_TTL_MS = 1000;
 /** A key id names one key forever. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -49,6 +53,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
     issuerKeys: rt.issuerKeys,
     statusLists: statusListService(rt.db, rt.urls, rt.issuerKeys),
   });
+  const sendVerificationPage = verificationPageSender(rt);
+  // The most fetched public document (every share link, every backpack refresh). A revocation
+  // shows here within ASSERTION_JSON_TTL_MS, well inside the max-age every cache may already keep.
+  const assertionJson = microCache<string>({ ttlMs: ASSERTION_JSON_TTL_MS, maxEntries: 10_000 });
 
   return [
     defineRoute({
@@ -97,12 +105,17 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: 'Ok', 404: 'Unknown, or revoked with {detail, revocationReason}' },
-      async handler({ params, res }) {
-        const a = await docs.liveAssertion(params.entity_id);
-        // The verification page (HTML for browsers) will negotiate here, on the same URL.
+      responses: { 200: 'Ok (JSON), or the verification page (text/html) for browsers', 404: 'Unknown, or revoked with {detail, revocationReason} (JSON only)' },
+      async handler({ params, req, res }) {
+        // One URL for people and machines: browsers (Accept: text/html first) get the page, which
+        // exists for revoked assertions too; everything else the JSON as before.
+        res.vary('Accept');
+        if (req.accepts(['application/json', 'text/html']) === 'text/html') return sendVerificationPage(params.entity_id, res);
+        const body = await assertionJson.get(params.entity_id, async () =>
+          JSON.stringify(envelope(toAssertionObject(await docs.liveAssertion(params.entity_id), rt.urls, 'public'))),
+        );
         publicHeaders(res, SHORT);
-        sendEnvelope(res, toAssertionObject(a, rt.urls, 'public'));
+        res.status(200).type('application/json').send(body);
       },
     }),
     defineRoute({

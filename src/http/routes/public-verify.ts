@@ -1,0 +1,102 @@
+import express, { type RequestHandler, type Response } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import { defineRoute, type RouteDef } from '../route.js';
+import type { Runtime } from '../../runtime.js';
+import { ValidationError } from '../../errors.js';
+import { listSignatories } from '../../db/catalog-repository.js';
+import { MAX_VERIFY_FILE_BYTES, verificationService, type VerifyInput } from '../../verification/verification-service.js';
+import { renderVerificationPage, verificationPageCsp, verificationPageModel } from '../../verification/verification-page.js';
+
+/**
+ * The public verification surface: the HTML page of an assertion (also content-negotiated on the
+ * assertion URL, see public-assertions.ts) and the verify endpoint for machines and files.
+ */
+const upload = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: MAX_VERIFY_FILE_BYTES, files: 1, fields: 5, fieldSize: 64 * 1024, parts: 6 },
+}).single('file');
+
+/** Multer's own limit errors map to 413/400 in the error handler; a broken multipart body is a 400. */
+const parseUpload: RequestHandler = (req, res, next) => {
+  if (!req.is('multipart/form-data')) return next();
+  upload(req, res, (err: unknown) => {
+    if (!err || (err as Error).name === 'MulterError') return next(err);
+    next(new ValidationError(`Malformed multipart body: ${(err as Error).message ?? err}`));
+  });
+};
+
+const FORMS = 'one of {"jwt"}, {"credential"}, {"assertion_id"} (JSON) or a multipart file in field "file"';
+
+const verifyBody = z.object({
+  jwt: z.string().min(1).max(200_000).optional(),
+  credential: z.record(z.string(), z.unknown()).optional(),
+  assertion_id: z.string().min(1).max(100).optional(),
+  /** An email address or an identity hash (`sha256$…`) the recipient must match. */
+  recipient: z.string().trim().min(1).max(320).optional(),
+});
+
+/** Renders the page of one assertion (revoked ones too: their page says Revoked, and why). */
+export function verificationPageSender(rt: Runtime) {
+  const verification = verificationService({ db: rt.db, urls: rt.urls, issuerKeys: rt.issuerKeys });
+  return async function sendVerificationPage(assertionId: string, res: Response): Promise<void> {
+    const { assertion, result } = await verification.verifyAssertion(assertionId);
+    const signatories = await listSignatories(rt.db, { issuerId: assertion.issuer_id, credentialId: assertion.credential_id });
+    const html = renderVerificationPage(verificationPageModel({ assertion, result, signatories, urls: rt.urls, now: new Date() }));
+    // Replaces helmet's default policy for this response: inline styles, our images, no scripts.
+    res.setHeader('Content-Security-Policy', verificationPageCsp(rt.urls.base));
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    res.status(200).type('html').send(html);
+  };
+}
+
+export function publicVerifyRoutes(rt: Runtime): RouteDef[] {
+  const verification = verificationService({ db: rt.db, urls: rt.urls, issuerKeys: rt.issuerKeys });
+  const sendPage = verificationPageSender(rt);
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/credentials/public/verify',
+      summary: `Verify a credential: ${FORMS}; optional "recipient" (email or identity hash). 200 with {verified, checks, credential} even when not verified`,
+      tag: 'public',
+      auth: 'public',
+      rawBody: {
+        contentTypes: ['application/json', 'multipart/form-data'],
+        middleware: [express.json({ limit: '1mb', strict: true }), parseUpload],
+      },
+      body: verifyBody,
+      responses: {
+        200: '{verified, checks:[{check, ok, detail}], credential}',
+        400: 'None (or more than one) of the input forms',
+        404: 'Unknown assertion_id',
+        413: 'File over 5 MiB',
+        415: 'Not JSON or multipart; or a file that is not a PNG, SVG or PDF',
+      },
+      async handler({ body, req, res }) {
+        const recipient = body.recipient !== undefined ? { recipient: body.recipient } : {};
+        const forms: VerifyInput[] = [];
+        if (body.jwt !== undefined) forms.push({ jwt: body.jwt, ...recipient });
+        if (body.credential !== undefined) forms.push({ credential: body.credential, ...recipient });
+        if (body.assertion_id !== undefined) forms.push({ assertionId: body.assertion_id, ...recipient });
+        if (req.file) forms.push({ file: req.file.buffer, ...recipient });
+        if (forms.length !== 1) {
+          throw new ValidationError(forms.length ? `Give only one credential to verify: ${FORMS}.` : `Nothing to verify: send ${FORMS}.`);
+        }
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(200).json(await verification.verify(forms[0]));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v/{entity_id}',
+      summary: 'The verification page of an assertion (HTML; the short link of QR codes and share buttons)',
+      tag: 'public',
+      auth: 'public',
+      params: z.object({ entity_id: z.string().min(1).max(100) }),
+      responses: { 200: 'text/html', 404: 'Unknown assertion' },
+      async handler({ params, res }) {
+        await sendPage(params.entity_id, res);
+      },
+    }),
+  ];
+}
