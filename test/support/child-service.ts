@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Runs `badgeworks <args>` as a real child process and watches its output for a line. */
@@ -59,7 +60,6 @@ export function runBadgeworks(args: string[], env: Record<string, string>): Chil
 
 /** Pids of all descendants of a process (from /proc), to prove none are left behind. */
 export async function descendants(pid: number): Promise<number[]> {
-  const { readdirSync, readFileSync } = await import('node:fs');
   const parents = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -89,4 +89,20 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Live (non-zombie) processes whose process group is `pgid` (Chromium runs as a group leader). */
+export function liveGroup(pgid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid && f[0] !== 'Z' && f[0] !== 'X') out.push(Number(d));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
 }

@@ -1,23 +1,10 @@
 /** Page recycling, browser replacement after M renders, and a fresh document per job (documentReuse: 1). */
 import { readdirSync, readFileSync } from 'node:fs';
+import { liveGroup } from '../../support/child-service.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRenderer, type Renderer } from '../../../src/rendering/renderer.js';
 import { IMAGES_PREFIX, makeLoadAsset } from './fixtures.js';
 
-function liveGroup(pgid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[2]) === pgid && f[0] !== 'Z' && f[0] !== 'X') out.push(Number(d));
-    } catch {
-      /* exited */
-    }
-  }
-  return out;
-}
 
 const doc = `<img src="/api/credentials/public/images/org-1/logo.png" style="width:100px"><p>recycle</p>`;
 let renderer: Renderer;

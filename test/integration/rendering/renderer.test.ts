@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
+import { liveGroup } from '../../support/child-service.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
 import { isRetryableRenderError, RenderLimitError, RenderRetryableError } from '../../../src/rendering/errors.js';
@@ -29,21 +30,6 @@ function pixel(pngBuf: Buffer, x: number, y: number): [number, number, number] {
   const png = PNG.sync.read(pngBuf);
   const i = (png.width * y + x) * 4;
   return [png.data[i], png.data[i + 1], png.data[i + 2]];
-}
-/** Live (non-zombie) processes whose process group is `pgid` (Chromium runs as a group leader). */
-function liveGroup(pgid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(f[2]) === pgid && f[0] !== 'Z' && f[0] !== 'X') out.push(Number(d));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
 }
 async function waitGone(pgid: number, ms = 5000): Promise<number[]> {
   const end = Date.now() + ms;
