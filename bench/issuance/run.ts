@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'silent',
     // The bulk request waits for its result: its wall time is the bulk's sign+store time.
     ISSUE_WAIT_MS: '60000',
+    WORKERS: 'issuance',
     ...(process.env.DATABASE_URL && { DATABASE_URL: process.env.DATABASE_URL }),
     ...(process.env.WORKER_CONCURRENCY && { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY }),
   });
