@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { Runtime } from './runtime.js';
 import { authenticateMiddleware, tenantMiddleware } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
+import { requestLog } from './http/request-log.js';
 import { buildOpenApi, renderDocsPage } from './http/openapi.js';
 import { mountRoutes } from './http/route.js';
 import { mountHealthRoutes } from './http/routes/health.js';
@@ -17,18 +16,7 @@ export function createApp(rt: Runtime): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
-  app.use(
-    pinoHttp({
-      logger: rt.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-    }),
-  );
+  app.use(requestLog(rt.logger));
   const metrics = createMetrics(async () => ({
     issuance: await rt.queues.issuance.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
     render: await rt.queues.render.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
