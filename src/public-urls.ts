@@ -25,6 +25,8 @@ export function publicUrls(base: string) {
     imagesPrefix: `${pub}/images/`,
     image: (fileKey: string) => `${pub}/images/${fileKey}`,
     jwks: `${base}/.well-known/jwks.json`,
+    /** Badge image of credentials without one of their own. */
+    defaultBadge: `${pub}/default-badge.svg`,
   };
 }
 

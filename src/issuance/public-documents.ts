@@ -119,13 +119,13 @@ export function publicDocuments(deps: { db: Db; urls: PublicUrls; issuerKeys: Is
         issuerUrl: urls.ob2Issuer(issuer.id),
         name: input.name,
         description: input.description,
-        image: input.image ?? absoluteUrl(urls.base, issuer.icon_image) ?? '',
+        // OB 2.0 requires a BadgeClass image: the credential's, else the issuer's, else ours.
+        image: input.image ?? absoluteUrl(urls.base, issuer.icon_image) ?? urls.defaultBadge,
         ...(input.criteriaUrl && { criteriaUrl: input.criteriaUrl }),
         ...(input.criteriaNarrative && { criteriaNarrative: input.criteriaNarrative }),
         tags: input.tags,
         alignment: input.alignment,
       });
-      if (!doc.image) delete (doc as Partial<typeof doc>).image;
       return doc;
     },
 

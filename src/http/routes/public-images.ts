@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import type { Runtime } from '../../runtime.js';
 import { catalogServices } from '../../catalog/catalog-services.js';
+import { readFileSync } from 'node:fs';
+import { TEMPLATES_DIR } from '../../rendering/default-template.js';
 
 /**
  * Stored images, public and immutable (each upload gets a new random key). The URL path after
@@ -10,7 +12,22 @@ import { catalogServices } from '../../catalog/catalog-services.js';
  */
 export function publicImageRoutes(rt: Runtime): RouteDef[] {
   const { images } = catalogServices(rt);
+  const defaultBadge = readFileSync(`${TEMPLATES_DIR}badge.svg`);
   return [
+    defineRoute({
+      method: 'get',
+      path: '/api/credentials/public/default-badge.svg',
+      summary: 'The badge image of credentials that have none (OB 2.0 BadgeClasses require an image)',
+      tag: 'public',
+      auth: 'public',
+      async handler({ res }) {
+        res.setHeader('Cache-Control', 'public, max-age=86400');
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+        res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+        res.type('image/svg+xml').send(defaultBadge);
+      },
+    }),
     defineRoute({
       method: 'get',
       path: '/api/credentials/public/images/images/{org}/{file}',

@@ -146,6 +146,18 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(issuer.json).toMatchObject({ type: 'Issuer', id: badge.json.issuer, name: 'Acme Academy', url: 'https://acme.example.org', email: 'badges@acme.example.org' });
   });
 
+  it('an OB 2.0 BadgeClass without any image of its own points at the default badge, which is served', async () => {
+    const bare = await f.issuer({ name: 'Plain Issuer', iconImage: null });
+    const plain = await f.credential(bare, { name: 'No image', icon_image: null });
+    const a = (await issue({ recipient: { user_id: 'sam' } }, {}, plain)).body.result;
+    const badge = await f.get((await f.get(a.ob2)).json.badge);
+    expect(badge.json.image).toBe(`${f.svc.url}/api/credentials/public/default-badge.svg`);
+    const svg = await f.get(badge.json.image);
+    expect(svg.status).toBe(200);
+    expect(svg.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(svg.text).toContain('<svg');
+  });
+
   it('RS256 issuers sign with RS256; a rotated-out key stays published and its credentials still verify', async () => {
     const rsIssuer = await f.issuer({ name: 'RSA Institute', signing_alg: 'RS256' });
     const rsCredential = await f.credential(rsIssuer, { name: 'RSA badge', validity_days: 30 });
