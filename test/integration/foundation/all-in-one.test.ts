@@ -58,6 +58,14 @@ describe('all-in-one start (`badgeworks start`) on the embedded defaults', () =>
     expect(await again.exited).toBe(0);
   }, 150_000);
 
+  it('a missing redis-server is one line naming the Debian package to install', async () => {
+    for (const binary of ['no-such-redis-server', '/opt/none/redis-server']) {
+      const child = runBadgeworks(['start'], { DATA_DIR: dataDir, PORT: String(await freePort()), REDIS_SERVER_PATH: binary });
+      expect(await child.exited).toBe(1);
+      expect(child.output().trim()).toMatch(/^badgeworks: redis-server was not found\. Install the Debian package: apt-get install redis-server/);
+    }
+  });
+
   it('a bad setting stops the start with one line naming the variable', async () => {
     const child = runBadgeworks(['start'], { DATA_DIR: dataDir, PORT: 'eighty' });
     expect(await child.exited).toBe(2);
