@@ -46,9 +46,29 @@ async function series(db: Db, range: TimeRange, counts: RawBuilder<unknown>): Pr
   return rows;
 }
 
+/**
+ * Whole-org series read the daily roll-up (assertion_daily_counts: days already in the org's time
+ * zone); department-scoped ones, and `fromRows` (the benchmark's baseline), count assertion rows.
+ */
+export interface SeriesOptions {
+  fromRows?: boolean;
+}
+
 export function analyticsRepository(db: Db) {
+  const useRollup = (scope: Scope, opts: SeriesOptions) => !scope.departments && !opts.fromRows;
+
   return {
-    async assertionsOverTime(scope: Scope, range: TimeRange): Promise<SeriesPoint[]> {
+    async assertionsOverTime(scope: Scope, range: TimeRange, opts: SeriesOptions = {}): Promise<SeriesPoint[]> {
+      if (useRollup(scope, opts)) {
+        return series(
+          db,
+          range,
+          sql`select date_trunc(${sql.lit(range.interval)}, d.day::timestamp) as bucket, sum(d.n) as n
+              from assertion_daily_counts d
+              where d.org = ${scope.org} and d.day between ${range.start}::date and ${range.end}::date
+              group by 1`,
+        );
+      }
       const { from, to } = bounds(range, scope.timeZone);
       const counts = sql`
         select date_trunc(${sql.lit(range.interval)}, a.issued_on at time zone ${scope.timeZone}) as bucket, count(*) as n
@@ -69,18 +89,26 @@ export function analyticsRepository(db: Db) {
     },
 
     /** One zero-filled series per course that has assertions in the range. */
-    async courseAssertionsOverTime(scope: Scope, range: TimeRange): Promise<{ course: string; date: string; count: number }[]> {
+    async courseAssertionsOverTime(
+      scope: Scope,
+      range: TimeRange,
+      opts: SeriesOptions = {},
+    ): Promise<{ course: string; date: string; count: number }[]> {
       const { from, to } = bounds(range, scope.timeZone);
       const unit = sql.lit(range.interval);
+      const counts = useRollup(scope, opts)
+        ? sql`select d.course, date_trunc(${unit}, d.day::timestamp) as bucket, sum(d.n) as n
+              from assertion_daily_counts d
+              where d.org = ${scope.org} and d.course <> '' and d.day between ${range.start}::date and ${range.end}::date
+              group by 1, 2`
+        : sql`select a.course, date_trunc(${unit}, a.issued_on at time zone ${scope.timeZone}) as bucket, count(*) as n
+              from assertions a
+              where a.org = ${scope.org} and a.course is not null and a.issued_on >= ${from} and a.issued_on < ${to} and ${departmentFilter(scope, 'a')}
+              group by 1, 2`;
       const { rows } = await sql<{ course: string; date: string; count: number }>`
         with buckets as (
           select generate_series(date_trunc(${unit}, ${range.start}::date::timestamp), ${range.end}::date::timestamp, ${STEP[range.interval]}) as bucket
-        ), counts as (
-          select a.course, date_trunc(${unit}, a.issued_on at time zone ${scope.timeZone}) as bucket, count(*) as n
-          from assertions a
-          where a.org = ${scope.org} and a.course is not null and a.issued_on >= ${from} and a.issued_on < ${to} and ${departmentFilter(scope, 'a')}
-          group by 1, 2
-        ), courses as (select distinct course from counts)
+        ), counts as (${counts}), courses as (select distinct course from counts)
         select k.course, to_char(b.bucket, 'YYYY-MM-DD') as date, coalesce(c.n, 0)::int as count
         from courses k cross join buckets b
         left join counts c on c.course = k.course and c.bucket = b.bucket

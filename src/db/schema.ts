@@ -65,6 +65,7 @@ export interface ApiTokensTable {
 export interface Database extends CatalogTables, IssuanceTables {
   assignments: AssignmentsTable;
   issuer_authorizations: IssuerAuthorizationsTable;
+  assertion_daily_counts: AssertionDailyCountsTable;
   orgs: OrgsTable;
   users: UsersTable;
   departments: DepartmentsTable;
@@ -276,5 +277,13 @@ export interface IssuerAuthorizationsTable {
   created_by: string;
   created_at: CreatedAt;
   deleted_at: Date | null;
+}
+
+/** Kept by a trigger on assertions (migration 007): issued per org, course ('' = none) and local day. */
+export interface AssertionDailyCountsTable {
+  org: string;
+  course: string;
+  day: ColumnType<string, string, string>;
+  n: number;
 }
 

@@ -5,6 +5,7 @@ import * as assertions from './003-assertions.js';
 import * as analyticsIndexes from './004-analytics-indexes.js';
 import * as assignments from './005-assignments.js';
 import * as issuerAuthorizations from './006-issuer-authorizations.js';
+import * as assertionDailyCounts from './007-assertion-daily-counts.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '004-analytics-indexes': analyticsIndexes,
   '005-assignments': assignments,
   '006-issuer-authorizations': issuerAuthorizations,
+  '007-assertion-daily-counts': assertionDailyCounts,
 };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../../support/harness.js';
 import { DB_KINDS } from '../../support/databases.js';
 import { seedAssertions } from '../../support/seed-assertions.js';
+import { analyticsRepository } from '../../../src/db/analytics-repository.js';
 
 describe.each(DB_KINDS)('analytics over time (%s)', (db) => {
   let svc: TestService;
@@ -96,6 +97,18 @@ describe.each(DB_KINDS)('analytics over time (%s)', (db) => {
     expect(r.body.result).toEqual({ total: 1, data: [{ date: '2026-03-01', count: 1 }] });
     expect((await svc.api('GET', `${base('stu')}/assertions-over-time`, { token: tokens.stu })).status).toBe(403);
     expect((await svc.api('GET', `${base('dee')}/credentials-over-time`, { token: tokens.dee })).status).toBe(403);
+  });
+
+  it('the daily roll-up kept by the insert trigger agrees with counting the rows', async () => {
+    const repo = analyticsRepository(svc.service.runtime.db);
+    const scope = { org: 'ny', timeZone: 'America/New_York' };
+    for (const interval of ['day', 'week', 'month'] as const) {
+      const range = { start: '2026-02-20', end: '2026-04-30', interval };
+      expect(await repo.assertionsOverTime(scope, range)).toEqual(await repo.assertionsOverTime(scope, range, { fromRows: true }));
+      expect(await repo.courseAssertionsOverTime(scope, range)).toEqual(await repo.courseAssertionsOverTime(scope, range, { fromRows: true }));
+    }
+    const rows = await svc.service.runtime.db.selectFrom('assertion_daily_counts').selectAll().where('org', '=', 'ny').orderBy('day').execute();
+    expect(rows.map((r) => r.n).reduce((a, b) => a + b, 0)).toBe(6);
   });
 
   it('refuses bad dates and over-long ranges', async () => {
