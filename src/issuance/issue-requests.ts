@@ -63,13 +63,19 @@ export function issueRequests(rt: Runtime) {
   async function waitFor<R>(job: Job, ms = rt.config.issueWaitMs): Promise<Waited<R>> {
     if (ms <= 0) return { done: false };
     try {
-      return { done: true, value: (await job.waitUntilFinished(rt.queues.issuanceEvents(), ms)) as R };
+      const value = (await job.waitUntilFinished(rt.queues.issuanceEvents(), ms)) as R | null;
+      if (value !== null && value !== undefined) return { done: true, value };
+      // A job that finished before the wait began resolves with the stale (null) return value of
+      // our local copy: read the stored result instead.
+      const latest = await rt.queues.issuance.getJob(String(job.id));
+      return latest?.returnvalue != null ? { done: true, value: latest.returnvalue as R } : { done: false };
     } catch (err) {
       const message = (err as Error).message ?? '';
       if (message.startsWith('Job wait')) {
         // The bound passed; a completion whose event was missed (Redis reconnect) still counts.
         const latest = await rt.queues.issuance.getJob(String(job.id));
-        return latest && (await latest.isCompleted()) ? { done: true, value: latest.returnvalue as R } : { done: false };
+        // Only a stored result counts; anything less answers 202 and the client polls the job.
+        return latest && latest.returnvalue != null && (await latest.isCompleted()) ? { done: true, value: latest.returnvalue as R } : { done: false };
       }
       // The job failed after all its attempts: a fault (database or Redis), not bad input.
       throw new UnavailableError(`Issuing failed: ${message}`);

@@ -50,7 +50,8 @@ export async function startTestService(
     workers: opts.workers ?? true,
     database: database.options,
     queuePrefix: opts.queuePrefix ?? `bwtest-${randomBytes(4).toString('hex')}`,
-    logger: createLogger('silent'),
+    // TEST_LOG_LEVEL=error shows what the service logs while a suite runs (silent by default).
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
   const url = service.url!;
 
