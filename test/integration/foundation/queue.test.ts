@@ -18,8 +18,10 @@ describe('BullMQ queues and workers on a real Redis', () => {
   afterAll(() => svc?.stop());
 
   it('a job enqueued is processed end to end and its status is visible to its org only', async () => {
+    // Listening before the job exists, so its completion cannot be missed.
+    await svc.service.runtime.queues.issuanceEvents().waitUntilReady();
     const job = await svc.service.runtime.queues.issuance.add('ping', { org: 'main', requestedBy: 'admin', message: 'hello' });
-    const result = await job.waitUntilFinished(svc.service.runtime.queues.issuanceEvents(), 10_000);
+    const result = await job.waitUntilFinished(svc.service.runtime.queues.issuanceEvents(), 30_000);
     expect(result).toEqual({ pong: 'hello', worker: process.pid });
     const status = await svc.api('GET', `/api/credentials/orgs/main/users/admin/jobs/${job.id}`);
     expect(status.status).toBe(200);
