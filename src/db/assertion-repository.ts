@@ -56,9 +56,10 @@ export async function insertAssertions(db: Db, rows: NewAssertion[]): Promise<Se
   return stored;
 }
 
-/** The live (unrevoked) assertions of a credential held by any of `userIds`. */
+/** The live (unrevoked) assertions of a credential held by any of `userIds` (users of `org`). */
 export async function findLiveAssertions(
   db: Db,
+  org: string,
   credentialId: string,
   userIds: string[],
 ): Promise<{ id: string; recipient_user_id: string; job_id: string | null }[]> {
@@ -66,6 +67,7 @@ export async function findLiveAssertions(
   return db
     .selectFrom('assertions')
     .select(['id', 'recipient_user_id', 'job_id'])
+    .where('org', '=', org)
     .where('credential_id', '=', credentialId)
     .where('revoked_at', 'is', null)
     .where('recipient_user_id', 'in', userIds)

@@ -95,7 +95,7 @@ export function assignmentRepository(db: Db) {
     ): Promise<{ count: number; rows: UserAssignmentRow[] }> {
       const base = sql`
         with e as (
-          select a.id, a.credential_id, a.group_id, to_char(a.due_date, 'YYYY-MM-DD') as due_date, a.created_at,
+          select a.id, a.org, a.credential_id, a.group_id, to_char(a.due_date, 'YYYY-MM-DD') as due_date, a.created_at,
                  coalesce(a.user_id, m.user_id) as coalesce_user
           from assignments a
           left join group_members m on a.group_id is not null and m.org = a.org and m.group_id = a.group_id
@@ -118,7 +118,7 @@ export function assignmentRepository(db: Db) {
           join credentials c on c.id = v.credential_id
           left join lateral (
             select x.id, x.issued_on, x.expires_at, x.revoked_at, x.revocation_reason from assertions x
-            where x.credential_id = v.credential_id and x.recipient_user_id = v.coalesce_user
+            where x.org = v.org and x.credential_id = v.credential_id and x.recipient_user_id = v.coalesce_user
             order by (x.revoked_at is null) desc, x.issued_on desc limit 1
           ) s on true
           order by v.created_at desc, v.id, v.coalesce_user
@@ -139,7 +139,7 @@ export function assignmentRepository(db: Db) {
                  to_char(a.due_date, 'YYYY-MM-DD') as due_date, a.created_at,
                  (select count(*)::int from group_members m where m.org = a.org and m.group_id = a.group_id) as members,
                  (select count(*)::int from group_members m where m.org = a.org and m.group_id = a.group_id
-                    and exists (select 1 from assertions x where x.credential_id = a.credential_id and x.recipient_user_id = m.user_id
+                    and exists (select 1 from assertions x where x.org = a.org and x.credential_id = a.credential_id and x.recipient_user_id = m.user_id
                                 and x.revoked_at is null and (x.expires_at is null or x.expires_at > now()))) as earned
           from assignments a
           join groups g on g.org = a.org and g.group_id = a.group_id

@@ -113,7 +113,7 @@ export function issuanceService(deps: IssuanceDeps) {
     const renders: string[] = [];
 
     const settleLive = async (userIds: string[]) => {
-      const live = await findLiveAssertions(db, credential.id, userIds);
+      const live = await findLiveAssertions(db, ctx.org, credential.id, userIds);
       for (const l of live) {
         if (l.job_id === ctx.jobId) {
           out.issued.set(l.recipient_user_id, l.id);

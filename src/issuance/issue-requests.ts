@@ -133,7 +133,7 @@ export function issueRequests(rt: Runtime) {
         }
       }
       // Holding a live assertion already is an answer, not an error: the existing one, with 200.
-      const [live] = await findLiveAssertions(db, credentialId, [recipient.userId]);
+      const [live] = await findLiveAssertions(db, org, credentialId, [recipient.userId]);
       if (live) {
         if (idempotencyKey !== undefined) await setIdempotentAssertion(db, org, idempotencyKey, live.id);
         const created = live.job_id === jobId;

@@ -6,6 +6,7 @@ import * as analyticsIndexes from './004-analytics-indexes.js';
 import * as assignments from './005-assignments.js';
 import * as issuerAuthorizations from './006-issuer-authorizations.js';
 import * as assertionDailyCounts from './007-assertion-daily-counts.js';
+import * as oneLivePerOrg from './008-one-live-assertion-per-org.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '005-assignments': assignments,
   '006-issuer-authorizations': issuerAuthorizations,
   '007-assertion-daily-counts': assertionDailyCounts,
+  '008-one-live-assertion-per-org': oneLivePerOrg,
 };

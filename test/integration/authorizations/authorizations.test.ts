@@ -172,6 +172,29 @@ describe.each(DB_KINDS)('issuing under an authorization (%s)', (db) => {
     expect(jwk.iss).toBe(`${svc.url}/api/credentials/public/issuers/${issuers.third}`);
   });
 
+  it('user ids are per org: the same id in the grantor and the authorized org are two recipients', async () => {
+    for (const o of ['uni', 'third']) {
+      await svc.api('POST', `/api/admin/orgs/${o}/users`, { body: { users: ['same-a', 'same-b'].map((u) => ({ user_id: u, role: 'student', email: `${u}@${o}.test` })) } });
+    }
+    const byUni = await issue('uni', cred.Ethics, 'same-a');
+    expect(byUni.status, JSON.stringify(byUni.body)).toBe(201);
+    const byThird = await issue('third', cred.Ethics, 'same-a');
+    expect(byThird.status, JSON.stringify(byThird.body)).toBe(201);
+    expect(byThird.body.result.entityId).not.toBe(byUni.body.result.entityId);
+    expect(byThird.body.result.recipient.plaintextIdentity).toBe('same-a@third.test');
+    // Each org's holder is skipped only in that org.
+    const bulk = await issue('third', cred.Ethics, '', '/assertions/bulk/', { users: ['same-a', 'same-b'] });
+    expect(bulk.body.result).toMatchObject({ issued: ['same-b'], skipped: ['same-a'] });
+
+    // The grantor's assignment shows its own user's progress, not the other org's namesake's.
+    const assigned = await svc.api('POST', '/api/credentials/orgs/uni/users/uni-admin/assignments/users/', { token: t['uni-admin'], body: { credential: cred.Ethics, users: ['same-a', 'same-b'] } });
+    expect(assigned.status).toBe(201);
+    const list = await svc.api('GET', `/api/credentials/orgs/uni/users/uni-admin/assignments/users/?credential=${cred.Ethics}`, { token: t['uni-admin'] });
+    const status = Object.fromEntries((list.body.result.data as { user_id: string; status: string; assertion?: { entityId: string } }[]).map((a) => [a.user_id, a]));
+    expect(status['same-a']).toMatchObject({ status: 'issued', assertion: { entityId: byUni.body.result.entityId } });
+    expect(status['same-b'].status).toBe('not_issued');
+  });
+
   it('deauthorizing stops new issuance; what was issued stays valid', async () => {
     const list = (await svc.api('GET', '/api/organizations/uni/issuers', { token: t['uni-admin'] })).body.data as { id: string; issuer: { id: string } }[];
     const academy = list.find((a) => a.issuer.id === 'academy')!;
