@@ -6,6 +6,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { buildOpenApi, renderDocsPage } from './http/openapi.js';
+import { rejectNulInUrl } from './http/nul-characters.js';
 import { mountRoutes } from './http/route.js';
 import { mountHealthRoutes } from './http/routes/health.js';
 import { allRoutes } from './http/routes/index.js';
@@ -22,6 +23,7 @@ export function createApp(rt: Runtime): Express {
     render: await rt.queues.render.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
   }));
   app.use(metrics.middleware);
+  app.use(rejectNulInUrl());
 
   const router = express.Router();
   mountHealthRoutes(router, rt, metrics);

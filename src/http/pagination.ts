@@ -5,12 +5,16 @@ import { NotFoundError } from '../errors.js';
  * The pagination styles of the API. Query schemas reject nonsense (page=0, page=abc, limit=-1)
  * and clamp sizes above the maximum, which the response reports as `max_page_size`.
  */
+/** Far beyond any real list, and small enough that page × page_size stays an exact SQL bigint. */
+const INT_PARAM_MAX = 1_000_000_000_000;
+
 const intParam = (name: string, min: number) =>
   z
     .string()
     .regex(/^\d+$/, `${name} must be a whole number`)
     .transform(Number)
-    .refine((n) => n >= min, `${name} must be at least ${min}`);
+    .refine((n) => n >= min, `${name} must be at least ${min}`)
+    .refine((n) => n <= INT_PARAM_MAX, `${name} must be at most ${INT_PARAM_MAX}`);
 
 export const PAGE_MAX = 100;
 export const pageQuery = z.object({

@@ -80,6 +80,20 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
     expect(unknown.body.status.description).toMatch(/No route/);
   });
 
+  it('a NUL character in a path, query or body is a 400, before it can reach PostgreSQL', async () => {
+    for (const path of ['/api/credentials/orgs/ac%00me/users/alice/', '/api/admin/orgs/acme/users?q=a%00b', '/api/credentials/public/assertions/a%00b/', '/v/a%00b']) {
+      const r = await svc.api('GET', path, { token: acmeAdmin });
+      expect(r.status, path).toBe(400);
+      expect(r.body.status.description).toMatch(/NUL/);
+    }
+    const body = await svc.api('POST', '/api/admin/orgs', { body: { org: 'nul', name: 'a\u0000b' } });
+    expect(body.status).toBe(400);
+    expect(body.body.fieldErrors).toEqual({ name: ['must not contain NUL characters'] });
+    const nested = await svc.api('POST', '/api/admin/orgs/acme/users', { body: { users: [{ user_id: 'x', role: 'student', departments: ['d\u0000'] }] } });
+    expect(nested.status).toBe(400);
+    expect(nested.body.fieldErrors).toHaveProperty(['users.0.departments.0']);
+  });
+
   it('page-number pagination: absolute next/previous, clamping, bad values, past the end', async () => {
     await svc.api('POST', '/api/admin/orgs', { body: { org: 'pages', name: 'Pages' } });
     for (let i = 0; i < 25; i++) {
@@ -97,7 +111,7 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
     const clamped = await svc.api('GET', '/api/admin/orgs/pages/users?page_size=5000');
     expect(clamped.body.result.data).toHaveLength(25);
     expect(clamped.body.result.max_page_size).toBe(100);
-    for (const q of ['page=0', 'page=abc', 'page_size=-1', 'page=1.5']) {
+    for (const q of ['page=0', 'page=abc', 'page_size=-1', 'page=1.5', 'page=99999999999999999999']) {
       const r = await svc.api('GET', `/api/admin/orgs/pages/users?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.body.status.description).toMatch(/page/);
