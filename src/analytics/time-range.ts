@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDate } from '../calendar-date.js';
 import { ValidationError } from '../errors.js';
 
 /**
@@ -8,14 +9,9 @@ import { ValidationError } from '../errors.js';
 export const INTERVALS = ['day', 'week', 'month'] as const;
 export type Interval = (typeof INTERVALS)[number];
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real date');
-
 export const timeRangeQuery = z.object({
-  start_date: isoDate.optional(),
-  end_date: isoDate.optional(),
+  start_date: calendarDate.optional(),
+  end_date: calendarDate.optional(),
   interval: z.enum(INTERVALS).optional(),
 });
 

@@ -85,10 +85,10 @@ export function assignmentService(db: Db, repo: AssignmentRepository, directory:
       const unknown = await directory.unknownUsers(org, users);
       if (unknown.length) throw new ValidationError(`Unknown users: ${unknown.slice(0, 20).join(', ')}.`, { fieldErrors: { users: unknown.slice(0, 100).map((u) => `unknown user ${u}`) } });
       if (p.role === 'department_admin') {
-        const outside = await repo.usersOutsideDepartments(org, users, p.departments);
+        const outside = await directory.usersOutsideDepartments(org, users, p.departments);
         if (outside.length) throw new ForbiddenError(`Users outside your departments: ${outside.slice(0, 20).join(', ')}.`);
       }
-      await repo.insertUserAssignments(org, input.credential, users, input.due_date ?? null, p.userId);
+      await repo.insertUserAssignments(org, input.credential, users, input.due_date, p.userId);
       const { rows } = await repo.listUserAssignments(
         { org, kind: 'org' },
         { offset: 0, limit: users.length, credentialId: input.credential, userIds: users },
@@ -104,7 +104,7 @@ export function assignmentService(db: Db, repo: AssignmentRepository, directory:
       if (p.role === 'department_admin' && !(group.department_id && p.departments.includes(group.department_id))) {
         throw new ForbiddenError(`Group "${input.group}" is not in your departments.`);
       }
-      const id = await repo.insertGroupAssignment(org, input.credential, input.group, input.due_date ?? null, p.userId);
+      const id = await repo.insertGroupAssignment(org, input.credential, input.group, input.due_date, p.userId);
       const { rows } = await repo.listGroupAssignments({ org, kind: 'org' }, { offset: 0, limit: 1, id });
       return toGroupAssignment(rows[0]);
     },
@@ -115,7 +115,7 @@ export function assignmentService(db: Db, repo: AssignmentRepository, directory:
       if (!a) throw new NotFoundError(`Assignment "${assignmentId}" does not exist.`);
       if (p.role === 'department_admin') {
         const inScope = a.user_id
-          ? (await repo.usersOutsideDepartments(org, [a.user_id], p.departments)).length === 0
+          ? (await directory.usersOutsideDepartments(org, [a.user_id], p.departments)).length === 0
           : p.departments.includes((await directory.getGroup(org, a.group_id!))?.department_id ?? '');
         if (!inScope) throw new ForbiddenError('The assignment is outside your departments.');
       }

@@ -59,23 +59,29 @@ function groupScope(scope: AssignmentScope): Expression<SqlBool> {
   return sql<SqlBool>`g.department_id in (${sql.join(scope.departments)})`;
 }
 
+/** A deleted credential can no longer be earned: its assignments drop out of the lists. */
+const LIVE_CREDENTIAL = sql<SqlBool>`exists (select 1 from credentials lc where lc.id = a.credential_id and lc.deleted_at is null)`;
+
+/** Assigning again updates the due date when one is given (null clears it) and keeps it otherwise. */
+const dueDateOnConflict = (dueDate: string | null | undefined) => ({ due_date: dueDate === undefined ? sql<string | null>`assignments.due_date` : dueDate });
+
 export function assignmentRepository(db: Db) {
   return {
-    async insertUserAssignments(org: string, credentialId: string, userIds: string[], dueDate: string | null, createdBy: string): Promise<void> {
+    async insertUserAssignments(org: string, credentialId: string, userIds: string[], dueDate: string | null | undefined, createdBy: string): Promise<void> {
       for (let i = 0; i < userIds.length; i += 1000) {
         await db
           .insertInto('assignments')
-          .values(userIds.slice(i, i + 1000).map((user_id) => ({ id: newEntityId(), org, credential_id: credentialId, user_id, due_date: dueDate, created_by: createdBy })))
-          .onConflict((oc) => oc.expression(sql`org, credential_id, user_id`).where('user_id', 'is not', null).doUpdateSet({ due_date: dueDate }))
+          .values(userIds.slice(i, i + 1000).map((user_id) => ({ id: newEntityId(), org, credential_id: credentialId, user_id, due_date: dueDate ?? null, created_by: createdBy })))
+          .onConflict((oc) => oc.expression(sql`org, credential_id, user_id`).where('user_id', 'is not', null).doUpdateSet(dueDateOnConflict(dueDate)))
           .execute();
       }
     },
 
-    async insertGroupAssignment(org: string, credentialId: string, groupId: string, dueDate: string | null, createdBy: string): Promise<string> {
+    async insertGroupAssignment(org: string, credentialId: string, groupId: string, dueDate: string | null | undefined, createdBy: string): Promise<string> {
       const row = await db
         .insertInto('assignments')
-        .values({ id: newEntityId(), org, credential_id: credentialId, group_id: groupId, due_date: dueDate, created_by: createdBy })
-        .onConflict((oc) => oc.expression(sql`org, credential_id, group_id`).where('group_id', 'is not', null).doUpdateSet({ due_date: dueDate }))
+        .values({ id: newEntityId(), org, credential_id: credentialId, group_id: groupId, due_date: dueDate ?? null, created_by: createdBy })
+        .onConflict((oc) => oc.expression(sql`org, credential_id, group_id`).where('group_id', 'is not', null).doUpdateSet(dueDateOnConflict(dueDate)))
         .returning('id')
         .executeTakeFirstOrThrow();
       return row.id;
@@ -99,7 +105,7 @@ export function assignmentRepository(db: Db) {
                  coalesce(a.user_id, m.user_id) as coalesce_user
           from assignments a
           left join group_members m on a.group_id is not null and m.org = a.org and m.group_id = a.group_id
-          where a.org = ${scope.org}
+          where a.org = ${scope.org} and ${LIVE_CREDENTIAL}
             ${page.credentialId ? sql`and a.credential_id = ${page.credentialId}` : sql``}
         ), visible as (
           -- A user assigned directly and through a group sees one row: the direct one.
@@ -131,7 +137,7 @@ export function assignmentRepository(db: Db) {
       scope: AssignmentScope,
       page: { offset: number; limit: number; id?: string },
     ): Promise<{ count: number; rows: GroupAssignmentRow[] }> {
-      const where = sql`a.org = ${scope.org} and a.group_id is not null and ${groupScope(scope)} ${page.id ? sql`and a.id = ${page.id}` : sql``}`;
+      const where = sql`a.org = ${scope.org} and a.group_id is not null and ${LIVE_CREDENTIAL} and ${groupScope(scope)} ${page.id ? sql`and a.id = ${page.id}` : sql``}`;
       const [{ rows: countRows }, { rows }] = await Promise.all([
         sql<{ n: number }>`select count(*)::int as n from assignments a join groups g on g.org = a.org and g.group_id = a.group_id where ${where}`.execute(db),
         sql<GroupAssignmentRow>`
@@ -151,25 +157,6 @@ export function assignmentRepository(db: Db) {
       return { count: countRows[0]?.n ?? 0, rows };
     },
 
-    /** Users of the list that are not in any of the departments. */
-    async usersOutsideDepartments(org: string, userIds: string[], departments: string[]): Promise<string[]> {
-      if (userIds.length === 0) return [];
-      const inside = new Set<string>();
-      if (departments.length) {
-        for (let i = 0; i < userIds.length; i += 5000) {
-          const rows = await db
-            .selectFrom('user_departments')
-            .select('user_id')
-            .distinct()
-            .where('org', '=', org)
-            .where('department_id', 'in', departments)
-            .where('user_id', 'in', userIds.slice(i, i + 5000))
-            .execute();
-          for (const r of rows) inside.add(r.user_id);
-        }
-      }
-      return userIds.filter((u) => !inside.has(u));
-    },
   };
 }
 

@@ -129,11 +129,31 @@ export function directoryRepository(db: Db) {
             withDepartments.map((u) => u.user_id),
           )
           .execute();
-        const links = withDepartments.flatMap((u) => (u.departments ?? []).map((d) => ({ org, user_id: u.user_id, department_id: d })));
+        const links = withDepartments.flatMap((u) => [...new Set(u.departments ?? [])].map((d) => ({ org, user_id: u.user_id, department_id: d })));
         for (let i = 0; i < links.length; i += 1000) {
           await trx.insertInto('user_departments').values(links.slice(i, i + 1000)).execute();
         }
       });
+    },
+
+    /** Users of the list that are not in any of the departments. */
+    async usersOutsideDepartments(org: string, userIds: string[], departments: string[]): Promise<string[]> {
+      if (userIds.length === 0) return [];
+      const inside = new Set<string>();
+      if (departments.length) {
+        for (let i = 0; i < userIds.length; i += 5000) {
+          const rows = await db
+            .selectFrom('user_departments')
+            .select('user_id')
+            .distinct()
+            .where('org', '=', org)
+            .where('department_id', 'in', departments)
+            .where('user_id', 'in', userIds.slice(i, i + 5000))
+            .execute();
+          for (const r of rows) inside.add(r.user_id);
+        }
+      }
+      return userIds.filter((u) => !inside.has(u));
     },
 
     async upsertDepartment(org: string, departmentId: string, name: string): Promise<void> {

@@ -23,6 +23,13 @@ function assertAdmin(actor: Actor, org: string): void {
   }
 }
 
+/** Another org's admins learn nothing of this org's groups, not even whether one exists. */
+function assertInOrg(actor: Actor, org: string): void {
+  if (actor !== 'system' && actor.org !== org && !canAdministerOrg(actor, org)) {
+    throw new ForbiddenError(`You may not administer org "${org}".`);
+  }
+}
+
 function assertGroupAdmin(actor: Actor, org: string, departmentId: string | null): void {
   if (actor === 'system' || canAdministerOrg(actor, org)) return;
   const ok = actor.org === org && departmentId !== null && actor.role === 'department_admin' && administersDepartment(actor, departmentId);
@@ -30,13 +37,20 @@ function assertGroupAdmin(actor: Actor, org: string, departmentId: string | null
 }
 
 export function directoryService(repo: DirectoryRepository) {
-  async function assertKnownUsers(org: string, userIds: string[]): Promise<void> {
+  async function assertKnownUsers(org: string, userIds: string[], field: string): Promise<void> {
     const unknown = await repo.unknownUsers(org, userIds);
     if (unknown.length) {
       throw new ValidationError(`Unknown users in org "${org}": ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''}.`, {
-        fieldErrors: { members: unknown.slice(0, 100).map((u) => `unknown user ${u}`) },
+        fieldErrors: { [field]: unknown.slice(0, 100).map((u) => `unknown user ${u}`) },
       });
     }
+  }
+
+  /** Department admins put only users of their own departments into groups. */
+  async function assertMembersInScope(actor: Actor, org: string, userIds: string[]): Promise<void> {
+    if (actor === 'system' || canAdministerOrg(actor, org)) return;
+    const outside = await repo.usersOutsideDepartments(org, userIds, actor.departments);
+    if (outside.length) throw new ForbiddenError(`Users outside your departments: ${outside.slice(0, 20).join(', ')}${outside.length > 20 ? ', …' : ''}.`);
   }
 
   async function requireOrg(org: string): Promise<OrgRow> {
@@ -51,6 +65,7 @@ export function directoryService(repo: DirectoryRepository) {
     getUser: (org: string, userId: string) => repo.getUser(org, userId),
     getGroup: (org: string, groupId: string) => repo.getGroup(org, groupId),
     unknownUsers: (org: string, userIds: string[]) => repo.unknownUsers(org, userIds),
+    usersOutsideDepartments: (org: string, userIds: string[], departments: string[]) => repo.usersOutsideDepartments(org, userIds, departments),
 
     async createOrg(actor: Actor, input: { org: string; name: string; timezone?: string }): Promise<OrgRow> {
       if (actor !== 'system' && !(actor.role === 'platform_admin' && actor.org === 'main')) {
@@ -95,25 +110,31 @@ export function directoryService(repo: DirectoryRepository) {
      * (both the group's current department and the one it is being put in).
      */
     async putGroup(actor: Actor, org: string, input: { group_id: string; name: string; department?: string | null; members?: string[] }) {
+      assertInOrg(actor, org);
       await requireOrg(org);
       const existing = await repo.getGroup(org, input.group_id);
       const department = input.department === undefined ? (existing?.department_id ?? null) : input.department;
       if (existing) assertGroupAdmin(actor, org, existing.department_id);
       assertGroupAdmin(actor, org, department);
       const members = input.members ? [...new Set(input.members)] : undefined;
-      if (members) await assertKnownUsers(org, members);
+      if (members) {
+        await assertKnownUsers(org, members, 'members');
+        await assertMembersInScope(actor, org, members);
+      }
       await repo.putGroup(org, { group_id: input.group_id, name: input.name, department_id: department, members });
       return { group_id: input.group_id, name: input.name, department, members: await repo.groupMembers(org, input.group_id) };
     },
 
     async changeGroupMembers(actor: Actor, org: string, groupId: string, userIds: string[], change: 'add' | 'remove') {
+      assertInOrg(actor, org);
       await requireOrg(org);
       const group = await repo.getGroup(org, groupId);
       if (!group) throw new NotFoundError(`Group "${groupId}" does not exist.`);
       assertGroupAdmin(actor, org, group.department_id);
       const unique = [...new Set(userIds)];
       if (change === 'add') {
-        await assertKnownUsers(org, unique);
+        await assertKnownUsers(org, unique, 'users');
+        await assertMembersInScope(actor, org, unique);
         await repo.addGroupMembers(org, groupId, unique);
       } else {
         await repo.removeGroupMembers(org, groupId, unique);

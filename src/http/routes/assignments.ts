@@ -3,16 +3,12 @@ import { defineRoute, type RouteDef } from '../route.js';
 import { sendEnvelope } from '../envelope.js';
 import { pageNumberPage, pageQuery, pageRequest } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
+import { calendarDate } from '../../calendar-date.js';
 import { assignmentService } from '../../assignments/assignment-service.js';
 import { assignmentRepository } from '../../db/assignment-repository.js';
 
 const params = z.object({ org: z.string(), user_id: z.string() });
-const dueDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date')
-  .nullable()
-  .optional();
+const dueDate = calendarDate.nullable().optional();
 const id = z.string().min(1).max(255);
 
 export function assignmentRoutes(rt: Runtime): RouteDef[] {

@@ -112,7 +112,7 @@ describe.each(DB_KINDS)('analytics over time (%s)', (db) => {
   });
 
   it('refuses bad dates and over-long ranges', async () => {
-    for (const q of ['start_date=2026-13-01', 'start_date=yesterday', 'start_date=2026-03-05&end_date=2026-03-01', 'interval=year', 'start_date=2000-01-01&end_date=2026-01-01']) {
+    for (const q of ['start_date=2026-13-01', 'start_date=yesterday', 'start_date=2026-03-05&end_date=2026-03-01', 'interval=year', 'start_date=2000-01-01&end_date=2026-01-01', 'start_date=0000-01-01&end_date=0000-01-05', 'end_date=0001-01-05']) {
       const r = await svc.api('GET', `${base('boss')}/assertions-over-time?${q}`, { token: tokens.boss });
       expect(r.status, q).toBe(400);
       expect(r.body.status.success).toBe(false);

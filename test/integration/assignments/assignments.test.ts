@@ -47,7 +47,12 @@ describe.each(DB_KINDS)('assignments: role matrix, groups, progress (%s)', (db) 
     expect((await as('boss', 'POST', '/assignments/users', { credential, users: ['ghost'] })).status).toBe(400);
     expect((await as('boss', 'POST', '/assignments/users', { credential: 'nope', users: ['s1'] })).status).toBe(404);
     expect((await as('boss', 'POST', '/assignments/users', { credential, users: [] })).status).toBe(400);
-    expect((await as('boss', 'POST', '/assignments/users', { credential, users: ['s1'], due_date: '2026-02-30x' })).status).toBe(400);
+    for (const due_date of ['2026-02-30x', '2027-02-30', '0000-01-01']) {
+      expect((await as('boss', 'POST', '/assignments/users', { credential, users: ['s1'], due_date })).status, due_date).toBe(400);
+    }
+    // Assigning again without a due date keeps the one set; null clears it.
+    const again = await as('boss', 'POST', '/assignments/users', { credential, users: ['s1'] });
+    expect(again.body.result[0].due_date).toBe('2026-12-31');
     const rival = await svc.api('POST', '/api/credentials/orgs/acad/users/rb/assignments/users', { token: t.rb, body: { credential, users: ['s1'] } });
     expect(rival.status).toBe(403);
     expect((await as('dm', 'POST', '/assignments/groups/', { credential, group: 'calc' })).status).toBe(201);
@@ -100,5 +105,21 @@ describe.each(DB_KINDS)('assignments: role matrix, groups, progress (%s)', (db) 
     expect((await as('dm', 'DELETE', `/assignments/${s1.entityId}`)).status).toBe(404);
     const rival = await svc.api('DELETE', `/api/credentials/orgs/rival/users/rb/assignments/${s2.entityId}`, { token: t.rb });
     expect(rival.status).toBe(404);
+  });
+
+  it('a deleted credential\'s assignments leave the lists', async () => {
+    const issuer = (await as('boss', 'GET', '/issuers/')).body.result.data[0].entityId;
+    const gone = (await as('boss', 'POST', '/', { name: 'Retired course', description: 'x', issuer, criteria_text: 'x' })).body.result.entityId;
+    expect((await as('boss', 'POST', '/assignments/users', { credential: gone, users: ['s1'] })).status).toBe(201);
+    expect((await as('boss', 'POST', '/assignments/groups', { credential: gone, group: 'calc' })).status).toBe(201);
+    const count = async () => [
+      (await as('boss', 'GET', '/assignments/users?page_size=100')).body.result.data.filter((a: { credential: { entityId: string } }) => a.credential.entityId === gone).length,
+      (await as('boss', 'GET', '/assignments/groups?page_size=100')).body.result.data.filter((a: { credential: { entityId: string } }) => a.credential.entityId === gone).length,
+    ];
+    const [users, groups] = await count();
+    expect(users).toBeGreaterThanOrEqual(1); // s1, and calc's members
+    expect(groups).toBe(1);
+    expect((await as('boss', 'DELETE', `/${gone}`)).status).toBeLessThan(300);
+    expect(await count()).toEqual([0, 0]);
   });
 });

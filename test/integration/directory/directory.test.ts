@@ -75,5 +75,21 @@ describe.each(DB_KINDS)('directory: users in bulk, departments, groups (%s)', (d
     expect(unknown.status).toBe(400);
     expect(unknown.body.status.description).toMatch(/ghost/);
     expect((await svc.api('POST', '/api/admin/orgs/school/groups/nope/members', { body: { users: ['learner1'] } })).status).toBe(404);
+    // A department admin's groups hold users of their departments only (learner2 is in art).
+    const outside = await svc.api('POST', '/api/admin/orgs/school/groups/algebra-1/members', { token: mathAdmin, body: { users: ['learner2'] } });
+    expect(outside.status).toBe(403);
+    expect(outside.body.status.description).toMatch(/learner2/);
+    expect((await svc.api('PUT', '/api/admin/orgs/school/groups/algebra-1', { token: mathAdmin, body: { name: 'A', members: ['learner1', 'learner2'] } })).status).toBe(403);
+    expect((await svc.api('GET', '/api/admin/orgs/school/users?q=learner2&page_size=1')).body.result.count).toBeGreaterThan(0);
+    const members = await svc.api('POST', '/api/admin/orgs/school/groups/algebra-1/members', { body: { users: ['learner2'] } });
+    expect(members.body.result.members).toContain('learner2'); // platform admins may
+  });
+
+  it('a department listed twice for a user is one membership', async () => {
+    const r = await svc.api('PUT', '/api/admin/orgs/school/users/twice', { body: { role: 'student', departments: ['math', 'math'] } });
+    expect(r.status).toBe(200);
+    expect(r.body.result.departments).toEqual(['math']);
+    const batch = await svc.api('POST', '/api/admin/orgs/school/users', { body: { users: [{ user_id: 'twice2', role: 'student', departments: ['art', 'art', 'math'] }] } });
+    expect(batch.status).toBe(200);
   });
 });
