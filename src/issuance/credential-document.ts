@@ -137,7 +137,8 @@ export function buildAwardCredential(urls: PublicUrls, issuer: IssuerRow, creden
     achievement: achievementInput(urls, credential),
     recipient: {
       userId: draft.recipient.userId,
-      ...(draft.recipient.email && { email: draft.recipient.email, salt: draft.salt }),
+      salt: draft.salt,
+      ...(draft.recipient.email && { email: draft.recipient.email }),
     },
     issuedAt: draft.issuedOn,
     ...(draft.expiresAt && { expiresAt: draft.expiresAt }),

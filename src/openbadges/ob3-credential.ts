@@ -54,7 +54,7 @@ export interface RecipientInput {
   id?: string;
   userId?: string;
   email?: string;
-  /** Required with `email`; use a fresh random salt per credential. */
+  /** Required with `email` or a non-UUID `userId`; use a fresh random salt per credential. */
   salt?: string;
 }
 
@@ -106,13 +106,17 @@ function nameBasedUuid(name: string): string {
 
 /**
  * VC-JWT needs a subject `id` for `sub`, but a `mailto:` id would publish the address the
- * hashed `identifier` protects. So: explicit id, else `urn:uuid:` of the user, else an opaque
- * urn derived from the salted email hash (unique per credential).
+ * hashed `identifier` protects. So: explicit id, else the user's own UUID, else an opaque urn
+ * derived from the user id *with the credential's salt* (user ids are often emails: an unsalted
+ * hash would let anyone confirm a guessed address and link one person's credentials), else one
+ * derived from the salted email hash.
  */
 function subjectId(recipient: RecipientInput, emailHash: string | undefined): string {
   if (recipient.id) return recipient.id;
   if (recipient.userId) {
-    return `urn:uuid:${UUID.test(recipient.userId) ? recipient.userId.toLowerCase() : nameBasedUuid(`user:${recipient.userId}`)}`;
+    if (UUID.test(recipient.userId)) return `urn:uuid:${recipient.userId.toLowerCase()}`;
+    if (recipient.salt === undefined) throw new ValidationError('A salt is required to derive the subject id of a user.');
+    return `urn:uuid:${nameBasedUuid(`user:${recipient.salt}:${recipient.userId}`)}`;
   }
   if (emailHash) return `urn:uuid:${nameBasedUuid(emailHash)}`;
   throw new ValidationError('A recipient needs an id, a userId or an email.');

@@ -87,6 +87,16 @@ describe('buildOpenBadgeCredential', () => {
     expect(validateAchievementCredential(a).valid).toBe(true);
   });
 
+  it('salts the subject id of a named user: no guessable hash of the user id, no link between credentials', () => {
+    const userId = 'bob@example.org';
+    const a = buildOpenBadgeCredential(credentialInput({ recipient: { userId, salt: 's1' } }));
+    const b = buildOpenBadgeCredential(credentialInput({ recipient: { userId, salt: 's2' } }));
+    expect(a.credentialSubject.id).not.toBe(b.credentialSubject.id);
+    const unsalted = createHash('sha256').update(`user:${userId}`).digest('hex').slice(0, 8);
+    expect(a.credentialSubject.id).not.toContain(unsalted);
+    expect(() => buildOpenBadgeCredential(credentialInput({ recipient: { userId } }))).toThrow(/salt/);
+  });
+
   it('rejects inputs that cannot make a conformant credential', () => {
     const noCriteria = credentialInput();
     noCriteria.achievement = { ...noCriteria.achievement, criteriaUrl: undefined, criteriaNarrative: undefined };
