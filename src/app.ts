@@ -6,7 +6,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { buildOpenApi, renderDocsPage } from './http/openapi.js';
-import { rejectNulInUrl } from './http/nul-characters.js';
+import { rejectNulInUrl } from './http/input-guards.js';
 import { mountRoutes } from './http/route.js';
 import { mountHealthRoutes } from './http/routes/health.js';
 import { allRoutes } from './http/routes/index.js';

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { z, type ZodType } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
-import { assertNoNul } from './nul-characters.js';
+import { assertSafeBody } from './input-guards.js';
 
 /**
  * One declaration per route: method, path, auth, and the zod schemas that both validate the
@@ -100,7 +100,7 @@ export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddlewar
       chain.push(express.json({ limit: def.bodyLimit ?? mw.defaultBodyLimit, strict: true }));
     }
     chain.push(async (req: Request, res: Response, _next: NextFunction) => {
-      assertNoNul(req.body, 'body');
+      assertSafeBody(req.body, 'body');
       const params = parse(def.params, req.params, 'path');
       const query = parse(def.query, req.query, 'query');
       const body = def.body ? parse(def.body, req.body ?? {}, 'body') : req.body;

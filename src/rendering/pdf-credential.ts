@@ -91,6 +91,15 @@ export async function readPdfCredential(pdf: Uint8Array): Promise<PdfCredential>
   } catch (e) {
     throw new ValidationError(`not a readable PDF: ${(e as Error).message.split('\n')[0]}`);
   }
+  try {
+    return credentialParts(doc);
+  } catch (e) {
+    // pdf-lib loads leniently; a file missing its catalog or info dictionary fails only here.
+    throw new ValidationError(`not a readable PDF: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+function credentialParts(doc: PDFDocument): PdfCredential {
   const out: PdfCredential = {};
   const files = embeddedFiles(doc);
   const bytes = files.get(CREDENTIAL_ATTACHMENT_NAME);

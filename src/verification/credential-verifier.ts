@@ -66,8 +66,12 @@ export function credentialOf(payload: Record<string, unknown>): Record<string, u
 }
 
 const asDate = (v: unknown): Date | undefined => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined);
-const issuerIdOf = (issuer: unknown) =>
-  typeof issuer === 'string' ? issuer : typeof issuer === 'object' && issuer !== null ? (issuer as { id?: string }).id : undefined;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Submitted credentials are untrusted JSON: every member may be of any type. */
+const issuerIdOf = (issuer: unknown): string | undefined => {
+  const id = isRecord(issuer) ? issuer.id : issuer;
+  return typeof id === 'string' ? id : undefined;
+};
 
 function result(checks: Check[], credential: Record<string, unknown> | null): VerificationResult {
   return { verified: checks.length > 0 && checks.every((c) => c.ok), checks, credential };
@@ -87,7 +91,7 @@ export async function verifyJwtCredential(jwt: string, deps: VerifierDeps, opts:
 
   // Signature and key first: a tampered payload may no longer even decode, and that is a
   // signature failure. Only keys this service publishes count; a foreign kid is never fetched.
-  const kid = header.kid;
+  const kid = typeof header.kid === 'string' ? header.kid : undefined;
   const key = kid ? await deps.resolveKey(kid) : undefined;
   if (!key) {
     checks.push({
@@ -95,7 +99,9 @@ export async function verifyJwtCredential(jwt: string, deps: VerifierDeps, opts:
       ok: false,
       detail: kid
         ? `The signing key ${kid} is not published by this service; credentials from other issuers are not verified here.`
-        : 'The JWT names no key (kid).',
+        : header.kid === undefined
+          ? 'The JWT names no key (kid).'
+          : 'The JWT key id (kid) is not a URL string.',
     });
   } else {
     try {
@@ -131,7 +137,8 @@ export async function verifyJsonCredential(
   deps: VerifierDeps & { findSigned(credentialId: string): Promise<string | undefined> },
   opts: VerifyOptions = {},
 ): Promise<VerificationResult> {
-  const submitted = credentialOf(json);
+  // Compared as submitted: a `vc` wrapper or JWT claims around the credential are differences too.
+  const submitted = json;
   const id = typeof submitted.id === 'string' ? submitted.id : undefined;
   const jwt = id ? await deps.findSigned(id) : undefined;
   if (!jwt) {
@@ -194,6 +201,7 @@ async function revocationCheck(credential: Record<string, unknown>, deps: Verifi
   const entries = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Record<string, unknown>[];
   if (entries.length === 0) return { check: 'revocation', ok: true, detail: 'The credential has no status entry.' };
   for (const e of entries) {
+    if (!isRecord(e)) return { check: 'revocation', ok: false, detail: 'A credentialStatus entry is not an object.' };
     if (e.type !== 'BitstringStatusListEntry') return { check: 'revocation', ok: false, detail: `Unsupported status type ${String(e.type)}.` };
     const index = Number(e.statusListIndex);
     const listUrl = String(e.statusListCredential);
@@ -206,15 +214,15 @@ async function revocationCheck(credential: Record<string, unknown>, deps: Verifi
 }
 
 function recipientCheck(credential: Record<string, unknown>, recipient: string): Check {
-  const subjects = (Array.isArray(credential.credentialSubject) ? credential.credentialSubject : [credential.credentialSubject]) as
-    | Record<string, unknown>[]
-    | undefined[];
+  const raw = credential.credentialSubject;
+  const subjects = (Array.isArray(raw) ? raw : [raw]).filter(isRecord);
   const given = recipient.trim();
   for (const s of subjects) {
-    if (!s) continue;
     if (s.id === given) return { check: 'recipient', ok: true, detail: 'The recipient matches the subject id.' };
-    for (const ident of (s.identifier ?? []) as Record<string, unknown>[]) {
-      const stored = String(ident.identityHash ?? '');
+    const identifiers = (Array.isArray(s.identifier) ? s.identifier : [s.identifier]).filter(isRecord);
+    for (const ident of identifiers) {
+      if (typeof ident.identityHash !== 'string' || ident.identityHash === '') continue;
+      const stored = ident.identityHash;
       const salt = typeof ident.salt === 'string' ? ident.salt : '';
       // A hash given by the verifier is compared as is; a plain identity is hashed with our salt.
       if (stored.toLowerCase() === given.toLowerCase()) return { check: 'recipient', ok: true, detail: 'The identity hash matches.' };

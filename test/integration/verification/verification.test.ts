@@ -153,6 +153,45 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     expect(check(edited.body, 'signature').ok).toBe(true);
   });
 
+  it('credentials of any shape fail their checks, never the endpoint: odd kids, issuers, status entries, identifiers, nesting, broken PDFs', async () => {
+    const json = (await f.get(valid.credential_json)).json;
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = (header: unknown, payload: unknown) => `${b64(header)}.${b64(payload)}.${'A'.repeat(86)}`;
+    const header = { alg: 'ES256', typ: 'JWT', kid: 'x' };
+    const cases: [string, unknown, unknown][] = [
+      ['numeric kid', { ...header, kid: 123 }, json],
+      ['object kid', { ...header, kid: { a: 1 } }, json],
+      ['numeric issuer id', header, { ...json, issuer: { id: 5 } }],
+      ['null status entry', header, { ...json, credentialStatus: [null] }],
+      ['numeric identifier', header, { ...json, credentialSubject: { ...json.credentialSubject, identifier: 5 } }],
+      ['null identifier', header, { ...json, credentialSubject: { ...json.credentialSubject, identifier: [null] } }],
+      ['odd identifier members', header, { ...json, credentialSubject: { ...json.credentialSubject, identifier: [{ identityHash: {}, salt: 5, identityType: 'emailAddress' }] } }],
+      ['subject list of null', header, { ...json, credentialSubject: [null] }],
+    ];
+    for (const [name, h, p] of cases) {
+      const r = await verify({ jwt: unsigned(h, p), recipient: 'sam@example.com' });
+      expect(r.status, name).toBe(200);
+      expect(r.body.verified, name).toBe(false);
+      expect(check(r.body, 'signature').ok, name).toBe(false);
+    }
+    // Written as text: 5,000 levels are deeper than JSON.stringify itself goes.
+    const nested = await verify(`{"credential":{"id":${JSON.stringify(json.id)},"deep":${'['.repeat(5000)}1${']'.repeat(5000)}}}`);
+    expect(nested.status).toBe(400);
+    expect(nested.body.status.description).toMatch(/nested/);
+    const brokenPdf = await upload(Buffer.from('%PDF-1.4\ngarbage'), 'certificate.pdf', 'application/pdf');
+    expect(brokenPdf.status).toBe(400);
+    expect(brokenPdf.body.status.description).toMatch(/PDF/);
+  });
+
+  it('a JSON credential is compared as submitted: a vc wrapper or JWT claims around it are edits too', async () => {
+    const json = (await f.get(valid.credential_json)).json;
+    const wrapped = await verify({ credential: { ...json, vc: { ...json }, name: 'Evil' } });
+    expect(wrapped.body.verified).toBe(false);
+    expect(check(wrapped.body, 'integrity')).toMatchObject({ ok: false, detail: expect.stringContaining('vc') });
+    const claims = await verify({ credential: { ...json, iss: 'https://elsewhere.example' } });
+    expect(check(claims.body, 'integrity')).toMatchObject({ ok: false, detail: expect.stringContaining('iss') });
+  });
+
   it('files: baked PNG and SVG, certificate PDF; a PNG re-baked with another recipient\'s JWT fails the recipient check', async () => {
     const jwt = await jwtOf(valid);
     const png = bakePng(plainPng(), { ob3Jwt: jwt });
