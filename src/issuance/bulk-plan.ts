@@ -51,9 +51,14 @@ function entryOf(input: BulkUserInput, position: number): BulkEntry | { failed: 
   return { label, kind: 'object', ...(userId && { userId }), ...(email && { email }), ...(name && { name }), ...(fields && { fields }) };
 }
 
-/** Identity of an entry for collapsing duplicates: the user id, else the normalised email. */
-export function entryKey(e: Pick<BulkEntry, 'userId' | 'email'>): string {
-  return e.userId !== undefined ? `id:${e.userId}` : `email:${normalizeEmail(e.email!)}`;
+/**
+ * The identities an entry names, for collapsing duplicates: its user id and its normalised email.
+ * An email-only recipient joins the directory under that email as user id, so it names that too.
+ */
+export function entryKeys(e: Pick<BulkEntry, 'userId' | 'email'>): string[] {
+  const email = e.email !== undefined ? normalizeEmail(e.email) : undefined;
+  const id = e.userId ?? email;
+  return [...(id !== undefined ? [`id:${id}`] : []), ...(email !== undefined ? [`email:${email}`] : [])];
 }
 
 export function planBulk(users: BulkUserInput[]): { entries: BulkEntry[]; rejected: BulkResult['failed'] } {
@@ -68,9 +73,9 @@ export function planBulk(users: BulkUserInput[]): { entries: BulkEntry[]; reject
       seenRejected.add(e.failed.user);
       return;
     }
-    const key = entryKey(e);
-    if (seen.has(key)) return;
-    seen.add(key);
+    const keys = entryKeys(e);
+    if (keys.some((k) => seen.has(k))) return;
+    for (const k of keys) seen.add(k);
     entries.push(e);
   });
   return { entries, rejected };

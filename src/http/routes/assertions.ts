@@ -18,11 +18,15 @@ const base = '/api/credentials/orgs/{org}/users/{user_id}';
 const tenantParams = z.object({ org: z.string(), user_id: z.string() });
 const entityParams = tenantParams.extend({ entity_id: z.string().min(1).max(100) });
 
+// A four-digit year: credentials carry it as an OB 3.0 DateTimeZ, which has no room for the
+// extended years (+100000-01-01) Date.parse accepts, and PostgreSQL stores no year past 294276.
 const dateTime = z
   .string()
   .max(64)
+  .regex(/^\d{4}-\d{2}-\d{2}(T|$)/, 'must be an ISO 8601 date-time (YYYY-MM-DDThh:mm:ssZ)')
   .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date-time')
-  .transform((v) => new Date(v).toISOString());
+  .transform((v) => new Date(v).toISOString())
+  .refine((iso) => /^\d{4}-/.test(iso), 'must be before the year 10000');
 const evidenceItem = z.union([
   z.url().max(2000).transform((url) => ({ url })),
   z.object({

@@ -333,6 +333,9 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(stranger.body.status.description).toMatch(/Unknown user "ghost"/);
     expect((await issue({ recipient: { user_id: 'sam' }, expires: '2001-01-01T00:00:00Z' })).status).toBe(400);
     expect((await issue({ recipient: { user_id: 'sam' }, expires: 'tomorrow' })).status).toBe(400);
+    for (const expires of ['+100000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', 'Tue, 01 Jan 2030 00:00:00 GMT']) {
+      expect((await issue({ recipient: { user_id: 'sam' }, expires })).status, expires).toBe(400);
+    }
     expect((await f.as('dora')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status).toBe(403);
     // Another org's credential: 403 unless that org authorized this one (issuer authorizations).
     expect((await f.as('gina')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status).toBe(403);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BULK_CHUNK_SIZE, chunksOf, entryKey, mergeResults, planBulk } from '../../../src/issuance/bulk-plan.js';
+import { BULK_CHUNK_SIZE, chunksOf, entryKeys, mergeResults, planBulk } from '../../../src/issuance/bulk-plan.js';
 
 describe('planBulk', () => {
   it('keeps usernames and recipient objects, collapses duplicates by user id or normalised email', () => {
@@ -39,9 +39,20 @@ describe('planBulk', () => {
     ]);
   });
 
-  it('names entries by id first, email otherwise', () => {
-    expect(entryKey({ userId: 'u1', email: 'A@b.org' })).toBe('id:u1');
-    expect(entryKey({ email: ' A@B.org ' })).toBe('email:a@b.org');
+  it('names entries by their id and their email; an email-only entry\'s id is its email', () => {
+    expect(entryKeys({ userId: 'u1', email: 'A@b.org' })).toEqual(['id:u1', 'email:a@b.org']);
+    expect(entryKeys({ userId: 'u1' })).toEqual(['id:u1']);
+    expect(entryKeys({ email: ' A@B.org ' })).toEqual(['id:a@b.org', 'email:a@b.org']);
+  });
+
+  it('an entry naming an earlier entry\'s email, or the user id an email-only entry joins under, is a duplicate', () => {
+    const { entries } = planBulk([
+      { user_id: 'newbie', email: 'newbie@example.com' },
+      { email: 'Newbie@example.com' },
+      { email: 'fresh@example.com' },
+      { user_id: 'fresh@example.com' },
+    ]);
+    expect(entries.map((e) => e.label)).toEqual(['newbie', 'fresh@example.com']);
   });
 });
 
