@@ -78,9 +78,17 @@ export interface RouteMiddleware {
   publicBaseUrl: string;
 }
 
+const allowAnyOrigin: RequestHandler = (_req, res, next) => {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  next();
+};
+
 export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddleware): void {
   for (const def of defs) {
     const chain: RequestHandler[] = [];
+    // Verifiers and wallets run in browsers on other origins: they must read our answers, the
+    // 404s and 410s that say why a credential is gone included.
+    if (def.auth === 'public') chain.push(allowAnyOrigin);
     if (def.auth !== 'public') chain.push(mw.authenticate);
     if (def.auth === 'tenant') chain.push(mw.tenant);
     if (def.rawBody) {

@@ -13,7 +13,8 @@ export interface AssertionObject {
   /** The hosted OB 2.0 assertion URL (Badgr's `openBadgeId` is the hosted assertion's id). */
   openBadgeId: string;
   createdAt: string;
-  createdBy: string;
+  /** Private view only. */
+  createdBy?: string;
   badgeclass: string;
   badgeclassOpenBadgeId: string;
   issuer: string;
@@ -73,7 +74,6 @@ export function toAssertionObject(a: AssertionSummary, urls: PublicUrls, view: '
     entityType: 'Assertion',
     openBadgeId: urls.ob2Assertion(a.id),
     createdAt: iso(a.created_at),
-    createdBy: a.created_by,
     badgeclass: a.credential_id,
     badgeclassOpenBadgeId: urls.ob2BadgeClass(a.credential_id),
     issuer: a.issuer_id,
@@ -98,6 +98,8 @@ export function toAssertionObject(a: AssertionSummary, urls: PublicUrls, view: '
   if (view === 'private') {
     if (a.recipient_email) obj.recipient.plaintextIdentity = a.recipient_email;
     obj.user_id = a.recipient_user_id;
+    // Which admin issued it is the org's business, not the public's.
+    obj.createdBy = a.created_by;
     obj.name = a.recipient_name;
     obj.course = a.course;
     obj.fields = a.fields ?? {};

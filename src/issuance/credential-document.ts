@@ -46,9 +46,13 @@ const ACHIEVEMENT_TYPES: readonly AchievementType[] = [
   'SecondarySchoolDiploma',
 ];
 
-/** The catalog's free-text credential_type, when it names an OB achievement type. */
+/** The vocabulary's extension form (`ext:` + name), as both schema copies allow it. */
+const EXTENSION_TYPE = /^ext:[A-Za-z0-9._-]+$/;
+
+/** The catalog's free-text credential_type, when it names an OB achievement type or an extension. */
 export function achievementTypeOf(credentialType: string | null): AchievementType | undefined {
   if (!credentialType) return undefined;
+  if (EXTENSION_TYPE.test(credentialType)) return credentialType as AchievementType;
   const wanted = credentialType.replace(/[\s_-]/g, '').toLowerCase();
   return ACHIEVEMENT_TYPES.find((t) => t.toLowerCase() === wanted);
 }

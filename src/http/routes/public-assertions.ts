@@ -41,8 +41,9 @@ function sendDocument(res: Response, type: string, body: string | object, cacheC
   res.status(status).type(type).send(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
-/** JSON-LD unless the client accepts only plain JSON (the OB 2.0 hosting rule). */
-function jsonLdType(req: Request): string {
+/** JSON-LD unless the client accepts only plain JSON (the OB 2.0 hosting rule); caches key on Accept. */
+function jsonLdType(req: Request, res: Response): string {
+  res.vary('Accept');
   return req.accepts(['application/ld+json', 'application/json']) === 'application/json' ? 'application/json' : 'application/ld+json';
 }
 
@@ -95,7 +96,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       responses: { 200: 'application/ld+json', 404: 'Unknown', 410: 'Revoked' },
       async handler({ params, req, res }) {
         const r = await docs.ob2Assertion(params.entity_id);
-        sendDocument(res, jsonLdType(req), r.body, SHORT, r.status);
+        sendDocument(res, jsonLdType(req, res), r.body, SHORT, r.status);
       },
     }),
     defineRoute({
@@ -127,7 +128,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       params: z.object({ issuer_id: id }),
       responses: { 200: 'application/ld+json', 404: 'Unknown issuer' },
       async handler({ params, req, res }) {
-        sendDocument(res, jsonLdType(req), await docs.ob2Issuer(params.issuer_id), PROFILE);
+        sendDocument(res, jsonLdType(req, res), await docs.ob2Issuer(params.issuer_id), PROFILE);
       },
     }),
     defineRoute({
@@ -139,7 +140,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       params: z.object({ issuer_id: id }),
       responses: { 200: 'application/ld+json', 404: 'Unknown issuer' },
       async handler({ params, req, res }) {
-        sendDocument(res, jsonLdType(req), await docs.issuerProfile(params.issuer_id), PROFILE);
+        sendDocument(res, jsonLdType(req, res), await docs.issuerProfile(params.issuer_id), PROFILE);
       },
     }),
     defineRoute({
@@ -151,7 +152,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       params: z.object({ credential_id: id }),
       responses: { 200: 'application/ld+json', 404: 'Unknown credential' },
       async handler({ params, req, res }) {
-        sendDocument(res, jsonLdType(req), await docs.ob2BadgeClass(params.credential_id), PROFILE);
+        sendDocument(res, jsonLdType(req, res), await docs.ob2BadgeClass(params.credential_id), PROFILE);
       },
     }),
     defineRoute({
@@ -163,7 +164,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       params: z.object({ credential_id: id }),
       responses: { 200: 'application/ld+json', 404: 'Unknown credential' },
       async handler({ params, req, res }) {
-        sendDocument(res, jsonLdType(req), await docs.achievement(params.credential_id), PROFILE);
+        sendDocument(res, jsonLdType(req, res), await docs.achievement(params.credential_id), PROFILE);
       },
     }),
     defineRoute({

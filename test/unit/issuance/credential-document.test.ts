@@ -75,6 +75,8 @@ describe('award credential assembly', () => {
     expect(achievementTypeOf('badge')).toBe('Badge');
     expect(achievementTypeOf('micro-credential')).toBe('MicroCredential');
     expect(achievementTypeOf('whatever')).toBeUndefined();
+    expect(achievementTypeOf('ext:CodingBootcamp')).toBe('ext:CodingBootcamp');
+    expect(achievementTypeOf('ext:has space')).toBeUndefined();
     expect(expiryOf(now, '2027-01-01T00:00:00.900Z', 30)?.toISOString()).toBe('2027-01-01T00:00:00.000Z');
     expect(expiryOf(now, undefined, 30)?.toISOString()).toBe('2026-01-31T00:00:00.000Z');
     expect(expiryOf(now, undefined, null)).toBeNull();
