@@ -24,7 +24,9 @@ export function signatoryService(deps: { db: Db }) {
       if (input.credential) {
         const credential = await getCredential(db, org, input.credential);
         if (!credential) throw new NotFoundError(`Credential "${input.credential}" not found.`);
-        if (input.entityId && input.entityId !== credential.issuer_id) {
+        // The issuer may be named by entity id or by the org identifier, as the issuer routes allow.
+        const named = input.entityId ? await getIssuer(db, org, input.entityId) : undefined;
+        if (input.entityId && named?.id !== credential.issuer_id) {
           throw new ValidationError(`Credential "${input.credential}" is not issued by "${input.entityId}".`, {
             fieldErrors: { entityId: ['does not match the credential\'s issuer'] },
           });

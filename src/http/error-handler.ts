@@ -34,6 +34,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (err instanceof AppError) {
+      // RFC 6750: a 401 names the scheme the client should authenticate with.
+      if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
       res.status(err.status).json({
         ...errorEnvelope(err.message, { fieldErrors: err.fieldErrors, validationErrors: err.validationErrors }),
         ...(err.extra ?? {}),

@@ -15,6 +15,15 @@ export const httpUrl = z
 /** Optional in requests; `null` or `""` clears it on update. */
 const nullable = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToNull, schema.nullable()).optional();
 
+/** A list of at most 50; null clears it, as null clears the other optional fields. */
+const clearableList = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .max(50)
+    .nullable()
+    .optional()
+    .transform((v) => (v === null ? [] : v));
+
 export const optionalUrl = nullable(httpUrl);
 export const optionalText = (max: number) => nullable(z.string().max(max));
 
@@ -88,9 +97,9 @@ export const credentialFields = {
   is_public: z.boolean().optional(),
   /** Assertions expire this many days after issue; null: never. */
   validity_days: nullable(z.number().int().min(1).max(36_500)),
-  tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
-  alignment: z.array(alignment).max(50).optional(),
-  skills: z.array(skill).max(50).optional(),
+  tags: clearableList(z.string().trim().min(1).max(100)),
+  alignment: clearableList(alignment),
+  skills: clearableList(skill),
 };
 
 export const credentialCreateBody = z.object(credentialFields);

@@ -143,8 +143,8 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     expect(sameTemplate.body.result.template_version).toBe(1);
     const css = await alice('PUT', `/${created.entityId}`, { body: { css_template: 'h1 { color: teal; }' } });
     expect(css.body.result.template_version).toBe(2);
-    const cleared = await alice('PUT', `/${created.entityId}`, { body: { html_template: null, css_template: null, validity_days: null } });
-    expect(cleared.body.result).toMatchObject({ html_template: null, css_template: null, validity_days: null, template_version: 3 });
+    const cleared = await alice('PUT', `/${created.entityId}`, { body: { html_template: null, css_template: null, validity_days: null, tags: null, skills: null } });
+    expect(cleared.body.result).toMatchObject({ html_template: null, css_template: null, validity_days: null, template_version: 3, tags: [], skills: [] });
     expect((await alice('PUT', '/nope', { body: { name: 'x' } })).status).toBe(404);
   });
 

@@ -155,8 +155,11 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect(cred.status).toBe(201);
     const own = { name: 'Ada Byron', title: 'Course lead', signature: 'https://acme.example/sig/ada.png' };
     expect((await alice('POST', '/issuers/authority/', { body: { ...own, credential: cred.body.result.entityId } })).status).toBe(201);
+    // The credential's issuer may also be named by its org identifier, as the issuer routes allow.
+    const aliased = await alice('POST', '/issuers/authority/', { body: { ...own, name: 'Ann Alias', credential: cred.body.result.entityId, entityId: 'acme' } });
+    expect(aliased.status, JSON.stringify(aliased.body)).toBe(201);
     const c = (await alice('GET', `/${cred.body.result.entityId}`)).body.result;
-    expect(c.signatories.map((s: any) => s.name)).toEqual(['Ada Byron', 'John Smith', 'Jane Roe']);
+    expect(c.signatories.map((s: any) => s.name)).toEqual(['Ada Byron', 'Ann Alias', 'John Smith', 'Jane Roe']);
     expect(await listSignatories(rt().db, { issuerId: first.entityId, credentialId: cred.body.result.entityId })).toEqual(c.signatories);
     // the credential's own signatory is not the issuer's
     expect((await alice('GET', `/issuers/${first.entityId}`)).body.result.signatories).toHaveLength(2);

@@ -25,6 +25,7 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
       const r = await svc.api('GET', jobPath('acme', 'alice'), { token });
       expect(r.status).toBe(401);
       expect(r.body.status).toEqual({ success: false, description: expect.stringMatching(/credentials/i) });
+      expect(r.headers.get('www-authenticate')).toBe('Bearer');
     }
     const r = await svc.api('GET', jobPath('acme', 'alice'), { token: null, headers: { authorization: 'Basic abc' } });
     expect(r.status).toBe(401);
