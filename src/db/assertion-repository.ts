@@ -97,7 +97,8 @@ export interface AssertionListFilter {
   course?: string;
   includeRevoked: boolean;
   includeExpired: boolean;
-  excludeOrg?: string;
+  /** Leaves out awards of this org's credentials (the main tenant's, issued under an authorization). */
+  excludeCredentialsOf?: string;
 }
 
 export async function listAssertions(
@@ -112,7 +113,12 @@ export async function listAssertions(
   if (filter.recipientUserId !== undefined) base = base.where('a.recipient_user_id', '=', filter.recipientUserId);
   if (!filter.includeRevoked) base = base.where('a.revoked_at', 'is', null);
   if (!filter.includeExpired) base = base.where((eb) => eb.or([eb('a.expires_at', 'is', null), eb('a.expires_at', '>', sql<Date>`now()`)]));
-  if (filter.excludeOrg !== undefined) base = base.where('a.org', '<>', filter.excludeOrg);
+  if (filter.excludeCredentialsOf !== undefined) {
+    const owner = filter.excludeCredentialsOf;
+    base = base.where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('credentials as xc').select('xc.id').whereRef('xc.id', '=', 'a.credential_id').where('xc.org', '=', owner))),
+    );
+  }
   if (filter.course !== undefined) {
     const course = filter.course;
     // The award's own course, else the course its credential belongs to.

@@ -83,7 +83,7 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
           course: filter.course,
           includeRevoked: filter.includeRevoked,
           includeExpired: filter.includeExpired,
-          ...(filter.excludeMainTenant && { excludeOrg: MAIN_ORG }),
+          ...(filter.excludeMainTenant && { excludeCredentialsOf: MAIN_ORG }),
         },
         page,
       );

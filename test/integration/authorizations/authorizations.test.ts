@@ -195,6 +195,20 @@ describe.each(DB_KINDS)('issuing under an authorization (%s)', (db) => {
     expect(status['same-b'].status).toBe('not_issued');
   });
 
+  it('exclude_main_tenant_assertions leaves out awards of the main org\'s credentials', async () => {
+    const main = (path: string, body: unknown) => svc.api('POST', `/api/credentials/orgs/main/users/admin${path}`, { body });
+    const mainIssuer = (await main('/issuers/', { name: 'Platform' })).body.result.entityId;
+    const platformBadge = (await main('/', { name: 'Platform Onboarding', description: 'x', issuer: mainIssuer, criteria_text: 'x' })).body.result.entityId;
+    expect((await svc.api('POST', '/api/organizations/main/issuers', { body: { issuer_id: 'third' } })).status).toBe(201);
+    expect((await issue('third', platformBadge, 'third-learner2')).status).toBe(201);
+    expect((await issue('third', cred.Ethics, 'third-learner2')).status).toBe(201);
+    const token = (await svc.api('POST', '/api/admin/orgs/third/users/third-learner2/tokens')).body.result.token;
+    const mine = (q: string) => svc.api('GET', `/api/credentials/orgs/third/users/third-learner2/assertions/${q}`, { token });
+    expect((await mine('')).body.result.count).toBe(2);
+    const without = await mine('?exclude_main_tenant_assertions=true');
+    expect(without.body.result.data.map((a: { badgeclass: string }) => a.badgeclass)).toEqual([cred.Ethics]);
+  });
+
   it('deauthorizing stops new issuance; what was issued stays valid', async () => {
     const list = (await svc.api('GET', '/api/organizations/uni/issuers', { token: t['uni-admin'] })).body.data as { id: string; issuer: { id: string } }[];
     const academy = list.find((a) => a.issuer.id === 'academy')!;
