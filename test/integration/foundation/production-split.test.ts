@@ -48,9 +48,10 @@ describe.each(kinds)('production split: separate api and worker processes (%s)',
     expect(orgs.status).toBe(201);
 
     const queue = new Queue('issuance', { connection: { url: env.REDIS_URL }, prefix });
-    const events = new QueueEvents('issuance', { connection: { url: env.REDIS_URL }, prefix });
+    // From the stream's start: a QueueEvents is "ready" before its first XREAD '$' is issued, so a
+    // job finishing in between would go unseen on a loaded machine (seen: a 60 s wait in CI).
+    const events = new QueueEvents('issuance', { connection: { url: env.REDIS_URL }, prefix, lastEventId: '0-0' });
     try {
-      // Subscribed before the job exists, so its completion cannot be missed.
       await events.waitUntilReady();
       const job = await queue.add('ping', { org: 'split', requestedBy: 'admin', message: 'across processes' });
       const result = await job.waitUntilFinished(events, 60_000);

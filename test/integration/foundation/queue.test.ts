@@ -39,7 +39,8 @@ describe('BullMQ queues and workers on a real Redis', () => {
     // same Redis and prefix. The in-process worker of `svc` is paused so the child takes the job.
     const inProcess = svc.service.runtime;
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bw-worker-'));
-    const events = new QueueEvents('issuance', { connection: { url: inject('redisUrl') }, prefix });
+    // From the stream's start, so a completion before the first XREAD is still seen.
+    const events = new QueueEvents('issuance', { connection: { url: inject('redisUrl') }, prefix, lastEventId: '0-0' });
     try {
       await events.waitUntilReady();
       const pausedWorkers = await pauseLocalWorkers(svc);
