@@ -40,6 +40,9 @@ import { FONT_PREFIX, loadFont } from './fonts.js';
 import { pageSizeFromCss, viewportFor } from './page-size.js';
 import { buildDocument } from './template.js';
 
+/** Device pixels of one PNG: A3 landscape at 2x is 7.1 M, A4 3.6 M. */
+export const MAX_PNG_PIXELS = 16_000_000;
+
 /** The page's document URL (answered by the interceptor with an empty document and the CSP header). */
 const PAGE_URL = 'https://render.invalid/certificate';
 const ASSET_HOST_SUFFIX = '.assets.render.invalid';
@@ -399,9 +402,12 @@ export function createRenderer(options: RendererOptions): Renderer {
     },
 
     renderPng(html, css, opts = {}) {
-      const scale = opts.scale ?? 2;
-      if (!(scale > 0 && scale <= 4)) return Promise.reject(new RangeError('scale must be in (0, 4]'));
+      const wanted = opts.scale ?? 2;
+      if (!(wanted > 0 && wanted <= 4)) return Promise.reject(new RangeError('scale must be in (0, 4]'));
       const vp = viewportFor(pageSizeFromCss(css));
+      // A huge @page at 2x asks the compositor for gigapixels and kills the browser (every job on
+      // it with it): big pages are captured at a smaller scale instead.
+      const scale = Math.min(wanted, Math.sqrt(MAX_PNG_PIXELS / (vp.width * vp.height)));
       return guarded(async () => {
         const png = await pool.run(async (slot) => {
           const st = slot.state as unknown as SlotState;

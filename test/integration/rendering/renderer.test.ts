@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
 import { isRetryableRenderError, RenderLimitError, RenderRetryableError } from '../../../src/rendering/errors.js';
 import { attachCredentialToPdf, readPdfCredential } from '../../../src/rendering/pdf-credential.js';
-import { createRenderer, countPdfPages, type AssetRequest, type BlockedRequest, type LoadedAsset, type Renderer } from '../../../src/rendering/renderer.js';
+import { createRenderer, countPdfPages, MAX_PNG_PIXELS, type AssetRequest, type BlockedRequest, type LoadedAsset, type Renderer } from '../../../src/rendering/renderer.js';
 import { renderTemplate } from '../../../src/rendering/template.js';
 import { IMAGES_PREFIX, makeLoadAsset, sampleContext, SAMPLE_IMAGES } from './fixtures.js';
 
@@ -128,6 +128,15 @@ describe('renderer outputs', () => {
     expect(r + g + b).toBeLessThan(200);
     const one = PNG.sync.read(await renderer.renderPng(html, css, { scale: 1 }));
     expect([one.width, one.height]).toEqual([1123, 794]);
+  });
+
+  it('captures a huge page at a smaller scale instead of crashing the browser', async () => {
+    const pid = await renderer.browserPid();
+    const huge = await renderer.renderPng('<div class="x">big</div>', '@page { size: 20000px 20000px } .x { width: 100%; height: 19000px; background: linear-gradient(red, blue) }', { scale: 2 });
+    const img = PNG.sync.read(huge);
+    expect(img.width * img.height).toBeLessThanOrEqual(MAX_PNG_PIXELS);
+    expect(img.width).toBeGreaterThan(3000);
+    expect(await renderer.browserPid()).toBe(pid);
   });
 
   it('renders concurrently on the pool', async () => {
