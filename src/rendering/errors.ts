@@ -8,7 +8,13 @@
 import { UnavailableError, ValidationError } from '../errors.js';
 
 export type RetryableRenderReason = 'timeout' | 'browser_crashed' | 'browser_unavailable' | 'renderer_closed';
-export type RenderLimitReason = 'page_limit' | 'output_size' | 'template_error';
+export const RENDER_LIMIT_REASONS = ['page_limit', 'output_size', 'template_error'] as const;
+export type RenderLimitReason = (typeof RENDER_LIMIT_REASONS)[number];
+
+/** A job's failedReason written by the render worker (`<reason>: <message>`) for a template at fault. */
+export function isTemplateFailure(failedReason: string | undefined): boolean {
+  return RENDER_LIMIT_REASONS.some((r) => failedReason?.startsWith(`${r}:`));
+}
 
 export class RenderRetryableError extends UnavailableError {
   readonly retryable = true as const;

@@ -10,6 +10,7 @@ import { listLiveAssertionIds } from '../db/render-repository.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { RENDER_PRIORITY } from '../queue/queues.js';
 import { DEFAULT_JOB_FILES, RENDER_FILE_TYPES, downloadName, jobFileFor, renderKey, type RenderFileName } from './render-files.js';
+import { isTemplateFailure } from './errors.js';
 
 /** How long a download waits for its on-demand render before answering 503 + Retry-After. */
 export const RENDER_WAIT_MS = 30_000;
@@ -34,6 +35,11 @@ export function renderedDownloads(rt: Runtime) {
     const queue = rt.queues.render;
     const jobId = onDemandJobId(assertionId, version, file);
     let job = await queue.getJob(jobId);
+    // The template at this version cannot render: say so again rather than let every public
+    // request re-run it (the job id carries the version, so a template fix starts afresh).
+    if (job && (await job.isFailed()) && isTemplateFailure(job.failedReason)) {
+      throw new UnavailableError(`The file could not be rendered: ${job.failedReason.slice(0, 300)}`);
+    }
     // A finished job of this id is kept for a day; its file is missing, so run it again.
     if (job && ((await job.isCompleted()) || (await job.isFailed()))) {
       await job.remove().catch(() => undefined);

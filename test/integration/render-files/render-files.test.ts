@@ -189,6 +189,12 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
     const job = await rt().queues.render.getJob(`render-${id}-v1-certificate-pdf`);
     expect(await job!.getState()).toBe('failed');
     expect(job!.attemptsMade).toBe(1); // unrecoverable: not retried
+    // Asking again answers from the failed job: no public request re-runs a template at fault.
+    const finishedOn = job!.finishedOn;
+    const again = await fetch(file(id, 'certificate.pdf'));
+    expect(again.status).toBe(503);
+    expect(((await again.json()) as { status: { description: string } }).status.description).toMatch(/page_limit/);
+    expect((await rt().queues.render.getJob(`render-${id}-v1-certificate-pdf`))!.finishedOn).toBe(finishedOn);
   }, 60_000);
 
   it('revoked → 404 with the reason; unknown → 404', async () => {
