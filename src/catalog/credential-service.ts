@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Db } from '../db/database.js';
 import type { Principal } from '../auth/principal.js';
 import {
@@ -22,8 +23,8 @@ import type { TemplateChecker } from './credential-templates.js';
 
 /**
  * Credentials (badge classes). Templates are checked against the issuer's allowed tags whenever
- * they, or the issuer, change; `template_version` goes up when the html or css template changes
- * (rendered files are keyed by it). Deleting is soft: issued assertions keep their credential.
+ * they, or the issuer, change; `template_version` goes up whenever an update changes anything
+ * (rendered files are keyed by it, so they follow name, image and template changes alike). Deleting is soft: issued assertions keep their credential.
  */
 export type CredentialInput = Partial<CredentialValues> & { issuer?: string };
 
@@ -132,7 +133,9 @@ export function credentialService(deps: CredentialServiceDeps) {
       if (templatesChanged || patch.issuer_id !== undefined) {
         deps.checkTemplates({ html, css, allowedTags: issuer?.allowed_template_tags });
       }
-      const row = await updateCredential(db, org, current.id, patch, templatesChanged);
+      // Any change a certificate or badge may show (name, images, criteria, issuer…) makes the rendered files stale.
+      const changed = Object.entries(patch).some(([k, v]) => !isDeepStrictEqual(v, (current as Record<string, unknown>)[k]));
+      const row = await updateCredential(db, org, current.id, patch, changed);
       if (!row) throw new NotFoundError(`Credential "${id}" not found.`);
       return (await toObjects([row]))[0];
     },

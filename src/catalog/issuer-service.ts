@@ -9,6 +9,7 @@ import {
   listTemplatedCredentialsOfIssuer,
   retireIssuer,
   updateIssuer,
+  bumpTemplateVersions,
   type IssuerRow,
   type IssuerValues,
 } from '../db/catalog-repository.js';
@@ -119,6 +120,8 @@ export function issuerService(deps: IssuerServiceDeps) {
       }
       const row = await updateIssuer(db, org, current.id, input);
       if (!row) throw new NotFoundError(`Issuer "${issuerId}" not found.`);
+      // Certificates show the issuer's name, logo and links: its credentials render anew.
+      await bumpTemplateVersions(db, org, { issuerId: current.id });
       return (await toObjects([row]))[0];
     },
 

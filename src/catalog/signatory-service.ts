@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { Principal } from '../auth/principal.js';
-import { getCredential, getIssuer, insertSignatory, type Signatory } from '../db/catalog-repository.js';
+import { bumpTemplateVersions, getCredential, getIssuer, insertSignatory, type Signatory } from '../db/catalog-repository.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { assertCatalogWriter } from './catalog-access.js';
 
@@ -44,6 +44,8 @@ export function signatoryService(deps: { db: Db }) {
         });
       }
       const row = await insertSignatory(db, { org, ...target, name: input.name, title: input.title, signature: input.signature });
+      // Certificates list the signatories: those they appear on render anew.
+      await bumpTemplateVersions(db, org, target.credential_id ? { credentialId: target.credential_id } : { issuerId: target.issuer_id! });
       return { name: row.name, title: row.title, signature: row.signature };
     },
   };

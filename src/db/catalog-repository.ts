@@ -245,6 +245,20 @@ export async function updateCredential(
     .executeTakeFirst();
 }
 
+/**
+ * Raises template_version of one credential, or of every credential of an issuer: what their
+ * certificates show changed (issuer name or logo, signatories), so rendered files are stale.
+ */
+export async function bumpTemplateVersions(db: Db, org: string, target: { credentialId: string } | { issuerId: string }): Promise<void> {
+  let q = db
+    .updateTable('credentials')
+    .set({ template_version: sql<number>`template_version + 1`, updated_at: sql`now()` })
+    .where('org', '=', org)
+    .where('deleted_at', 'is', null);
+  q = 'credentialId' in target ? q.where('id', '=', target.credentialId) : q.where('issuer_id', '=', target.issuerId);
+  await q.execute();
+}
+
 export async function softDeleteCredential(db: Db, org: string, id: string): Promise<boolean> {
   const r = await db
     .updateTable('credentials')

@@ -134,17 +134,17 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     });
   });
 
-  it('updates the fields given; template_version goes up only when a template changes', async () => {
+  it('updates the fields given; template_version goes up when anything changes, not for a no-op', async () => {
     const renamed = await alice('PUT', `/${created.entityId}/`, { body: { name: 'Data Analysis II', tags: ['data'] } });
     expect(renamed.status).toBe(200);
     expect(renamed.body.status.description).toBe('Updated');
-    expect(renamed.body.result).toMatchObject({ name: 'Data Analysis II', tags: ['data'], template_version: 1, description: full().description });
-    const sameTemplate = await alice('PUT', `/${created.entityId}`, { body: { html_template: full().html_template } });
-    expect(sameTemplate.body.result.template_version).toBe(1);
+    expect(renamed.body.result).toMatchObject({ name: 'Data Analysis II', tags: ['data'], template_version: 2, description: full().description });
+    const sameTemplate = await alice('PUT', `/${created.entityId}`, { body: { html_template: full().html_template, name: 'Data Analysis II' } });
+    expect(sameTemplate.body.result.template_version).toBe(2);
     const css = await alice('PUT', `/${created.entityId}`, { body: { css_template: 'h1 { color: teal; }' } });
-    expect(css.body.result.template_version).toBe(2);
+    expect(css.body.result.template_version).toBe(3);
     const cleared = await alice('PUT', `/${created.entityId}`, { body: { html_template: null, css_template: null, validity_days: null, tags: null, skills: null } });
-    expect(cleared.body.result).toMatchObject({ html_template: null, css_template: null, validity_days: null, template_version: 3, tags: [], skills: [] });
+    expect(cleared.body.result).toMatchObject({ html_template: null, css_template: null, validity_days: null, template_version: 4, tags: [], skills: [] });
     expect((await alice('PUT', '/nope', { body: { name: 'x' } })).status).toBe(404);
   });
 

@@ -160,6 +160,10 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect(aliased.status, JSON.stringify(aliased.body)).toBe(201);
     const c = (await alice('GET', `/${cred.body.result.entityId}`)).body.result;
     expect(c.signatories.map((s: any) => s.name)).toEqual(['Ada Byron', 'Ann Alias', 'John Smith', 'Jane Roe']);
+    // Its certificates list them: each signatory, and an issuer change, is a new template version.
+    expect(c.template_version).toBe(3);
+    expect((await alice('PUT', `/issuers/${first.entityId}`, { body: { url: 'https://acme.example/new' } })).status).toBe(200);
+    expect((await alice('GET', `/${cred.body.result.entityId}`)).body.result.template_version).toBe(4);
     expect(await listSignatories(rt().db, { issuerId: first.entityId, credentialId: cred.body.result.entityId })).toEqual(c.signatories);
     // the credential's own signatory is not the issuer's
     expect((await alice('GET', `/issuers/${first.entityId}`)).body.result.signatories).toHaveLength(2);

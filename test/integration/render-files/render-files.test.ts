@@ -162,15 +162,21 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
     expect(pdfText(after.body)).toContain('Changed layout for Sam Student');
     expect(pdfText(before.body)).not.toContain('Changed layout');
 
-    // v3, then an explicit re-render: the file appears without any download asking for it.
+    // v3: a new name is a new version too (the certificate shows it).
+    expect((await f.as('alice')('PUT', `/${credentialId}`, { body: { name: 'Renamed Badge' } })).body.result.template_version).toBe(3);
+    const renamed = await download(file(samAssertion, 'certificate.pdf'));
+    expect(renamed.headers.get('etag')).toMatch(/^"v3-/);
+    expect(pdfText(renamed.body)).toContain('Renamed Badge');
+
+    // v4, then an explicit re-render (v5): the file appears without any download asking for it.
     const put3 = await f.as('alice')('PUT', `/${credentialId}`, { body: { html_template: '<p>Third {{recipient.name}}</p>' } });
     expect(put3.status).toBe(200);
     expect((await f.as('sam')('POST', `/${credentialId}/render`)).status).toBe(403);
     expect((await f.as('gina')('POST', `/${credentialId}/render`)).status).toBe(404);
     const rr = await f.as('alice')('POST', `/${credentialId}/render`);
     expect(rr.status, JSON.stringify(rr.body)).toBe(202);
-    expect(rr.body.result).toEqual({ count: 1, template_version: 3 });
-    await waitForStored(renderKey('acme', samAssertion, 3, 'certificate.pdf'));
+    expect(rr.body.result).toEqual({ count: 1, template_version: 5 });
+    await waitForStored(renderKey('acme', samAssertion, 5, 'certificate.pdf'));
     const v3 = await download(file(samAssertion, 'certificate.pdf'));
     expect(pdfText(v3.body)).toContain('Third Sam Student');
   }, 60_000);
