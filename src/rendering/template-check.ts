@@ -219,7 +219,9 @@ class AstChecker {
       this.expr(path, stack);
       return;
     }
-    // literal output such as {{"text"}} is fine
+    // {{"email"}} is no text: Handlebars looks the literal up as a field of the context, which
+    // would read fields past allowed_template_tags. Text goes outside the braces.
+    this.err(m, `a literal in {{…}} (${pathText(path)}) is looked up as a field name; write text outside the braces`);
   }
 
   private block(b: hbs.AST.BlockStatement, stack: Scope[]): void {
@@ -570,26 +572,79 @@ const LOAD_ATTRIBUTES = new Set([
   'lowsrc', 'dynsrc', 'codebase', 'archive', 'manifest', 'ping', 'longdesc', 'srcdoc',
 ]);
 
+interface ScannedTag {
+  index: number;
+  name: string;
+  attrs: { name: string; value: string | undefined }[];
+}
+
+/**
+ * Start tags as the HTML tokenizer reads them (WHATWG 13.2.5): a quote inside an unquoted value,
+ * or at the start of an attribute name, is just a character there. A regex that expects quotes to
+ * pair loses the whole tag on `alt=a"b`, and with it every attribute after it.
+ */
+export function scanStartTags(html: string): ScannedTag[] {
+  const tags: ScannedTag[] = [];
+  const space = (ch: string) => ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f';
+  let i = 0;
+  while ((i = html.indexOf('<', i)) !== -1) {
+    const start = i;
+    let j = i + 1; // `< img` is text to a browser, not a tag
+    if (!/[a-zA-Z\u0001]/.test(html[j] ?? '')) {
+      i = j;
+      continue;
+    }
+    let name = '';
+    while (j < html.length && !space(html[j]) && html[j] !== '/' && html[j] !== '>') name += html[j++];
+    const attrs: ScannedTag['attrs'] = [];
+    for (;;) {
+      while (j < html.length && (space(html[j]) || html[j] === '/')) j++;
+      if (j >= html.length || html[j] === '>') break;
+      let attr = html[j++]; // may be '=' or a quote: part of the name, as the tokenizer takes it
+      while (j < html.length && !space(html[j]) && html[j] !== '/' && html[j] !== '>' && html[j] !== '=') attr += html[j++];
+      let k = j;
+      while (k < html.length && space(html[k])) k++;
+      if (html[k] !== '=') {
+        attrs.push({ name: attr, value: undefined });
+        continue;
+      }
+      k++;
+      while (k < html.length && space(html[k])) k++;
+      let value = '';
+      const q = html[k];
+      if (q === '"' || q === "'") {
+        const end = html.indexOf(q, k + 1);
+        value = html.slice(k + 1, end === -1 ? html.length : end);
+        j = end === -1 ? html.length : end + 1;
+      } else {
+        while (k < html.length && !space(html[k]) && html[k] !== '>') value += html[k++];
+        j = k;
+      }
+      attrs.push({ name: attr, value });
+    }
+    tags.push({ index: start, name, attrs });
+    i = j;
+  }
+  return tags;
+}
+
 function checkHtml(original: string, prefixes: Prefixes, c: Collector): void {
   const which: Which = 'html_template';
   const masked = maskMustaches(original);
-  const tagRe = /<\s*([a-zA-Z\u0001][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*)>/g;
-  const attrRe = /([^\s"'=<>/`]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
-  for (const m of masked.matchAll(tagRe)) {
-    const at = m.index ?? 0;
+  for (const m of scanStartTags(masked)) {
+    const at = m.index;
     const line = lineAt(masked, at);
-    const rawName = m[1];
+    const rawName = m.name;
     if (rawName.includes(MASK)) {
       c.add(which, line, 'merge tags may not form element names');
       continue;
     }
     const name = rawName.toLowerCase();
     if (REFUSED_ELEMENTS.has(name)) c.add(which, line, `<${name}> elements are not allowed`);
-    const attrs = m[2] ?? '';
-    for (const a of attrs.matchAll(attrRe)) {
-      const attrName = a[1].toLowerCase();
-      const hasValue = a[2] !== undefined || a[3] !== undefined || a[4] !== undefined;
-      const value = a[2] ?? a[3] ?? a[4] ?? '';
+    for (const a of m.attrs) {
+      const attrName = a.name.toLowerCase();
+      const hasValue = a.value !== undefined;
+      const value = a.value ?? '';
       if (/^\u0001+$/.test(attrName) && !hasValue) continue; // a block helper or value between attributes
       if (attrName.includes(MASK)) {
         c.add(which, line, 'merge tags may not form attribute names');

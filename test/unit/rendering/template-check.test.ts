@@ -153,6 +153,23 @@ describe('checkTemplates', () => {
     fails('<img {{recipient.name}}="x">', /merge tags may not form attribute names/);
   });
 
+  it('reads tags as the HTML tokenizer does: a stray quote hides nothing', () => {
+    fails('<img alt=a"b src=http://127.0.0.1:3199/img>', /<img src="http:\/\/127\.0\.0\.1:3199\/img"> loads from outside/);
+    fails('<link rel=x"y href=http://evil.example/a.css>', /<link> elements/);
+    fails('<iframe title=\'a src=file:///etc/hostname>', /<iframe> elements/);
+    fails('<img "x src=http://evil.example/a.png>', /loads from outside/);
+    fails('<p>x</p><script x=a"b>alert(1)</script>', /<script> elements/);
+    fails('<meta name=a"b http-equiv=refresh content="0;url=https://evil/">', /http-equiv/);
+    // text that merely contains "<" is not a tag to a browser, and not refused
+    ok('<p>score < 5 online</p>');
+  });
+
+  it('a literal in braces is a field lookup to Handlebars, so it is refused', () => {
+    fails('{{#with recipient}}{{"email"}}{{/with}}', /literal/, undefined, ['recipient.name']);
+    fails('{{"email"}}', /literal/);
+    ok('{{formatDate issued_on_iso "long"}}');
+  });
+
   it('collects several problems at once, each with its line', () => {
     const errs = errorsOf('<script></script>\n{{nope}}\n<img src="http://x/y">', 'a { background: url(http://z) }');
     expect(errs).toEqual(
