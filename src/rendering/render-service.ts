@@ -21,6 +21,7 @@ import { defaultCertificateTemplate, TEMPLATES_DIR } from './default-template.js
 import { attachCredentialToPdf } from './pdf-credential.js';
 import { RenderLimitError } from './errors.js';
 import { DEFAULT_JOB_FILES, renderKey, type RenderFileName } from './render-files.js';
+import { publicRecipientName } from '../issuance/assertion-format.js';
 
 export interface RenderDeps {
   db: Db;
@@ -134,7 +135,7 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
     const issuer = await getIssuerById(db, a.issuer_id);
     const signatories = await listSignatories(db, { issuerId: a.issuer_id, credentialId: credential.id });
     const context = await buildTemplateContext({
-      recipient: { name: a.recipient_name ?? a.recipient_email ?? a.recipient_user_id, email: a.recipient_email, user_id: a.recipient_user_id },
+      recipient: { name: publicRecipientName(a) ?? 'Recipient', email: a.recipient_email, user_id: a.recipient_user_id },
       credential: {
         name: credential.name,
         description: credential.description,
@@ -191,7 +192,7 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
           out['certificate.pdf'] = await attachCredentialToPdf(pdf, {
             jwt: a.credential_jwt,
             verificationUrl: urls.verificationPage(a.id),
-            title: `${credential.name} — ${a.recipient_name ?? a.recipient_email ?? a.recipient_user_id}`,
+            title: `${credential.name} — ${publicRecipientName(a) ?? 'Recipient'}`,
             assertionId: a.id,
             author: issuerName || undefined,
             issuedOn: a.issued_on,

@@ -203,6 +203,19 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
     expect((await rt().queues.render.getJob(`render-${id}-v1-certificate-pdf`))!.finishedOn).toBe(finishedOn);
   }, 60_000);
 
+  it('a recipient known only by email is not named by that address on the public certificate', async () => {
+    const r = await f.as('alice')('POST', `/${plainCredentialId}/assertions/`, { body: { recipient: { email: 'private.person@example.com' } } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const pdf = await download(file(r.body.result.entityId, 'certificate.pdf'));
+    expect(pdf.status).toBe(200);
+    expect(pdfText(pdf.body)).not.toMatch(/private\.person/);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-pdf-'));
+    writeFileSync(path.join(dir, 'c.pdf'), pdf.body);
+    const info = execFileSync('pdfinfo', [path.join(dir, 'c.pdf')], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
+    expect(info).toMatch(/Title:\s+Plain Badge — Recipient/);
+  }, 60_000);
+
   it('revoked → 404 with the reason; unknown → 404', async () => {
     const r = await f.as('alice')('PUT', `/assertions/${samAssertion}`, { body: { revoked: true, revocationReason: 'Awarded in error' } });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
