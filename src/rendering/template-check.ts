@@ -575,7 +575,8 @@ const LOAD_ATTRIBUTES = new Set([
 interface ScannedTag {
   index: number;
   name: string;
-  attrs: { name: string; value: string | undefined }[];
+  /** `start`/`end`: where the value's text lies in the scanned string (quotes excluded). */
+  attrs: { name: string; value: string | undefined; start: number; end: number }[];
 }
 
 /**
@@ -605,27 +606,50 @@ export function scanStartTags(html: string): ScannedTag[] {
       let k = j;
       while (k < html.length && space(html[k])) k++;
       if (html[k] !== '=') {
-        attrs.push({ name: attr, value: undefined });
+        attrs.push({ name: attr, value: undefined, start: j, end: j });
         continue;
       }
       k++;
       while (k < html.length && space(html[k])) k++;
       let value = '';
+      let start = k;
       const q = html[k];
       if (q === '"' || q === "'") {
         const end = html.indexOf(q, k + 1);
-        value = html.slice(k + 1, end === -1 ? html.length : end);
+        start = k + 1;
+        value = html.slice(start, end === -1 ? html.length : end);
         j = end === -1 ? html.length : end + 1;
       } else {
         while (k < html.length && !space(html[k]) && html[k] !== '>') value += html[k++];
         j = k;
       }
-      attrs.push({ name: attr, value });
+      attrs.push({ name: attr, value, start, end: start + value.length });
     }
     tags.push({ index: start, name, attrs });
     i = j;
   }
   return tags;
+}
+
+/**
+ * Merged markup with every link (`<a>`/`<area>` href) that is not http(s), mailto, tel or relative
+ * replaced by `#`. Write-time checks pass links that start with a merge value; what the value turns
+ * out to be (a `javascript:` field, say) is only known here, and Chromium keeps links in the PDF.
+ */
+export function neutralizeLinks(html: string): string {
+  const cuts: { start: number; end: number }[] = [];
+  for (const tag of scanStartTags(html)) {
+    const name = tag.name.toLowerCase();
+    if (name !== 'a' && name !== 'area') continue;
+    for (const a of tag.attrs) {
+      const attr = a.name.toLowerCase();
+      if ((attr !== 'href' && attr !== 'xlink:href') || a.value === undefined) continue;
+      if (urlProblem(decodeEntities(identity(a.value)).text, 'link', [])) cuts.push(a);
+    }
+  }
+  let out = html;
+  for (const c of cuts.reverse()) out = `${out.slice(0, c.start)}#${out.slice(c.end)}`;
+  return out;
 }
 
 function checkHtml(original: string, prefixes: Prefixes, c: Collector): void {

@@ -23,7 +23,7 @@ export const TAG_TREE: Record<string, TagNode> = {
     kind: 'object',
     description: 'The person the credential is issued to.',
     children: {
-      name: s('Recipient full name', 'Ada Lovelace'),
+      name: s('Recipient full name; without one, a user id that is not an email, else "Recipient" (certificates are public: the email shows only as recipient.email)', 'Ada Lovelace'),
       email: s('Recipient e-mail address', 'ada@example.org'),
       user_id: s('Recipient user id in your platform', 'u-1842'),
     },

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { COMPILE_OPTIONS, createHandlebars, RUNTIME_OPTIONS } from './handlebars-env.js';
 import { FONT_PREFIX, fontFaceCss } from './fonts.js';
 import type { TemplateContext } from './template-context.js';
+import { neutralizeLinks } from './template-check.js';
 
 const hb = createHandlebars();
 
@@ -68,7 +69,7 @@ export function cssSafeContext<T>(value: T): T {
 /** Merges the context into both templates. Throws the Handlebars error if a template fails at run time. */
 export function renderTemplate(htmlTemplate: string, cssTemplate: string | null | undefined, context: TemplateContext): { html: string; css: string } {
   const t = compileTemplate(htmlTemplate, cssTemplate);
-  const html = t.html(context, RUNTIME_OPTIONS);
+  const html = neutralizeLinks(t.html(context, RUNTIME_OPTIONS));
   const css = t.css ? t.css(cssSafeContext(context), RUNTIME_OPTIONS) : '';
   return { html, css };
 }

@@ -66,6 +66,27 @@ describe('renderTemplate', () => {
     expect(merged).not.toMatch(/[;:(){}"'\\/]/);
   });
 
+  it('turns links whose merged value is not http(s), mailto, tel or relative into #', async () => {
+    const c = await ctx();
+    const cases: Record<string, string> = {
+      bad: 'javascript:app.alert(1)',
+      spaced: ' java\tscript:alert(1)',
+      vb: 'VBScript:x',
+      file: 'file:///etc/passwd',
+      web: 'https://portfolio.example/ada',
+      mail: 'mailto:ada@example.org',
+      rel: '/v/abc',
+    };
+    Object.assign(c.fields, cases);
+    const html = Object.keys(cases).map((k) => `<a href="{{fields.${k}}}">${k}</a>`).join('') + '<a href={{fields.bad}}>u</a><area href=\'{{fields.file}}\'>';
+    const out = renderTemplate(html, '', c).html;
+    expect(out).toBe(
+      '<a href="#">bad</a><a href="#">spaced</a><a href="#">vb</a><a href="#">file</a>' +
+        '<a href="https://portfolio.example/ada">web</a><a href="mailto:ada@example.org">mail</a><a href="/v/abc">rel</a>' +
+        "<a href=#>u</a><area href='#'>",
+    );
+  });
+
   it('caches compiled templates by content hash', async () => {
     const c = await ctx();
     const before = compiledTemplateCacheSize();
