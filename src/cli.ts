@@ -146,6 +146,23 @@ export async function runCli(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * Errors of the machine or its settings, not of our code: files and addresses (Node), and
+ * PostgreSQL's connection-time answers (no such database, bad password, no such role).
+ */
+const ENVIRONMENT_ERRORS = new Set([
+  'ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EADDRINUSE', 'EADDRNOTAVAIL', 'ECONNREFUSED', 'ENOTFOUND',
+  'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', '3D000', '28P01', '28000', '57P03',
+]);
+
+function hintFor(err: Error): string {
+  const code = String((err as NodeJS.ErrnoException).code);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return ' (check the host names in HOST, DATABASE_URL and REDIS_URL)';
+  if (code === 'ECONNREFUSED' || code === '3D000' || code === '28P01' || code === '28000') return ' (check DATABASE_URL / REDIS_URL)';
+  if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') return ' (check PORT / HOST)';
+  return '';
+}
+
 /** Known failures end in one line on stderr; only real faults show a stack. */
 export async function cliMain(argv: string[]): Promise<void> {
   try {
@@ -156,11 +173,13 @@ export async function cliMain(argv: string[]): Promise<void> {
       [ConfigError, UsageError, AppError, DataDirBusyError, MissingBinaryError].some((cls) => err instanceof cls) ||
       err.name === 'ZodError' ||
       err instanceof SyntaxError ||
-      (err as NodeJS.ErrnoException).code === 'ENOENT' ||
-      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY)|Chromium was not found|EADDRINUSE/.test(err.message);
+      ENVIRONMENT_ERRORS.has(String((err as NodeJS.ErrnoException).code)) ||
+      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY)|Chromium was not found|EADDRINUSE|redis-server (exited|did not start)/.test(err.message);
     if (!oneLine) throw err;
     const message = err.name === 'ZodError' ? JSON.parse(err.message)[0]?.message : err.message;
-    process.stderr.write(`badgeworks: ${message}\n`);
+    process.stderr.write(`badgeworks: ${message}${hintFor(err)}\n`);
+    // A failed start has closed what it opened; nothing left may hold the process open.
+    setTimeout(() => process.exit(), 1000).unref();
     if (err instanceof UsageError) process.stderr.write(`\n${USAGE}\n`);
     process.exitCode = err instanceof ConfigError || err instanceof UsageError ? 2 : 1;
   }

@@ -15,17 +15,21 @@ export function runUntilSignal(stop: () => Promise<void>, logger: Logger): Promi
       }
       process.stdout.write(`\n${signal}: shutting down (waiting for in-flight jobs; press Ctrl-C again to force)\n`);
       stop()
-        .then(() => {
-          process.stdout.write('badgeworks stopped\n');
-          resolve();
-        })
+        .then(() => process.stdout.write('badgeworks stopped\n'))
         .catch((err) => {
           logger.error({ err }, 'error during shutdown');
           process.exitCode = 1;
+        })
+        .finally(() => {
+          // Everything was closed; a client library still retrying a vanished Redis must not keep
+          // the process alive. (Unref'd: a process that can exit on its own exits first.)
+          setTimeout(() => process.exit(), 2000).unref();
           resolve();
         });
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // A closed terminal: the embedded redis-server, in its own process group, is not told; we stop it.
+    process.on('SIGHUP', onSignal);
   });
 }

@@ -9,6 +9,7 @@ import { createApp } from './app.js';
 import { bootstrapDirectory, type BootstrapResult } from './directory/bootstrap.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded/redis-server.js';
 import type { DatabaseOptions } from './db/database.js';
+import { acquireDataDirLock } from './db/data-dir-lock.js';
 import { startWorkers } from '../workers/index.js';
 
 /**
@@ -34,18 +35,59 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Jobs in flight get this long to finish on shutdown (a render is bounded at 15 s, a bulk chunk at a few). */
+const DRAIN_MS = 30_000;
+/** Closing queues and the database waits no longer than this (Redis may be gone). */
+const CLOSE_MS = 5_000;
+
+/** Resolves when `work` settles or after `ms`, whichever is first; says which. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger(config.logLevel);
   let embeddedRedis: EmbeddedRedis | undefined;
-  let redisUrl = config.redisUrl;
-  if (!redisUrl) {
-    embeddedRedis = await startEmbeddedRedis({ binary: config.redisServerPath, dir: path.join(config.dataDir, 'redis') });
-    redisUrl = embeddedRedis.url;
-    logger.info({ url: redisUrl, pid: embeddedRedis.pid }, 'embedded redis-server started');
-  }
-  let runtime: Runtime;
+  let releaseRedisDir: (() => void) | undefined;
+  let runtime: Runtime | undefined;
+  let workers: ReturnType<typeof startWorkers> | undefined;
+  let server: http.Server | undefined;
+
+  // Stops what has started, each step bounded: a shutdown (or a failed start) always ends.
+  const teardown = async () => {
+    if (server?.listening) {
+      const s = server;
+      const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+      s.closeIdleConnections();
+      const force = setTimeout(() => s.closeAllConnections(), 10_000);
+      await closed;
+      clearTimeout(force);
+    }
+    if (workers && !(await within(workers.close(), DRAIN_MS))) {
+      logger.warn({ ms: DRAIN_MS }, 'jobs still running at shutdown: left to be retried by the next worker');
+    }
+    if (runtime && !(await within(runtime.close(), CLOSE_MS))) logger.warn({ ms: CLOSE_MS }, 'queues or database did not close in time');
+    await embeddedRedis?.stop();
+    releaseRedisDir?.();
+  };
+
   try {
+    let redisUrl = config.redisUrl;
+    if (!redisUrl) {
+      const dir = path.join(config.dataDir, 'redis');
+      // Before anything starts: a second service on this data directory must not touch its Redis.
+      releaseRedisDir = acquireDataDirLock(dir, 'embedded Redis');
+      embeddedRedis = await startEmbeddedRedis({ binary: config.redisServerPath, dir });
+      redisUrl = embeddedRedis.url;
+      logger.info({ url: redisUrl, pid: embeddedRedis.pid }, 'embedded redis-server started');
+    }
     runtime = await createRuntime({
       config,
       logger,
@@ -53,47 +95,35 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       database: opts.database ?? { url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') },
       queuePrefix: opts.queuePrefix,
     });
+    const bootstrap = await bootstrapDirectory(runtime.directory, { dataDir: config.dataDir, adminToken: config.adminToken });
+    workers = opts.workers ? startWorkers(runtime) : undefined;
+
+    let url: string | undefined;
+    if (opts.api) {
+      const app = createApp(runtime);
+      const s = (server = http.createServer(app));
+      s.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(config.port, config.host, () => resolve());
+      });
+      const port = (s.address() as AddressInfo).port;
+      url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      runtime,
+      url,
+      bootstrap,
+      workers: workers?.workers ?? [],
+      stop() {
+        stopping ??= teardown();
+        return stopping;
+      },
+    };
   } catch (err) {
-    await embeddedRedis?.stop();
+    await teardown();
     throw err;
   }
-  const bootstrap = await bootstrapDirectory(runtime.directory, { dataDir: config.dataDir, adminToken: config.adminToken });
-  const workers = opts.workers ? startWorkers(runtime) : undefined;
-
-  let server: http.Server | undefined;
-  let url: string | undefined;
-  if (opts.api) {
-    const app = createApp(runtime);
-    server = http.createServer(app);
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(config.port, config.host, () => resolve());
-    });
-    const port = (server.address() as AddressInfo).port;
-    url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
-  }
-
-  let stopping: Promise<void> | undefined;
-  return {
-    runtime,
-    url,
-    bootstrap,
-    workers: workers?.workers ?? [],
-    stop() {
-      stopping ??= (async () => {
-        if (server) {
-          const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
-          server.closeIdleConnections();
-          const force = setTimeout(() => server!.closeAllConnections(), 10_000);
-          await closed;
-          clearTimeout(force);
-        }
-        await workers?.close();
-        await runtime.close();
-        await embeddedRedis?.stop();
-      })();
-      return stopping;
-    },
-  };
 }

@@ -16,7 +16,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export function acquireDataDirLock(dir: string): () => void {
+export function acquireDataDirLock(dir: string, what = 'embedded database'): () => void {
   // Beside the directory, not in it: PGlite's initdb wants an empty directory.
   mkdirSync(path.dirname(dir), { recursive: true });
   const file = `${dir}.pid`;
@@ -28,7 +28,7 @@ export function acquireDataDirLock(dir: string): () => void {
   }
   if (holder && holder !== process.pid && isAlive(holder)) {
     throw new DataDirBusyError(
-      `The embedded database in ${dir} is in use by process ${holder} (a running badgeworks service). ` +
+      `The ${what} in ${dir} is in use by process ${holder} (a running badgeworks service). ` +
         'Stop it first, or use the admin HTTP routes while it runs.',
     );
   }

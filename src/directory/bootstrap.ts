@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DirectoryService } from './directory-service.js';
 import { MAIN_ORG } from '../auth/permissions.js';
 import { ConflictError } from '../errors.js';
+import { ConfigError } from '../config.js';
 
 /**
  * First start on an empty database: the main org, its platform admin `admin`, and a token for
@@ -21,8 +22,14 @@ export async function bootstrapDirectory(
 ): Promise<BootstrapResult> {
   if (await directory.getOrg(MAIN_ORG)) {
     if (opts.adminToken && !(await directory.authenticateToken(opts.adminToken))) {
-      // ADMIN_TOKEN set on a later start (e.g. after the generated one was lost) is honoured too.
-      await directory.createToken('system', MAIN_ORG, 'admin', opts.adminToken);
+      // ADMIN_TOKEN set on a later start (e.g. after the generated one was lost) is honoured too,
+      // unless it is a token that was revoked: that stays revoked.
+      try {
+        await directory.createToken('system', MAIN_ORG, 'admin', opts.adminToken);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '23505') throw err;
+        throw new ConfigError('Invalid ADMIN_TOKEN: this token was revoked; set a new value, or unset ADMIN_TOKEN and use an existing token.');
+      }
     }
     return { created: false };
   }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,15 +34,32 @@ export function findBinary(name: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** A redis-server left behind by a service that was killed without a chance to stop it. */
-function stopLeftover(pidFile: string): void {
+const alive = (pid: number) => {
   try {
-    const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmdline.includes('redis-server') && cmdline.includes(path.dirname(pidFile))) process.kill(pid, 'SIGTERM');
+    process.kill(pid, 0);
+    return true;
   } catch {
-    // no leftover
+    return false;
   }
+};
+
+/**
+ * A redis-server left behind by a service that was killed without a chance to stop it (kill -9):
+ * stopped, and waited for, before a new one opens the same append-only files. It is ours when it
+ * runs in our directory (redis-server chdirs to --dir and rewrites its own command line).
+ */
+async function stopLeftover(dir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(path.join(dir, 'redis.pid'), 'utf8'), 10);
+    if (!(pid > 0) || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server')) return;
+    if (readlinkSync(`/proc/${pid}/cwd`) !== path.resolve(dir)) return;
+  } catch {
+    return; // no pid file, or no such process
+  }
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 /** `port`: a fixed port, so a stopped server can be started again at the same address (tests). */
@@ -58,18 +75,27 @@ export async function startEmbeddedRedis(opts: { binary?: string; dir?: string; 
   if (opts.dir) {
     mkdirSync(opts.dir, { recursive: true });
     const pidFile = path.join(opts.dir, 'redis.pid');
-    stopLeftover(pidFile);
+    await stopLeftover(opts.dir);
     args.push('--dir', opts.dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--pidfile', pidFile);
   } else {
     args.push('--appendonly', 'no');
   }
-  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal reaches the service, which drains its jobs
+  // against a Redis that is still there and then stops it, instead of both dying at once.
+  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  const keep = (b: Buffer) => (output = (output + b.toString('utf8')).slice(-2000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
 
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (exited) throw new Error(`redis-server exited during start (port ${port})`);
+    if (exited) {
+      const why = output.trim().split('\n').filter(Boolean).slice(-2).join(' / ');
+      throw new Error(`redis-server exited during start (port ${port})${why ? `: ${why}` : ''}`);
+    }
     if (await canConnect(port)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

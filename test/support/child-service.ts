@@ -12,10 +12,12 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export function runBadgeworks(args: string[], env: Record<string, string>): Child {
+/** `group`: its own process group, as a terminal runs a foreground command (Ctrl-C signals the group). */
+export function runBadgeworks(args: string[], env: Record<string, string>, opts: { group?: boolean } = {}): Child {
   const proc = spawn(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.group ?? false,
   });
   let out = '';
   const listeners = new Set<() => void>();

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../../support/harness.js';
 import { DB_KINDS } from '../../support/databases.js';
 import { runBadgeworks } from '../../support/child-service.js';
+import { bootstrapDirectory } from '../../../src/directory/bootstrap.js';
+import { ConfigError } from '../../../src/config.js';
 
 describe.each(DB_KINDS)('administration over HTTP (%s)', (db) => {
   let svc: TestService;
@@ -15,6 +17,17 @@ describe.each(DB_KINDS)('administration over HTTP (%s)', (db) => {
     svc = await startTestService({ db, workers: false });
   });
   afterAll(() => svc?.stop());
+
+  it('a revoked ADMIN_TOKEN stays revoked: the next start refuses it in one line', async () => {
+    const directory = svc.service.runtime.directory;
+    const value = 'bw_revoked_admin_token_0123456789';
+    const { id } = await directory.createToken('system', 'main', 'admin', value);
+    await directory.revokeToken('system', id);
+    const err = await bootstrapDirectory(directory, { dataDir: os.tmpdir(), adminToken: value }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/^Invalid ADMIN_TOKEN: this token was revoked/);
+    expect(await directory.authenticateToken(value)).toBeFalsy();
+  });
 
   it('creates an org, a user and a token that then authenticates; a revoked token is 401', async () => {
     expect((await svc.api('POST', '/api/admin/orgs', { body: { org: 'uni', name: 'University', timezone: 'Europe/Paris' } })).body.result).toEqual({

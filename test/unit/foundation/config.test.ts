@@ -9,6 +9,10 @@ describe('config', () => {
     expect(c.redisUrl).toBeUndefined();
   });
 
+  it('takes an empty variable (PORT= in a compose file) as unset', () => {
+    expect(loadConfig({ PORT: '', HOST: ' ', DATA_DIR: '' })).toMatchObject({ port: 3000, host: '0.0.0.0', publicBaseUrl: 'http://localhost:3000' });
+  });
+
   it('derives the public base URL from PORT and strips a trailing slash when given', () => {
     expect(loadConfig({ PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://badges.example.edu/' }).publicBaseUrl).toBe('https://badges.example.edu');
