@@ -37,6 +37,15 @@ function length(tok: string): number | null {
  * The size declared by the last `@page { size: … }` rule without a page selector (`:first` etc.
  * are ignored), or A4 landscape.
  */
+/**
+ * The page size the PDF gets: `@page` rules of the CSS template, then of `<style>` elements in the
+ * markup, which come later in the document and so win, as they do for Chromium's printing.
+ */
+export function pageSizeOfDocument(html: string, css: string): PageSize {
+  const styles = [...html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style\s*>/gi)].map((m) => m[1]);
+  return pageSizeFromCss([css, ...styles].join('\n'));
+}
+
 export function pageSizeFromCss(css: string): PageSize {
   let result: PageSize | null = null;
   const text = css.replace(/\/\*[\s\S]*?\*\//g, ' ');

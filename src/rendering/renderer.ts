@@ -37,7 +37,7 @@ import type { Protocol } from 'puppeteer-core';
 import { BrowserPool, type PageSlot, type PoolStats, type RenderLogger } from './browser-pool.js';
 import { RenderLimitError } from './errors.js';
 import { FONT_PREFIX, loadFont } from './fonts.js';
-import { pageSizeFromCss, viewportFor } from './page-size.js';
+import { pageSizeOfDocument, viewportFor } from './page-size.js';
 import { buildDocument } from './template.js';
 
 /** Device pixels of one PNG: A3 landscape at 2x is 7.1 M, A4 3.6 M. */
@@ -404,7 +404,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     renderPng(html, css, opts = {}) {
       const wanted = opts.scale ?? 2;
       if (!(wanted > 0 && wanted <= 4)) return Promise.reject(new RangeError('scale must be in (0, 4]'));
-      const vp = viewportFor(pageSizeFromCss(css));
+      const vp = viewportFor(pageSizeOfDocument(html, css));
       // A huge @page at 2x asks the compositor for gigapixels and kills the browser (every job on
       // it with it): big pages are captured at a smaller scale instead.
       const scale = Math.min(wanted, Math.sqrt(MAX_PNG_PIXELS / (vp.width * vp.height)));

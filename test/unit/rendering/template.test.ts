@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCertificateDocument, buildDocument, compiledTemplateCacheSize, contentSecurityPolicy, renderTemplate } from '../../../src/rendering/template.js';
 import { buildTemplateContext, templateTagsMarkdown, type TemplateContext } from '../../../src/rendering/template-context.js';
 import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
-import { DEFAULT_PAGE_SIZE, pageSizeFromCss, viewportFor } from '../../../src/rendering/page-size.js';
+import { DEFAULT_PAGE_SIZE, pageSizeFromCss, pageSizeOfDocument, viewportFor } from '../../../src/rendering/page-size.js';
 
 async function ctx(recipientName = 'Ada Lovelace'): Promise<TemplateContext> {
   return buildTemplateContext({
@@ -127,6 +127,9 @@ describe('pageSizeFromCss', () => {
     expect(viewportFor(pageSizeFromCss('@page { size: 200mm 100mm }'))).toEqual({ width: 756, height: 378 });
     expect(pageSizeFromCss('body { color: red }')).toEqual(DEFAULT_PAGE_SIZE);
     expect(viewportFor(pageSizeFromCss(defaultCertificateTemplate().cssTemplate))).toEqual({ width: 1123, height: 794 });
+    // A <style> in the markup comes later in the document: its @page wins, as in Chromium's print.
+    expect(viewportFor(pageSizeOfDocument('<style>@page{size:A5 portrait}</style><p>x</p>', '@page { size: A4 landscape }'))).toEqual({ width: 559, height: 794 });
+    expect(viewportFor(pageSizeOfDocument('<p>x</p>', '@page { size: A4 landscape }'))).toEqual({ width: 1123, height: 794 });
   });
 });
 
