@@ -109,7 +109,7 @@ export function credentialService(deps: CredentialServiceDeps) {
       const issuer = await issuerFor(org, input.issuer);
       const { issuer: _issuer, ...fields } = input;
       const values: CredentialValues = { ...DEFAULTS, ...stripUndefined(fields) };
-      deps.checkTemplates({ html: values.html_template, css: values.css_template, allowedTags: issuer.allowed_template_tags });
+      deps.checkTemplates({ html: values.html_template, css: values.css_template, allowedTags: issuer.allowed_template_tags, org });
       const row = await insertCredential(db, { ...values, id: newEntityId(), org, issuer_id: issuer.id });
       return (await toObjects([row]))[0];
     },
@@ -131,7 +131,7 @@ export function credentialService(deps: CredentialServiceDeps) {
       const css = patch.css_template !== undefined ? patch.css_template : current.css_template;
       const templatesChanged = html !== current.html_template || css !== current.css_template;
       if (templatesChanged || patch.issuer_id !== undefined) {
-        deps.checkTemplates({ html, css, allowedTags: issuer?.allowed_template_tags });
+        deps.checkTemplates({ html, css, allowedTags: issuer?.allowed_template_tags, org });
       }
       // Any change a certificate or badge may show (name, images, criteria, issuer…) makes the rendered files stale.
       const changed = Object.entries(patch).some(([k, v]) => !isDeepStrictEqual(v, (current as Record<string, unknown>)[k]));

@@ -1,4 +1,4 @@
-import { assetUrlPrefixes, checkTemplates } from '../rendering/template-check.js';
+import { assetUrlPrefixes, checkTemplates, PUBLIC_IMAGES_PATH } from '../rendering/template-check.js';
 
 /**
  * The write-time template check of a credential, bound to this deployment's image URLs: the
@@ -10,14 +10,17 @@ export interface TemplateCheckArgs {
   css: string | null | undefined;
   /** the issuer's allowed_template_tags (null or empty: every tag) */
   allowedTags: readonly string[] | null | undefined;
+  /** the credential's org: its templates may load that org's stored images only */
+  org: string;
 }
 
 export type TemplateChecker = (args: TemplateCheckArgs) => void;
 
 export function templateChecker(publicBaseUrl: string): TemplateChecker {
-  const assetPrefixes = assetUrlPrefixes(publicBaseUrl);
-  return ({ html, css, allowedTags }) => {
+  // The renderer answers an org's own images only; another org's would render as broken images.
+  return ({ html, css, allowedTags, org }) => {
     if (html == null && css == null) return;
+    const assetPrefixes = assetUrlPrefixes(publicBaseUrl, `${PUBLIC_IMAGES_PATH}images/${org}/`);
     checkTemplates({ htmlTemplate: html ?? '', cssTemplate: css, allowedTags, assetPrefixes });
   };
 }

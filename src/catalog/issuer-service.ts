@@ -63,7 +63,7 @@ export function issuerService(deps: IssuerServiceDeps) {
     const errors: string[] = [];
     for (const c of await listTemplatedCredentialsOfIssuer(db, org, issuer.id)) {
       try {
-        deps.checkTemplates({ html: c.html_template, css: c.css_template, allowedTags: tags });
+        deps.checkTemplates({ html: c.html_template, css: c.css_template, allowedTags: tags, org: c.org });
       } catch (e) {
         if (!(e instanceof ValidationError)) throw e;
         for (const v of e.validationErrors ?? [e.message]) errors.push(`credential ${c.id}: ${v}`);

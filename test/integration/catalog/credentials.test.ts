@@ -124,6 +124,9 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
         body: { name: 'Own images', issuer, html_template: `<img src="${own}">\n<img src="data:image/png;base64,iVBORw0KGgo=">`, css_template: `body { background: url(${own}); }` },
       });
       expect(r.status).toBe(201);
+      // Another org's stored images are not the credential's to load: the renderer would refuse them.
+      await check({ html_template: `<img src="${fx.svc.url}/api/credentials/public/images/images/globex/logo.png">` }, /loads from outside/);
+      await check({ html_template: '<img src="/api/credentials/public/images/images/globex/logo.png">' }, /outside the service's images/);
     });
 
     it('checks on update too', async () => {
