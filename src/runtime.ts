@@ -85,7 +85,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     files: filesystemStore(path.join(config.dataDir, 'files')),
     readiness,
     async close() {
-      await queues.close();
+      // Queues cannot close against a Redis that is gone; the database must close regardless
+      // (PGlite flushes on close), so it does not wait for them longer than a few seconds.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([queues.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 3000)))]);
+      clearTimeout(timer);
       await handle.close();
     },
   };
