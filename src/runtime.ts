@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { within } from './time-bound.js';
 import { openDatabase, pingDatabase, type DatabaseOptions, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { directoryRepository } from './db/directory-repository.js';
@@ -87,9 +88,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     async close() {
       // Queues cannot close against a Redis that is gone; the database must close regardless
       // (PGlite flushes on close), so it does not wait for them longer than a few seconds.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([queues.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 3000)))]);
-      clearTimeout(timer);
+      await within(queues.close(), 3000);
       await handle.close();
     },
   };

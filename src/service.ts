@@ -10,6 +10,7 @@ import { bootstrapDirectory, type BootstrapResult } from './directory/bootstrap.
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded/redis-server.js';
 import type { DatabaseOptions } from './db/database.js';
 import { acquireDataDirLock } from './db/data-dir-lock.js';
+import { within } from './time-bound.js';
 import { startWorkers } from '../workers/index.js';
 
 /**
@@ -39,17 +40,6 @@ export interface RunningService {
 const DRAIN_MS = 30_000;
 /** Closing queues and the database waits no longer than this (Redis may be gone). */
 const CLOSE_MS = 5_000;
-
-/** Resolves when `work` settles or after `ms`, whichever is first; says which. */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([work.then(() => true, () => true), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const { config } = opts;
