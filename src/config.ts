@@ -37,7 +37,11 @@ const envSchema = z.object({
     (v) => v === undefined || v.length >= 32,
     'must be at least 32 characters (e.g. `openssl rand -base64 32`)',
   ),
-  AUTH_JWKS_URL: optionalUrl(['http:', 'https:']),
+  // The keys that mint admins: fetched over TLS, except from this machine.
+  AUTH_JWKS_URL: optionalUrl(['http:', 'https:']).refine(
+    (v) => v === undefined || new URL(v).protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(v).hostname),
+    'must be an https: URL (http: only on localhost)',
+  ),
   AUTH_JWT_ISSUER: optionalString,
   AUTH_JWT_AUDIENCE: optionalString,
   BODY_LIMIT: z.string().regex(/^\d+(kb|mb|b)?$/i, 'must be a size like 1mb or 512kb').default('1mb'),
@@ -90,6 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.AUTH_JWKS_URL && !e.AUTH_JWT_ISSUER) {
+    // Without it any JWT that key set ever signed, for any service, would be an API credential here.
+    throw new ConfigError('Invalid AUTH_JWT_ISSUER="": must be set with AUTH_JWKS_URL (the `iss` of the platform\'s JWTs)');
+  }
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     port: e.PORT,

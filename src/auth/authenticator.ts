@@ -28,7 +28,13 @@ export function createAuthenticator(directory: DirectoryService, jwt: JwtAuthCon
     if (!jwks) return undefined;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, jwks, { issuer: jwt.issuer, audience: jwt.audience, algorithms: ['RS256', 'ES256', 'EdDSA'] }));
+      // exp is required: a JWT cannot be revoked here, so one without an end would be valid forever.
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer: jwt.issuer,
+        audience: jwt.audience,
+        algorithms: ['RS256', 'ES256', 'EdDSA'],
+        requiredClaims: ['exp'],
+      }));
     } catch {
       return undefined;
     }

@@ -71,6 +71,7 @@ describe('platform JWTs verified against AUTH_JWKS_URL', () => {
   let jwks: http.Server;
   let sign: (claims: Record<string, unknown>) => Promise<string>;
   let otherSign: (claims: Record<string, unknown>) => Promise<string>;
+  let signingKey: CryptoKey;
 
   beforeAll(async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
@@ -82,6 +83,7 @@ describe('platform JWTs verified against AUTH_JWKS_URL', () => {
     const mk = (key: CryptoKey) => (claims: Record<string, unknown>) =>
       new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://lms.example').setExpirationTime('5m').sign(key);
     sign = mk(privateKey);
+    signingKey = privateKey;
     otherSign = mk(other.privateKey);
     svc = await startTestService({ workers: false, env: { AUTH_JWKS_URL: url, AUTH_JWT_ISSUER: 'https://lms.example' } });
     await svc.api('POST', '/api/admin/orgs', { body: { org: 'lms', name: 'LMS' } });
@@ -100,6 +102,11 @@ describe('platform JWTs verified against AUTH_JWKS_URL', () => {
     expect((await svc.api('GET', '/api/admin/orgs/lms/users', { token: forged })).status).toBe(401);
     const noRole = await sign({ sub: 'teacher', org: 'lms' });
     expect((await svc.api('GET', '/api/admin/orgs/lms/users', { token: noRole })).status).toBe(401);
+    // A JWT without exp would never end (JWTs cannot be revoked here): refused.
+    const endless = await new SignJWT({ sub: 'teacher', org: 'lms', role: 'platform_admin' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://lms.example').sign(signingKey);
+    expect((await svc.api('GET', '/api/admin/orgs/lms/users', { token: endless })).status).toBe(401);
+    const elsewhere = await new SignJWT({ sub: 'teacher', org: 'lms', role: 'platform_admin' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://other.example').setExpirationTime('5m').sign(signingKey);
+    expect((await svc.api('GET', '/api/admin/orgs/lms/users', { token: elsewhere })).status).toBe(401);
     // API tokens keep working beside JWTs.
     expect((await svc.api('GET', '/api/admin/orgs/lms/users')).status).toBe(200);
   });

@@ -9,6 +9,12 @@ describe('config', () => {
     expect(c.redisUrl).toBeUndefined();
   });
 
+  it('platform JWTs: the JWKS over https (http on localhost only) and an issuer to require', () => {
+    expect(() => loadConfig({ AUTH_JWKS_URL: 'https://lms.example/jwks.json' })).toThrow(/AUTH_JWT_ISSUER/);
+    expect(() => loadConfig({ AUTH_JWKS_URL: 'http://lms.example/jwks.json', AUTH_JWT_ISSUER: 'x' })).toThrow(/AUTH_JWKS_URL.*https/);
+    expect(loadConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json', AUTH_JWT_ISSUER: 'x' }).auth.issuer).toBe('x');
+  });
+
   it('takes an empty variable (PORT= in a compose file) as unset', () => {
     expect(loadConfig({ PORT: '', HOST: ' ', DATA_DIR: '' })).toMatchObject({ port: 3000, host: '0.0.0.0', publicBaseUrl: 'http://localhost:3000' });
   });
