@@ -137,7 +137,7 @@ export async function listAssertions(
     base =
       departments.length === 0
         ? base.where(sql<boolean>`false`)
-        : base.where((eb) =>
+        : base.where('a.org', '=', org).where((eb) =>
             eb.exists(
               eb
                 .selectFrom('user_departments as d')

@@ -26,6 +26,9 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
 
   async function canSee(p: Principal, a: AssertionSummary): Promise<boolean> {
     if (p.role === 'platform_admin') return true;
+    // User ids and departments are per org: another org's award (of our credential, under an
+    // authorization) belongs to nobody here, whatever its ids spell.
+    if (a.org !== p.org) return false;
     if (a.recipient_user_id === p.userId) return true;
     if (p.role === 'department_admin') return isMemberOfDepartments(db, a.org, a.recipient_user_id, p.departments);
     return false;

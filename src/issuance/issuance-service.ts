@@ -63,16 +63,17 @@ export async function loadIssuable(db: Db, org: string, credentialId: string): P
     if (credential.org !== org) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
     throw new GoneError(`Credential "${credentialId}" was deleted; it can no longer be issued.`);
   }
+  // Authorization first: an org without one learns nothing more of another org's credential.
+  const authorization = own ? undefined : await findAuthorization(db, credential.org, org);
+  if (!own && (!authorization || !covers(authorization, credential.id))) {
+    throw new ForbiddenError(`Org "${org}" is not authorized to issue credential "${credentialId}".`);
+  }
   const issuer = await getIssuerById(db, credential.issuer_id);
   if (!issuer || issuer.retired_at) {
     throw new ConflictError(`The issuer of credential "${credentialId}" is retired; the credential can no longer be issued.`);
   }
-  if (own) return { issuer, credential };
+  if (own || !authorization) return { issuer, credential };
 
-  const authorization = await findAuthorization(db, credential.org, org);
-  if (!authorization || !covers(authorization, credential.id)) {
-    throw new ForbiddenError(`Org "${org}" is not authorized to issue credential "${credentialId}" of "${credential.org}".`);
-  }
   if (authorization.display_issuer_as === 'grantor') return { issuer, credential };
   const ownIssuer = await getIssuer(db, org, org);
   if (!ownIssuer) throw new ConflictError(`Org "${org}" has no issuer; create one to issue as itself.`);

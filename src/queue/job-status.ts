@@ -1,6 +1,5 @@
 import type { Job } from 'bullmq';
 import type { Principal } from '../auth/principal.js';
-import { isOrgAdmin } from '../auth/permissions.js';
 import { NotFoundError } from '../errors.js';
 import type { JobOwner } from './queues.js';
 import type { QueueSet } from './queue-set.js';
@@ -40,7 +39,9 @@ export async function getJobStatus(queues: QueueSet, org: string, principal: Pri
   const job = await queues.issuance.getJob(jobId);
   const owner = job?.data as Partial<JobOwner> | undefined;
   // Another tenant's job, or another user's job for a non-admin, is indistinguishable from none.
-  if (!job || owner?.org !== org || (!isOrgAdmin(principal) && owner.requestedBy !== principal.userId)) {
+  // Platform admins see the org's jobs; anyone else only their own (a bulk's result names users of
+  // every department).
+  if (!job || owner?.org !== org || (principal.role !== 'platform_admin' && owner.requestedBy !== principal.userId)) {
     throw new NotFoundError(`Job "${jobId}" does not exist.`);
   }
   return toJobStatus(job, state);

@@ -186,6 +186,17 @@ describe.each(DB_KINDS)('issuing under an authorization (%s)', (db) => {
     const bulk = await issue('third', cred.Ethics, '', '/assertions/bulk/', { users: ['same-a', 'same-b'] });
     expect(bulk.body.result).toMatchObject({ issued: ['same-b'], skipped: ['same-a'] });
 
+    // Uni's same-b, a department admin there, sees nothing of third's same-b (nor of third's
+    // members of a department with the same id): ids are per org.
+    await svc.api('PUT', '/api/admin/orgs/uni/users/same-b', { body: { role: 'department_admin', departments: ['d1'] } });
+    await svc.api('PUT', '/api/admin/orgs/third/users/same-b', { body: { role: 'student', departments: ['d1'] } });
+    const da = (await svc.api('POST', '/api/admin/orgs/uni/users/same-b/tokens')).body.result.token;
+    const thirds = (await svc.api('GET', `/api/credentials/orgs/third/users/third-admin/${cred.Ethics}/assertions/?page_size=100`, { token: t['third-admin'] })).body.result.data as { entityId: string; user_id: string }[];
+    const thirdSameB = thirds.find((a) => a.user_id === 'same-b')!.entityId;
+    expect((await svc.api('GET', `/api/credentials/orgs/uni/users/same-b/assertions/${thirdSameB}`, { token: da })).status).toBe(404);
+    const daList = await svc.api('GET', `/api/credentials/orgs/uni/users/same-b/${cred.Ethics}/assertions/?page_size=100`, { token: da });
+    expect(daList.body.result.data.map((a: { entityId: string }) => a.entityId)).not.toContain(thirdSameB);
+
     // The grantor's assignment shows its own user's progress, not the other org's namesake's.
     const assigned = await svc.api('POST', '/api/credentials/orgs/uni/users/uni-admin/assignments/users/', { token: t['uni-admin'], body: { credential: cred.Ethics, users: ['same-a', 'same-b'] } });
     expect(assigned.status).toBe(201);
