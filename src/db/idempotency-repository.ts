@@ -26,6 +26,10 @@ export async function claimIdempotencyKey(
   return { row: existing, first: false };
 }
 
+export async function findIdempotencyKey(db: Db, org: string, key: string): Promise<IdempotencyRow | undefined> {
+  return db.selectFrom('idempotency_keys').selectAll().where('org', '=', org).where('key', '=', key).executeTakeFirst();
+}
+
 export async function setIdempotentAssertion(db: Db, org: string, key: string, assertionId: string): Promise<void> {
   await db.updateTable('idempotency_keys').set({ assertion_id: assertionId }).where('org', '=', org).where('key', '=', key).execute();
 }

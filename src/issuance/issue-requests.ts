@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import type { Principal } from '../auth/principal.js';
 import { isPlatformAdmin } from '../auth/permissions.js';
 import { findLiveAssertions, getAssertionSummary } from '../db/assertion-repository.js';
-import { claimIdempotencyKey, setIdempotentAssertion } from '../db/idempotency-repository.js';
+import { claimIdempotencyKey, findIdempotencyKey, setIdempotentAssertion } from '../db/idempotency-repository.js';
 import { AppError, ConflictError, ForbiddenError, PayloadTooLargeError, UnavailableError, ValidationError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { QUEUE_NAMES, type AwardDetails, type BulkChunkJob, type BulkJob, type BulkResult, type IssueJob } from '../queue/queues.js';
@@ -40,6 +40,7 @@ const FLOW_JOB_OPTS = {
   removeOnFail: { age: 7 * 24 * 3600 },
 } as const;
 
+const MIN_EXPIRY_AHEAD_MS = 5000;
 const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\n')).digest('hex');
 
 type Waited<R> = { done: true; value: R } | { done: false };
@@ -88,9 +89,13 @@ export function issueRequests(rt: Runtime) {
     return toAssertionObject(a, rt.urls, 'private');
   }
 
+  /**
+   * The job signs with whole-second dates a moment later: an expiry less than a few seconds ahead
+   * would pass here and then fail in the job. Nobody means a credential to last five seconds.
+   */
   function checkExpiry(expires: string | undefined): void {
-    if (expires !== undefined && !(Date.parse(expires) > Date.now())) {
-      throw new ValidationError('Invalid body: expires: must be a date-time in the future', { fieldErrors: { expires: ['must be in the future'] } });
+    if (expires !== undefined && !(Date.parse(expires) >= Date.now() + MIN_EXPIRY_AHEAD_MS)) {
+      throw new ValidationError('Invalid body: expires: must be a date-time in the future (at least 5 s ahead)', { fieldErrors: { expires: ['must be in the future'] } });
     }
   }
 
@@ -102,11 +107,27 @@ export function issueRequests(rt: Runtime) {
     return row;
   }
 
+  /**
+   * A retry of a request already accepted under this key (409 when the key came with another
+   * request). A retry is answered from that request's job and assertion(s), so checks that held
+   * when it was accepted (an expiry still in the future, a credential not yet deleted) are not run
+   * again against it.
+   */
+  async function isRetry(org: string, key: string | undefined, kind: string, request: unknown): Promise<boolean> {
+    if (key === undefined) return false;
+    const row = await findIdempotencyKey(db, org, key);
+    if (!row) return false;
+    if (row.request_hash !== digest(kind, JSON.stringify(request))) throw new ConflictError('This Idempotency-Key was already used with a different request.');
+    return true;
+  }
+
   return {
     async issueSingle(p: Principal, org: string, credentialId: string, body: SingleIssueBody, idempotencyKey?: string): Promise<IssueResponse> {
       if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins issue credentials.');
-      await loadIssuable(db, org, credentialId);
-      checkExpiry(body.expires);
+      if (!(await isRetry(org, idempotencyKey, `issue ${credentialId}`, body))) {
+        await loadIssuable(db, org, credentialId);
+        checkExpiry(body.expires);
+      }
       const { recipient: given, ...award } = body;
       if (!given.user_id && !given.email) {
         throw new ValidationError('Invalid body: recipient: needs a user_id or an email', { fieldErrors: { recipient: ['needs a user_id or an email'] } });
@@ -173,8 +194,10 @@ export function issueRequests(rt: Runtime) {
       if (body.users.length > MAX_BULK_USERS) {
         throw new PayloadTooLargeError(`At most ${MAX_BULK_USERS} users per bulk request (got ${body.users.length}); split the list.`);
       }
-      await loadIssuable(db, org, credentialId);
-      checkExpiry(body.expires);
+      if (!(await isRetry(org, idempotencyKey, `bulk ${credentialId}`, body))) {
+        await loadIssuable(db, org, credentialId);
+        checkExpiry(body.expires);
+      }
       const { users, ...award } = body;
       const { entries, rejected } = planBulk(users);
       if (entries.length === 0) {

@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import { isPlatformAdmin } from '../auth/permissions.js';
 import type { Db } from '../db/database.js';
-import { ForbiddenError } from '../errors.js';
+import { AppError, ForbiddenError } from '../errors.js';
 import type { BulkUserInput } from './bulk-plan.js';
 import type { IssueRequests } from './issue-requests.js';
 
@@ -24,6 +24,8 @@ export interface TriggeredIssuance {
   status_url: string | null;
   /** When nothing needed queueing (every entry was invalid): the result right away. */
   result?: unknown;
+  /** When this credential could not be issued at all. */
+  error?: string;
 }
 
 export function signalService(db: Db, requests: IssueRequests) {
@@ -41,7 +43,16 @@ export function signalService(db: Db, requests: IssueRequests) {
       const credentials = await q.orderBy('created_at').execute();
       const triggered: TriggeredIssuance[] = [];
       for (const c of credentials) {
-        const r = await requests.issueBulk(p, org, c.id, { users: input.users, ...(input.course && { course: input.course }) }, undefined, { waitMs: 0 });
+        let r: Awaited<ReturnType<IssueRequests['issueBulk']>>;
+        try {
+          r = await requests.issueBulk(p, org, c.id, { users: input.users, ...(input.course && { course: input.course }) }, undefined, { waitMs: 0 });
+        } catch (err) {
+          // One credential that cannot be issued (its issuer retired, say) must not hide the jobs
+          // already queued for the others, nor stop the ones after it.
+          if (!(err instanceof AppError) || err.status >= 500) throw err;
+          triggered.push({ credential: c.id, name: c.name, job_id: null, status_url: null, error: err.message });
+          continue;
+        }
         const queued = r.status === 202 ? (r.result as { job_id: string; status_url: string }) : undefined;
         triggered.push({
           credential: c.id,

@@ -17,14 +17,24 @@ export interface JobStatus {
   finishedAt: string | null;
 }
 
+/** A bulk reports `{done, total}` from the start: BullMQ's initial progress is a bare 0. */
+function progressOf(job: Job): unknown {
+  const total = (job.data as { total?: unknown } | undefined)?.total;
+  if (job.name === 'bulk' && typeof total === 'number' && (typeof job.progress !== 'object' || job.progress === null)) return { done: 0, total };
+  return job.progress ?? null;
+}
+
 export function toJobStatus(job: Job, state: string): JobStatus {
+  const error = (job.returnvalue as { error?: { message?: unknown } } | null | undefined)?.error;
+  const refusal = error && typeof error.message === 'string' ? error.message : undefined;
   return {
     id: String(job.id),
     name: job.name,
-    state,
-    progress: job.progress ?? null,
+    // A job that refused its input (`{error}`) finished its work, but for the client it failed.
+    state: refusal ? 'failed' : state,
+    progress: progressOf(job),
     result: job.returnvalue ?? null,
-    failedReason: job.failedReason || null,
+    failedReason: job.failedReason || refusal || null,
     attemptsMade: job.attemptsMade,
     createdAt: new Date(job.timestamp).toISOString(),
     finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,

@@ -3,6 +3,9 @@ import { defineRoute, type RouteDef } from '../route.js';
 import { sendEnvelope } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
 import { getJobStatus } from '../../queue/job-status.js';
+import { NotFoundError } from '../../errors.js';
+
+const JOB_ID = /^(issue|bulk)-[0-9a-f-]{36,40}(\.c\d{1,6})?$/;
 
 export function jobRoutes(rt: Runtime): RouteDef[] {
   return [
@@ -12,9 +15,12 @@ export function jobRoutes(rt: Runtime): RouteDef[] {
       summary: 'Status of a queued job (issuance, bulk issuance, signals): state, progress, result',
       tag: 'jobs',
       auth: 'tenant',
+      // The shapes the service hands out (issue-…, bulk-…, bulk-….cN): anything else would name one of
+      // the queue's own Redis keys (ids "events", "id", "x:lock"…) and is simply unknown.
       params: z.object({ org: z.string(), user_id: z.string(), job_id: z.string().max(200) }),
       responses: { 200: 'Ok', 404: 'Unknown job' },
       async handler({ params, principal, res }) {
+        if (!JOB_ID.test(params.job_id)) throw new NotFoundError(`Job "${params.job_id}" does not exist.`);
         sendEnvelope(res, await getJobStatus(rt.queues, params.org, principal, params.job_id));
       },
     }),

@@ -69,6 +69,8 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
     expect(r.status).toBe(202);
     const seen = await pollJob(f.as('alice'), r.body.result.job_id, (s) => s.state === 'completed');
     const done = seen.at(-1);
+    // {done, total} from the first poll on, not BullMQ's bare 0.
+    expect(seen.every((s) => typeof s.progress === 'object' && s.progress.total === 1400 + 100 + 300 + 1)).toBe(true);
     // Progress counts the entries that reached a chunk: all but the duplicates and the malformed two.
     const entries = 1400 + 100 + 300 + 1;
     expect(done.progress).toEqual({ done: entries, total: entries });

@@ -214,10 +214,18 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(other.status).toBe(409);
     expect(other.body.status.description).toMatch(/Idempotency-Key/);
     expect((await issue(body, { 'idempotency-key': 'has space' }, credential)).status).toBe(400);
+    // A retry is answered from what was accepted, even once its own checks would no longer pass.
+    const soon = { recipient: { user_id: 'sue' }, expires: new Date(Date.now() + 6000).toISOString() };
+    const accepted = await issue(soon, { 'idempotency-key': 'expiring-soon' }, credential);
+    expect(accepted.status).toBe(201);
+    await new Promise((r) => setTimeout(r, Date.parse(soon.expires) - Date.now() + 200));
+    const late = await issue(soon, { 'idempotency-key': 'expiring-soon' }, credential);
+    expect(late.status, JSON.stringify(late.body)).toBe(201);
+    expect(late.body.result.entityId).toBe(accepted.body.result.entityId);
     // An unknown user id given with an email joined the directory as a student.
     const users = await f.svc.api('GET', '/api/admin/orgs/acme/users?q=newbie');
     expect(users.body.result.data).toEqual([expect.objectContaining({ user_id: 'newbie', email: 'newbie@example.org', role: 'student' })]);
-    expect((await f.as('alice')('GET', `/${credential}/assertions/`)).body.result.count).toBe(1);
+    expect((await f.as('alice')('GET', `/${credential}/assertions/`)).body.result.count).toBe(2); // newbie, sue
   });
 
   it('answers 202 with a job to poll when the job does not finish in time', async () => {
@@ -236,6 +244,23 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     const seen = await pollJob(f.as('alice'), r.body.result.job_id, (s) => s.state === 'completed');
     const done = seen.at(-1);
     expect(done.result.created).toBe(true);
+    // A job that refuses its input (the credential was deleted while it waited) shows as failed.
+    const vanishing = await f.credential(issuerId, { name: 'Vanishing' });
+    await queue.pause();
+    let queued;
+    try {
+      queued = await issue({ recipient: { user_id: 'sue' } }, {}, vanishing);
+      expect((await f.as('alice')('DELETE', `/${vanishing}`)).status).toBeLessThan(300);
+    } finally {
+      await queue.resume();
+    }
+    expect(queued.status).toBe(202);
+    const refused = (await pollJob(f.as('alice'), queued.body.result.job_id, (s) => s.finishedAt !== null)).at(-1);
+    expect(refused).toMatchObject({ state: 'failed', failedReason: expect.stringMatching(/deleted/) });
+    // Ids the service never hands out are unknown jobs, not the queue's own Redis keys.
+    for (const id of ['id', 'events', 'completed', `${r.body.result.job_id}:lock`]) {
+      expect((await f.as('alice')('GET', `/jobs/${id}`)).status, id).toBe(404);
+    }
     const got = await f.as('alice')('GET', `/assertions/${done.result.assertionId}`);
     expect(got.status).toBe(200);
     expect(got.body.result.user_id).toBe('sue');
@@ -339,6 +364,8 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(stranger.body.status.description).toMatch(/Unknown user "ghost"/);
     expect((await issue({ recipient: { user_id: 'sam' }, expires: '2001-01-01T00:00:00Z' })).status).toBe(400);
     expect((await issue({ recipient: { user_id: 'sam' }, expires: 'tomorrow' })).status).toBe(400);
+    // Less than a few seconds ahead would pass here and then fail in the job (whole-second dates).
+    expect((await issue({ recipient: { user_id: 'sam' }, expires: new Date(Date.now() + 500).toISOString() })).status).toBe(400);
     for (const expires of ['+100000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', 'Tue, 01 Jan 2030 00:00:00 GMT']) {
       expect((await issue({ recipient: { user_id: 'sam' }, expires })).status, expires).toBe(400);
     }

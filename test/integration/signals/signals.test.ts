@@ -53,6 +53,20 @@ describe.each(DB_KINDS)('issuing signals (%s)', (db) => {
     expect(Number(count.n)).toBe(4);
   });
 
+  it('a credential that cannot be issued (retired issuer) is reported and does not stop the others', async () => {
+    const gone = (await as('POST', '/issuers/', { name: 'Old LMS' })).body.result.entityId;
+    const first = (await as('POST', '/', { name: 'Legacy', description: 'x', issuer: gone, criteria_text: 'x', issuing_signal: 'migrated' })).body.result.entityId;
+    const live = (await svc.api('GET', '/api/credentials/orgs/lms/users/boss/issuers/', { token })).body.result.data.find((i: { name: string }) => i.name === 'LMS').entityId;
+    const second = (await as('POST', '/', { name: 'Current', description: 'x', issuer: live, criteria_text: 'x', issuing_signal: 'migrated' })).body.result.entityId;
+    expect((await as('DELETE', `/issuers/${gone}`)).status).toBeLessThan(300);
+    const r = await as('POST', '/signals/', { signal: 'migrated', users: ['ann'] });
+    expect(r.status).toBe(202);
+    const [legacy, current] = r.body.result.triggered;
+    expect(legacy).toMatchObject({ credential: first, job_id: null, error: expect.stringMatching(/retired/) });
+    expect(current.credential).toBe(second);
+    expect((await finished(current.status_url)).result.issued).toEqual(['ann']);
+  });
+
   it('matches the signal and course exactly; nothing matching is 200 with nothing triggered', async () => {
     const none = await as('POST', '/signals/', { signal: 'course_completed', course: 'go101', users: ['ann'] });
     expect(none.status).toBe(200);
