@@ -5,7 +5,7 @@ import type { Runtime } from '../../runtime.js';
 import { getJobStatus } from '../../queue/job-status.js';
 import { NotFoundError } from '../../errors.js';
 
-const JOB_ID = /^(issue|bulk)-[0-9a-f-]{36,40}(\.c\d{1,6})?$/;
+const JOB_ID = /^((issue|bulk)-[0-9a-f-]{36,40}(\.c\d{1,6})?|\d{1,20})$/;
 
 export function jobRoutes(rt: Runtime): RouteDef[] {
   return [
@@ -15,7 +15,7 @@ export function jobRoutes(rt: Runtime): RouteDef[] {
       summary: 'Status of a queued job (issuance, bulk issuance, signals): state, progress, result',
       tag: 'jobs',
       auth: 'tenant',
-      // The shapes the service hands out (issue-…, bulk-…, bulk-….cN): anything else would name one of
+      // The shapes the service hands out (issue-…, bulk-…, bulk-….cN, or BullMQ's own numbers): anything else would name one of
       // the queue's own Redis keys (ids "events", "id", "x:lock"…) and is simply unknown.
       params: z.object({ org: z.string(), user_id: z.string(), job_id: z.string().max(200) }),
       responses: { 200: 'Ok', 404: 'Unknown job' },
