@@ -15,8 +15,8 @@ export function jobRoutes(rt: Runtime): RouteDef[] {
       summary: 'Status of a queued job (issuance, bulk issuance, signals): state, progress, result',
       tag: 'jobs',
       auth: 'tenant',
-      // The shapes the service hands out (issue-…, bulk-…, bulk-….cN, or BullMQ's own numbers): anything else would name one of
-      // the queue's own Redis keys (ids "events", "id", "x:lock"…) and is simply unknown.
+      // The shapes the service hands out (issue-…, bulk-…, bulk-….cN, or BullMQ's own numbers):
+      // anything else would name one of the queue's own Redis keys ("events", "id", "x:lock"…).
       params: z.object({ org: z.string(), user_id: z.string(), job_id: z.string().max(200) }),
       responses: { 200: 'Ok', 404: 'Unknown job' },
       async handler({ params, principal, res }) {
