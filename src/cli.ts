@@ -174,7 +174,7 @@ export async function cliMain(argv: string[]): Promise<void> {
       err.name === 'ZodError' ||
       err instanceof SyntaxError ||
       ENVIRONMENT_ERRORS.has(String((err as NodeJS.ErrnoException).code)) ||
-      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY)|Chromium was not found|EADDRINUSE|redis-server (exited|did not start)/.test(err.message);
+      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY)|Chromium was not found|redis-server (exited|did not start)/.test(err.message);
     if (!oneLine) throw err;
     const message = err.name === 'ZodError' ? JSON.parse(err.message)[0]?.message : err.message;
     process.stderr.write(`badgeworks: ${message}${hintFor(err)}\n`);

@@ -24,7 +24,8 @@ import type { TemplateChecker } from './credential-templates.js';
 /**
  * Credentials (badge classes). Templates are checked against the issuer's allowed tags whenever
  * they, or the issuer, change; `template_version` goes up whenever an update changes anything
- * (rendered files are keyed by it, so they follow name, image and template changes alike). Deleting is soft: issued assertions keep their credential.
+ * (rendered files are keyed by it, so they follow name, image and template changes alike).
+ * Deleting is soft: issued assertions keep their credential.
  */
 export type CredentialInput = Partial<CredentialValues> & { issuer?: string };
 

@@ -249,14 +249,14 @@ export async function updateCredential(
  * Raises template_version of one credential, or of every credential of an issuer: what their
  * certificates show changed (issuer name or logo, signatories), so rendered files are stale.
  */
-export async function bumpTemplateVersions(db: Db, org: string, target: { credentialId: string } | { issuerId: string }): Promise<void> {
+export async function bumpTemplateVersions(db: Db, org: string, target: { credentialId: string } | { issuerId: string }): Promise<number[]> {
   let q = db
     .updateTable('credentials')
     .set({ template_version: sql<number>`template_version + 1`, updated_at: sql`now()` })
     .where('org', '=', org)
     .where('deleted_at', 'is', null);
   q = 'credentialId' in target ? q.where('id', '=', target.credentialId) : q.where('issuer_id', '=', target.issuerId);
-  await q.execute();
+  return (await q.returning('template_version').execute()).map((r) => r.template_version);
 }
 
 export async function softDeleteCredential(db: Db, org: string, id: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isAlive } from '../process-alive.js';
 
 /**
  * PGlite is a single-process database: two processes opening the same directory corrupt it. The
@@ -7,14 +8,6 @@ import path from 'node:path';
  */
 export class DataDirBusyError extends Error {}
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function acquireDataDirLock(dir: string, what = 'embedded database'): () => void {
   // Beside the directory, not in it: PGlite's initdb wants an empty directory.

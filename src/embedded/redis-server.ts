@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive } from '../process-alive.js';
 
 /**
  * A private redis-server child for the all-in-one start and for tests. It appends to disk under
@@ -34,15 +35,6 @@ export function findBinary(name: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * A redis-server left behind by a service that was killed without a chance to stop it (kill -9):
  * stopped, and waited for, before a new one opens the same append-only files. It is ours when it
@@ -58,8 +50,8 @@ async function stopLeftover(dir: string): Promise<void> {
     return; // no pid file, or no such process
   }
   process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 /** `port`: a fixed port, so a stopped server can be started again at the same address (tests). */

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 
+/** Far beyond any real list, and small enough that page × page_size stays an exact SQL bigint. */
+const INT_PARAM_MAX = 1_000_000_000_000;
+
 /**
  * The pagination styles of the API. Query schemas reject nonsense (page=0, page=abc, limit=-1)
  * and clamp sizes above the maximum, which the response reports as `max_page_size`.
  */
-/** Far beyond any real list, and small enough that page × page_size stays an exact SQL bigint. */
-const INT_PARAM_MAX = 1_000_000_000_000;
-
 const intParam = (name: string, min: number) =>
   z
     .string()

@@ -49,7 +49,6 @@ export interface AssertionObject {
   badge_png: string;
 }
 
-/** The hashed recipient: the email when known, else the user id (OB 2.0 identity type `id`). */
 /**
  * The name a certificate and its title may print: the recipient's name, else a user id that is not
  * an email address. Certificates are public files: a recipient known only by email stays unnamed.
@@ -60,6 +59,7 @@ export function publicRecipientName(a: Pick<AssertionSummary, 'recipient_name' |
   return a.recipient_user_id.includes('@') ? undefined : a.recipient_user_id;
 }
 
+/** The hashed recipient: the email when known, else the user id (OB 2.0 identity type `id`). */
 export function recipientIdentity(a: Pick<AssertionSummary, 'recipient_email' | 'recipient_user_id' | 'salt'>) {
   return a.recipient_email
     ? { type: 'email' as const, identity: hashEmail(a.recipient_email, a.salt) }

@@ -99,11 +99,14 @@ export function issueRequests(rt: Runtime) {
     }
   }
 
+  const requestHash = (kind: string, request: unknown) => digest(kind, JSON.stringify(request));
+  function assertSameRequest(row: { request_hash: string }, kind: string, request: unknown): void {
+    if (row.request_hash !== requestHash(kind, request)) throw new ConflictError('This Idempotency-Key was already used with a different request.');
+  }
+
   async function claimKey(org: string, key: string, kind: string, request: unknown, jobId: string) {
-    const { row } = await claimIdempotencyKey(db, { org, key, request_hash: digest(kind, JSON.stringify(request)), job_id: jobId });
-    if (row.request_hash !== digest(kind, JSON.stringify(request))) {
-      throw new ConflictError('This Idempotency-Key was already used with a different request.');
-    }
+    const { row } = await claimIdempotencyKey(db, { org, key, request_hash: requestHash(kind, request), job_id: jobId });
+    assertSameRequest(row, kind, request);
     return row;
   }
 
@@ -117,7 +120,7 @@ export function issueRequests(rt: Runtime) {
     if (key === undefined) return false;
     const row = await findIdempotencyKey(db, org, key);
     if (!row) return false;
-    if (row.request_hash !== digest(kind, JSON.stringify(request))) throw new ConflictError('This Idempotency-Key was already used with a different request.');
+    assertSameRequest(row, kind, request);
     return true;
   }
 

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Runtime } from '../runtime.js';
 import { getAssertionSummaryById } from '../db/assertion-repository.js';
-import { bumpTemplateVersions, getCredential, getCredentialById } from '../db/catalog-repository.js';
+import { bumpTemplateVersions, getCredentialById } from '../db/catalog-repository.js';
 import { listLiveAssertionIds } from '../db/render-repository.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { RENDER_PRIORITY } from '../queue/queues.js';
@@ -100,11 +100,10 @@ export function renderedDownloads(rt: Runtime) {
 
     /** Queues low-priority re-renders of every live assertion of a credential of `org`; returns how many. */
     async rerenderCredential(org: string, requestedBy: string, credentialId: string): Promise<{ count: number; templateVersion: number }> {
-      if (!(await getCredential(rt.db, org, credentialId))) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
       // A new version: files rendered before (by an older default template, fonts, or anything
       // else a certificate shows) are replaced, not kept because they exist.
-      await bumpTemplateVersions(rt.db, org, { credentialId });
-      const version = (await getCredential(rt.db, org, credentialId))!.template_version;
+      const [version] = await bumpTemplateVersions(rt.db, org, { credentialId });
+      if (version === undefined) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
       const ids = await listLiveAssertionIds(rt.db, org, credentialId);
       for (let i = 0; i < ids.length; i += ENQUEUE_BATCH) {
         await rt.queues.render.addBulk(

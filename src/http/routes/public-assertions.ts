@@ -29,9 +29,8 @@ const ASSERTION_JSON_TTL_MS = 1000;
 /** A key id names one key forever. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/** Access-Control-Allow-Origin: * comes with every public route (src/http/route.ts). */
 function publicHeaders(res: Response, cacheControl: string): void {
-  // Verifiers run in browsers on other origins too.
-  res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
   res.setHeader('Cache-Control', cacheControl);
 }

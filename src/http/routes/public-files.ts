@@ -58,7 +58,6 @@ export function publicFileRoutes(rt: Runtime): RouteDef[] {
             if (e instanceof UnavailableError) res.setHeader('Retry-After', String(RENDER_RETRY_AFTER_S));
             throw e;
           }
-          res.setHeader('Access-Control-Allow-Origin', '*');
           res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
           res.setHeader('Cache-Control', CACHE_CONTROL);
           res.setHeader('ETag', d.etag);
