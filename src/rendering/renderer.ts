@@ -2,8 +2,11 @@
  * Certificate renderer: merged HTML + CSS → PDF or PNG on the warm Chromium page pool.
  *
  * Per job, on a reused page (its own incognito context, JavaScript off, HTTP cache off):
- *  1. the document (buildDocument: <base>, bundled @font-face, the CSS, the HTML) is written into
- *     the page's current document with CDP Page.setDocumentContent — no file: or temp URL, no HTTP;
+ *  1. the service images the markup names in `src="…"` or `url(…)` are loaded with `loadAsset` and
+ *     written in as data: URLs (up to 2 MB each: a Fetch round trip per image cost more Chromium
+ *     CPU than decoding it; see asset-references.ts); then the document (buildDocument: <base>,
+ *     bundled @font-face, the CSS, the HTML) is written into the page's current document with CDP
+ *     Page.setDocumentContent — no file: or temp URL, no HTTP;
  *  2. wait for the `load` event: it fires once every image and font the layout asked for is done
  *     (JS is off, so document.fonts.ready is not an option; networkidle would cost ~2 s);
  *  3. PDF: CDP Page.printToPDF (untagged, no outline, preferCSSPageSize; only the first maxPages+1
@@ -34,6 +37,7 @@
 import { randomBytes } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
 import type { Protocol } from 'puppeteer-core';
+import { findAssetReferences, replaceAssetReferences } from './asset-references.js';
 import { BrowserPool, type PageSlot, type PoolStats, type RenderLogger } from './browser-pool.js';
 import { RenderLimitError } from './errors.js';
 import { FONT_PREFIX, loadFont } from './fonts.js';
@@ -97,6 +101,8 @@ export interface RendererOptions {
   assetTimeoutMs?: number;
   /** max bytes of one asset; default 10 MB */
   maxAssetBytes?: number;
+  /** assets up to this size are written into the document as data: URLs, bigger ones fetched; default 2 MB */
+  inlineAssetMaxBytes?: number;
   /**
    * jobs a page serves with one document before navigating to a fresh one (1 = a fresh document per
    * job: strictest, ~+50 % CPU per PDF, fonts re-decoded every time); default 50
@@ -124,7 +130,10 @@ export interface RendererStats extends PoolStats {
   pngs: number;
   failures: Record<string, number>;
   blockedRequests: number;
+  /** loadAsset calls */
   assetRequests: number;
+  /** assets written into a document as data: URLs (the rest reached Chromium through the interceptor) */
+  assetsInlined: number;
   fontRequests: number;
 }
 
@@ -141,7 +150,8 @@ export interface Renderer {
 }
 
 interface SlotState {
-  job: { label?: string; nonce: string } | null;
+  /** the current job: its label, its asset host's nonce, the assets loaded for it (null = missing) */
+  job: { label?: string; nonce: string; assets: Map<string, LoadedAsset | null> } | null;
   metrics: string | null;
   /** jobs served by the current document */
   docJobs: number;
@@ -194,8 +204,9 @@ export function createRenderer(options: RendererOptions): Renderer {
   const maxOutputBytes = options.maxOutputBytes ?? 10 * MB;
   const assetTimeoutMs = options.assetTimeoutMs ?? 5000;
   const maxAssetBytes = options.maxAssetBytes ?? 10 * MB;
+  const inlineAssetMaxBytes = options.inlineAssetMaxBytes ?? 2 * MB;
   const log = options.logger;
-  const counters = { pdfs: 0, pngs: 0, blockedRequests: 0, assetRequests: 0, fontRequests: 0, failures: {} as Record<string, number> };
+  const counters = { pdfs: 0, pngs: 0, blockedRequests: 0, assetRequests: 0, assetsInlined: 0, fontRequests: 0, failures: {} as Record<string, number> };
 
   const isAsset = (raw: string): boolean => {
     let u: URL;
@@ -207,6 +218,41 @@ export function createRenderer(options: RendererOptions): Renderer {
     if (u.username || u.password) return false;
     return assetPrefixes.some((p) => u.protocol === p.protocol && u.host === p.host && u.pathname.startsWith(p.pathname));
   };
+
+  /** The service URL an image reference of the markup names, when it is one of the service's images. */
+  const resolveAssetRef = (raw: string): string | null => {
+    if (!/^(https?:\/\/|\/(?!\/))/i.test(raw)) return null; // absolute, or root-relative (the <base> is asset host 0)
+    let u: URL;
+    try {
+      u = new URL(raw, `${assetOrigins[0]}/`);
+    } catch {
+      return null;
+    }
+    const serviceUrl = `${u.origin}${u.pathname}${u.search}`;
+    return isAsset(serviceUrl) ? serviceUrl : null;
+  };
+
+  /** One asset from `loadAsset`, within the asset time and size limits and of an allowed type (else null). */
+  async function loadLimited(serviceUrl: string, request: AssetRequest): Promise<LoadedAsset | null> {
+    counters.assetRequests++;
+    let asset: LoadedAsset | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      asset = await Promise.race([
+        options.loadAsset(serviceUrl, request),
+        new Promise<null>((resolve) => {
+          timer = setTimeout(() => resolve(null), assetTimeoutMs);
+        }),
+      ]);
+    } catch (e) {
+      log?.warn?.({ url: serviceUrl, err: String(e), label: request.label }, 'render asset could not be loaded');
+    } finally {
+      clearTimeout(timer);
+    }
+    const type = asset ? ALLOWED_ASSET_TYPES.exec(asset.contentType)?.[0] : undefined;
+    if (!asset || !type || asset.body.byteLength > maxAssetBytes) return null;
+    return { body: asset.body, contentType: type };
+  }
 
   const report = (b: BlockedRequest) => {
     counters.blockedRequests++;
@@ -257,24 +303,14 @@ export function createRenderer(options: RendererOptions): Renderer {
       }
       const serviceUrl = fromJobUrl(url, st.job?.nonce);
       if (method === 'GET' && serviceUrl && isAsset(serviceUrl)) {
-        counters.assetRequests++;
-        let asset: LoadedAsset | null = null;
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          asset = await Promise.race([
-            options.loadAsset(serviceUrl, { resourceType: ev.resourceType, headers: { ...ev.request.headers }, label }),
-            new Promise<null>((resolve) => {
-              timer = setTimeout(() => resolve(null), assetTimeoutMs);
-            }),
-          ]);
-        } catch (e) {
-          log?.warn?.({ url: serviceUrl, err: String(e), label }, 'render asset could not be loaded');
-        } finally {
-          clearTimeout(timer);
+        const loaded = st.job?.assets;
+        if (loaded?.has(serviceUrl)) {
+          // loaded before the document was written (too big to inline, or missing: reported then)
+          const asset = loaded.get(serviceUrl);
+          return void (await (asset ? fulfill(asset.body, asset.contentType) : fulfill(Buffer.alloc(0), 'text/plain', 404)));
         }
-        if (asset && asset.body.byteLength <= maxAssetBytes && ALLOWED_ASSET_TYPES.test(asset.contentType)) {
-          return void (await fulfill(asset.body, asset.contentType));
-        }
+        const asset = await loadLimited(serviceUrl, { resourceType: ev.resourceType, headers: { ...ev.request.headers }, label });
+        if (asset) return void (await fulfill(asset.body, asset.contentType));
         report({ url: serviceUrl, via: 'asset-missing', resourceType: ev.resourceType, label });
         return void (await fulfill(Buffer.alloc(0), 'text/plain', 404));
       }
@@ -344,10 +380,46 @@ export function createRenderer(options: RendererOptions): Renderer {
     onPageReleased: resetPage,
   });
 
-  async function load(slot: PageSlot, html: string, css: string, label: string | undefined): Promise<void> {
+  /**
+   * The markup with the service images it names written in as data: URLs (loaded here, in
+   * parallel); what is not inlined is left for the interceptor, which answers it from `assets`.
+   */
+  async function inlineAssets(html: string, css: string, assets: Map<string, LoadedAsset | null>, label: string | undefined): Promise<{ html: string; css: string }> {
+    const htmlRefs = findAssetReferences(html, 'html');
+    const cssRefs = findAssetReferences(css, 'css');
+    if (htmlRefs.length === 0 && cssRefs.length === 0) return { html, css };
+    const urls = new Map<string, string | null>();
+    for (const { raw } of [...htmlRefs, ...cssRefs]) if (!urls.has(raw)) urls.set(raw, resolveAssetRef(raw));
+    const wanted = new Set([...urls.values()].filter((u): u is string => u !== null));
+    await Promise.all(
+      [...wanted].map(async (serviceUrl) => {
+        const asset = await loadLimited(serviceUrl, { resourceType: 'Image', headers: {}, label });
+        if (!asset) report({ url: serviceUrl, via: 'asset-missing', resourceType: 'Image', label });
+        assets.set(serviceUrl, asset);
+      }),
+    );
+    const dataUrls = new Map<string, string>();
+    let budget = 4 * inlineAssetMaxBytes; // one CDP message carries the document: keep it bounded
+    for (const [serviceUrl, asset] of assets) {
+      if (asset && asset.body.byteLength <= inlineAssetMaxBytes && asset.body.byteLength <= budget) {
+        budget -= asset.body.byteLength;
+        counters.assetsInlined++;
+        dataUrls.set(serviceUrl, `data:${asset.contentType};base64,${Buffer.from(asset.body.buffer, asset.body.byteOffset, asset.body.byteLength).toString('base64')}`);
+      }
+    }
+    const replacement = (raw: string) => {
+      const serviceUrl = urls.get(raw);
+      return serviceUrl ? dataUrls.get(serviceUrl) : undefined;
+    };
+    return { html: replaceAssetReferences(html, htmlRefs, replacement), css: replaceAssetReferences(css, cssRefs, replacement) };
+  }
+
+  async function load(slot: PageSlot, rawHtml: string, rawCss: string, label: string | undefined): Promise<void> {
     const st = slot.state as unknown as SlotState;
     const nonce = randomBytes(8).toString('hex');
-    st.job = { label, nonce };
+    const assets = new Map<string, LoadedAsset | null>();
+    st.job = { label, nonce, assets };
+    const { html, css } = await inlineAssets(rawHtml, rawCss, assets, label);
     const doc = buildDocument(toJobUrls(html, nonce), toJobUrls(css, nonce), {
       assetPrefixes: assetPrefixes.map((p) => p.href),
       baseUrl: `${assetHost(0, nonce)}/`,

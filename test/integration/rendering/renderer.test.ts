@@ -82,6 +82,7 @@ afterAll(async () => {
 describe('renderer outputs', () => {
   it('renders the default certificate to a one-page PDF with the names, fonts and images', async () => {
     assetCalls.length = 0;
+    const inlinedBefore = renderer.stats().assetsInlined;
     const pdf = await renderer.renderPdf(html, css, { label: 'job-pdf' });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(await countPdfPages(pdf)).toBe(1);
@@ -96,6 +97,12 @@ describe('renderer outputs', () => {
     expect(fonts).toMatch(/Inter/);
     const { stdout: info } = await run('pdfinfo', [file]);
     expect(info).toMatch(/Page size:\s+841\.9\d* x (594\.9\d*|595) pts/);
+    // the logo and both signatures are raster images in the PDF (the badge is vector SVG)
+    const { stdout: imgs } = await run('pdfimages', ['-list', file]);
+    const rasters = imgs.split('\n').filter((l) => /^\s*\d+\s+\d+\s+image\b/.test(l)).map((l) => l.trim().split(/\s+/).slice(3, 5).join('x'));
+    expect(rasters.sort()).toEqual(['400x120', '400x120', '480x160']);
+    // all four were written into the document: Chromium fetched none of them
+    expect(renderer.stats().assetsInlined - inlinedBefore).toBe(4);
     // logo, badge and two signatures came from loadAsset (in Node), without cookies or referrer
     expect(assetCalls.map((c) => c.url.slice(IMAGES_PREFIX.length)).sort()).toEqual(['org-1/badge.svg', 'org-1/logo.png', 'org-1/sig-hopper.png', 'org-1/sig-turing.png']);
     for (const c of assetCalls) {
@@ -137,6 +144,17 @@ describe('renderer outputs', () => {
     expect(img.width * img.height).toBeLessThanOrEqual(MAX_PNG_PIXELS);
     expect(img.width).toBeGreaterThan(3000);
     expect(await renderer.browserPid()).toBe(pid);
+  });
+
+  it('an image too big to write into the document is fetched through the interceptor, loaded once', async () => {
+    const filler = `<!--${'x'.repeat(2 * 1024 * 1024 + 10)}-->`;
+    images['big.svg'] = { contentType: 'image/svg+xml', body: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="#00c800"/>${filler}</svg>`) };
+    assetCalls.length = 0;
+    const inlinedBefore = renderer.stats().assetsInlined;
+    const png = await renderer.renderPng(`<img src="${IMAGES_PREFIX}big.svg" style="position:absolute;left:0;top:0;width:200px;height:200px"><img src="${IMAGES_PREFIX}swap.png" style="width:1px">`, '', { scale: 1 });
+    expect(pixel(png, 100, 100)).toEqual([0, 200, 0]);
+    expect(assetCalls.filter((c) => c.url.endsWith('/big.svg'))).toHaveLength(1);
+    expect(renderer.stats().assetsInlined - inlinedBefore).toBe(1); // swap.png only
   });
 
   it('renders concurrently on the pool', async () => {
