@@ -4,9 +4,12 @@
  *       same binary as the pool and, for PDFs, with full `chromium` as a naive service would run it;
  *   (b) Chromium's own `--headless --print-to-pdf` per file (spawn; self-contained HTML file);
  *   (c) our pool (createRenderer).
- * Plus a plain `page.screenshot` baseline (warm page, same output size) against our PNG path.
+ * Plus a plain `page.screenshot` baseline (warm page, same output size) against our PNG path, the
+ * pool's own alternatives (a fresh document per job; images fetched through the interceptor instead
+ * of written in), and the headline ratios measured interleaved (see `interleaved`).
  *
- *   npx tsx bench/render/run.ts [N=20] [--pool-n=M]      (BENCH_ONLY=a,b,c,fresh,plain to pick)
+ *   npx tsx bench/render/run.ts [N=20] [--pool-n=M] [--rounds=R]
+ *                                     (BENCH_ONLY=a,b,c,fresh,fetched,plain,interleaved to pick)
  *
  * Every certificate has its own recipient and QR code (context building + merge are included in
  * each path). The pool is measured twice: one job at a time (latency) and with `pages` jobs in
@@ -83,30 +86,37 @@ async function launch(exe = EXE): Promise<Browser> {
 /** Full Chromium, the browser a naive service would launch (the issue's ~1.1 s per certificate). */
 const FULL_CHROMIUM = '/usr/bin/chromium';
 
+/** One certificate the naive way: launch, load, print or capture, close. */
+async function naiveOne(i: number, kind: 'pdf' | 'png', exe: string): Promise<{ ms: number; cpuMs: number; bytes: number }> {
+  const s = performance.now();
+  const { html, css } = await merged(i);
+  const browser = await launch(exe);
+  const pid = browser.process()!.pid!;
+  const page = await browser.newPage();
+  await page.setJavaScriptEnabled(false);
+  await page.setRequestInterception(true);
+  page.on('request', (r) => void serveAssets(r));
+  if (kind === 'png') await page.setViewport({ width: 1123, height: 794, deviceScaleFactor: 2 });
+  await page.setContent(buildDocument(html, css, { assetPrefixes }), { waitUntil: 'load' });
+  const out =
+    kind === 'pdf'
+      ? await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: false })
+      : await page.screenshot({ type: 'png' });
+  const cpuMs = groupCpuMs(pid);
+  await browser.close();
+  return { ms: performance.now() - s, cpuMs, bytes: out.length };
+}
+
 async function naive(kind: 'pdf' | 'png', exe = EXE): Promise<void> {
   const lat: number[] = [];
   let bytes = 0;
   let cpu = 0;
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
-    const s = performance.now();
-    const { html, css } = await merged(i);
-    const browser = await launch(exe);
-    const pid = browser.process()!.pid!;
-    const page = await browser.newPage();
-    await page.setJavaScriptEnabled(false);
-    await page.setRequestInterception(true);
-    page.on('request', (r) => void serveAssets(r));
-    if (kind === 'png') await page.setViewport({ width: 1123, height: 794, deviceScaleFactor: 2 });
-    await page.setContent(buildDocument(html, css, { assetPrefixes }), { waitUntil: 'load' });
-    const out =
-      kind === 'pdf'
-        ? await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: false })
-        : await page.screenshot({ type: 'png' });
-    bytes += out.length;
-    cpu += groupCpuMs(pid);
-    await browser.close();
-    lat.push(performance.now() - s);
+    const one = await naiveOne(i, kind, exe);
+    bytes += one.bytes;
+    cpu += one.cpuMs;
+    lat.push(one.ms);
   }
   const secs = (performance.now() - t0) / 1000;
   const which = exe === EXE ? '' : ` (full ${path.basename(exe)})`;
@@ -217,9 +227,17 @@ async function plainScreenshot(): Promise<void> {
 }
 
 // (c) our pool ------------------------------------------------------------------------------------
-async function pool(documentReuse?: number): Promise<void> {
-  const mode = documentReuse === 1 ? 'pool, fresh document per job' : 'pool';
-  const renderer = createRenderer({ assetPrefix: IMAGES_PREFIX, loadAsset, executablePath: process.env.CHROMIUM_PATH, documentReuse });
+/** The pool as shipped, or one of the alternatives it was measured against (PDF only). */
+type PoolVariant = 'shipped' | 'fresh-document' | 'images-fetched';
+async function pool(variant: PoolVariant = 'shipped'): Promise<void> {
+  const mode = { shipped: 'pool', 'fresh-document': 'pool, fresh document per job', 'images-fetched': 'pool, images fetched through the interceptor' }[variant];
+  const renderer = createRenderer({
+    assetPrefix: IMAGES_PREFIX,
+    loadAsset,
+    executablePath: process.env.CHROMIUM_PATH,
+    documentReuse: variant === 'fresh-document' ? 1 : undefined,
+    inlineAssetMaxBytes: variant === 'images-fetched' ? 0 : undefined,
+  });
   try {
     await renderer.warmUp();
     const pid = (await renderer.browserPid())!;
@@ -229,7 +247,7 @@ async function pool(documentReuse?: number): Promise<void> {
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, groupMemoryMb(pid).rss)), 200);
 
-    for (const kind of documentReuse === 1 ? (['pdf'] as const) : (['pdf', 'png'] as const)) {
+    for (const kind of variant === 'shipped' ? (['pdf', 'png'] as const) : (['pdf'] as const)) {
       const n = kind === 'pdf' ? POOL_N : Math.min(POOL_N, N);
       const render = (i: number) => (kind === 'pdf' ? renderer.renderPdf(docs[i].html, docs[i].css) : renderer.renderPng(docs[i].html, docs[i].css, { scale: 2 }));
       // one at a time: latency
@@ -279,6 +297,51 @@ async function pool(documentReuse?: number): Promise<void> {
   }
 }
 
+// interleaved: the headline ratio, with the machine's drift shared by both sides ------------------
+/**
+ * On a shared machine speed drifts over a run; measuring (a) then (c) minutes apart bends their
+ * ratio. Here each round renders a few naive PDFs (same binary, and full Chromium) and then a batch
+ * on the warm pool, and the ratios come from the totals of all rounds.
+ */
+let interleavedRatios: { rounds: number; sameBinary: number; full: number | null; poolPerSec: number } | null = null;
+async function interleaved(rounds: number): Promise<void> {
+  const renderer = createRenderer({ assetPrefix: IMAGES_PREFIX, loadAsset, executablePath: process.env.CHROMIUM_PATH });
+  const full = SHELL && existsSync(FULL_CHROMIUM);
+  const secs = { shell: 0, full: 0, pool: 0 };
+  const n = { shell: 0, full: 0, pool: 0 };
+  try {
+    await renderer.warmUp();
+    const docs = await Promise.all(Array.from({ length: 60 }, (_, i) => merged(i)));
+    for (let i = 0; i < 4; i++) await renderer.renderPdf(docs[i].html, docs[i].css);
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < 3; k++) {
+        secs.shell += (await naiveOne(r * 3 + k, 'pdf', EXE)).ms / 1000;
+        n.shell++;
+        if (full) {
+          secs.full += (await naiveOne(r * 3 + k, 'pdf', FULL_CHROMIUM)).ms / 1000;
+          n.full++;
+        }
+      }
+      let next = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: CORES }, async () => {
+          while (next < docs.length) {
+            const i = next++;
+            await renderer.renderPdf(docs[i].html, docs[i].css);
+          }
+        }),
+      );
+      secs.pool += (performance.now() - t0) / 1000;
+      n.pool += docs.length;
+    }
+  } finally {
+    await renderer.close();
+  }
+  const rate = (k: keyof typeof secs) => n[k] / secs[k];
+  interleavedRatios = { rounds, sameBinary: rate('pool') / rate('shell'), full: full ? rate('pool') / rate('full') : null, poolPerSec: rate('pool') };
+}
+
 function table(): void {
   const f = (x: number | null, d = 1) => (x === null ? '—' : x.toFixed(d));
   console.log(`\nChromium: ${EXE} · ${CORES} cores · N=${N} (pool: ${POOL_N} PDFs, ${Math.min(POOL_N, N)} PNGs per mode) · load avg ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
@@ -305,11 +368,19 @@ function table(): void {
   if (poolPdf) console.log(`| PDF/s with ${CORES} in flight | ${poolPdf.perSec.toFixed(1)} | ≥ 30 on 2 cores |`);
   if (poolPng1 && plain) console.log(`| PNG end to end: plain screenshot p50 ÷ our PNG p50 (sequential) | ${(plain.p50 / poolPng1.p50).toFixed(1)}x | ≥ 2x |`);
   if (captureOnly) console.log(`| PNG capture only (same page, 2246×1588): page.screenshot ${captureOnly.plain.toFixed(0)} ms ÷ ours ${captureOnly.fast.toFixed(0)} ms | ${(captureOnly.plain / captureOnly.fast).toFixed(1)}x | ≥ 2x |`);
+  if (interleavedRatios) {
+    const r = interleavedRatios;
+    console.log(`| interleaved (${r.rounds} rounds): PDF/s pool ÷ naive, same binary | ${r.sameBinary.toFixed(1)}x | |`);
+    if (r.full !== null) console.log(`| interleaved (${r.rounds} rounds): PDF/s pool ÷ naive with full Chromium | ${r.full.toFixed(1)}x | ≥ 25x |`);
+    console.log(`| interleaved (${r.rounds} rounds): pool PDF/s with ${CORES} in flight | ${r.poolPerSec.toFixed(1)} | ≥ 30 on 2 cores |`);
+  }
   const fresh = get(`(c) pool, fresh document per job, PDF, ${CORES} in flight`);
   if (fresh && poolPdf) console.log(`| PDF/s document reuse ÷ fresh document per job | ${(poolPdf.perSec / fresh.perSec).toFixed(2)}x | |`);
+  const fetched = get(`(c) pool, images fetched through the interceptor, PDF, ${CORES} in flight`);
+  if (fetched && poolPdf) console.log(`| PDF/s images written in as data: URLs ÷ fetched through the interceptor | ${(poolPdf.perSec / fetched.perSec).toFixed(2)}x | |`);
 }
 
-const only = (process.env.BENCH_ONLY ?? 'a,b,c,fresh,plain').split(',');
+const only = (process.env.BENCH_ONLY ?? 'a,b,c,fresh,fetched,plain,interleaved').split(',');
 if (only.includes('a')) {
   await naive('pdf');
   // The naive service the issue measures launches full Chromium; ours runs the headless shell.
@@ -319,5 +390,7 @@ if (only.includes('a')) {
 if (only.includes('b')) await cliPrintToPdf();
 if (only.includes('plain')) await plainScreenshot();
 if (only.includes('c')) await pool();
-if (only.includes('fresh')) await pool(1);
+if (only.includes('fresh')) await pool('fresh-document');
+if (only.includes('fetched')) await pool('images-fetched');
+if (only.includes('interleaved')) await interleaved(Number(args.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 4));
 table();
