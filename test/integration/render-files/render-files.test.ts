@@ -18,6 +18,21 @@ function iconPng(size = 64): Buffer {
   return PNG.sync.write(png);
 }
 
+/** width×height of every raster image of a PDF (pdfimages -list). */
+function pdfImageSizes(pdf: Buffer): string[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-pdf-'));
+  try {
+    writeFileSync(path.join(dir, 'c.pdf'), pdf);
+    const list = execFileSync('pdfimages', ['-list', path.join(dir, 'c.pdf')], { encoding: 'utf8' });
+    return list
+      .split('\n')
+      .filter((l) => /^\s*\d+\s+\d+\s+image\b/.test(l))
+      .map((l) => l.trim().split(/\s+/).slice(3, 5).join('x'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function pdfText(pdf: Buffer): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-pdf-'));
   try {
@@ -97,6 +112,8 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
     const text = pdfText(r.body);
     expect(text).toContain('Sam Student');
     expect(text).toContain('Teamwork Excellence');
+    // the credential's stored image (64×64, from the store, in Node) is drawn as the seal
+    expect(pdfImageSizes(r.body)).toContain('64x64');
     const embedded = await readPdfCredential(r.body);
     expect(embedded.jwt).toBe(await storedJwt(samAssertion));
     expect(embedded.verificationUrl).toBe(rt().urls.verificationPage(samAssertion));
