@@ -30,6 +30,7 @@ const VIEW_COLUMNS = [
   'revoked_at',
   'revocation_reason',
   'revoked_by',
+  'superseded_at',
   'created_at',
 ] as const;
 
@@ -56,21 +57,40 @@ export async function insertAssertions(db: Db, rows: NewAssertion[]): Promise<Se
   return stored;
 }
 
-/** The live (unrevoked) assertions of a credential held by any of `userIds` (users of `org`). */
+/**
+ * The assertions of a credential that hold the "one live assertion" place of any of `userIds`
+ * (users of `org`): unrevoked and not superseded. `expired` ones give way to a new award.
+ */
 export async function findLiveAssertions(
   db: Db,
   org: string,
   credentialId: string,
   userIds: string[],
-): Promise<{ id: string; recipient_user_id: string; job_id: string | null }[]> {
+): Promise<{ id: string; recipient_user_id: string; job_id: string | null; expired: boolean }[]> {
   if (userIds.length === 0) return [];
   return db
     .selectFrom('assertions')
-    .select(['id', 'recipient_user_id', 'job_id'])
+    .select(['id', 'recipient_user_id', 'job_id', sql<boolean>`coalesce(expires_at <= now(), false)`.as('expired')])
     .where('org', '=', org)
     .where('credential_id', '=', credentialId)
     .where('revoked_at', 'is', null)
+    .where('superseded_at', 'is', null)
     .where('recipient_user_id', 'in', userIds)
+    .execute();
+}
+
+/** Marks the expired live assertions of `userIds` superseded, making room for their next award. */
+export async function supersedeExpired(db: Db, org: string, credentialId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .updateTable('assertions')
+    .set({ superseded_at: sql`now()` })
+    .where('org', '=', org)
+    .where('credential_id', '=', credentialId)
+    .where('recipient_user_id', 'in', userIds)
+    .where('revoked_at', 'is', null)
+    .where('superseded_at', 'is', null)
+    .where('expires_at', '<=', sql<Date>`now()`)
     .execute();
 }
 

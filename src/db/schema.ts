@@ -230,6 +230,8 @@ export interface AssertionsTable {
   revoked_at: Date | null;
   revocation_reason: string | null;
   revoked_by: string | null;
+  /** Set when a later award of the credential to the recipient replaced this expired one. */
+  superseded_at: Generated<Date | null>;
   created_at: CreatedAt;
 }
 

@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import { getCredential, getCredentialById, getIssuer, getIssuerById, type CredentialRow, type IssuerRow } from '../db/catalog-repository.js';
 import { findAuthorization } from '../db/authorization-repository.js';
 import { covers } from '../authorizations/authorization-service.js';
-import { findLiveAssertions, insertAssertions, type NewAssertion } from '../db/assertion-repository.js';
+import { findLiveAssertions, insertAssertions, supersedeExpired, type NewAssertion } from '../db/assertion-repository.js';
 import { setIdempotentAssertion } from '../db/idempotency-repository.js';
 import { ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError } from '../errors.js';
 import { newEntityId } from '../ids.js';
@@ -99,8 +99,9 @@ export function issuanceService(deps: IssuanceDeps) {
   }
 
   /**
-   * Issues the credential to each recipient that does not hold a live assertion of it yet. Rows a
-   * previous attempt of the same job stored (same `jobId`) count as issued by this one.
+   * Issues the credential to each recipient that does not hold a live assertion of it yet (an
+   * expired one is superseded by the new award). Rows a previous attempt of the same job stored
+   * (same `jobId`) count as issued by this one, expired or not.
    */
   async function award(
     target: Issuable,
@@ -115,15 +116,19 @@ export function issuanceService(deps: IssuanceDeps) {
 
     const settleLive = async (userIds: string[]) => {
       const live = await findLiveAssertions(db, ctx.org, credential.id, userIds);
+      const held = new Set<string>();
       for (const l of live) {
         if (l.job_id === ctx.jobId) {
           out.issued.set(l.recipient_user_id, l.id);
           renders.push(l.id);
-        } else {
+        } else if (!l.expired) {
           out.skipped.set(l.recipient_user_id, l.id);
+        } else {
+          continue;
         }
+        held.add(l.recipient_user_id);
       }
-      return new Set(live.map((l) => l.recipient_user_id));
+      return held;
     };
 
     const held = await settleLive(pending.map((r) => r.userId));
@@ -185,6 +190,7 @@ export function issuanceService(deps: IssuanceDeps) {
             };
           }),
         );
+        await supersedeExpired(db, ctx.org, credential.id, batch.map((r) => r.userId));
         const stored = await insertAssertions(db, rows);
         const refused: ResolvedRecipient[] = [];
         rows.forEach((row, n) => {

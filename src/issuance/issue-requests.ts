@@ -157,8 +157,9 @@ export function issueRequests(rt: Runtime) {
         }
       }
       // Holding a live assertion already is an answer, not an error: the existing one, with 200.
+      // An expired one is not: the job issues a new award that supersedes it.
       const [live] = await findLiveAssertions(db, org, credentialId, [recipient.userId]);
-      if (live) {
+      if (live && (!live.expired || live.job_id === jobId)) {
         if (idempotencyKey !== undefined) await setIdempotentAssertion(db, org, idempotencyKey, live.id);
         const created = live.job_id === jobId;
         return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result: await assertionObject(org, live.id) };

@@ -7,6 +7,7 @@ import * as assignments from './005-assignments.js';
 import * as issuerAuthorizations from './006-issuer-authorizations.js';
 import * as assertionDailyCounts from './007-assertion-daily-counts.js';
 import * as oneLivePerOrg from './008-one-live-assertion-per-org.js';
+import * as supersededAssertions from './009-superseded-assertions.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '006-issuer-authorizations': issuerAuthorizations,
   '007-assertion-daily-counts': assertionDailyCounts,
   '008-one-live-assertion-per-org': oneLivePerOrg,
+  '009-superseded-assertions': supersededAssertions,
 };

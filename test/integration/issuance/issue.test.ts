@@ -228,6 +228,43 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect((await f.as('alice')('GET', `/${credential}/assertions/`)).body.result.count).toBe(2); // newbie, sue
   });
 
+  it('an expired award gives way to the next: issuing again supersedes it, and it stays verifiable as expired, not revoked', async () => {
+    const credential = await f.credential(issuerId, { name: 'Yearly Safety' });
+    const soon = () => new Date(Date.now() + 6000).toISOString();
+    const first = await issue({ recipient: { user_id: 'sam' }, expires: soon() }, {}, credential);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const bulk1 = await f.as('alice')('POST', `/${credential}/assertions/bulk/`, { body: { users: ['sue'], expires: soon() } });
+    expect(bulk1.status, JSON.stringify(bulk1.body)).toBe(201);
+    expect(bulk1.body.result.issued).toEqual(['sue']);
+    // While it is valid, it is what the recipient holds.
+    const held = await issue({ recipient: { user_id: 'sam' } }, {}, credential);
+    expect(held.status).toBe(200);
+    expect(held.body.result.entityId).toBe(first.body.result.entityId);
+
+    await new Promise((r) => setTimeout(r, Date.parse(first.body.result.expires) - Date.now() + 1500));
+    const renewed = await issue({ recipient: { user_id: 'sam' } }, {}, credential);
+    expect(renewed.status, JSON.stringify(renewed.body)).toBe(201);
+    expect(renewed.body.result.entityId).not.toBe(first.body.result.entityId);
+    expect((await issue({ recipient: { user_id: 'sam' } }, {}, credential)).body.result.entityId).toBe(renewed.body.result.entityId);
+    const bulk2 = await f.as('alice')('POST', `/${credential}/assertions/bulk/`, { body: { users: ['sue', 'sam'] } });
+    expect(bulk2.body.result, JSON.stringify(bulk2.body)).toMatchObject({ issued: ['sue'], skipped: ['sam'] });
+
+    // The old award is untouched for verifiers: public, expired, its status bit clear.
+    const old = await f.svc.api('POST', '/api/credentials/public/verify', { token: null, body: { assertion_id: first.body.result.entityId } });
+    expect(old.body.verified).toBe(false);
+    const checks = Object.fromEntries(old.body.checks.map((c: any) => [c.check, c.ok]));
+    expect(checks).toMatchObject({ signature: true, validity: false, revocation: true });
+    // The credential's list is its history (all four awards); a recipient's own list shows the
+    // live one, and the expired one too with include_expired.
+    const history = await f.as('alice')('GET', `/${credential}/assertions/`);
+    expect(history.body.result.data.map((a: any) => a.user_id).sort()).toEqual(['sam', 'sam', 'sue', 'sue']);
+    const own = await f.as('sam')('GET', `/assertions/`);
+    expect(own.body.result.data.filter((a: any) => a.badgeclass === credential).map((a: any) => a.entityId)).toEqual([renewed.body.result.entityId]);
+    const all = await f.as('sam')('GET', `/assertions/?include_expired=true`);
+    const mine = all.body.result.data.filter((a: any) => a.badgeclass === credential).map((a: any) => a.entityId);
+    expect(mine.sort()).toEqual([first.body.result.entityId, renewed.body.result.entityId].sort());
+  });
+
   it('answers 202 with a job to poll when the job does not finish in time', async () => {
     const credential = await f.credential(issuerId, { name: 'Slow' });
     // Paused queue: jobs wait, so the request's 3 s bound passes.
