@@ -30,11 +30,10 @@ const VIEW_COLUMNS = [
   'revoked_at',
   'revocation_reason',
   'revoked_by',
-  'superseded_at',
   'created_at',
 ] as const;
 
-export type AssertionSummary = Omit<AssertionRow, 'credential_json' | 'credential_jwt'>;
+export type AssertionSummary = Omit<AssertionRow, 'credential_json' | 'credential_jwt' | 'superseded_at'>;
 
 const INSERT_BATCH = 250;
 

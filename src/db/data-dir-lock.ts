@@ -8,7 +8,6 @@ import { isAlive } from '../process-alive.js';
  */
 export class DataDirBusyError extends Error {}
 
-
 export function acquireDataDirLock(dir: string, what = 'embedded database'): () => void {
   // Beside the directory, not in it: PGlite's initdb wants an empty directory.
   mkdirSync(path.dirname(dir), { recursive: true });

@@ -34,10 +34,6 @@ function length(tok: string): number | null {
 }
 
 /**
- * The size declared by the last `@page { size: … }` rule without a page selector (`:first` etc.
- * are ignored), or A4 landscape.
- */
-/**
  * The page size the PDF gets: `@page` rules of the CSS template, then of `<style>` elements in the
  * markup, which come later in the document and so win, as they do for Chromium's printing.
  */
@@ -46,6 +42,10 @@ export function pageSizeOfDocument(html: string, css: string): PageSize {
   return pageSizeFromCss([css, ...styles].join('\n'));
 }
 
+/**
+ * The size declared by the last `@page { size: … }` rule without a page selector (`:first` etc.
+ * are ignored), or A4 landscape.
+ */
 export function pageSizeFromCss(css: string): PageSize {
   let result: PageSize | null = null;
   const text = css.replace(/\/\*[\s\S]*?\*\//g, ' ');

@@ -91,7 +91,7 @@ describe('assertion format', () => {
     id: 'a1', org: 'acme', credential_id: 'cred1', issuer_id: 'iss1', recipient_user_id: 'sam', recipient_email: 'Sam@Example.com',
     recipient_name: 'Sam', salt: 'c0ffee', issued_on: now, expires_at: null, narrative: null, evidence: [{ url: 'https://e.org' }],
     course: 'C1', fields: { grade: 'A' }, created_by: 'alice', job_id: 'j', status_list_id: 'l', status_list_index: 1, signing_key_id: 'k',
-    revoked_at: null, revocation_reason: null, revoked_by: null, superseded_at: null, created_at: now,
+    revoked_at: null, revocation_reason: null, revoked_by: null, created_at: now,
   };
 
   it('the public view carries the hashed recipient only; the private one adds the address and award data', () => {
