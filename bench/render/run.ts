@@ -226,6 +226,16 @@ async function plainScreenshot(): Promise<void> {
   }
 }
 
+/** Runs job(0 … n-1) with `count` of them in flight at a time. */
+async function inFlight(count: number, n: number, job: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      while (next < n) await job(next++);
+    }),
+  );
+}
+
 // (c) our pool ------------------------------------------------------------------------------------
 /** The pool as shipped, or one of the alternatives it was measured against (PDF only). */
 type PoolVariant = 'shipped' | 'fresh-document' | 'images-fetched';
@@ -270,21 +280,15 @@ async function pool(variant: PoolVariant = 'shipped'): Promise<void> {
       {
         const lat: number[] = [];
         let bytes = 0;
-        let next = 0;
         const c0 = groupCpuMs(pid);
         const t0 = performance.now();
         const inflight = CORES;
-        await Promise.all(
-          Array.from({ length: inflight }, async () => {
-            while (next < n) {
-              const i = next++;
-              const s = performance.now();
-              const out = await render(i);
-              bytes += out.length;
-              lat.push(performance.now() - s);
-            }
-          }),
-        );
+        await inFlight(inflight, n, async (i) => {
+          const s = performance.now();
+          const out = await render(i);
+          bytes += out.length;
+          lat.push(performance.now() - s);
+        });
         const secs = (performance.now() - t0) / 1000;
         rows.push({ path: `(c) ${mode}, ${kind.toUpperCase()}, ${inflight} in flight`, n, perSec: n / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: (groupCpuMs(pid) - c0) / n, rssMb: peakRss, bytes: bytes / n });
       }
@@ -322,16 +326,10 @@ async function interleaved(rounds: number): Promise<void> {
           n.full++;
         }
       }
-      let next = 0;
       const t0 = performance.now();
-      await Promise.all(
-        Array.from({ length: CORES }, async () => {
-          while (next < docs.length) {
-            const i = next++;
-            await renderer.renderPdf(docs[i].html, docs[i].css);
-          }
-        }),
-      );
+      await inFlight(CORES, docs.length, async (i) => {
+        await renderer.renderPdf(docs[i].html, docs[i].css);
+      });
       secs.pool += (performance.now() - t0) / 1000;
       n.pool += docs.length;
     }
