@@ -10,10 +10,11 @@ export async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   if (!findChromium(config.chromiumPath)) throw new Error(CHROMIUM_MISSING);
   const svc = await startService({ config, api: true, workers: true, logger });
-  if (svc.bootstrap.generatedToken) {
+  if (svc.bootstrap.tokenFile) {
     process.stdout.write(
       `\nFirst start: created org "main" and platform admin "admin".\n` +
-        `Admin API token (shown once, also saved to ${svc.bootstrap.tokenFile}):\n\n  ${svc.bootstrap.generatedToken}\n\n`,
+        // The token itself never goes to stdout: that is the JSON log stream, which log shippers keep.
+        `Admin API token written to ${svc.bootstrap.tokenFile} (mode 600): TOKEN=$(cat ${svc.bootstrap.tokenFile})\n\n`,
     );
   }
   process.stdout.write(`badgeworks listening on ${svc.url} (public base URL ${config.publicBaseUrl})\n`);

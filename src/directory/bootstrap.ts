@@ -11,8 +11,7 @@ import { ConfigError } from '../config.js';
  */
 export interface BootstrapResult {
   created: boolean;
-  /** Only when generated now: the caller prints it once. */
-  generatedToken?: string;
+  /** Only when a token was generated now: where it was written (the token itself is never printed). */
   tokenFile?: string;
 }
 
@@ -46,5 +45,5 @@ export async function bootstrapDirectory(
   const tokenFile = path.join(opts.dataDir, 'admin-token');
   writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
   chmodSync(tokenFile, 0o600);
-  return { created: true, generatedToken: token, tokenFile };
+  return { created: true, tokenFile };
 }

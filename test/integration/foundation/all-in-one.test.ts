@@ -10,7 +10,7 @@ describe('all-in-one start (`badgeworks start`) on the embedded defaults', () =>
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bw-aio-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('prints the token once, answers /readyz, the CLI refuses the busy data dir, and Ctrl-C leaves no child process', async () => {
+  it('writes the token to a file (never to stdout), answers /readyz, the CLI refuses the busy data dir, and Ctrl-C leaves no child process', async () => {
     const port = await freePort();
     const child = runBadgeworks(['start'], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' }, { group: true });
     await child.waitFor(/badgeworks ready/, 60_000);
@@ -18,7 +18,9 @@ describe('all-in-one start (`badgeworks start`) on the embedded defaults', () =>
     expect(out).toContain(`listening on http://127.0.0.1:${port}`);
     const token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
     expect(token).toMatch(/^bw_/);
-    expect(out).toContain(token);
+    // The console says where the token is; the token never reaches stdout (the JSON log stream).
+    expect(out).not.toContain(token);
+    expect(out).toContain(path.join(dataDir, 'admin-token'));
     expect(statSync(path.join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
 
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
