@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db } from './database.js';
 import type { Database, Role } from './schema.js';
+import { ConflictError } from '../errors.js';
 
 /** Orgs, users, departments and API tokens: the directory table group. */
 export interface OrgRow {
@@ -90,10 +91,23 @@ export function directoryRepository(db: Db) {
       return { count: n, rows: rows.map((r) => ({ ...r, departments: r.departments ?? [] })) };
     },
 
-    /** Inserts or updates users and replaces their department memberships, in one transaction. */
-    async upsertUsers(org: string, users: UserInput[]): Promise<void> {
+    /**
+     * Inserts or updates users and replaces their department memberships, in one transaction.
+     * `keepAPlatformAdmin` rolls it back (ConflictError) if the org would be left without one.
+     */
+    async upsertUsers(org: string, users: UserInput[], opts: { keepAPlatformAdmin?: boolean } = {}): Promise<void> {
       if (users.length === 0) return;
       await db.transaction().execute(async (trx) => {
+        // Locking the admins first serializes two requests that each demote one of the last two.
+        if (opts.keepAPlatformAdmin) {
+          await trx
+            .selectFrom('users')
+            .select('user_id')
+            .where('org', '=', org)
+            .where('role', '=', 'platform_admin')
+            .forUpdate()
+            .execute();
+        }
         for (let i = 0; i < users.length; i += 1000) {
           const chunk = users.slice(i, i + 1000);
           await trx
@@ -108,6 +122,17 @@ export function directoryRepository(db: Db) {
               })),
             )
             .execute();
+        }
+        if (opts.keepAPlatformAdmin) {
+          const left = await trx
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('org', '=', org)
+            .where('role', '=', 'platform_admin')
+            .executeTakeFirstOrThrow();
+          if (Number(left.n) === 0) {
+            throw new ConflictError(`Org "${org}" must keep a platform admin: this change would demote its last one.`);
+          }
         }
         const withDepartments = users.filter((u) => u.departments !== undefined);
         if (withDepartments.length === 0) return;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { DirectoryRepository, OrgRow, UserInput, UserRow } from '../db/directory-repository.js';
 import { generateApiToken, hashApiToken } from '../auth/api-token.js';
 import type { Principal } from '../auth/principal.js';
-import { administersDepartment, canAdministerOrg } from '../auth/permissions.js';
+import { administersDepartment, canAdministerOrg, MAIN_ORG } from '../auth/permissions.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { newUuid } from '../ids.js';
 
@@ -34,6 +34,14 @@ function assertGroupAdmin(actor: Actor, org: string, departmentId: string | null
   if (actor === 'system' || canAdministerOrg(actor, org)) return;
   const ok = actor.org === org && departmentId !== null && actor.role === 'department_admin' && administersDepartment(actor, departmentId);
   if (!ok) throw new ForbiddenError(departmentId ? `You do not administer department "${departmentId}".` : 'Only platform admins manage groups outside departments.');
+}
+
+/**
+ * Over HTTP the main org keeps at least one platform admin: demoting the last one would lock HTTP
+ * administration out for good. The CLI (`system`) stays the operator's way back in.
+ */
+function mustKeepAdmin(actor: Actor, org: string): boolean {
+  return actor !== 'system' && org === MAIN_ORG;
 }
 
 export function directoryService(repo: DirectoryRepository) {
@@ -85,7 +93,7 @@ export function directoryService(repo: DirectoryRepository) {
     async upsertUser(actor: Actor, org: string, user: UserInput): Promise<UserRow> {
       assertAdmin(actor, org);
       await requireOrg(org);
-      await repo.upsertUsers(org, [user]);
+      await repo.upsertUsers(org, [user], { keepAPlatformAdmin: mustKeepAdmin(actor, org) });
       return (await repo.getUser(org, user.user_id))!;
     },
 
@@ -94,7 +102,7 @@ export function directoryService(repo: DirectoryRepository) {
       assertAdmin(actor, org);
       await requireOrg(org);
       const unique = [...new Map(users.map((u) => [u.user_id, u])).values()];
-      await repo.upsertUsers(org, unique);
+      await repo.upsertUsers(org, unique, { keepAPlatformAdmin: mustKeepAdmin(actor, org) });
       return unique.length;
     },
 

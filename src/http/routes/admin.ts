@@ -66,7 +66,7 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
       auth: 'bearer',
       params: z.object({ org: z.string(), user_id: userIdSchema }),
       body: userBody,
-      responses: { 200: 'Updated', 403: 'Not an admin of the org', 404: 'Unknown org' },
+      responses: { 200: 'Updated', 403: 'Not an admin of the org', 404: 'Unknown org', 409: 'Would demote the main org\'s last platform admin' },
       async handler({ params, body, principal, res }) {
         const user = await directory.upsertUser(principal, params.org, { user_id: params.user_id, ...body });
         sendEnvelope(res, user, 'Updated');
@@ -81,7 +81,13 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
       params: z.object({ org: z.string() }),
       body: z.object({ users: z.array(userBody.extend({ user_id: userIdSchema })).min(1).max(MAX_USERS_PER_BATCH) }),
       bodyLimit: '8mb',
-      responses: { 200: 'Updated', 400: 'Invalid users', 403: 'Not an admin of the org', 404: 'Unknown org' },
+      responses: {
+        200: 'Updated',
+        400: 'Invalid users',
+        403: 'Not an admin of the org',
+        404: 'Unknown org',
+        409: 'Would demote the main org\'s last platform admin',
+      },
       async handler({ params, body, principal, res }) {
         const upserted = await directory.upsertUsers(principal, params.org, body.users);
         sendEnvelope(res, { upserted }, 'Updated');

@@ -92,4 +92,33 @@ describe.each(DB_KINDS)('directory: users in bulk, departments, groups (%s)', (d
     const batch = await svc.api('POST', '/api/admin/orgs/school/users', { body: { users: [{ user_id: 'twice2', role: 'student', departments: ['art', 'art', 'math'] }] } });
     expect(batch.status).toBe(200);
   });
+
+  it('the main org keeps a platform admin: demoting the last one over HTTP is a 409, in any form', async () => {
+    const role = async (u: string) => (await svc.api('GET', `/api/admin/orgs/main/users?q=${u}`)).body.result.data.find((x: { user_id: string }) => x.user_id === u)?.role;
+    const self = await svc.api('PUT', '/api/admin/orgs/main/users/admin', { body: { role: 'student' } });
+    expect(self.status).toBe(409);
+    expect(self.body.status.description).toMatch(/must keep a platform admin/);
+    expect(await role('admin')).toBe('platform_admin');
+    expect((await svc.api('POST', '/api/admin/orgs/main/users', { body: { users: [{ user_id: 'admin', role: 'department_admin' }] } })).status).toBe(409);
+
+    // With a second admin, either may step down; a batch demoting both is refused as a whole.
+    await svc.api('PUT', '/api/admin/orgs/main/users/second', { body: { role: 'platform_admin' } });
+    const second = (await svc.api('POST', '/api/admin/orgs/main/users/second/tokens')).body.result.token;
+    const both = { users: [{ user_id: 'admin', role: 'student' }, { user_id: 'second', role: 'student' }] };
+    expect((await svc.api('POST', '/api/admin/orgs/main/users', { body: both })).status).toBe(409);
+    expect([await role('admin'), await role('second')]).toEqual(['platform_admin', 'platform_admin']);
+
+    // Each demotes the other at the same moment: one wins, the org is never left without an admin.
+    const [a, b] = await Promise.all([
+      svc.api('PUT', '/api/admin/orgs/main/users/second', { body: { role: 'student' } }),
+      svc.api('PUT', '/api/admin/orgs/main/users/admin', { body: { role: 'student' }, token: second }),
+    ]);
+    // The loser is refused: 409 when both ran together, 403 when `second` was already demoted.
+    expect([a.status, b.status].filter((st) => st === 200)).toHaveLength(1);
+    expect([409, 403]).toContain([a.status, b.status].find((st) => st !== 200));
+    const admins = [await role('admin'), await role('second')].filter((r) => r === 'platform_admin');
+    expect(admins).toHaveLength(1);
+    // Other orgs may be left without one (the main org's admins still administer them).
+    expect((await svc.api('PUT', '/api/admin/orgs/school/users/stu', { body: { role: 'student' } })).status).toBe(200);
+  });
 });
