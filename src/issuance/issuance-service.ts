@@ -63,10 +63,11 @@ export async function loadIssuable(db: Db, org: string, credentialId: string): P
     if (credential.org !== org) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
     throw new GoneError(`Credential "${credentialId}" was deleted; it can no longer be issued.`);
   }
-  // Authorization first: an org without one learns nothing more of another org's credential.
+  // Authorization first: an org without one learns nothing of another org's credential, not even
+  // that it exists (a 403 here, beside the 404 for an unknown id, was an existence oracle).
   const authorization = own ? undefined : await findAuthorization(db, credential.org, org);
   if (!own && (!authorization || !covers(authorization, credential.id))) {
-    throw new ForbiddenError(`Org "${org}" is not authorized to issue credential "${credentialId}".`);
+    throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
   }
   const issuer = await getIssuerById(db, credential.issuer_id);
   if (!issuer || issuer.retired_at) {

@@ -407,8 +407,11 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
       expect((await issue({ recipient: { user_id: 'sam' }, expires })).status, expires).toBe(400);
     }
     expect((await f.as('dora')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status).toBe(403);
-    // Another org's credential: 403 unless that org authorized this one (issuer authorizations).
-    expect((await f.as('gina')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status).toBe(403);
+    // Another org's credential: 404 as for an unknown id, unless that org authorized this one.
+    const foreign = await f.as('gina')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } });
+    const unknownId = await f.as('gina')('POST', `/no-such-credential/assertions/`, { body: { recipient: { user_id: 'sam' } } });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.status.description).toBe(unknownId.body.status.description.replace('no-such-credential', credentialId));
     expect((await f.get(`${f.svc.url}/api/credentials/public/assertions/nope/`)).status).toBe(404);
     expect((await f.get(`${f.svc.url}/api/credentials/public/keys/nope`)).status).toBe(404);
     expect((await f.get(`${f.svc.url}/api/credentials/public/status-lists/nope`)).status).toBe(404);
