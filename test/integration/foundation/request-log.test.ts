@@ -26,3 +26,17 @@ describe('request log', () => {
     expect(lines[0]).not.toContain('bw_secret_token_value');
   });
 });
+
+describe('service logger', () => {
+  it('redacts fields named like secrets, at the top level and one object down', async () => {
+    const { createLogger } = await import('../../../src/logger.js');
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const logger = createLogger('info', sink);
+    logger.info({ token: 's3cret-1', user: { password: 's3cret-2' }, config: { adminToken: 's3cret-3', keyEncryptionKey: 's3cret-4' }, org: 'acme' }, 'x');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/s3cret/);
+    expect(JSON.parse(lines[0])).toMatchObject({ token: '[redacted]', org: 'acme', config: { adminToken: '[redacted]' } });
+  });
+});
