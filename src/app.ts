@@ -11,11 +11,14 @@ import { mountRoutes } from './http/route.js';
 import { mountHealthRoutes } from './http/routes/health.js';
 import { allRoutes } from './http/routes/index.js';
 import { VERSION } from './version.js';
+import type { RateLimits } from './http/rate-limit.js';
 
 /** Builds the Express app from its parts; listening is the caller's business. */
-export function createApp(rt: Runtime): Express {
+export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
+  // req.ip is the client behind trusted proxies only (TRUST_PROXY); rate limits key on it.
+  app.set('trust proxy', rt.config.trustProxy);
   app.use(helmet());
   app.use(requestLog(rt.logger));
   const metrics = createMetrics(async () => ({
@@ -24,6 +27,7 @@ export function createApp(rt: Runtime): Express {
   }));
   app.use(metrics.middleware);
   app.use(rejectNulInUrl());
+  if (opts.rateLimits) app.use(opts.rateLimits.publicRoutes);
 
   const router = express.Router();
   mountHealthRoutes(router, rt, metrics);
@@ -39,7 +43,9 @@ export function createApp(rt: Runtime): Express {
   });
 
   mountRoutes(router, defs, {
-    authenticate: authenticateMiddleware(rt.authenticator),
+    authenticate: opts.rateLimits
+      ? opts.rateLimits.authenticate(authenticateMiddleware(rt.authenticator))
+      : authenticateMiddleware(rt.authenticator),
     tenant: tenantMiddleware(rt.directory),
     defaultBodyLimit: rt.config.bodyLimit,
     publicBaseUrl: rt.config.publicBaseUrl,

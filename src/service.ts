@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { createApp } from './app.js';
+import { createRateLimits, type RateLimits } from './http/rate-limit.js';
 import { bootstrapDirectory, type BootstrapResult } from './directory/bootstrap.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded/redis-server.js';
 import type { DatabaseOptions } from './db/database.js';
@@ -49,6 +50,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let runtime: Runtime | undefined;
   let workers: ReturnType<typeof startWorkers> | undefined;
   let server: http.Server | undefined;
+  let rateLimits: RateLimits | undefined;
 
   // Stops what has started, each step bounded: a shutdown (or a failed start) always ends.
   const teardown = async () => {
@@ -60,6 +62,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       await closed;
       clearTimeout(force);
     }
+    await rateLimits?.close();
     if (workers && !(await within(workers.close(), DRAIN_MS))) {
       logger.warn({ ms: DRAIN_MS }, 'jobs still running at shutdown: left to be retried by the next worker');
     }
@@ -90,7 +93,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
     let url: string | undefined;
     if (opts.api) {
-      const app = createApp(runtime);
+      rateLimits = createRateLimits({ redis: runtime.redis, rules: config.rateLimits, logger });
+      const app = createApp(runtime, { rateLimits });
       const s = (server = http.createServer(app));
       s.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {
