@@ -12,13 +12,16 @@ import { mountHealthRoutes } from './http/routes/health.js';
 import { allRoutes } from './http/routes/index.js';
 import { VERSION } from './version.js';
 import type { RateLimits } from './http/rate-limit.js';
+import { drainState, type DrainState } from './http/drain.js';
 
 /** Builds the Express app from its parts; listening is the caller's business. */
-export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits } = {}): Express {
+export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: DrainState } = {}): Express {
   const app = express();
+  const drain = opts.drain ?? drainState();
   app.disable('x-powered-by');
   // req.ip is the client behind trusted proxies only (TRUST_PROXY); rate limits key on it.
   app.set('trust proxy', rt.config.trustProxy);
+  app.use(drain.middleware);
   app.use(helmet());
   app.use(requestLog(rt.logger));
   const metrics = createMetrics(async () => ({
@@ -30,7 +33,7 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits } = {}): 
   if (opts.rateLimits) app.use(opts.rateLimits.publicRoutes);
 
   const router = express.Router();
-  mountHealthRoutes(router, rt, metrics);
+  mountHealthRoutes(router, rt, metrics, drain);
 
   const defs = allRoutes(rt);
   const openapi = buildOpenApi(defs, { version: VERSION, serverUrl: rt.config.publicBaseUrl });

@@ -85,6 +85,7 @@ const envSchema = z.object({
     .default('issuance,render')
     .transform((v) => v.split(',').map((w) => w.trim()).filter(Boolean))
     .refine((ws) => ws.length > 0 && ws.every((w) => w === 'issuance' || w === 'render'), 'a comma list of issuance and render'),
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(1000),
   TRUST_PROXY: trustProxy.optional(),
   RATE_LIMIT: z.enum(['on', 'off']).default('on'),
   RATE_LIMIT_PUBLIC: rateLimit.prefault('600/min'),
@@ -123,6 +124,8 @@ export type Config = {
   jobLockMs: number;
   /** Which workers a worker process runs: issuance and render scale separately. */
   workers: ('issuance' | 'render')[];
+  /** On SIGTERM, how long /readyz answers 503 (requests still served) before the listener closes. */
+  shutdownDelayMs: number;
   /** Express `trust proxy`: false (unset), a hop count, or trusted proxy addresses/ranges. */
   trustProxy: false | number | string[];
   /** Per-window limits shared through Redis; undefined when RATE_LIMIT=off. */
@@ -175,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     jobLockMs: e.JOB_LOCK_MS,
     workers: e.WORKERS as ('issuance' | 'render')[],
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     trustProxy: e.TRUST_PROXY ?? false,
     rateLimits:
       e.RATE_LIMIT === 'off'

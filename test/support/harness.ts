@@ -48,6 +48,8 @@ export async function startTestService(
     RATE_LIMIT_RENDER: '100000/min',
     RATE_LIMIT_API: '100000/min',
     RATE_LIMIT_AUTH_FAILURES: '100000/min',
+    // No load balancer to drain in front of a test service: stop at once.
+    SHUTDOWN_DELAY_MS: '0',
     ...opts.env,
   });
   const database = await createTestDatabase(opts.db ?? 'pglite');
