@@ -18,9 +18,11 @@ interface Answer {
   body: string;
 }
 
-function request(port: number, agent: http.Agent | false, method: string, p: string, write?: (req: http.ClientRequest) => void): Promise<Answer> {
+type Writer = (req: http.ClientRequest) => void;
+function request(port: number, agent: http.Agent | false, method: string, p: string, write?: Writer): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: p, agent, headers: { 'content-type': 'application/json' } }, (res) => {
+    const headers = { 'content-type': 'application/json' };
+    const req = http.request({ host: '127.0.0.1', port, method, path: p, agent, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (body += d));

@@ -47,7 +47,8 @@ describe('Redis outage', () => {
     const assertionId = first.body.result.entityId as string;
     // A bulk job of before the outage, to read again after it (the restarted Redis keeps it). Its
     // id follows from the Idempotency-Key (src/issuance/issue-requests.ts).
-    const bulk = await alice('POST', `/${credential}/assertions/bulk/`, { body: { users: ['sam'] }, headers: { 'Idempotency-Key': 'k1' } });
+    const headers = { 'Idempotency-Key': 'k1' };
+    const bulk = await alice('POST', `/${credential}/assertions/bulk/`, { body: { users: ['sam'] }, headers });
     expect(bulk.status, JSON.stringify(bulk.body)).toBe(200);
     const bulkJobId = `bulk-${createHash('sha256').update('acme\nk1').digest('hex').slice(0, 40)}`;
     expect((await alice('GET', `/jobs/${bulkJobId}`)).body.result.state).toBe('completed');
@@ -56,7 +57,10 @@ describe('Redis outage', () => {
       const t0 = performance.now();
       const res = await fetch(f.svc.url + url, {
         method,
-        headers: { ...(opts.token && { authorization: `Bearer ${opts.token}` }), ...(opts.body !== undefined && { 'content-type': 'application/json' }) },
+        headers: {
+          ...(opts.token && { authorization: `Bearer ${opts.token}` }),
+          ...(opts.body !== undefined && { 'content-type': 'application/json' }),
+        },
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: AbortSignal.timeout(15_000),
       });
@@ -70,9 +74,10 @@ describe('Redis outage', () => {
       return { status: res.status, ms: performance.now() - t0, retryAfter: res.headers.get('retry-after'), body };
     };
     const tenant = '/api/credentials/orgs/acme/users/alice';
+    const sue = { recipient: { user_id: 'sue' } };
     const token = f.tokens.alice;
     const redisRoutes = {
-      issue: () => timed('POST', `${tenant}/${credential}/assertions/`, { token, body: { recipient: { user_id: 'sue' } } }),
+      issue: () => timed('POST', `${tenant}/${credential}/assertions/`, { token, body: sue }),
       bulk: () => timed('POST', `${tenant}/${credential}/assertions/bulk/`, { token, body: { users: ['sue'] } }),
       job: () => timed('GET', `${tenant}/jobs/issue-00000000-0000-0000-0000-000000000000`, { token }),
       metrics: () => timed('GET', '/metrics'),
@@ -118,7 +123,10 @@ describe('Redis outage', () => {
       await sleep(50);
     }
     const recoveryMs = performance.now() - back;
-    console.log(`redis outage: ${rounds} rounds, slowest answer ${worst.toFixed(0)} ms; requests work again ${recoveryMs.toFixed(0)} ms after restart`);
+    console.log(
+      `redis outage: ${rounds} rounds, slowest answer ${worst.toFixed(0)} ms; ` +
+        `requests work again ${recoveryMs.toFixed(0)} ms after restart`,
+    );
     expect(recovered, 'requests work again after Redis is back').toBeDefined();
     expect(recoveryMs).toBeLessThan(RECOVERY_BOUND_MS);
 
