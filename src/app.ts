@@ -11,11 +11,17 @@ import { mountRoutes } from './http/route.js';
 import { mountHealthRoutes } from './http/routes/health.js';
 import { allRoutes } from './http/routes/index.js';
 import { VERSION } from './version.js';
+import type { RateLimits } from './http/rate-limit.js';
+import { drainState, type DrainState } from './http/drain.js';
 
 /** Builds the Express app from its parts; listening is the caller's business. */
-export function createApp(rt: Runtime): Express {
+export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: DrainState } = {}): Express {
   const app = express();
+  const drain = opts.drain ?? drainState();
   app.disable('x-powered-by');
+  // req.ip is the client behind trusted proxies only (TRUST_PROXY); rate limits key on it.
+  app.set('trust proxy', rt.config.trustProxy);
+  app.use(drain.middleware);
   app.use(helmet());
   app.use(requestLog(rt.logger));
   const metrics = createMetrics(async () => ({
@@ -24,9 +30,10 @@ export function createApp(rt: Runtime): Express {
   }));
   app.use(metrics.middleware);
   app.use(rejectNulInUrl());
+  if (opts.rateLimits) app.use(opts.rateLimits.publicRoutes);
 
   const router = express.Router();
-  mountHealthRoutes(router, rt, metrics);
+  mountHealthRoutes(router, rt, metrics, drain);
 
   const defs = allRoutes(rt);
   const openapi = buildOpenApi(defs, { version: VERSION, serverUrl: rt.config.publicBaseUrl });
@@ -39,7 +46,9 @@ export function createApp(rt: Runtime): Express {
   });
 
   mountRoutes(router, defs, {
-    authenticate: authenticateMiddleware(rt.authenticator),
+    authenticate: opts.rateLimits
+      ? opts.rateLimits.authenticate(authenticateMiddleware(rt.authenticator))
+      : authenticateMiddleware(rt.authenticator),
     tenant: tenantMiddleware(rt.directory),
     defaultBodyLimit: rt.config.bodyLimit,
     publicBaseUrl: rt.config.publicBaseUrl,

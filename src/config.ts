@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
 import { z } from 'zod';
@@ -21,6 +22,34 @@ const optionalUrl = (protocols: string[]) =>
   optionalString.refine(
     (v) => v === undefined || (URL.canParse(v) && protocols.includes(new URL(v).protocol)),
     `must be a URL (${protocols.join(' or ')})`,
+  );
+
+/** `600/min`, `10/s`, `1000/h` or a bare number (per minute): how many requests a key may make per window. */
+const rateLimit = z
+  .string()
+  .regex(/^\s*\d{1,9}\s*(\/\s*(s|sec|second|m|min|minute|h|hour)\s*)?$/i, 'must be a count per window like 600/min')
+  .transform((v): RateLimitRule => {
+    const [count, unit = 'min'] = v.split('/').map((x) => x.trim().toLowerCase());
+    const seconds = unit.startsWith('s') ? 1 : unit.startsWith('h') ? 3600 : 60;
+    return { points: Number(count), seconds };
+  })
+  .refine((r) => r.points >= 1, 'must allow at least 1 request');
+/** Express `trust proxy` values we accept: a hop count, or named ranges / addresses / CIDRs (never "everything"). */
+const TRUST_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+const isCidr = (v: string): boolean => {
+  const [ip, bits, extra] = v.split('/');
+  const family = net.isIP(ip);
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
+const trustProxy = z
+  .string()
+  .transform((v): number | string[] =>
+    /^\d+$/.test(v.trim()) ? Number(v) : v.split(',').map((x) => x.trim()).filter(Boolean),
+  )
+  .refine(
+    (v) => (typeof v === 'number' ? v <= 32 : v.length > 0 && v.every((x) => TRUST_PRESETS.includes(x) || isCidr(x))),
+    'must be a hop count, or a comma list of loopback, linklocal, uniquelocal, addresses and CIDRs',
   );
 
 const envSchema = z.object({
@@ -56,7 +85,20 @@ const envSchema = z.object({
     .default('issuance,render')
     .transform((v) => v.split(',').map((w) => w.trim()).filter(Boolean))
     .refine((ws) => ws.length > 0 && ws.every((w) => w === 'issuance' || w === 'render'), 'a comma list of issuance and render'),
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(1000),
+  TRUST_PROXY: trustProxy.optional(),
+  RATE_LIMIT: z.enum(['on', 'off']).default('on'),
+  RATE_LIMIT_PUBLIC: rateLimit.prefault('600/min'),
+  RATE_LIMIT_VERIFY: rateLimit.prefault('120/min'),
+  RATE_LIMIT_RENDER: rateLimit.prefault('300/min'),
+  RATE_LIMIT_API: rateLimit.prefault('3000/min'),
+  RATE_LIMIT_AUTH_FAILURES: rateLimit.prefault('30/min'),
 });
+
+export interface RateLimitRule {
+  points: number;
+  seconds: number;
+}
 
 export type Config = {
   port: number;
@@ -82,6 +124,23 @@ export type Config = {
   jobLockMs: number;
   /** Which workers a worker process runs: issuance and render scale separately. */
   workers: ('issuance' | 'render')[];
+  /** On SIGTERM, how long /readyz answers 503 (requests still served) before the listener closes. */
+  shutdownDelayMs: number;
+  /** Express `trust proxy`: false (unset), a hop count, or trusted proxy addresses/ranges. */
+  trustProxy: false | number | string[];
+  /** Per-window limits shared through Redis; undefined when RATE_LIMIT=off. */
+  rateLimits?: {
+    /** per client IP: public pages and documents */
+    public: RateLimitRule;
+    /** per client IP: POST /api/credentials/public/verify (parses uploads) */
+    verify: RateLimitRule;
+    /** per client IP: rendered files (may start a Chromium render) */
+    render: RateLimitRule;
+    /** per principal: the authenticated API */
+    api: RateLimitRule;
+    /** per client IP: presented tokens that were refused */
+    authFailures: RateLimitRule;
+  };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -119,5 +178,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     jobLockMs: e.JOB_LOCK_MS,
     workers: e.WORKERS as ('issuance' | 'render')[],
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
+    trustProxy: e.TRUST_PROXY ?? false,
+    rateLimits:
+      e.RATE_LIMIT === 'off'
+        ? undefined
+        : {
+            public: e.RATE_LIMIT_PUBLIC,
+            verify: e.RATE_LIMIT_VERIFY,
+            render: e.RATE_LIMIT_RENDER,
+            api: e.RATE_LIMIT_API,
+            authFailures: e.RATE_LIMIT_AUTH_FAILURES,
+          },
   };
 }

@@ -62,14 +62,27 @@ export class UnsupportedMediaTypeError extends AppError {
     super(415, message);
   }
 }
+/** `retryAfterS` becomes the Retry-After header (seconds). */
 export class TooManyRequestsError extends AppError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly retryAfterS?: number,
+  ) {
     super(429, message);
   }
 }
-/** A dependency (database, Redis, browser) is not available right now; callers may retry. */
+/** A dependency (database, Redis, browser) is not available right now; callers may retry (after `retryAfterS`). */
 export class UnavailableError extends AppError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly retryAfterS?: number,
+  ) {
     super(503, message);
+  }
+}
+/** Redis, which carries the job queues, cannot be reached: the request failed fast instead of waiting for it. */
+export class QueueUnavailableError extends UnavailableError {
+  constructor(retryAfterS = 5) {
+    super('The job queue (Redis) is not reachable right now; try again shortly.', retryAfterS);
   }
 }

@@ -6,6 +6,9 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { createApp } from './app.js';
+import { createRateLimits, type RateLimits } from './http/rate-limit.js';
+import { drainState } from './http/drain.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { bootstrapDirectory, type BootstrapResult } from './directory/bootstrap.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded/redis-server.js';
 import type { DatabaseOptions } from './db/database.js';
@@ -40,6 +43,8 @@ export interface RunningService {
 const DRAIN_MS = 30_000;
 /** Closing queues and the database waits no longer than this (Redis may be gone). */
 const CLOSE_MS = 5_000;
+/** Requests in flight when the listener closes get this long; then their connections are cut. */
+const REQUESTS_MS = 10_000;
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const { config } = opts;
@@ -49,17 +54,28 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let runtime: Runtime | undefined;
   let workers: ReturnType<typeof startWorkers> | undefined;
   let server: http.Server | undefined;
+  let rateLimits: RateLimits | undefined;
+  const drain = drainState();
 
   // Stops what has started, each step bounded: a shutdown (or a failed start) always ends.
   const teardown = async () => {
     if (server?.listening) {
       const s = server;
+      // First /readyz turns 503 while everything is still served (each response now closes its
+      // connection), so a load balancer moves away before the listener goes.
+      drain.begin();
+      if (config.shutdownDelayMs > 0) await sleep(config.shutdownDelayMs);
       const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+      // Idle keep-alive sockets go now; busy ones end after their response (Connection: close), and
+      // the sweep catches any whose headers left before the drain began.
       s.closeIdleConnections();
-      const force = setTimeout(() => s.closeAllConnections(), 10_000);
+      const sweep = setInterval(() => s.closeIdleConnections(), 100);
+      const force = setTimeout(() => s.closeAllConnections(), REQUESTS_MS);
       await closed;
+      clearInterval(sweep);
       clearTimeout(force);
     }
+    await rateLimits?.close();
     if (workers && !(await within(workers.close(), DRAIN_MS))) {
       logger.warn({ ms: DRAIN_MS }, 'jobs still running at shutdown: left to be retried by the next worker');
     }
@@ -90,7 +106,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
     let url: string | undefined;
     if (opts.api) {
-      const app = createApp(runtime);
+      rateLimits = createRateLimits({ redis: runtime.redis, rules: config.rateLimits, logger });
+      const app = createApp(runtime, { rateLimits, drain });
       const s = (server = http.createServer(app));
       s.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {

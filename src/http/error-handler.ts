@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
-import { AppError } from '../errors.js';
+import { AppError, QueueUnavailableError } from '../errors.js';
+import { isRedisConnectionError } from '../queue/redis-errors.js';
 import { errorEnvelope } from './envelope.js';
 
 /** The one place where errors become HTTP responses. A 500 never carries a stack or internals. */
@@ -33,9 +34,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       req.socket.destroy();
       return;
     }
+    // Redis gone: the client library failed fast (src/queue/queue-set.ts); the client may retry.
+    if (isRedisConnectionError(err)) err = new QueueUnavailableError();
     if (err instanceof AppError) {
       // RFC 6750: a 401 names the scheme the client should authenticate with.
       if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      const retryAfterS = (err as { retryAfterS?: unknown }).retryAfterS;
+      if (typeof retryAfterS === 'number' && retryAfterS > 0) {
+        res.setHeader('Retry-After', String(Math.ceil(retryAfterS)));
+      }
       res.status(err.status).json({
         ...errorEnvelope(err.message, { fieldErrors: err.fieldErrors, validationErrors: err.validationErrors }),
         ...(err.extra ?? {}),

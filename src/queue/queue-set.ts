@@ -7,11 +7,36 @@ export interface RedisTarget {
 }
 
 /**
+ * Reconnect every 100 ms growing to 1 s (BullMQ's default grows to 20 s): a Redis that is back is
+ * used again within about a second, by producers and workers alike.
+ */
+export const redisRetryStrategy = (times: number): number => Math.min(100 * times, 1000);
+
+/**
+ * Producers (Queue, FlowProducer) fail fast while Redis is away: no offline queue, and a command
+ * in flight when the connection drops is rejected after one failed reconnect. The API then
+ * answers 503 + Retry-After at once instead of hanging for the outage. Workers and QueueEvents
+ * hold blocking connections, which BullMQ requires to wait (maxRetriesPerRequest null).
+ */
+export const producerConnection = (url: string) => ({
+  url,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  retryStrategy: redisRetryStrategy,
+});
+export const blockingConnection = (url: string) => ({
+  url,
+  maxRetriesPerRequest: null,
+  retryStrategy: redisRetryStrategy,
+});
+
+/**
  * The producer side: one BullMQ Queue per queue name, plus QueueEvents for callers that wait on
  * a job (the API waits briefly for issuance to answer 201 instead of 202).
  */
 export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source: string) => void) {
-  const connection = { url: redis.url, maxRetriesPerRequest: null };
+  const connection = producerConnection(redis.url);
+  const eventsConnection = blockingConnection(redis.url);
   const issuance = new Queue<IssuanceJob['data'], IssuanceJob['result'], IssuanceJob['name']>(QUEUE_NAMES.issuance, {
     connection,
     prefix: redis.prefix,
@@ -51,7 +76,7 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
     /** Lazily opened: it holds a blocking Redis connection that most processes never need. */
     issuanceEvents(): QueueEvents {
       if (!issuanceEvents) {
-        issuanceEvents = new QueueEvents(QUEUE_NAMES.issuance, { connection, prefix: redis.prefix });
+        issuanceEvents = new QueueEvents(QUEUE_NAMES.issuance, { connection: eventsConnection, prefix: redis.prefix });
         issuanceEvents.on('error', report('issuance events'));
       }
       return issuanceEvents;
@@ -59,14 +84,13 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
     /** Lazily opened, like issuanceEvents: downloads wait on on-demand render jobs. */
     renderEvents(): QueueEvents {
       if (!renderEvents) {
-        renderEvents = new QueueEvents(QUEUE_NAMES.render, { connection, prefix: redis.prefix });
+        renderEvents = new QueueEvents(QUEUE_NAMES.render, { connection: eventsConnection, prefix: redis.prefix });
         renderEvents.on('error', report('render events'));
       }
       return renderEvents;
     },
     async ping(): Promise<void> {
-      // Any command proves the connection; with maxRetriesPerRequest=null it waits while Redis is down,
-      // so callers bound it with a timeout.
+      // Any command proves the connection; it fails at once while Redis is down (no offline queue).
       await issuance.getJobCounts('waiting');
     },
     async close(): Promise<void> {

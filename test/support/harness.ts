@@ -41,6 +41,15 @@ export async function startTestService(
     LOG_LEVEL: 'silent',
     // The render worker (a Chromium pool rendering every issued assertion) only where a suite tests rendering.
     WORKERS: opts.render ? 'issuance,render' : 'issuance',
+    // Every request of a suite comes from 127.0.0.1 and most as one admin: budgets no suite reaches,
+    // with the limiter still in the path. The rate-limit suite sets its own.
+    RATE_LIMIT_PUBLIC: '100000/min',
+    RATE_LIMIT_VERIFY: '100000/min',
+    RATE_LIMIT_RENDER: '100000/min',
+    RATE_LIMIT_API: '100000/min',
+    RATE_LIMIT_AUTH_FAILURES: '100000/min',
+    // No load balancer to drain in front of a test service: stop at once.
+    SHUTDOWN_DELAY_MS: '0',
     ...opts.env,
   });
   const database = await createTestDatabase(opts.db ?? 'pglite');

@@ -1,14 +1,20 @@
 import type { Router } from 'express';
 import type { Runtime } from '../../runtime.js';
 import type { Metrics } from '../metrics.js';
+import type { DrainState } from '../drain.js';
 
 /** Liveness, readiness (every dependency, each with its own verdict) and Prometheus metrics. */
-export function mountHealthRoutes(router: Router, rt: Runtime, metrics: Metrics): void {
+export function mountHealthRoutes(router: Router, rt: Runtime, metrics: Metrics, drain: DrainState): void {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
   router.get('/readyz', async (_req, res) => {
+    // Shutting down: not ready, whatever the dependencies say, so load balancers move away first.
+    if (drain.draining) {
+      res.status(503).json({ status: 'shutting down', checks: {} });
+      return;
+    }
     const checks: Record<string, { ok: boolean; error?: string }> = {};
     await Promise.all(
       [...rt.readiness].map(async ([name, check]) => {

@@ -141,6 +141,9 @@ describe.each(DB_KINDS)('issuance faults (%s)', (db) => {
     await redis.stop();
     await sleep(1000);
     redis = await startEmbeddedRedis({ dir: redisDir, port });
+    // Until the service has reconnected (within about a second) its Redis routes answer 503 +
+    // Retry-After; a client waits as told. /readyz says when.
+    for (let i = 0; i < 50 && (await f.svc.api('GET', '/readyz')).body.checks.redis.ok !== true; i++) await sleep(100);
     await expectEachUserOnce(as, credential, jobId);
   }, 180_000);
 });
