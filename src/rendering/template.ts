@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { COMPILE_OPTIONS, createHandlebars, RUNTIME_OPTIONS } from './handlebars-env.js';
 import { FONT_PREFIX, fontFaceCss } from './fonts.js';
+import { neutralizeCss, neutralizeMarkup } from './html-scan.js';
 import type { TemplateContext } from './template-context.js';
-import { neutralizeLinks } from './template-check.js';
 
 const hb = createHandlebars();
 
@@ -66,11 +66,15 @@ export function cssSafeContext<T>(value: T): T {
   return value;
 }
 
-/** Merges the context into both templates. Throws the Handlebars error if a template fails at run time. */
+/**
+ * Merges the context into both templates, then defuses every unsafe URL the merged values made
+ * (html-scan.ts: script and non-image data: URLs in any URL attribute or CSS url(), links that are
+ * not http(s)/mailto/tel). Throws the Handlebars error if a template fails at run time.
+ */
 export function renderTemplate(htmlTemplate: string, cssTemplate: string | null | undefined, context: TemplateContext): { html: string; css: string } {
   const t = compileTemplate(htmlTemplate, cssTemplate);
-  const html = neutralizeLinks(t.html(context, RUNTIME_OPTIONS));
-  const css = t.css ? t.css(cssSafeContext(context), RUNTIME_OPTIONS) : '';
+  const html = neutralizeMarkup(t.html(context, RUNTIME_OPTIONS));
+  const css = t.css ? neutralizeCss(t.css(cssSafeContext(context), RUNTIME_OPTIONS)) : '';
   return { html, css };
 }
 
