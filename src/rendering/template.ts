@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { COMPILE_OPTIONS, createHandlebars, RUNTIME_OPTIONS } from './handlebars-env.js';
 import { FONT_PREFIX, fontFaceCss } from './fonts.js';
+import { stripBidiControls } from './bidi-text.js';
 import { neutralizeCss, neutralizeMarkup } from './html-scan.js';
 import type { TemplateContext } from './template-context.js';
 
@@ -124,7 +125,7 @@ export function buildDocument(html: string, css: string, opts: DocumentOptions):
     opts.cspMeta === false ? '' : `<meta http-equiv="Content-Security-Policy" content="${escAttr(contentSecurityPolicy(opts.assetPrefixes))}">`,
     '<meta name="referrer" content="no-referrer">',
     base ? `<base href="${escAttr(base)}">` : '',
-    opts.title ? `<title>${escAttr(opts.title)}</title>` : '',
+    opts.title ? `<title>${escAttr(stripBidiControls(opts.title))}</title>` : '',
     `<style>${opts.fontCss ?? fontFaceCss()}</style>`,
     '<style>@page{size:A4 landscape;margin:0}html,body{margin:0;padding:0}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}</style>',
     `<style>${safeCss}</style>`,
