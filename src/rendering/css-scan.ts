@@ -165,3 +165,12 @@ export function scanCssRefs(css: string): CssRef[] {
   return refs;
 }
 
+
+/** CSS text with every escape decoded, for checks that look at the text as a whole. */
+export function cssUnescape(css: string): string {
+  return css.replace(/\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|([^\n]))/g, (_m, hex: string | undefined, ch: string | undefined) => {
+    if (ch !== undefined) return ch;
+    const cp = parseInt(hex ?? '', 16);
+    return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : '\ufffd';
+  });
+}

@@ -8,7 +8,7 @@
  * Everything here is linear in the length of the text.
  */
 import { decodeHTMLAttribute, DecodingMode, EntityDecoder, htmlDecodeTree } from 'entities/decode';
-import { scanCssRefs } from './css-scan.js';
+import { cssUnescape, scanCssRefs } from './css-scan.js';
 
 export { decodeHTMLAttribute };
 
@@ -168,10 +168,14 @@ export function urlAttributeKind(element: string, attr: string): UrlKind | null 
   return null;
 }
 
-/** The URLs of a decoded attribute value (srcset lists several). */
+/**
+ * The URLs of a decoded attribute value: srcset lists several, each maybe followed by a width or
+ * density descriptor. Only a well-formed descriptor is taken off, so whatever else follows the
+ * URL (`java<TAB>script:…`) stays part of it and is judged with it.
+ */
 export function urlsOfAttribute(attr: string, decoded: string): string[] {
   if (attr !== 'srcset' && attr !== 'imagesrcset') return [decoded];
-  return decoded.split(',').map((x) => x.trim().split(/\s+/)[0] ?? '');
+  return decoded.split(',').map((x) => x.trim().replace(/[ \t\n\r\f]+[0-9.]+[wx]$/i, ''));
 }
 
 /** The URL as the URL parser takes it: ASCII tab and newline dropped anywhere, C0 and space trimmed. */
@@ -213,9 +217,19 @@ export function unsafeUrl(raw: string, kind: UrlKind): string | null {
   return null;
 }
 
+/**
+ * Whether CSS text spells `javascript:` or `vbscript:` anywhere, escapes decoded and controls and
+ * spaces removed. No stylesheet needs to; a URL that a CSS tokenizer reads differently from us
+ * (a bad string, a bad url) is caught by this even where scanCssRefs() sees no URL.
+ */
+export function cssSpellsScriptUrl(css: string): boolean {
+  return /(javascript|vbscript):/.test(squeezed(cssUnescape(css)));
+}
+
 /** Whether CSS text (a style attribute, an SVG presentation attribute…) holds an unsafe url(). */
-function cssHasUnsafeUrl(css: string): boolean {
-  if (!/url|image-set|\\/i.test(css)) return false;
+function cssHasUnsafeUrl(attr: string, css: string): boolean {
+  if (attr !== 'style' && !/url|image-set|\\/i.test(css)) return false;
+  if (cssSpellsScriptUrl(css)) return true;
   return scanCssRefs(css).some((r) => r.kind !== 'import' && unsafeUrl(r.url, 'image') !== null);
 }
 
@@ -284,25 +298,35 @@ export function neutralizeMarkup(html: string): string {
       const attr = a.name.toLowerCase();
       const decoded = decodeHTMLAttribute(a.value);
       const kind = urlAttributeKind(element, attr);
-      const bad = (kind !== null && urlsOfAttribute(attr, decoded).some((u) => unsafeUrl(u, kind) !== null)) || cssHasUnsafeUrl(decoded);
+      const bad = (kind !== null && urlsOfAttribute(attr, decoded).some((u) => unsafeUrl(u, kind) !== null)) || cssHasUnsafeUrl(attr, decoded);
       if (bad) cuts.push({ start: a.start, end: a.end, text: kind === 'link' ? '#' : a.quoted ? '' : '""' });
     }
   }
   for (const { start, end } of styleRegions(html, tags)) {
-    const css = html.slice(start, end);
-    cssCuts(css, start, null, cuts);
-    // inside <svg> a <style> is parsed as markup, with its character references decoded
-    if (css.includes('&')) {
-      const decoded = decodeHtmlMapped(css);
-      cssCuts(decoded.text, start, decoded.map, cuts);
-    }
+    const css = neutralizeStylesheet(html.slice(start, end), true);
+    if (css !== null) cuts.push({ start, end, text: css });
   }
   return applyCuts(html, cuts);
 }
 
-/** Merged CSS (the css_template) with every unsafe url() emptied. */
-export function neutralizeCss(css: string): string {
+/**
+ * A stylesheet with its unsafe url()s emptied, or null when it has none. `markup`: the text of a
+ * <style> element, read both raw (HTML) and with character references decoded (inside <svg>). What
+ * still spells a script URL after the cuts (a spelling a tokenizer reads otherwise) drops it whole.
+ */
+function neutralizeStylesheet(css: string, markup: boolean): string | null {
   const cuts: Cut[] = [];
   cssCuts(css, 0, null, cuts);
-  return applyCuts(css, cuts);
+  if (markup && css.includes('&')) {
+    const decoded = decodeHtmlMapped(css);
+    cssCuts(decoded.text, 0, decoded.map, cuts);
+  }
+  const out = applyCuts(css, cuts);
+  if (cssSpellsScriptUrl(out) || (markup && cssSpellsScriptUrl(decodeHTMLAttribute(out)))) return '';
+  return cuts.length ? out : null;
+}
+
+/** Merged CSS (the css_template) with every unsafe url() emptied. */
+export function neutralizeCss(css: string): string {
+  return neutralizeStylesheet(css, false) ?? css;
 }

@@ -30,7 +30,7 @@ import { ValidationError } from '../errors.js';
 import { scanCssRefs } from './css-scan.js';
 import { BLOCK_HELPERS, BUILTIN_HELPERS, HELPER_ARITY } from './helpers.js';
 import {
-  browserUrl, decodeHtmlMapped, scanStartTags, scriptScheme, styleRegions, unsafeUrl, urlAttributeKind, urlScheme, urlsOfAttribute,
+  browserUrl, cssSpellsScriptUrl, decodeHtmlMapped, scanStartTags, scriptScheme, styleRegions, unsafeUrl, urlAttributeKind, urlScheme, urlsOfAttribute,
   type ScannedAttr,
 } from './html-scan.js';
 import { TAG_TREE, type TagNode } from './template-context.js';
@@ -643,7 +643,7 @@ function checkAttribute(element: string, a: ScannedAttr, lineOf: (i: number) => 
     if (script) c.add(which, line, `${attr}= uses a ${script}: URL`);
   }
   // CSS in style= and in SVG presentation attributes (fill="url(…)"…)
-  if (/url|image-set|@|\\/i.test(decoded.text)) scanCss(which, decoded.text, (i) => lineOf(a.start + decoded.map[i]), prefixes, c);
+  if (attr === 'style' || /url|image-set|@|\\/i.test(decoded.text)) scanCss(which, decoded.text, (i) => lineOf(a.start + decoded.map[i]), prefixes, c);
 }
 
 function checkCss(which: Which, original: string, prefixes: Prefixes, c: Collector): void {
@@ -667,6 +667,7 @@ function scanCss(which: Which, css: string, lineOf: (i: number) => number, prefi
     if (!problem) continue;
     c.add(which, lineOf(r.start), r.kind === 'url' ? `url(${shorten(r.url)}) ${problem}` : `image-set("${shorten(r.url)}") ${problem}`);
   }
+  if (cssSpellsScriptUrl(css)) c.add(which, lineOf(0), 'CSS may not spell javascript: or vbscript: (in any escaping)');
   // src: in @font-face with a bare string is not valid CSS, but local() is harmless; nothing else loads.
 }
 
