@@ -99,7 +99,9 @@ function readUrlBody(css: string, i: number): [string, number] {
       j = k;
       continue;
     }
-    value += css[j++];
+    const s = j++;
+    while (j < css.length && css.charCodeAt(j) !== 41 && css.charCodeAt(j) !== 92) j++;
+    value += css.slice(s, j);
   }
   return [value.trim(), j];
 }

@@ -39,6 +39,15 @@ const isTagStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) 
  */
 export function scanStartTags(html: string): ScannedTag[] {
   const tags: ScannedTag[] = [];
+  forEachStartTag(html, (t) => tags.push(t));
+  return tags;
+}
+
+/**
+ * Calls `visit` with each start tag in order (nothing kept: a 256 KiB template of tags would
+ * otherwise hold ~90,000 objects at once, and the garbage collector then costs more than the scan).
+ */
+export function forEachStartTag(html: string, visit: (tag: ScannedTag) => void): void {
   const n = html.length;
   const nameEnd = (j: number, alsoEq: boolean) => {
     while (j < n && !isSpace(html[j]) && html[j] !== '/' && html[j] !== '>' && !(alsoEq && html[j] === '=')) j++;
@@ -82,10 +91,9 @@ export function scanStartTags(html: string): ScannedTag[] {
       }
     }
     const end = j < n ? j + 1 : n;
-    tags.push({ index, end, name, attrs });
+    visit({ index, end, name, attrs });
     i = end;
   }
-  return tags;
 }
 
 /** A decoded string and, for each of its UTF-16 units, the index in the source it came from. */
@@ -264,13 +272,12 @@ function applyCuts(text: string, cuts: Cut[]): string {
 }
 
 /**
- * The text of every `<style>` element: from its start tag to the next `</style` or `<style`,
+ * The text of every `<style>` element (`styles`: their start tags, in order): from its start tag to the next `</style` or `<style`,
  * whichever comes first. Cutting at the next `<style` keeps the regions disjoint (one pass over
  * the text however many start tags there are) and reads a `<style>` nested in SVG on its own.
  */
-export function styleRegions(html: string, tags: readonly ScannedTag[]): { start: number; end: number }[] {
+export function styleRegions(html: string, styles: readonly ScannedTag[]): { start: number; end: number }[] {
   const ends = [...html.matchAll(/<\/style(?=[\s/>]|$)/gi)].map((m) => m.index ?? 0);
-  const styles = tags.filter((t) => t.name.toLowerCase() === 'style');
   const regions: { start: number; end: number }[] = [];
   let e = 0;
   styles.forEach((tag, k) => {
@@ -290,9 +297,10 @@ export function styleRegions(html: string, tags: readonly ScannedTag[]): { start
  */
 export function neutralizeMarkup(html: string): string {
   const cuts: Cut[] = [];
-  const tags = scanStartTags(html);
-  for (const tag of tags) {
+  const styles: ScannedTag[] = [];
+  forEachStartTag(html, (tag) => {
     const element = tag.name.toLowerCase();
+    if (element === 'style') styles.push(tag);
     for (const a of tag.attrs) {
       if (a.value === undefined) continue;
       const attr = a.name.toLowerCase();
@@ -301,8 +309,8 @@ export function neutralizeMarkup(html: string): string {
       const bad = (kind !== null && urlsOfAttribute(attr, decoded).some((u) => unsafeUrl(u, kind) !== null)) || cssHasUnsafeUrl(attr, decoded);
       if (bad) cuts.push({ start: a.start, end: a.end, text: kind === 'link' ? '#' : a.quoted ? '' : '""' });
     }
-  }
-  for (const { start, end } of styleRegions(html, tags)) {
+  });
+  for (const { start, end } of styleRegions(html, styles)) {
     const css = neutralizeStylesheet(html.slice(start, end), true);
     if (css !== null) cuts.push({ start, end, text: css });
   }

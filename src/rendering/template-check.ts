@@ -30,8 +30,8 @@ import { ValidationError } from '../errors.js';
 import { scanCssRefs } from './css-scan.js';
 import { BLOCK_HELPERS, BUILTIN_HELPERS, HELPER_ARITY } from './helpers.js';
 import {
-  browserUrl, cssSpellsScriptUrl, decodeHtmlMapped, scanStartTags, scriptScheme, styleRegions, unsafeUrl, urlAttributeKind, urlScheme, urlsOfAttribute,
-  type ScannedAttr,
+  browserUrl, cssSpellsScriptUrl, decodeHtmlMapped, forEachStartTag, scriptScheme, styleRegions, unsafeUrl, urlAttributeKind, urlScheme, urlsOfAttribute,
+  type ScannedAttr, type ScannedTag,
 } from './html-scan.js';
 import { TAG_TREE, type TagNode } from './template-context.js';
 
@@ -592,25 +592,23 @@ const REFUSED_ELEMENTS = new Set([
   'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'link', 'portal', 'fencedframe',
   'set', 'animate', 'animatemotion', 'animatetransform', 'discard', 'param',
 ]);
-const REFUSED_ATTRIBUTES: Record<string, string> = { srcdoc: 'srcdoc= is not allowed', ping: 'ping= is not allowed' };
+const REFUSED_ATTRIBUTES = new Map([['srcdoc', 'srcdoc= is not allowed'], ['ping', 'ping= is not allowed']]);
 const KIND_AT_SAVE = { link: 'link', image: 'load', resource: 'resource' } as const;
 
 function checkHtml(original: string, prefixes: Prefixes, c: Collector): void {
   const which: Which = 'html_template';
   const masked = maskMustaches(original);
   const lineOf = lineIndex(masked);
-  const tags = scanStartTags(masked);
-  for (const m of tags) {
+  const styles: ScannedTag[] = [];
+  forEachStartTag(masked, (m) => {
     const line = lineOf(m.index);
-    if (m.name.includes(MASK)) {
-      c.add(which, line, 'merge tags may not form element names');
-      continue;
-    }
+    if (m.name.includes(MASK)) return c.add(which, line, 'merge tags may not form element names');
     const name = m.name.toLowerCase();
+    if (name === 'style') styles.push(m);
     if (REFUSED_ELEMENTS.has(name)) c.add(which, line, `<${name}> elements are not allowed`);
     for (const a of m.attrs) checkAttribute(name, a, lineOf, prefixes, c);
-  }
-  for (const { start, end } of styleRegions(masked, tags)) {
+  });
+  for (const { start, end } of styleRegions(masked, styles)) {
     const css = masked.slice(start, end);
     // raw text in HTML; in <svg> a <style> is markup, its references decoded: check both readings
     scanCss(which, css, (i) => lineOf(start + i), prefixes, c);
@@ -629,9 +627,10 @@ function checkAttribute(element: string, a: ScannedAttr, lineOf: (i: number) => 
   if (attr.includes(MASK)) return c.add(which, line, 'merge tags may not form attribute names');
   if (attr.startsWith('on')) return c.add(which, line, `event handler attributes (${attr}=) are not allowed`);
   if (attr === 'http-equiv') return c.add(which, line, `<${element} http-equiv> is not allowed`);
-  if (REFUSED_ATTRIBUTES[attr]) return c.add(which, line, REFUSED_ATTRIBUTES[attr]);
+  const refused = REFUSED_ATTRIBUTES.get(attr);
+  if (refused) return c.add(which, line, refused);
   if (a.value === undefined) return;
-  const decoded = decodeHtmlMapped(a.value, DecodingMode.Attribute);
+  const decoded = a.value.includes('&') ? decodeHtmlMapped(a.value, DecodingMode.Attribute) : { text: a.value, map: null };
   const kind = urlAttributeKind(element, attr);
   if (kind) {
     for (const u of urlsOfAttribute(attr, decoded.text)) {
@@ -643,7 +642,9 @@ function checkAttribute(element: string, a: ScannedAttr, lineOf: (i: number) => 
     if (script) c.add(which, line, `${attr}= uses a ${script}: URL`);
   }
   // CSS in style= and in SVG presentation attributes (fill="url(…)"…)
-  if (attr === 'style' || /url|image-set|@|\\/i.test(decoded.text)) scanCss(which, decoded.text, (i) => lineOf(a.start + decoded.map[i]), prefixes, c);
+  if (attr === 'style' || /url|image-set|@|\\/i.test(decoded.text)) {
+    scanCss(which, decoded.text, (i) => lineOf(a.start + (decoded.map ? decoded.map[i] : i)), prefixes, c);
+  }
 }
 
 function checkCss(which: Which, original: string, prefixes: Prefixes, c: Collector): void {
