@@ -37,6 +37,13 @@ function readEscape(css: string, i: number): [string, number] {
 }
 
 const validEscape = (css: string, i: number) => css.charCodeAt(i) === 92 && css.charCodeAt(i + 1) !== 10;
+/** Whether an ident (a name, maybe of a function) starts at `i` (CSS Syntax 4.3.9). */
+function startsIdent(css: string, i: number): boolean {
+  const c = css.charCodeAt(i);
+  if (isNameStart(c) || validEscape(css, i)) return true;
+  const d = css.charCodeAt(i + 1);
+  return c === 45 && (isNameStart(d) || d === 45 || validEscape(css, i + 1));
+}
 
 function readName(css: string, i: number): [string, number] {
   let name = '';
@@ -126,7 +133,7 @@ export function scanCssRefs(css: string): CssRef[] {
       const [name, end] = readName(css, i + 1);
       if (name.toLowerCase() === 'import') refs.push({ kind: 'import', url: '', start: i, end });
       i = Math.max(end, i + 1);
-    } else if (isNameStart(c) || validEscape(css, i) || (c === 45 && (isNameStart(css.charCodeAt(i + 1)) || css.charCodeAt(i + 1) === 45 || validEscape(css, i + 1)))) {
+    } else if (startsIdent(css, i)) {
       const nameStart = i;
       const [name, end] = readName(css, i);
       i = end;
@@ -170,7 +177,8 @@ export function scanCssRefs(css: string): CssRef[] {
 
 /** CSS text with every escape decoded, for checks that look at the text as a whole. */
 export function cssUnescape(css: string): string {
-  return css.replace(/\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|([^\n]))/g, (_m, hex: string | undefined, ch: string | undefined) => {
+  const escape = /\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|([^\n]))/g;
+  return css.replace(escape, (_m, hex: string | undefined, ch: string | undefined) => {
     if (ch !== undefined) return ch;
     const cp = parseInt(hex ?? '', 16);
     return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : '\ufffd';

@@ -154,8 +154,11 @@ export function decodeHtmlMapped(input: string, mode: DecodingMode = DecodingMod
 }
 
 /** `data:` URLs a certificate may load: images and fonts (the QR code is one). */
-export const SAFE_DATA =
-  /^data:(image\/(png|jpe?g|gif|webp|avif|svg\+xml)|font\/[a-z0-9.+-]+|application\/(font-woff2?|x-font-woff|font-sfnt|vnd\.ms-fontobject|x-font-ttf|x-font-opentype))[;,]/i;
+export const SAFE_DATA = new RegExp(
+  '^data:(image/(png|jpe?g|gif|webp|avif|svg\\+xml)|font/[a-z0-9.+-]+' +
+    '|application/(font-woff2?|x-font-woff|font-sfnt|vnd\\.ms-fontobject|x-font-ttf|x-font-opentype))[;,]',
+  'i',
+);
 
 /**
  * What a URL attribute does with its URL: `link` = followed on a click, never fetched (a/area
@@ -164,8 +167,12 @@ export const SAFE_DATA =
  */
 export type UrlKind = 'link' | 'image' | 'resource';
 const LINK_ATTRS = new Set(['cite', 'longdesc']);
-const IMAGE_ATTRS = new Set(['src', 'srcset', 'imagesrcset', 'poster', 'background', 'lowsrc', 'dynsrc', 'data', 'href', 'xlink:href']);
-const RESOURCE_ATTRS = new Set(['action', 'formaction', 'codebase', 'archive', 'manifest', 'ping', 'icon', 'profile', 'classid']);
+const IMAGE_ATTRS = new Set([
+  'src', 'srcset', 'imagesrcset', 'poster', 'background', 'lowsrc', 'dynsrc', 'data', 'href', 'xlink:href',
+]);
+const RESOURCE_ATTRS = new Set([
+  'action', 'formaction', 'codebase', 'archive', 'manifest', 'ping', 'icon', 'profile', 'classid',
+]);
 
 /** The kind of URL attribute `attr` is on element `element` (both lower-case), or null. */
 export function urlAttributeKind(element: string, attr: string): UrlKind | null {
@@ -272,9 +279,10 @@ function applyCuts(text: string, cuts: Cut[]): string {
 }
 
 /**
- * The text of every `<style>` element (`styles`: their start tags, in order): from its start tag to the next `</style` or `<style`,
- * whichever comes first. Cutting at the next `<style` keeps the regions disjoint (one pass over
- * the text however many start tags there are) and reads a `<style>` nested in SVG on its own.
+ * The text of every `<style>` element (`styles`: their start tags, in order): from its start tag
+ * to the next `</style` or `<style`, whichever comes first. Cutting at the next `<style` keeps the
+ * regions disjoint (one pass over the text however many start tags there are) and reads a
+ * `<style>` nested in SVG on its own.
  */
 export function styleRegions(html: string, styles: readonly ScannedTag[]): { start: number; end: number }[] {
   const ends = [...html.matchAll(/<\/style(?=[\s/>]|$)/gi)].map((m) => m.index ?? 0);
@@ -306,7 +314,8 @@ export function neutralizeMarkup(html: string): string {
       const attr = a.name.toLowerCase();
       const decoded = decodeHTMLAttribute(a.value);
       const kind = urlAttributeKind(element, attr);
-      const bad = (kind !== null && urlsOfAttribute(attr, decoded).some((u) => unsafeUrl(u, kind) !== null)) || cssHasUnsafeUrl(attr, decoded);
+      const badUrl = kind !== null && urlsOfAttribute(attr, decoded).some((u) => unsafeUrl(u, kind) !== null);
+      const bad = badUrl || cssHasUnsafeUrl(attr, decoded);
       if (bad) cuts.push({ start: a.start, end: a.end, text: kind === 'link' ? '#' : a.quoted ? '' : '""' });
     }
   });

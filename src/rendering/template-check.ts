@@ -30,8 +30,18 @@ import { ValidationError } from '../errors.js';
 import { scanCssRefs } from './css-scan.js';
 import { BLOCK_HELPERS, BUILTIN_HELPERS, HELPER_ARITY } from './helpers.js';
 import {
-  browserUrl, cssSpellsScriptUrl, decodeHtmlMapped, forEachStartTag, scriptScheme, styleRegions, unsafeUrl, urlAttributeKind, urlScheme, urlsOfAttribute,
-  type ScannedAttr, type ScannedTag,
+  browserUrl,
+  cssSpellsScriptUrl,
+  decodeHtmlMapped,
+  forEachStartTag,
+  scriptScheme,
+  styleRegions,
+  unsafeUrl,
+  urlAttributeKind,
+  urlScheme,
+  urlsOfAttribute,
+  type ScannedAttr,
+  type ScannedTag,
 } from './html-scan.js';
 import { TAG_TREE, type TagNode } from './template-context.js';
 
@@ -135,7 +145,8 @@ export function checkTemplates(input: TemplateCheckInput): TemplateCheckResult {
     for (const [which, ast] of asts) {
       walkTemplate(which, c, () => {
         try {
-          new HandlebarsCompiler().compile(ast, { knownHelpers: knownHelpersMap(), knownHelpersOnly: true, strict: false, compat: false, data: true });
+          const options = { knownHelpers: knownHelpersMap(), knownHelpersOnly: true, strict: false, compat: false, data: true };
+          new HandlebarsCompiler().compile(ast, options);
         } catch (e) {
           if (e instanceof RangeError) throw e;
           c.add(which, errorLine(e), `does not compile: ${firstLine(e)}`);
@@ -144,7 +155,8 @@ export function checkTemplates(input: TemplateCheckInput): TemplateCheckResult {
     }
   }
   if (c.errors.length > 0) {
-    throw new ValidationError(`Invalid certificate template: ${c.errors[0]}${c.count > 1 ? ` (and ${c.count - 1} more)` : ''}`, {
+    const more = c.count > 1 ? ` (and ${c.count - 1} more)` : '';
+    throw new ValidationError(`Invalid certificate template: ${c.errors[0]}${more}`, {
       fieldErrors: c.byField,
       validationErrors: c.listed(),
     });
@@ -153,7 +165,8 @@ export function checkTemplates(input: TemplateCheckInput): TemplateCheckResult {
 }
 
 /** Handlebars' opcode compiler (untyped in its .d.ts): the checks of precompile() without code generation. */
-const HandlebarsCompiler = (Handlebars as unknown as { Compiler: new () => { compile(ast: hbs.AST.Program, options: object): unknown } }).Compiler;
+type OpcodeCompiler = new () => { compile(ast: hbs.AST.Program, options: object): unknown };
+const HandlebarsCompiler = (Handlebars as unknown as { Compiler: OpcodeCompiler }).Compiler;
 
 /** Runs a recursive walk of the template; nesting too deep for the stack is a template error, not a 500. */
 function walkTemplate(which: Which, c: Collector, walk: () => void): void {
@@ -556,7 +569,11 @@ function parsePrefixes(list: readonly string[]): Prefixes {
  * href or a cite (never fetched: http(s), mailto, tel, relative); `resource` = any other fetch or
  * navigation (form actions, manifests: the service's own URLs only, no `data:`).
  */
-export function urlProblem(raw: string, kind: 'load' | 'link' | 'resource', assetPrefixes: readonly string[] | Prefixes): string | null {
+export function urlProblem(
+  raw: string,
+  kind: 'load' | 'link' | 'resource',
+  assetPrefixes: readonly string[] | Prefixes,
+): string | null {
   const prefixes = Array.isArray(assetPrefixes) ? parsePrefixes(assetPrefixes as string[]) : (assetPrefixes as Prefixes);
   const unsafe = unsafeUrl(raw, kind === 'load' ? 'image' : kind);
   if (unsafe) return unsafe;
@@ -619,7 +636,13 @@ function checkHtml(original: string, prefixes: Prefixes, c: Collector): void {
   }
 }
 
-function checkAttribute(element: string, a: ScannedAttr, lineOf: (i: number) => number, prefixes: Prefixes, c: Collector): void {
+function checkAttribute(
+  element: string,
+  a: ScannedAttr,
+  lineOf: (i: number) => number,
+  prefixes: Prefixes,
+  c: Collector,
+): void {
   const which: Which = 'html_template';
   const line = lineOf(a.start);
   const attr = a.name.toLowerCase();
@@ -630,7 +653,9 @@ function checkAttribute(element: string, a: ScannedAttr, lineOf: (i: number) => 
   const refused = REFUSED_ATTRIBUTES.get(attr);
   if (refused) return c.add(which, line, refused);
   if (a.value === undefined) return;
-  const decoded = a.value.includes('&') ? decodeHtmlMapped(a.value, DecodingMode.Attribute) : { text: a.value, map: null };
+  const decoded = a.value.includes('&')
+    ? decodeHtmlMapped(a.value, DecodingMode.Attribute)
+    : { text: a.value, map: null };
   const kind = urlAttributeKind(element, attr);
   if (kind) {
     for (const u of urlsOfAttribute(attr, decoded.text)) {
@@ -666,7 +691,8 @@ function scanCss(which: Which, css: string, lineOf: (i: number) => number, prefi
     }
     const problem = urlProblem(r.url, 'load', prefixes);
     if (!problem) continue;
-    c.add(which, lineOf(r.start), r.kind === 'url' ? `url(${shorten(r.url)}) ${problem}` : `image-set("${shorten(r.url)}") ${problem}`);
+    const what = r.kind === 'url' ? `url(${shorten(r.url)})` : `image-set("${shorten(r.url)}")`;
+    c.add(which, lineOf(r.start), `${what} ${problem}`);
   }
   if (cssSpellsScriptUrl(css)) c.add(which, lineOf(0), 'CSS may not spell javascript: or vbscript: (in any escaping)');
   // src: in @font-face with a bare string is not valid CSS, but local() is harmless; nothing else loads.
