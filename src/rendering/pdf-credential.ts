@@ -22,6 +22,7 @@ import {
   PDFString,
   type PDFObject,
 } from 'pdf-lib';
+import { stripBidiControls } from './bidi-text.js';
 import { ValidationError } from '../errors.js';
 
 export const CREDENTIAL_ATTACHMENT_NAME = 'credential.jwt';
@@ -57,7 +58,8 @@ export async function attachCredentialToPdf(pdf: Uint8Array, input: PdfCredentia
     modificationDate: when,
     afRelationship: AFRelationship.Data,
   });
-  if (input.title) doc.setTitle(input.title, { showInWindowTitleBar: true });
+  // a U+202E in a recipient name would reorder the whole title bar: metadata carries no bidi controls
+  if (input.title) doc.setTitle(stripBidiControls(input.title), { showInWindowTitleBar: true });
   doc.setSubject(input.verificationUrl);
   doc.setKeywords([
     'OpenBadgeCredential',
@@ -65,7 +67,7 @@ export async function attachCredentialToPdf(pdf: Uint8Array, input: PdfCredentia
     ...(input.assertionId ? [`assertion:${input.assertionId}`] : []),
     ...(input.keywords ?? []),
   ]);
-  if (input.author) doc.setAuthor(input.author);
+  if (input.author) doc.setAuthor(stripBidiControls(input.author));
   doc.setCreator('badgeworks');
   doc.setProducer('badgeworks (Chromium, pdf-lib)');
   doc.setCreationDate(when);

@@ -6,7 +6,7 @@
  *    is HTML-escaped; the QR code is an `<img src="{{qr_code}}">` data: URL, which escaping keeps valid);
  *  - merge tags that are not in the template context, or not in the issuer's `allowed_template_tags`;
  *  - helpers other than ours (helpers.ts) and the built-ins if / unless / each / with / lookup;
- *  - a template over 256 KiB;
+ *  - a template over 256 KiB, or with more than 2,000 merge tags and blocks;
  *  - markup that loads anything from outside the service: `src`, `srcset`, `href` (except on
  *    `<a>`/`<area>`, where http(s)/mailto/tel links are fine: they are never fetched), `poster`,
  *    `action`, `formaction`, `background`, `data`, `xlink:href`… and CSS `url()`, `image-set()`,
@@ -14,17 +14,40 @@
  *    `data:` images and fonts;
  *  - `<script>`, `<iframe>`, `<frame>`, `<object>`, `<embed>`, `<applet>`, `<base>`, `<link>`,
  *    `<meta http-equiv>`, `<portal>`, SVG `<set>`/`<animate*>`, `on*=` event attributes,
- *    `javascript:` URLs, and merge tags that form element or attribute names.
+ *    `javascript:`/`vbscript:` URLs in any attribute (in any spelling: character references of the full
+ *    HTML5 table, tabs, newlines, controls, case, CSS escapes), `data:` URLs other than images and
+ *    fonts, and merge tags that form element or attribute names.
+ *
+ * Every step is linear in the template's length (html-scan.ts, css-scan.ts): a 256 KiB template is
+ * checked in tens of milliseconds, so a hostile one cannot hold the API's event loop.
  *
  * The renderer enforces the same at run time (JavaScript off, every request outside the allow-list
  * aborted, CSP): these checks give the author a clear 400 early; they are not the only wall.
  */
 import Handlebars from 'handlebars';
+import { DecodingMode } from 'entities/decode';
 import { ValidationError } from '../errors.js';
+import { scanCssRefs } from './css-scan.js';
 import { BLOCK_HELPERS, BUILTIN_HELPERS, HELPER_ARITY } from './helpers.js';
+import {
+  browserUrl,
+  cssSpellsScriptUrl,
+  decodeHtmlMapped,
+  forEachStartTag,
+  scriptScheme,
+  styleRegions,
+  unsafeUrl,
+  urlAttributeKind,
+  urlScheme,
+  urlsOfAttribute,
+  type ScannedAttr,
+  type ScannedTag,
+} from './html-scan.js';
 import { TAG_TREE, type TagNode } from './template-context.js';
 
 export const MAX_TEMPLATE_BYTES = 256 * 1024;
+/** Merge tags and blocks (`{{`) per template: far more than any certificate needs, few enough to check fast. */
+export const MAX_MERGE_TAGS = 2000;
 /** Path under which the service serves stored images (the only place a template may load from). */
 export const PUBLIC_IMAGES_PATH = '/api/credentials/public/images/';
 
@@ -53,14 +76,31 @@ export function assetUrlPrefixes(publicBaseUrl: string, imagesPath = PUBLIC_IMAG
 
 type Which = 'html_template' | 'css_template';
 
+/** Problems listed in one answer; past this, a count (a 256 KiB template can hold thousands). */
+const MAX_LISTED = 100;
+
 class Collector {
   readonly errors: string[] = [];
   readonly byField: Record<string, string[]> = {};
+  private readonly seen = new Set<string>();
+  private more = 0;
   add(which: Which, line: number | null, msg: string): void {
     const text = line === null ? `${which}: ${msg}` : `${which} line ${line}: ${msg}`;
-    if (this.errors.includes(text)) return;
+    if (this.seen.has(text)) return;
+    this.seen.add(text);
+    if (this.errors.length >= MAX_LISTED) {
+      this.more++;
+      return;
+    }
     this.errors.push(text);
     (this.byField[which] ??= []).push(text);
+  }
+  get count(): number {
+    return this.errors.length + this.more;
+  }
+  /** The list as answered: the first MAX_LISTED problems, then how many more there are. */
+  listed(): string[] {
+    return this.more ? [...this.errors, `… and ${this.more} more problems`] : this.errors;
   }
 }
 
@@ -74,6 +114,7 @@ export function checkTemplates(input: TemplateCheckInput): TemplateCheckResult {
   const allowed = input.allowedTags && input.allowedTags.length > 0 ? new Set(input.allowedTags) : null;
   const prefixes = parsePrefixes(input.assetPrefixes);
 
+  const asts: Array<[Which, hbs.AST.Program]> = [];
   const parts: Array<[Which, string]> = [['html_template', input.htmlTemplate ?? '']];
   if (input.cssTemplate) parts.push(['css_template', input.cssTemplate]);
   for (const [which, text] of parts) {
@@ -86,28 +127,61 @@ export function checkTemplates(input: TemplateCheckInput): TemplateCheckResult {
       c.add(which, null, `template is ${bytes} bytes (max ${MAX_TEMPLATE_BYTES}, 256 KiB)`);
       continue;
     }
-    const ast = parseTemplate(which, text, c);
-    if (ast) new AstChecker(which, c, allowed, tags).program(ast, [ROOT_SCOPE]);
+    const mergeTags = countOf(text, '{{');
+    if (mergeTags > MAX_MERGE_TAGS) {
+      // Handlebars' own parser and compiler cost far more per tag than the checks below
+      c.add(which, null, `template has ${mergeTags} merge tags and blocks (max ${MAX_MERGE_TAGS})`);
+    } else {
+      const ast = parseTemplate(which, text, c);
+      if (ast) asts.push([which, ast]);
+      if (ast) walkTemplate(which, c, () => new AstChecker(which, c, allowed, tags).program(ast, [ROOT_SCOPE]));
+    }
     if (which === 'html_template') checkHtml(text, prefixes, c);
     else checkCss(which, text, prefixes, c);
   }
   if (c.errors.length === 0) {
-    // Last guard: compile exactly as the renderer will (knownHelpersOnly) — catches anything the walk missed.
-    for (const [which, text] of parts) {
-      try {
-        Handlebars.precompile(text, { knownHelpers: knownHelpersMap(), knownHelpersOnly: true, strict: false, compat: false });
-      } catch (e) {
-        c.add(which, lineOf(e), `does not compile: ${firstLine(e)}`);
-      }
+    // Last guard: compile exactly as the renderer will (knownHelpersOnly) — catches anything the walk
+    // missed. The opcode compiler makes those checks; the JavaScript it would then generate is not needed.
+    for (const [which, ast] of asts) {
+      walkTemplate(which, c, () => {
+        try {
+          const options = { knownHelpers: knownHelpersMap(), knownHelpersOnly: true, strict: false, compat: false, data: true };
+          new HandlebarsCompiler().compile(ast, options);
+        } catch (e) {
+          if (e instanceof RangeError) throw e;
+          c.add(which, errorLine(e), `does not compile: ${firstLine(e)}`);
+        }
+      });
     }
   }
   if (c.errors.length > 0) {
-    throw new ValidationError(`Invalid certificate template: ${c.errors[0]}${c.errors.length > 1 ? ` (and ${c.errors.length - 1} more)` : ''}`, {
+    const more = c.count > 1 ? ` (and ${c.count - 1} more)` : '';
+    throw new ValidationError(`Invalid certificate template: ${c.errors[0]}${more}`, {
       fieldErrors: c.byField,
-      validationErrors: c.errors,
+      validationErrors: c.listed(),
     });
   }
   return { tags: [...tags].sort() };
+}
+
+/** Handlebars' opcode compiler (untyped in its .d.ts): the checks of precompile() without code generation. */
+type OpcodeCompiler = new () => { compile(ast: hbs.AST.Program, options: object): unknown };
+const HandlebarsCompiler = (Handlebars as unknown as { Compiler: OpcodeCompiler }).Compiler;
+
+/** Runs a recursive walk of the template; nesting too deep for the stack is a template error, not a 500. */
+function walkTemplate(which: Which, c: Collector, walk: () => void): void {
+  try {
+    walk();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    c.add(which, null, 'blocks are nested too deeply');
+  }
+}
+
+function countOf(text: string, needle: string): number {
+  let n = 0;
+  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
+  return n;
 }
 
 function knownHelpersMap(): Record<string, boolean> {
@@ -119,7 +193,7 @@ function knownHelpersMap(): Record<string, boolean> {
 function firstLine(e: unknown): string {
   return String((e as Error)?.message ?? e).split('\n')[0];
 }
-function lineOf(e: unknown): number | null {
+function errorLine(e: unknown): number | null {
   const ln = (e as { lineNumber?: number })?.lineNumber;
   if (typeof ln === 'number') return ln;
   const m = /on line (\d+)/.exec(String((e as Error)?.message ?? ''));
@@ -139,7 +213,7 @@ function parseTemplate(which: Which, text: string, c: Collector): hbs.AST.Progra
     const lines = msg.split('\n');
     // "Parse error on line 2:\n<excerpt>\n----^\nExpecting …" or "if doesn't match each - 2:3"
     const detail = lines.length > 1 ? lines[lines.length - 1] : lines[0].replace(/ - \d+:\d+$/, '');
-    c.add(which, lineOf(e), `syntax error: ${detail}`);
+    c.add(which, errorLine(e), `syntax error: ${detail}`);
     return null;
   }
 }
@@ -439,75 +513,40 @@ function pathText(e: hbs.AST.Expression | hbs.AST.PathExpression): string {
 
 /** Replaces merge tags by MASK runs (keeping newlines); Handlebars comments vanish (keeping newlines). */
 const MASK = '\u0001';
+const keepNewlines = (s: string, ch: string) => s.replace(/[^\n]/g, ch);
+/**
+ * One pass with indexOf: a regex with lazy `[\s\S]*?` rescans to the end of the text for every
+ * unclosed `{{`, which is quadratic. Once a closer is missing, no later opener can close either.
+ */
 function maskMustaches(text: string): string {
-  return text.replace(/\{\{!--[\s\S]*?--\}\}|\{\{![\s\S]*?\}\}|\{\{\{[\s\S]*?\}\}\}|\{\{[\s\S]*?\}\}/g, (m) =>
-    m.startsWith('{{!') ? m.replace(/[^\n]/g, '') : m.replace(/[^\n]/g, MASK),
-  );
-}
-
-/** A string with a map from its indices back to indices of the original text. */
-interface Mapped {
-  text: string;
-  map: number[];
-}
-function identity(text: string): Mapped {
-  return { text, map: Array.from({ length: text.length + 1 }, (_, i) => i) };
-}
-function mapReplace(src: Mapped, re: RegExp, fn: (...m: string[]) => string): Mapped {
-  let out = '';
-  const map: number[] = [];
-  let last = 0;
-  for (const m of src.text.matchAll(re)) {
-    const i = m.index ?? 0;
-    for (let k = last; k < i; k++) {
-      out += src.text[k];
-      map.push(src.map[k]);
-    }
-    const rep = fn(...(m as unknown as string[]));
-    for (let k = 0; k < rep.length; k++) {
-      out += rep[k];
-      map.push(src.map[i]);
-    }
-    last = i + m[0].length;
+  const out: string[] = [];
+  let pos = 0;
+  for (let i = text.indexOf('{{'); i !== -1; i = text.indexOf('{{', pos)) {
+    const closer = text.startsWith('{{!--', i) ? '--}}' : text.startsWith('{{{', i) ? '}}}' : '}}';
+    const close = text.indexOf(closer, i + 2);
+    if (close === -1) break;
+    const end = close + closer.length;
+    out.push(text.slice(pos, i), keepNewlines(text.slice(i, end), text.startsWith('{{!', i) ? '' : MASK));
+    pos = end;
   }
-  for (let k = last; k < src.text.length; k++) {
-    out += src.text[k];
-    map.push(src.map[k]);
-  }
-  map.push(src.map[src.text.length] ?? src.text.length);
-  return { text: out, map };
+  out.push(text.slice(pos));
+  return out.join('');
 }
 
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", colon: ':', sol: '/', bsol: '\\', tab: '\t', newline: '\n',
-  lpar: '(', rpar: ')', period: '.', comma: ',', semi: ';', excl: '!', num: '#', commat: '@', equals: '=', nbsp: '\u00a0',
-};
-function decodeEntities(src: Mapped): Mapped {
-  return mapReplace(src, /&(#[xX][0-9a-fA-F]+|#\d+|[a-zA-Z]+);?/g, (m, body) => {
-    if (body[0] === '#') {
-      const cp = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-      return Number.isFinite(cp) && cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
+/** Line numbers by binary search over the line starts, computed once (a rescan per tag is quadratic). */
+function lineIndex(text: string): (index: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (index) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= index) lo = mid;
+      else hi = mid - 1;
     }
-    return NAMED_ENTITIES[body] ?? m;
-  });
-}
-function decodeCssEscapes(src: Mapped): Mapped {
-  return mapReplace(src, /\\([0-9a-fA-F]{1,6})[ \t\n\r\f]?|\\([^\n0-9a-fA-F])/g, (_m, hex, ch) => {
-    if (hex) {
-      const cp = parseInt(hex, 16);
-      return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
-    }
-    return ch;
-  });
-}
-function stripCssComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?(\*\/|$)/g, (m) => m.replace(/[^\n]/g, ' '));
-}
-
-function lineAt(original: string, index: number): number {
-  let n = 1;
-  for (let i = 0; i < index && i < original.length; i++) if (original.charCodeAt(i) === 10) n++;
-  return n;
+    return lo + 1;
+  };
 }
 
 interface Prefixes {
@@ -524,23 +563,27 @@ function parsePrefixes(list: readonly string[]): Prefixes {
   return { absolute, relative };
 }
 
-const SAFE_DATA = /^data:(image\/(png|jpe?g|gif|webp|avif|svg\+xml)|font\/[a-z0-9.+-]+|application\/(font-woff2?|x-font-woff|font-sfnt|vnd\.ms-fontobject|x-font-ttf|x-font-opentype))[;,]/i;
-
 /**
- * Why `raw` may not be loaded by the certificate, or null when it may. `link` = an <a>/<area> href
- * (never fetched by the renderer).
+ * Why `raw` (a decoded URL) may not be used by the certificate, or null when it may. `load` = fetched
+ * as an image or font (the service's own images and `data:` images/fonts); `link` = an <a>/<area>
+ * href or a cite (never fetched: http(s), mailto, tel, relative); `resource` = any other fetch or
+ * navigation (form actions, manifests: the service's own URLs only, no `data:`).
  */
-export function urlProblem(raw: string, kind: 'load' | 'link', assetPrefixes: readonly string[] | Prefixes): string | null {
+export function urlProblem(
+  raw: string,
+  kind: 'load' | 'link' | 'resource',
+  assetPrefixes: readonly string[] | Prefixes,
+): string | null {
   const prefixes = Array.isArray(assetPrefixes) ? parsePrefixes(assetPrefixes as string[]) : (assetPrefixes as Prefixes);
-  // browsers drop ASCII tab/newline anywhere and C0/space at the ends
-  const v = raw.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+  const unsafe = unsafeUrl(raw, kind === 'load' ? 'image' : kind);
+  if (unsafe) return unsafe;
+  const v = browserUrl(raw);
   if (v === '' || v.startsWith('#')) return null;
   if (v.startsWith(MASK)) return null; // starts with a merge value: checked at render time
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(v)?.[1]?.toLowerCase();
+  if (kind === 'link') return null; // unsafeUrl allowed only http(s), mailto, tel or relative
+  const scheme = urlScheme(v);
+  if (scheme === 'data') return null; // an image or font: unsafeUrl refused the others
   if (scheme) {
-    if (scheme === 'javascript' || scheme === 'vbscript') return `${scheme}: URLs are not allowed`;
-    if (kind === 'link') return ['http', 'https', 'mailto', 'tel'].includes(scheme) ? null : `links may only use http(s), mailto or tel (got ${scheme}:)`;
-    if (scheme === 'data') return SAFE_DATA.test(v) ? null : 'data: URLs are allowed only for images and fonts';
     let u: URL;
     try {
       u = new URL(v);
@@ -552,7 +595,6 @@ export function urlProblem(raw: string, kind: 'load' | 'link', assetPrefixes: re
     }
     return `loads from outside the service (only ${allowedText(prefixes)} and data: images/fonts may be loaded)`;
   }
-  if (kind === 'link') return null;
   if (/^[\\/][\\/]/.test(v)) return `protocol-relative URLs load from another host (only ${allowedText(prefixes)} may be loaded)`;
   const path = new URL(v.replace(/\\/g, '/'), 'https://x.invalid/').pathname;
   if (prefixes.relative.some((p) => path.startsWith(p))) return null;
@@ -567,172 +609,92 @@ const REFUSED_ELEMENTS = new Set([
   'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'link', 'portal', 'fencedframe',
   'set', 'animate', 'animatemotion', 'animatetransform', 'discard', 'param',
 ]);
-const LOAD_ATTRIBUTES = new Set([
-  'src', 'srcset', 'imagesrcset', 'href', 'xlink:href', 'poster', 'action', 'formaction', 'background', 'data',
-  'lowsrc', 'dynsrc', 'codebase', 'archive', 'manifest', 'ping', 'longdesc', 'srcdoc',
-]);
-
-interface ScannedTag {
-  index: number;
-  name: string;
-  /** `start`/`end`: where the value's text lies in the scanned string (quotes excluded). */
-  attrs: { name: string; value: string | undefined; start: number; end: number }[];
-}
-
-/**
- * Start tags as the HTML tokenizer reads them (WHATWG 13.2.5): a quote inside an unquoted value,
- * or at the start of an attribute name, is just a character there. A regex that expects quotes to
- * pair loses the whole tag on `alt=a"b`, and with it every attribute after it.
- */
-export function scanStartTags(html: string): ScannedTag[] {
-  const tags: ScannedTag[] = [];
-  const space = (ch: string) => ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f';
-  let i = 0;
-  while ((i = html.indexOf('<', i)) !== -1) {
-    const start = i;
-    let j = i + 1; // `< img` is text to a browser, not a tag
-    if (!/[a-zA-Z\u0001]/.test(html[j] ?? '')) {
-      i = j;
-      continue;
-    }
-    let name = '';
-    while (j < html.length && !space(html[j]) && html[j] !== '/' && html[j] !== '>') name += html[j++];
-    const attrs: ScannedTag['attrs'] = [];
-    for (;;) {
-      while (j < html.length && (space(html[j]) || html[j] === '/')) j++;
-      if (j >= html.length || html[j] === '>') break;
-      let attr = html[j++]; // may be '=' or a quote: part of the name, as the tokenizer takes it
-      while (j < html.length && !space(html[j]) && html[j] !== '/' && html[j] !== '>' && html[j] !== '=') attr += html[j++];
-      let k = j;
-      while (k < html.length && space(html[k])) k++;
-      if (html[k] !== '=') {
-        attrs.push({ name: attr, value: undefined, start: j, end: j });
-        continue;
-      }
-      k++;
-      while (k < html.length && space(html[k])) k++;
-      let value = '';
-      let start = k;
-      const q = html[k];
-      if (q === '"' || q === "'") {
-        const end = html.indexOf(q, k + 1);
-        start = k + 1;
-        value = html.slice(start, end === -1 ? html.length : end);
-        j = end === -1 ? html.length : end + 1;
-      } else {
-        while (k < html.length && !space(html[k]) && html[k] !== '>') value += html[k++];
-        j = k;
-      }
-      attrs.push({ name: attr, value, start, end: start + value.length });
-    }
-    tags.push({ index: start, name, attrs });
-    i = j;
-  }
-  return tags;
-}
-
-/**
- * Merged markup with every link (`<a>`/`<area>` href) that is not http(s), mailto, tel or relative
- * replaced by `#`. Write-time checks pass links that start with a merge value; what the value turns
- * out to be (a `javascript:` field, say) is only known here, and Chromium keeps links in the PDF.
- */
-export function neutralizeLinks(html: string): string {
-  const cuts: { start: number; end: number }[] = [];
-  for (const tag of scanStartTags(html)) {
-    const name = tag.name.toLowerCase();
-    if (name !== 'a' && name !== 'area') continue;
-    for (const a of tag.attrs) {
-      const attr = a.name.toLowerCase();
-      if ((attr !== 'href' && attr !== 'xlink:href') || a.value === undefined) continue;
-      if (urlProblem(decodeEntities(identity(a.value)).text, 'link', [])) cuts.push(a);
-    }
-  }
-  let out = html;
-  for (const c of cuts.reverse()) out = `${out.slice(0, c.start)}#${out.slice(c.end)}`;
-  return out;
-}
+const REFUSED_ATTRIBUTES = new Map([['srcdoc', 'srcdoc= is not allowed'], ['ping', 'ping= is not allowed']]);
+const KIND_AT_SAVE = { link: 'link', image: 'load', resource: 'resource' } as const;
 
 function checkHtml(original: string, prefixes: Prefixes, c: Collector): void {
   const which: Which = 'html_template';
   const masked = maskMustaches(original);
-  for (const m of scanStartTags(masked)) {
-    const at = m.index;
-    const line = lineAt(masked, at);
-    const rawName = m.name;
-    if (rawName.includes(MASK)) {
-      c.add(which, line, 'merge tags may not form element names');
-      continue;
-    }
-    const name = rawName.toLowerCase();
+  const lineOf = lineIndex(masked);
+  const styles: ScannedTag[] = [];
+  forEachStartTag(masked, (m) => {
+    const line = lineOf(m.index);
+    if (m.name.includes(MASK)) return c.add(which, line, 'merge tags may not form element names');
+    const name = m.name.toLowerCase();
+    if (name === 'style') styles.push(m);
     if (REFUSED_ELEMENTS.has(name)) c.add(which, line, `<${name}> elements are not allowed`);
-    for (const a of m.attrs) {
-      const attrName = a.name.toLowerCase();
-      const hasValue = a.value !== undefined;
-      const value = a.value ?? '';
-      if (/^\u0001+$/.test(attrName) && !hasValue) continue; // a block helper or value between attributes
-      if (attrName.includes(MASK)) {
-        c.add(which, line, 'merge tags may not form attribute names');
-        continue;
-      }
-      if (attrName.startsWith('on')) {
-        c.add(which, line, `event handler attributes (${attrName}=) are not allowed`);
-        continue;
-      }
-      if (attrName === 'http-equiv') {
-        c.add(which, line, `<${name} http-equiv> is not allowed`);
-        continue;
-      }
-      if (attrName === 'srcdoc') {
-        c.add(which, line, 'srcdoc= is not allowed');
-        continue;
-      }
-      if (!hasValue || !LOAD_ATTRIBUTES.has(attrName)) {
-        if (hasValue && /^\s*(javascript|vbscript):/i.test(decodeEntities(identity(value)).text.replace(/[\t\n\r]/g, ''))) {
-          c.add(which, line, `${attrName}= uses a javascript: URL`);
-        }
-        continue;
-      }
-      const decoded = decodeEntities(identity(value)).text;
-      const kind = (attrName === 'href' || attrName === 'xlink:href') && (name === 'a' || name === 'area') ? 'link' : 'load';
-      if (attrName === 'ping') {
-        c.add(which, line, 'ping= is not allowed');
-        continue;
-      }
-      const urls = attrName === 'srcset' || attrName === 'imagesrcset' ? decoded.split(',').map((x) => x.trim().split(/\s+/)[0] ?? '') : [decoded];
-      for (const u of urls) {
-        const problem = urlProblem(u, kind, prefixes);
-        if (problem) c.add(which, line, `<${name} ${attrName}="${shorten(u)}"> ${problem}`);
-      }
+    for (const a of m.attrs) checkAttribute(name, a, lineOf, prefixes, c);
+  });
+  for (const { start, end } of styleRegions(masked, styles)) {
+    const css = masked.slice(start, end);
+    // raw text in HTML; in <svg> a <style> is markup, its references decoded: check both readings
+    scanCss(which, css, (i) => lineOf(start + i), prefixes, c);
+    if (css.includes('&')) {
+      const d = decodeHtmlMapped(css);
+      scanCss(which, d.text, (i) => lineOf(start + d.map[i]), prefixes, c);
     }
   }
-  // CSS inside the markup (style elements and attributes): entity-decoded first, like the parser does
-  scanCss(which, masked, decodeEntities(identity(masked)), prefixes, c);
+}
+
+function checkAttribute(
+  element: string,
+  a: ScannedAttr,
+  lineOf: (i: number) => number,
+  prefixes: Prefixes,
+  c: Collector,
+): void {
+  const which: Which = 'html_template';
+  const line = lineOf(a.start);
+  const attr = a.name.toLowerCase();
+  if (/^\u0001+$/.test(attr) && a.value === undefined) return; // a block helper or value between attributes
+  if (attr.includes(MASK)) return c.add(which, line, 'merge tags may not form attribute names');
+  if (attr.startsWith('on')) return c.add(which, line, `event handler attributes (${attr}=) are not allowed`);
+  if (attr === 'http-equiv') return c.add(which, line, `<${element} http-equiv> is not allowed`);
+  const refused = REFUSED_ATTRIBUTES.get(attr);
+  if (refused) return c.add(which, line, refused);
+  if (a.value === undefined) return;
+  const decoded = a.value.includes('&')
+    ? decodeHtmlMapped(a.value, DecodingMode.Attribute)
+    : { text: a.value, map: null };
+  const kind = urlAttributeKind(element, attr);
+  if (kind) {
+    for (const u of urlsOfAttribute(attr, decoded.text)) {
+      const problem = urlProblem(u, KIND_AT_SAVE[kind], prefixes);
+      if (problem) c.add(which, line, `<${element} ${attr}="${shorten(u)}"> ${problem}`);
+    }
+  } else {
+    const script = scriptScheme(decoded.text);
+    if (script) c.add(which, line, `${attr}= uses a ${script}: URL`);
+  }
+  // CSS in style= and in SVG presentation attributes (fill="url(…)"…)
+  if (attr === 'style' || /url|image-set|@|\\/i.test(decoded.text)) {
+    scanCss(which, decoded.text, (i) => lineOf(a.start + (decoded.map ? decoded.map[i] : i)), prefixes, c);
+  }
 }
 
 function checkCss(which: Which, original: string, prefixes: Prefixes, c: Collector): void {
   const masked = maskMustaches(original);
-  if (/<\/style/i.test(masked)) c.add(which, lineAt(masked, masked.search(/<\/style/i)), '"</style" is not allowed in CSS');
-  if (/<!--|-->|<script/i.test(masked)) c.add(which, lineAt(masked, masked.search(/<!--|-->|<script/i)), 'HTML markup is not allowed in CSS');
-  scanCss(which, masked, identity(masked), prefixes, c);
+  const lineOf = lineIndex(masked);
+  const styleEnd = masked.search(/<\/style/i);
+  if (styleEnd !== -1) c.add(which, lineOf(styleEnd), '"</style" is not allowed in CSS');
+  const markup = masked.search(/<!--|-->|<script/i);
+  if (markup !== -1) c.add(which, lineOf(markup), 'HTML markup is not allowed in CSS');
+  scanCss(which, masked, lineOf, prefixes, c);
 }
 
-/** Finds url(), image-set() and @import in CSS text (comments stripped, escapes decoded). */
-function scanCss(which: Which, lineText: string, src: Mapped, prefixes: Prefixes, c: Collector): void {
-  const css = decodeCssEscapes({ text: stripCssComments(src.text), map: src.map });
-  const lineOf = (i: number) => lineAt(lineText, css.map[i] ?? 0);
-  for (const m of css.text.matchAll(/@import\b/gi)) c.add(which, lineOf(m.index ?? 0), '@import is not allowed');
-  for (const m of css.text.matchAll(/\burl\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*))\s*\)/gi)) {
-    const u = (m[1] ?? m[2] ?? m[3] ?? '').trim();
-    const problem = urlProblem(u, 'load', prefixes);
-    if (problem) c.add(which, lineOf(m.index ?? 0), `url(${shorten(u)}) ${problem}`);
-  }
-  for (const m of css.text.matchAll(/\b(?:-webkit-)?image-set\(([^)]*(?:\([^)]*\)[^)]*)*)\)/gi)) {
-    for (const s of (m[1] ?? '').matchAll(/"([^"]*)"|'([^']*)'/g)) {
-      const u = s[1] ?? s[2] ?? '';
-      const problem = urlProblem(u, 'load', prefixes);
-      if (problem) c.add(which, lineOf(m.index ?? 0), `image-set("${shorten(u)}") ${problem}`);
+/** Checks the url(), image-set() and @import of CSS text (as a CSS tokenizer reads it). */
+function scanCss(which: Which, css: string, lineOf: (i: number) => number, prefixes: Prefixes, c: Collector): void {
+  for (const r of scanCssRefs(css)) {
+    if (r.kind === 'import') {
+      c.add(which, lineOf(r.start), '@import is not allowed');
+      continue;
     }
+    const problem = urlProblem(r.url, 'load', prefixes);
+    if (!problem) continue;
+    const what = r.kind === 'url' ? `url(${shorten(r.url)})` : `image-set("${shorten(r.url)}")`;
+    c.add(which, lineOf(r.start), `${what} ${problem}`);
   }
+  if (cssSpellsScriptUrl(css)) c.add(which, lineOf(0), 'CSS may not spell javascript: or vbscript: (in any escaping)');
   // src: in @font-face with a bare string is not valid CSS, but local() is harmless; nothing else loads.
 }
 

@@ -6,6 +6,7 @@
  * exported tag list and the README table (templates/TEMPLATE-TAGS.md) all derive from it.
  */
 import QRCode from 'qrcode';
+import { isolateBidi } from './bidi-text.js';
 
 /** A node of the merge-tag tree. */
 export type TagNode =
@@ -238,7 +239,11 @@ export async function makeQrDataUrl(url: string): Promise<string> {
   return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
 }
 
-/** Builds the render context from issuance data: formats dates, generates the QR code. */
+/**
+ * Builds the render context from issuance data: formats dates, generates the QR code. Names are
+ * bidi-isolated (bidi-text.ts): a U+202E in a recipient name reverses only the name, never the
+ * text the template puts around it.
+ */
 export async function buildTemplateContext(input: TemplateContextInput): Promise<TemplateContext> {
   const locale = input.locale ?? 'en-US';
   const tz = input.timeZone ?? 'UTC';
@@ -253,9 +258,13 @@ export async function buildTemplateContext(input: TemplateContextInput): Promise
     fieldList.push({ name: k, label: input.fieldLabels?.[k] ?? k, value: str(v) });
   }
   return {
-    recipient: { name: str(input.recipient.name), email: str(input.recipient.email), user_id: str(input.recipient.user_id) },
+    recipient: {
+      name: isolateBidi(str(input.recipient.name)),
+      email: str(input.recipient.email),
+      user_id: str(input.recipient.user_id),
+    },
     credential: {
-      name: str(input.credential.name),
+      name: isolateBidi(str(input.credential.name)),
       description: str(input.credential.description),
       criteria_text: str(input.credential.criteria_text),
       criteria_url: str(input.credential.criteria_url),
@@ -264,12 +273,21 @@ export async function buildTemplateContext(input: TemplateContextInput): Promise
       program: str(input.credential.program),
       fields: fieldList,
     },
-    issuer: { name: str(input.issuer.name), url: str(input.issuer.url), email: str(input.issuer.email), image: str(input.issuer.image) },
+    issuer: {
+      name: isolateBidi(str(input.issuer.name)),
+      url: str(input.issuer.url),
+      email: str(input.issuer.email),
+      image: str(input.issuer.image),
+    },
     issued_on: issued ? fmt.format(issued) : '',
     expires: expires ? fmt.format(expires) : '',
     issued_on_iso: issued ? issued.toISOString() : '',
     expires_iso: expires ? expires.toISOString() : '',
-    signatories: (input.signatories ?? []).map((g) => ({ name: str(g.name), title: str(g.title), signature_image: str(g.signature_image) })),
+    signatories: (input.signatories ?? []).map((g) => ({
+      name: isolateBidi(str(g.name)),
+      title: isolateBidi(str(g.title)),
+      signature_image: str(g.signature_image),
+    })),
     verification_url: input.verificationUrl,
     qr_code: await makeQrDataUrl(input.verificationUrl),
     assertion_id: input.assertionId,

@@ -9,8 +9,9 @@
 import { createHash } from 'node:crypto';
 import { COMPILE_OPTIONS, createHandlebars, RUNTIME_OPTIONS } from './handlebars-env.js';
 import { FONT_PREFIX, fontFaceCss } from './fonts.js';
+import { stripBidiControls } from './bidi-text.js';
+import { neutralizeCss, neutralizeMarkup } from './html-scan.js';
 import type { TemplateContext } from './template-context.js';
-import { neutralizeLinks } from './template-check.js';
 
 const hb = createHandlebars();
 
@@ -66,11 +67,15 @@ export function cssSafeContext<T>(value: T): T {
   return value;
 }
 
-/** Merges the context into both templates. Throws the Handlebars error if a template fails at run time. */
+/**
+ * Merges the context into both templates, then defuses every unsafe URL the merged values made
+ * (html-scan.ts: script and non-image data: URLs in any URL attribute or CSS url(), links that are
+ * not http(s)/mailto/tel). Throws the Handlebars error if a template fails at run time.
+ */
 export function renderTemplate(htmlTemplate: string, cssTemplate: string | null | undefined, context: TemplateContext): { html: string; css: string } {
   const t = compileTemplate(htmlTemplate, cssTemplate);
-  const html = neutralizeLinks(t.html(context, RUNTIME_OPTIONS));
-  const css = t.css ? t.css(cssSafeContext(context), RUNTIME_OPTIONS) : '';
+  const html = neutralizeMarkup(t.html(context, RUNTIME_OPTIONS));
+  const css = t.css ? neutralizeCss(t.css(cssSafeContext(context), RUNTIME_OPTIONS)) : '';
   return { html, css };
 }
 
@@ -120,7 +125,7 @@ export function buildDocument(html: string, css: string, opts: DocumentOptions):
     opts.cspMeta === false ? '' : `<meta http-equiv="Content-Security-Policy" content="${escAttr(contentSecurityPolicy(opts.assetPrefixes))}">`,
     '<meta name="referrer" content="no-referrer">',
     base ? `<base href="${escAttr(base)}">` : '',
-    opts.title ? `<title>${escAttr(opts.title)}</title>` : '',
+    opts.title ? `<title>${escAttr(stripBidiControls(opts.title))}</title>` : '',
     `<style>${opts.fontCss ?? fontFaceCss()}</style>`,
     '<style>@page{size:A4 landscape;margin:0}html,body{margin:0;padding:0}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}</style>',
     `<style>${safeCss}</style>`,

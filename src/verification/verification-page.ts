@@ -3,6 +3,7 @@ import Handlebars from 'handlebars';
 import type { AssertionRow } from '../db/assertion-repository.js';
 import type { Signatory } from '../db/catalog-repository.js';
 import type { PublicUrls } from '../public-urls.js';
+import { stripBidiControls } from '../rendering/bidi-text.js';
 import { TEMPLATES_DIR } from '../rendering/default-template.js';
 import type { VerificationResult } from './credential-verifier.js';
 
@@ -110,6 +111,10 @@ export function verificationPageModel({ assertion: a, result, signatories, urls,
   const live = status.kind === 'verified' || status.kind === 'expired';
   // The baked badge is served only for live assertions; a revoked one shows the plain badge image.
   const badgeImage = live ? urls.assertionFile(a.id, 'badge.png') : ours(imageUrl(achievement.image));
+  // Names are the issuer's and the recipient's text: in the body each sits in a <bdi>; in the title,
+  // meta tags and alt texts (one line each, no markup) their bidi controls are removed.
+  const plain = { credential: stripBidiControls(credentialName), issuer: stripBidiControls(issuerName), recipient: stripBidiControls(recipientName) };
+  const ogDescription = `${status.label}: ${plain.credential}, issued by ${plain.issuer} to ${plain.recipient} on ${longDate.format(issued)}.`;
   return {
     assertionId: a.id,
     pageUrl,
@@ -124,7 +129,12 @@ export function verificationPageModel({ assertion: a, result, signatories, urls,
     issuedOnIso: issued.toISOString(),
     expires: expires ? longDate.format(expires) : undefined,
     expiresIso: expires?.toISOString(),
-    signatories: signatories.map((s) => ({ name: s.name, title: s.title, signature: ours(s.signature.startsWith('/') ? urls.base + s.signature : s.signature) })),
+    signatories: signatories.map((s) => ({
+      name: s.name,
+      plainName: stripBidiControls(s.name),
+      title: s.title,
+      signature: ours(s.signature.startsWith('/') ? urls.base + s.signature : s.signature),
+    })),
     badgeImage,
     downloads: {
       pdf: urls.assertionFile(a.id, 'certificate.pdf'),
@@ -132,8 +142,13 @@ export function verificationPageModel({ assertion: a, result, signatories, urls,
       badge: urls.assertionFile(a.id, 'badge.png'),
     },
     links: { json: urls.credentialJson(a.id), jwt: urls.assertionFile(a.id, 'credential.jwt'), ob2: urls.ob2Assertion(a.id) },
-    linkedIn: linkedInAddUrl({ name: credentialName, organization: issuerName, issued, expires, certUrl: pageUrl, certId: a.id }),
-    ogDescription: `${status.label}: ${credentialName}, issued by ${issuerName} to ${recipientName} on ${longDate.format(issued)}.`,
+    linkedIn: linkedInAddUrl({ name: plain.credential, organization: plain.issuer, issued, expires, certUrl: pageUrl, certId: a.id }),
+    meta: {
+      title: `${status.label}: ${plain.credential} — ${plain.recipient}`,
+      ogTitle: `${plain.credential} — ${plain.recipient}`,
+      badgeAlt: `${plain.credential} badge`,
+    },
+    ogDescription,
     checks: result.checks,
     checkedAt: `${stamp.format(now)} UTC`,
   };
