@@ -5,7 +5,8 @@ import { UnprocessableEntityError, ValidationError } from '../errors.js';
  * about, with their offsets. Not an XML parser: it classifies each `<…>` construct (comment, CDATA,
  * processing instruction, DOCTYPE, start or end tag), skips it with `indexOf`, and never looks
  * back, so the time is linear in the input whatever it holds. Entities are never expanded; a
- * DOCTYPE with an internal subset (where entity declarations live) is refused outright.
+ * DOCTYPE with an internal subset (where entity declarations live) is refused outright, and so is
+ * nesting deeper than MAX_SVG_DEPTH.
  */
 
 export interface ScannedElement {
@@ -25,6 +26,9 @@ export interface SvgScan {
   /** Every outermost occurrence of a wanted element, in document order. */
   elements: ScannedElement[];
 }
+
+/** Elements nest at most this deep (as the SVG sanitizer allows); real badges nest a few dozen. */
+export const MAX_SVG_DEPTH = 400;
 
 const QUOTE_OR_GT = /[>"']/g;
 const QUOTE_OR_GT_OR_BRACKET = /[>"'[]/g;
@@ -60,6 +64,7 @@ export function scanSvg(text: string, wanted: ReadonlySet<string>): SvgScan {
   let root: SvgScan['root'] | undefined;
   const elements: ScannedElement[] = [];
   let open: { name: string; start: number; attrs: string; bodyStart: number; depth: number } | undefined;
+  let depth = 0;
   let i = 0;
   for (;;) {
     const lt = text.indexOf('<', i);
@@ -77,6 +82,7 @@ export function scanSvg(text: string, wanted: ReadonlySet<string>): SvgScan {
       const gt = text.indexOf('>', lt);
       if (gt < 0) throw new ValidationError('The SVG is malformed: unterminated end tag.');
       const name = text.slice(lt + 2, gt).trim();
+      depth--;
       if (open && name === open.name && --open.depth === 0) {
         elements.push({ name, start: open.start, end: gt + 1, attrs: open.attrs, body: text.slice(open.bodyStart, lt) });
         open = undefined;
@@ -93,6 +99,9 @@ export function scanSvg(text: string, wanted: ReadonlySet<string>): SvgScan {
       if (gt < 0) throw new ValidationError('The SVG is malformed: unterminated start tag.');
       const selfClosing = text[gt - 1] === '/';
       const attrs = text.slice(lt + 1 + name.length, selfClosing ? gt - 1 : gt);
+      if (!selfClosing && ++depth > MAX_SVG_DEPTH) {
+        throw new UnprocessableEntityError(`The SVG nests elements more than ${MAX_SVG_DEPTH} levels deep.`);
+      }
       if (!root) {
         if (localName(name) !== 'svg') throw new ValidationError('The image is not an SVG.');
         root = { start: lt, end: gt + 1, selfClosing, attrs };
