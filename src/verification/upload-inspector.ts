@@ -32,6 +32,7 @@ export interface UploadInspector {
   close(): Promise<void>;
 }
 
+const QUEUE_FULL = 'Too many files are being checked right now; try again in a few seconds.';
 const WORKER = new URL('./upload-worker.mjs', import.meta.url).href;
 
 export function createUploadInspector(options: UploadInspectorOptions = {}): UploadInspector {
@@ -41,17 +42,22 @@ export function createUploadInspector(options: UploadInspectorOptions = {}): Upl
     minThreads: 0,
     maxThreads: o.threads,
     idleTimeout: 30_000,
-    maxQueue: o.maxQueue,
     concurrentTasksPerWorker: 1,
     resourceLimits: { maxOldGenerationSizeMb: o.heapMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
   });
+  // Counted here: piscina keeps tasks that carry an abort signal out of its bounded queue.
+  let inFlight = 0;
   return {
     async inspect(bytes) {
+      if (inFlight >= o.threads + o.maxQueue) throw new UnavailableError(QUEUE_FULL);
+      inFlight++;
       let reply: InspectionReply;
       try {
         reply = await pool.run(bytes, { signal: AbortSignal.timeout(o.timeoutMs) });
       } catch (err) {
         throw poolError(err, o);
+      } finally {
+        inFlight--;
       }
       if (!reply.ok) throw new AppError(reply.status, reply.message);
       return reply.upload;
@@ -68,9 +74,6 @@ function poolError(err: unknown, o: Required<UploadInspectorOptions>): Error {
   }
   if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return new UnprocessableEntityError(`Reading the file needed more than ${o.heapMb} MiB of memory; it is refused as too costly to read.`);
-  }
-  if (e?.message === 'Task queue is at limit') {
-    return new UnavailableError('Too many files are being checked right now; try again in a few seconds.');
   }
   // A thread that died for another reason (a native crash on the file) is replaced by the pool;
   // a thread that cannot even start is our fault and stays a 500.
