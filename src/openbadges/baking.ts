@@ -92,7 +92,9 @@ function textChunkKeyword(chunk: Chunk): string | undefined {
 }
 
 const COMPRESSED_REFUSED = (keyword: string) =>
-  `The PNG carries a compressed "${keyword}" text chunk; the baking spec requires it uncompressed, and compressed ones are not read.`;
+  `The PNG carries a compressed "${keyword}" text chunk; the baking spec requires it uncompressed, ` +
+  'and compressed ones are not read.';
+const TOO_LARGE = `The baked credential is larger than ${MAX_BAKED_TEXT_BYTES / 1024 / 1024} MiB.`;
 
 function parseITXtText(data: Buffer, keyword: string): string {
   let pos = data.indexOf(0) + 1;
@@ -106,9 +108,7 @@ function parseITXtText(data: Buffer, keyword: string): string {
 }
 
 function bakedText(bytes: Buffer, encoding: 'utf8' | 'latin1'): string {
-  if (bytes.length > MAX_BAKED_TEXT_BYTES) {
-    throw new UnprocessableEntityError(`The baked credential is larger than ${MAX_BAKED_TEXT_BYTES / 1024 / 1024} MiB.`);
-  }
+  if (bytes.length > MAX_BAKED_TEXT_BYTES) throw new UnprocessableEntityError(TOO_LARGE);
   return bytes.toString(encoding);
 }
 
@@ -219,9 +219,7 @@ function svgText(svg: string | Uint8Array): string {
 }
 
 function bakedTextOf(value: string): string {
-  if (value.length > MAX_BAKED_TEXT_BYTES) {
-    throw new UnprocessableEntityError(`The baked credential is larger than ${MAX_BAKED_TEXT_BYTES / 1024 / 1024} MiB.`);
-  }
+  if (value.length > MAX_BAKED_TEXT_BYTES) throw new UnprocessableEntityError(TOO_LARGE);
   return value;
 }
 

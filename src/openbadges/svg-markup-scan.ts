@@ -84,7 +84,8 @@ export function scanSvg(text: string, wanted: ReadonlySet<string>): SvgScan {
       const name = text.slice(lt + 2, gt).trim();
       depth--;
       if (open && name === open.name && --open.depth === 0) {
-        elements.push({ name, start: open.start, end: gt + 1, attrs: open.attrs, body: text.slice(open.bodyStart, lt) });
+        const body = text.slice(open.bodyStart, lt);
+        elements.push({ name, start: open.start, end: gt + 1, attrs: open.attrs, body });
         open = undefined;
       }
       i = gt + 1;
@@ -123,11 +124,15 @@ function skipDeclaration(text: string, lt: number): number {
   if (DECLARATION.test(text.slice(lt, lt + 12))) {
     throw new UnprocessableEntityError('The SVG declares entities or a DTD; such declarations are refused.');
   }
-  if (!/^<!DOCTYPE/i.test(text.slice(lt, lt + 9))) throw new ValidationError('The SVG is malformed: unknown <! construct.');
+  if (!/^<!DOCTYPE/i.test(text.slice(lt, lt + 9))) {
+    throw new ValidationError('The SVG is malformed: unknown <! construct.');
+  }
   const end = closingGt(text, lt + 9, true);
   if (end < 0) throw new ValidationError('The SVG is malformed: unterminated DOCTYPE.');
   if (text[end] === '[') {
-    throw new UnprocessableEntityError('The SVG has a DOCTYPE with an internal subset (entity declarations); such files are refused.');
+    throw new UnprocessableEntityError(
+      'The SVG has a DOCTYPE with an internal subset (entity declarations); such files are refused.',
+    );
   }
   return end + 1;
 }

@@ -11,7 +11,11 @@
  */
 import { AFRelationship, PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
 import { ValidationError } from '../errors.js';
-import { CREDENTIAL_ATTACHMENT_NAME, readPdfCredentialBounded, type PdfCredential } from '../verification/pdf-credential-reader.js';
+import {
+  CREDENTIAL_ATTACHMENT_NAME,
+  readPdfCredentialBounded,
+  type PdfCredential,
+} from '../verification/pdf-credential-reader.js';
 
 export { CREDENTIAL_ATTACHMENT_NAME, type PdfCredential };
 export const CREDENTIAL_ATTACHMENT_MIME = 'application/vc+jwt';

@@ -30,7 +30,8 @@ export function readPdfCredentialBounded(pdf: Uint8Array): PdfCredential {
   const out: PdfCredential = {};
   const stream = credentialStream(reader, catalog);
   if (stream) {
-    const text = reader.decode(stream, MAX_PDF_ATTACHMENT_BYTES, `The ${CREDENTIAL_ATTACHMENT_NAME} attachment`).toString('utf8').trim();
+    const bytes = reader.decode(stream, MAX_PDF_ATTACHMENT_BYTES, `The ${CREDENTIAL_ATTACHMENT_NAME} attachment`);
+    const text = bytes.toString('utf8').trim();
     if (JWS_COMPACT.test(text)) out.jwt = text;
   }
   const infoValue = reader.get(trailer, 'Info');

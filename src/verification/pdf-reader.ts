@@ -27,6 +27,7 @@ export class PdfStream {
 export type PdfValue = null | boolean | number | PdfName | PdfRef | PdfString | PdfValue[] | PdfDict | PdfStream;
 
 const unreadable = (why: string) => new ValidationError(`not a readable PDF: ${why}`);
+const tooManyObjects = () => new UnprocessableEntityError(`The PDF has more than ${MAX_PDF_OBJECTS} objects.`);
 
 // ---- lexer -------------------------------------------------------------------------------------
 
@@ -84,7 +85,8 @@ class Lexer {
     if (c === 0x28) return { t: 'str', v: this.literalString() };
     if (c === 0x2f) {
       this.pos++;
-      return { t: 'name', v: this.regular().replace(/#([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))) };
+      const name = this.regular().replace(/#([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+      return { t: 'name', v: name };
     }
     if (DELIM[c]) {
       this.pos++;
@@ -152,7 +154,9 @@ function parseValue(lx: Lexer): PdfValue {
     if (!tok) throw unreadable('unexpected end of file');
     let value: PdfValue;
     if (tok.t === '[' || tok.t === '<<') {
-      if (stack.length >= MAX_PDF_NESTING) throw new UnprocessableEntityError(`The PDF nests objects more than ${MAX_PDF_NESTING} levels deep.`);
+      if (stack.length >= MAX_PDF_NESTING) {
+        throw new UnprocessableEntityError(`The PDF nests objects more than ${MAX_PDF_NESTING} levels deep.`);
+      }
       stack.push(tok.t === '[' ? { array: [] } : { dict: [] });
       continue;
     } else if (tok.t === ']' || tok.t === '>>') {
@@ -205,7 +209,9 @@ export const isDict = (v: PdfValue | undefined): v is PdfDict => v instanceof Ma
 const PDF_WS = '[\\0\\t\\n\\f\\r ]';
 /** An object header, or the start of a stream's data (skipped to its `endstream`). */
 const INDEX = new RegExp(
-  `(?<![0-9])([0-9]{1,10})${PDF_WS}+([0-9]{1,5})${PDF_WS}+obj(?![A-Za-z0-9])|>>${PDF_WS}*stream(?:\\r\\n|\\n|\\r)`, 'g');
+  `(?<![0-9])([0-9]{1,10})${PDF_WS}+([0-9]{1,5})${PDF_WS}+obj(?![A-Za-z0-9])` + `|>>${PDF_WS}*stream(?:\\r\\n|\\n|\\r)`,
+  'g',
+);
 
 interface Located {
   offset: number;
@@ -234,7 +240,7 @@ export class PdfReader {
         re.lastIndex = end;
         continue;
       }
-      if (this.located.length >= MAX_PDF_OBJECTS) throw new UnprocessableEntityError(`The PDF has more than ${MAX_PDF_OBJECTS} objects.`);
+      if (this.located.length >= MAX_PDF_OBJECTS) throw tooManyObjects();
       const at: Located = { offset: m.index, num: Number(m[1]), gen: Number(m[2]) };
       this.located.push(at);
       this.byNum.set(at.num, at);
@@ -274,7 +280,8 @@ export class PdfReader {
 
   /** The trailer (classic, or an xref stream's dictionary); failing both, a found catalog. */
   trailer(): PdfDict {
-    for (let at = this.text.lastIndexOf('trailer'), tries = 0; at >= 0 && tries < 16; at = this.text.lastIndexOf('trailer', at - 1), tries++) {
+    let at = this.text.lastIndexOf('trailer');
+    for (let tries = 0; at >= 0 && tries < 16; at = this.text.lastIndexOf('trailer', at - 1), tries++) {
       try {
         const dict = parseValue(new Lexer(this.bytes, at + 7));
         if (isDict(dict) && dict.has('Root')) return dict;
@@ -297,7 +304,7 @@ export class PdfReader {
     for (const f of filters) {
       const name = f instanceof PdfName ? f.name : '?';
       if (name === 'FlateDecode' || name === 'Fl') data = inflateCapped(data, max, what);
-      else if (name === 'ASCIIHexDecode' || name === 'AHx') data = Buffer.from(data.toString('latin1').replace(/[^0-9a-fA-F]/g, ''), 'hex');
+      else if (name === 'ASCIIHexDecode' || name === 'AHx') data = fromHex(data);
       else throw unreadable(`${what} uses the unsupported filter ${name}`);
     }
     if (data.length > max) throw new UnprocessableEntityError(`${what} is larger than ${max} bytes.`);
@@ -316,7 +323,8 @@ export class PdfReader {
     if (this.bytes[start] === 13) start++;
     if (this.bytes[start] === 10) start++;
     const declared = this.resolve(value.get('Length'));
-    let end = typeof declared === 'number' && declared >= 0 && start + declared <= this.bytes.length ? start + declared : -1;
+    const fits = typeof declared === 'number' && declared >= 0 && start + declared <= this.bytes.length;
+    let end = fits ? start + declared : -1;
     // A wrong /Length is common in the wild: trust it only when `endstream` follows it.
     if (end < 0 || !this.bytes.toString('latin1', end, end + 12).trimStart().startsWith('endstream')) {
       end = this.bytes.indexOf('endstream', start);
@@ -374,7 +382,7 @@ export class PdfReader {
       const n = this.get(stream.dict, 'N');
       const first = this.get(stream.dict, 'First');
       if (typeof n !== 'number' || typeof first !== 'number') continue;
-      if (n > MAX_PDF_OBJECTS) throw new UnprocessableEntityError(`The PDF has more than ${MAX_PDF_OBJECTS} objects.`);
+      if (n > MAX_PDF_OBJECTS) throw tooManyObjects();
       const lx = new Lexer(data);
       for (let i = 0; i < n; i++) {
         const num = lx.next();
@@ -392,10 +400,15 @@ function inflateCapped(data: Buffer, max: number, what: string): Buffer {
     return inflateSync(data, { maxOutputLength: max, finishFlush: constants.Z_SYNC_FLUSH });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new UnprocessableEntityError(`${what} inflates to more than ${max} bytes; it is refused as a decompression bomb.`);
+      const message = `${what} inflates to more than ${max} bytes; it is refused as a decompression bomb.`;
+      throw new UnprocessableEntityError(message);
     }
     throw unreadable(`${what} is not valid Flate data`);
   }
+}
+
+function fromHex(data: Buffer): Buffer {
+  return Buffer.from(data.toString('latin1').replace(/[^0-9a-f]/gi, ''), 'hex');
 }
 
 /** A PDF text string: UTF-16BE or UTF-8 with their byte order marks, else PDFDocEncoding (read as Latin-1). */

@@ -1,4 +1,10 @@
-import { AppError, PayloadTooLargeError, UnprocessableEntityError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import {
+  AppError,
+  PayloadTooLargeError,
+  UnprocessableEntityError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.js';
 import { readBakedPng, readBakedSvg, type BakedPayload } from '../openbadges/baking.js';
 import { MAX_JSON_DEPTH, MAX_JWT_CHARS, MAX_VERIFY_FILE_BYTES, nestsDeeperThan } from './input-limits.js';
 import { readPdfCredentialBounded } from './pdf-credential-reader.js';
@@ -29,7 +35,9 @@ export function sniffFile(bytes: Uint8Array): FileKind | undefined {
 }
 
 export function inspectUpload(bytes: Uint8Array): InspectedUpload {
-  if (bytes.byteLength > MAX_VERIFY_FILE_BYTES) throw new PayloadTooLargeError(`The file is larger than ${MAX_VERIFY_FILE_BYTES / 1024 / 1024} MiB.`);
+  if (bytes.byteLength > MAX_VERIFY_FILE_BYTES) {
+    throw new PayloadTooLargeError(`The file is larger than ${MAX_VERIFY_FILE_BYTES / 1024 / 1024} MiB.`);
+  }
   const kind = sniffFile(bytes);
   if (!kind) throw new UnsupportedMediaTypeError('The file must be a baked PNG or SVG badge, or a certificate PDF.');
   const label = kind.toUpperCase();
@@ -53,9 +61,12 @@ export function inspectUpload(bytes: Uint8Array): InspectedUpload {
     } catch {
       return { kind, unverified: `The ${label} carries an Open Badges 3.0 credential that is not valid JSON.` };
     }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) return { kind, unverified: 'The baked credential is not a JSON object.' };
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      return { kind, unverified: 'The baked credential is not a JSON object.' };
+    }
     if (nestsDeeperThan(json, MAX_JSON_DEPTH)) {
-      throw new UnprocessableEntityError(`The credential baked in the ${label} nests more than ${MAX_JSON_DEPTH} levels deep.`);
+      const message = `The credential baked in the ${label} nests more than ${MAX_JSON_DEPTH} levels deep.`;
+      throw new UnprocessableEntityError(message);
     }
     return { kind, credential: json as Record<string, unknown> };
   }
@@ -63,7 +74,9 @@ export function inspectUpload(bytes: Uint8Array): InspectedUpload {
 }
 
 function bakedJwt(jwt: string, label: string): string {
-  if (jwt.length > MAX_JWT_CHARS) throw new UnprocessableEntityError(`The JWT baked in the ${label} is longer than ${MAX_JWT_CHARS} characters.`);
+  if (jwt.length > MAX_JWT_CHARS) {
+    throw new UnprocessableEntityError(`The JWT baked in the ${label} is longer than ${MAX_JWT_CHARS} characters.`);
+  }
   return jwt;
 }
 

@@ -23,7 +23,12 @@ export interface UploadInspectorOptions {
   maxQueue?: number;
 }
 
-export const UPLOAD_INSPECTION_DEFAULTS: Required<UploadInspectorOptions> = { threads: 2, timeoutMs: 5_000, heapMb: 64, maxQueue: 16 };
+export const UPLOAD_INSPECTION_DEFAULTS: Required<UploadInspectorOptions> = {
+  threads: 2,
+  timeoutMs: 5_000,
+  heapMb: 64,
+  maxQueue: 16,
+};
 
 export interface UploadInspector {
   inspect(bytes: Uint8Array): Promise<InspectedUpload>;
@@ -32,6 +37,7 @@ export interface UploadInspector {
   close(): Promise<void>;
 }
 
+const TOO_COSTLY = 'it is refused as too costly to read.';
 const QUEUE_FULL = 'Too many files are being checked right now; try again in a few seconds.';
 const WORKER = new URL('./upload-worker.mjs', import.meta.url).href;
 
@@ -70,10 +76,10 @@ export function createUploadInspector(options: UploadInspectorOptions = {}): Upl
 function poolError(err: unknown, o: Required<UploadInspectorOptions>): Error {
   const e = err as NodeJS.ErrnoException;
   if (e?.name === 'AbortError') {
-    return new UnprocessableEntityError(`The file could not be read within ${o.timeoutMs / 1000} s; it is refused as too costly to read.`);
+    return new UnprocessableEntityError(`The file could not be read within ${o.timeoutMs / 1000} s; ${TOO_COSTLY}`);
   }
   if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-    return new UnprocessableEntityError(`Reading the file needed more than ${o.heapMb} MiB of memory; it is refused as too costly to read.`);
+    return new UnprocessableEntityError(`Reading the file needed more than ${o.heapMb} MiB of memory; ${TOO_COSTLY}`);
   }
   // A thread that died for another reason (a native crash on the file) is replaced by the pool;
   // a thread that cannot even start is our fault and stays a 500.
