@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { MAX_PDF_ATTACHMENT_BYTES } from './input-limits.js';
-import { isDict, PdfReader, PdfStream, pdfText, type PdfDict } from './pdf-reader.js';
+import { isDict, PdfReader, PdfStream, pdfText, type PdfDict, type PdfValue } from './pdf-reader.js';
 
 /**
  * Gets the signed credential back out of a certificate PDF (see rendering/pdf-credential.ts for
@@ -49,26 +49,30 @@ export function readPdfCredentialBounded(pdf: Uint8Array): PdfCredential {
 function credentialStream(reader: PdfReader, catalog: PdfDict): PdfStream | undefined {
   const names = reader.get(catalog, 'Names');
   const root = isDict(names) ? reader.get(names, 'EmbeddedFiles') : undefined;
-  const queue: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
-  const seen = new Set<unknown>();
-  while (queue.length && seen.size < MAX_NAME_TREE_NODES) {
-    const { node, depth } = queue.shift()!;
-    if (!isDict(node as never) || seen.has(node) || depth > 32) continue;
+  // Breadth-first with an index, not shift(); kids are resolved only when their turn comes, and
+  // no more are queued than could ever be visited.
+  const queue: { node: PdfValue | undefined; depth: number }[] = [{ node: root, depth: 0 }];
+  const seen = new Set<PdfDict>();
+  for (let i = 0; i < queue.length && seen.size < MAX_NAME_TREE_NODES; i++) {
+    const node = reader.resolve(queue[i].node);
+    const depth = queue[i].depth;
+    if (!isDict(node) || seen.has(node) || depth > 32) continue;
     seen.add(node);
-    const dict = node as PdfDict;
-    const pairs = reader.get(dict, 'Names');
+    const pairs = reader.get(node, 'Names');
     if (Array.isArray(pairs)) {
-      for (let i = 0; i + 1 < pairs.length; i += 2) {
-        if (pdfText(reader.resolve(pairs[i])) !== CREDENTIAL_ATTACHMENT_NAME) continue;
-        const spec = reader.resolve(pairs[i + 1]);
+      for (let k = 0; k + 1 < pairs.length; k += 2) {
+        if (pdfText(reader.resolve(pairs[k])) !== CREDENTIAL_ATTACHMENT_NAME) continue;
+        const spec = reader.resolve(pairs[k + 1]);
         const ef = isDict(spec) ? reader.get(spec, 'EF') : undefined;
         const file = isDict(ef) ? (reader.get(ef, 'F') ?? reader.get(ef, 'UF')) : undefined;
         if (file instanceof PdfStream) return file;
       }
     }
-    const kids = reader.get(dict, 'Kids');
-    if (Array.isArray(kids)) {
-      for (const kid of kids.slice(0, MAX_NAME_TREE_NODES)) queue.push({ node: reader.resolve(kid), depth: depth + 1 });
+    const kids = reader.get(node, 'Kids');
+    if (!Array.isArray(kids)) continue;
+    for (const kid of kids) {
+      if (queue.length >= MAX_NAME_TREE_NODES) break;
+      queue.push({ node: kid, depth: depth + 1 });
     }
   }
   return undefined;

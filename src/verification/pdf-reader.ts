@@ -36,6 +36,8 @@ for (const c of [0, 9, 10, 12, 13, 32]) WS[c] = 1;
 const DELIM = new Uint8Array(256);
 for (const c of '()<>[]{}/%') DELIM[c.charCodeAt(0)] = 1;
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)$/;
+const IS_DIGIT = new Uint8Array(256);
+for (let c = 0x30; c <= 0x39; c++) IS_DIGIT[c] = 1;
 
 type Token =
   | { t: '[' | ']' | '<<' | '>>' | '{' | '}' }
@@ -92,6 +94,10 @@ class Lexer {
       this.pos++;
       return { t: 'kw', v: String.fromCharCode(c) };
     }
+    if (IS_DIGIT[c] || c === 0x2b || c === 0x2d) {
+      const int = this.integer();
+      if (int !== undefined) return { t: 'num', v: int, int: true };
+    }
     const word = this.regular();
     if (NUMBER.test(word)) return { t: 'num', v: Number(word), int: /^[+-]?\d+$/.test(word) };
     return { t: 'kw', v: word };
@@ -103,6 +109,19 @@ class Lexer {
     const hex = this.b.toString('latin1', this.pos + 1, end).replace(/[^0-9a-fA-F]/g, '');
     this.pos = end + 1;
     return Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex');
+  }
+
+  /** The common case of a plain integer, read straight from the bytes; undefined for anything else. */
+  private integer(): number | undefined {
+    const b = this.b;
+    let i = this.pos + (b[this.pos] === 0x2b || b[this.pos] === 0x2d ? 1 : 0);
+    let v = 0;
+    const first = i;
+    while (i < b.length && IS_DIGIT[b[i]] && i - first < 15) v = v * 10 + (b[i++] - 0x30);
+    if (i === first || (i < b.length && !WS[b[i]] && !DELIM[b[i]])) return undefined;
+    const negative = b[this.pos] === 0x2d;
+    this.pos = i;
+    return negative ? -v : v;
   }
 
   /** Two passes: find the end first, so the output is one buffer of the right size. */
@@ -349,9 +368,14 @@ export class PdfReader {
   }
 
   private lastObjectMatching(re: RegExp): { at: Located; value: PdfValue } | undefined {
-    const hits = [...this.text.matchAll(re)].slice(-16).reverse();
-    for (const hit of hits) {
-      const at = this.containing(hit.index);
+    // Only the last 16 hits are kept: a file may repeat the pattern a million times.
+    const hits: number[] = [];
+    for (const hit of this.text.matchAll(re)) {
+      hits.push(hit.index);
+      if (hits.length > 16) hits.shift();
+    }
+    for (const index of hits.reverse()) {
+      const at = this.containing(index);
       const value = at && this.byNum.get(at.num) === at ? this.object(at.num) : undefined;
       if (at && value !== undefined) return { at, value };
     }

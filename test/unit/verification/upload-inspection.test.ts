@@ -63,6 +63,19 @@ describe('inspectUpload refuses every hostile file quickly, with a 4xx that says
     expect(r.ms).toBeLessThan(BOUND_MS);
   });
 
+  it('PDF name trees and trailers crafted to multiply work are still read in bounded time', () => {
+    const fanOut = hostile.pdf([
+      '<< /Type /Catalog /Names << /EmbeddedFiles 2 0 R >> >>',
+      `<< /Kids [${'2 0 R '.repeat(200_000)}] >>`,
+    ]);
+    const xrefs = Buffer.concat([hostile.pdf(['<< /Type /Catalog >>']), Buffer.from('/Type /XRef '.repeat(300_000))]);
+    for (const file of [fanOut, xrefs]) {
+      const t = performance.now();
+      expect(inspectUpload(file)).toEqual({ kind: 'pdf', unverified: expect.stringMatching(/no embedded credential/) });
+      expect(performance.now() - t).toBeLessThan(BOUND_MS);
+    }
+  });
+
   it('reads a large benign SVG in one linear pass (5 MB of elements)', () => {
     const big = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg">${'<rect width="1" height="1"/>'.repeat(170_000)}</svg>`);
     const baked = Buffer.from(bakeSvg(big, { ob3Jwt: JWT }));
