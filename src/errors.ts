@@ -62,6 +62,12 @@ export class UnsupportedMediaTypeError extends AppError {
     super(415, message);
   }
 }
+/** The request is well-formed but its content cannot be processed (an unreadable or hostile upload). */
+export class UnprocessableEntityError extends AppError {
+  constructor(message: string) {
+    super(422, message);
+  }
+}
 /** `retryAfterS` becomes the Retry-After header (seconds). */
 export class TooManyRequestsError extends AppError {
   constructor(

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { ValidationError } from '../errors.js';
+import { MAX_JSON_DEPTH } from '../verification/input-limits.js';
 
 /**
  * Checks every request's input gets before any route reads it.
@@ -11,7 +12,8 @@ import { ValidationError } from '../errors.js';
  * JSON.stringify of the answer).
  */
 const NUL_IN_URL = /%00|\u0000/;
-export const MAX_BODY_DEPTH = 64;
+/** The same bound as JSON inside JWTs and uploaded files (verification/input-limits.ts). */
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH;
 
 /** Path and query: checked once, before auth and tenancy read the path's org. */
 export function rejectNulInUrl(): RequestHandler {

@@ -1,5 +1,7 @@
-import { crc32, inflateSync } from 'node:zlib';
-import { ValidationError } from '../errors.js';
+import { crc32 } from 'node:zlib';
+import { UnprocessableEntityError, ValidationError } from '../errors.js';
+import { MAX_BAKED_TEXT_BYTES, MAX_PNG_CHUNKS } from '../verification/input-limits.js';
+import { scanSvg } from './svg-markup-scan.js';
 
 /** Badge baking (OPEN-BADGES.md §3): OB 3.0 and OB 2.0 payloads in PNG iTXt chunks and SVG elements. */
 
@@ -36,27 +38,36 @@ interface Chunk {
   raw: Buffer;
 }
 
-function readChunks(png: Uint8Array): Chunk[] {
+/**
+ * Walks the chunks one by one without keeping them (a 5 MiB file can hold ~400,000 empty chunks).
+ * Reading stops at IEND; more than MAX_PNG_CHUNKS chunks is refused as hostile.
+ */
+function* walkChunks(png: Uint8Array): Generator<Chunk> {
   const buf = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
   if (buf.length < 8 || !buf.subarray(0, 8).equals(PNG_SIGNATURE)) {
     throw new ValidationError('The image is not a PNG.');
   }
-  const chunks: Chunk[] = [];
   let pos = 8;
+  let count = 0;
+  let last = '';
   while (pos < buf.length) {
     if (pos + 12 > buf.length) throw new ValidationError('The PNG is truncated.');
+    if (++count > MAX_PNG_CHUNKS) throw new UnprocessableEntityError(`The PNG has more than ${MAX_PNG_CHUNKS} chunks.`);
     const length = buf.readUInt32BE(pos);
     const end = pos + 12 + length;
     if (end > buf.length) throw new ValidationError('The PNG is truncated.');
     const type = buf.toString('latin1', pos + 4, pos + 8);
-    chunks.push({ type, data: buf.subarray(pos + 8, pos + 8 + length), raw: buf.subarray(pos, end) });
+    if (count === 1 && type !== 'IHDR') throw new ValidationError('The PNG has no IHDR or IEND chunk.');
+    yield { type, data: buf.subarray(pos + 8, pos + 8 + length), raw: buf.subarray(pos, end) };
+    last = type;
     pos = end;
     if (type === 'IEND') break;
   }
-  if (chunks[0]?.type !== 'IHDR' || chunks.at(-1)?.type !== 'IEND') {
-    throw new ValidationError('The PNG has no IHDR or IEND chunk.');
-  }
-  return chunks;
+  if (last !== 'IEND') throw new ValidationError('The PNG has no IHDR or IEND chunk.');
+}
+
+function readChunks(png: Uint8Array): Chunk[] {
+  return [...walkChunks(png)];
 }
 
 function encodeChunk(type: string, data: Buffer): Buffer {
@@ -75,20 +86,30 @@ function iTXt(keyword: string, text: string): Buffer {
 }
 
 function textChunkKeyword(chunk: Chunk): string | undefined {
-  if (chunk.type !== 'iTXt' && chunk.type !== 'tEXt') return undefined;
+  if (chunk.type !== 'iTXt' && chunk.type !== 'tEXt' && chunk.type !== 'zTXt') return undefined;
   const nul = chunk.data.indexOf(0);
   return nul < 0 ? undefined : chunk.data.toString('latin1', 0, nul);
 }
 
-function parseITXtText(data: Buffer): string {
+const COMPRESSED_REFUSED = (keyword: string) =>
+  `The PNG carries a compressed "${keyword}" text chunk; the baking spec requires it uncompressed, ` +
+  'and compressed ones are not read.';
+const TOO_LARGE = `The baked credential is larger than ${MAX_BAKED_TEXT_BYTES / 1024 / 1024} MiB.`;
+
+function parseITXtText(data: Buffer, keyword: string): string {
   let pos = data.indexOf(0) + 1;
-  const compressed = data[pos] === 1;
+  // Compression flag: the spec says 0. Inflating an untrusted chunk is how a 1 MB PNG becomes 1 GiB.
+  if (data[pos] !== 0) throw new UnprocessableEntityError(COMPRESSED_REFUSED(keyword));
   pos += 2;
   pos = data.indexOf(0, pos) + 1; // language tag
   pos = data.indexOf(0, pos) + 1; // translated keyword
   if (pos === 0) throw new ValidationError('Malformed iTXt chunk in the PNG.');
-  const body = data.subarray(pos);
-  return (compressed ? inflateSync(body) : body).toString('utf8');
+  return bakedText(data.subarray(pos), 'utf8');
+}
+
+function bakedText(bytes: Buffer, encoding: 'utf8' | 'latin1'): string {
+  if (bytes.length > MAX_BAKED_TEXT_BYTES) throw new UnprocessableEntityError(TOO_LARGE);
+  return bytes.toString(encoding);
 }
 
 /**
@@ -113,20 +134,26 @@ export function bakePng(png: Uint8Array, payload: BakePayload): Buffer {
   return Buffer.concat([PNG_SIGNATURE, ...kept.map((c) => c.raw), ...added, iend.raw]);
 }
 
-/** The first matching chunk per keyword wins, as the extraction rules say. */
+/**
+ * The first matching chunk per keyword wins, as the extraction rules say. Nothing is inflated:
+ * a compressed iTXt or a zTXt under one of the baking keywords is refused (422).
+ */
 export function readBakedPng(png: Uint8Array): BakedPayload {
   const result: BakedPayload = {};
   let legacyOb2: string | undefined;
-  for (const chunk of readChunks(png)) {
+  for (const chunk of walkChunks(png)) {
     const keyword = textChunkKeyword(chunk);
+    if (chunk.type === 'zTXt' && (keyword === OB3_KEYWORD || keyword === OB2_KEYWORD)) {
+      throw new UnprocessableEntityError(COMPRESSED_REFUSED(keyword));
+    }
     if (chunk.type === 'tEXt' && keyword === OB2_KEYWORD) {
-      legacyOb2 ??= chunk.data.toString('latin1', keyword.length + 1);
+      legacyOb2 ??= bakedText(chunk.data.subarray(keyword.length + 1), 'latin1');
     } else if (chunk.type === 'iTXt' && keyword === OB3_KEYWORD && !result.ob3Jwt && !result.ob3Json) {
-      const text = parseITXtText(chunk.data).trim();
+      const text = parseITXtText(chunk.data, keyword).trim();
       if (text.startsWith('{')) result.ob3Json = text;
       else result.ob3Jwt = text;
     } else if (chunk.type === 'iTXt' && keyword === OB2_KEYWORD && result.ob2 === undefined) {
-      result.ob2 = parseITXtText(chunk.data);
+      result.ob2 = parseITXtText(chunk.data, keyword);
     }
   }
   if (result.ob2 === undefined && legacyOb2 !== undefined) result.ob2 = legacyOb2;
@@ -135,21 +162,27 @@ export function readBakedPng(png: Uint8Array): BakedPayload {
 
 // ---- SVG -------------------------------------------------------------------------------------
 // String surgery instead of an XML parser: we only touch the root start tag and our own
-// elements, and we only read back elements we (or spec-following bakers) wrote.
+// elements, and we only read back elements we (or spec-following bakers) wrote. One linear scan
+// (svg-markup-scan.ts) finds them; entities other than XML's five and character references are
+// never expanded.
 
-const ELEMENT = (name: string) =>
-  new RegExp(`<openbadges:${name}\\b((?:[^>"']|"[^"]*"|'[^']*')*?)(?:/>|>([\\s\\S]*?)</openbadges:${name}\\s*>)`, 'g');
+const CREDENTIAL = 'openbadges:credential';
+const ASSERTION = 'openbadges:assertion';
+const BAKED_ELEMENTS = new Set([CREDENTIAL, ASSERTION]);
 
 function escapeAttr(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 }
 
+const XML_ENTITY: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+
+/** One pass, so `&amp;lt;` stays `&lt;`; a character reference outside Unicode is left as written. */
 function unescapeXml(value: string): string {
-  return value
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'")
-    .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&amp;/g, '&');
+  return value.replace(/&(lt|gt|quot|apos|amp|#x[0-9a-fA-F]{1,8}|#[0-9]{1,10});/g, (ref, name: string) => {
+    if (name[0] !== '#') return XML_ENTITY[name];
+    const code = name[1] === 'x' ? parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return code <= 0x10ffff ? String.fromCodePoint(code) : ref;
+  });
 }
 
 function parseJsonObject(text: string): Record<string, unknown> {
@@ -164,9 +197,16 @@ function cdata(text: string): string {
   return `<![CDATA[${text.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
 }
 
+/** CDATA sections joined, or the text with references decoded; found with indexOf, not a regex. */
 function elementBody(inner: string): string {
-  const sections = [...inner.matchAll(/<!\[CDATA\[([\s\S]*?)]]>/g)];
-  return (sections.length ? sections.map((m) => m[1]).join('') : unescapeXml(inner)).trim();
+  const sections: string[] = [];
+  for (let i = inner.indexOf('<![CDATA['); i >= 0; i = inner.indexOf('<![CDATA[', i)) {
+    const end = inner.indexOf(']]>', i + 9);
+    if (end < 0) break;
+    sections.push(inner.slice(i + 9, end));
+    i = end + 3;
+  }
+  return (sections.length ? sections.join('') : unescapeXml(inner)).trim();
 }
 
 function attr(attrs: string, name: string): string | undefined {
@@ -178,11 +218,9 @@ function svgText(svg: string | Uint8Array): string {
   return typeof svg === 'string' ? svg : Buffer.from(svg).toString('utf8');
 }
 
-/** Root `<svg …>` start tag, skipping the XML declaration, comments and doctype. */
-function findRootTag(svg: string): { start: number; end: number; selfClosing: boolean } {
-  const m = /<svg(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>/.exec(svg.replace(/<!--[\s\S]*?-->/g, (c) => ' '.repeat(c.length)));
-  if (!m) throw new ValidationError('The image is not an SVG.');
-  return { start: m.index, end: m.index + m[0].length, selfClosing: m[1].trimEnd().endsWith('/') };
+function bakedTextOf(value: string): string {
+  if (value.length > MAX_BAKED_TEXT_BYTES) throw new UnprocessableEntityError(TOO_LARGE);
+  return value;
 }
 
 function rootNamespace(rootTag: string): string | undefined {
@@ -195,10 +233,21 @@ function rootNamespace(rootTag: string): string | undefined {
  * goes in CDATA with its id in `verify`) right after the root start tag, replacing earlier ones.
  */
 export function bakeSvg(svg: string | Uint8Array, payload: BakePayload): string {
-  let text = svgText(svg);
-  if (payload.ob3Jwt !== undefined) text = text.replace(ELEMENT('credential'), '');
-  if (payload.ob2 !== undefined) text = text.replace(ELEMENT('assertion'), '');
-  const root = findRootTag(text);
+  const original = svgText(svg);
+  const scan = scanSvg(original, BAKED_ELEMENTS);
+  const drop = new Set<string>();
+  if (payload.ob3Jwt !== undefined) drop.add(CREDENTIAL);
+  if (payload.ob2 !== undefined) drop.add(ASSERTION);
+  let text = '';
+  let from = 0;
+  for (const el of scan.elements) {
+    if (!drop.has(el.name)) continue;
+    text += original.slice(from, el.start);
+    from = el.end;
+  }
+  text += original.slice(from);
+  // Elements come after the root start tag, so its offsets are unchanged by the removals.
+  const root = scan.root;
   let tag = text.slice(root.start, root.end);
   let tail = text.slice(root.end);
   if (root.selfClosing) {
@@ -230,21 +279,21 @@ export function bakeSvg(svg: string | Uint8Array, payload: BakePayload): string 
   return text.slice(0, root.start) + tag + elements.join('') + tail;
 }
 
+/** The first credential and assertion elements, read in one linear pass (DOCTYPE subsets refused). */
 export function readBakedSvg(svg: string | Uint8Array): BakedPayload {
-  const text = svgText(svg);
-  findRootTag(text);
+  const { elements } = scanSvg(svgText(svg), BAKED_ELEMENTS);
   const result: BakedPayload = {};
-  const credential = ELEMENT('credential').exec(text);
+  const credential = elements.find((e) => e.name === CREDENTIAL);
   if (credential) {
-    const verify = attr(credential[1], 'verify');
-    if (verify) result.ob3Jwt = verify.trim();
-    else if (credential[2]) result.ob3Json = elementBody(credential[2]);
+    const verify = attr(credential.attrs, 'verify');
+    if (verify) result.ob3Jwt = bakedTextOf(verify.trim());
+    else if (credential.body) result.ob3Json = bakedTextOf(elementBody(credential.body));
   }
-  const assertion = ELEMENT('assertion').exec(text);
+  const assertion = elements.find((e) => e.name === ASSERTION);
   if (assertion) {
-    const body = assertion[2] ? elementBody(assertion[2]) : '';
-    const ob2 = body || attr(assertion[1], 'verify');
-    if (ob2) result.ob2 = ob2;
+    const body = assertion.body ? elementBody(assertion.body) : '';
+    const ob2 = body || attr(assertion.attrs, 'verify');
+    if (ob2) result.ob2 = bakedTextOf(ob2);
   }
   return result;
 }

@@ -9,23 +9,16 @@
  *
  * readPdfCredential() gets both back from an uploaded PDF (the verifier then checks the JWT).
  */
-import {
-  AFRelationship,
-  decodePDFRawStream,
-  PDFArray,
-  PDFDict,
-  PDFDocument,
-  PDFHexString,
-  PDFName,
-  PDFRawStream,
-  PDFStream,
-  PDFString,
-  type PDFObject,
-} from 'pdf-lib';
+import { AFRelationship, PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
 import { stripBidiControls } from './bidi-text.js';
 import { ValidationError } from '../errors.js';
+import {
+  CREDENTIAL_ATTACHMENT_NAME,
+  readPdfCredentialBounded,
+  type PdfCredential,
+} from '../verification/pdf-credential-reader.js';
 
-export const CREDENTIAL_ATTACHMENT_NAME = 'credential.jwt';
+export { CREDENTIAL_ATTACHMENT_NAME, type PdfCredential };
 export const CREDENTIAL_ATTACHMENT_MIME = 'application/vc+jwt';
 
 export interface PdfCredentialInput {
@@ -78,83 +71,16 @@ export async function attachCredentialToPdf(pdf: Uint8Array, input: PdfCredentia
   return Buffer.from(await doc.save({ useObjectStreams: false }));
 }
 
-export interface PdfCredential {
-  jwt?: string;
-  verificationUrl?: string;
-  assertionId?: string;
-  title?: string;
-}
-
-/** Reads the embedded VC-JWT and the verification URL of a certificate PDF (whatever is present). */
+/**
+ * Reads the embedded VC-JWT and the verification URL of a certificate PDF (whatever is present).
+ * Untrusted files go through a bounded reader of our own rather than pdf-lib, which inflates
+ * object streams at load without a cap: only the credential.jwt attachment is decoded, capped.
+ */
 export async function readPdfCredential(pdf: Uint8Array): Promise<PdfCredential> {
-  let doc: PDFDocument;
-  try {
-    doc = await PDFDocument.load(pdf, { updateMetadata: false, ignoreEncryption: true, throwOnInvalidObject: false });
-  } catch (e) {
-    throw new ValidationError(`not a readable PDF: ${(e as Error).message.split('\n')[0]}`);
-  }
-  try {
-    return credentialParts(doc);
-  } catch (e) {
-    // pdf-lib loads leniently; a file missing its catalog or info dictionary fails only here.
-    throw new ValidationError(`not a readable PDF: ${(e as Error).message.split('\n')[0]}`);
-  }
-}
-
-function credentialParts(doc: PDFDocument): PdfCredential {
-  const out: PdfCredential = {};
-  const files = embeddedFiles(doc);
-  const bytes = files.get(CREDENTIAL_ATTACHMENT_NAME);
-  if (bytes) {
-    const text = new TextDecoder().decode(bytes).trim();
-    if (JWS_COMPACT.test(text)) out.jwt = text;
-  }
-  const info = infoDict(doc);
-  const custom = text(info.lookup(PDFName.of('VerificationURL')));
-  const subject = doc.getSubject();
-  const url = custom ?? subject;
-  if (url && /^https?:\/\//i.test(url)) out.verificationUrl = url;
-  const aid = text(info.lookup(PDFName.of('AssertionId')));
-  if (aid) out.assertionId = aid;
-  const title = doc.getTitle();
-  if (title) out.title = title;
-  return out;
+  return readPdfCredentialBounded(pdf);
 }
 
 /** The document Info dictionary (pdf-lib keeps its getter private; setTitle etc. create it). */
 function infoDict(doc: PDFDocument): PDFDict {
   return (doc as unknown as { getInfoDict(): PDFDict }).getInfoDict();
-}
-
-function text(o: PDFObject | undefined): string | undefined {
-  if (o instanceof PDFString || o instanceof PDFHexString) return o.decodeText();
-  return undefined;
-}
-
-/** Embedded files by name (the EmbeddedFiles name tree, Kids included). */
-function embeddedFiles(doc: PDFDocument): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  const names = doc.catalog.lookupMaybe(PDFName.of('Names'), PDFDict);
-  const root = names?.lookupMaybe(PDFName.of('EmbeddedFiles'), PDFDict);
-  const seen = new Set<PDFDict>();
-  const walk = (node: PDFDict | undefined, depth: number) => {
-    if (!node || depth > 16 || seen.has(node)) return;
-    seen.add(node);
-    const arr = node.lookupMaybe(PDFName.of('Names'), PDFArray);
-    if (arr) {
-      for (let i = 0; i + 1 < arr.size(); i += 2) {
-        const name = text(arr.lookup(i));
-        const spec = arr.lookup(i + 1);
-        if (!name || !(spec instanceof PDFDict) || out.has(name)) continue;
-        const ef = spec.lookupMaybe(PDFName.of('EF'), PDFDict);
-        const stream = ef?.lookup(PDFName.of('F'));
-        if (stream instanceof PDFRawStream) out.set(name, decodePDFRawStream(stream).decode());
-        else if (stream instanceof PDFStream) out.set(name, stream.getContents());
-      }
-    }
-    const kids = node.lookupMaybe(PDFName.of('Kids'), PDFArray);
-    if (kids) for (let i = 0; i < kids.size(); i++) walk(kids.lookupMaybe(i, PDFDict), depth + 1);
-  };
-  walk(root, 0);
-  return out;
 }

@@ -2,11 +2,11 @@ import type { Db } from '../db/database.js';
 import { getAssertionById, type AssertionRow } from '../db/assertion-repository.js';
 import { getIssuerById } from '../db/catalog-repository.js';
 import { getStatusList, revokedStatusIndexes } from '../db/status-list-repository.js';
-import { NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { NotFoundError, PayloadTooLargeError, UnprocessableEntityError, ValidationError } from '../errors.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
-import { readBakedPng, readBakedSvg } from '../openbadges/baking.js';
 import type { PublicUrls } from '../public-urls.js';
-import { readPdfCredential } from '../rendering/pdf-credential.js';
+import { MAX_JSON_DEPTH, MAX_JWT_CHARS, MAX_VERIFY_FILE_BYTES, nestsDeeperThan } from './input-limits.js';
+import { sharedUploadInspector, type UploadInspector } from './upload-inspector.js';
 import {
   verifyJsonCredential,
   verifyJwtCredential,
@@ -40,10 +40,13 @@ export interface VerificationDeps {
   urls: PublicUrls;
   issuerKeys: Pick<IssuerKeyService, 'getPublicKey'>;
   now?: () => Date;
+  /** Parses uploaded files off the event loop; the process-wide pool by default. */
+  uploads?: Pick<UploadInspector, 'inspect'>;
 }
 
 /** At most this many bytes of an uploaded file are looked at (the route enforces it first). */
-export const MAX_VERIFY_FILE_BYTES = 5 * 1024 * 1024;
+export { MAX_VERIFY_FILE_BYTES };
+export { sniffFile, type FileKind } from './upload-inspection.js';
 
 export type VerifyInput =
   | { jwt: string; recipient?: string }
@@ -51,21 +54,32 @@ export type VerifyInput =
   | { assertionId: string; recipient?: string }
   | { file: Uint8Array; recipient?: string };
 
-export type FileKind = 'png' | 'svg' | 'pdf';
-
-/** What the bytes are, whatever the upload claimed. */
-export function sniffFile(bytes: Uint8Array): FileKind | undefined {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  if (b.subarray(0, 5).toString('latin1') === '%PDF-') return 'pdf';
-  // SVG is text: skip a BOM and leading whitespace, then expect markup that declares an <svg> root.
-  const head = b.subarray(0, 4096).toString('utf8').replace(/^\uFEFF/, '').trimStart();
-  if (head.startsWith('<') && /<svg[\s>]/i.test(head)) return 'svg';
-  return undefined;
-}
-
 function unverified(detail: string): VerificationResult {
   return { verified: false, checks: [{ check: 'format', ok: false, detail }], credential: null };
+}
+
+/**
+ * A JWT from outside: bounded in length, and its payload in nesting, before anything decodes it
+ * (a deep payload would overflow the stack of whatever walks it, the JSON answer included).
+ * `fromFile`: limits found in an uploaded file are 422, in the request body 413/400.
+ */
+function assertJwtWithinLimits(jwt: string, fromFile: boolean): void {
+  if (jwt.length > MAX_JWT_CHARS) {
+    const message = `The JWT is longer than ${MAX_JWT_CHARS} characters; no credential of this service is that large.`;
+    throw fromFile ? new UnprocessableEntityError(message) : new PayloadTooLargeError(message);
+  }
+  const payload = jwt.trim().split('.')[1];
+  if (!payload) return;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return; // not JSON: the verifier reports it as a failed check
+  }
+  if (nestsDeeperThan(decoded, MAX_JSON_DEPTH)) {
+    const message = `The JWT payload nests more than ${MAX_JSON_DEPTH} levels deep.`;
+    throw fromFile ? new UnprocessableEntityError(message) : new ValidationError(message);
+  }
 }
 
 export function verificationService(deps: VerificationDeps) {
@@ -103,32 +117,14 @@ export function verificationService(deps: VerificationDeps) {
   }
 
   async function verifyFile(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationResult> {
-    if (bytes.byteLength > MAX_VERIFY_FILE_BYTES) throw new ValidationError('The file is larger than 5 MiB.');
-    const kind = sniffFile(bytes);
-    if (!kind) throw new UnsupportedMediaTypeError('The file must be a baked PNG or SVG badge, or a certificate PDF.');
-    if (kind === 'pdf') {
-      const pdf = await readPdfCredential(bytes);
-      return pdf.jwt ? verifyJwt(pdf.jwt, opts) : unverified('The PDF carries no embedded credential (credential.jwt attachment).');
+    // Parsed in a worker thread: a hostile file costs a bounded thread, never this event loop.
+    const upload = await (deps.uploads ?? sharedUploadInspector()).inspect(bytes);
+    if ('jwt' in upload) {
+      assertJwtWithinLimits(upload.jwt, true);
+      return verifyJwt(upload.jwt, opts);
     }
-    let baked;
-    try {
-      baked = kind === 'png' ? readBakedPng(bytes) : readBakedSvg(bytes);
-    } catch (err) {
-      if (err instanceof ValidationError) return unverified(`The ${kind.toUpperCase()} could not be read: ${err.message}`);
-      throw err;
-    }
-    if (baked.ob3Jwt) return verifyJwt(baked.ob3Jwt, opts);
-    if (baked.ob3Json) {
-      let json: unknown;
-      try {
-        json = JSON.parse(baked.ob3Json);
-      } catch {
-        return unverified(`The ${kind.toUpperCase()} carries an Open Badges 3.0 credential that is not valid JSON.`);
-      }
-      if (typeof json !== 'object' || json === null || Array.isArray(json)) return unverified('The baked credential is not a JSON object.');
-      return verifyJsonCredential(json as Record<string, unknown>, verifierDeps, opts);
-    }
-    return unverified(`The ${kind.toUpperCase()} carries no baked Open Badges 3.0 credential.`);
+    if ('credential' in upload) return verifyJsonCredential(upload.credential, verifierDeps, opts);
+    return unverified(upload.unverified);
   }
 
   return {
@@ -136,7 +132,10 @@ export function verificationService(deps: VerificationDeps) {
 
     async verify(input: VerifyInput): Promise<VerificationResult> {
       const opts: VerifyOptions = input.recipient !== undefined ? { recipient: input.recipient } : {};
-      if ('jwt' in input) return verifyJwt(input.jwt, opts);
+      if ('jwt' in input) {
+        assertJwtWithinLimits(input.jwt, false);
+        return verifyJwt(input.jwt, opts);
+      }
       if ('credential' in input) return verifyJsonCredential(input.credential, verifierDeps, opts);
       if ('assertionId' in input) {
         const a = await getAssertionById(db, input.assertionId);

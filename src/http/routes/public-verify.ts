@@ -3,9 +3,10 @@ import multer from 'multer';
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import type { Runtime } from '../../runtime.js';
-import { ValidationError } from '../../errors.js';
+import { PayloadTooLargeError, ValidationError } from '../../errors.js';
 import { listSignatories } from '../../db/catalog-repository.js';
 import { MAX_VERIFY_FILE_BYTES, verificationService, type VerifyInput } from '../../verification/verification-service.js';
+import { MAX_JWT_CHARS } from '../../verification/input-limits.js';
 import { renderVerificationPage, verificationPageCsp, verificationPageModel } from '../../verification/verification-page.js';
 
 /**
@@ -26,10 +27,19 @@ const parseUpload: RequestHandler = (req, res, next) => {
   });
 };
 
+/** Before the schema check, so an oversized JWT is a 413 that says so rather than a generic 400. */
+const jwtLengthGuard: RequestHandler = (req, _res, next) => {
+  const jwt = (req.body as { jwt?: unknown } | undefined)?.jwt;
+  if (typeof jwt === 'string' && jwt.length > MAX_JWT_CHARS) {
+    throw new PayloadTooLargeError(`The JWT is longer than ${MAX_JWT_CHARS} characters; no credential of this service is that large.`);
+  }
+  next();
+};
+
 const FORMS = 'one of {"jwt"}, {"credential"}, {"assertion_id"} (JSON) or a multipart file in field "file"';
 
 const verifyBody = z.object({
-  jwt: z.string().min(1).max(200_000).optional(),
+  jwt: z.string().min(1).max(MAX_JWT_CHARS).optional(),
   credential: z.record(z.string(), z.unknown()).optional(),
   assertion_id: z.string().min(1).max(100).optional(),
   /** An email address or an identity hash (`sha256$…`) the recipient must match. */
@@ -62,15 +72,17 @@ export function publicVerifyRoutes(rt: Runtime): RouteDef[] {
       auth: 'public',
       rawBody: {
         contentTypes: ['application/json', 'multipart/form-data'],
-        middleware: [express.json({ limit: '1mb', strict: true }), parseUpload],
+        middleware: [express.json({ limit: '1mb', strict: true }), parseUpload, jwtLengthGuard],
       },
       body: verifyBody,
       responses: {
         200: '{verified, checks:[{check, ok, detail}], credential}',
         400: 'None (or more than one) of the input forms',
         404: 'Unknown assertion_id',
-        413: 'File over 5 MiB',
+        413: 'File over 5 MiB, body over 1 MB, or a JWT over 200,000 characters',
         415: 'Not JSON or multipart; or a file that is not a PNG, SVG or PDF',
+        422: 'A file that cannot be read within the limits: compressed credential chunks, entity declarations, decompression bombs, too deep, too many objects, too slow',
+        503: 'Too many files being checked at once',
       },
       async handler({ body, req, res }) {
         const recipient = body.recipient !== undefined ? { recipient: body.recipient } : {};
