@@ -55,7 +55,7 @@ export function createUploadInspector(options: UploadInspectorOptions = {}): Upl
   let inFlight = 0;
   return {
     async inspect(bytes) {
-      if (inFlight >= o.threads + o.maxQueue) throw new UnavailableError(QUEUE_FULL);
+      if (inFlight >= o.threads + o.maxQueue) throw new UnavailableError(QUEUE_FULL, 2);
       inFlight++;
       let reply: InspectionReply;
       try {

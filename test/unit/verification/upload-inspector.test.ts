@@ -9,13 +9,13 @@ const baked = () => bakePng(hostile.png(), { ob3Jwt: JWT });
 /** Under the object limit, so the reader indexes all of them: ~300 ms and ~20 MB of heap. */
 const heavyPdf = hostile.pdfManyObjects(99_000);
 
-async function statusOf(p: Promise<unknown>): Promise<{ status: number; message: string }> {
+async function statusOf(p: Promise<unknown>): Promise<{ status: number; message: string; retryAfterS?: number }> {
   try {
     await p;
     return { status: 200, message: '' };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    return { status: err.status, message: err.message };
+    return { status: err.status, message: err.message, retryAfterS: (err as { retryAfterS?: number }).retryAfterS };
   }
 }
 
@@ -74,5 +74,6 @@ describe('the upload worker pool (worker threads loading the TypeScript inspecti
     expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(3);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
     expect(results.find((r) => r.status === 503)!.message).toMatch(/Too many files/);
+    expect(results.find((r) => r.status === 503)!.retryAfterS).toBe(2); // the HTTP layer's Retry-After
   });
 });
