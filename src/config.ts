@@ -56,6 +56,9 @@ const envSchema = z.object({
     .default('issuance,render')
     .transform((v) => v.split(',').map((w) => w.trim()).filter(Boolean))
     .refine((ws) => ws.length > 0 && ws.every((w) => w === 'issuance' || w === 'render'), 'a comma list of issuance and render'),
+  IMAGE_MAX_PIXELS: positiveInt.max(268_435_456).default(4096 * 4096),
+  IMAGE_MAX_EDGE: positiveInt.max(65_535).default(8192),
+  RENDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
 });
 
 export type Config = {
@@ -82,6 +85,10 @@ export type Config = {
   jobLockMs: number;
   /** Which workers a worker process runs: issuance and render scale separately. */
   workers: ('issuance' | 'render')[];
+  /** Pixel budget of an uploaded image (read from its header), also checked before a render draws one. */
+  imageBudget: { maxPixels: number; maxEdge: number };
+  /** Time limit of one render (a second timeout of the same job fails it as the template's fault). */
+  renderTimeoutMs: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -119,5 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     jobLockMs: e.JOB_LOCK_MS,
     workers: e.WORKERS as ('issuance' | 'render')[],
+    imageBudget: { maxPixels: e.IMAGE_MAX_PIXELS, maxEdge: e.IMAGE_MAX_EDGE },
+    renderTimeoutMs: e.RENDER_TIMEOUT_MS,
   };
 }
