@@ -9,7 +9,8 @@ import { AppError, NotFoundError, UnsupportedMediaTypeError, ValidationError } f
 import { assertCatalogWriter } from './catalog-access.js';
 import { ACCEPTED_IMAGE_TYPES, sniffImageType } from './image-type.js';
 import { budgetProblem, DEFAULT_IMAGE_BUDGET, readImageDimensions, type ImageBudget } from './image-dimensions.js';
-import { sanitizeSvg, SvgRejectedError, SvgTooDeepError } from './svg-sanitizer.js';
+import { SvgLimitError, SvgRejectedError } from './svg-sanitizer.js';
+import { svgSanitizerThread } from './svg-sanitizer-thread.js';
 
 /** 422: an image of an accepted type that we will not keep (over the pixel budget, nested too deep). */
 export class UnprocessableImageError extends AppError {
@@ -20,8 +21,8 @@ export class UnprocessableImageError extends AppError {
 
 /**
  * Uploaded images (credential icons, backgrounds, signatures, logos). The type comes from the
- * bytes; SVG is sanitized before it is stored; the pixel dimensions, read from the header, must fit
- * the budget (image-dimensions.ts). Each image is stored under
+ * bytes; SVG is sanitized (on a worker thread) before it is stored; the pixel dimensions, read
+ * from the header, must fit the budget (image-dimensions.ts). Each image is stored under
  * `images/{org}/{random}.{ext}` and served publicly (and to the renderer) at `urls.image(key)`.
  */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -47,6 +48,8 @@ export interface ImageServiceDeps {
 export function imageService(deps: ImageServiceDeps) {
   const { db } = deps;
   const budget = deps.imageBudget ?? DEFAULT_IMAGE_BUDGET;
+  // SVG is parsed on a worker thread: a hostile 5 MiB file costs that thread, not the event loop.
+  const svgThread = svgSanitizerThread();
   const toObject = (r: ImageRow): ImageObject => ({ id: r.id, name: r.name, image: deps.urls.image(r.file_key) });
 
   return {
@@ -62,11 +65,11 @@ export function imageService(deps: ImageServiceDeps) {
       let body = file.bytes;
       if (type.ext === 'svg') {
         try {
-          const clean = sanitizeSvg(file.bytes);
+          const clean = await svgThread.sanitize(file.bytes);
           if (clean.removed.length) deps.logger.info({ org, removed: clean.removed.slice(0, 20) }, 'sanitized uploaded SVG');
           body = Buffer.from(clean.svg, 'utf8');
         } catch (e) {
-          if (e instanceof SvgTooDeepError) throw new UnprocessableImageError(e.message);
+          if (e instanceof SvgLimitError) throw new UnprocessableImageError(e.message);
           if (e instanceof SvgRejectedError) throw new ValidationError(e.message, { fieldErrors: { image: [e.message] } });
           throw e;
         }

@@ -12,22 +12,27 @@
  *    attributes in other namespaces, `href`/`xlink:href` other than `#fragment` or a `data:`
  *    raster image, `url(…)` other than `#fragment` or a `data:` raster image, CSS `@import`,
  *    and any CSS containing escapes (which could spell out a URL the checks would miss);
- *  - refused as too deep: elements nested more than MAX_SVG_DEPTH (400) levels. Parsing, cleaning
- *    and serializing are iterative (no recursion), so depth never touches the call stack.
+ *  - refused as beyond our limits (SvgLimitError): elements nested more than MAX_SVG_DEPTH (400)
+ *    levels, more than MAX_SVG_ELEMENTS elements. Parsing, cleaning and serializing are iterative
+ *    (no recursion), so depth never touches the call stack.
  *
  * The public image route also serves SVG with `Content-Security-Policy: default-src 'none'`, so
  * this is not the only wall.
  */
 
 export class SvgRejectedError extends Error {}
-/** Nested deeper than {@link MAX_SVG_DEPTH}: well-formed, but not something we will process. */
-export class SvgTooDeepError extends SvgRejectedError {}
+/** Well-formed, but beyond what we process (too deep, too many elements, too slow): 422, not 400. */
+export class SvgLimitError extends SvgRejectedError {}
+/** Nested deeper than {@link MAX_SVG_DEPTH}. */
+export class SvgTooDeepError extends SvgLimitError {}
 
 /**
  * Elements nested deeper than this are refused. Drawings rarely pass 30; the limit only has to
  * keep hostile nesting (100 000 deep) from costing more than a linear pass.
  */
 export const MAX_SVG_DEPTH = 400;
+/** Elements in all: a detailed badge has hundreds; 5 MiB of `<g/>` would be 1.3 million (~10 s). */
+export const MAX_SVG_ELEMENTS = 100_000;
 
 export interface SanitizedSvg {
   svg: string;
@@ -104,6 +109,7 @@ function matchAt(re: RegExp, src: string, pos: number): RegExpExecArray | null {
 function parse(src: string): ElementNode {
   let i = 0;
   let root: ElementNode | undefined;
+  let elements = 0;
   const stack: ElementNode[] = [];
   const fail = (why: string): never => {
     const line = src.slice(0, i).split('\n').length;
@@ -174,6 +180,9 @@ function parse(src: string): ElementNode {
         if (el.attrs.some(([n]) => n === an![0])) fail(`duplicate attribute ${an![0]}`);
         el.attrs.push([an![0], decodeEntities(raw, fail)]);
         i = end + 1;
+      }
+      if (++elements > MAX_SVG_ELEMENTS) {
+        throw new SvgLimitError(`The SVG has more than ${MAX_SVG_ELEMENTS} elements; simplify the drawing.`);
       }
       if (stack.length >= MAX_SVG_DEPTH) {
         throw new SvgTooDeepError(`SVG elements are nested more than ${MAX_SVG_DEPTH} levels deep; flatten the drawing.`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeSvg, MAX_SVG_DEPTH, sanitizeSvg, SvgRejectedError, SvgTooDeepError } from '../../../src/catalog/svg-sanitizer.js';
+import { looksLikeSvg, MAX_SVG_DEPTH, MAX_SVG_ELEMENTS, sanitizeSvg, SvgLimitError, SvgRejectedError, SvgTooDeepError } from '../../../src/catalog/svg-sanitizer.js';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg"';
 const clean = (s: string) => sanitizeSvg(Buffer.from(s)).svg;
@@ -139,13 +139,16 @@ describe('sanitizeSvg nesting depth', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
-  it('a wide drawing (100,000 siblings, ~5 MB) is cleaned in one linear pass', () => {
-    const wide = `<svg ${NS}>${'<rect x="1" y="2" width="3" height="4" fill="#abc"/>'.repeat(100_000)}</svg>`;
+  it('a wide drawing (99,999 siblings, ~5 MB) is cleaned in one linear pass; one element more is refused', () => {
+    const wide = (n: number) => `<svg ${NS}>${'<rect x="1" y="2" width="3" height="4" fill="#abc"/>'.repeat(n)}</svg>`;
+    expect(MAX_SVG_ELEMENTS).toBe(100_000);
     const t0 = performance.now();
-    const out = sanitizeSvg(Buffer.from(wide));
-    expect(out.svg.match(/<rect /g)).toHaveLength(100_000);
+    const out = sanitizeSvg(Buffer.from(wide(99_999)));
+    expect(out.svg.match(/<rect /g)).toHaveLength(99_999);
     // measured ~0.5–2.5 s on a loaded 2-core machine; quadratic work would take minutes
     expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(() => sanitizeSvg(Buffer.from(wide(100_000)))).toThrow(/more than 100000 elements/);
+    expect(() => sanitizeSvg(Buffer.from(wide(100_000)))).toThrow(SvgLimitError);
   });
 });
 
