@@ -10,7 +10,13 @@ import { UnavailableError, ValidationError } from '../errors.js';
 
 export type RetryableRenderReason = 'timeout' | 'browser_crashed' | 'browser_unavailable' | 'renderer_closed';
 // render_timeout: the same job timed out twice; image_too_large: a stored image over the pixel budget.
-export const RENDER_LIMIT_REASONS = ['page_limit', 'output_size', 'template_error', 'render_timeout', 'image_too_large'] as const;
+export const RENDER_LIMIT_REASONS = [
+  'page_limit',
+  'output_size',
+  'template_error',
+  'render_timeout',
+  'image_too_large',
+] as const;
 export type RenderLimitReason = (typeof RENDER_LIMIT_REASONS)[number];
 
 /** A job's failedReason written by the render worker (`<reason>: <message>`) for a template at fault. */

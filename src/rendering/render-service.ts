@@ -20,7 +20,13 @@ import { renderTemplate } from './template.js';
 import { defaultCertificateTemplate, TEMPLATES_DIR } from './default-template.js';
 import { attachCredentialToPdf } from './pdf-credential.js';
 import { RenderLimitError, RenderRetryableError } from './errors.js';
-import { budgetProblem, DEFAULT_IMAGE_BUDGET, extOfContentType, readImageDimensions, type ImageBudget } from '../catalog/image-dimensions.js';
+import {
+  budgetProblem,
+  DEFAULT_IMAGE_BUDGET,
+  extOfContentType,
+  readImageDimensions,
+  type ImageBudget,
+} from '../catalog/image-dimensions.js';
 import { DEFAULT_JOB_FILES, renderKey, type RenderFileName } from './render-files.js';
 import { publicRecipientName } from '../issuance/assertion-format.js';
 
@@ -121,7 +127,8 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
       if (row && file) {
         const problem = overBudget(file.body, row.content_type, budget);
         if (problem) {
-          throw new RenderLimitError('image_too_large', `the badge image of credential "${credential.name}" (${credential.id}) is refused. ${problem}`);
+          const what = `the badge image of credential "${credential.name}" (${credential.id})`;
+          throw new RenderLimitError('image_too_large', `${what} is refused. ${problem}`);
         }
         if (row.content_type === 'image/png') return { kind: 'png', body: file.body, cacheKey: key };
         if (row.content_type === 'image/svg+xml') return { kind: 'svg', text: file.body.toString('utf8'), cacheKey: key };
@@ -204,7 +211,11 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
      * Renders the files (default: PDF and badge) of an assertion that are missing at its
      * credential's current template version. Revoked or unknown assertions render nothing.
      */
-    async render(assertionId: string, wanted: readonly RenderFileName[] = DEFAULT_JOB_FILES, opts: RenderCallOptions = {}): Promise<RenderOutcome> {
+    async render(
+      assertionId: string,
+      wanted: readonly RenderFileName[] = DEFAULT_JOB_FILES,
+      opts: RenderCallOptions = {},
+    ): Promise<RenderOutcome> {
       const a = await getAssertionById(db, assertionId);
       const credential = a && (await getCredentialById(db, a.credential_id));
       if (!a || !credential) return { assertionId, templateVersion: 0, rendered: [], existing: [], skipped: 'unknown' };
@@ -226,10 +237,8 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
           return await run();
         } catch (e) {
           if (!opts.timeoutIsFinal || !(e instanceof RenderRetryableError) || e.reason !== 'timeout') throw e;
-          throw new RenderLimitError(
-            'render_timeout',
-            `the ${what} of credential "${credential.name}" (${credential.id}, template version ${version}) timed out twice: ${e.message}`,
-          );
+          const which = `credential "${credential.name}" (${credential.id}, template version ${version})`;
+          throw new RenderLimitError('render_timeout', `the ${what} of ${which} timed out twice: ${e.message}`);
         }
       };
       if (todo.includes('certificate.pdf') || todo.includes('certificate.png')) {

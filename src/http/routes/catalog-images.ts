@@ -62,7 +62,14 @@ export function catalogImageRoutes(rt: Runtime): RouteDef[] {
       params: tenantParams,
       rawBody: { contentTypes: ['multipart/form-data'], middleware: [writersOnly, parseUpload] },
       body: z.object({ name: z.string().max(255).optional() }),
-      responses: { 201: '{id, name, image}', 400: 'No image or malformed', 403: 'Not a platform admin of the org', 413: 'Over 5 MiB', 415: 'Not an accepted image type', 422: 'Over the pixel budget, dimensions unreadable, or an SVG nested over 400 deep' },
+      responses: {
+        201: '{id, name, image}',
+        400: 'No image or malformed',
+        403: 'Not a platform admin of the org',
+        413: 'Over 5 MiB',
+        415: 'Not an accepted image type',
+        422: 'Over the pixel budget, dimensions unreadable, or an SVG nested over 400 deep or over 100,000 elements',
+      },
       async handler({ params, body, principal, req, res }) {
         const file = req.file;
         if (!file) throw new ValidationError('An image file is required (multipart field "image").', { fieldErrors: { image: ['required'] } });
