@@ -93,6 +93,9 @@ const envSchema = z.object({
   RATE_LIMIT_RENDER: rateLimit.prefault('300/min'),
   RATE_LIMIT_API: rateLimit.prefault('3000/min'),
   RATE_LIMIT_AUTH_FAILURES: rateLimit.prefault('30/min'),
+  IMAGE_MAX_PIXELS: positiveInt.max(268_435_456).default(4096 * 4096),
+  IMAGE_MAX_EDGE: positiveInt.max(65_535).default(8192),
+  RENDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
 });
 
 export interface RateLimitRule {
@@ -141,6 +144,10 @@ export type Config = {
     /** per client IP: presented tokens that were refused */
     authFailures: RateLimitRule;
   };
+  /** Pixel budget of an uploaded image (read from its header), also checked before a render draws one. */
+  imageBudget: { maxPixels: number; maxEdge: number };
+  /** Time limit of one render (a second timeout of the same job fails it as the template's fault). */
+  renderTimeoutMs: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -190,5 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             api: e.RATE_LIMIT_API,
             authFailures: e.RATE_LIMIT_AUTH_FAILURES,
           },
+    imageBudget: { maxPixels: e.IMAGE_MAX_PIXELS, maxEdge: e.IMAGE_MAX_EDGE },
+    renderTimeoutMs: e.RENDER_TIMEOUT_MS,
   };
 }

@@ -4,7 +4,7 @@ import { createWorker } from '../src/queue/worker-factory.js';
 import { QUEUE_NAMES, RENDER_PRIORITY, type RenderJob } from '../src/queue/queues.js';
 import { findChromium, CHROMIUM_MISSING } from '../src/embedded/chromium.js';
 import { createStoreRenderer, renderService } from '../src/rendering/render-service.js';
-import { RenderLimitError } from '../src/rendering/errors.js';
+import { RenderLimitError, RenderRetryableError } from '../src/rendering/errors.js';
 import type { Renderer } from '../src/rendering/renderer.js';
 import { RENDER_FILE_NAMES } from '../src/rendering/render-files.js';
 
@@ -16,30 +16,48 @@ export interface RenderWorker {
 }
 
 /**
+ * Timeouts a render job may have: the second is the template's fault (a page that hangs or takes
+ * too long would otherwise hold a pool page for the full time limit on every one of its attempts).
+ */
+export const RENDER_TIMEOUTS_PER_JOB = 2;
+
+/** The job's data with the count of its timed-out tries, kept in the job across its attempts. */
+type RenderJobData = RenderJob['data'] & { renderTimeouts?: number };
+
+/**
  * The render worker: one warm Chromium per process, `renderPages` reusable pages, as many jobs at
- * once as pages. A template at fault (page/size limit, merge error) fails the job for good with its
- * reason; a crashed or hung browser is replaced by the pool and the job retried.
+ * once as pages. A template at fault (page/size limit, merge error, a second timeout, an image
+ * over the pixel budget) fails the job for good with its reason; a crashed or hung browser is
+ * replaced by the pool and the job retried.
  */
 export function startRenderWorker(rt: Runtime): RenderWorker {
   const executablePath = findChromium(rt.config.chromiumPath);
-  const deps = { db: rt.db, files: rt.files, urls: rt.urls, logger: rt.logger };
+  const deps = { db: rt.db, files: rt.files, urls: rt.urls, logger: rt.logger, imageBudget: rt.config.imageBudget };
   const renderer = createStoreRenderer(deps, {
     executablePath,
     pages: rt.config.renderPages,
+    renderTimeoutMs: rt.config.renderTimeoutMs,
     logger: rt.logger,
   });
   const service = renderService(deps, renderer);
   const worker = createWorker(
     rt,
     QUEUE_NAMES.render,
-    async (job: Job<RenderJob['data']>) => {
+    async (job: Job<RenderJobData>) => {
       if (!executablePath) throw new Error(CHROMIUM_MISSING);
       // A single issue is waited on by a person: it gets its PNG too; bulks get it on first request.
       const files = job.data.files ?? (job.opts.priority === RENDER_PRIORITY.single ? RENDER_FILE_NAMES.filter((f) => f !== 'badge.svg') : undefined);
+      const timeouts = job.data.renderTimeouts ?? 0;
       try {
-        return await service.render(job.data.assertionId, files);
+        return await service.render(job.data.assertionId, files, { timeoutIsFinal: timeouts + 1 >= RENDER_TIMEOUTS_PER_JOB });
       } catch (e) {
         if (e instanceof RenderLimitError) throw new UnrecoverableError(`${e.reason}: ${e.message}`);
+        if (e instanceof RenderRetryableError && e.reason === 'timeout') {
+          // Lost on a Redis hiccup, the count only costs one more try.
+          await job.updateData({ ...job.data, renderTimeouts: timeouts + 1 }).catch((err: Error) => {
+            rt.logger.warn({ job: job.id, err: err.message }, 'could not record the render timeout');
+          });
+        }
         throw e;
       }
     },

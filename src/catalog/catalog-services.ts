@@ -23,7 +23,13 @@ export function catalogServices(rt: Runtime): CatalogServices {
       issuers: issuerService({ db: rt.db, issuerKeys: rt.issuerKeys, checkTemplates }),
       credentials: credentialService({ db: rt.db, checkTemplates, requireOrg: (org) => rt.directory.requireOrg(org) }),
       signatories: signatoryService({ db: rt.db }),
-      images: imageService({ db: rt.db, files: rt.files, urls: rt.urls, logger: rt.logger }),
+      images: imageService({
+        db: rt.db,
+        files: rt.files,
+        urls: rt.urls,
+        logger: rt.logger,
+        imageBudget: rt.config.imageBudget,
+      }),
     };
     built.set(rt, s);
   }

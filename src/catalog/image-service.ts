@@ -5,14 +5,24 @@ import type { FileStore } from '../storage/file-store.js';
 import type { PublicUrls } from '../public-urls.js';
 import type { Logger } from '../logger.js';
 import { getImageByKey, insertImage, searchImages, type ImageRow } from '../db/catalog-repository.js';
-import { NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { AppError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { assertCatalogWriter } from './catalog-access.js';
 import { ACCEPTED_IMAGE_TYPES, sniffImageType } from './image-type.js';
-import { sanitizeSvg, SvgRejectedError } from './svg-sanitizer.js';
+import { budgetProblem, DEFAULT_IMAGE_BUDGET, readImageDimensions, type ImageBudget } from './image-dimensions.js';
+import { SvgLimitError, SvgRejectedError } from './svg-sanitizer.js';
+import { svgSanitizerThread } from './svg-sanitizer-thread.js';
+
+/** 422: an image of an accepted type that we will not keep (over the pixel budget, nested too deep). */
+export class UnprocessableImageError extends AppError {
+  constructor(message: string) {
+    super(422, message, { fieldErrors: { image: [message] } });
+  }
+}
 
 /**
  * Uploaded images (credential icons, backgrounds, signatures, logos). The type comes from the
- * bytes; SVG is sanitized before it is stored. Each image is stored under
+ * bytes; SVG is sanitized (on a worker thread) before it is stored; the pixel dimensions, read
+ * from the header, must fit the budget (image-dimensions.ts). Each image is stored under
  * `images/{org}/{random}.{ext}` and served publicly (and to the renderer) at `urls.image(key)`.
  */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -31,10 +41,15 @@ export interface ImageServiceDeps {
   files: FileStore;
   urls: PublicUrls;
   logger: Logger;
+  /** default DEFAULT_IMAGE_BUDGET (config IMAGE_MAX_EDGE, IMAGE_MAX_PIXELS) */
+  imageBudget?: ImageBudget;
 }
 
 export function imageService(deps: ImageServiceDeps) {
   const { db } = deps;
+  const budget = deps.imageBudget ?? DEFAULT_IMAGE_BUDGET;
+  // SVG is parsed on a worker thread: a hostile 5 MiB file costs that thread, not the event loop.
+  const svgThread = svgSanitizerThread();
   const toObject = (r: ImageRow): ImageObject => ({ id: r.id, name: r.name, image: deps.urls.image(r.file_key) });
 
   return {
@@ -50,14 +65,17 @@ export function imageService(deps: ImageServiceDeps) {
       let body = file.bytes;
       if (type.ext === 'svg') {
         try {
-          const clean = sanitizeSvg(file.bytes);
+          const clean = await svgThread.sanitize(file.bytes);
           if (clean.removed.length) deps.logger.info({ org, removed: clean.removed.slice(0, 20) }, 'sanitized uploaded SVG');
           body = Buffer.from(clean.svg, 'utf8');
         } catch (e) {
+          if (e instanceof SvgLimitError) throw new UnprocessableImageError(e.message);
           if (e instanceof SvgRejectedError) throw new ValidationError(e.message, { fieldErrors: { image: [e.message] } });
           throw e;
         }
       }
+      const problem = budgetProblem(readImageDimensions(body, type.ext), budget);
+      if (problem) throw new UnprocessableImageError(`The image is refused. ${problem}`);
       const key = `images/${org}/${randomBytes(16).toString('base64url')}.${type.ext}`;
       await deps.files.put(key, body);
       try {

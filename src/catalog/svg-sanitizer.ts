@@ -11,13 +11,28 @@
  *    comments, processing instructions (`<?xml-stylesheet?>` loads CSS), `on*` event attributes,
  *    attributes in other namespaces, `href`/`xlink:href` other than `#fragment` or a `data:`
  *    raster image, `url(…)` other than `#fragment` or a `data:` raster image, CSS `@import`,
- *    and any CSS containing escapes (which could spell out a URL the checks would miss).
+ *    and any CSS containing escapes (which could spell out a URL the checks would miss);
+ *  - refused as beyond our limits (SvgLimitError): elements nested more than MAX_SVG_DEPTH (400)
+ *    levels, more than MAX_SVG_ELEMENTS elements. Parsing, cleaning and serializing are iterative
+ *    (no recursion), so depth never touches the call stack.
  *
  * The public image route also serves SVG with `Content-Security-Policy: default-src 'none'`, so
  * this is not the only wall.
  */
 
 export class SvgRejectedError extends Error {}
+/** Well-formed, but beyond what we process (too deep, too many elements, too slow): 422, not 400. */
+export class SvgLimitError extends SvgRejectedError {}
+/** Nested deeper than {@link MAX_SVG_DEPTH}. */
+export class SvgTooDeepError extends SvgLimitError {}
+
+/**
+ * Elements nested deeper than this are refused. Drawings rarely pass 30; the limit only has to
+ * keep hostile nesting (100 000 deep) from costing more than a linear pass.
+ */
+export const MAX_SVG_DEPTH = 400;
+/** Elements in all: a detailed badge has hundreds; 5 MiB of `<g/>` would be 1.3 million (~10 s). */
+export const MAX_SVG_ELEMENTS = 100_000;
 
 export interface SanitizedSvg {
   svg: string;
@@ -81,11 +96,20 @@ export function sanitizeSvg(bytes: Uint8Array): SanitizedSvg {
 // ---------------------------------------------------------------------------------------------
 // Parsing (strict, well-formed XML subset without DTDs)
 
-const NAME = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?/;
+// Sticky (`y`): matched at a position of the whole text, so no per-tag copy of the rest of it.
+const NAME = /[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?/y;
+const SPACES = /\s*/y;
+const EQUALS = /\s*=\s*/y;
+
+function matchAt(re: RegExp, src: string, pos: number): RegExpExecArray | null {
+  re.lastIndex = pos;
+  return re.exec(src);
+}
 
 function parse(src: string): ElementNode {
   let i = 0;
   let root: ElementNode | undefined;
+  let elements = 0;
   const stack: ElementNode[] = [];
   const fail = (why: string): never => {
     const line = src.slice(0, i).split('\n').length;
@@ -113,7 +137,7 @@ function parse(src: string): ElementNode {
       if (end < 0) fail('unterminated processing instruction');
       i = end + 2;
     } else if (src.startsWith('</', i)) {
-      const m = NAME.exec(src.slice(i + 2));
+      const m = matchAt(NAME, src, i + 2);
       if (!m) fail('bad closing tag');
       const name = m![0];
       i += 2 + name.length;
@@ -123,13 +147,13 @@ function parse(src: string): ElementNode {
       const open = stack.pop();
       if (!open || open.name !== name) fail(`</${name}> does not close <${open?.name ?? '(nothing)'}>`);
     } else if (src[i] === '<') {
-      const m = NAME.exec(src.slice(i + 1));
+      const m = matchAt(NAME, src, i + 1);
       if (!m) fail('bad tag');
       const el: ElementNode = { name: m![0], attrs: [], children: [] };
       i += 1 + el.name.length;
       let selfClosing = false;
       for (;;) {
-        const ws = /^\s*/.exec(src.slice(i))![0].length;
+        const ws = matchAt(SPACES, src, i)![0].length;
         i += ws;
         if (src.startsWith('/>', i)) {
           selfClosing = true;
@@ -141,10 +165,10 @@ function parse(src: string): ElementNode {
           break;
         }
         if (ws === 0) fail(`expected whitespace between attributes of <${el.name}>`);
-        const an = NAME.exec(src.slice(i));
+        const an = matchAt(NAME, src, i);
         if (!an) fail(`bad attribute in <${el.name}>`);
         i += an![0].length;
-        const eq = /^\s*=\s*/.exec(src.slice(i));
+        const eq = matchAt(EQUALS, src, i);
         if (!eq) fail(`attribute ${an![0]} of <${el.name}> has no value`);
         i += eq![0].length;
         const quote = src[i];
@@ -156,6 +180,12 @@ function parse(src: string): ElementNode {
         if (el.attrs.some(([n]) => n === an![0])) fail(`duplicate attribute ${an![0]}`);
         el.attrs.push([an![0], decodeEntities(raw, fail)]);
         i = end + 1;
+      }
+      if (++elements > MAX_SVG_ELEMENTS) {
+        throw new SvgLimitError(`The SVG has more than ${MAX_SVG_ELEMENTS} elements; simplify the drawing.`);
+      }
+      if (stack.length >= MAX_SVG_DEPTH) {
+        throw new SvgTooDeepError(`SVG elements are nested more than ${MAX_SVG_DEPTH} levels deep; flatten the drawing.`);
       }
       if (stack.length) stack[stack.length - 1].children.push(el);
       else if (root) fail('more than one root element');
@@ -195,7 +225,35 @@ function localName(name: string): string {
   return name.startsWith('svg:') ? name.slice(4) : name;
 }
 
-function cleanElement(el: ElementNode, removed: string[]): ElementNode | null {
+/**
+ * The allowed copy of an element and its subtree (null when the element itself is removed): a
+ * depth-first walk with an explicit stack, in document order (so `removed` reads top to bottom).
+ */
+function cleanElement(root: ElementNode, removed: string[]): ElementNode | null {
+  const top = cleanShallow(root, removed);
+  if (!top) return null;
+  const stack: Array<{ from: ElementNode; to: ElementNode; next: number }> = [{ from: root, to: top, next: 0 }];
+  while (stack.length) {
+    const frame = stack[stack.length - 1];
+    if (frame.to.name === 'style' || frame.next >= frame.from.children.length) {
+      stack.pop();
+      continue;
+    }
+    const child = frame.from.children[frame.next++];
+    if ('text' in child) {
+      frame.to.children.push(child);
+      continue;
+    }
+    const c = cleanShallow(child, removed);
+    if (!c) continue;
+    frame.to.children.push(c);
+    stack.push({ from: child, to: c, next: 0 });
+  }
+  return top;
+}
+
+/** The element's allowed copy with its attributes (and a `<style>`'s cleaned CSS), without children. */
+function cleanShallow(el: ElementNode, removed: string[]): ElementNode | null {
   const name = localName(el.name);
   if (!ALLOWED_ELEMENTS.has(name) || (name === 'svg' && el.name.includes(':') && !el.name.startsWith('svg:'))) {
     removed.push(`<${el.name}>`);
@@ -215,14 +273,6 @@ function cleanElement(el: ElementNode, removed: string[]): ElementNode | null {
     const css = el.children.map((c) => ('text' in c ? c.text : '')).join('');
     const clean = cleanCss(css, removed);
     if (clean.trim()) out.children.push({ text: clean });
-    return out;
-  }
-  for (const child of el.children) {
-    if ('text' in child) out.children.push(child);
-    else {
-      const c = cleanElement(child, removed);
-      if (c) out.children.push(c);
-    }
   }
   return out;
 }
@@ -297,11 +347,29 @@ function cleanCss(css: string, removed: string[]): string {
 const escText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const escAttr = (s: string) => escText(s).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
 
-function serialize(el: ElementNode): string {
-  const attrs = el.attrs.map(([n, v]) => ` ${n}="${escAttr(v)}"`).join('');
-  if (el.children.length === 0) return `<${el.name}${attrs}/>`;
-  const inner = el.children.map((c) => ('text' in c ? escText(c.text) : serialize(c))).join('');
-  return `<${el.name}${attrs}>${inner}</${el.name}>`;
+/** XML text of an element tree, built with an explicit stack (no recursion). */
+function serialize(root: ElementNode): string {
+  const out: string[] = [];
+  const stack: Array<{ el: ElementNode; next: number }> = [];
+  const open = (el: ElementNode) => {
+    const attrs = el.attrs.map(([n, v]) => ` ${n}="${escAttr(v)}"`).join('');
+    if (el.children.length === 0) return void out.push(`<${el.name}${attrs}/>`);
+    out.push(`<${el.name}${attrs}>`);
+    stack.push({ el, next: 0 });
+  };
+  open(root);
+  while (stack.length) {
+    const frame = stack[stack.length - 1];
+    if (frame.next >= frame.el.children.length) {
+      out.push(`</${frame.el.name}>`);
+      stack.pop();
+      continue;
+    }
+    const child = frame.el.children[frame.next++];
+    if ('text' in child) out.push(escText(child.text));
+    else open(child);
+  }
+  return out.join('');
 }
 
 function short(s: string): string {

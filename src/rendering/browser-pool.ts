@@ -86,33 +86,39 @@ export function resolveExecutablePath(configured?: string): string {
 let nextInstanceId = 1;
 let nextSlotId = 1;
 
+/**
+ * How a running job learns that its browser or page died. One per job, dropped when the job ends:
+ * racing each job against a long-lived "death" promise instead would attach a reaction per job to
+ * it, and every job's result would stay reachable for as long as the browser lives.
+ */
+export interface JobAbort {
+  abort(e: Error): void;
+}
+
 /** One Chromium process. */
 export class BrowserInstance {
   readonly id = nextInstanceId++;
   readonly slots = new Set<PageSlot>();
   readonly idle: PageSlot[] = [];
+  /** the jobs running on this browser's pages */
+  readonly jobs = new Set<JobAbort>();
   creating = 0;
   renders = 0;
   retiring = false;
   dead = false;
   closed = false;
-  /** rejects when the browser disconnects (crash, kill) */
-  readonly death: Promise<never>;
-  private rejectDeath!: (e: Error) => void;
+  /** why the browser died (set once) */
+  deathError: Error | null = null;
   constructor(
     readonly browser: Browser,
     readonly pid: number | undefined,
     readonly windows: boolean,
-  ) {
-    this.death = new Promise<never>((_, reject) => {
-      this.rejectDeath = reject;
-    });
-    this.death.catch(() => undefined);
-  }
+  ) {}
   markDead(reason: string): void {
     if (this.dead) return;
     this.dead = true;
-    this.rejectDeath(new RenderRetryableError('browser_crashed', `Chromium ${reason}`));
+    this.deathError = new RenderRetryableError('browser_crashed', `Chromium ${reason}`);
+    for (const job of [...this.jobs]) job.abort(this.deathError);
   }
   private root: Promise<CDPSession> | null = null;
   /** browser-level CDP session (Target domain) */
@@ -131,19 +137,20 @@ export class PageSlot {
   uses = 0;
   /** the renderer's per-page state (current job, emulated size …) */
   state: Record<string, unknown> = {};
-  readonly crash: Promise<never>;
-  rejectCrash!: (e: Error) => void;
+  /** the job running on the page, if any */
+  job: JobAbort | null = null;
+  /** set when the page crashed or was detached (a job given this page fails at once) */
+  crashError: Error | null = null;
   constructor(
     readonly instance: BrowserInstance,
     readonly context: BrowserContext,
     readonly targetId: string,
     readonly cdp: CDPSession,
     readonly frameId: string,
-  ) {
-    this.crash = new Promise<never>((_, reject) => {
-      this.rejectCrash = reject;
-    });
-    this.crash.catch(() => undefined);
+  ) {}
+  markCrashed(): void {
+    this.crashError ??= new RenderRetryableError('browser_crashed', 'the render page crashed');
+    this.job?.abort(this.crashError);
   }
 }
 
@@ -227,13 +234,22 @@ export class BrowserPool {
     const inst = slot.instance;
     this.s.jobs++;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    const job: JobAbort = { abort: () => undefined };
+    // Settles only if the job is cut short: timeout, page crash, browser death. Reachable from the
+    // slot and the instance only while the job runs.
+    const aborted = new Promise<never>((_, reject) => {
+      job.abort = reject;
       timer = setTimeout(() => reject(new RenderRetryableError('timeout', `render did not finish within ${timeoutMs} ms`)), timeoutMs);
     });
-    const work = fn(slot);
-    work.catch(() => undefined);
+    aborted.catch(() => undefined);
+    slot.job = job;
+    inst.jobs.add(job);
+    const early = inst.deathError ?? slot.crashError;
+    if (early) job.abort(early);
     try {
-      const result = await Promise.race([work, timeout, inst.death, slot.crash]);
+      const work = fn(slot);
+      work.catch(() => undefined);
+      const result = await Promise.race([work, aborted]);
       this.release(slot);
       return result;
     } catch (e) {
@@ -254,6 +270,8 @@ export class BrowserPool {
       throw err;
     } finally {
       clearTimeout(timer);
+      inst.jobs.delete(job);
+      if (slot.job === job) slot.job = null;
     }
   }
 
@@ -295,6 +313,10 @@ export class BrowserPool {
       if (this.closed) throw new RenderRetryableError('renderer_closed', 'renderer is closed');
       const inst = await this.ensureInstance();
       const idle = inst.idle.pop();
+      if (idle?.crashError) {
+        this.discardSlot(idle, true);
+        continue;
+      }
       if (idle) return idle;
       if (inst.slots.size + inst.creating < this.size) {
         inst.creating++;
@@ -394,7 +416,7 @@ export class BrowserPool {
       if (!cdp) throw new Error('could not attach to the render page');
       const { frameTree } = await cdp.send('Page.getFrameTree');
       const slot = new PageSlot(inst, context, targetId, cdp, frameTree.frame.id);
-      const crashed = () => slot.rejectCrash(new RenderRetryableError('browser_crashed', 'the render page crashed'));
+      const crashed = () => slot.markCrashed();
       cdp.on('Inspector.targetCrashed', crashed);
       cdp.on('Inspector.detached', crashed);
       await cdp.send('Inspector.enable');
@@ -436,8 +458,8 @@ export class BrowserPool {
 
   private releaseIdle(slot: PageSlot): void {
     const inst = slot.instance;
-    if (inst.dead || inst.retiring || !inst.slots.has(slot)) {
-      this.discardSlot(slot, false);
+    if (inst.dead || inst.retiring || !inst.slots.has(slot) || slot.crashError) {
+      this.discardSlot(slot, slot.crashError !== null);
       return;
     }
     inst.idle.push(slot);

@@ -3,12 +3,20 @@
  *  - {@link RenderRetryableError} (503): the browser timed out, crashed or is being replaced; the
  *    job should be retried (the pool has already replaced the browser/page);
  *  - {@link RenderLimitError} (400): the template itself is at fault (too many pages, output too
- *    large, merge failed); retrying cannot help — use BullMQ's UnrecoverableError.
+ *    large, merge failed, a second timeout, an image over the pixel budget); retrying cannot help —
+ *    use BullMQ's UnrecoverableError.
  */
 import { UnavailableError, ValidationError } from '../errors.js';
 
 export type RetryableRenderReason = 'timeout' | 'browser_crashed' | 'browser_unavailable' | 'renderer_closed';
-export const RENDER_LIMIT_REASONS = ['page_limit', 'output_size', 'template_error'] as const;
+// render_timeout: the same job timed out twice; image_too_large: a stored image over the pixel budget.
+export const RENDER_LIMIT_REASONS = [
+  'page_limit',
+  'output_size',
+  'template_error',
+  'render_timeout',
+  'image_too_large',
+] as const;
 export type RenderLimitReason = (typeof RENDER_LIMIT_REASONS)[number];
 
 /** A job's failedReason written by the render worker (`<reason>: <message>`) for a template at fault. */

@@ -19,7 +19,14 @@ import { buildTemplateContext } from './template-context.js';
 import { renderTemplate } from './template.js';
 import { defaultCertificateTemplate, TEMPLATES_DIR } from './default-template.js';
 import { attachCredentialToPdf } from './pdf-credential.js';
-import { RenderLimitError } from './errors.js';
+import { RenderLimitError, RenderRetryableError } from './errors.js';
+import {
+  budgetProblem,
+  DEFAULT_IMAGE_BUDGET,
+  extOfContentType,
+  readImageDimensions,
+  type ImageBudget,
+} from '../catalog/image-dimensions.js';
 import { DEFAULT_JOB_FILES, renderKey, type RenderFileName } from './render-files.js';
 import { publicRecipientName } from '../issuance/assertion-format.js';
 
@@ -28,6 +35,19 @@ export interface RenderDeps {
   files: FileStore;
   urls: PublicUrls;
   logger?: Logger;
+  /**
+   * Stored images over this budget are never drawn nor baked (uploads are refused over it; images
+   * stored before the check may be): default DEFAULT_IMAGE_BUDGET.
+   */
+  imageBudget?: ImageBudget;
+}
+
+export interface RenderCallOptions {
+  /**
+   * This try is the job's last chance against the time limit (it timed out before): a timeout now
+   * is the template's fault, a RenderLimitError('render_timeout') naming the credential.
+   */
+  timeoutIsFinal?: boolean;
 }
 
 export interface RenderOutcome {
@@ -55,8 +75,18 @@ function storedImageKey(urls: PublicUrls, url: string | null | undefined): strin
 /** `label` of a render job: the org first, so loadAsset knows whose images it may serve. */
 const jobLabel = (org: string, assertionId: string) => `${org}/${assertionId}`;
 
-/** `loadAsset` for the renderer: registered images of the job's org, from the file store. */
+/** Why a stored image must not be decoded (over the pixel budget, unreadable header), or null. */
+function overBudget(body: Buffer, contentType: string, budget: ImageBudget): string | null {
+  const ext = extOfContentType(contentType);
+  return ext ? budgetProblem(readImageDimensions(body, ext), budget) : null;
+}
+
+/**
+ * `loadAsset` for the renderer: registered images of the job's org, from the file store, within
+ * the pixel budget (an image over it is reported missing, never handed to Chromium to decode).
+ */
 export function storeAssetLoader(deps: RenderDeps): RendererOptions['loadAsset'] {
+  const budget = deps.imageBudget ?? DEFAULT_IMAGE_BUDGET;
   return async (url, request): Promise<LoadedAsset | null> => {
     const key = storedImageKey(deps.urls, url);
     const org = request.label?.split('/')[0];
@@ -64,7 +94,13 @@ export function storeAssetLoader(deps: RenderDeps): RendererOptions['loadAsset']
     const row = await getImageByKey(deps.db, key);
     if (!row || row.org !== org) return null;
     const file = await deps.files.get(key);
-    return file ? { body: file.body, contentType: row.content_type } : null;
+    if (!file) return null;
+    const problem = overBudget(file.body, row.content_type, budget);
+    if (problem) {
+      deps.logger?.warn({ key, label: request.label, problem }, 'stored image over the pixel budget: not drawn');
+      return null;
+    }
+    return { body: file.body, contentType: row.content_type };
   };
 }
 
@@ -79,6 +115,7 @@ let defaultBadgeSvg: string | undefined;
 
 export function renderService(deps: RenderDeps, renderer: Renderer) {
   const { db, files, urls } = deps;
+  const budget = deps.imageBudget ?? DEFAULT_IMAGE_BUDGET;
   /** Rasterized badges by source (the default badge, a stored SVG): a bulk rasterizes each once. */
   const rasterCache = new Map<string, Buffer>();
 
@@ -88,6 +125,11 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
       const row = await getImageByKey(db, key);
       const file = row && row.org === credential.org ? await files.get(key) : undefined;
       if (row && file) {
+        const problem = overBudget(file.body, row.content_type, budget);
+        if (problem) {
+          const what = `the badge image of credential "${credential.name}" (${credential.id})`;
+          throw new RenderLimitError('image_too_large', `${what} is refused. ${problem}`);
+        }
         if (row.content_type === 'image/png') return { kind: 'png', body: file.body, cacheKey: key };
         if (row.content_type === 'image/svg+xml') return { kind: 'svg', text: file.body.toString('utf8'), cacheKey: key };
         return { kind: 'raster', body: file.body, contentType: row.content_type, cacheKey: key };
@@ -169,7 +211,11 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
      * Renders the files (default: PDF and badge) of an assertion that are missing at its
      * credential's current template version. Revoked or unknown assertions render nothing.
      */
-    async render(assertionId: string, wanted: readonly RenderFileName[] = DEFAULT_JOB_FILES): Promise<RenderOutcome> {
+    async render(
+      assertionId: string,
+      wanted: readonly RenderFileName[] = DEFAULT_JOB_FILES,
+      opts: RenderCallOptions = {},
+    ): Promise<RenderOutcome> {
       const a = await getAssertionById(db, assertionId);
       const credential = a && (await getCredentialById(db, a.credential_id));
       if (!a || !credential) return { assertionId, templateVersion: 0, rendered: [], existing: [], skipped: 'unknown' };
@@ -185,10 +231,20 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
       if (todo.length === 0) return outcome;
       const label = jobLabel(a.org, a.id);
       const out: Partial<Record<RenderFileName, Buffer>> = {};
+      // A second timeout of the job: the template (or its images) is too heavy to ever render in time.
+      const timed = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+        try {
+          return await run();
+        } catch (e) {
+          if (!opts.timeoutIsFinal || !(e instanceof RenderRetryableError) || e.reason !== 'timeout') throw e;
+          const which = `credential "${credential.name}" (${credential.id}, template version ${version})`;
+          throw new RenderLimitError('render_timeout', `the ${what} of ${which} timed out twice: ${e.message}`);
+        }
+      };
       if (todo.includes('certificate.pdf') || todo.includes('certificate.png')) {
         const { html, css, issuerName } = await certificateMarkup(a, credential);
         if (todo.includes('certificate.pdf')) {
-          const pdf = await renderer.renderPdf(html, css, { label });
+          const pdf = await timed('certificate template', () => renderer.renderPdf(html, css, { label }));
           out['certificate.pdf'] = await attachCredentialToPdf(pdf, {
             jwt: a.credential_jwt,
             verificationUrl: urls.verificationPage(a.id),
@@ -198,15 +254,27 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
             issuedOn: a.issued_on,
           });
         }
-        if (todo.includes('certificate.png')) out['certificate.png'] = await renderer.renderPng(html, css, { scale: 2, label });
+        if (todo.includes('certificate.png')) {
+          out['certificate.png'] = await timed('certificate template', () => renderer.renderPng(html, css, { scale: 2, label }));
+        }
       }
-      if (todo.includes('badge.png')) Object.assign(out, await bakeBadge(a, credential, label));
+      // A badge image at fault must not cost the certificate rendered before it: store, then fail.
+      let badgeFailure: unknown;
+      if (todo.includes('badge.png')) {
+        try {
+          Object.assign(out, await timed('badge image', () => bakeBadge(a, credential, label)));
+        } catch (e) {
+          if (!(e instanceof RenderLimitError)) throw e;
+          badgeFailure = e;
+        }
+      }
       // badge.svg before badge.png: readers take badge.png's presence to mean the badge is complete.
       const order = (Object.keys(out) as RenderFileName[]).sort((x, y) => (x === 'badge.png' ? 1 : y === 'badge.png' ? -1 : 0));
       for (const f of order) {
         await files.put(key(f), out[f]!);
         outcome.rendered.push(f);
       }
+      if (badgeFailure) throw badgeFailure;
       return outcome;
     },
   };

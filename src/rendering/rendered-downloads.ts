@@ -56,8 +56,10 @@ export function renderedDownloads(rt: Runtime) {
       await job.waitUntilFinished(events, RENDER_WAIT_MS);
     } catch (e) {
       const msg = String((e as Error).message ?? e);
-      // A completion can go unseen (the events stream opened just now, or Redis reconnected): ask the job.
-      if (/timed out/i.test(msg) && (await job.isCompleted())) return;
+      // Ask the job rather than read the message (a failure reason may say "timed out" too): a
+      // completion can go unseen (the events stream opened just now, or Redis reconnected).
+      if (await job.isCompleted()) return;
+      if (await job.isFailed()) throw new UnavailableError(`The file could not be rendered: ${msg.slice(0, 300)}`);
       if (/timed out/i.test(msg)) throw new UnavailableError('The file is being rendered; try again shortly.');
       throw new UnavailableError(`The file could not be rendered: ${msg.slice(0, 300)}`);
     }

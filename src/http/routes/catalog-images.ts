@@ -54,13 +54,22 @@ export function catalogImageRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'post',
       path,
-      summary: `Upload an image (multipart: image, name): PNG, JPEG, SVG (sanitized), WebP or GIF, at most ${MAX_IMAGE_BYTES / 1024 / 1024} MiB`,
+      summary:
+        `Upload an image (multipart: image, name): PNG, JPEG, SVG (sanitized), WebP or GIF, at most ${MAX_IMAGE_BYTES / 1024 / 1024} MiB ` +
+        'and within the pixel budget (IMAGE_MAX_EDGE a side, IMAGE_MAX_PIXELS in all; default 8192 and 4096×4096)',
       tag: 'images',
       auth: 'tenant',
       params: tenantParams,
       rawBody: { contentTypes: ['multipart/form-data'], middleware: [writersOnly, parseUpload] },
       body: z.object({ name: z.string().max(255).optional() }),
-      responses: { 201: '{id, name, image}', 400: 'No image or malformed', 403: 'Not a platform admin of the org', 413: 'Over 5 MiB', 415: 'Not an accepted image type' },
+      responses: {
+        201: '{id, name, image}',
+        400: 'No image or malformed',
+        403: 'Not a platform admin of the org',
+        413: 'Over 5 MiB',
+        415: 'Not an accepted image type',
+        422: 'Over the pixel budget, dimensions unreadable, or an SVG nested over 400 deep or over 100,000 elements',
+      },
       async handler({ params, body, principal, req, res }) {
         const file = req.file;
         if (!file) throw new ValidationError('An image file is required (multipart field "image").', { fieldErrors: { image: ['required'] } });

@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { DB_KINDS } from '../../support/databases.js';
 import { startCatalogService, type CallAs, type CatalogFixture } from './catalog-fixture.js';
+import { gifClaiming, jpegClaiming, pngBomb, pngClaiming, webpClaiming } from '../../support/image-bombs.js';
 
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const WEBP = Buffer.from('UklGRiQAAABXRUJQVlA4IBgAAAAwAQCdASoBAAEAAwA0JaQAA3AA/vuUAAA=', 'base64');
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(64), Buffer.from([0xff, 0xd9])]);
+// A JPEG header with its frame header (SOF0, 3×2): dimensions are read at upload.
+const JPEG = jpegClaiming(3, 2);
 
 function png(width = 4, height = 4): Buffer {
   const p = new PNG({ width, height });
@@ -131,6 +133,46 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
     const broken = await upload('alice', { bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><g></svg>'), filename: 'b.svg' });
     expect(broken.status).toBe(400);
     expect(broken.body.status.description).toMatch(/Malformed SVG/);
+  });
+
+  it('an image over the pixel budget is refused (422) with its dimensions and the budget; nothing is stored', async () => {
+    const before = await imageCount();
+    const bomb = pngBomb(20000, 20000); // a valid ~50 KB PNG, 1.6 GB once decoded
+    const r = await upload('alice', { bytes: bomb, filename: 'bomb.png', type: 'image/png' });
+    expect(r.status).toBe(422);
+    expect(r.body.status.description).toMatch(/20000×20000 pixels \(400\.0 M pixels\).*at most 8192 pixels on a side and 16\.8 M pixels/);
+    expect(r.body.fieldErrors.image).toHaveLength(1);
+    for (const [bytes, filename, dims] of [
+      [pngClaiming(2 ** 31 - 1, 2 ** 31 - 1), 'max.png', '2147483647×2147483647'],
+      [pngClaiming(8193, 1), 'wide.png', '8193×1'],
+      [jpegClaiming(65535, 65535, 0xc2), 'huge.jpg', '65535×65535'],
+      [gifClaiming(10, 10, { left: 0, top: 0, width: 60000, height: 60000 }), 'frame.gif', '60000×60000'],
+      [webpClaiming('VP8X', 20000, 20000), 'huge.webp', '20000×20000'],
+      [Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"/>'), 'huge.svg', '100000×100000'],
+    ] as const) {
+      const res = await upload('alice', { bytes, filename });
+      expect(res.status, filename).toBe(422);
+      expect(res.body.status.description).toContain(dims);
+    }
+    const unreadable = await upload('alice', { bytes: Buffer.from([0xff, 0xd8, 0xff, 0xd9, 0, 0, 0, 0]), filename: 'empty.jpg' });
+    expect(unreadable.status).toBe(422);
+    expect(unreadable.body.status.description).toMatch(/dimensions could not be read/);
+    expect(await imageCount()).toBe(before);
+    // at the budget: accepted
+    const edge = await upload('alice', { bytes: pngBomb(4096, 4096), filename: 'edge.png' });
+    expect(edge.status).toBe(201);
+  });
+
+  it('a 100,000-deep SVG is refused (422, not a 500); 400 levels are accepted', async () => {
+    const nested = (depth: number) =>
+      Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg">${'<g>'.repeat(depth - 1)}${'</g>'.repeat(depth - 1)}</svg>`);
+    const deep = await upload('alice', { bytes: nested(100_000), filename: 'deep.svg' });
+    expect(deep.status).toBe(422);
+    expect(deep.body.status.description).toMatch(/nested more than 400 levels/);
+    expect((await upload('alice', { bytes: nested(401), filename: 'deep.svg' })).status).toBe(422);
+    const ok = await upload('alice', { bytes: nested(400), filename: 'ok.svg' });
+    expect(ok.status).toBe(201);
+    expect((await (await fetch(ok.body.image)).text()).match(/<g\b/g)).toHaveLength(399);
   });
 
   it('a missing file, another field, or a JSON body is a clear 4xx', async () => {

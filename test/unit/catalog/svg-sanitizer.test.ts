@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeSvg, sanitizeSvg, SvgRejectedError } from '../../../src/catalog/svg-sanitizer.js';
+import { looksLikeSvg, MAX_SVG_DEPTH, MAX_SVG_ELEMENTS, sanitizeSvg, SvgLimitError, SvgRejectedError, SvgTooDeepError } from '../../../src/catalog/svg-sanitizer.js';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg"';
 const clean = (s: string) => sanitizeSvg(Buffer.from(s)).svg;
@@ -101,6 +101,54 @@ describe('sanitizeSvg', () => {
     expect(refused(`<svg ${NS}/>trailing`)).toMatch(/outside the root/);
     expect(refused(Buffer.from([0x3c, 0x73, 0x76, 0x67, 0xff, 0xfe, 0x3e]))).toMatch(/UTF-8/);
     expect(refused('<html><body/></html>')).toMatch(/root element must be <svg>/);
+  });
+});
+
+describe('sanitizeSvg nesting depth', () => {
+  /** Elements nested `depth` deep, the root and the innermost leaf counted: <svg><g>…<rect/>…</g></svg>. */
+  const nested = (depth: number, leaf = '<rect width="1"/>') => `<svg ${NS}>${'<g>'.repeat(depth - 2)}${leaf}${'</g>'.repeat(depth - 2)}</svg>`;
+
+  it(`keeps a drawing nested ${MAX_SVG_DEPTH} deep, whole, and cleans it at every level`, () => {
+    expect(MAX_SVG_DEPTH).toBe(400);
+    const out = sanitizeSvg(Buffer.from(nested(400, '<script>x</script><rect onload="a()" width="1"/>')));
+    expect(out.svg.match(/<g>/g)).toHaveLength(398);
+    expect(out.svg.match(/<\/g>/g)).toHaveLength(398);
+    expect(out.svg).toContain(`${'<g>'.repeat(398)}<rect width="1"/>${'</g>'.repeat(398)}</svg>`);
+    expect(out.removed).toEqual(['<script>', 'onload=']);
+  });
+
+  it('refuses 401 levels with a clear reason', () => {
+    const err = (() => {
+      try {
+        sanitizeSvg(Buffer.from(nested(401)));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(SvgTooDeepError);
+    expect(err).toBeInstanceOf(SvgRejectedError);
+    expect((err as Error).message).toMatch(/nested more than 400 levels/);
+    // a self-closing leaf is a level too; text is not
+    expect(() => sanitizeSvg(Buffer.from(nested(401, '<rect/>')))).toThrow(SvgTooDeepError);
+    expect(() => sanitizeSvg(Buffer.from(nested(401, 'text')))).not.toThrow();
+  });
+
+  it('refuses 100,000 levels quickly, without a stack overflow', () => {
+    const t0 = performance.now();
+    expect(() => sanitizeSvg(Buffer.from(nested(100_000)))).toThrow(SvgTooDeepError);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('a wide drawing (99,999 siblings, ~5 MB) is cleaned in one linear pass; one element more is refused', () => {
+    const wide = (n: number) => `<svg ${NS}>${'<rect x="1" y="2" width="3" height="4" fill="#abc"/>'.repeat(n)}</svg>`;
+    expect(MAX_SVG_ELEMENTS).toBe(100_000);
+    const t0 = performance.now();
+    const out = sanitizeSvg(Buffer.from(wide(99_999)));
+    expect(out.svg.match(/<rect /g)).toHaveLength(99_999);
+    // measured ~0.5–2.5 s on a loaded 2-core machine; quadratic work would take minutes
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(() => sanitizeSvg(Buffer.from(wide(100_000)))).toThrow(/more than 100000 elements/);
+    expect(() => sanitizeSvg(Buffer.from(wide(100_000)))).toThrow(SvgLimitError);
   });
 });
 
