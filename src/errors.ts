@@ -64,8 +64,8 @@ export class UnsupportedMediaTypeError extends AppError {
 }
 /** The request is well-formed but its content cannot be processed (an unreadable or hostile upload). */
 export class UnprocessableEntityError extends AppError {
-  constructor(message: string) {
-    super(422, message);
+  constructor(message: string, opts: { fieldErrors?: Record<string, string[]> } = {}) {
+    super(422, message, opts);
   }
 }
 /** `retryAfterS` becomes the Retry-After header (seconds). */

@@ -5,7 +5,7 @@ import type { FileStore } from '../storage/file-store.js';
 import type { PublicUrls } from '../public-urls.js';
 import type { Logger } from '../logger.js';
 import { getImageByKey, insertImage, searchImages, type ImageRow } from '../db/catalog-repository.js';
-import { AppError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { NotFoundError, UnprocessableEntityError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { assertCatalogWriter } from './catalog-access.js';
 import { ACCEPTED_IMAGE_TYPES, sniffImageType } from './image-type.js';
 import { budgetProblem, DEFAULT_IMAGE_BUDGET, readImageDimensions, type ImageBudget } from './image-dimensions.js';
@@ -13,9 +13,9 @@ import { SvgLimitError, SvgRejectedError } from './svg-sanitizer.js';
 import { svgSanitizerThread } from './svg-sanitizer-thread.js';
 
 /** 422: an image of an accepted type that we will not keep (over the pixel budget, nested too deep). */
-export class UnprocessableImageError extends AppError {
+export class UnprocessableImageError extends UnprocessableEntityError {
   constructor(message: string) {
-    super(422, message, { fieldErrors: { image: [message] } });
+    super(message, { fieldErrors: { image: [message] } });
   }
 }
 
