@@ -2,16 +2,8 @@
  * Images whose headers claim more pixels than they carry, made at test time (never committed as
  * binaries): each is a few bytes to ~50 KB, and a decoder would allocate width × height × 4.
  */
-import { crc32, deflateSync } from 'node:zlib';
-
-function chunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
+import { deflateSync } from 'node:zlib';
+import { pngChunk as chunk } from '../fixtures/hostile/generate.js';
 
 function ihdr(width: number, height: number, bitDepth: number, colorType: number): Buffer {
   const d = Buffer.alloc(13);
