@@ -177,7 +177,8 @@ export interface StatusReservationsTable {
   status_list_id: string;
   status_list_index: number;
   holder: string;
-  created_at: CreatedAt;
+  /** When reserved, or last taken back by a retry of its holder (stale after an hour). */
+  reserved_at: UpdatedAt;
 }
 
 export interface StatusListsTable {

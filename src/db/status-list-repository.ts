@@ -1,7 +1,7 @@
+import { randomInt } from 'node:crypto';
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from './database.js';
 import type { StatusListsTable } from './schema.js';
-import { randomInt } from 'node:crypto';
 import { newEntityId } from '../ids.js';
 
 /** The status_lists table: per-issuer Bitstring Status Lists, their allocation and signed cache. */
@@ -50,9 +50,11 @@ export async function reserveStatusEntries(db: Db, target: ReservationTarget): P
     await issuerLock(issuerId).execute(trx);
     await freeReservations(
       trx,
-      sql`created_at < now() - ${STALE_RESERVATION}::interval
+      sql`reserved_at < now() - ${STALE_RESERVATION}::interval
           and status_list_id in (select id from status_lists where issuer_id = ${issuerId})`,
     );
+    // The holder is at work again: its earlier reservations are not stale.
+    await trx.updateTable('status_reservations').set({ reserved_at: sql`now()` }).where('holder', '=', holder).execute();
     const kept = await trx
       .selectFrom('status_reservations as r')
       .innerJoin('status_lists as s', 's.id', 'r.status_list_id')

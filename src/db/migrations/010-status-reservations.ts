@@ -16,7 +16,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('status_list_id', 'text', (c) => c.notNull().references('status_lists.id').onDelete('cascade'))
     .addColumn('status_list_index', 'integer', (c) => c.notNull())
     .addColumn('holder', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('reserved_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('status_reservations_pk', ['status_list_id', 'status_list_index'])
     .execute();
   await db.schema.createIndex('status_reservations_holder').on('status_reservations').column('holder').execute();
