@@ -50,7 +50,10 @@ const INSERT_BATCH = 250;
 export async function insertAssertions(db: Db, rows: NewAssertion[]): Promise<Set<string>> {
   const stored = new Set<string>();
   const ordered = [...rows].sort(
-    (a, b) => compareKeys(a.org, b.org) || compareKeys(a.credential_id, b.credential_id) || compareKeys(a.recipient_user_id, b.recipient_user_id),
+    (a, b) =>
+      compareKeys(a.org, b.org) ||
+      compareKeys(a.credential_id, b.credential_id) ||
+      compareKeys(a.recipient_user_id, b.recipient_user_id),
   );
   for (let i = 0; i < ordered.length; i += INSERT_BATCH) {
     const inserted = await db

@@ -53,7 +53,11 @@ export async function insertRecipientUsers(db: Db, org: string, users: { user_id
   for (let i = 0; i < ordered.length; i += 1000) {
     await db
       .insertInto('users')
-      .values(ordered.slice(i, i + 1000).map((u) => ({ org, user_id: u.user_id, email: u.email, name: u.name ?? null, role: 'student' as const })))
+      .values(
+        ordered
+          .slice(i, i + 1000)
+          .map((u) => ({ org, user_id: u.user_id, email: u.email, name: u.name ?? null, role: 'student' as const })),
+      )
       .onConflict((oc) => oc.columns(['org', 'user_id']).doNothing())
       .execute();
   }

@@ -54,7 +54,11 @@ export async function reserveStatusEntries(db: Db, target: ReservationTarget): P
           and status_list_id in (select id from status_lists where issuer_id = ${issuerId})`,
     );
     // The holder is at work again: its earlier reservations are not stale.
-    await trx.updateTable('status_reservations').set({ reserved_at: sql`now()` }).where('holder', '=', holder).execute();
+    await trx
+      .updateTable('status_reservations')
+      .set({ reserved_at: sql`now()` })
+      .where('holder', '=', holder)
+      .execute();
     const kept = await trx
       .selectFrom('status_reservations as r')
       .innerJoin('status_lists as s', 's.id', 'r.status_list_id')
@@ -94,7 +98,14 @@ export async function reserveStatusEntries(db: Db, target: ReservationTarget): P
         .executeTakeFirst()) ??
       (await trx
         .insertInto('status_lists')
-        .values({ id: newEntityId(), org, issuer_id: issuerId, size: target.size, capacity: target.capacity, allocated: need })
+        .values({
+          id: newEntityId(),
+          org,
+          issuer_id: issuerId,
+          size: target.size,
+          capacity: target.capacity,
+          allocated: need,
+        })
         .returning(['id', 'size'])
         .executeTakeFirstOrThrow());
 
@@ -116,7 +127,9 @@ export async function reserveStatusEntries(db: Db, target: ReservationTarget): P
     for (let i = 0; i < fresh.length; i += 1000) {
       await trx
         .insertInto('status_reservations')
-        .values(fresh.slice(i, i + 1000).map((index) => ({ status_list_id: list.id, status_list_index: index, holder })))
+        .values(
+          fresh.slice(i, i + 1000).map((index) => ({ status_list_id: list.id, status_list_index: index, holder })),
+        )
         .execute();
     }
     return [...kept, ...fresh.map((index) => ({ listId: list.id, index }))];
@@ -149,7 +162,7 @@ async function freeReservations(db: Db, where: RawBuilder<unknown>): Promise<voi
     from unused where s.id = unused.status_list_id`.execute(db);
 }
 
-/** Which of `candidates` are taken in the list, by an assertion or a reservation (each answers from its unique index). */
+/** Which of `candidates` are taken in the list: by an assertion or a reservation (each found by its unique index). */
 async function takenIndexes(db: Db, listId: string, candidates: number[]): Promise<number[]> {
   const any = sql<number>`any(${sql.val(candidates)}::int[])`;
   const rows = await db
@@ -158,7 +171,11 @@ async function takenIndexes(db: Db, listId: string, candidates: number[]): Promi
     .where('status_list_id', '=', listId)
     .where('status_list_index', '=', any)
     .union(
-      db.selectFrom('status_reservations').select('status_list_index').where('status_list_id', '=', listId).where('status_list_index', '=', any),
+      db
+        .selectFrom('status_reservations')
+        .select('status_list_index')
+        .where('status_list_id', '=', listId)
+        .where('status_list_index', '=', any),
     )
     .execute();
   return rows.map((r) => r.status_list_index);

@@ -270,7 +270,13 @@ export function issuanceService(deps: IssuanceDeps) {
           target,
           resolved.map((r) => r.recipient),
           data.award,
-          { org: data.org, requestedBy: data.requestedBy, jobId: data.bulkId, holder: chunkJobId, priority: RENDER_PRIORITY.bulk },
+          {
+            org: data.org,
+            requestedBy: data.requestedBy,
+            jobId: data.bulkId,
+            holder: chunkJobId,
+            priority: RENDER_PRIORITY.bulk,
+          },
         );
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;

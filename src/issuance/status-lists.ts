@@ -41,7 +41,8 @@ export function statusListService(db: Db, urls: PublicUrls, keys: IssuerKeyServi
      * indexes; a retry of the job gets back the ones it reserved before and did not use.
      */
     async reserve(org: string, issuerId: string, holder: string, count: number): Promise<StatusSlot[]> {
-      const entries = await reserveStatusEntries(db, { org, issuerId, holder, count, size: STATUS_LIST_SIZE, capacity: STATUS_LIST_CAPACITY });
+      const [size, capacity] = [STATUS_LIST_SIZE, STATUS_LIST_CAPACITY];
+      const entries = await reserveStatusEntries(db, { org, issuerId, holder, count, size, capacity });
       return entries.map((e) => ({ ...e, listUrl: urls.statusList(e.listId) }));
     },
 

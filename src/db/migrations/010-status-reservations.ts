@@ -20,7 +20,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('status_reservations_pk', ['status_list_id', 'status_list_index'])
     .execute();
   await db.schema.createIndex('status_reservations_holder').on('status_reservations').column('holder').execute();
-  await sql`create index assertions_revoked_status on assertions (status_list_id, status_list_index) where revoked_at is not null`.execute(db);
+  await sql`create index assertions_revoked_status on assertions (status_list_id, status_list_index)
+            where revoked_at is not null`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

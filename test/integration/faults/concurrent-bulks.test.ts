@@ -14,7 +14,10 @@ import { expectOneRowPerUser, openProbe, terminateRepeatedly, type PgProbe } fro
  */
 const SIZE = 5000;
 /** Recipients new to the directory: each chunk adds its own, so overlapping bulks add the same users at once. */
-const pool = Array.from({ length: 10_000 }, (_, i) => ({ user_id: `u${String(i).padStart(5, '0')}`, email: `u${i}@example.org` }));
+const pool = Array.from({ length: 10_000 }, (_, i) => ({
+  user_id: `u${String(i).padStart(5, '0')}`,
+  email: `u${i}@example.org`,
+}));
 
 /** A fixed shuffle: chunks of different bulks hold the same recipients in different orders. */
 function shuffled<T>(xs: T[], seed: number): T[] {
@@ -65,7 +68,8 @@ describe.runIf(DB_KINDS.includes('postgres'))('concurrent bulks on PostgreSQL (p
       }),
     );
     // Cut a few running statements once chunks run, so some chunks fail and are retried.
-    await pollJob(f.as('alice'), jobs[0], (s) => (typeof s.progress === 'object' && s.progress.done > 0) || s.state === 'completed', 120_000);
+    const started = (s: any) => (typeof s.progress === 'object' && s.progress.done > 0) || s.state === 'completed';
+    await pollJob(f.as('alice'), jobs[0], started, 120_000);
     const cut = await terminateRepeatedly(probe, { count: 3, everyMs: 100, timeoutMs: 3000 });
 
     const results = [];
@@ -93,9 +97,8 @@ describe.runIf(DB_KINDS.includes('postgres'))('concurrent bulks on PostgreSQL (p
        from status_lists where issuer_id = any($1)`,
       [[issuerA, issuerB]],
     );
-    console.log(
-      `concurrent bulks: ${deadlocks} deadlocks, ${cut} statements cut, status entries reserved ${lists.rows[0].allocated}, used ${lists.rows[0].used}`,
-    );
+    const { allocated, used } = lists.rows[0];
+    console.log(`concurrent bulks: ${deadlocks} deadlocks, ${cut} statements cut, status entries ${allocated} reserved ${used} used`);
     expect(deadlocks, 'deadlocks counted by PostgreSQL').toBe(0);
     expect(lists.rows[0].used).toBe(c1Users.length + SIZE + SIZE);
     expect(lists.rows[0].allocated, 'status entries reserved, and used by an assertion').toBe(lists.rows[0].used);
@@ -113,7 +116,8 @@ describe.runIf(DB_KINDS.includes('postgres'))('concurrent bulks on PostgreSQL (p
     );
     for (let i = 0; i < 50; i++) {
       const r = await probe.client.query<{ n: number }>(
-        `select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state = 'idle'`,
+        `select count(*)::int as n from pg_stat_activity
+         where datname = current_database() and pid <> pg_backend_pid() and state = 'idle'`,
       );
       if (r.rows[0].n === 0) break;
       await sleep(100);

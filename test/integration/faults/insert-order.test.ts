@@ -54,17 +54,25 @@ describe.runIf(DB_KINDS.includes('postgres'))('insert order of concurrent writer
     const before = await deadlocksNow();
     const outcomes = await Promise.allSettled(
       Array.from({ length: WRITERS }, () =>
-        insertRecipientUsers(handle.db, 'acme', shuffled(USERS).map((user_id) => ({ user_id, email: `${user_id}@example.org` }))),
+        insertRecipientUsers(
+          handle.db,
+          'acme',
+          shuffled(USERS).map((user_id) => ({ user_id, email: `${user_id}@example.org` })),
+        ),
       ),
     );
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [String(o.reason?.message ?? o.reason)] : []));
     expect(failures).toEqual([]);
     expect((await deadlocksNow()) - before).toBe(0);
-    const { n } = await handle.db.selectFrom('users').select(sql<number>`count(*)::int`.as('n')).where('org', '=', 'acme').executeTakeFirstOrThrow();
+    const { n } = await handle.db
+      .selectFrom('users')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('org', '=', 'acme')
+      .executeTakeFirstOrThrow();
     expect(n).toBe(USERS.length);
   });
 
-  it(`${WRITERS} writers storing assertions of one credential for overlapping recipients, each in its own order: no deadlock`, async () => {
+  it(`${WRITERS} writers storing assertions of one credential for overlapping recipients, in their own orders: no deadlock`, async () => {
     const { issuerId, credentialId, listId } = await seedCatalog(handle.db, 'acme');
     const before = await deadlocksNow();
     // Disjoint status indexes per writer, as reservations hand them out; the recipients overlap.
@@ -84,7 +92,8 @@ describe.runIf(DB_KINDS.includes('postgres'))('insert order of concurrent writer
         credential_json: '{}',
         credential_jwt: 'jwt',
       }));
-    const outcomes = await Promise.allSettled(Array.from({ length: WRITERS }, (_, w) => insertAssertions(handle.db, rowsOf(w))));
+    const writers = Array.from({ length: WRITERS }, (_, w) => insertAssertions(handle.db, rowsOf(w)));
+    const outcomes = await Promise.allSettled(writers);
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [String(o.reason?.message ?? o.reason)] : []));
     expect(failures).toEqual([]);
     const stored = outcomes.reduce((n, o) => n + (o.status === 'fulfilled' ? o.value.size : 0), 0);

@@ -32,7 +32,9 @@ export async function openProbe(url: string): Promise<PgProbe> {
     async deadlocks() {
       // The statistics are flushed by each backend now and then; ask for a fresh snapshot.
       await client.query('select pg_stat_clear_snapshot()');
-      const r = await client.query<{ n: number }>('select deadlocks::int as n from pg_stat_database where datname = current_database()');
+      const r = await client.query<{ n: number }>(
+        'select deadlocks::int as n from pg_stat_database where datname = current_database()',
+      );
       return r.rows[0].n;
     },
     close: () => client.end(),
@@ -43,7 +45,10 @@ export async function openProbe(url: string): Promise<PgProbe> {
  * Terminates busy backends every `everyMs` until `count` of them were caught running a statement
  * (or `timeoutMs` passed); returns how many were terminated.
  */
-export async function terminateRepeatedly(probe: PgProbe, opts: { count: number; everyMs: number; timeoutMs: number }): Promise<number> {
+export async function terminateRepeatedly(
+  probe: PgProbe,
+  opts: { count: number; everyMs: number; timeoutMs: number },
+): Promise<number> {
   let terminated = 0;
   const deadline = Date.now() + opts.timeoutMs;
   while (terminated < opts.count && Date.now() < deadline) {

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../../src/db/database.js';
 import { migrateToLatest } from '../../../src/db/migrate.js';
 import { insertAssertions } from '../../../src/db/assertion-repository.js';
-import { releaseStatusEntries, reserveStatusEntries, type StatusEntry } from '../../../src/db/status-list-repository.js';
+import {
+  releaseStatusEntries,
+  reserveStatusEntries,
+  type StatusEntry,
+} from '../../../src/db/status-list-repository.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../../support/databases.js';
 
 /**
@@ -22,7 +26,10 @@ describe.each(DB_KINDS)('status entry reservations (%s)', (kind) => {
     await migrateToLatest(handle.db);
     await handle.db.insertInto('orgs').values({ org: 'acme', name: 'Acme' }).execute();
     await handle.db.insertInto('issuers').values({ id: 'iss', org: 'acme', name: 'Issuer' }).execute();
-    await handle.db.insertInto('credentials').values({ id: 'cred', org: 'acme', issuer_id: 'iss', name: 'C', description: '' }).execute();
+    await handle.db
+      .insertInto('credentials')
+      .values({ id: 'cred', org: 'acme', issuer_id: 'iss', name: 'C', description: '' })
+      .execute();
   });
   afterAll(async () => {
     await handle?.close();
@@ -31,10 +38,19 @@ describe.each(DB_KINDS)('status entry reservations (%s)', (kind) => {
 
   const reserve = (holder: string, count: number) =>
     reserveStatusEntries(handle.db, { org: 'acme', issuerId: 'iss', holder, count, size: SIZE, capacity: CAPACITY });
-  const allocated = async () =>
-    (await handle.db.selectFrom('status_lists').select(sql<number>`coalesce(sum(allocated), 0)::int`.as('n')).where('issuer_id', '=', 'iss').executeTakeFirstOrThrow()).n;
-  const reservations = async () =>
-    (await handle.db.selectFrom('status_reservations').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
+  const allocated = async () => {
+    const row = await handle.db
+      .selectFrom('status_lists')
+      .select(sql<number>`coalesce(sum(allocated), 0)::int`.as('n'))
+      .where('issuer_id', '=', 'iss')
+      .executeTakeFirstOrThrow();
+    return row.n;
+  };
+  const reservations = async () => {
+    const count = sql<number>`count(*)::int`.as('n');
+    const row = await handle.db.selectFrom('status_reservations').select(count).executeTakeFirstOrThrow();
+    return row.n;
+  };
   const key = (e: StatusEntry) => `${e.listId}:${e.index}`;
   const hold = (entries: StatusEntry[], users: string[]) =>
     insertAssertions(
@@ -99,10 +115,19 @@ describe.each(DB_KINDS)('status entry reservations (%s)', (kind) => {
   it('the reservations of a job that gave up long ago go back to the list', async () => {
     const before = await allocated();
     await reserve('gave-up', 5);
-    await handle.db.updateTable('status_reservations').set({ reserved_at: sql`now() - interval '2 hours'` }).where('holder', '=', 'gave-up').execute();
+    await handle.db
+      .updateTable('status_reservations')
+      .set({ reserved_at: sql`now() - interval '2 hours'` })
+      .where('holder', '=', 'gave-up')
+      .execute();
     const fresh = await reserve('job-3', 1);
     expect(fresh).toHaveLength(1);
-    expect(await handle.db.selectFrom('status_reservations').select('holder').where('holder', '=', 'gave-up').execute()).toEqual([]);
+    const left = await handle.db
+      .selectFrom('status_reservations')
+      .select('holder')
+      .where('holder', '=', 'gave-up')
+      .execute();
+    expect(left).toEqual([]);
     expect(await allocated()).toBe(before + 1);
     await releaseStatusEntries(handle.db, 'iss', 'job-3');
     expect(await allocated()).toBe(before);
