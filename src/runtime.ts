@@ -46,7 +46,10 @@ export interface RuntimeOptions {
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
-  const handle = await openDatabase(opts.database);
+  const handle = await openDatabase({
+    onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost'),
+    ...opts.database,
+  });
   try {
     const applied = await migrateToLatest(handle.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');

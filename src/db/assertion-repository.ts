@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from './database.js';
+import { compareKeys } from './key-order.js';
 import type { AssertionsTable } from './schema.js';
 
 /** The assertions table: issued credentials, their signed form and their revocation. */
@@ -41,13 +42,23 @@ const INSERT_BATCH = 250;
  * Inserts what the database accepts and returns the ids it stored. A row is refused when its
  * recipient already holds a live assertion of the credential, or (rarely, under concurrency) when
  * its status index was taken meanwhile: the caller tells the two apart.
+ *
+ * Rows go in the order of the one-live key (org, credential, recipient): a concurrent chunk
+ * storing the same recipients waits for this one's rows in that same order, never in a cycle
+ * (status indexes, the other unique key, are reserved to one chunk; see status-list-repository).
  */
 export async function insertAssertions(db: Db, rows: NewAssertion[]): Promise<Set<string>> {
   const stored = new Set<string>();
-  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+  const ordered = [...rows].sort(
+    (a, b) =>
+      compareKeys(a.org, b.org) ||
+      compareKeys(a.credential_id, b.credential_id) ||
+      compareKeys(a.recipient_user_id, b.recipient_user_id),
+  );
+  for (let i = 0; i < ordered.length; i += INSERT_BATCH) {
     const inserted = await db
       .insertInto('assertions')
-      .values(rows.slice(i, i + INSERT_BATCH))
+      .values(ordered.slice(i, i + INSERT_BATCH))
       .onConflict((oc) => oc.doNothing())
       .returning('id')
       .execute();
@@ -78,18 +89,29 @@ export async function findLiveAssertions(
     .execute();
 }
 
-/** Marks the expired live assertions of `userIds` superseded, making room for their next award. */
+/**
+ * Marks the expired live assertions of `userIds` superseded, making room for their next award.
+ * The rows are locked in recipient order first, as concurrent chunks may supersede the same ones.
+ */
 export async function supersedeExpired(db: Db, org: string, credentialId: string, userIds: string[]): Promise<void> {
   if (userIds.length === 0) return;
   await db
     .updateTable('assertions')
     .set({ superseded_at: sql`now()` })
-    .where('org', '=', org)
-    .where('credential_id', '=', credentialId)
-    .where('recipient_user_id', 'in', userIds)
-    .where('revoked_at', 'is', null)
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('assertions')
+        .select('id')
+        .where('org', '=', org)
+        .where('credential_id', '=', credentialId)
+        .where('recipient_user_id', 'in', userIds)
+        .where('revoked_at', 'is', null)
+        .where('superseded_at', 'is', null)
+        .where('expires_at', '<=', sql<Date>`now()`)
+        .orderBy('recipient_user_id')
+        .forUpdate(),
+    )
     .where('superseded_at', 'is', null)
-    .where('expires_at', '<=', sql<Date>`now()`)
     .execute();
 }
 

@@ -19,6 +19,8 @@ export interface DatabaseOptions {
   /** PGlite data directory; 'memory' keeps everything in memory (tests). */
   pgliteDir?: string | 'memory';
   poolSize?: number;
+  /** Told of each lost PostgreSQL connection (the process lives on; the pool replaces it). */
+  onConnectionError?: (err: Error) => void;
 }
 
 // int8 (count(*), bigserial) as JS numbers: our counts stay far below 2^53.
@@ -28,8 +30,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
   if (opts.url) {
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
     // An idle connection dropped by the server (restart, failover) must not crash the process;
-    // the pool replaces it on next use.
+    // the pool drops it and connects anew on next use (the client listener below reports it).
     pool.on('error', () => {});
+    // pg-pool listens for errors of idle clients only: a checked-out client that loses its
+    // connection (pg_terminate_backend, a failover mid-query) emits 'error' with no listener,
+    // which throws and ends the process. This listener stays for the client's whole life; the
+    // statement in flight is rejected by pg itself (a 5xx for a request, a retry for a job),
+    // and the pool discards the client when it is released, as it is no longer queryable.
+    pool.on('connect', (client) => client.on('error', (err) => opts.onConnectionError?.(err)));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }

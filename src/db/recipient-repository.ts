@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { compareKeys } from './key-order.js';
 
 /**
  * Directory reads and writes that issuance needs in batches: look recipients up by id or email,
@@ -42,12 +43,21 @@ export async function findUsersByEmail(db: Db, org: string, emails: string[]): P
   return out;
 }
 
-/** Adds recipients as students; users that exist meanwhile are left untouched. */
+/**
+ * Adds recipients as students; users that exist meanwhile are left untouched. In user id order:
+ * concurrent bulks adding the same new recipients then wait for each other's rows in one order,
+ * where lists in their own orders made PostgreSQL find lock cycles (deadlocks) between them.
+ */
 export async function insertRecipientUsers(db: Db, org: string, users: { user_id: string; email: string; name?: string }[]): Promise<void> {
-  for (let i = 0; i < users.length; i += 1000) {
+  const ordered = [...users].sort((a, b) => compareKeys(a.user_id, b.user_id));
+  for (let i = 0; i < ordered.length; i += 1000) {
     await db
       .insertInto('users')
-      .values(users.slice(i, i + 1000).map((u) => ({ org, user_id: u.user_id, email: u.email, name: u.name ?? null, role: 'student' as const })))
+      .values(
+        ordered
+          .slice(i, i + 1000)
+          .map((u) => ({ org, user_id: u.user_id, email: u.email, name: u.name ?? null, role: 'student' as const })),
+      )
       .onConflict((oc) => oc.columns(['org', 'user_id']).doNothing())
       .execute();
   }

@@ -172,6 +172,15 @@ export interface CatalogTables {
 /** A jsonb column: read as T, written as a JSON.stringify string. */
 export type JsonbColumn<T> = ColumnType<T, string | undefined, string>;
 
+/** A status entry reserved by an issuing job (`holder`: its job id) until an assertion holds it. */
+export interface StatusReservationsTable {
+  status_list_id: string;
+  status_list_index: number;
+  holder: string;
+  /** When reserved, or last taken back by a retry of its holder (stale after an hour). */
+  reserved_at: UpdatedAt;
+}
+
 export interface StatusListsTable {
   id: string;
   org: string;
@@ -181,7 +190,7 @@ export interface StatusListsTable {
   size: number;
   /** Entries handed out before a new list is opened; below `size`, so random picks stay cheap. */
   capacity: number;
-  /** Entries reserved by issuing jobs (may exceed the rows actually stored: reservations of skipped recipients). */
+  /** Entries taken: held by an assertion, or reserved by an issuing job in flight (status_reservations). */
   allocated: ColumnType<number, number | undefined, number>;
   /** Bumped whenever a bit flips; the signed form is cached for one version. */
   version: ColumnType<number, number | undefined, number>;
@@ -247,6 +256,7 @@ export interface IdempotencyKeysTable {
 
 export interface IssuanceTables {
   status_lists: StatusListsTable;
+  status_reservations: StatusReservationsTable;
   assertions: AssertionsTable;
   idempotency_keys: IdempotencyKeysTable;
 }

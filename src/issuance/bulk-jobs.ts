@@ -23,7 +23,7 @@ async function reportProgress(queue: AnyQueue, data: BulkChunkJob['data']): Prom
 }
 
 export async function runBulkChunk(service: IssuanceService, queue: AnyQueue, job: Job<BulkChunkJob['data']>): Promise<BulkResult> {
-  const result = await service.issueChunk(job.data);
+  const result = await service.issueChunk(job.data, String(job.id));
   // Progress is informative only: never fail (and so repeat) a chunk because it could not be reported.
   await reportProgress(queue, job.data).catch(() => undefined);
   return result;

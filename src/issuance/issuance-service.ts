@@ -102,13 +102,14 @@ export function issuanceService(deps: IssuanceDeps) {
   /**
    * Issues the credential to each recipient that does not hold a live assertion of it yet (an
    * expired one is superseded by the new award). Rows a previous attempt of the same job stored
-   * (same `jobId`) count as issued by this one, expired or not.
+   * (same `jobId`) count as issued by this one, expired or not. `holder` (the job doing the work:
+   * the single issue, or one chunk of a bulk) owns the status entries reserved for the award.
    */
   async function award(
     target: Issuable,
     recipients: ResolvedRecipient[],
     details: AwardDetails,
-    ctx: { org: string; requestedBy: string; jobId: string; priority: number },
+    ctx: { org: string; requestedBy: string; jobId: string; holder: string; priority: number },
   ): Promise<AwardOutcome> {
     const out: AwardOutcome = { issued: new Map(), skipped: new Map(), failed: new Map() };
     const { issuer, credential } = target;
@@ -141,14 +142,12 @@ export function issuanceService(deps: IssuanceDeps) {
         throw new ValidationError('The expiry date must be in the future.');
       }
       const key = await deps.issuerKeys.getSigningKey(issuer.id);
-      const allocation = await deps.statusLists.reserve(ctx.org, issuer.id, pending.length);
       const evidence = details.evidence ?? [];
-      const tried = new Set<number>();
 
       for (let round = 0; pending.length && round < MAX_INSERT_ROUNDS; round++) {
-        const indexes = await deps.statusLists.pickFreeIndexes(allocation, pending.length, tried);
-        for (const i of indexes) tried.add(i);
-        const batch = pending.slice(0, indexes.length);
+        // Entries reserved for this job alone (a retry gets back those of its earlier attempt).
+        const slots = await deps.statusLists.reserve(ctx.org, issuer.id, ctx.holder, pending.length);
+        const batch = pending.slice(0, slots.length);
         const rows: NewAssertion[] = await Promise.all(
           batch.map(async (r, n): Promise<NewAssertion> => {
             const id = newEntityId();
@@ -162,7 +161,7 @@ export function issuanceService(deps: IssuanceDeps) {
               salt,
               evidence,
               narrative: details.narrative,
-              status: { listUrl: allocation.listUrl, index: indexes[n] },
+              status: { listUrl: slots[n].listUrl, index: slots[n].index },
             });
             const jwt = await signCredentialJwt(vc, { privateJwk: key.privateJwk, alg: key.alg, kid: key.kid });
             return {
@@ -183,8 +182,8 @@ export function issuanceService(deps: IssuanceDeps) {
               fields: JSON.stringify({ ...details.fields, ...r.fields }),
               created_by: ctx.requestedBy,
               job_id: ctx.jobId,
-              status_list_id: allocation.listId,
-              status_list_index: indexes[n],
+              status_list_id: slots[n].listId,
+              status_list_index: slots[n].index,
               signing_key_id: key.keyId,
               credential_json: JSON.stringify(vc),
               credential_jwt: jwt,
@@ -202,12 +201,15 @@ export function issuanceService(deps: IssuanceDeps) {
             refused.push(batch[n]);
           }
         });
-        // Refused: someone else issued meanwhile (skipped), or the status index was taken (retry).
+        // Refused: someone else issued meanwhile (skipped), or (rarely: the same job running twice)
+        // the status index was taken; those go round again on entries the reservation hands out anew.
         const nowHeld = refused.length ? await settleLive(refused.map((r) => r.userId)) : new Set<string>();
-        pending = [...refused.filter((r) => !nowHeld.has(r.userId)), ...pending.slice(indexes.length)];
+        pending = [...refused.filter((r) => !nowHeld.has(r.userId)), ...pending.slice(slots.length)];
       }
       for (const r of pending) out.failed.set(r.userId, 'No free status list entry could be allocated; try again.');
     }
+    // Done (a failure above leaves the reservation to the job's retry): unused entries go back.
+    await deps.statusLists.release(issuer.id, ctx.holder);
     await enqueueRenders(ctx.org, ctx.requestedBy, renders, ctx.priority);
     return out;
   }
@@ -232,6 +234,7 @@ export function issuanceService(deps: IssuanceDeps) {
           org: data.org,
           requestedBy: data.requestedBy,
           jobId,
+          holder: jobId,
           priority: RENDER_PRIORITY.single,
         });
       } catch (err) {
@@ -248,7 +251,7 @@ export function issuanceService(deps: IssuanceDeps) {
     },
 
     /** A `bulk-chunk` job: resolve its entries, issue, and name each outcome by the entry's label. */
-    async issueChunk(data: BulkChunkJob['data']): Promise<BulkResult> {
+    async issueChunk(data: BulkChunkJob['data'], chunkJobId: string): Promise<BulkResult> {
       const result: BulkResult = { issued: [], skipped: [], failed: [] };
       let target: Issuable;
       try {
@@ -268,7 +271,13 @@ export function issuanceService(deps: IssuanceDeps) {
           target,
           resolved.map((r) => r.recipient),
           data.award,
-          { org: data.org, requestedBy: data.requestedBy, jobId: data.bulkId, priority: RENDER_PRIORITY.bulk },
+          {
+            org: data.org,
+            requestedBy: data.requestedBy,
+            jobId: data.bulkId,
+            holder: chunkJobId,
+            priority: RENDER_PRIORITY.bulk,
+          },
         );
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;

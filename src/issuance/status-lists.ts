@@ -1,11 +1,10 @@
-import { randomInt } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import {
   getStatusList,
+  releaseStatusEntries,
   reserveStatusEntries,
   revokedStatusIndexes,
   storeSignedStatusList,
-  takenStatusIndexes,
 } from '../db/status-list-repository.js';
 import { getIssuerById } from '../db/catalog-repository.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
@@ -21,47 +20,35 @@ import { signCredentialJwt } from '../signing/vc-jwt.js';
 export const STATUS_LIST_SIZE = MIN_STATUS_LIST_SIZE;
 /**
  * A list takes new entries up to three quarters full. Random picks then hit a free index at least
- * one time in four, while each list still hides every credential among ~100k others.
+ * one time in four, while each list still hides every credential among ~100k others. Entries
+ * count as taken from their reservation on; a job gives back what it reserved and did not use.
  */
 export const STATUS_LIST_CAPACITY = (STATUS_LIST_SIZE * 3) / 4;
 /** How long verifiers may cache a list (the credential's `ttl`, and the HTTP max-age). */
 export const STATUS_LIST_TTL_MS = 5 * 60_000;
 
-export interface StatusAllocation {
+/** A status entry of a new credential: its list (by URL, as the credential names it) and index. */
+export interface StatusSlot {
   listId: string;
   listUrl: string;
-  size: number;
+  index: number;
 }
 
 export function statusListService(db: Db, urls: PublicUrls, keys: IssuerKeyService) {
   return {
-    /** Reserves room for `count` credentials in an open list of the issuer. */
-    async reserve(org: string, issuerId: string, count: number): Promise<StatusAllocation> {
-      const list = await reserveStatusEntries(db, { org, issuerId, count, size: STATUS_LIST_SIZE, capacity: STATUS_LIST_CAPACITY });
-      return { listId: list.id, listUrl: urls.statusList(list.id), size: list.size };
+    /**
+     * `count` entries of the issuer's lists for `holder` (the issuing job) alone, at random
+     * indexes; a retry of the job gets back the ones it reserved before and did not use.
+     */
+    async reserve(org: string, issuerId: string, holder: string, count: number): Promise<StatusSlot[]> {
+      const [size, capacity] = [STATUS_LIST_SIZE, STATUS_LIST_CAPACITY];
+      const entries = await reserveStatusEntries(db, { org, issuerId, holder, count, size, capacity });
+      return entries.map((e) => ({ ...e, listUrl: urls.statusList(e.listId) }));
     },
 
-    /**
-     * `count` distinct random indexes that no stored credential uses. Concurrent issuers may pick
-     * the same one; the unique (list, index) constraint refuses the second, which then retries.
-     */
-    async pickFreeIndexes(allocation: StatusAllocation, count: number, exclude: ReadonlySet<number> = new Set()): Promise<number[]> {
-      const chosen = new Set<number>();
-      for (let round = 0; chosen.size < count && round < 16; round++) {
-        const want = count - chosen.size;
-        const candidates = new Set<number>();
-        while (candidates.size < want * 2 + 16) {
-          const i = randomInt(allocation.size);
-          if (!chosen.has(i) && !exclude.has(i)) candidates.add(i);
-        }
-        const taken = new Set(await takenStatusIndexes(db, allocation.listId, [...candidates]));
-        for (const c of candidates) {
-          if (taken.has(c)) continue;
-          chosen.add(c);
-          if (chosen.size === count) break;
-        }
-      }
-      return [...chosen];
+    /** The job is done: its reserved entries that no assertion took go back to their lists. */
+    async release(issuerId: string, holder: string): Promise<void> {
+      await releaseStatusEntries(db, issuerId, holder);
     },
 
     /**

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import { getAssertionById, type AssertionRow } from '../db/assertion-repository.js';
 import { getIssuerById } from '../db/catalog-repository.js';
-import { getStatusList, revokedStatusIndexes } from '../db/status-list-repository.js';
+import { getStatusList, statusBit } from '../db/status-list-repository.js';
 import { NotFoundError, PayloadTooLargeError, UnprocessableEntityError, ValidationError } from '../errors.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import type { PublicUrls } from '../public-urls.js';
@@ -99,10 +99,8 @@ export function verificationService(deps: VerificationDeps) {
     },
     async resolveStatus(listUrl, index) {
       const listId = idFromUrl(listUrl, urls.statusList);
-      const list = listId ? await getStatusList(db, listId) : undefined;
-      if (!listId || !list) return undefined;
-      // The bit of a list is set exactly when the assertion holding that index is revoked.
-      return (await revokedStatusIndexes(db, listId)).includes(index);
+      // One entry read, whatever the list's size (the bit is the revocation of the assertion at that index).
+      return listId ? statusBit(db, listId, index) : undefined;
     },
     async findSigned(credentialId) {
       const assertionId = idFromUrl(credentialId, urls.credentialJson);
