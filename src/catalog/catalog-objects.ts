@@ -43,7 +43,8 @@ export interface CredentialObject {
   /** issuer entity id */
   issuer: string;
   name: string;
-  description: string;
+  /** null when none was given (stored as ""). */
+  description: string | null;
   credential_type: string | null;
   html_template: string | null;
   css_template: string | null;
@@ -73,7 +74,7 @@ export function toCredentialObject(row: CredentialRow, signatories: Signatory[])
     org: row.org,
     issuer: row.issuer_id,
     name: row.name,
-    description: row.description,
+    description: row.description === '' ? null : row.description,
     credential_type: row.credential_type,
     html_template: row.html_template,
     css_template: row.css_template,

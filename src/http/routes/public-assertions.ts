@@ -1,9 +1,11 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
-import { envelope } from '../envelope.js';
+import { envelope, envelopeSchema } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
-import { toAssertionObject } from '../../issuance/assertion-format.js';
+import { assertionObjectSchema } from '../../issuance/assertion-format.js';
+import { presentAssertions } from '../../issuance/assertion-service.js';
+import { NotFoundError } from '../../errors.js';
 import { publicDocuments } from '../../issuance/public-documents.js';
 import { statusListService, STATUS_LIST_TTL_MS } from '../../issuance/status-lists.js';
 import { verificationPageSender } from './public-verify.js';
@@ -105,15 +107,26 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: 'Ok (JSON), or the verification page (text/html) for browsers', 404: 'Unknown, or revoked with {detail, revocationReason} (JSON only)' },
+      responses: {
+        200: { description: 'Ok (JSON), or the verification page (text/html) for browsers', schema: envelopeSchema(assertionObjectSchema, 'Ok') },
+        404: 'Unknown: an empty body (as the seed says); revoked: {detail, revocationReason} (JSON only)',
+      },
       async handler({ params, req, res }) {
         // One URL for people and machines: browsers (Accept: text/html first) get the page, which
         // exists for revoked assertions too; everything else the JSON as before.
         res.vary('Accept');
         if (req.accepts(['application/json', 'text/html']) === 'text/html') return sendVerificationPage(params.entity_id, res);
-        const body = await assertionJson.get(params.entity_id, async () =>
-          JSON.stringify(envelope(toAssertionObject(await docs.liveAssertion(params.entity_id), rt.urls, 'public'))),
-        );
+        let body: string;
+        try {
+          body = await assertionJson.get(params.entity_id, async () => {
+            const [a] = await presentAssertions(rt.db, rt.urls, [await docs.liveAssertion(params.entity_id)], 'public');
+            return JSON.stringify(envelope(a));
+          });
+        } catch (err) {
+          // The seed: an unknown assertion is a 404 with an empty body (a revoked one says why).
+          if (err instanceof NotFoundError && !err.extra) return void res.status(404).end();
+          throw err;
+        }
         publicHeaders(res, SHORT);
         res.status(200).type('application/json').send(body);
       },
