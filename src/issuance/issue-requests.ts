@@ -71,7 +71,7 @@ export function normalizeRecipient(body: RecipientInput): { recipient: SingleIss
     if ('conflict' in f) return { error: `the request names two different values for ${f.conflict}`, field: f.conflict! };
   }
   if (userId.value === undefined && email.value === undefined) {
-    return { error: 'needs a user_id, username or email (top level or in recipient)', field: 'recipient' };
+    return { error: 'needs a user_id or an email (or a username), in recipient or at the top level', field: 'recipient' };
   }
   return {
     recipient: {

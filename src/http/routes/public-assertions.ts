@@ -22,6 +22,10 @@ const pub = '/api/credentials/public';
 const id = z.string().min(1).max(100);
 const assertionParams = z.object({ entity_id: id });
 
+/** JSON-LD documents (Open Badges' own schemas define them; see src/openbadges/schemas). */
+const jsonLd = z.looseObject({ '@context': z.unknown(), id: z.string().optional(), type: z.unknown() });
+const jwk = z.looseObject({ kty: z.string(), kid: z.string().optional() });
+
 /** Mutable documents (an assertion can be revoked, a list re-signed): short caching. */
 const SHORT = 'public, max-age=60';
 const LIST = `public, max-age=${Math.floor(STATUS_LIST_TTL_MS / 1000)}`;
@@ -68,7 +72,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: 'text/plain compact JWS', 404: 'Unknown or revoked ({detail, revocationReason})' },
+      responses: { 200: { description: 'The compact JWS', schema: z.string(), contentType: 'text/plain' }, 404: 'Unknown or revoked ({detail, revocationReason})' },
       async handler({ params, res }) {
         const a = await docs.liveAssertion(params.entity_id);
         sendDocument(res, 'text/plain', a.credential_jwt, SHORT);
@@ -81,7 +85,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: 'application/vc+ld+json', 404: 'Unknown or revoked ({detail, revocationReason})' },
+      responses: { 200: { description: 'The OB 3.0 credential', schema: jsonLd, contentType: 'application/vc+ld+json' }, 404: 'Unknown or revoked ({detail, revocationReason})' },
       async handler({ params, res }) {
         const a = await docs.liveAssertion(params.entity_id);
         sendDocument(res, 'application/vc+ld+json', a.credential_json, SHORT);
@@ -94,7 +98,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: 'application/ld+json', 404: 'Unknown', 410: 'Revoked' },
+      responses: { 200: { description: 'The OB 2.0 Assertion', schema: jsonLd, contentType: 'application/ld+json' }, 404: 'Unknown, or its issuer has no email (OB 2.0 requires one)', 410: { description: 'Revoked', schema: jsonLd, contentType: 'application/ld+json' } },
       async handler({ params, req, res }) {
         const r = await docs.ob2Assertion(params.entity_id);
         sendDocument(res, jsonLdType(req, res), r.body, SHORT, r.status);
@@ -134,11 +138,11 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'get',
       path: `${pub}/issuers/{issuer_id}/ob2`,
-      summary: 'OB 2.0 Issuer profile',
+      summary: 'OB 2.0 Issuer profile (404 while the issuer has no email: OB 2.0 requires one)',
       tag: 'public',
       auth: 'public',
       params: z.object({ issuer_id: id }),
-      responses: { 200: 'application/ld+json', 404: 'Unknown issuer' },
+      responses: { 200: { description: 'The OB 2.0 Issuer', schema: jsonLd, contentType: 'application/ld+json' }, 404: 'Unknown issuer, or no email' },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.ob2Issuer(params.issuer_id), PROFILE);
       },
@@ -150,7 +154,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ issuer_id: id }),
-      responses: { 200: 'application/ld+json', 404: 'Unknown issuer' },
+      responses: { 200: { description: 'The OB 3.0 Profile', schema: jsonLd, contentType: 'application/ld+json' }, 404: 'Unknown issuer' },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.issuerProfile(params.issuer_id), PROFILE);
       },
@@ -158,11 +162,11 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'get',
       path: `${pub}/credentials/{credential_id}/ob2`,
-      summary: 'OB 2.0 BadgeClass of a credential',
+      summary: 'OB 2.0 BadgeClass of a credential (404 while its issuer has no email)',
       tag: 'public',
       auth: 'public',
       params: z.object({ credential_id: id }),
-      responses: { 200: 'application/ld+json', 404: 'Unknown credential' },
+      responses: { 200: { description: 'The OB 2.0 BadgeClass', schema: jsonLd, contentType: 'application/ld+json' }, 404: 'Unknown credential, or its issuer has no email' },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.ob2BadgeClass(params.credential_id), PROFILE);
       },
@@ -174,7 +178,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ credential_id: id }),
-      responses: { 200: 'application/ld+json', 404: 'Unknown credential' },
+      responses: { 200: { description: 'The OB 3.0 Achievement', schema: jsonLd, contentType: 'application/ld+json' }, 404: 'Unknown credential' },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.achievement(params.credential_id), PROFILE);
       },
@@ -186,7 +190,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ key_id: id }),
-      responses: { 200: 'application/jwk+json', 404: 'Unknown key' },
+      responses: { 200: { description: 'The public JWK', schema: jwk, contentType: 'application/jwk+json' }, 404: 'Unknown key' },
       async handler({ params, res }) {
         sendDocument(res, 'application/jwk+json', await docs.key(params.key_id), IMMUTABLE);
       },
@@ -198,7 +202,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ list_id: id }),
-      responses: { 200: 'application/vc+jwt', 404: 'Unknown list' },
+      responses: { 200: { description: 'The signed status list', schema: z.string(), contentType: 'application/vc+jwt' }, 404: 'Unknown list' },
       async handler({ params, res }) {
         sendDocument(res, 'application/vc+jwt', await docs.statusList(params.list_id), LIST);
       },
@@ -209,7 +213,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       summary: 'Every issuer public key, retired keys included',
       tag: 'public',
       auth: 'public',
-      responses: { 200: 'application/jwk-set+json' },
+      responses: { 200: { description: 'The key set', schema: z.object({ keys: z.array(jwk) }), contentType: 'application/jwk-set+json' } },
       async handler({ res }) {
         sendDocument(res, 'application/jwk-set+json', await docs.jwks(), PROFILE);
       },
