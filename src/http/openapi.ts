@@ -64,16 +64,17 @@ export function buildOpenApi(defs: RouteDef[], info: { version: string; serverUr
       responses: Object.fromEntries(Object.entries(docs).map(([code, doc]) => [code, response(Number(code), doc)])),
     };
     if (d.auth !== 'public') op.security = [{ bearer: [] }];
-    if (d.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(d.body) } } };
-    } else if (d.rawBody) {
+    if (d.rawBody) {
+      // Routes that parse their own bodies (multipart uploads): the registry's schema per media type,
+      // else the route's body schema (what its fields validate to).
       const fallback = fallbackRequestBody(d.method, d.path);
+      const schemaFor = (t: string) => (fallback?.[t] ? jsonSchema(fallback[t]) : d.body ? jsonSchema(d.body) : undefined);
       op.requestBody = {
         required: true,
-        content: Object.fromEntries(
-          d.rawBody.contentTypes.map((t) => [t, fallback?.[t] ? { schema: jsonSchema(fallback[t], 'input') } : {}]),
-        ),
+        content: Object.fromEntries(d.rawBody.contentTypes.map((t) => [t, schemaFor(t) ? { schema: schemaFor(t) } : {}])),
       };
+    } else if (d.body) {
+      op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(d.body) } } };
     }
     (paths[d.path] ??= {})[d.method] = op;
   }

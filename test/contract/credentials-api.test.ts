@@ -320,6 +320,8 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect(unknown.headers.get('access-control-allow-origin')).toBe('*');
 
       await alice()('PUT', `/assertions/${issued.entityId}`, { body: { revoked: true, revocationReason: 'Withdrawn' } });
+      // The public JSON is reused in-process for up to a second (micro-cache): past it, the revocation shows.
+      await new Promise((r) => setTimeout(r, 1100));
       const revoked = await f.get(`${f.svc.url}/api/credentials/public/assertions/${issued.entityId}/`, { accept: 'application/json' });
       expect(revoked.status).toBe(404);
       expect(revoked.json).toMatchObject({ detail: expect.any(String), revocationReason: 'Withdrawn' });
@@ -419,16 +421,16 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>)) {
         for (const [method, op] of Object.entries(methods)) {
           operations++;
-          const successes = Object.entries(op.responses).filter(([code]) => code.startsWith('2') && code !== '204');
+          const successes = Object.entries(op.responses).filter(([code]) => code.startsWith('2'));
           if (successes.length === 0) missing.push(`${method} ${path}: no success status`);
-          for (const [code, r] of successes) {
+          for (const [code, r] of successes.filter(([c]) => c !== '204')) {
             const schemas = Object.values(r.content ?? {}).filter((c) => c.schema);
             if (schemas.length === 0) missing.push(`${method} ${path} ${code}`);
           }
         }
       }
       expect(operations).toBeGreaterThan(40);
-      expect(missing).toEqual([]);
+      expect(missing, missing.join('\n')).toEqual([]);
       const images = doc.paths['/api/credentials/orgs/{org}/users/{user_id}/images'] ?? doc.paths['/api/credentials/orgs/{org}/users/{user_id}/images/'];
       expect(images.post.requestBody.content['multipart/form-data'].schema.properties.image).toMatchObject({ type: 'string', format: 'binary' });
       // The bare shapes are documented bare, the enveloped ones with their envelope.
