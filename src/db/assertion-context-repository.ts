@@ -11,7 +11,10 @@ export interface AssertionContextRow {
   issuerHasEmail: boolean;
 }
 
-export async function loadAssertionContexts(db: Db, credentialIds: string[]): Promise<Map<string, AssertionContextRow>> {
+export async function loadAssertionContexts(
+  db: Db,
+  credentialIds: string[],
+): Promise<Map<string, AssertionContextRow>> {
   const ids = [...new Set(credentialIds)];
   const out = new Map<string, AssertionContextRow>();
   if (ids.length === 0) return out;
@@ -26,10 +29,4 @@ export async function loadAssertionContexts(db: Db, credentialIds: string[]): Pr
     out.set(credential.id, { credential: credential as CredentialRow, issuerHasEmail: !!issuer_email });
   }
   return out;
-}
-
-/** The issuer's email, for the OB 2.0 documents (undefined: unknown issuer). */
-export async function issuerEmailOf(db: Db, issuerId: string): Promise<string | null | undefined> {
-  const row = await db.selectFrom('issuers').select('email').where('id', '=', issuerId).executeTakeFirst();
-  return row?.email;
 }

@@ -28,7 +28,14 @@ export const issuerObjectSchema = z.looseObject({
 const imageObject = z.object({ id: z.number().int(), name: str, image: str });
 const orgRef = z.looseObject({ type: str, id: str, name: str, vanity_slug: str });
 const authorization = z.looseObject({ id: str, issuer: orgRef, grantor: orgRef });
-const jobStatus = z.looseObject({ id: str, name: str, state: str, progress: z.unknown(), result: z.unknown(), failedReason: nullableStr });
+const jobStatus = z.looseObject({
+  id: str,
+  name: str,
+  state: str,
+  progress: z.unknown(),
+  result: z.unknown(),
+  failedReason: nullableStr,
+});
 const assignment = z.looseObject({ entityId: str, credential: str });
 const userObject = z.looseObject({ user_id: str, role: str });
 const overTime = z.looseObject({ data: z.record(str, z.number()) });
@@ -37,8 +44,16 @@ const verifyResult = z.object({
   checks: z.array(z.looseObject({ check: str, ok: z.boolean() })),
   credential: z.unknown(),
 });
-const binary = (contentType: string): ResponseDoc => ({ description: '', schema: z.string().meta({ format: 'binary' }), contentType });
-const json = (schema: ZodType, contentType = 'application/json'): ResponseDoc => ({ description: '', schema, contentType });
+const json = (schema: ZodType, contentType = 'application/json'): ResponseDoc => ({
+  description: '',
+  schema,
+  contentType,
+});
+const binary = (contentType: string) => json(z.string().meta({ format: 'binary' }), contentType);
+const signalAnswer = z.looseObject({ signal: str, triggered: z.array(z.looseObject({ credential: str })) });
+/** The seed's bare `[ {issuer} ]`, or the envelope (which of the two is the issuer routes' own matter). */
+const issuerAnswer = (d: 'Ok' | 'Updated') =>
+  z.union([z.array(issuerObjectSchema), envelopeSchema(issuerObjectSchema, d)]);
 
 const tenant = '/api/credentials/orgs/{org}/users/{user_id}';
 const pub = '/api/credentials/public';
@@ -46,10 +61,12 @@ const pub = '/api/credentials/public';
 const RESPONSES: Record<string, ResponseDoc> = {
   // Issuers and signatories (src/http/routes/catalog-issuers.ts).
   [`get ${tenant}/issuers 200`]: json(envelopeSchema(pageSchema(issuerObjectSchema), 'Ok')),
-  [`post ${tenant}/issuers 201`]: json(envelopeSchema(issuerObjectSchema, 'Created').extend({ warnings: z.array(str).optional() })),
+  [`post ${tenant}/issuers 201`]: json(
+    envelopeSchema(issuerObjectSchema, 'Created').extend({ warnings: z.array(str).optional() }),
+  ),
   [`post ${tenant}/issuers/authority 201`]: json(z.object({ data: signatory })),
-  [`get ${tenant}/issuers/{entity_id} 200`]: json(z.union([z.array(issuerObjectSchema), envelopeSchema(issuerObjectSchema, 'Ok')])),
-  [`put ${tenant}/issuers/{entity_id} 200`]: json(z.union([z.array(issuerObjectSchema), envelopeSchema(issuerObjectSchema, 'Updated')])),
+  [`get ${tenant}/issuers/{entity_id} 200`]: json(issuerAnswer('Ok')),
+  [`put ${tenant}/issuers/{entity_id} 200`]: json(issuerAnswer('Updated')),
   [`delete ${tenant}/issuers/{entity_id} 200`]: json(statusOnlySchema),
   // Images (multipart upload: see REQUEST_BODIES).
   [`get ${tenant}/images 200`]: json(z.array(imageObject)),
@@ -60,12 +77,14 @@ const RESPONSES: Record<string, ResponseDoc> = {
   [`get ${tenant}/assignments/groups 200`]: json(envelopeSchema(pageSchema(assignment), 'Ok')),
   [`post ${tenant}/assignments/groups 201`]: json(envelopeSchema(z.unknown(), 'Created')),
   [`get ${tenant}/jobs/{job_id} 200`]: json(envelopeSchema(jobStatus, 'Ok')),
-  [`post ${tenant}/signals 200`]: json(envelopeSchema(z.looseObject({ signal: str, triggered: z.array(z.looseObject({ credential: str })) }), 'Ok')),
-  [`post ${tenant}/signals 202`]: json(envelopeSchema(z.looseObject({ signal: str, triggered: z.array(z.looseObject({ credential: str })) }), 'Ok')),
+  [`post ${tenant}/signals 200`]: json(envelopeSchema(signalAnswer, 'Ok')),
+  [`post ${tenant}/signals 202`]: json(envelopeSchema(signalAnswer, 'Ok')),
   [`get ${tenant}/assertions-over-time 200`]: json(z.union([overTime, envelopeSchema(overTime, 'Ok')])),
   [`get ${tenant}/credentials-over-time 200`]: json(z.union([overTime, envelopeSchema(overTime, 'Ok')])),
   [`get ${tenant}/course-assertions-over-time 200`]: json(z.union([overTime, envelopeSchema(overTime, 'Ok')])),
-  [`post ${tenant}/{entity_id}/render 202`]: json(envelopeSchema(z.object({ count: z.number().int(), template_version: z.number().int() }), 'Ok')),
+  [`post ${tenant}/{entity_id}/render 202`]: json(
+    envelopeSchema(z.object({ count: z.number().int(), template_version: z.number().int() }), 'Ok'),
+  ),
   // Issuer authorizations (Credly shape).
   ['get /api/organizations/{org}/issuers 200']: json(credlyPageSchema(authorization)),
   ['post /api/organizations/{org}/issuers 201']: json(z.object({ data: authorization })),
@@ -79,7 +98,9 @@ const RESPONSES: Record<string, ResponseDoc> = {
   ['put /api/admin/orgs/{org}/groups/{group_id} 200']: json(envelopeSchema(z.looseObject({}), 'Updated')),
   ['post /api/admin/orgs/{org}/groups/{group_id}/members 200']: json(envelopeSchema(z.looseObject({}), 'Updated')),
   ['delete /api/admin/orgs/{org}/groups/{group_id}/members 200']: json(envelopeSchema(z.looseObject({}), 'Updated')),
-  ['post /api/admin/orgs/{org}/users/{user_id}/tokens 201']: json(envelopeSchema(z.looseObject({ token: str }), 'Created')),
+  ['post /api/admin/orgs/{org}/users/{user_id}/tokens 201']: json(
+    envelopeSchema(z.looseObject({ token: str }), 'Created'),
+  ),
   ['delete /api/admin/tokens/{id} 200']: json(statusOnlySchema),
   // Public files, pages and verification.
   [`get ${pub}/assertions/{entity_id}/certificate.pdf 200`]: binary('application/pdf'),
@@ -96,14 +117,21 @@ const RESPONSES: Record<string, ResponseDoc> = {
 const REQUEST_BODIES: Record<string, Record<string, ZodType>> = {
   [`post ${tenant}/images`]: {
     'multipart/form-data': z.object({
-      image: z.string().meta({ format: 'binary', description: 'The image file (PNG, JPEG, SVG, WebP or GIF; at most 5 MiB)' }),
+      image: z.string().meta({
+        format: 'binary',
+        description: 'The image file (PNG, JPEG, SVG, WebP or GIF; at most 5 MiB)',
+      }),
       name: z.string().max(255).optional().meta({ description: 'A descriptive name' }),
     }),
   },
   [`post ${pub}/verify`]: {
-    'application/json': z.object({ credential: z.unknown().meta({ description: 'A VC-JWT (string) or an OB 3.0 credential (object)' }) }),
+    'application/json': z.object({
+      credential: z.unknown().meta({ description: 'A VC-JWT (string) or an OB 3.0 credential (object)' }),
+    }),
     'text/plain': z.string().meta({ description: 'A VC-JWT' }),
-    'multipart/form-data': z.object({ file: z.string().meta({ format: 'binary', description: 'A baked PNG/SVG badge or a certificate PDF' }) }),
+    'multipart/form-data': z.object({
+      file: z.string().meta({ format: 'binary', description: 'A baked PNG/SVG badge or a certificate PDF' }),
+    }),
   },
 };
 

@@ -35,9 +35,10 @@ const NO_BODY = new Set([204, 304]);
 function response(code: number, doc: string | ResponseDoc) {
   const d: ResponseDoc = typeof doc === 'string' ? { description: doc } : doc;
   if (NO_BODY.has(code)) return { description: d.description };
-  if (d.schema) return { description: d.description, content: { [d.contentType ?? 'application/json']: { schema: jsonSchema(d.schema, 'output') } } };
-  if (!isSuccess(code)) return { description: d.description, content: { 'application/json': { schema: jsonSchema(errorEnvelopeSchema, 'output') } } };
-  return { description: d.description };
+  const schema = d.schema ?? (isSuccess(code) ? undefined : errorEnvelopeSchema);
+  if (!schema) return { description: d.description };
+  const type = d.schema ? (d.contentType ?? 'application/json') : 'application/json';
+  return { description: d.description, content: { [type]: { schema: jsonSchema(schema, 'output') } } };
 }
 
 export function buildOpenApi(defs: RouteDef[], info: { version: string; serverUrl: string }) {
@@ -68,11 +69,12 @@ export function buildOpenApi(defs: RouteDef[], info: { version: string; serverUr
       // Routes that parse their own bodies (multipart uploads): the registry's schema per media type,
       // else the route's body schema (what its fields validate to).
       const fallback = fallbackRequestBody(d.method, d.path);
-      const schemaFor = (t: string) => (fallback?.[t] ? jsonSchema(fallback[t]) : d.body ? jsonSchema(d.body) : undefined);
-      op.requestBody = {
-        required: true,
-        content: Object.fromEntries(d.rawBody.contentTypes.map((t) => [t, schemaFor(t) ? { schema: schemaFor(t) } : {}])),
-      };
+      const schemaOf = (t: string) => fallback?.[t] ?? d.body;
+      const content = d.rawBody.contentTypes.map((t) => {
+        const schema = schemaOf(t);
+        return [t, schema ? { schema: jsonSchema(schema) } : {}];
+      });
+      op.requestBody = { required: true, content: Object.fromEntries(content) };
     } else if (d.body) {
       op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(d.body) } } };
     }
@@ -128,7 +130,9 @@ function fieldList(s: JsonSchema, depth = 0): string {
       const items = props.map(([name, prop]) => {
         const nested = objectPartsOf(prop).length ? fieldList(prop, depth + 1) : '';
         const desc = prop.description ? ` — ${esc(prop.description)}` : '';
-        return `<li><code>${esc(name)}</code> <span class="t">${esc(typeLabel(prop))}</span>${required.has(name) ? ' <b>required</b>' : ''}${desc}${nested}</li>`;
+        const req = required.has(name) ? ' <b>required</b>' : '';
+        const type = `<span class="t">${esc(typeLabel(prop))}</span>`;
+        return `<li><code>${esc(name)}</code> ${type}${req}${desc}${nested}</li>`;
       });
       return `<ul>${items.join('')}</ul>`;
     })
@@ -153,27 +157,52 @@ interface Operation {
 }
 
 function operationSection(path: string, method: string, o: Operation): string {
-  const params = o.parameters.length
-    ? `<h4>Parameters</h4><table><tr><th>Name</th><th>In</th><th>Type</th><th>Required</th></tr>${o.parameters
-        .map((p) => `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${esc(typeLabel(p.schema ?? {}))}</td><td>${p.required ? 'yes' : 'no'}</td></tr>`)
-        .join('')}</table>`
+  const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+  const rows = o.parameters.map((p) =>
+    row([`<code>${esc(p.name)}</code>`, esc(p.in), esc(typeLabel(p.schema ?? {})), p.required ? 'yes' : 'no']),
+  );
+  const params = rows.length
+    ? `<h4>Parameters</h4><table><tr><th>Name</th><th>In</th><th>Type</th><th>Required</th></tr>${rows.join('')}` +
+      '</table>'
     : '';
   const body = o.requestBody ? `<h4>Request body</h4>${contentBlock(o.requestBody.content)}` : '';
   const responses = Object.entries(o.responses)
-    .map(([code, r]) => `<div class="r"><b class="c${code[0]}">${esc(code)}</b> ${esc(r.description)}${contentBlock(r.content)}</div>`)
+    .map(([code, r]) => {
+      const status = `<b class="c${code[0]}">${esc(code)}</b>`;
+      return `<div class="r">${status} ${esc(r.description)}${contentBlock(r.content)}</div>`;
+    })
     .join('');
-  return `<section id="${esc(o.operationId)}"><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>
-<p>${esc(o.summary)} <small>(${o.security ? 'bearer token' : 'public'})</small></p>${params}${body}<h4>Responses</h4>${responses}</section>`;
+  const title = `<span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code>`;
+  const auth = o.security ? 'bearer token' : 'public';
+  return `<section id="${esc(o.operationId)}"><h3>${title}</h3>
+<p>${esc(o.summary)} <small>(${auth})</small></p>${params}${body}<h4>Responses</h4>${responses}</section>`;
 }
 
-const STYLE =
-  'body{font:15px system-ui,sans-serif;margin:0;color:#1a1a1a;display:flex}nav{width:22rem;flex:none;height:100vh;overflow:auto;' +
-  'position:sticky;top:0;border-right:1px solid #ddd;padding:1rem;font-size:13px}nav a{display:block;color:#234;text-decoration:none;' +
-  'padding:1px 0}main{padding:1rem 2rem;max-width:60rem}section{border-top:1px solid #ddd;padding:.5rem 0}table{border-collapse:collapse}' +
-  'td,th{border-bottom:1px solid #eee;padding:.2rem .5rem;text-align:left}ul{margin:.2rem 0;padding-left:1.2rem}.t{color:#666}' +
-  '.m{display:inline-block;min-width:4rem;font-size:12px;color:#fff;background:#555;padding:2px 6px;border-radius:3px}' +
-  '.get{background:#2a7}.post{background:#27a}.put{background:#a72}.delete{background:#a33}.patch{background:#76a}' +
-  '.r{margin:.3rem 0}.c2{color:#2a7}.c4{color:#a33}.c5{color:#a33}.ct{margin-left:1rem}.or{margin:.2rem 0;color:#666}code{font-size:13px}';
+const STYLE = [
+  'body{font:15px system-ui,sans-serif;margin:0;color:#1a1a1a;display:flex}',
+  'nav{width:22rem;flex:none;height:100vh;overflow:auto;position:sticky;top:0;border-right:1px solid #ddd;' +
+    'padding:1rem;font-size:13px}',
+  'nav a{display:block;color:#234;text-decoration:none;padding:1px 0}',
+  'main{padding:1rem 2rem;max-width:60rem}',
+  'section{border-top:1px solid #ddd;padding:.5rem 0}',
+  'table{border-collapse:collapse}',
+  'td,th{border-bottom:1px solid #eee;padding:.2rem .5rem;text-align:left}',
+  'ul{margin:.2rem 0;padding-left:1.2rem}',
+  '.t{color:#666}',
+  '.m{display:inline-block;min-width:4rem;font-size:12px;color:#fff;background:#555;padding:2px 6px;border-radius:3px}',
+  '.get{background:#2a7}',
+  '.post{background:#27a}',
+  '.put{background:#a72}',
+  '.delete{background:#a33}',
+  '.patch{background:#76a}',
+  '.r{margin:.3rem 0}',
+  '.c2{color:#2a7}',
+  '.c4{color:#a33}',
+  '.c5{color:#a33}',
+  '.ct{margin-left:1rem}',
+  '.or{margin:.2rem 0;color:#666}',
+  'code{font-size:13px}',
+].join('');
 
 /** No script at all; the one inline stylesheet is allowed by its hash. */
 export const DOCS_CSP =
@@ -200,13 +229,17 @@ export function renderDocsPage(doc: OpenApiDocument): string {
     )
     .join('');
   const body = tags
-    .map((tag) => `<h2>${esc(tag)}</h2>${ops.filter((o) => o.op.tags[0] === tag).map((o) => operationSection(o.path, o.method, o.op)).join('\n')}`)
+    .map((tag) => {
+      const sections = ops.filter((o) => o.op.tags[0] === tag).map((o) => operationSection(o.path, o.method, o.op));
+      return `<h2>${esc(tag)}</h2>${sections.join('\n')}`;
+    })
     .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="${esc(DOCS_CSP.replace(/; frame-ancestors 'none'/, ''))}">
 <title>badgeworks API reference</title><style>${STYLE}</style></head>
 <body><nav><b>badgeworks API</b>${nav}</nav><main><h1>badgeworks API reference</h1>
-<p>${esc(doc.info.description)} Version ${esc(doc.info.version)}. Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a>
-(OpenAPI 3.1). Authenticated routes take <code>Authorization: Bearer &lt;token&gt;</code>.</p>
+<p>${esc(doc.info.description)} Version ${esc(doc.info.version)}.
+Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).
+Authenticated routes take <code>Authorization: Bearer &lt;token&gt;</code>.</p>
 ${body}</main></body></html>`;
 }

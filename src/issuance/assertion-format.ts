@@ -63,7 +63,12 @@ export const assertionObjectSchema = z.object({
   issuedOn: z.string(),
   narrative: nullableString,
   evidence: z.array(
-    z.object({ url: nullableString, narrative: nullableString, name: z.string().optional(), description: z.string().optional() }),
+    z.object({
+      url: nullableString,
+      narrative: nullableString,
+      name: z.string().optional(),
+      description: z.string().optional(),
+    }),
   ),
   revoked: z.boolean(),
   revocationReason: nullableString,
@@ -117,7 +122,8 @@ function evidenceOf(items: EvidenceItem[]): AssertionObject['evidence'] {
 export interface AssertionContext {
   credential?: Pick<
     CredentialRow,
-    'id' | 'name' | 'description' | 'credential_type' | 'icon_image' | 'thumbnail_image' | 'criteria_url' | 'criteria_text' | 'issuer_id' | 'tags' | 'course' | 'program'
+    | 'id' | 'name' | 'description' | 'credential_type' | 'icon_image' | 'thumbnail_image'
+    | 'criteria_url' | 'criteria_text' | 'issuer_id' | 'tags' | 'course' | 'program'
   >;
   /** False when the issuer has no email: no OB 2.0 hosted documents (OB 2.0 requires it). */
   ob2Available?: boolean;
@@ -125,7 +131,11 @@ export interface AssertionContext {
 
 const absolute = (base: string, url: string | null | undefined) => (url ? new URL(url, base).toString() : null);
 
-export function credentialDetailsOf(a: Pick<AssertionSummary, 'credential_id' | 'issuer_id'>, ctx: AssertionContext, urls: PublicUrls): CredentialDetails {
+export function credentialDetailsOf(
+  a: Pick<AssertionSummary, 'credential_id' | 'issuer_id'>,
+  ctx: AssertionContext,
+  urls: PublicUrls,
+): CredentialDetails {
   const c = ctx.credential;
   return {
     entityId: a.credential_id,
@@ -142,7 +152,12 @@ export function credentialDetailsOf(a: Pick<AssertionSummary, 'credential_id' | 
   };
 }
 
-export function toAssertionObject(a: AssertionSummary, urls: PublicUrls, view: 'public' | 'private', ctx: AssertionContext = {}): AssertionObject {
+export function toAssertionObject(
+  a: AssertionSummary,
+  urls: PublicUrls,
+  view: 'public' | 'private',
+  ctx: AssertionContext = {},
+): AssertionObject {
   const identity = recipientIdentity(a);
   const obj: AssertionObject = {
     entityId: a.id,

@@ -22,11 +22,18 @@ import type { PublicUrls } from '../public-urls.js';
 import { toAssertionObject, type AssertionObject } from './assertion-format.js';
 
 /** Assertion objects with their credentials' details (one query for the whole page). */
-export async function presentAssertions(db: Db, urls: PublicUrls, rows: AssertionSummary[], view: 'public' | 'private'): Promise<AssertionObject[]> {
+export async function presentAssertions(
+  db: Db,
+  urls: PublicUrls,
+  rows: AssertionSummary[],
+  view: 'public' | 'private',
+): Promise<AssertionObject[]> {
   const contexts = await loadAssertionContexts(db, rows.map((a) => a.credential_id));
   return rows.map((a) => {
     const ctx = contexts.get(a.credential_id);
-    return toAssertionObject(a, urls, view, { credential: ctx?.credential, ob2Available: ctx?.issuerHasEmail ?? false });
+    // No context: a credential row that vanished; no issuer email known means no OB 2.0 documents.
+    const ob2Available = ctx?.issuerHasEmail ?? false;
+    return toAssertionObject(a, urls, view, { credential: ctx?.credential, ob2Available });
   });
 }
 
@@ -37,7 +44,8 @@ export async function presentAssertions(db: Db, urls: PublicUrls, rows: Assertio
 export function assertionService(deps: { db: Db; statusLists: StatusListService; logger: Logger; urls: PublicUrls }) {
   const { db } = deps;
 
-  const present = (rows: AssertionSummary[], view: 'public' | 'private') => presentAssertions(db, deps.urls, rows, view);
+  const present = (rows: AssertionSummary[], view: 'public' | 'private') =>
+    presentAssertions(db, deps.urls, rows, view);
 
   /**
    * Whose assertions the caller may list: their own; platform admins anyone's of the org;
@@ -47,7 +55,8 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
   async function assertMayListUser(p: Principal, org: string, userId: string): Promise<void> {
     if (userId === p.userId) return;
     if (p.role === 'student') throw new ForbiddenError('Students list only their own assertions.');
-    if (!(await findUsersById(db, org, [userId])).has(userId)) throw new NotFoundError(`User "${userId}" does not exist.`);
+    const known = (await findUsersById(db, org, [userId])).has(userId);
+    if (!known) throw new NotFoundError(`User "${userId}" does not exist.`);
     if (p.role === 'department_admin' && !(await isMemberOfDepartments(db, org, userId, p.departments))) {
       throw new ForbiddenError(`User "${userId}" is not in your departments.`);
     }

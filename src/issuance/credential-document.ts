@@ -58,8 +58,17 @@ export function achievementTypeOf(credentialType: string | null): AchievementTyp
 }
 
 /** OB 3.0 AlignmentTargetType: the enumeration, or an `ext:` extension term. */
-export const ALIGNMENT_TARGET_TYPES = ['ceasn:Competency', 'ceterms:Credential', 'CFItem', 'CFRubric', 'CFRubricCriterion', 'CFRubricCriterionLevel', 'CTDL'];
-export const isAlignmentTargetType = (v: string) => ALIGNMENT_TARGET_TYPES.includes(v) || /^ext:[A-Za-z0-9._-]+$/.test(v);
+export const ALIGNMENT_TARGET_TYPES = [
+  'ceasn:Competency',
+  'ceterms:Credential',
+  'CFItem',
+  'CFRubric',
+  'CFRubricCriterion',
+  'CFRubricCriterionLevel',
+  'CTDL',
+];
+export const isAlignmentTargetType = (v: string) =>
+  ALIGNMENT_TARGET_TYPES.includes(v) || /^ext:[A-Za-z0-9._-]+$/.test(v);
 
 const str = (r: Record<string, unknown>, ...keys: string[]): string | undefined => {
   for (const k of keys) if (typeof r[k] === 'string' && r[k]) return r[k] as string;

@@ -39,7 +39,15 @@ export interface BulkIssueBody extends AwardDetails {
  * (`name`). Pure; answers today's shape, or the message of what is wrong.
  */
 export interface RecipientInput {
-  recipient?: { user_id?: string; username?: string; email?: string; name?: string; identity?: string; type?: string; hashed?: boolean };
+  recipient?: {
+    user_id?: string;
+    username?: string;
+    email?: string;
+    name?: string;
+    identity?: string;
+    type?: string;
+    hashed?: boolean;
+  };
   username?: string;
   user_id?: string;
   email?: string;
@@ -48,14 +56,20 @@ export interface RecipientInput {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function normalizeRecipient(body: RecipientInput): { recipient: SingleIssueBody['recipient'] } | { error: string; field: string } {
+export type NormalizedRecipient = { recipient: SingleIssueBody['recipient'] } | { error: string; field: string };
+
+export function normalizeRecipient(body: RecipientInput): NormalizedRecipient {
   const r = body.recipient ?? {};
-  if (r.hashed === true) return { error: 'a hashed identity cannot be issued to; send it in plain text', field: 'recipient.hashed' };
+  if (r.hashed === true) {
+    return { error: 'a hashed identity cannot be issued to; send it in plain text', field: 'recipient.hashed' };
+  }
   let fromIdentity: { user_id?: string; email?: string } = {};
   if (r.identity !== undefined) {
     const type = r.type ?? 'email';
     if (type === 'email') {
-      if (!EMAIL.test(r.identity)) return { error: 'must be an email address when type is "email"', field: 'recipient.identity' };
+      if (!EMAIL.test(r.identity)) {
+        return { error: 'must be an email address when type is "email"', field: 'recipient.identity' };
+      }
       fromIdentity = { email: r.identity };
     } else if (type === 'id' || type === 'username') fromIdentity = { user_id: r.identity };
     else return { error: `unsupported recipient type "${type}" (email, id or username)`, field: 'recipient.type' };
@@ -68,10 +82,13 @@ export function normalizeRecipient(body: RecipientInput): { recipient: SingleIss
   const email = pick('email', r.email, fromIdentity.email, body.email);
   const name = pick('name', r.name, body.name);
   for (const f of [userId, email, name]) {
-    if ('conflict' in f) return { error: `the request names two different values for ${f.conflict}`, field: f.conflict! };
+    if ('conflict' in f) {
+      return { error: `the request names two different values for ${f.conflict}`, field: f.conflict! };
+    }
   }
   if (userId.value === undefined && email.value === undefined) {
-    return { error: 'needs a user_id or an email (or a username), in recipient or at the top level', field: 'recipient' };
+    const error = 'needs a user_id or an email (or a username), in recipient or at the top level';
+    return { error, field: 'recipient' };
   }
   return {
     recipient: {
@@ -214,7 +231,8 @@ export function issueRequests(rt: Runtime) {
           const a = await getAssertionSummary(db, org, row.assertion_id);
           if (a) {
             const created = a.job_id === jobId;
-            return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result: await assertionObject(org, a.id) };
+            const result = await assertionObject(org, a.id);
+            return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result };
           }
         }
       }

@@ -57,7 +57,9 @@ export function publicDocuments(deps: { db: Db; urls: PublicUrls; issuerKeys: Is
   async function requireOb2Issuer(issuerId: string) {
     const issuer = await issuerOf(issuerId);
     if (!issuer.email) {
-      throw new NotFoundError(`No OB 2.0 documents for issuer "${issuerId}": OB 2.0 requires an issuer email, and it has none.`);
+      throw new NotFoundError(
+        `No OB 2.0 documents for issuer "${issuerId}": OB 2.0 requires an issuer email, and it has none.`,
+      );
     }
     return issuer;
   }

@@ -128,7 +128,8 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       method: 'get',
       path: `${base}/assertions/`,
       summary:
-        "A user's assertions, as a bare page (course, include_revoked, include_expired, exclude_main_tenant_assertions): " +
+        "A user's assertions, as a bare page (course, include_revoked, include_expired, " +
+        'exclude_main_tenant_assertions): ' +
         "students their own; platform admins anyone's in the org; department admins their departments' members'",
       tag: 'assertions',
       auth: 'tenant',
@@ -209,7 +210,10 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       responses: {
         200: { description: 'Finished, nothing new issued: bare {skipped, issued, failed}', schema: bulkResultSchema },
         201: { description: 'Finished: bare {skipped, issued, failed}', schema: bulkResultSchema },
-        202: { description: 'Still running: {job_id, status_url, skipped: [], issued: [], failed: []}', schema: bulkQueuedSchema },
+        202: {
+          description: 'Still running: {job_id, status_url, skipped: [], issued: [], failed: []}',
+          schema: bulkQueuedSchema,
+        },
         400: 'Invalid input or empty users',
         403: 'Not a platform admin',
         404: 'Unknown credential',
@@ -231,7 +235,11 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       auth: 'tenant',
       params: entityParams,
       query: pageQuery,
-      responses: { 200: { description: 'A bare page of assertions', schema: assertionPage }, 403: 'Students', 404: 'Unknown credential or page' },
+      responses: {
+        200: { description: 'A bare page of assertions', schema: assertionPage },
+        403: 'Students',
+        404: 'Unknown credential or page',
+      },
       async handler({ params, query, principal, url, res }) {
         const page = pageRequest(query);
         const { count, rows } = await assertions.listForCredential(principal, params.org, params.entity_id, {
@@ -250,7 +258,10 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       params: entityParams,
       body: singleBody,
       responses: {
-        200: { description: 'The recipient already holds a live assertion of this credential (returned)', schema: assertionEnvelope('Ok') },
+        200: {
+          description: 'The recipient already holds a live assertion of this credential (returned)',
+          schema: assertionEnvelope('Ok'),
+        },
         201: { description: 'Created', schema: assertionEnvelope('Created') },
         202: { description: 'Queued: {job_id, status_url}', schema: envelopeSchema(z.object(queuedJob), 'Ok') },
         400: 'Invalid input',

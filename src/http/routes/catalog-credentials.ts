@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import { envelopeSchema, sendEnvelope } from '../envelope.js';
-import { limitOffsetPage, limitOffsetQuery, limitRequest, pageNumberPage, pageQuery, pageRequest, pageSchema, PAGE_MAX } from '../pagination.js';
+import {
+  limitOffsetPage,
+  limitOffsetQuery,
+  limitRequest,
+  pageNumberPage,
+  pageQuery,
+  pageRequest,
+  pageSchema,
+  PAGE_MAX,
+} from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
 import { catalogServices } from '../../catalog/catalog-services.js';
 import { credentialObjectSchema } from '../../catalog/catalog-objects.js';
@@ -17,7 +26,8 @@ const tenantParams = z.object({ org: z.string(), user_id: z.string() });
 const credentialParams = tenantParams.extend({ entity_id: pathId });
 const platformOrg = z.object({ platform_org: z.string().min(1).max(63).optional() });
 const credentialPage = envelopeSchema(pageSchema(credentialObjectSchema), 'Ok');
-const courseGroupPage = envelopeSchema(pageSchema(z.object({ course: z.string(), credentials: z.array(credentialObjectSchema) })), 'Ok');
+const courseGroup = z.object({ course: z.string(), credentials: z.array(credentialObjectSchema) });
+const courseGroupPage = envelopeSchema(pageSchema(courseGroup), 'Ok');
 const credentialIn = (d: 'Ok' | 'Created' | 'Updated') => envelopeSchema(credentialObjectSchema, d);
 
 export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
@@ -31,7 +41,11 @@ export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
       auth: 'tenant',
       params: tenantParams,
       query: pageQuery.extend({ search: queryText(), course: queryText(255), program: queryText(255), ...platformOrg.shape }),
-      responses: { 200: { description: 'Ok', schema: credentialPage }, 403: 'Not your org', 404: 'Unknown org or page' },
+      responses: {
+        200: { description: 'Ok', schema: credentialPage },
+        403: 'Not your org',
+        404: 'Unknown org or page',
+      },
       async handler({ params, query, principal, url, res }) {
         const org = await credentials.effectiveOrg(principal, params.org, query.platform_org);
         const page = pageRequest(query);
@@ -53,7 +67,11 @@ export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
       params: tenantParams,
       query: platformOrg,
       body: credentialCreateBody,
-      responses: { 201: { description: 'Created', schema: credentialIn('Created') }, 400: 'Invalid input or template', 403: 'Not a platform admin of the org' },
+      responses: {
+        201: { description: 'Created', schema: credentialIn('Created') },
+        400: 'Invalid input or template',
+        403: 'Not a platform admin of the org',
+      },
       async handler({ params, query, body, principal, res }) {
         const org = await credentials.effectiveOrg(principal, params.org, query.platform_org);
         sendEnvelope(res, await credentials.create(principal, org, body), 'Created');
@@ -67,7 +85,11 @@ export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
       auth: 'tenant',
       params: tenantParams,
       query: limitOffsetQuery.extend({ search: queryText() }),
-      responses: { 200: { description: 'Ok', schema: courseGroupPage }, 403: 'Not your org', 404: 'Unknown org' },
+      responses: {
+        200: { description: 'Ok', schema: courseGroupPage },
+        403: 'Not your org',
+        404: 'Unknown org',
+      },
       async handler({ params, query, principal, url, res }) {
         const page = limitRequest(query, 10, PAGE_MAX);
         const { count, data } = await credentials.listByCourse(principal, params.org, query.search, page);

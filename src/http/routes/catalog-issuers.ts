@@ -15,7 +15,8 @@ const base = '/api/credentials/orgs/{org}/users/{user_id}/issuers';
 const tenantParams = z.object({ org: z.string(), user_id: z.string() });
 const issuerParams = tenantParams.extend({ entity_id: pathId });
 export const NO_EMAIL_WARNING =
-  'This issuer has no email: OB 2.0 requires one, so its credentials get no OB 2.0 documents and badges no OB 2.0 baking until it has one.';
+  'This issuer has no email: OB 2.0 requires one, so its credentials get no OB 2.0 documents ' +
+  'and badges no OB 2.0 baking until it has one.';
 
 export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
   const { issuers, signatories } = catalogServices(rt);

@@ -69,7 +69,10 @@ const alignment = z.object({
   targetType: z
     .string()
     .max(100)
-    .refine(isAlignmentTargetType, `must be one of ${ALIGNMENT_TARGET_TYPES.join(', ')}, or an extension term "ext:Name"`)
+    .refine(
+      isAlignmentTargetType,
+      `must be one of ${ALIGNMENT_TARGET_TYPES.join(', ')}, or an extension term "ext:Name"`,
+    )
     .optional(),
 });
 

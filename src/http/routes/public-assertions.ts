@@ -72,7 +72,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: { description: 'The compact JWS', schema: z.string(), contentType: 'text/plain' }, 404: 'Unknown or revoked ({detail, revocationReason})' },
+      responses: {
+        200: { description: 'The compact JWS', schema: z.string(), contentType: 'text/plain' },
+        404: 'Unknown or revoked ({detail, revocationReason})',
+      },
       async handler({ params, res }) {
         const a = await docs.liveAssertion(params.entity_id);
         sendDocument(res, 'text/plain', a.credential_jwt, SHORT);
@@ -85,7 +88,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: { description: 'The OB 3.0 credential', schema: jsonLd, contentType: 'application/vc+ld+json' }, 404: 'Unknown or revoked ({detail, revocationReason})' },
+      responses: {
+        200: { description: 'The OB 3.0 credential', schema: jsonLd, contentType: 'application/vc+ld+json' },
+        404: 'Unknown or revoked ({detail, revocationReason})',
+      },
       async handler({ params, res }) {
         const a = await docs.liveAssertion(params.entity_id);
         sendDocument(res, 'application/vc+ld+json', a.credential_json, SHORT);
@@ -98,7 +104,11 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: { description: 'The OB 2.0 Assertion', schema: jsonLd, contentType: 'application/ld+json' }, 404: 'Unknown, or its issuer has no email (OB 2.0 requires one)', 410: { description: 'Revoked', schema: jsonLd, contentType: 'application/ld+json' } },
+      responses: {
+        200: { description: 'The OB 2.0 Assertion', schema: jsonLd, contentType: 'application/ld+json' },
+        404: 'Unknown, or its issuer has no email (OB 2.0 requires one)',
+        410: { description: 'Revoked', schema: jsonLd, contentType: 'application/ld+json' },
+      },
       async handler({ params, req, res }) {
         const r = await docs.ob2Assertion(params.entity_id);
         sendDocument(res, jsonLdType(req, res), r.body, SHORT, r.status);
@@ -112,7 +122,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       auth: 'public',
       params: assertionParams,
       responses: {
-        200: { description: 'Ok (JSON), or the verification page (text/html) for browsers', schema: envelopeSchema(assertionObjectSchema, 'Ok') },
+        200: {
+          description: 'Ok (JSON), or the verification page (text/html) for browsers',
+          schema: envelopeSchema(assertionObjectSchema, 'Ok'),
+        },
         404: 'Unknown: an empty body (as the seed says); revoked: {detail, revocationReason} (JSON only)',
       },
       async handler({ params, req, res }) {
@@ -142,7 +155,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ issuer_id: id }),
-      responses: { 200: { description: 'The OB 2.0 Issuer', schema: jsonLd, contentType: 'application/ld+json' }, 404: 'Unknown issuer, or no email' },
+      responses: {
+        200: { description: 'The OB 2.0 Issuer', schema: jsonLd, contentType: 'application/ld+json' },
+        404: 'Unknown issuer, or no email',
+      },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.ob2Issuer(params.issuer_id), PROFILE);
       },
@@ -154,7 +170,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ issuer_id: id }),
-      responses: { 200: { description: 'The OB 3.0 Profile', schema: jsonLd, contentType: 'application/ld+json' }, 404: 'Unknown issuer' },
+      responses: {
+        200: { description: 'The OB 3.0 Profile', schema: jsonLd, contentType: 'application/ld+json' },
+        404: 'Unknown issuer',
+      },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.issuerProfile(params.issuer_id), PROFILE);
       },
@@ -166,7 +185,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ credential_id: id }),
-      responses: { 200: { description: 'The OB 2.0 BadgeClass', schema: jsonLd, contentType: 'application/ld+json' }, 404: 'Unknown credential, or its issuer has no email' },
+      responses: {
+        200: { description: 'The OB 2.0 BadgeClass', schema: jsonLd, contentType: 'application/ld+json' },
+        404: 'Unknown credential, or its issuer has no email',
+      },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.ob2BadgeClass(params.credential_id), PROFILE);
       },
@@ -178,7 +200,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ credential_id: id }),
-      responses: { 200: { description: 'The OB 3.0 Achievement', schema: jsonLd, contentType: 'application/ld+json' }, 404: 'Unknown credential' },
+      responses: {
+        200: { description: 'The OB 3.0 Achievement', schema: jsonLd, contentType: 'application/ld+json' },
+        404: 'Unknown credential',
+      },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.achievement(params.credential_id), PROFILE);
       },
@@ -190,7 +215,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ key_id: id }),
-      responses: { 200: { description: 'The public JWK', schema: jwk, contentType: 'application/jwk+json' }, 404: 'Unknown key' },
+      responses: {
+        200: { description: 'The public JWK', schema: jwk, contentType: 'application/jwk+json' },
+        404: 'Unknown key',
+      },
       async handler({ params, res }) {
         sendDocument(res, 'application/jwk+json', await docs.key(params.key_id), IMMUTABLE);
       },
@@ -202,7 +230,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ list_id: id }),
-      responses: { 200: { description: 'The signed status list', schema: z.string(), contentType: 'application/vc+jwt' }, 404: 'Unknown list' },
+      responses: {
+        200: { description: 'The signed status list', schema: z.string(), contentType: 'application/vc+jwt' },
+        404: 'Unknown list',
+      },
       async handler({ params, res }) {
         sendDocument(res, 'application/vc+jwt', await docs.statusList(params.list_id), LIST);
       },
@@ -213,7 +244,13 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       summary: 'Every issuer public key, retired keys included',
       tag: 'public',
       auth: 'public',
-      responses: { 200: { description: 'The key set', schema: z.object({ keys: z.array(jwk) }), contentType: 'application/jwk-set+json' } },
+      responses: {
+        200: {
+          description: 'The key set',
+          schema: z.object({ keys: z.array(jwk) }),
+          contentType: 'application/jwk-set+json',
+        },
+      },
       async handler({ res }) {
         sendDocument(res, 'application/jwk-set+json', await docs.jwks(), PROFILE);
       },
