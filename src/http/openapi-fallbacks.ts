@@ -89,6 +89,10 @@ const RESPONSES: Record<string, ResponseDoc> = {
   ['get /api/organizations/{org}/issuers 200']: json(credlyPageSchema(authorization)),
   ['post /api/organizations/{org}/issuers 201']: json(z.object({ data: authorization })),
   ['get /api/organizations/{org}/grantors 200']: json(credlyPageSchema(authorization)),
+  // The seed's own paths (issue 13 adds them beside the /api aliases).
+  ['get /organizations/{org}/issuers 200']: json(credlyPageSchema(authorization)),
+  ['post /organizations/{org}/issuers 201']: json(z.object({ data: authorization })),
+  ['get /organizations/{org}/grantors 200']: json(credlyPageSchema(authorization)),
   // Directory administration.
   ['post /api/admin/orgs 201']: json(envelopeSchema(z.object({ org: str, name: str, timezone: str }), 'Created')),
   ['get /api/admin/orgs/{org}/users 200']: json(envelopeSchema(pageSchema(userObject), 'Ok')),

@@ -47,6 +47,7 @@ export interface RecipientInput {
     identity?: string;
     type?: string;
     hashed?: boolean;
+    plaintextIdentity?: string;
   };
   username?: string;
   user_id?: string;
@@ -59,7 +60,12 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export type NormalizedRecipient = { recipient: SingleIssueBody['recipient'] } | { error: string; field: string };
 
 export function normalizeRecipient(body: RecipientInput): NormalizedRecipient {
-  const r = body.recipient ?? {};
+  const given = body.recipient ?? {};
+  // Badgr echoes a hashed identity with the address beside it: the address is the recipient.
+  const r =
+    given.hashed === true && given.plaintextIdentity
+      ? { ...given, identity: given.plaintextIdentity, hashed: false }
+      : given;
   if (r.hashed === true) {
     return { error: 'a hashed identity cannot be issued to; send it in plain text', field: 'recipient.hashed' };
   }

@@ -180,6 +180,9 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect(byEmail.body.result.entityId).toBe(badgr.body.result.entityId);
       const byType = await alice()('POST', `/${cred}/assertions/`, { body: { recipient: { identity: 'sam', type: 'id' } } });
       expect(byType.body.result.entityId).toBe(username.body.result.entityId);
+      const echoed = { identity: 'sha256$00', type: 'email', hashed: true, plaintextIdentity: 'sue@example.com' };
+      const byPlaintext = await alice()('POST', `/${cred}/assertions/`, { body: { recipient: echoed } });
+      expect(byPlaintext.body.result.entityId).toBe(badgr.body.result.entityId);
     });
 
     it('bad recipients are 400 with the field named', async () => {
