@@ -5,7 +5,7 @@ import { authenticateMiddleware, tenantMiddleware } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
-import { buildOpenApi, renderDocsPage } from './http/openapi.js';
+import { buildOpenApi, DOCS_CSP, renderDocsPage } from './http/openapi.js';
 import { rejectNulInUrl } from './http/input-guards.js';
 import { mountRoutes } from './http/route.js';
 import { mountHealthRoutes } from './http/routes/health.js';
@@ -42,6 +42,7 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
   });
   const docs = renderDocsPage(openapi);
   router.get('/api/docs', (_req, res) => {
+    res.setHeader('Content-Security-Policy', DOCS_CSP);
     res.type('html').send(docs);
   });
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { CredentialRow, IssuerRow, Signatory } from '../db/catalog-repository.js';
 
 /**
@@ -43,7 +44,8 @@ export interface CredentialObject {
   /** issuer entity id */
   issuer: string;
   name: string;
-  description: string;
+  /** null when none was given (stored as ""). */
+  description: string | null;
   credential_type: string | null;
   html_template: string | null;
   css_template: string | null;
@@ -73,7 +75,7 @@ export function toCredentialObject(row: CredentialRow, signatories: Signatory[])
     org: row.org,
     issuer: row.issuer_id,
     name: row.name,
-    description: row.description,
+    description: row.description === '' ? null : row.description,
     credential_type: row.credential_type,
     html_template: row.html_template,
     css_template: row.css_template,
@@ -96,6 +98,38 @@ export function toCredentialObject(row: CredentialRow, signatories: Signatory[])
     updated_at: iso(row.updated_at),
   };
 }
+
+const signatorySchema = z.object({ name: z.string(), title: z.string(), signature: z.string() });
+const nullableString = z.string().nullable();
+
+/** The documented credential object (OpenAPI, contract tests); toCredentialObject satisfies it. */
+export const credentialObjectSchema = z.object({
+  entityId: z.string(),
+  org: z.string(),
+  issuer: z.string(),
+  name: z.string(),
+  description: nullableString,
+  credential_type: nullableString,
+  html_template: nullableString,
+  css_template: nullableString,
+  icon_image: nullableString,
+  background_image: nullableString,
+  thumbnail_image: nullableString,
+  criteria_url: nullableString,
+  criteria_text: nullableString,
+  issuing_signal: nullableString,
+  course: nullableString,
+  program: nullableString,
+  is_public: z.boolean(),
+  validity_days: z.number().int().nullable(),
+  tags: z.array(z.string()),
+  alignment: z.array(z.record(z.string(), z.unknown())),
+  skills: z.array(z.record(z.string(), z.unknown())),
+  template_version: z.number().int(),
+  signatories: z.array(signatorySchema),
+  created_at: z.string(),
+  updated_at: z.string(),
+}) satisfies z.ZodType<CredentialObject>;
 
 function iso(d: Date | string): string {
   return (d instanceof Date ? d : new Date(d)).toISOString();

@@ -31,6 +31,7 @@ const VIEW_COLUMNS = [
   'revoked_at',
   'revocation_reason',
   'revoked_by',
+  'acceptance',
   'created_at',
 ] as const;
 

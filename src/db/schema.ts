@@ -241,6 +241,8 @@ export interface AssertionsTable {
   revoked_by: string | null;
   /** Set when a later award of the credential to the recipient replaced this expired one. */
   superseded_at: Generated<Date | null>;
+  /** The recipient's answer to the award (migration 012); nothing sets it yet. */
+  acceptance: Generated<'Unaccepted' | 'Accepted' | 'Rejected'>;
   created_at: CreatedAt;
 }
 

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { z, type ZodType } from 'zod';
 
 /** The credentials API's envelope: `{status: {success, description}, result}`. */
 export type StatusDescription = 'Ok' | 'Created' | 'Updated' | 'Deleted';
@@ -22,3 +23,26 @@ export function errorEnvelope(description: string, extra: { fieldErrors?: Record
     validationErrors: extra.validationErrors ?? [],
   };
 }
+
+/** The documented shape of a success envelope around `result` (OpenAPI, contract tests). */
+export function envelopeSchema<T extends ZodType>(result: T, description?: StatusDescription) {
+  return z.object({
+    status: z.object({
+      success: z.literal(true),
+      description: description ? z.literal(description) : z.enum(['Ok', 'Created', 'Updated', 'Deleted']),
+    }),
+    result,
+  });
+}
+
+/** An envelope without a result (`{"status": {"success": true, "description": "Deleted"}}`). */
+export const statusOnlySchema = z.object({
+  status: z.object({ success: z.literal(true), description: z.enum(['Ok', 'Created', 'Updated', 'Deleted']) }),
+});
+
+/** Every error answer of the credentials API. */
+export const errorEnvelopeSchema = z.object({
+  status: z.object({ success: z.literal(false), description: z.string() }),
+  fieldErrors: z.record(z.string(), z.array(z.string())),
+  validationErrors: z.array(z.string()),
+});

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z, type ZodType } from 'zod';
 import { NotFoundError } from '../errors.js';
 
 /** Far beyond any real list, and small enough that page × page_size stays an exact SQL bigint. */
@@ -17,9 +17,10 @@ const intParam = (name: string, min: number) =>
     .refine((n) => n <= INT_PARAM_MAX, `${name} must be at most ${INT_PARAM_MAX}`);
 
 export const PAGE_MAX = 100;
+/** `page_size=0` (or empty) means "the default", as it does for the API this one descends from. */
 export const pageQuery = z.object({
   page: intParam('page', 1).optional(),
-  page_size: intParam('page_size', 1).optional(),
+  page_size: z.preprocess((v) => (v === '0' || v === '' ? undefined : v), intParam('page_size', 1).optional()),
 });
 
 export interface PageRequest {
@@ -57,6 +58,19 @@ export function pageNumberPage<T>(requestUrl: string, req: PageRequest, count: n
     page_number: req.page,
     max_page_size: max,
   };
+}
+
+/** The documented shape of a page-number (or limit/offset) page of `item`. */
+export function pageSchema<T extends ZodType>(item: T) {
+  return z.object({
+    next: z.string().nullable(),
+    previous: z.string().nullable(),
+    count: z.number().int(),
+    num_pages: z.number().int(),
+    page_number: z.number().int(),
+    max_page_size: z.number().int(),
+    data: z.array(item),
+  });
 }
 
 export const LIMIT_MAX = 1000;
@@ -111,4 +125,20 @@ export function credlyPage<T>(requestUrl: string, req: PageRequest, totalCount: 
       next_page_url: req.page < totalPages ? withParams(requestUrl, { page: req.page + 1, per: req.pageSize }) : null,
     },
   };
+}
+
+/** The documented shape of a Credly page of `item`. */
+export function credlyPageSchema<T extends ZodType>(item: T) {
+  return z.object({
+    data: z.array(item),
+    metadata: z.object({
+      count: z.number().int(),
+      current_page: z.number().int(),
+      total_count: z.number().int(),
+      total_pages: z.number().int(),
+      per: z.number().int(),
+      previous_page_url: z.string().nullable(),
+      next_page_url: z.string().nullable(),
+    }),
+  });
 }

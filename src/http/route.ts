@@ -22,6 +22,13 @@ export interface HandlerContext<P, Q, B> {
   res: Response;
 }
 
+/** A documented response: its body schema (zod) and media type (default application/json). */
+export interface ResponseDoc {
+  description: string;
+  schema?: ZodType;
+  contentType?: string;
+}
+
 export interface RouteDef<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType> {
   method: Method;
   /** OpenAPI style (`/api/admin/orgs/{org}`); also matched with a trailing slash. */
@@ -30,6 +37,11 @@ export interface RouteDef<P extends ZodType = ZodType, Q extends ZodType = ZodTy
   tag: string;
   /** `tenant`: bearer auth plus the path's {org} and {user_id} must be the caller's. */
   auth: 'public' | 'bearer' | 'tenant';
+  /**
+   * `any`: on a tenant route, {user_id} names the user the route reads (not the caller), and the
+   * route's service decides who may read whom. The org check stays. Default: the caller.
+   */
+  pathUser?: 'caller' | 'any';
   params?: P;
   query?: Q;
   body?: B;
@@ -37,7 +49,8 @@ export interface RouteDef<P extends ZodType = ZodType, Q extends ZodType = ZodTy
   bodyLimit?: string;
   /** Non-JSON bodies (multipart uploads, raw files) are parsed by the route's own middleware. */
   rawBody?: { contentTypes: string[]; middleware: RequestHandler[] };
-  responses?: Record<number, string>;
+  /** Per status: a description, or a description with the body's schema (and media type). */
+  responses?: Record<number, string | ResponseDoc>;
   handler: (ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<void> | void;
 }
 
@@ -73,7 +86,8 @@ function hasBody(req: Request): boolean {
 
 export interface RouteMiddleware {
   authenticate: RequestHandler;
-  tenant: RequestHandler;
+  /** `orgOnly` serves the `pathUser: 'any'` routes; without it they get the full check (fail closed). */
+  tenant: RequestHandler & { orgOnly?: RequestHandler };
   defaultBodyLimit: string;
   publicBaseUrl: string;
 }
@@ -90,7 +104,7 @@ export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddlewar
     // 404s and 410s that say why a credential is gone included.
     if (def.auth === 'public') chain.push(allowAnyOrigin);
     if (def.auth !== 'public') chain.push(mw.authenticate);
-    if (def.auth === 'tenant') chain.push(mw.tenant);
+    if (def.auth === 'tenant') chain.push(def.pathUser === 'any' ? (mw.tenant.orgOnly ?? mw.tenant) : mw.tenant);
     if (def.rawBody) {
       const types = def.rawBody.contentTypes;
       chain.push((req, _res, next) => {

@@ -16,13 +16,51 @@ import { isPlatformAdmin, MAIN_ORG } from '../auth/permissions.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { StatusListService } from './status-lists.js';
+import { findUsersById } from '../db/recipient-repository.js';
+import { loadAssertionContexts } from '../db/assertion-context-repository.js';
+import type { PublicUrls } from '../public-urls.js';
+import { toAssertionObject, type AssertionObject } from './assertion-format.js';
+
+/** Assertion objects with their credentials' details (one query for the whole page). */
+export async function presentAssertions(
+  db: Db,
+  urls: PublicUrls,
+  rows: AssertionSummary[],
+  view: 'public' | 'private',
+): Promise<AssertionObject[]> {
+  const contexts = await loadAssertionContexts(db, rows.map((a) => a.credential_id));
+  return rows.map((a) => {
+    const ctx = contexts.get(a.credential_id);
+    // No context: a credential row that vanished; no issuer email known means no OB 2.0 documents.
+    const ob2Available = ctx?.issuerHasEmail ?? false;
+    return toAssertionObject(a, urls, view, { credential: ctx?.credential, ob2Available });
+  });
+}
 
 /**
  * Reading and revoking assertions, with the visibility rules: platform admins see every assertion
  * of their org, department admins those of their departments' members, students their own.
  */
-export function assertionService(deps: { db: Db; statusLists: StatusListService; logger: Logger }) {
+export function assertionService(deps: { db: Db; statusLists: StatusListService; logger: Logger; urls: PublicUrls }) {
   const { db } = deps;
+
+  const present = (rows: AssertionSummary[], view: 'public' | 'private') =>
+    presentAssertions(db, deps.urls, rows, view);
+
+  /**
+   * Whose assertions the caller may list: their own; platform admins anyone's of the org;
+   * department admins their departments' members'. Students asking for another user are refused
+   * (403) before the user is looked up, so they learn nothing of who exists.
+   */
+  async function assertMayListUser(p: Principal, org: string, userId: string): Promise<void> {
+    if (userId === p.userId) return;
+    if (p.role === 'student') throw new ForbiddenError('Students list only their own assertions.');
+    const known = (await findUsersById(db, org, [userId])).has(userId);
+    if (!known) throw new NotFoundError(`User "${userId}" does not exist.`);
+    if (p.role === 'department_admin' && !(await isMemberOfDepartments(db, org, userId, p.departments))) {
+      throw new ForbiddenError(`User "${userId}" is not in your departments.`);
+    }
+  }
 
   async function canSee(p: Principal, a: AssertionSummary): Promise<boolean> {
     if (p.role === 'platform_admin') return true;
@@ -51,6 +89,10 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
 
   return {
     getVisible,
+    present,
+    async presentOne(a: AssertionSummary, view: 'public' | 'private'): Promise<AssertionObject> {
+      return (await present([a], view))[0];
+    },
 
     /** The assertions of one credential: admins only. */
     async listForCredential(p: Principal, org: string, credentialId: string, page: { limit: number; offset: number }) {
@@ -71,18 +113,20 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
       return listAssertions(db, org, filter, page);
     },
 
-    /** The caller's own assertions (the path user is the caller). */
+    /** A user's assertions: the caller's own, or (admins) another's within their reach. */
     async listForUser(
       p: Principal,
       org: string,
+      userId: string,
       filter: { course?: string; includeRevoked: boolean; includeExpired: boolean; excludeMainTenant: boolean },
       page: { limit: number; offset: number },
     ) {
+      await assertMayListUser(p, org, userId);
       return listAssertions(
         db,
         org,
         {
-          recipientUserId: p.userId,
+          recipientUserId: userId,
           course: filter.course,
           includeRevoked: filter.includeRevoked,
           includeExpired: filter.includeExpired,

@@ -57,6 +57,19 @@ export function achievementTypeOf(credentialType: string | null): AchievementTyp
   return ACHIEVEMENT_TYPES.find((t) => t.toLowerCase() === wanted);
 }
 
+/** OB 3.0 AlignmentTargetType: the enumeration, or an `ext:` extension term. */
+export const ALIGNMENT_TARGET_TYPES = [
+  'ceasn:Competency',
+  'ceterms:Credential',
+  'CFItem',
+  'CFRubric',
+  'CFRubricCriterion',
+  'CFRubricCriterionLevel',
+  'CTDL',
+];
+export const isAlignmentTargetType = (v: string) =>
+  ALIGNMENT_TARGET_TYPES.includes(v) || /^ext:[A-Za-z0-9._-]+$/.test(v);
+
 const str = (r: Record<string, unknown>, ...keys: string[]): string | undefined => {
   for (const k of keys) if (typeof r[k] === 'string' && r[k]) return r[k] as string;
   return undefined;
@@ -72,6 +85,9 @@ function alignmentsOf(records: Record<string, unknown>[]): AlignmentInput[] {
     const code = str(r, 'targetCode', 'target_code', 'code');
     const description = str(r, 'targetDescription', 'target_description', 'description');
     const framework = str(r, 'targetFramework', 'target_framework', 'framework');
+    // Checked against the OB 3.0 enumeration when the credential was saved (catalog-schemas.ts).
+    const type = str(r, 'targetType', 'target_type');
+    if (type && isAlignmentTargetType(type)) a.targetType = type;
     if (code) a.targetCode = code;
     if (description) a.targetDescription = description;
     if (framework) a.targetFramework = framework;

@@ -7,7 +7,8 @@ import { claimIdempotencyKey, findIdempotencyKey, setIdempotentAssertion } from 
 import { AppError, ConflictError, ForbiddenError, PayloadTooLargeError, UnavailableError, ValidationError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { QUEUE_NAMES, type AwardDetails, type BulkChunkJob, type BulkJob, type BulkResult, type IssueJob } from '../queue/queues.js';
-import { toAssertionObject, type AssertionObject } from './assertion-format.js';
+import type { AssertionObject } from './assertion-format.js';
+import { presentAssertions } from './assertion-service.js';
 import { BULK_CHUNK_SIZE, chunksOf, MAX_BULK_USERS, planBulk, type BulkUserInput } from './bulk-plan.js';
 import { loadIssuable } from './issuance-service.js';
 import { resolveRecipients } from './recipients.js';
@@ -30,6 +31,78 @@ export interface SingleIssueBody extends AwardDetails {
 
 export interface BulkIssueBody extends AwardDetails {
   users: BulkUserInput[];
+}
+
+/**
+ * The recipient shapes a single issue accepts, besides `recipient: {user_id, email, name}`: Badgr's
+ * `recipient: {identity, type: "email" | "id"}` and a top-level `username` / `user_id` / `email`
+ * (`name`). Pure; answers today's shape, or the message of what is wrong.
+ */
+export interface RecipientInput {
+  recipient?: {
+    user_id?: string;
+    username?: string;
+    email?: string;
+    name?: string;
+    identity?: string;
+    type?: string;
+    hashed?: boolean;
+    plaintextIdentity?: string;
+  };
+  username?: string;
+  user_id?: string;
+  email?: string;
+  name?: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export type NormalizedRecipient = { recipient: SingleIssueBody['recipient'] } | { error: string; field: string };
+
+export function normalizeRecipient(body: RecipientInput): NormalizedRecipient {
+  const given = body.recipient ?? {};
+  // Badgr echoes a hashed identity with the address beside it: the address is the recipient.
+  const r =
+    given.hashed === true && given.plaintextIdentity
+      ? { ...given, identity: given.plaintextIdentity, hashed: false }
+      : given;
+  if (r.hashed === true) {
+    return { error: 'a hashed identity cannot be issued to; send it in plain text', field: 'recipient.hashed' };
+  }
+  let fromIdentity: { user_id?: string; email?: string } = {};
+  if (r.identity !== undefined) {
+    const type = r.type ?? 'email';
+    if (type === 'email') {
+      if (!EMAIL.test(r.identity)) {
+        return { error: 'must be an email address when type is "email"', field: 'recipient.identity' };
+      }
+      fromIdentity = { email: r.identity };
+    } else if (type === 'id' || type === 'username') fromIdentity = { user_id: r.identity };
+    else return { error: `unsupported recipient type "${type}" (email, id or username)`, field: 'recipient.type' };
+  }
+  const pick = (field: 'user_id' | 'email' | 'name', ...values: (string | undefined)[]) => {
+    const given = [...new Set(values.filter((v): v is string => v !== undefined))];
+    return given.length > 1 ? { conflict: field } : { value: given[0] };
+  };
+  const userId = pick('user_id', r.user_id, r.username, fromIdentity.user_id, body.user_id, body.username);
+  const email = pick('email', r.email, fromIdentity.email, body.email);
+  const name = pick('name', r.name, body.name);
+  for (const f of [userId, email, name]) {
+    if ('conflict' in f) {
+      return { error: `the request names two different values for ${f.conflict}`, field: f.conflict! };
+    }
+  }
+  if (userId.value === undefined && email.value === undefined) {
+    const error = 'needs a user_id or an email (or a username), in recipient or at the top level';
+    return { error, field: 'recipient' };
+  }
+  return {
+    recipient: {
+      ...(userId.value !== undefined && { user_id: userId.value }),
+      ...(email.value !== undefined && { email: email.value }),
+      ...(name.value !== undefined && { name: name.value }),
+    },
+  };
 }
 
 /** Jobs kept this long after finishing (the jobs route reads them); flow jobs set it themselves. */
@@ -61,6 +134,15 @@ export function issueRequests(rt: Runtime) {
     return { status: 202, description: 'Ok', result: { job_id: jobId, status_url: statusUrl(org, p.userId, jobId) } };
   }
 
+  /**
+   * A bulk still running: its job, plus the empty lists a client of the bare `{skipped, issued}`
+   * answer reads (the final lists are the job's result at status_url).
+   */
+  function bulkAccepted(org: string, p: Principal, jobId: string): IssueResponse {
+    const { result } = accepted(org, p, jobId);
+    return { status: 202, description: 'Ok', result: { ...(result as object), skipped: [], issued: [], failed: [] } };
+  }
+
   async function waitFor<R>(job: Job, ms = rt.config.issueWaitMs): Promise<Waited<R>> {
     if (ms <= 0) return { done: false };
     try {
@@ -86,7 +168,7 @@ export function issueRequests(rt: Runtime) {
   async function assertionObject(org: string, id: string): Promise<AssertionObject> {
     const a = await getAssertionSummary(db, org, id);
     if (!a) throw new AppError(500, 'The issued assertion is missing.');
-    return toAssertionObject(a, rt.urls, 'private');
+    return (await presentAssertions(db, rt.urls, [a], 'private'))[0];
   }
 
   /**
@@ -153,7 +235,11 @@ export function issueRequests(rt: Runtime) {
         const row = await claimKey(org, idempotencyKey, `issue ${credentialId}`, body, jobId);
         if (row.assertion_id) {
           const a = await getAssertionSummary(db, org, row.assertion_id);
-          if (a) return { status: a.job_id === jobId ? 201 : 200, description: a.job_id === jobId ? 'Created' : 'Ok', result: toAssertionObject(a, rt.urls, 'private') };
+          if (a) {
+            const created = a.job_id === jobId;
+            const result = await assertionObject(org, a.id);
+            return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result };
+          }
         }
       }
       // Holding a live assertion already is an answer, not an error: the existing one, with 200.
@@ -248,7 +334,7 @@ export function issueRequests(rt: Runtime) {
         if (!parent) throw new UnavailableError('The bulk job could not be queued.');
       }
       const waited = await waitFor<BulkResult>(parent, opts.waitMs);
-      if (!waited.done) return accepted(org, p, parentId);
+      if (!waited.done) return bulkAccepted(org, p, parentId);
       const created = waited.value.issued.length > 0;
       return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result: waited.value };
     },

@@ -50,6 +50,20 @@ export function publicDocuments(deps: { db: Db; urls: PublicUrls; issuerKeys: Is
     return issuer;
   }
 
+  /**
+   * OB 2.0 requires the issuer's email: an issuer without one gets no OB 2.0 documents (404 that
+   * says so) until it has one. Its OB 3.0 documents are unaffected.
+   */
+  async function requireOb2Issuer(issuerId: string) {
+    const issuer = await issuerOf(issuerId);
+    if (!issuer.email) {
+      throw new NotFoundError(
+        `No OB 2.0 documents for issuer "${issuerId}": OB 2.0 requires an issuer email, and it has none.`,
+      );
+    }
+    return issuer;
+  }
+
   async function credentialOf(credentialId: string) {
     const credential = await getCredentialById(db, credentialId);
     if (!credential) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
@@ -62,6 +76,7 @@ export function publicDocuments(deps: { db: Db; urls: PublicUrls; issuerKeys: Is
     /** OB 2.0 hosted assertion: 200 with the Assertion, or 410 with the revoked stub (OPEN-BADGES.md §4.2). */
     async ob2Assertion(id: string): Promise<{ status: 200 | 410; body: object }> {
       const a = await anyAssertion(id);
+      await requireOb2Issuer(a.issuer_id);
       const docId = urls.ob2Assertion(id);
       if (a.revoked_at) return { status: 410, body: buildOb2RevokedAssertion(docId, a.revocation_reason ?? undefined) };
       const doc = buildOb2Assertion({
@@ -92,16 +107,15 @@ export function publicDocuments(deps: { db: Db; urls: PublicUrls; issuerKeys: Is
 
     /** OB 2.0 Issuer. Its validator wants `url` and `email`: the service's address stands in for a missing url. */
     async ob2Issuer(issuerId: string): Promise<object> {
-      const issuer = await issuerOf(issuerId);
+      const issuer = await requireOb2Issuer(issuerId);
       const doc = buildOb2Issuer({
         id: urls.ob2Issuer(issuer.id),
         name: issuer.name,
         url: issuer.url ?? urls.base,
-        email: issuer.email ?? '',
+        email: issuer.email!,
         ...(issuer.description && { description: issuer.description }),
         ...(issuer.icon_image && { image: absoluteUrl(urls.base, issuer.icon_image) }),
       });
-      if (!doc.email) delete (doc as Partial<typeof doc>).email;
       return doc;
     },
 
@@ -112,7 +126,7 @@ export function publicDocuments(deps: { db: Db; urls: PublicUrls; issuerKeys: Is
 
     async ob2BadgeClass(credentialId: string): Promise<object> {
       const credential = await credentialOf(credentialId);
-      const issuer = await issuerOf(credential.issuer_id);
+      const issuer = await requireOb2Issuer(credential.issuer_id);
       const input = achievementInput(urls, credential);
       const doc = buildOb2BadgeClass({
         id: urls.ob2BadgeClass(credential.id),

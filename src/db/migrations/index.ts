@@ -9,6 +9,7 @@ import * as assertionDailyCounts from './007-assertion-daily-counts.js';
 import * as oneLivePerOrg from './008-one-live-assertion-per-org.js';
 import * as supersededAssertions from './009-superseded-assertions.js';
 import * as statusReservations from './010-status-reservations.js';
+import * as assertionAcceptance from './012-assertion-acceptance.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '008-one-live-assertion-per-org': oneLivePerOrg,
   '009-superseded-assertions': supersededAssertions,
   '010-status-reservations': statusReservations,
+  '012-assertion-acceptance': assertionAcceptance,
 };

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
-import { sendEnvelope } from '../envelope.js';
-import { pageNumberPage, pageQuery, pageRequest } from '../pagination.js';
+import { envelopeSchema, sendEnvelope } from '../envelope.js';
+import { pageNumberPage, pageQuery, pageRequest, pageSchema } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
 import { ValidationError } from '../../errors.js';
 import { assertionService } from '../../issuance/assertion-service.js';
-import { toAssertionObject } from '../../issuance/assertion-format.js';
-import { issueRequests } from '../../issuance/issue-requests.js';
+import { assertionObjectSchema } from '../../issuance/assertion-format.js';
+import { issueRequests, normalizeRecipient } from '../../issuance/issue-requests.js';
 import { statusListService } from '../../issuance/status-lists.js';
 import { MAX_BULK_USERS } from '../../issuance/bulk-plan.js';
 
@@ -46,14 +46,41 @@ const awardFields = {
   fields: z.record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).optional(),
 };
 const userId = z.string().trim().min(1).max(255).regex(/^[^\s/?#]+$/, 'no spaces, "/", "?" or "#"');
-const singleBody = z.object({
-  recipient: z.object({
+const recipientName = z.string().trim().min(1).max(255);
+/**
+ * One recipient, in any of the shapes clients send (see normalizeRecipient): today's
+ * `recipient: {user_id, email, name}`, Badgr's `recipient: {identity, type}`, or top-level
+ * `username` / `user_id` / `email`.
+ */
+const singleBody = z
+  .object({
+    recipient: z
+      .object({
+        user_id: userId.optional(),
+        username: userId.optional(),
+        email: z.email().max(320).optional(),
+        name: recipientName.optional(),
+        identity: z.string().trim().min(1).max(320).optional(),
+        type: z.string().max(20).optional(),
+        hashed: z.boolean().optional(),
+        plaintextIdentity: z.string().max(320).optional(),
+      })
+      .optional(),
+    username: userId.optional(),
     user_id: userId.optional(),
     email: z.email().max(320).optional(),
-    name: z.string().trim().min(1).max(255).optional(),
-  }),
-  ...awardFields,
-});
+    name: recipientName.optional(),
+    ...awardFields,
+  })
+  .transform((b, ctx) => {
+    const { recipient: _r, username: _u, user_id: _i, email: _e, name: _n, ...award } = b;
+    const r = normalizeRecipient(b);
+    if ('error' in r) {
+      ctx.addIssue({ code: 'custom', message: r.error, path: r.field.split('.') });
+      return z.NEVER;
+    }
+    return { ...award, recipient: r.recipient };
+  });
 // Entries are checked one by one in the bulk planner, so a bad entry fails alone.
 const bulkBody = z.object({
   users: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).min(1, 'users must not be empty'),
@@ -63,6 +90,18 @@ const revokeBody = z.object({
   revoked: z.boolean(),
   revocationReason: z.string().trim().min(1).max(1000).optional(),
 });
+/** The bare bulk answer (seed: `{"skipped": [...], "issued": [...]}`, plus `failed`). */
+export const bulkResultSchema = z.object({
+  skipped: z.array(z.string()),
+  issued: z.array(z.string()),
+  failed: z.array(z.object({ user: z.string(), reason: z.string() })),
+});
+const queuedJob = { job_id: z.string(), status_url: z.string() };
+/** A bulk still running: its job, and empty lists so that a client of the bare answer reads it. */
+export const bulkQueuedSchema = bulkResultSchema.extend(queuedJob);
+const assertionPage = pageSchema(assertionObjectSchema);
+const assertionEnvelope = (d: 'Ok' | 'Created' | 'Updated') => envelopeSchema(assertionObjectSchema, d);
+
 const flag = z
   .enum(['true', 'false', 'True', 'False', '1', '0'])
   .transform((v) => v === 'true' || v === 'True' || v === '1')
@@ -81,16 +120,21 @@ function idempotencyKeyOf(header: string | string[] | undefined): string | undef
 
 export function assertionRoutes(rt: Runtime): RouteDef[] {
   const statusLists = statusListService(rt.db, rt.urls, rt.issuerKeys);
-  const assertions = assertionService({ db: rt.db, statusLists, logger: rt.logger });
+  const assertions = assertionService({ db: rt.db, statusLists, logger: rt.logger, urls: rt.urls });
   const requests = issueRequests(rt);
 
   return [
     defineRoute({
       method: 'get',
       path: `${base}/assertions/`,
-      summary: "The caller's own assertions (course, include_revoked, include_expired, exclude_main_tenant_assertions)",
+      summary:
+        "A user's assertions, as a bare page (course, include_revoked, include_expired, " +
+        'exclude_main_tenant_assertions): ' +
+        "students their own; platform admins anyone's in the org; department admins their departments' members'",
       tag: 'assertions',
       auth: 'tenant',
+      // {user_id} is the user whose assertions are read: the service checks who may read whom.
+      pathUser: 'any',
       params: tenantParams,
       query: pageQuery.extend({
         course: z.string().min(1).max(255).optional(),
@@ -98,12 +142,17 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
         include_expired: flag,
         exclude_main_tenant_assertions: flag,
       }),
-      responses: { 200: 'Ok', 404: 'Unknown org or page' },
+      responses: {
+        200: { description: 'A bare page of assertions', schema: assertionPage },
+        403: 'Another user (students), or a user outside your departments (department admins)',
+        404: 'Unknown org, user or page',
+      },
       async handler({ params, query, principal, url, res }) {
         const page = pageRequest(query);
         const { count, rows } = await assertions.listForUser(
           principal,
           params.org,
+          params.user_id,
           {
             course: query.course,
             includeRevoked: query.include_revoked ?? false,
@@ -112,7 +161,7 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
           },
           { limit: page.pageSize, offset: page.offset },
         );
-        sendEnvelope(res, pageNumberPage(url, page, count, rows.map((a) => toAssertionObject(a, rt.urls, 'private'))));
+        res.json(pageNumberPage(url, page, count, await assertions.present(rows, 'private')));
       },
     }),
     defineRoute({
@@ -122,10 +171,10 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'assertions',
       auth: 'tenant',
       params: entityParams,
-      responses: { 200: 'Ok', 404: 'Unknown assertion' },
+      responses: { 200: { description: 'Ok', schema: assertionEnvelope('Ok') }, 404: 'Unknown assertion' },
       async handler({ params, principal, res }) {
         const a = await assertions.getVisible(principal, params.org, params.entity_id);
-        sendEnvelope(res, toAssertionObject(a, rt.urls, 'private'));
+        sendEnvelope(res, await assertions.presentOne(a, 'private'));
       },
     }),
     defineRoute({
@@ -136,7 +185,9 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       auth: 'tenant',
       params: entityParams,
       body: revokeBody,
-      responses: { 200: 'Updated', 400: 'revocationReason missing', 403: 'Not a platform admin', 404: 'Unknown assertion', 409: 'Un-revoking' },
+      responses: {
+        200: { description: 'Updated', schema: assertionEnvelope('Updated') },
+        400: 'revocationReason missing', 403: 'Not a platform admin', 404: 'Unknown assertion', 409: 'Un-revoking' },
       async handler({ params, body, principal, res }) {
         if (body.revoked && !body.revocationReason) {
           throw new ValidationError('Invalid body: revocationReason: required when revoking', {
@@ -144,7 +195,7 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
           });
         }
         const a = await assertions.revoke(principal, params.org, params.entity_id, { revoked: body.revoked, reason: body.revocationReason });
-        sendEnvelope(res, toAssertionObject(a, rt.urls, 'private'), 'Updated');
+        sendEnvelope(res, await assertions.presentOne(a, 'private'), 'Updated');
       },
     }),
     defineRoute({
@@ -157,9 +208,12 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       body: bulkBody,
       bodyLimit: BULK_BODY_LIMIT,
       responses: {
-        200: 'Finished, nothing new issued',
-        201: 'Finished: {issued, skipped, failed}',
-        202: 'Queued: {job_id, status_url}',
+        200: { description: 'Finished, nothing new issued: bare {skipped, issued, failed}', schema: bulkResultSchema },
+        201: { description: 'Finished: bare {skipped, issued, failed}', schema: bulkResultSchema },
+        202: {
+          description: 'Still running: {job_id, status_url, skipped: [], issued: [], failed: []}',
+          schema: bulkQueuedSchema,
+        },
         400: 'Invalid input or empty users',
         403: 'Not a platform admin',
         404: 'Unknown credential',
@@ -169,25 +223,30 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       },
       async handler({ params, body, principal, req, res }) {
         const r = await requests.issueBulk(principal, params.org, params.entity_id, body, idempotencyKeyOf(req.headers['idempotency-key']));
-        sendEnvelope(res, r.result, r.description, r.status);
+        // Bare, as the seed shows it (no envelope).
+        res.status(r.status).json(r.result);
       },
     }),
     defineRoute({
       method: 'get',
       path: `${base}/{entity_id}/assertions/`,
-      summary: 'The assertions of a credential (admins)',
+      summary: 'The assertions of a credential (admins), as a bare page',
       tag: 'assertions',
       auth: 'tenant',
       params: entityParams,
       query: pageQuery,
-      responses: { 200: 'Ok', 403: 'Students', 404: 'Unknown credential or page' },
+      responses: {
+        200: { description: 'A bare page of assertions', schema: assertionPage },
+        403: 'Students',
+        404: 'Unknown credential or page',
+      },
       async handler({ params, query, principal, url, res }) {
         const page = pageRequest(query);
         const { count, rows } = await assertions.listForCredential(principal, params.org, params.entity_id, {
           limit: page.pageSize,
           offset: page.offset,
         });
-        sendEnvelope(res, pageNumberPage(url, page, count, rows.map((a) => toAssertionObject(a, rt.urls, 'private'))));
+        res.json(pageNumberPage(url, page, count, await assertions.present(rows, 'private')));
       },
     }),
     defineRoute({
@@ -199,9 +258,12 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       params: entityParams,
       body: singleBody,
       responses: {
-        200: 'The recipient already holds a live assertion of this credential (returned)',
-        201: 'Created',
-        202: 'Queued: {job_id, status_url}',
+        200: {
+          description: 'The recipient already holds a live assertion of this credential (returned)',
+          schema: assertionEnvelope('Ok'),
+        },
+        201: { description: 'Created', schema: assertionEnvelope('Created') },
+        202: { description: 'Queued: {job_id, status_url}', schema: envelopeSchema(z.object(queuedJob), 'Ok') },
         400: 'Invalid input',
         403: 'Not a platform admin',
         404: 'Unknown credential',

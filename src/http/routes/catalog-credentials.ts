@@ -1,9 +1,19 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
-import { sendEnvelope } from '../envelope.js';
-import { limitOffsetPage, limitOffsetQuery, limitRequest, pageNumberPage, pageQuery, pageRequest, PAGE_MAX } from '../pagination.js';
+import { envelopeSchema, sendEnvelope } from '../envelope.js';
+import {
+  limitOffsetPage,
+  limitOffsetQuery,
+  limitRequest,
+  pageNumberPage,
+  pageQuery,
+  pageRequest,
+  pageSchema,
+  PAGE_MAX,
+} from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
 import { catalogServices } from '../../catalog/catalog-services.js';
+import { credentialObjectSchema } from '../../catalog/catalog-objects.js';
 import { credentialCreateBody, credentialUpdateBody, pathId, queryText } from './catalog-schemas.js';
 
 /**
@@ -15,6 +25,10 @@ const base = '/api/credentials/orgs/{org}/users/{user_id}';
 const tenantParams = z.object({ org: z.string(), user_id: z.string() });
 const credentialParams = tenantParams.extend({ entity_id: pathId });
 const platformOrg = z.object({ platform_org: z.string().min(1).max(63).optional() });
+const credentialPage = envelopeSchema(pageSchema(credentialObjectSchema), 'Ok');
+const courseGroup = z.object({ course: z.string(), credentials: z.array(credentialObjectSchema) });
+const courseGroupPage = envelopeSchema(pageSchema(courseGroup), 'Ok');
+const credentialIn = (d: 'Ok' | 'Created' | 'Updated') => envelopeSchema(credentialObjectSchema, d);
 
 export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
   const { credentials } = catalogServices(rt);
@@ -27,7 +41,11 @@ export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
       auth: 'tenant',
       params: tenantParams,
       query: pageQuery.extend({ search: queryText(), course: queryText(255), program: queryText(255), ...platformOrg.shape }),
-      responses: { 200: 'Ok', 403: 'Not your org', 404: 'Unknown org or page' },
+      responses: {
+        200: { description: 'Ok', schema: credentialPage },
+        403: 'Not your org',
+        404: 'Unknown org or page',
+      },
       async handler({ params, query, principal, url, res }) {
         const org = await credentials.effectiveOrg(principal, params.org, query.platform_org);
         const page = pageRequest(query);
@@ -49,7 +67,11 @@ export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
       params: tenantParams,
       query: platformOrg,
       body: credentialCreateBody,
-      responses: { 201: 'Created', 400: 'Invalid input or template', 403: 'Not a platform admin of the org' },
+      responses: {
+        201: { description: 'Created', schema: credentialIn('Created') },
+        400: 'Invalid input or template',
+        403: 'Not a platform admin of the org',
+      },
       async handler({ params, query, body, principal, res }) {
         const org = await credentials.effectiveOrg(principal, params.org, query.platform_org);
         sendEnvelope(res, await credentials.create(principal, org, body), 'Created');
@@ -63,7 +85,11 @@ export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
       auth: 'tenant',
       params: tenantParams,
       query: limitOffsetQuery.extend({ search: queryText() }),
-      responses: { 200: 'Ok', 403: 'Not your org', 404: 'Unknown org' },
+      responses: {
+        200: { description: 'Ok', schema: courseGroupPage },
+        403: 'Not your org',
+        404: 'Unknown org',
+      },
       async handler({ params, query, principal, url, res }) {
         const page = limitRequest(query, 10, PAGE_MAX);
         const { count, data } = await credentials.listByCourse(principal, params.org, query.search, page);
@@ -84,7 +110,7 @@ export function credentialDetailRoutes(rt: Runtime): RouteDef[] {
       tag: 'credentials',
       auth: 'tenant',
       params: credentialParams,
-      responses: { 200: 'Ok', 404: 'Unknown credential' },
+      responses: { 200: { description: 'Ok', schema: credentialIn('Ok') }, 404: 'Unknown credential' },
       async handler({ params, principal, res }) {
         sendEnvelope(res, await credentials.get(principal, params.org, params.entity_id));
       },
@@ -97,7 +123,9 @@ export function credentialDetailRoutes(rt: Runtime): RouteDef[] {
       auth: 'tenant',
       params: credentialParams,
       body: credentialUpdateBody,
-      responses: { 200: 'Updated', 400: 'Invalid input or template', 403: 'Not a platform admin of the org', 404: 'Unknown credential' },
+      responses: {
+        200: { description: 'Updated', schema: credentialIn('Updated') },
+        400: 'Invalid input or template', 403: 'Not a platform admin of the org', 404: 'Unknown credential' },
       async handler({ params, body, principal, res }) {
         sendEnvelope(res, await credentials.update(principal, params.org, params.entity_id, body), 'Updated');
       },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
-import { sendEnvelope } from '../envelope.js';
+import { envelope, sendEnvelope } from '../envelope.js';
 import { limitOffsetPage, limitOffsetQuery, limitRequest } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
 import { catalogServices } from '../../catalog/catalog-services.js';
@@ -14,6 +14,9 @@ import { authorityBody, issuerCreateBody, issuerUpdateBody, issuerValues, pathId
 const base = '/api/credentials/orgs/{org}/users/{user_id}/issuers';
 const tenantParams = z.object({ org: z.string(), user_id: z.string() });
 const issuerParams = tenantParams.extend({ entity_id: pathId });
+export const NO_EMAIL_WARNING =
+  'This issuer has no email: OB 2.0 requires one, so its credentials get no OB 2.0 documents ' +
+  'and badges no OB 2.0 baking until it has one.';
 
 export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
   const { issuers, signatories } = catalogServices(rt);
@@ -45,7 +48,9 @@ export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
       async handler({ params, body, principal, res }) {
         const { signing_alg, ...rest } = body;
         const issuer = await issuers.create(principal, params.org, { ...issuerValues(rest), name: body.name, signing_alg });
-        sendEnvelope(res, issuer, 'Created');
+        // OB 2.0 requires an issuer email: say so now rather than let its OB 2.0 documents 404 later.
+        const warnings = issuer.email ? [] : [NO_EMAIL_WARNING];
+        res.status(201).json({ ...envelope(issuer, 'Created'), ...(warnings.length > 0 && { warnings }) });
       },
     }),
     // Before `{entity_id}` so that "authority" is never read as an issuer id.

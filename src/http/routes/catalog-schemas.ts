@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_TEMPLATE_BYTES } from '../../rendering/template-check.js';
+import { ALIGNMENT_TARGET_TYPES, isAlignmentTargetType } from '../../issuance/credential-document.js';
 
 /**
  * Request schemas of the catalog routes. Optional text and URL fields accept `""` as "none"
@@ -65,7 +66,14 @@ const alignment = z.object({
   targetCode: z.string().max(255).optional(),
   targetDescription: z.string().max(5000).optional(),
   targetFramework: z.string().max(500).optional(),
-  targetType: z.string().max(100).optional(),
+  targetType: z
+    .string()
+    .max(100)
+    .refine(
+      isAlignmentTargetType,
+      `must be one of ${ALIGNMENT_TARGET_TYPES.join(', ')}, or an extension term "ext:Name"`,
+    )
+    .optional(),
 });
 
 const skill = z.object({

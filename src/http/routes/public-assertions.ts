@@ -1,9 +1,11 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
-import { envelope } from '../envelope.js';
+import { envelope, envelopeSchema } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
-import { toAssertionObject } from '../../issuance/assertion-format.js';
+import { assertionObjectSchema } from '../../issuance/assertion-format.js';
+import { presentAssertions } from '../../issuance/assertion-service.js';
+import { NotFoundError } from '../../errors.js';
 import { publicDocuments } from '../../issuance/public-documents.js';
 import { statusListService, STATUS_LIST_TTL_MS } from '../../issuance/status-lists.js';
 import { verificationPageSender } from './public-verify.js';
@@ -19,6 +21,10 @@ import { microCache } from '../micro-cache.js';
 const pub = '/api/credentials/public';
 const id = z.string().min(1).max(100);
 const assertionParams = z.object({ entity_id: id });
+
+/** JSON-LD documents (Open Badges' own schemas define them; see src/openbadges/schemas). */
+const jsonLd = z.looseObject({ '@context': z.unknown(), id: z.string().optional(), type: z.unknown() });
+const jwk = z.looseObject({ kty: z.string(), kid: z.string().optional() });
 
 /** Mutable documents (an assertion can be revoked, a list re-signed): short caching. */
 const SHORT = 'public, max-age=60';
@@ -66,7 +72,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: 'text/plain compact JWS', 404: 'Unknown or revoked ({detail, revocationReason})' },
+      responses: {
+        200: { description: 'The compact JWS', schema: z.string(), contentType: 'text/plain' },
+        404: 'Unknown or revoked ({detail, revocationReason})',
+      },
       async handler({ params, res }) {
         const a = await docs.liveAssertion(params.entity_id);
         sendDocument(res, 'text/plain', a.credential_jwt, SHORT);
@@ -79,7 +88,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: 'application/vc+ld+json', 404: 'Unknown or revoked ({detail, revocationReason})' },
+      responses: {
+        200: { description: 'The OB 3.0 credential', schema: jsonLd, contentType: 'application/vc+ld+json' },
+        404: 'Unknown or revoked ({detail, revocationReason})',
+      },
       async handler({ params, res }) {
         const a = await docs.liveAssertion(params.entity_id);
         sendDocument(res, 'application/vc+ld+json', a.credential_json, SHORT);
@@ -92,7 +104,11 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: 'application/ld+json', 404: 'Unknown', 410: 'Revoked' },
+      responses: {
+        200: { description: 'The OB 2.0 Assertion', schema: jsonLd, contentType: 'application/ld+json' },
+        404: 'Unknown, or its issuer has no email (OB 2.0 requires one)',
+        410: { description: 'Revoked', schema: jsonLd, contentType: 'application/ld+json' },
+      },
       async handler({ params, req, res }) {
         const r = await docs.ob2Assertion(params.entity_id);
         sendDocument(res, jsonLdType(req, res), r.body, SHORT, r.status);
@@ -105,15 +121,29 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: assertionParams,
-      responses: { 200: 'Ok (JSON), or the verification page (text/html) for browsers', 404: 'Unknown, or revoked with {detail, revocationReason} (JSON only)' },
+      responses: {
+        200: {
+          description: 'Ok (JSON), or the verification page (text/html) for browsers',
+          schema: envelopeSchema(assertionObjectSchema, 'Ok'),
+        },
+        404: 'Unknown: an empty body (as the seed says); revoked: {detail, revocationReason} (JSON only)',
+      },
       async handler({ params, req, res }) {
         // One URL for people and machines: browsers (Accept: text/html first) get the page, which
         // exists for revoked assertions too; everything else the JSON as before.
         res.vary('Accept');
         if (req.accepts(['application/json', 'text/html']) === 'text/html') return sendVerificationPage(params.entity_id, res);
-        const body = await assertionJson.get(params.entity_id, async () =>
-          JSON.stringify(envelope(toAssertionObject(await docs.liveAssertion(params.entity_id), rt.urls, 'public'))),
-        );
+        let body: string;
+        try {
+          body = await assertionJson.get(params.entity_id, async () => {
+            const [a] = await presentAssertions(rt.db, rt.urls, [await docs.liveAssertion(params.entity_id)], 'public');
+            return JSON.stringify(envelope(a));
+          });
+        } catch (err) {
+          // The seed: an unknown assertion is a 404 with an empty body (a revoked one says why).
+          if (err instanceof NotFoundError && !err.extra) return void res.status(404).end();
+          throw err;
+        }
         publicHeaders(res, SHORT);
         res.status(200).type('application/json').send(body);
       },
@@ -121,11 +151,14 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'get',
       path: `${pub}/issuers/{issuer_id}/ob2`,
-      summary: 'OB 2.0 Issuer profile',
+      summary: 'OB 2.0 Issuer profile (404 while the issuer has no email: OB 2.0 requires one)',
       tag: 'public',
       auth: 'public',
       params: z.object({ issuer_id: id }),
-      responses: { 200: 'application/ld+json', 404: 'Unknown issuer' },
+      responses: {
+        200: { description: 'The OB 2.0 Issuer', schema: jsonLd, contentType: 'application/ld+json' },
+        404: 'Unknown issuer, or no email',
+      },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.ob2Issuer(params.issuer_id), PROFILE);
       },
@@ -137,7 +170,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ issuer_id: id }),
-      responses: { 200: 'application/ld+json', 404: 'Unknown issuer' },
+      responses: {
+        200: { description: 'The OB 3.0 Profile', schema: jsonLd, contentType: 'application/ld+json' },
+        404: 'Unknown issuer',
+      },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.issuerProfile(params.issuer_id), PROFILE);
       },
@@ -145,11 +181,14 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'get',
       path: `${pub}/credentials/{credential_id}/ob2`,
-      summary: 'OB 2.0 BadgeClass of a credential',
+      summary: 'OB 2.0 BadgeClass of a credential (404 while its issuer has no email)',
       tag: 'public',
       auth: 'public',
       params: z.object({ credential_id: id }),
-      responses: { 200: 'application/ld+json', 404: 'Unknown credential' },
+      responses: {
+        200: { description: 'The OB 2.0 BadgeClass', schema: jsonLd, contentType: 'application/ld+json' },
+        404: 'Unknown credential, or its issuer has no email',
+      },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.ob2BadgeClass(params.credential_id), PROFILE);
       },
@@ -161,7 +200,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ credential_id: id }),
-      responses: { 200: 'application/ld+json', 404: 'Unknown credential' },
+      responses: {
+        200: { description: 'The OB 3.0 Achievement', schema: jsonLd, contentType: 'application/ld+json' },
+        404: 'Unknown credential',
+      },
       async handler({ params, req, res }) {
         sendDocument(res, jsonLdType(req, res), await docs.achievement(params.credential_id), PROFILE);
       },
@@ -173,7 +215,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ key_id: id }),
-      responses: { 200: 'application/jwk+json', 404: 'Unknown key' },
+      responses: {
+        200: { description: 'The public JWK', schema: jwk, contentType: 'application/jwk+json' },
+        404: 'Unknown key',
+      },
       async handler({ params, res }) {
         sendDocument(res, 'application/jwk+json', await docs.key(params.key_id), IMMUTABLE);
       },
@@ -185,7 +230,10 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ list_id: id }),
-      responses: { 200: 'application/vc+jwt', 404: 'Unknown list' },
+      responses: {
+        200: { description: 'The signed status list', schema: z.string(), contentType: 'application/vc+jwt' },
+        404: 'Unknown list',
+      },
       async handler({ params, res }) {
         sendDocument(res, 'application/vc+jwt', await docs.statusList(params.list_id), LIST);
       },
@@ -196,7 +244,13 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       summary: 'Every issuer public key, retired keys included',
       tag: 'public',
       auth: 'public',
-      responses: { 200: 'application/jwk-set+json' },
+      responses: {
+        200: {
+          description: 'The key set',
+          schema: z.object({ keys: z.array(jwk) }),
+          contentType: 'application/jwk-set+json',
+        },
+      },
       async handler({ res }) {
         sendDocument(res, 'application/jwk-set+json', await docs.jwks(), PROFILE);
       },

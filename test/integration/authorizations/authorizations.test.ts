@@ -145,12 +145,12 @@ describe.each(DB_KINDS)('issuing under an authorization (%s)', (db) => {
     // Bulk goes through the same rule.
     const bulk = await issue('academy', cred['Data Science'], '', '/assertions/bulk/', { users: ['academy-learner2', 'academy-learner3'] });
     expect(bulk.status).toBe(201);
-    expect(bulk.body.result.issued.sort()).toEqual(['academy-learner2', 'academy-learner3']);
+    expect(bulk.body.issued.sort()).toEqual(['academy-learner2', 'academy-learner3']);
 
     const grantorView = await svc.api('GET', `/api/credentials/orgs/uni/users/uni-admin/${cred['Data Science']}/assertions/`, { token: t['uni-admin'] });
-    expect(grantorView.body.result.count).toBe(3);
+    expect(grantorView.body.count).toBe(3);
     const issuerView = await svc.api('GET', `/api/credentials/orgs/academy/users/academy-admin/${cred['Data Science']}/assertions/`, { token: t['academy-admin'] });
-    expect(issuerView.body.result.count).toBe(3);
+    expect(issuerView.body.count).toBe(3);
     const one = await svc.api('GET', `/api/credentials/orgs/uni/users/uni-admin/assertions/${r.body.result.entityId}`, { token: t['uni-admin'] });
     expect(one.status).toBe(200);
     // A third org sees none of it.
@@ -184,18 +184,18 @@ describe.each(DB_KINDS)('issuing under an authorization (%s)', (db) => {
     expect(byThird.body.result.recipient.plaintextIdentity).toBe('same-a@third.test');
     // Each org's holder is skipped only in that org.
     const bulk = await issue('third', cred.Ethics, '', '/assertions/bulk/', { users: ['same-a', 'same-b'] });
-    expect(bulk.body.result).toMatchObject({ issued: ['same-b'], skipped: ['same-a'] });
+    expect(bulk.body).toMatchObject({ issued: ['same-b'], skipped: ['same-a'] });
 
     // Uni's same-b, a department admin there, sees nothing of third's same-b (nor of third's
     // members of a department with the same id): ids are per org.
     await svc.api('PUT', '/api/admin/orgs/uni/users/same-b', { body: { role: 'department_admin', departments: ['d1'] } });
     await svc.api('PUT', '/api/admin/orgs/third/users/same-b', { body: { role: 'student', departments: ['d1'] } });
     const da = (await svc.api('POST', '/api/admin/orgs/uni/users/same-b/tokens')).body.result.token;
-    const thirds = (await svc.api('GET', `/api/credentials/orgs/third/users/third-admin/${cred.Ethics}/assertions/?page_size=100`, { token: t['third-admin'] })).body.result.data as { entityId: string; user_id: string }[];
+    const thirds = (await svc.api('GET', `/api/credentials/orgs/third/users/third-admin/${cred.Ethics}/assertions/?page_size=100`, { token: t['third-admin'] })).body.data as { entityId: string; user_id: string }[];
     const thirdSameB = thirds.find((a) => a.user_id === 'same-b')!.entityId;
     expect((await svc.api('GET', `/api/credentials/orgs/uni/users/same-b/assertions/${thirdSameB}`, { token: da })).status).toBe(404);
     const daList = await svc.api('GET', `/api/credentials/orgs/uni/users/same-b/${cred.Ethics}/assertions/?page_size=100`, { token: da });
-    expect(daList.body.result.data.map((a: { entityId: string }) => a.entityId)).not.toContain(thirdSameB);
+    expect(daList.body.data.map((a: { entityId: string }) => a.entityId)).not.toContain(thirdSameB);
 
     // The grantor's assignment shows its own user's progress, not the other org's namesake's.
     const assigned = await svc.api('POST', '/api/credentials/orgs/uni/users/uni-admin/assignments/users/', { token: t['uni-admin'], body: { credential: cred.Ethics, users: ['same-a', 'same-b'] } });
@@ -215,9 +215,9 @@ describe.each(DB_KINDS)('issuing under an authorization (%s)', (db) => {
     expect((await issue('third', cred.Ethics, 'third-learner2')).status).toBe(201);
     const token = (await svc.api('POST', '/api/admin/orgs/third/users/third-learner2/tokens')).body.result.token;
     const mine = (q: string) => svc.api('GET', `/api/credentials/orgs/third/users/third-learner2/assertions/${q}`, { token });
-    expect((await mine('')).body.result.count).toBe(2);
+    expect((await mine('')).body.count).toBe(2);
     const without = await mine('?exclude_main_tenant_assertions=true');
-    expect(without.body.result.data.map((a: { badgeclass: string }) => a.badgeclass)).toEqual([cred.Ethics]);
+    expect(without.body.data.map((a: { badgeclass: string }) => a.badgeclass)).toEqual([cred.Ethics]);
   });
 
   it('deauthorizing stops new issuance; what was issued stays valid', async () => {
@@ -226,8 +226,8 @@ describe.each(DB_KINDS)('issuing under an authorization (%s)', (db) => {
     expect((await svc.api('DELETE', `/api/organizations/uni/issuers/${academy.id}`, { token: t['uni-admin'] })).status).toBe(204);
     expect((await issue('academy', cred['Data Science'], 'academy-learner1')).status).toBe(404);
     const issued = await svc.api('GET', `/api/credentials/orgs/academy/users/academy-admin/${cred['Data Science']}/assertions/`, { token: t['academy-admin'] });
-    expect(issued.body.result.count).toBe(3);
-    const first = issued.body.result.data[0];
+    expect(issued.body.count).toBe(3);
+    const first = issued.body.data[0];
     const pub = await fetch(`${svc.url}/api/credentials/public/assertions/${first.entityId}/`);
     expect(pub.status).toBe(200);
   });

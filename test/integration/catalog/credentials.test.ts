@@ -56,7 +56,8 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     expect(created.entityId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const minimal = await alice('POST', '', { body: { name: 'Minimal', issuer } });
     expect(minimal.status).toBe(201);
-    expect(minimal.body.result).toMatchObject({ description: '', is_public: true, html_template: null, validity_days: null, tags: [], alignment: [], skills: [] });
+    // A missing description is null, like every other missing optional text (issue 13).
+    expect(minimal.body.result).toMatchObject({ description: null, is_public: true, html_template: null, validity_days: null, tags: [], alignment: [], skills: [] });
     // form-style empty strings mean "none"
     const blanks = await alice('POST', '/', { body: { name: 'Blanks', issuer, icon_image: '', criteria_url: '', course: '' } });
     expect(blanks.status).toBe(201);

@@ -71,8 +71,12 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
       expires: null,
       user_id: 'sam',
       name: 'Sam Student',
-      course: 'TEAM-101',
+      course: { id: 'TEAM-101' },
       fields: { grade: 'A' },
+      // The AssertionSerializer fields beside the Badgr ones.
+      metadata: { grade: 'A' },
+      acceptance: 'Unaccepted',
+      credentialDetails: { entityId: credentialId, issuer: issuerId },
     });
     expect(a.entityId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     // The email comes from the directory; the hash is of the normalised address with the salt.
@@ -198,7 +202,7 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(again.status).toBe(200);
     expect(again.body.result.entityId).toBe(first.body.result.entityId);
     const list = await f.as('alice')('GET', `/${credential}/assertions/`);
-    expect(list.body.result.count).toBe(1);
+    expect(list.body.count).toBe(1);
   });
 
   it('an Idempotency-Key returns the same assertion on retry, and refuses reuse with another request', async () => {
@@ -225,7 +229,7 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     // An unknown user id given with an email joined the directory as a student.
     const users = await f.svc.api('GET', '/api/admin/orgs/acme/users?q=newbie');
     expect(users.body.result.data).toEqual([expect.objectContaining({ user_id: 'newbie', email: 'newbie@example.org', role: 'student' })]);
-    expect((await f.as('alice')('GET', `/${credential}/assertions/`)).body.result.count).toBe(2); // newbie, sue
+    expect((await f.as('alice')('GET', `/${credential}/assertions/`)).body.count).toBe(2); // newbie, sue
   });
 
   it('an expired award gives way to the next: issuing again supersedes it, and it stays verifiable as expired, not revoked', async () => {
@@ -235,7 +239,7 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     const bulk1 = await f.as('alice')('POST', `/${credential}/assertions/bulk/`, { body: { users: ['sue'], expires: soon() } });
     expect(bulk1.status, JSON.stringify(bulk1.body)).toBe(201);
-    expect(bulk1.body.result.issued).toEqual(['sue']);
+    expect(bulk1.body.issued).toEqual(['sue']);
     // While it is valid, it is what the recipient holds.
     const held = await issue({ recipient: { user_id: 'sam' } }, {}, credential);
     expect(held.status).toBe(200);
@@ -247,7 +251,7 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(renewed.body.result.entityId).not.toBe(first.body.result.entityId);
     expect((await issue({ recipient: { user_id: 'sam' } }, {}, credential)).body.result.entityId).toBe(renewed.body.result.entityId);
     const bulk2 = await f.as('alice')('POST', `/${credential}/assertions/bulk/`, { body: { users: ['sue', 'sam'] } });
-    expect(bulk2.body.result, JSON.stringify(bulk2.body)).toMatchObject({ issued: ['sue'], skipped: ['sam'] });
+    expect(bulk2.body, JSON.stringify(bulk2.body)).toMatchObject({ issued: ['sue'], skipped: ['sam'] });
 
     // The old award is untouched for verifiers: public, expired, its status bit clear.
     const old = await f.svc.api('POST', '/api/credentials/public/verify', { token: null, body: { assertion_id: first.body.result.entityId } });
@@ -257,11 +261,11 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     // The credential's list is its history (all four awards); a recipient's own list shows the
     // live one, and the expired one too with include_expired.
     const history = await f.as('alice')('GET', `/${credential}/assertions/`);
-    expect(history.body.result.data.map((a: any) => a.user_id).sort()).toEqual(['sam', 'sam', 'sue', 'sue']);
+    expect(history.body.data.map((a: any) => a.user_id).sort()).toEqual(['sam', 'sam', 'sue', 'sue']);
     const own = await f.as('sam')('GET', `/assertions/`);
-    expect(own.body.result.data.filter((a: any) => a.badgeclass === credential).map((a: any) => a.entityId)).toEqual([renewed.body.result.entityId]);
+    expect(own.body.data.filter((a: any) => a.badgeclass === credential).map((a: any) => a.entityId)).toEqual([renewed.body.result.entityId]);
     const all = await f.as('sam')('GET', `/assertions/?include_expired=true`);
-    const mine = all.body.result.data.filter((a: any) => a.badgeclass === credential).map((a: any) => a.entityId);
+    const mine = all.body.data.filter((a: any) => a.badgeclass === credential).map((a: any) => a.entityId);
     expect(mine.sort()).toEqual([first.body.result.entityId, renewed.body.result.entityId].sort());
   });
 
@@ -310,22 +314,23 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
 
     const page = await f.as('alice')('GET', `/${credential}/assertions/?page_size=1`);
     expect(page.status).toBe(200);
-    expect(page.body.result).toMatchObject({ count: 2, num_pages: 2, page_number: 1, max_page_size: 100 });
-    expect(page.body.result.next).toMatch(/page=2/);
-    expect(page.body.result.data).toHaveLength(1);
+    expect(page.body).toMatchObject({ count: 2, num_pages: 2, page_number: 1, max_page_size: 100 });
+    expect(page.body).not.toHaveProperty("status");
+    expect(page.body.next).toMatch(/page=2/);
+    expect(page.body.data).toHaveLength(1);
     expect((await f.as('sam')('GET', `/${credential}/assertions/`)).status).toBe(403);
     // dora administers d1, where sam is and sue is not.
     const dora = await f.as('dora')('GET', `/${credential}/assertions/`);
-    expect(dora.body.result.data.map((a: any) => a.user_id)).toEqual(['sam']);
+    expect(dora.body.data.map((a: any) => a.user_id)).toEqual(['sam']);
     expect((await f.as('dora')('GET', `/assertions/${sue.entityId}`)).status).toBe(404);
     expect((await f.as('dora')('GET', `/assertions/${sam.entityId}`)).status).toBe(200);
 
     const own = await f.as('sam')('GET', '/assertions/?course=COURSE-9');
     expect(own.status).toBe(200);
-    expect(own.body.result.data.map((a: any) => a.entityId)).toEqual([sam.entityId]);
+    expect(own.body.data.map((a: any) => a.entityId)).toEqual([sam.entityId]);
     expect((await f.as('sam')('GET', `/assertions/${sam.entityId}`)).status).toBe(200);
     expect((await f.as('sam')('GET', `/assertions/${sue.entityId}`)).status).toBe(404);
-    expect((await f.as('sam')('GET', '/assertions/?exclude_main_tenant_assertions=true')).body.result.count).toBeGreaterThan(0);
+    expect((await f.as('sam')('GET', '/assertions/?exclude_main_tenant_assertions=true')).body.count).toBeGreaterThan(0);
     expect((await f.as('sam')('GET', '/assertions/?include_revoked=maybe')).status).toBe(400);
     // Another org sees nothing of acme's.
     expect((await f.as('gina')('GET', `/assertions/${sam.entityId}`)).status).toBe(404);

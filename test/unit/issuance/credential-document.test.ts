@@ -9,7 +9,7 @@ import {
   buildAwardCredential,
   expiryOf,
 } from '../../../src/issuance/credential-document.js';
-import { toAssertionObject } from '../../../src/issuance/assertion-format.js';
+import { assertionObjectSchema, toAssertionObject } from '../../../src/issuance/assertion-format.js';
 import type { AssertionSummary } from '../../../src/db/assertion-repository.js';
 
 const urls = publicUrls('https://badges.example.org');
@@ -91,7 +91,7 @@ describe('assertion format', () => {
     id: 'a1', org: 'acme', credential_id: 'cred1', issuer_id: 'iss1', recipient_user_id: 'sam', recipient_email: 'Sam@Example.com',
     recipient_name: 'Sam', salt: 'c0ffee', issued_on: now, expires_at: null, narrative: null, evidence: [{ url: 'https://e.org' }],
     course: 'C1', fields: { grade: 'A' }, created_by: 'alice', job_id: 'j', status_list_id: 'l', status_list_index: 1, signing_key_id: 'k',
-    revoked_at: null, revocation_reason: null, revoked_by: null, created_at: now,
+    revoked_at: null, revocation_reason: null, revoked_by: null, acceptance: 'Unaccepted', created_at: now,
   };
 
   it('the public view carries the hashed recipient only; the private one adds the address and award data', () => {
@@ -102,7 +102,11 @@ describe('assertion format', () => {
     expect(pub.evidence).toEqual([{ url: 'https://e.org', narrative: null }]);
     const priv = toAssertionObject(row, urls, 'private');
     expect(priv.recipient.plaintextIdentity).toBe('Sam@Example.com');
-    expect(priv).toMatchObject({ user_id: 'sam', course: 'C1', fields: { grade: 'A' }, openBadgeId: urls.ob2Assertion('a1') });
+    expect(priv).toMatchObject({ user_id: 'sam', course: { id: 'C1' }, fields: { grade: 'A' }, openBadgeId: urls.ob2Assertion('a1') });
+    expect(priv).toMatchObject({ metadata: { grade: 'A' }, program: { id: null }, acceptance: 'Unaccepted' });
+    expect(pub.metadata).toEqual({});
+    expect(assertionObjectSchema.safeParse(pub).success).toBe(true);
+    expect(assertionObjectSchema.safeParse(priv).success).toBe(true);
   });
 
   it('a recipient without email is identified by the hashed user id', () => {
