@@ -160,7 +160,9 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
    * the badge image is an SVG (baked as SVG, the PNG is its rasterization).
    */
   async function bakeBadge(a: AssertionRow, credential: CredentialRow, label: string): Promise<Partial<Record<RenderFileName, Buffer>>> {
-    const payload = { ob3Jwt: a.credential_jwt, ob2: urls.ob2Assertion(a.id) };
+    // OB 2.0 requires an issuer email: without one there is no hosted assertion to point at.
+    const issuer = await getIssuerById(db, a.issuer_id);
+    const payload = { ob3Jwt: a.credential_jwt, ob2: issuer?.email ? urls.ob2Assertion(a.id) : undefined };
     const src = await badgeSource(credential);
     if (src.kind === 'png') return { 'badge.png': bakePng(src.body, payload) };
     if (src.kind === 'svg') {
