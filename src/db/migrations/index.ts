@@ -8,6 +8,7 @@ import * as issuerAuthorizations from './006-issuer-authorizations.js';
 import * as assertionDailyCounts from './007-assertion-daily-counts.js';
 import * as oneLivePerOrg from './008-one-live-assertion-per-org.js';
 import * as supersededAssertions from './009-superseded-assertions.js';
+import * as orgProfile from './011-org-profile.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '007-assertion-daily-counts': assertionDailyCounts,
   '008-one-live-assertion-per-org': oneLivePerOrg,
   '009-superseded-assertions': supersededAssertions,
+  '011-org-profile': orgProfile,
 };
