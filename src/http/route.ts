@@ -38,8 +38,16 @@ export interface RouteDef<P extends ZodType = ZodType, Q extends ZodType = ZodTy
   /** Non-JSON bodies (multipart uploads, raw files) are parsed by the route's own middleware. */
   rawBody?: { contentTypes: string[]; middleware: RequestHandler[] };
   responses?: Record<number, string>;
+  /**
+   * How this route's errors look: the credentials API's envelope (default), or Credly's
+   * `{"data": {"message": …}}` for the Credly-style routes (issuer authorizations). Status codes
+   * are the same either way; src/http/error-handler.ts renders both.
+   */
+  errorShape?: ErrorShape;
   handler: (ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<void> | void;
 }
+
+export type ErrorShape = 'envelope' | 'credly';
 
 export function defineRoute<P extends ZodType, Q extends ZodType, B extends ZodType>(def: RouteDef<P, Q, B>): RouteDef {
   return def as unknown as RouteDef;
@@ -83,9 +91,18 @@ const allowAnyOrigin: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** Written first in a route's chain, so that auth and body errors take the route's shape too. */
+const errorShapeMarker =
+  (shape: ErrorShape): RequestHandler =>
+  (_req, res, next) => {
+    res.locals.errorShape = shape;
+    next();
+  };
+
 export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddleware): void {
   for (const def of defs) {
     const chain: RequestHandler[] = [];
+    if (def.errorShape && def.errorShape !== 'envelope') chain.push(errorShapeMarker(def.errorShape));
     // Verifiers and wallets run in browsers on other origins: they must read our answers, the
     // 404s and 410s that say why a credential is gone included.
     if (def.auth === 'public') chain.push(allowAnyOrigin);
