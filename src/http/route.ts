@@ -3,6 +3,7 @@ import { z, type ZodType } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { assertSafeBody } from './input-guards.js';
+import { coerceFormFields, formBodyParser, FORM_TYPES } from './form-body.js';
 
 /**
  * One declaration per route: method, path, auth, and the zod schemas that both validate the
@@ -99,6 +100,8 @@ const errorShapeMarker =
     next();
   };
 
+const BODY_TYPES = ['application/json', ...FORM_TYPES];
+
 export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddleware): void {
   for (const def of defs) {
     const chain: RequestHandler[] = [];
@@ -116,13 +119,20 @@ export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddlewar
       });
       chain.push(...def.rawBody.middleware);
     } else if (def.body) {
+      // As a Django REST Framework API: JSON, or the same fields as a form (src/http/form-body.ts).
       chain.push((req, _res, next) => {
-        if (hasBody(req) && !req.is('application/json')) {
-          throw new UnsupportedMediaTypeError('Request body must be application/json.');
+        if (hasBody(req) && !req.is(BODY_TYPES)) {
+          throw new UnsupportedMediaTypeError(`Request body must be ${BODY_TYPES.slice(0, -1).join(', ')} or ${BODY_TYPES.at(-1)}.`);
         }
         next();
       });
-      chain.push(express.json({ limit: def.bodyLimit ?? mw.defaultBodyLimit, strict: true }));
+      const limit = def.bodyLimit ?? mw.defaultBodyLimit;
+      chain.push(express.json({ limit, strict: true }));
+      const schema = def.body;
+      chain.push(...formBodyParser(limit), (req, _res, next) => {
+        if (req.is(FORM_TYPES) && req.body && typeof req.body === 'object') req.body = coerceFormFields(req.body, schema);
+        next();
+      });
     }
     chain.push(async (req: Request, res: Response, _next: NextFunction) => {
       assertSafeBody(req.body, 'body');
