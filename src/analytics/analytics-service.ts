@@ -34,9 +34,12 @@ export function analyticsService(repo: AnalyticsRepository, directory: Directory
     const row = await directory.requireOrg(org);
     if (principal.role === 'student') throw new ForbiddenError('Only platform and department admins see analytics.');
     if (kind === 'credentials') {
-      if (principal.role !== 'platform_admin') throw new ForbiddenError('Only platform admins see credential analytics.');
+      if (principal.role !== 'platform_admin') {
+        throw new ForbiddenError('Only platform admins see credential analytics.');
+      }
       if (q.department_id !== undefined) {
-        throw new ValidationError('department_id filters assertions by their recipients; credentials have no department.', {
+        const message = 'department_id filters assertions by their recipients; credentials have no department.';
+        throw new ValidationError(message, {
           fieldErrors: { department_id: ['does not apply to credentials-over-time'] },
         });
       }
@@ -46,10 +49,14 @@ export function analyticsService(repo: AnalyticsRepository, directory: Directory
     if (q.include_main_platform === false && org !== MAIN_ORG) scope.excludeCredentialsOf = MAIN_ORG;
     const dep = q.department_id;
     if (principal.role === 'department_admin') {
-      if (dep !== undefined && !principal.departments.includes(dep)) throw new ForbiddenError(`You do not administer department "${dep}".`);
+      if (dep !== undefined && !principal.departments.includes(dep)) {
+        throw new ForbiddenError(`You do not administer department "${dep}".`);
+      }
       scope.departments = dep !== undefined ? [dep] : principal.departments;
     } else if (dep !== undefined) {
-      if (!(await repo.departmentExists(org, dep))) throw new NotFoundError(`Department "${dep}" does not exist in org "${org}".`);
+      if (!(await repo.departmentExists(org, dep))) {
+        throw new NotFoundError(`Department "${dep}" does not exist in org "${org}".`);
+      }
       scope.departments = [dep];
     }
     return scope;
@@ -58,7 +65,10 @@ export function analyticsService(repo: AnalyticsRepository, directory: Directory
   async function overTime(kind: SeriesKind, principal: Principal, org: string, q: OverTimeQuery) {
     const scope = await scopeFor(principal, org, q, kind);
     const range = resolveTimeRange(q, scope.timeZone);
-    const [points, spanTotals] = await Promise.all([repo.series(kind, scope, range), repo.spanTotals(kind, scope, metaSpans(range))]);
+    const [points, spanTotals] = await Promise.all([
+      repo.series(kind, scope, range),
+      repo.spanTotals(kind, scope, metaSpans(range)),
+    ]);
     const total = sum(points);
     return { scope, range, answer: { data: byDate(points), total, meta: buildMeta(total, spanTotals) } };
   }

@@ -12,7 +12,9 @@ export const INTERVALS = ['day', 'week', 'month'] as const;
 export type Interval = (typeof INTERVALS)[number];
 
 /** `YYYY-MM-DDTHH:MM[:SS[.fff]]` with an optional `Z` or `±HH[:]MM` offset. */
-const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/i;
+const DATE_AND_TIME = String.raw`^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?`;
+const OFFSET = String.raw`(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$`;
+const DATE_TIME = new RegExp(DATE_AND_TIME + OFFSET, 'i');
 
 /**
  * An ISO 8601 calendar date, or a date-time. A date-time with an offset names an instant, taken
@@ -23,7 +25,8 @@ export const isoDateParam = z.union([
   z
     .string()
     .regex(DATE_TIME, 'must be an ISO 8601 date (YYYY-MM-DD) or date-time')
-    .refine((s) => calendarDate.safeParse(s.slice(0, 10)).success && !Number.isNaN(Date.parse(s)), 'is not a real date-time'),
+    .refine((s) => calendarDate.safeParse(s.slice(0, 10)).success, 'not a real date')
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date-time'),
 ], { error: 'must be an ISO 8601 date (YYYY-MM-DD) or date-time' });
 
 const flag = z
@@ -73,12 +76,19 @@ export function daysBetween(start: string, end: string): number {
   return (Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / DAY_MS + 1;
 }
 
-export function resolveTimeRange(q: Pick<OverTimeQuery, 'start_date' | 'end_date' | 'interval'>, timeZone: string, now = new Date()): TimeRange {
+export function resolveTimeRange(
+  q: Pick<OverTimeQuery, 'start_date' | 'end_date' | 'interval'>,
+  timeZone: string,
+  now = new Date(),
+): TimeRange {
   const interval = q.interval ?? 'day';
   const end = q.end_date ? localDay(q.end_date, timeZone) : todayIn(timeZone, now);
   const start = q.start_date ? localDay(q.start_date, timeZone) : addDays(end, -29);
   if (start > end) throw new ValidationError('start_date must not be after end_date.', { fieldErrors: { start_date: ['after end_date'] } });
-  if (start < '1970-01-01') throw new ValidationError('start_date must be 1970-01-01 or later.', { fieldErrors: { start_date: ['before 1970-01-01'] } });
+  if (start < '1970-01-01') {
+    const fieldErrors = { start_date: ['before 1970-01-01'] };
+    throw new ValidationError('start_date must be 1970-01-01 or later.', { fieldErrors });
+  }
   const days = daysBetween(start, end);
   const buckets = interval === 'day' ? days : interval === 'week' ? Math.ceil(days / 7) + 1 : Math.ceil(days / 28) + 1;
   if (buckets > MAX_BUCKETS[interval]) {

@@ -68,7 +68,10 @@ export function authorizationService(db: Db, repo: AuthorizationRepository, dire
       const grantorOrg = await slugOf(grantorRef);
       assertPlatformAdmin(p, grantorOrg);
       const issuerOrg = await slugOf(input.issuer_id);
-      if (issuerOrg === grantorOrg) throw new ValidationError('An organization cannot authorize itself.', { fieldErrors: { issuer_id: ['is the granting organization'] } });
+      if (issuerOrg === grantorOrg) {
+        const fieldErrors = { issuer_id: ['is the granting organization'] };
+        throw new ValidationError('An organization cannot authorize itself.', { fieldErrors });
+      }
       const restricted = input.restrict_by_badge_templates ?? false;
       const allowed = [...new Set(input.allowed_badge_templates ?? [])];
       if (restricted && allowed.length === 0) {

@@ -43,7 +43,10 @@ export function nameBasedUuid(namespace: string, name: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-export function toOrganizationObject(f: OrganizationFacts, issuerProfileUrl: (issuerId: string) => string): OrganizationObject {
+export function toOrganizationObject(
+  f: OrganizationFacts,
+  issuerProfileUrl: (issuerId: string) => string,
+): OrganizationObject {
   const url = f.url ?? f.issuer?.url ?? (f.issuer ? issuerProfileUrl(f.issuer.id) : null);
   const photoUrl = f.photo_url ?? f.issuer?.icon_image ?? null;
   return {

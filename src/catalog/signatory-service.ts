@@ -43,7 +43,8 @@ export function signatoryService(deps: { db: Db }) {
       } else {
         const primary = await getIssuer(db, org, org);
         if (!primary) {
-          throw new NotFoundError(`Org "${org}" has no issuer to attach the signatory to: create one, or name a credential.`);
+          const message = `Org "${org}" has no issuer to attach the signatory to: create one, or name a credential.`;
+          throw new NotFoundError(message);
         }
         target = { issuer_id: primary.id, credential_id: null };
       }

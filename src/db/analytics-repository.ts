@@ -43,12 +43,15 @@ function bounds(span: DaySpan, tz: string) {
 function departmentFilter(scope: Scope, alias: string): RawBuilder<unknown> {
   if (!scope.departments) return sql`true`;
   if (scope.departments.length === 0) return sql`false`;
-  return sql`exists (select 1 from user_departments ud where ud.org = ${scope.org} and ud.user_id = ${sql.ref(`${alias}.recipient_user_id`)} and ud.department_id in (${sql.join(scope.departments)}))`;
+  return sql`exists (select 1 from user_departments ud where ud.org = ${scope.org}
+    and ud.user_id = ${sql.ref(`${alias}.recipient_user_id`)}
+    and ud.department_id in (${sql.join(scope.departments)}))`;
 }
 
 function mainPlatformFilter(scope: Scope, alias: string): RawBuilder<unknown> {
   if (scope.excludeCredentialsOf === undefined) return sql`true`;
-  return sql`not exists (select 1 from credentials xc where xc.id = ${sql.ref(`${alias}.credential_id`)} and xc.org = ${scope.excludeCredentialsOf})`;
+  return sql`not exists (select 1 from credentials xc
+    where xc.id = ${sql.ref(`${alias}.credential_id`)} and xc.org = ${scope.excludeCredentialsOf})`;
 }
 
 /**
@@ -60,7 +63,8 @@ export interface SeriesOptions {
   fromRows?: boolean;
 }
 
-const useRollup = (scope: Scope, opts: SeriesOptions) => !scope.departments && scope.excludeCredentialsOf === undefined && !opts.fromRows;
+const useRollup = (scope: Scope, opts: SeriesOptions) =>
+  !scope.departments && scope.excludeCredentialsOf === undefined && !opts.fromRows;
 
 /** `(course, day, n)` rows of the kind for the span's local days; course is '' when none. */
 function dailyCounts(kind: SeriesKind, scope: Scope, span: DaySpan, opts: SeriesOptions): RawBuilder<unknown> {
@@ -78,7 +82,8 @@ function dailyCounts(kind: SeriesKind, scope: Scope, span: DaySpan, opts: Series
     return sql`
       select d.course, d.day, d.n
       from assertion_daily_counts d
-      where d.org = ${scope.org} and d.day between ${span.start}::date and ${span.end}::date ${courseOnly ? sql`and d.course <> ''` : sql``}`;
+      where d.org = ${scope.org} and d.day between ${span.start}::date and ${span.end}::date
+        ${courseOnly ? sql`and d.course <> ''` : sql``}`;
   }
   return sql`
     select coalesce(a.course, '') as course, (a.issued_on at time zone ${tz})::date as day, count(*) as n
@@ -91,12 +96,18 @@ function dailyCounts(kind: SeriesKind, scope: Scope, span: DaySpan, opts: Series
 
 function buckets(range: TimeRange): RawBuilder<unknown> {
   const unit = sql.lit(range.interval);
-  return sql`select generate_series(date_trunc(${unit}, ${range.start}::date::timestamp), ${range.end}::date::timestamp, ${STEP[range.interval]}) as bucket`;
+  const first = sql`date_trunc(${unit}, ${range.start}::date::timestamp)`;
+  return sql`select generate_series(${first}, ${range.end}::date::timestamp, ${STEP[range.interval]}) as bucket`;
 }
 
 export function analyticsRepository(db: Db) {
   /** One zero-filled series of the kind over the range. */
-  async function series(kind: SeriesKind, scope: Scope, range: TimeRange, opts: SeriesOptions = {}): Promise<SeriesPoint[]> {
+  async function series(
+    kind: SeriesKind,
+    scope: Scope,
+    range: TimeRange,
+    opts: SeriesOptions = {},
+  ): Promise<SeriesPoint[]> {
     const unit = sql.lit(range.interval);
     const { rows } = await sql<SeriesPoint>`
       with buckets as (${buckets(range)}),
@@ -113,7 +124,8 @@ export function analyticsRepository(db: Db) {
   return {
     series,
 
-    assertionsOverTime: (scope: Scope, range: TimeRange, opts: SeriesOptions = {}) => series('assertions', scope, range, opts),
+    assertionsOverTime: (scope: Scope, range: TimeRange, opts: SeriesOptions = {}) =>
+      series('assertions', scope, range, opts),
 
     credentialsOverTime: (scope: Scope, range: TimeRange) => series('credentials', scope, range),
 
@@ -145,9 +157,10 @@ export function analyticsRepository(db: Db) {
         start: spans.map((s) => s.start).reduce((a, b) => (a < b ? a : b)),
         end: spans.map((s) => s.end).reduce((a, b) => (a > b ? a : b)),
       };
-      const sums = spans.map(
-        (s, i) => sql`coalesce(sum(s.n) filter (where s.day between ${s.start}::date and ${s.end}::date), 0)::int as ${sql.ref(`t${i}`)}`,
-      );
+      const sums = spans.map((s, i) => {
+        const within = sql`s.day between ${s.start}::date and ${s.end}::date`;
+        return sql`coalesce(sum(s.n) filter (where ${within}), 0)::int as ${sql.ref(`t${i}`)}`;
+      });
       const { rows } = await sql<Record<string, number>>`
         select ${sql.join(sums)} from (${dailyCounts(kind, scope, outer, opts)}) s`.execute(db);
       return spans.map((_s, i) => Number(rows[0]?.[`t${i}`] ?? 0));

@@ -77,12 +77,18 @@ export function authorizationRepository(db: Db) {
     /** Id, name, profile, primary issuer (the oldest live one) and credential count of each org. */
     async orgSummaries(orgs: string[]): Promise<Map<string, OrgSummaryRow>> {
       if (orgs.length === 0) return new Map();
-      const { rows } = await sql<Omit<OrgSummaryRow, 'issuer'> & { issuer_id: string | null; issuer_url: string | null; icon_image: string | null }>`
+      type Row = Omit<OrgSummaryRow, 'issuer'> & {
+        issuer_id: string | null;
+        issuer_url: string | null;
+        icon_image: string | null;
+      };
+      const { rows } = await sql<Row>`
         select o.org, o.id, o.name, o.url, o.photo_url, i.id as issuer_id, i.url as issuer_url, i.icon_image,
                (select count(*)::int from credentials c where c.org = o.org and c.deleted_at is null) as badge_template_count
         from orgs o
         left join lateral (
-          select id, url, icon_image from issuers where org = o.org and retired_at is null order by created_at, id limit 1
+          select id, url, icon_image from issuers
+          where org = o.org and retired_at is null order by created_at, id limit 1
         ) i on true
         where o.org in (${sql.join(orgs)})`.execute(db);
       return new Map(

@@ -72,14 +72,27 @@ export function directoryRepository(db: Db) {
     },
 
     async updateOrg(org: string, patch: OrgProfile): Promise<OrgRow | undefined> {
-      if (Object.keys(patch).length === 0) return db.selectFrom('orgs').selectAll().where('org', '=', org).executeTakeFirst();
+      if (Object.keys(patch).length === 0) {
+        return db.selectFrom('orgs').selectAll().where('org', '=', org).executeTakeFirst();
+      }
       return db.updateTable('orgs').set(patch).where('org', '=', org).returningAll().executeTakeFirst();
     },
 
-    async insertOrg(org: string, name: string, timezone?: string, profile: Omit<OrgProfile, 'name'> = {}): Promise<OrgRow | undefined> {
+    async insertOrg(
+      org: string,
+      name: string,
+      timezone?: string,
+      profile: Omit<OrgProfile, 'name'> = {},
+    ): Promise<OrgRow | undefined> {
       return db
         .insertInto('orgs')
-        .values({ org, name, ...(timezone ? { timezone } : {}), url: profile.url ?? null, photo_url: profile.photo_url ?? null })
+        .values({
+          org,
+          name,
+          ...(timezone ? { timezone } : {}),
+          url: profile.url ?? null,
+          photo_url: profile.photo_url ?? null,
+        })
         .onConflict((oc) => oc.column('org').doNothing())
         .returningAll()
         .executeTakeFirst();

@@ -81,11 +81,15 @@ export function directoryService(repo: DirectoryRepository) {
     unknownUsers: (org: string, userIds: string[]) => repo.unknownUsers(org, userIds),
     usersOutsideDepartments: (org: string, userIds: string[], departments: string[]) => repo.usersOutsideDepartments(org, userIds, departments),
 
-    async createOrg(actor: Actor, input: { org: string; name: string; timezone?: string } & Omit<OrgProfile, 'name'>): Promise<OrgRow> {
+    async createOrg(
+      actor: Actor,
+      input: { org: string; name: string; timezone?: string } & Omit<OrgProfile, 'name'>,
+    ): Promise<OrgRow> {
       if (actor !== 'system' && !(actor.role === 'platform_admin' && actor.org === 'main')) {
         throw new ForbiddenError('Only platform admins of the main org create orgs.');
       }
-      const row = await repo.insertOrg(input.org, input.name, input.timezone, { url: input.url, photo_url: input.photo_url });
+      const profile = { url: input.url, photo_url: input.photo_url };
+      const row = await repo.insertOrg(input.org, input.name, input.timezone, profile);
       if (!row) throw new ConflictError(`Org "${input.org}" already exists.`);
       return row;
     },

@@ -47,7 +47,9 @@ async function parseForm(bytes: Buffer, contentType: string): Promise<Record<str
     const isList = rawKey.endsWith('[]');
     const key = isList ? rawKey.slice(0, -2) : rawKey;
     if (typeof value !== 'string') {
-      throw new ValidationError(`File uploads are not accepted on this route (field "${key}").`, { fieldErrors: { [key]: ['must be a text field, not a file'] } });
+      throw new ValidationError(`File uploads are not accepted on this route (field "${key}").`, {
+        fieldErrors: { [key]: ['must be a text field, not a file'] },
+      });
     }
     const prev = out[key];
     if (prev === undefined) out[key] = isList ? [value] : value;
@@ -109,7 +111,9 @@ function jsonOf(field: string, text: string, what: 'object' | 'array'): unknown 
   } catch {
     // fall through
   }
-  throw new ValidationError(`Invalid body: ${field}: must be a JSON ${what}`, { fieldErrors: { [field]: [`must be a JSON ${what}`] } });
+  throw new ValidationError(`Invalid body: ${field}: must be a JSON ${what}`, {
+    fieldErrors: { [field]: [`must be a JSON ${what}`] },
+  });
 }
 
 function coerceScalar(field: string, v: unknown, kind: Kind | undefined): unknown {
@@ -138,7 +142,9 @@ export function coerceFormFields(body: Record<string, unknown>, schema: ZodType 
     if (kind === 'array') {
       let list: unknown[];
       if (Array.isArray(value)) list = value;
-      else if (typeof value === 'string' && value.trimStart().startsWith('[')) list = jsonOf(field, value, 'array') as unknown[];
+      else if (typeof value === 'string' && value.trimStart().startsWith('[')) {
+        list = jsonOf(field, value, 'array') as unknown[];
+      }
       else list = [value];
       out[field] = list.map((v, i) => coerceScalar(`${field}.${i}`, v, item));
     } else if (!Array.isArray(value)) {
@@ -152,7 +158,8 @@ function objectShape(schema: unknown, depth = 0): Record<string, unknown> | unde
   const def = (schema as ZodInternals | undefined)?._zod?.def;
   if (!def || depth > 20) return undefined;
   if (def.type === 'object') return def.shape as Record<string, unknown>;
-  if (['optional', 'nullable', 'default', 'prefault', 'readonly'].includes(def.type)) return objectShape(def.innerType, depth + 1);
+  const wrappers = ['optional', 'nullable', 'default', 'prefault', 'readonly'];
+  if (wrappers.includes(def.type)) return objectShape(def.innerType, depth + 1);
   if (def.type === 'pipe') {
     const input = def.in as ZodInternals;
     return objectShape(input._zod.def.type === 'transform' ? def.out : def.in, depth + 1);

@@ -122,7 +122,8 @@ export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddlewar
       // As a Django REST Framework API: JSON, or the same fields as a form (src/http/form-body.ts).
       chain.push((req, _res, next) => {
         if (hasBody(req) && !req.is(BODY_TYPES)) {
-          throw new UnsupportedMediaTypeError(`Request body must be ${BODY_TYPES.slice(0, -1).join(', ')} or ${BODY_TYPES.at(-1)}.`);
+          const types = `${BODY_TYPES.slice(0, -1).join(', ')} or ${BODY_TYPES.at(-1)}`;
+          throw new UnsupportedMediaTypeError(`Request body must be ${types}.`);
         }
         next();
       });
@@ -130,7 +131,9 @@ export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddlewar
       chain.push(express.json({ limit, strict: true }));
       const schema = def.body;
       chain.push(...formBodyParser(limit), (req, _res, next) => {
-        if (req.is(FORM_TYPES) && req.body && typeof req.body === 'object') req.body = coerceFormFields(req.body, schema);
+        if (req.is(FORM_TYPES) && req.body && typeof req.body === 'object') {
+          req.body = coerceFormFields(req.body, schema);
+        }
         next();
       });
     }

@@ -52,12 +52,17 @@ export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'post',
       path: `${base}/authority`,
-      summary: 'Add a signatory (authority) to a credential, an issuer (entityId or org), or else the org\'s primary issuer',
+      summary: 'Add a signatory (authority) to a credential, an issuer (entityId or org), else the primary issuer',
       tag: 'issuers',
       auth: 'tenant',
       params: tenantParams,
       body: authorityBody,
-      responses: { 201: '{"data": {name, title, signature}}', 400: 'Invalid input', 403: 'Not a platform admin of the org', 404: 'Unknown issuer or credential; the org has no issuer' },
+      responses: {
+        201: '{"data": {name, title, signature}}',
+        400: 'Invalid input',
+        403: 'Not a platform admin of the org',
+        404: 'Unknown issuer or credential; the org has no issuer',
+      },
       async handler({ params, body, principal, res }) {
         const data = await signatories.create(principal, params.org, body);
         res.status(201).json({ data });
@@ -83,7 +88,12 @@ export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
       auth: 'tenant',
       params: issuerParams,
       body: issuerUpdateBody,
-      responses: { 200: '[ {issuer} ] (bare, no envelope)', 400: 'Invalid input', 403: 'Not a platform admin of the org', 404: 'Unknown issuer' },
+      responses: {
+        200: '[ {issuer} ] (bare, no envelope)',
+        400: 'Invalid input',
+        403: 'Not a platform admin of the org',
+        404: 'Unknown issuer',
+      },
       async handler({ params, body, principal, res }) {
         res.json([await issuers.update(principal, params.org, params.entity_id, issuerValues(body))]);
       },

@@ -26,7 +26,12 @@ function routesUnder(prefix: string, authorizations: AuthorizationService): Rout
       summary: 'Organizations authorized to issue this organization\'s credentials (page, per)',
       params,
       query: credlyQuery,
-      responses: { 200: '{data: [authorization], metadata}', 401: 'Unauthenticated', 403: 'Not an admin of the org', 404: 'Unknown organization' },
+      responses: {
+        200: '{data: [authorization], metadata}',
+        401: 'Unauthenticated',
+        403: 'Not an admin of the org',
+        404: 'Unknown organization',
+      },
       async handler({ params: p, query, principal, url, res }) {
         const page = pageRequest({ page: query.page, page_size: query.per }, PER_DEFAULT, PER_MAX);
         const r = await authorizations.listIssuers(principal, p.org, { offset: page.offset, limit: page.pageSize });
@@ -64,7 +69,12 @@ function routesUnder(prefix: string, authorizations: AuthorizationService): Rout
       path: `${base}/issuers/{id}`,
       summary: 'Deauthorize an issuer; what it already issued stays valid',
       params: params.extend({ id: z.string().max(100) }),
-      responses: { 204: 'Deauthorized', 401: 'Unauthenticated', 403: 'Not a platform admin of the grantor', 404: 'Unknown authorization' },
+      responses: {
+        204: 'Deauthorized',
+        401: 'Unauthenticated',
+        403: 'Not a platform admin of the grantor',
+        404: 'Unknown organization or authorization',
+      },
       async handler({ params: p, principal, res }) {
         await authorizations.deauthorize(principal, p.org, p.id);
         res.status(204).end();
@@ -77,7 +87,12 @@ function routesUnder(prefix: string, authorizations: AuthorizationService): Rout
       summary: 'Organizations that have authorized this organization as an issuer (page, per)',
       params,
       query: credlyQuery,
-      responses: { 200: '{data: [{id, grantor}], metadata}', 401: 'Unauthenticated', 403: 'Not an admin of the org', 404: 'Unknown organization' },
+      responses: {
+        200: '{data: [{id, grantor}], metadata}',
+        401: 'Unauthenticated',
+        403: 'Not an admin of the org',
+        404: 'Unknown organization',
+      },
       async handler({ params: p, query, principal, url, res }) {
         const page = pageRequest({ page: query.page, page_size: query.per }, PER_DEFAULT, PER_MAX);
         const r = await authorizations.listGrantors(principal, p.org, { offset: page.offset, limit: page.pageSize });
