@@ -1,49 +1,95 @@
 import type { Principal } from '../auth/principal.js';
-import type { AnalyticsRepository, Scope, SeriesPoint } from '../db/analytics-repository.js';
+import { MAIN_ORG } from '../auth/permissions.js';
+import type { AnalyticsRepository, Scope, SeriesKind, SeriesPoint } from '../db/analytics-repository.js';
 import type { DirectoryService } from '../directory/directory-service.js';
-import { ForbiddenError } from '../errors.js';
-import { resolveTimeRange, type timeRangeQuery } from './time-range.js';
-import type { z } from 'zod';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { buildMeta, metaSpans, type OverTimeMeta } from './over-time-meta.js';
+import { resolveTimeRange, type OverTimeQuery } from './time-range.js';
 
 /**
- * Issuance statistics of an org over time. Platform admins see the whole org; department admins
- * the assertions of their departments' users; students none.
+ * Issuance statistics of an org over time, in the reference's shape: `{data: {"YYYY-MM-DD": n},
+ * total, meta}` (see over-time-meta.ts for meta). Platform admins see the whole org, or one
+ * department with `department_id`; department admins the assertions of their departments' users
+ * (or one of them); students none. `include_main_platform=false` leaves out awards of the main
+ * platform's credentials issued in this org under an authorization (it changes nothing for the
+ * main org itself, nor for credentials, which are always the org's own).
  */
-export interface Series {
+export interface OverTimeAnswer {
+  /** Bucket start (YYYY-MM-DD, org-local) → count, zero-filled, in date order. */
+  data: Record<string, number>;
   total: number;
-  data: SeriesPoint[];
+  meta: OverTimeMeta;
 }
 
+export interface CourseOverTimeAnswer extends OverTimeAnswer {
+  /** Beside the reference's fields: the same series per course that has assertions in the range. */
+  courses: { course: string; total: number; data: Record<string, number> }[];
+}
+
+const byDate = (points: SeriesPoint[]) => Object.fromEntries(points.map((p) => [p.date, p.count]));
+const sum = (points: SeriesPoint[]) => points.reduce((n, p) => n + p.count, 0);
+
 export function analyticsService(repo: AnalyticsRepository, directory: DirectoryService) {
-  async function scopeFor(principal: Principal, org: string): Promise<Scope> {
+  async function scopeFor(principal: Principal, org: string, q: OverTimeQuery, kind: SeriesKind): Promise<Scope> {
     const row = await directory.requireOrg(org);
-    if (principal.role === 'platform_admin') return { org, timeZone: row.timezone };
-    if (principal.role === 'department_admin') return { org, timeZone: row.timezone, departments: principal.departments };
-    throw new ForbiddenError('Only platform and department admins see analytics.');
+    if (principal.role === 'student') throw new ForbiddenError('Only platform and department admins see analytics.');
+    if (kind === 'credentials') {
+      if (principal.role !== 'platform_admin') {
+        throw new ForbiddenError('Only platform admins see credential analytics.');
+      }
+      if (q.department_id !== undefined) {
+        const message = 'department_id filters assertions by their recipients; credentials have no department.';
+        throw new ValidationError(message, {
+          fieldErrors: { department_id: ['does not apply to credentials-over-time'] },
+        });
+      }
+      return { org, timeZone: row.timezone };
+    }
+    const scope: Scope = { org, timeZone: row.timezone };
+    if (q.include_main_platform === false && org !== MAIN_ORG) scope.excludeCredentialsOf = MAIN_ORG;
+    const dep = q.department_id;
+    if (principal.role === 'department_admin') {
+      if (dep !== undefined && !principal.departments.includes(dep)) {
+        throw new ForbiddenError(`You do not administer department "${dep}".`);
+      }
+      scope.departments = dep !== undefined ? [dep] : principal.departments;
+    } else if (dep !== undefined) {
+      if (!(await repo.departmentExists(org, dep))) {
+        throw new NotFoundError(`Department "${dep}" does not exist in org "${org}".`);
+      }
+      scope.departments = [dep];
+    }
+    return scope;
   }
-  const total = (data: SeriesPoint[]) => data.reduce((n, p) => n + p.count, 0);
+
+  async function overTime(kind: SeriesKind, principal: Principal, org: string, q: OverTimeQuery) {
+    const scope = await scopeFor(principal, org, q, kind);
+    const range = resolveTimeRange(q, scope.timeZone);
+    const [points, spanTotals] = await Promise.all([
+      repo.series(kind, scope, range),
+      repo.spanTotals(kind, scope, metaSpans(range)),
+    ]);
+    const total = sum(points);
+    return { scope, range, answer: { data: byDate(points), total, meta: buildMeta(total, spanTotals) } };
+  }
 
   return {
-    async assertionsOverTime(principal: Principal, org: string, query: z.infer<typeof timeRangeQuery>): Promise<Series> {
-      const scope = await scopeFor(principal, org);
-      const data = await repo.assertionsOverTime(scope, resolveTimeRange(query, scope.timeZone));
-      return { total: total(data), data };
+    async assertionsOverTime(principal: Principal, org: string, q: OverTimeQuery): Promise<OverTimeAnswer> {
+      return (await overTime('assertions', principal, org, q)).answer;
     },
 
-    async credentialsOverTime(principal: Principal, org: string, query: z.infer<typeof timeRangeQuery>): Promise<Series> {
-      const scope = await scopeFor(principal, org);
-      if (scope.departments) throw new ForbiddenError('Only platform admins see credential analytics.');
-      const data = await repo.credentialsOverTime(scope, resolveTimeRange(query, scope.timeZone));
-      return { total: total(data), data };
+    async credentialsOverTime(principal: Principal, org: string, q: OverTimeQuery): Promise<OverTimeAnswer> {
+      return (await overTime('credentials', principal, org, q)).answer;
     },
 
-    async courseAssertionsOverTime(principal: Principal, org: string, query: z.infer<typeof timeRangeQuery>) {
-      const scope = await scopeFor(principal, org);
-      const rows = await repo.courseAssertionsOverTime(scope, resolveTimeRange(query, scope.timeZone));
+    /** Assertions issued for a course (any course), plus the per-course breakdown. */
+    async courseAssertionsOverTime(principal: Principal, org: string, q: OverTimeQuery): Promise<CourseOverTimeAnswer> {
+      const { scope, range, answer } = await overTime('course-assertions', principal, org, q);
+      const rows = await repo.courseAssertionsOverTime(scope, range);
       const byCourse = new Map<string, SeriesPoint[]>();
       for (const r of rows) (byCourse.get(r.course) ?? byCourse.set(r.course, []).get(r.course)!).push({ date: r.date, count: r.count });
-      const data = [...byCourse].map(([course, points]) => ({ course, total: total(points), data: points }));
-      return { total: data.reduce((n, c) => n + c.total, 0), data };
+      const courses = [...byCourse].map(([course, points]) => ({ course, total: sum(points), data: byDate(points) }));
+      return { ...answer, courses };
     },
   };
 }

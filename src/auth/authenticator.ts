@@ -21,6 +21,9 @@ const claimsSchema = z.object({
   departments: z.array(z.string()).default([]),
 });
 
+/** `<scheme> <token>`; the scheme is case-insensitive (RFC 9110). */
+const AUTH_SCHEME = /^(?:Bearer|Token|Api-Token)\s+(\S+)\s*$/i;
+
 export function createAuthenticator(directory: DirectoryService, jwt: JwtAuthConfig) {
   const jwks = jwt.jwksUrl ? createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: 3000 }) : undefined;
 
@@ -45,7 +48,8 @@ export function createAuthenticator(directory: DirectoryService, jwt: JwtAuthCon
 
   return {
     async authenticate(authorization: string | undefined): Promise<Principal | undefined> {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+      // `Bearer`, and DRF's `Token` and `Api-Token`, which this API's clients send as often.
+      const m = AUTH_SCHEME.exec(authorization ?? '');
       if (!m) return undefined;
       const token = m[1];
       if (jwks && looksLikeJwt(token)) return fromJwt(token);

@@ -5,13 +5,16 @@ import type { DirectoryService } from '../directory/directory-service.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { newUuid } from '../ids.js';
 import type { PublicUrls } from '../public-urls.js';
+import { toOrganizationObject } from './organization-object.js';
 
 /**
  * An org (the grantor) authorizes another org to issue its credentials: all of them, or only the
  * allowed badge templates. Only the grantor's platform admins grant or withdraw; admins of either
- * side read their own view (issuers of a grantor, grantors of an issuer).
+ * side read their own view (issuers of a grantor, grantors of an issuer). Orgs are named by slug
+ * or by UUID, in the path and in `issuer_id`; an unknown org is a 404 before any 403.
  */
 export interface AuthorizeInput {
+  /** The org to authorize: its slug or its UUID. */
   issuer_id: string;
   authorization_type?: string;
   display_issuer_as?: 'grantor' | 'issuer';
@@ -33,19 +36,14 @@ export function covers(a: Pick<AuthorizationRow, 'restrict_by_badge_templates' |
 }
 
 export function authorizationService(db: Db, repo: AuthorizationRepository, directory: DirectoryService, urls: PublicUrls) {
-  function orgObject(org: string, s: OrgSummaryRow | undefined) {
-    const photoUrl = s?.icon_image ?? null;
-    return {
-      type: 'Organization',
-      id: org,
-      name: s?.name ?? org,
-      vanity_slug: org,
-      url: s?.url ?? (s?.icon_issuer_id ? urls.issuerProfile(s.icon_issuer_id) : null),
-      photo: photoUrl ? { id: s!.icon_issuer_id, url: photoUrl } : null,
-      photo_url: photoUrl,
-      badge_template_count: s?.badge_template_count ?? 0,
-    };
-  }
+  const orgObject = (org: string, s: OrgSummaryRow | undefined) =>
+    toOrganizationObject(
+      s ?? { org, id: org, name: org, url: null, photo_url: null, issuer: null, badge_template_count: 0 },
+      urls.issuerProfile,
+    );
+
+  /** The path's org (slug or UUID) as its slug. */
+  const slugOf = async (ref: string) => (await directory.resolveOrg(ref)).org;
 
   async function toObjects(rows: AuthorizationRow[], parts: ('issuer' | 'grantor')[]) {
     const summaries = await repo.orgSummaries([...new Set(rows.flatMap((r) => [r.grantor_org, r.issuer_org]))]);
@@ -66,10 +64,14 @@ export function authorizationService(db: Db, repo: AuthorizationRepository, dire
   }
 
   return {
-    async authorize(p: Principal, grantorOrg: string, input: AuthorizeInput) {
+    async authorize(p: Principal, grantorRef: string, input: AuthorizeInput) {
+      const grantorOrg = await slugOf(grantorRef);
       assertPlatformAdmin(p, grantorOrg);
-      if (input.issuer_id === grantorOrg) throw new ValidationError('An organization cannot authorize itself.', { fieldErrors: { issuer_id: ['is the granting organization'] } });
-      if (!(await directory.getOrg(input.issuer_id))) throw new NotFoundError(`Organization "${input.issuer_id}" does not exist.`);
+      const issuerOrg = await slugOf(input.issuer_id);
+      if (issuerOrg === grantorOrg) {
+        const fieldErrors = { issuer_id: ['is the granting organization'] };
+        throw new ValidationError('An organization cannot authorize itself.', { fieldErrors });
+      }
       const restricted = input.restrict_by_badge_templates ?? false;
       const allowed = [...new Set(input.allowed_badge_templates ?? [])];
       if (restricted && allowed.length === 0) {
@@ -83,31 +85,34 @@ export function authorizationService(db: Db, repo: AuthorizationRepository, dire
       const row = await repo.insert({
         id: newUuid(),
         grantor_org: grantorOrg,
-        issuer_org: input.issuer_id,
+        issuer_org: issuerOrg,
         authorization_type: input.authorization_type ?? 'platform',
         display_issuer_as: input.display_issuer_as ?? 'grantor',
         restrict_by_badge_templates: restricted,
         allowed_badge_templates: allowed,
         created_by: p.userId,
       });
-      if (!row) throw new ConflictError(`"${input.issuer_id}" is already authorized to issue for "${grantorOrg}".`);
+      if (!row) throw new ConflictError(`"${issuerOrg}" is already authorized to issue for "${grantorOrg}".`);
       return (await toObjects([row], ['issuer', 'grantor']))[0];
     },
 
-    async deauthorize(p: Principal, grantorOrg: string, id: string): Promise<void> {
+    async deauthorize(p: Principal, grantorRef: string, id: string): Promise<void> {
+      const grantorOrg = await slugOf(grantorRef);
       assertPlatformAdmin(p, grantorOrg);
       const row = await repo.getActive(grantorOrg, id);
       if (!row) throw new NotFoundError(`Authorization "${id}" does not exist.`);
       await repo.softDelete(id);
     },
 
-    async listIssuers(p: Principal, grantorOrg: string, page: { offset: number; limit: number }) {
+    async listIssuers(p: Principal, grantorRef: string, page: { offset: number; limit: number }) {
+      const grantorOrg = await slugOf(grantorRef);
       assertReader(p, grantorOrg);
       const { count, rows } = await repo.list('grantor_org', grantorOrg, page);
       return { count, data: await toObjects(rows, ['issuer', 'grantor']) };
     },
 
-    async listGrantors(p: Principal, issuerOrg: string, page: { offset: number; limit: number }) {
+    async listGrantors(p: Principal, issuerRef: string, page: { offset: number; limit: number }) {
+      const issuerOrg = await slugOf(issuerRef);
       assertReader(p, issuerOrg);
       const { count, rows } = await repo.list('issuer_org', issuerOrg, page);
       return { count, data: await toObjects(rows, ['grantor']) };

@@ -7,7 +7,9 @@ import { assertCatalogWriter } from './catalog-access.js';
 /**
  * Signatories ("authorities") of certificates: attached to one credential, or to an issuer (and
  * so to all its credentials). The target is named, most specific first, by `credential`, by the
- * issuer's `entityId`, or by `org` (the org's issuer, as the issuer routes allow).
+ * issuer's `entityId`, or by `org` (the org's issuer, as the issuer routes allow). Naming none of
+ * them (the seed marks all three optional) attaches to the org's primary issuer: its oldest live
+ * one, the same issuer `org` names.
  */
 export interface SignatoryInput extends Signatory {
   credential?: string;
@@ -39,9 +41,12 @@ export function signatoryService(deps: { db: Db }) {
         if (!issuer) throw new NotFoundError(`Issuer "${ref}" not found.`);
         target = { issuer_id: issuer.id, credential_id: null };
       } else {
-        throw new ValidationError('Name what the signatory signs for: credential, entityId (issuer) or org.', {
-          fieldErrors: { entityId: ['one of credential, entityId or org is required'] },
-        });
+        const primary = await getIssuer(db, org, org);
+        if (!primary) {
+          const message = `Org "${org}" has no issuer to attach the signatory to: create one, or name a credential.`;
+          throw new NotFoundError(message);
+        }
+        target = { issuer_id: primary.id, credential_id: null };
       }
       const row = await insertSignatory(db, { org, ...target, name: input.name, title: input.title, signature: input.signature });
       // Certificates list the signatories: those they appear on render anew.

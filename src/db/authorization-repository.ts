@@ -5,12 +5,14 @@ import type { IssuerAuthorizationsTable } from './schema.js';
 /** Cross-org issuer authorizations (Credly-style): which orgs may issue which org's credentials. */
 export type AuthorizationRow = Selectable<IssuerAuthorizationsTable>;
 
+/** What an authorization answer shows of an org (see src/authorizations/organization-object.ts). */
 export interface OrgSummaryRow {
   org: string;
+  id: string;
   name: string;
   url: string | null;
-  icon_issuer_id: string | null;
-  icon_image: string | null;
+  photo_url: string | null;
+  issuer: { id: string; url: string | null; icon_image: string | null } | null;
   badge_template_count: number;
 }
 
@@ -72,18 +74,29 @@ export function authorizationRepository(db: Db) {
       return { count: n, rows };
     },
 
-    /** Name, link, picture (the org's oldest live issuer's) and credential count of each org. */
+    /** Id, name, profile, primary issuer (the oldest live one) and credential count of each org. */
     async orgSummaries(orgs: string[]): Promise<Map<string, OrgSummaryRow>> {
       if (orgs.length === 0) return new Map();
-      const { rows } = await sql<OrgSummaryRow>`
-        select o.org, o.name, i.url, i.id as icon_issuer_id, i.icon_image,
+      type Row = Omit<OrgSummaryRow, 'issuer'> & {
+        issuer_id: string | null;
+        issuer_url: string | null;
+        icon_image: string | null;
+      };
+      const { rows } = await sql<Row>`
+        select o.org, o.id, o.name, o.url, o.photo_url, i.id as issuer_id, i.url as issuer_url, i.icon_image,
                (select count(*)::int from credentials c where c.org = o.org and c.deleted_at is null) as badge_template_count
         from orgs o
         left join lateral (
-          select id, url, icon_image from issuers where org = o.org and retired_at is null order by created_at limit 1
+          select id, url, icon_image from issuers
+          where org = o.org and retired_at is null order by created_at, id limit 1
         ) i on true
         where o.org in (${sql.join(orgs)})`.execute(db);
-      return new Map(rows.map((r) => [r.org, r]));
+      return new Map(
+        rows.map(({ issuer_id, issuer_url, icon_image, ...r }) => [
+          r.org,
+          { ...r, issuer: issuer_id ? { id: issuer_id, url: issuer_url, icon_image } : null },
+        ]),
+      );
     },
   };
 }

@@ -10,9 +10,15 @@ type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 export type Role = 'platform_admin' | 'department_admin' | 'student';
 
 export interface OrgsTable {
+  /** The slug (`vanity_slug`): what paths and every other table name the org by. */
   org: string;
+  /** Stable UUID (migration 011), as Credly names organizations. */
+  id: Generated<string>;
   name: string;
   timezone: Generated<string>;
+  /** Org profile: website and picture (migration 011). */
+  url: ColumnType<string | null, string | null | undefined, string | null>;
+  photo_url: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

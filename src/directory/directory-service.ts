@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DirectoryRepository, OrgRow, UserInput, UserRow } from '../db/directory-repository.js';
+import type { DirectoryRepository, OrgProfile, OrgRow, UserInput, UserRow } from '../db/directory-repository.js';
 import { generateApiToken, hashApiToken } from '../auth/api-token.js';
 import type { Principal } from '../auth/principal.js';
 import { administersDepartment, canAdministerOrg, MAIN_ORG } from '../auth/permissions.js';
@@ -70,18 +70,40 @@ export function directoryService(repo: DirectoryRepository) {
   return {
     requireOrg,
     getOrg: (org: string) => repo.getOrg(org),
+    /** An org named by its slug or its UUID (Credly-style paths use either). */
+    async resolveOrg(ref: string): Promise<OrgRow> {
+      const row = await repo.findOrg(ref);
+      if (!row) throw new NotFoundError(`Organization "${ref}" does not exist.`);
+      return row;
+    },
     getUser: (org: string, userId: string) => repo.getUser(org, userId),
     getGroup: (org: string, groupId: string) => repo.getGroup(org, groupId),
     unknownUsers: (org: string, userIds: string[]) => repo.unknownUsers(org, userIds),
     usersOutsideDepartments: (org: string, userIds: string[], departments: string[]) => repo.usersOutsideDepartments(org, userIds, departments),
 
-    async createOrg(actor: Actor, input: { org: string; name: string; timezone?: string }): Promise<OrgRow> {
+    async createOrg(
+      actor: Actor,
+      input: { org: string; name: string; timezone?: string } & Omit<OrgProfile, 'name'>,
+    ): Promise<OrgRow> {
       if (actor !== 'system' && !(actor.role === 'platform_admin' && actor.org === 'main')) {
         throw new ForbiddenError('Only platform admins of the main org create orgs.');
       }
-      const row = await repo.insertOrg(input.org, input.name, input.timezone);
+      const profile = { url: input.url, photo_url: input.photo_url };
+      const row = await repo.insertOrg(input.org, input.name, input.timezone, profile);
       if (!row) throw new ConflictError(`Org "${input.org}" already exists.`);
       return row;
+    },
+
+    async getOrgProfile(actor: Actor, org: string): Promise<OrgRow> {
+      assertAdmin(actor, org);
+      return requireOrg(org);
+    },
+
+    /** Name and profile (website, picture). The time zone stays: the daily roll-up is keyed by local days. */
+    async updateOrg(actor: Actor, org: string, patch: OrgProfile): Promise<OrgRow> {
+      assertAdmin(actor, org);
+      await requireOrg(org);
+      return (await repo.updateOrg(org, patch))!;
     },
 
     async listUsers(actor: Actor, org: string, page: { offset: number; limit: number; q?: string }) {

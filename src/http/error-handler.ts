@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import { AppError, QueueUnavailableError } from '../errors.js';
 import { isRedisConnectionError } from '../queue/redis-errors.js';
@@ -12,6 +12,7 @@ const BODY_PARSER_MESSAGES: Record<string, string> = {
   'charset.unsupported': 'Unsupported charset.',
   'request.aborted': 'Request was aborted.',
   'entity.verify.failed': 'Request body could not be verified.',
+  'parameters.too.many': 'Too many form fields.',
 };
 
 const MULTER_STATUS: Record<string, [number, string]> = {
@@ -26,6 +27,29 @@ export function notFoundHandler(): RequestHandler {
   return (req, res) => {
     res.status(404).json(errorEnvelope(`No route for ${req.method} ${req.path}.`));
   };
+}
+
+interface ErrorDetails {
+  fieldErrors?: Record<string, string[]>;
+  validationErrors?: string[];
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * The body of an error in the shape the route declared (RouteDef.errorShape, marked on
+ * res.locals): the credentials API's envelope, or Credly's `{"data": {"message": …}}` (with the
+ * field errors beside the message when there are some).
+ */
+function sendError(res: Response, status: number, message: string, d: ErrorDetails = {}): void {
+  if (res.locals.errorShape === 'credly') {
+    const fieldErrors = d.fieldErrors && Object.keys(d.fieldErrors).length ? { fieldErrors: d.fieldErrors } : {};
+    res.status(status).json({ data: { message, ...fieldErrors, ...(d.extra ?? {}) } });
+    return;
+  }
+  res.status(status).json({
+    ...errorEnvelope(message, { fieldErrors: d.fieldErrors, validationErrors: d.validationErrors }),
+    ...(d.extra ?? {}),
+  });
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -43,28 +67,25 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       if (typeof retryAfterS === 'number' && retryAfterS > 0) {
         res.setHeader('Retry-After', String(Math.ceil(retryAfterS)));
       }
-      res.status(err.status).json({
-        ...errorEnvelope(err.message, { fieldErrors: err.fieldErrors, validationErrors: err.validationErrors }),
-        ...(err.extra ?? {}),
-      });
+      sendError(res, err.status, err.message, err);
       return;
     }
     const type = typeof err?.type === 'string' ? err.type : undefined;
     if (type && BODY_PARSER_MESSAGES[type]) {
-      res.status(err.status ?? 400).json(errorEnvelope(BODY_PARSER_MESSAGES[type]));
+      sendError(res, err.status ?? 400, BODY_PARSER_MESSAGES[type]);
       return;
     }
     if (err?.name === 'MulterError' && MULTER_STATUS[err.code]) {
       const [status, message] = MULTER_STATUS[err.code];
-      res.status(status).json(errorEnvelope(message));
+      sendError(res, status, message);
       return;
     }
     const status = Number(err?.status ?? err?.statusCode);
     if (status >= 400 && status < 500 && err?.expose !== false) {
-      res.status(status).json(errorEnvelope(String(err.message || 'Bad request.')));
+      sendError(res, status, String(err.message || 'Bad request.'));
       return;
     }
     logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
-    res.status(500).json(errorEnvelope('Internal server error.'));
+    sendError(res, 500, 'Internal server error.');
   };
 }

@@ -3,6 +3,7 @@ import { z, type ZodType } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { assertSafeBody } from './input-guards.js';
+import { coerceFormFields, formBodyParser, FORM_TYPES } from './form-body.js';
 
 /**
  * One declaration per route: method, path, auth, and the zod schemas that both validate the
@@ -51,8 +52,16 @@ export interface RouteDef<P extends ZodType = ZodType, Q extends ZodType = ZodTy
   rawBody?: { contentTypes: string[]; middleware: RequestHandler[] };
   /** Per status: a description, or a description with the body's schema (and media type). */
   responses?: Record<number, string | ResponseDoc>;
+  /**
+   * How this route's errors look: the credentials API's envelope (default), or Credly's
+   * `{"data": {"message": …}}` for the Credly-style routes (issuer authorizations). Status codes
+   * are the same either way; src/http/error-handler.ts renders both.
+   */
+  errorShape?: ErrorShape;
   handler: (ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<void> | void;
 }
+
+export type ErrorShape = 'envelope' | 'credly';
 
 export function defineRoute<P extends ZodType, Q extends ZodType, B extends ZodType>(def: RouteDef<P, Q, B>): RouteDef {
   return def as unknown as RouteDef;
@@ -97,9 +106,20 @@ const allowAnyOrigin: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** Written first in a route's chain, so that auth and body errors take the route's shape too. */
+const errorShapeMarker =
+  (shape: ErrorShape): RequestHandler =>
+  (_req, res, next) => {
+    res.locals.errorShape = shape;
+    next();
+  };
+
+const BODY_TYPES = ['application/json', ...FORM_TYPES];
+
 export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddleware): void {
   for (const def of defs) {
     const chain: RequestHandler[] = [];
+    if (def.errorShape && def.errorShape !== 'envelope') chain.push(errorShapeMarker(def.errorShape));
     // Verifiers and wallets run in browsers on other origins: they must read our answers, the
     // 404s and 410s that say why a credential is gone included.
     if (def.auth === 'public') chain.push(allowAnyOrigin);
@@ -113,13 +133,23 @@ export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddlewar
       });
       chain.push(...def.rawBody.middleware);
     } else if (def.body) {
+      // As a Django REST Framework API: JSON, or the same fields as a form (src/http/form-body.ts).
       chain.push((req, _res, next) => {
-        if (hasBody(req) && !req.is('application/json')) {
-          throw new UnsupportedMediaTypeError('Request body must be application/json.');
+        if (hasBody(req) && !req.is(BODY_TYPES)) {
+          const types = `${BODY_TYPES.slice(0, -1).join(', ')} or ${BODY_TYPES.at(-1)}`;
+          throw new UnsupportedMediaTypeError(`Request body must be ${types}.`);
         }
         next();
       });
-      chain.push(express.json({ limit: def.bodyLimit ?? mw.defaultBodyLimit, strict: true }));
+      const limit = def.bodyLimit ?? mw.defaultBodyLimit;
+      chain.push(express.json({ limit, strict: true }));
+      const schema = def.body;
+      chain.push(...formBodyParser(limit), (req, _res, next) => {
+        if (req.is(FORM_TYPES) && req.body && typeof req.body === 'object') {
+          req.body = coerceFormFields(req.body, schema);
+        }
+        next();
+      });
     }
     chain.push(async (req: Request, res: Response, _next: NextFunction) => {
       assertSafeBody(req.body, 'body');

@@ -9,6 +9,7 @@ import * as assertionDailyCounts from './007-assertion-daily-counts.js';
 import * as oneLivePerOrg from './008-one-live-assertion-per-org.js';
 import * as supersededAssertions from './009-superseded-assertions.js';
 import * as statusReservations from './010-status-reservations.js';
+import * as orgProfile from './011-org-profile.js';
 import * as assertionAcceptance from './012-assertion-acceptance.js';
 
 /**
@@ -26,5 +27,6 @@ export const migrations: Record<string, Migration> = {
   '008-one-live-assertion-per-org': oneLivePerOrg,
   '009-superseded-assertions': supersededAssertions,
   '010-status-reservations': statusReservations,
+  '011-org-profile': orgProfile,
   '012-assertion-acceptance': assertionAcceptance,
 };

@@ -4,6 +4,8 @@ import { sendEnvelope } from '../envelope.js';
 import { pageNumberPage, pageQuery, pageRequest } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
 import { orgIdSchema, userIdSchema } from '../../directory/directory-service.js';
+import type { OrgRow } from '../../db/directory-repository.js';
+import { optionalUrl } from './catalog-schemas.js';
 
 /**
  * Administration of the directory: orgs, users, tokens. Main-org platform admins act on any org;
@@ -19,6 +21,17 @@ const userBody = z.object({
   departments: departmentsSchema.optional(),
 });
 export const MAX_USERS_PER_BATCH = 10_000;
+
+/** The org profile (website, picture) shown in issuer authorization objects; null or "" clears. */
+const orgProfileFields = { url: optionalUrl, photo_url: optionalUrl };
+const orgObject = (row: OrgRow) => ({
+  org: row.org,
+  id: row.id,
+  name: row.name,
+  timezone: row.timezone,
+  url: row.url,
+  photo_url: row.photo_url,
+});
 
 export function adminRoutes(rt: Runtime): RouteDef[] {
   const { directory } = rt;
@@ -36,11 +49,37 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
           .string()
           .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'unknown IANA time zone')
           .optional(),
+        ...orgProfileFields,
       }),
       responses: { 201: 'Created', 400: 'Invalid input', 403: 'Not a main-org platform admin', 409: 'Org exists' },
       async handler({ body, principal, res }) {
         const row = await directory.createOrg(principal, body);
-        sendEnvelope(res, { org: row.org, name: row.name, timezone: row.timezone }, 'Created');
+        sendEnvelope(res, orgObject(row), 'Created');
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/admin/orgs/{org}',
+      summary: 'An org: slug, UUID, name, time zone and profile (url, photo_url)',
+      tag: 'admin',
+      auth: 'bearer',
+      params: z.object({ org: z.string() }),
+      responses: { 200: 'Ok', 403: 'Not an admin of the org', 404: 'Unknown org' },
+      async handler({ params, principal, res }) {
+        sendEnvelope(res, orgObject(await directory.getOrgProfile(principal, params.org)));
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/admin/orgs/{org}',
+      summary: 'Update an org\'s name and profile (url, photo_url); fields given are changed',
+      tag: 'admin',
+      auth: 'bearer',
+      params: z.object({ org: z.string() }),
+      body: z.object({ name: z.string().min(1).max(255).optional(), ...orgProfileFields }),
+      responses: { 200: 'Updated', 400: 'Invalid input', 403: 'Not an admin of the org', 404: 'Unknown org' },
+      async handler({ params, body, principal, res }) {
+        sendEnvelope(res, orgObject(await directory.updateOrg(principal, params.org, body)), 'Updated');
       },
     }),
     defineRoute({

@@ -8,8 +8,8 @@ import { authorityBody, issuerCreateBody, issuerUpdateBody, issuerValues, pathId
 
 /**
  * `/api/credentials/orgs/{org}/users/{user_id}/issuers/…`: issuers and their signatories
- * ("authorities"). GET and PUT of one issuer answer the issuer object in the usual envelope (the
- * seed's `[ {…} ]` example is read as the object, like every other single-object answer).
+ * ("authorities"). The list, create and delete answer in the envelope; GET and PUT of one issuer
+ * answer the bare array `[ {issuer} ]`, exactly as the seed shows them.
  */
 const base = '/api/credentials/orgs/{org}/users/{user_id}/issuers';
 const tenantParams = z.object({ org: z.string(), user_id: z.string() });
@@ -57,12 +57,17 @@ export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'post',
       path: `${base}/authority`,
-      summary: 'Add a signatory (authority) to an issuer (entityId or org) or to one credential',
+      summary: 'Add a signatory (authority) to a credential, an issuer (entityId or org), else the primary issuer',
       tag: 'issuers',
       auth: 'tenant',
       params: tenantParams,
       body: authorityBody,
-      responses: { 201: '{"data": {name, title, signature}}', 400: 'Invalid input', 403: 'Not a platform admin of the org', 404: 'Unknown issuer or credential' },
+      responses: {
+        201: '{"data": {name, title, signature}}',
+        400: 'Invalid input',
+        403: 'Not a platform admin of the org',
+        404: 'Unknown issuer or credential; the org has no issuer',
+      },
       async handler({ params, body, principal, res }) {
         const data = await signatories.create(principal, params.org, body);
         res.status(201).json({ data });
@@ -75,9 +80,9 @@ export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
       tag: 'issuers',
       auth: 'tenant',
       params: issuerParams,
-      responses: { 200: 'Ok', 404: 'Unknown issuer' },
+      responses: { 200: '[ {issuer} ] (bare, no envelope)', 404: 'Unknown issuer' },
       async handler({ params, principal, res }) {
-        sendEnvelope(res, await issuers.get(principal, params.org, params.entity_id));
+        res.json([await issuers.get(principal, params.org, params.entity_id)]);
       },
     }),
     defineRoute({
@@ -88,9 +93,14 @@ export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
       auth: 'tenant',
       params: issuerParams,
       body: issuerUpdateBody,
-      responses: { 200: 'Updated', 400: 'Invalid input', 403: 'Not a platform admin of the org', 404: 'Unknown issuer' },
+      responses: {
+        200: '[ {issuer} ] (bare, no envelope)',
+        400: 'Invalid input',
+        403: 'Not a platform admin of the org',
+        404: 'Unknown issuer',
+      },
       async handler({ params, body, principal, res }) {
-        sendEnvelope(res, await issuers.update(principal, params.org, params.entity_id, issuerValues(body)), 'Updated');
+        res.json([await issuers.update(principal, params.org, params.entity_id, issuerValues(body))]);
       },
     }),
     defineRoute({

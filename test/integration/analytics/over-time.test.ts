@@ -40,61 +40,55 @@ describe.each(DB_KINDS)('analytics over time (%s)', (db) => {
   it('zero-fills days in the org time zone', async () => {
     const r = await svc.api('GET', `${base('boss')}/assertions-over-time/?start_date=2026-03-01&end_date=2026-03-06&interval=day`, { token: tokens.boss });
     expect(r.status).toBe(200);
+    // Bare, in the reference's shape: {data: {day: n}, total, meta}.
     expect(r.body).toEqual({
-      status: { success: true, description: 'Ok' },
-      result: {
+      total: 4,
+      data: { '2026-03-01': 2, '2026-03-02': 1, '2026-03-03': 0, '2026-03-04': 0, '2026-03-05': 1, '2026-03-06': 0 },
+      meta: {
         total: 4,
-        data: [
-          { date: '2026-03-01', count: 2 },
-          { date: '2026-03-02', count: 1 },
-          { date: '2026-03-03', count: 0 },
-          { date: '2026-03-04', count: 0 },
-          { date: '2026-03-05', count: 1 },
-          { date: '2026-03-06', count: 0 },
-        ],
+        // The 6 days before: f on 28 Feb (local).
+        change_range: 3,
+        change_range_percent: 300,
+        change_last_seven_days: 5,
+        change_last_seven_days_percent: null,
+        change_last_thirty_days: 5,
+        change_last_thirty_days_percent: null,
       },
     });
+    expect(Object.keys(r.body.data)).toEqual(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06']);
   });
 
   it('weeks start on Monday and months on the first', async () => {
     const weeks = await svc.api('GET', `${base('boss')}/assertions-over-time?start_date=2026-02-23&end_date=2026-03-08&interval=week`, { token: tokens.boss });
-    expect(weeks.body.result.data).toEqual([
-      { date: '2026-02-23', count: 3 },
-      { date: '2026-03-02', count: 2 },
-    ]);
+    expect(weeks.body.data).toEqual({ '2026-02-23': 3, '2026-03-02': 2 });
     const months = await svc.api('GET', `${base('boss')}/assertions-over-time?start_date=2026-02-01&end_date=2026-04-30&interval=month`, { token: tokens.boss });
-    expect(months.body.result).toEqual({
-      total: 6,
-      data: [
-        { date: '2026-02-01', count: 1 },
-        { date: '2026-03-01', count: 4 },
-        { date: '2026-04-01', count: 1 },
-      ],
-    });
+    expect(months.body).toMatchObject({ total: 6, data: { '2026-02-01': 1, '2026-03-01': 4, '2026-04-01': 1 } });
   });
 
   it('per course: one zero-filled series per course', async () => {
     const r = await svc.api('GET', `${base('boss')}/course-assertions-over-time?start_date=2026-03-01&end_date=2026-03-03`, { token: tokens.boss });
-    expect(r.body.result).toEqual({
+    expect(r.body).toMatchObject({
       total: 3,
-      data: [
-        { course: 'algebra', total: 2, data: [{ date: '2026-03-01', count: 2 }, { date: '2026-03-02', count: 0 }, { date: '2026-03-03', count: 0 }] },
-        { course: 'geometry', total: 1, data: [{ date: '2026-03-01', count: 0 }, { date: '2026-03-02', count: 1 }, { date: '2026-03-03', count: 0 }] },
+      data: { '2026-03-01': 2, '2026-03-02': 1, '2026-03-03': 0 },
+      courses: [
+        { course: 'algebra', total: 2, data: { '2026-03-01': 2, '2026-03-02': 0, '2026-03-03': 0 } },
+        { course: 'geometry', total: 1, data: { '2026-03-01': 0, '2026-03-02': 1, '2026-03-03': 0 } },
       ],
     });
+    expect(r.body.courses).toHaveLength(2);
   });
 
   it('credentials over time counts badge classes created', async () => {
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York' }).format(new Date());
     const r = await svc.api('GET', `${base('boss')}/credentials-over-time?interval=month`, { token: tokens.boss });
     expect(r.status).toBe(200);
-    expect(r.body.result.total).toBe(1);
-    expect(r.body.result.data.at(-1)).toEqual({ date: `${today.slice(0, 8)}01`, count: 1 });
+    expect(r.body.total).toBe(1);
+    expect(Object.entries(r.body.data).at(-1)).toEqual([`${today.slice(0, 8)}01`, 1]);
   });
 
   it('department admins see their departments only; students none', async () => {
     const r = await svc.api('GET', `${base('dee')}/assertions-over-time?start_date=2026-03-01&end_date=2026-03-01`, { token: tokens.dee });
-    expect(r.body.result).toEqual({ total: 1, data: [{ date: '2026-03-01', count: 1 }] });
+    expect(r.body).toMatchObject({ total: 1, data: { '2026-03-01': 1 } });
     expect((await svc.api('GET', `${base('stu')}/assertions-over-time`, { token: tokens.stu })).status).toBe(403);
     expect((await svc.api('GET', `${base('dee')}/credentials-over-time`, { token: tokens.dee })).status).toBe(403);
   });

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../../support/harness.js';
 import { DB_KINDS } from '../../support/databases.js';
 
+/** Organizations are named by a UUID beside their slug (`vanity_slug`). */
+const UUID = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+
 describe.each(DB_KINDS)('issuer authorizations across organizations (%s)', (db) => {
   let svc: TestService;
   const t: Record<string, string> = {};
@@ -37,8 +40,8 @@ describe.each(DB_KINDS)('issuer authorizations across organizations (%s)', (db) 
       allowed_badge_templates: [],
       collections: [],
       subscription_type: null,
-      issuer: { type: 'Organization', id: 'academy', name: 'Partner Academy', vanity_slug: 'academy', badge_template_count: 0 },
-      grantor: { type: 'Organization', id: 'uni', name: 'University', badge_template_count: 2, url: 'https://uni.example' },
+      issuer: { type: 'Organization', id: UUID, name: 'Partner Academy', vanity_slug: 'academy', badge_template_count: 0 },
+      grantor: { type: 'Organization', id: UUID, vanity_slug: 'uni', name: 'University', badge_template_count: 2, url: 'https://uni.example' },
     });
     expect(created.body.data.id).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -47,7 +50,7 @@ describe.each(DB_KINDS)('issuer authorizations across organizations (%s)', (db) 
     expect(list.body.metadata).toEqual({ count: 1, current_page: 1, total_count: 1, total_pages: 1, per: 50, previous_page_url: null, next_page_url: null });
     expect(list.body.data[0].id).toBe(created.body.data.id);
     const grantors = await org('academy', 'academy-admin', 'GET', '/grantors');
-    expect(grantors.body.data).toEqual([{ id: created.body.data.id, grantor: expect.objectContaining({ id: 'uni', name: 'University' }) }]);
+    expect(grantors.body.data).toEqual([{ id: created.body.data.id, grantor: expect.objectContaining({ vanity_slug: 'uni', name: 'University' }) }]);
 
     expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'academy' })).status).toBe(409);
     expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'uni' })).status).toBe(400);
@@ -76,20 +79,20 @@ describe.each(DB_KINDS)('issuer authorizations across organizations (%s)', (db) 
     expect(first.body.metadata).toMatchObject({ count: 2, current_page: 1, total_count: 4, total_pages: 2, per: 2, previous_page_url: null });
     expect(first.body.metadata.next_page_url).toBe(`${svc.url}/api/organizations/uni/issuers?per=2&page=2`);
     const second = await svc.api('GET', first.body.metadata.next_page_url.slice(svc.url.length), { token: t['uni-admin'] });
-    expect(second.body.data.map((d: { issuer: { id: string } }) => d.issuer.id)).toEqual(['p1', 'p2']);
+    expect(second.body.data.map((d: { issuer: { vanity_slug: string } }) => d.issuer.vanity_slug)).toEqual(['p1', 'p2']);
     expect(second.body.data[0]).toMatchObject({ restrict_by_badge_templates: true, allowed_badge_templates: [cred.Ethics] });
     expect((await org('uni', 'uni-admin', 'GET', '/issuers?per=0')).status).toBe(400);
   });
 
   it('deauthorizes with 204; then the grantor list no longer has it', async () => {
-    const list = (await org('uni', 'uni-admin', 'GET', '/issuers?per=100')).body.data as { id: string; issuer: { id: string } }[];
-    const p0 = list.find((d) => d.issuer.id === 'p0')!;
+    const list = (await org('uni', 'uni-admin', 'GET', '/issuers?per=100')).body.data as { id: string; issuer: { vanity_slug: string } }[];
+    const p0 = list.find((d) => d.issuer.vanity_slug === 'p0')!;
     expect((await org('uni', 'academy-admin', 'DELETE', `/issuers/${p0.id}`)).status).toBe(403);
     const del = await org('uni', 'uni-admin', 'DELETE', `/issuers/${p0.id}`);
     expect(del.status).toBe(204);
     expect((await org('uni', 'uni-admin', 'DELETE', `/issuers/${p0.id}`)).status).toBe(404);
-    const after = (await org('uni', 'uni-admin', 'GET', '/issuers?per=100')).body.data as { issuer: { id: string } }[];
-    expect(after.map((d) => d.issuer.id)).not.toContain('p0');
+    const after = (await org('uni', 'uni-admin', 'GET', '/issuers?per=100')).body.data as { issuer: { vanity_slug: string } }[];
+    expect(after.map((d) => d.issuer.vanity_slug)).not.toContain('p0');
     // Authorizing again after a deauthorization is allowed.
     expect((await org('uni', 'uni-admin', 'POST', '/issuers', { issuer_id: 'p0' })).status).toBe(201);
   });
@@ -221,8 +224,8 @@ describe.each(DB_KINDS)('issuing under an authorization (%s)', (db) => {
   });
 
   it('deauthorizing stops new issuance; what was issued stays valid', async () => {
-    const list = (await svc.api('GET', '/api/organizations/uni/issuers', { token: t['uni-admin'] })).body.data as { id: string; issuer: { id: string } }[];
-    const academy = list.find((a) => a.issuer.id === 'academy')!;
+    const list = (await svc.api('GET', '/api/organizations/uni/issuers', { token: t['uni-admin'] })).body.data as { id: string; issuer: { vanity_slug: string } }[];
+    const academy = list.find((a) => a.issuer.vanity_slug === 'academy')!;
     expect((await svc.api('DELETE', `/api/organizations/uni/issuers/${academy.id}`, { token: t['uni-admin'] })).status).toBe(204);
     expect((await issue('academy', cred['Data Science'], 'academy-learner1')).status).toBe(404);
     const issued = await svc.api('GET', `/api/credentials/orgs/academy/users/academy-admin/${cred['Data Science']}/assertions/`, { token: t['academy-admin'] });

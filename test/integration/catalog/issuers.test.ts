@@ -96,10 +96,11 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
   it('gets by entity id or by org identifier; students read too', async () => {
     const byId = await alice('GET', `/issuers/${first.entityId}`);
     expect(byId.status).toBe(200);
-    expect(byId.body).toEqual({ status: { success: true, description: 'Ok' }, result: expect.objectContaining({ entityId: first.entityId }) });
+    // The bare array the seed shows: [ {issuer} ].
+    expect(byId.body).toEqual([expect.objectContaining({ entityId: first.entityId })]);
     const byOrg = await sam('GET', '/issuers/acme/');
     expect(byOrg.status).toBe(200);
-    expect(byOrg.body.result.entityId).toBe(first.entityId);
+    expect(byOrg.body[0].entityId).toBe(first.entityId);
     expect((await sam('GET', '/issuers/')).status).toBe(200);
     expect((await alice('GET', '/issuers/nope')).status).toBe(404);
     expect((await getIssuer(rt().db, 'acme', 'acme'))?.id).toBe(first.entityId);
@@ -109,8 +110,8 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
   it('updates the fields given; bad input is a 400 naming the field', async () => {
     const r = await alice('PUT', `/issuers/${first.entityId}/`, { body: { iconImage: 'https://acme.example/new-logo.png', allowed_template_tags: ['recipient', 'credential.name'] } });
     expect(r.status).toBe(200);
-    expect(r.body.status.description).toBe('Updated');
-    expect(r.body.result).toMatchObject({ name: 'Acme University', iconImage: 'https://acme.example/new-logo.png', allowed_template_tags: ['recipient', 'credential.name'] });
+    expect(r.body).toHaveLength(1);
+    expect(r.body[0]).toMatchObject({ name: 'Acme University', iconImage: 'https://acme.example/new-logo.png', allowed_template_tags: ['recipient', 'credential.name'] });
 
     const bad = await alice('PUT', `/issuers/${first.entityId}`, { body: { email: 'nope', url: 'ftp://x' } });
     expect(bad.status).toBe(400);
@@ -120,7 +121,7 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect(tags.body.status.description).toMatch(/recipient\.shoe_size/);
     expect((await alice('POST', '/issuers', { body: { iconImage: 'https://x.example/a.png' } })).status).toBe(400);
     // cleared again for the tests below
-    expect((await alice('PUT', `/issuers/${first.entityId}`, { body: { allowed_template_tags: null } })).body.result.allowed_template_tags).toEqual([]);
+    expect((await alice('PUT', `/issuers/${first.entityId}`, { body: { allowed_template_tags: null } })).body[0].allowed_template_tags).toEqual([]);
   });
 
   it('only platform admins of the org write (403); another org sees 404', async () => {
@@ -138,7 +139,7 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     // …and the acme path is simply not hers.
     const foreign = await fx.svc.api('GET', `/api/credentials/orgs/acme/users/gina/issuers/${first.entityId}`, { token: fx.tokens.gina });
     expect(foreign.status).toBe(403);
-    expect((await alice('GET', `/issuers/${first.entityId}`)).body.result.name).toBe('Acme University');
+    expect((await alice('GET', `/issuers/${first.entityId}`)).body[0].name).toBe('Acme University');
   });
 
   it('signatories attach to an issuer (by entityId or org) or to a credential, and show on both objects', async () => {
@@ -148,7 +149,7 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect(r.body).toEqual({ data: sig });
     const byOrg = await alice('POST', '/issuers/authority', { body: { name: 'Jane Roe', title: 'Dean', signature: 'https://acme.example/sig/jane.png', org: 'acme' } });
     expect(byOrg.status).toBe(201);
-    const issuer = (await alice('GET', `/issuers/${first.entityId}`)).body.result;
+    const [issuer] = (await alice('GET', `/issuers/${first.entityId}`)).body;
     expect(issuer.signatories).toEqual([sig, { name: 'Jane Roe', title: 'Dean', signature: 'https://acme.example/sig/jane.png' }]);
 
     const cred = await alice('POST', '/', { body: { name: 'Signed', issuer: first.entityId } });
@@ -166,12 +167,22 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect((await alice('GET', `/${cred.body.result.entityId}`)).body.result.template_version).toBe(4);
     expect(await listSignatories(rt().db, { issuerId: first.entityId, credentialId: cred.body.result.entityId })).toEqual(c.signatories);
     // the credential's own signatory is not the issuer's
-    expect((await alice('GET', `/issuers/${first.entityId}`)).body.result.signatories).toHaveLength(2);
+    expect((await alice('GET', `/issuers/${first.entityId}`)).body[0].signatories).toHaveLength(2);
 
     expect((await alice('POST', '/issuers/authority/', { body: { ...sig, entityId: 'nope' } })).status).toBe(404);
     expect((await alice('POST', '/issuers/authority/', { body: { ...sig, credential: 'nope' } })).status).toBe(404);
     expect((await alice('POST', '/issuers/authority/', { body: { ...sig, org: 'globex' } })).status).toBe(404);
-    expect((await alice('POST', '/issuers/authority/', { body: sig })).status).toBe(400);
+    // None of credential, entityId, org (all optional in the seed): the org's primary (oldest live) issuer.
+    const plain = { name: 'Pat Default', title: 'Registrar', signature: 'https://acme.example/sig/pat.png' };
+    const byDefault = await alice('POST', '/issuers/authority/', { body: plain });
+    expect(byDefault.status).toBe(201);
+    expect(byDefault.body).toEqual({ data: plain });
+    expect((await alice('GET', '/issuers/acme')).body[0].signatories).toContainEqual(plain);
+    expect((await alice('GET', `/issuers/${first.entityId}`)).body[0].signatories).toHaveLength(3);
+    // An org without any issuer has nothing to attach to: a 404 that says so.
+    const none = await gina('POST', '/issuers/authority/', { body: sig });
+    expect(none.status).toBe(404);
+    expect(none.body.status.description).toMatch(/no issuer/);
     const missing = await alice('POST', '/issuers/authority/', { body: { name: 'X', entityId: first.entityId } });
     expect(missing.status).toBe(400);
     expect(Object.keys(missing.body.fieldErrors).sort()).toEqual(['signature', 'title']);

@@ -32,8 +32,11 @@ describe.each(DB_KINDS)('administration over HTTP (%s)', (db) => {
   it('creates an org, a user and a token that then authenticates; a revoked token is 401', async () => {
     expect((await svc.api('POST', '/api/admin/orgs', { body: { org: 'uni', name: 'University', timezone: 'Europe/Paris' } })).body.result).toEqual({
       org: 'uni',
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
       name: 'University',
       timezone: 'Europe/Paris',
+      url: null,
+      photo_url: null,
     });
     const user = await svc.api('PUT', '/api/admin/orgs/uni/users/dean', { body: { role: 'platform_admin', name: 'Dean', email: 'dean@uni.edu' } });
     expect(user.body.result).toMatchObject({ org: 'uni', user_id: 'dean', role: 'platform_admin', email: 'dean@uni.edu' });

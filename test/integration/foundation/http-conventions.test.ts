@@ -71,8 +71,16 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
     const malformed = await svc.api('POST', '/api/admin/orgs', { body: '{"org": "x",' });
     expect(malformed.status).toBe(400);
     expect(malformed.body.status.description).toMatch(/Malformed JSON/);
-    const wrongType = await svc.api('POST', '/api/admin/orgs', { body: 'org=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const wrongType = await svc.api('POST', '/api/admin/orgs', { body: 'org=x', headers: { 'content-type': 'text/plain' } });
     expect(wrongType.status).toBe(415);
+    expect(wrongType.body.status.description).toMatch(/application\/x-www-form-urlencoded or multipart\/form-data/);
+    // Form bodies are accepted as a Django REST Framework API accepts them; the same schema checks them.
+    const form = await svc.api('POST', '/api/admin/orgs', { body: 'org=form-made&name=Form+Made', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form.status).toBe(201);
+    expect(form.body.result).toMatchObject({ org: 'form-made', name: 'Form Made' });
+    const badForm = await svc.api('POST', '/api/admin/orgs', { body: 'org=Not+A+Slug&name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(badForm.status).toBe(400);
+    expect(Object.keys(badForm.body.fieldErrors)).toEqual(['org']);
     const huge = await svc.api('POST', '/api/admin/orgs', { body: { org: 'big', name: 'x'.repeat(2 * 1024 * 1024) } });
     expect(huge.status).toBe(413);
     expect(huge.body.status.success).toBe(false);
