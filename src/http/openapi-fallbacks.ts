@@ -11,6 +11,15 @@ import { credlyPageSchema, pageSchema } from './pagination.js';
  * their key fields and left open (`looseObject`) rather than guessed in full.
  */
 const str = z.string();
+/** An org as the admin routes answer it: slug, stable UUID, name, time zone and profile. */
+const orgObject = z.object({
+  org: str,
+  id: z.uuid(),
+  name: str,
+  timezone: str,
+  url: str.nullable(),
+  photo_url: str.nullable(),
+});
 const nullableStr = z.string().nullable();
 const signatory = z.object({ name: str, title: str, signature: str });
 
@@ -94,7 +103,9 @@ const RESPONSES: Record<string, ResponseDoc> = {
   ['post /organizations/{org}/issuers 201']: json(z.object({ data: authorization })),
   ['get /organizations/{org}/grantors 200']: json(credlyPageSchema(authorization)),
   // Directory administration.
-  ['post /api/admin/orgs 201']: json(envelopeSchema(z.object({ org: str, name: str, timezone: str }), 'Created')),
+  ['post /api/admin/orgs 201']: json(envelopeSchema(orgObject, 'Created')),
+  ['get /api/admin/orgs/{org} 200']: json(envelopeSchema(orgObject, 'Ok')),
+  ['put /api/admin/orgs/{org} 200']: json(envelopeSchema(orgObject, 'Updated')),
   ['get /api/admin/orgs/{org}/users 200']: json(envelopeSchema(pageSchema(userObject), 'Ok')),
   ['put /api/admin/orgs/{org}/users/{user_id} 200']: json(envelopeSchema(userObject, 'Updated')),
   ['post /api/admin/orgs/{org}/users 200']: json(envelopeSchema(z.object({ upserted: z.number().int() }), 'Updated')),
