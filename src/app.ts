@@ -6,6 +6,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { createMetrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { buildOpenApi, DOCS_CSP, renderDocsPage } from './http/openapi.js';
+import { swaggerUiRouter } from './http/swagger-ui.js';
 import { rejectNulInUrl } from './http/input-guards.js';
 import { mountRoutes } from './http/route.js';
 import { mountHealthRoutes } from './http/routes/health.js';
@@ -41,10 +42,11 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
     res.json(openapi);
   });
   const docs = renderDocsPage(openapi);
-  router.get('/api/docs', (_req, res) => {
+  router.get('/api/docs/reference', (_req, res) => {
     res.setHeader('Content-Security-Policy', DOCS_CSP);
     res.type('html').send(docs);
   });
+  router.use(swaggerUiRouter());
 
   mountRoutes(router, defs, {
     authenticate: opts.rateLimits

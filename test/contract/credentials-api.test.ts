@@ -450,9 +450,9 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect(Object.keys(error.properties)).toEqual(['status', 'fieldErrors', 'validationErrors']);
     });
 
-    it('/api/docs is a self-contained reference: every path and method, fields and status codes; strict CSP, no script', async () => {
+    it('/api/docs/reference is a self-contained reference: every path and method, fields and status codes; strict CSP, no script', async () => {
       const doc = (await f.svc.api('GET', '/api/openapi.json', { token: null })).body;
-      const res = await fetch(`${f.svc.url}/api/docs`);
+      const res = await fetch(`${f.svc.url}/api/docs/reference`);
       expect(res.status).toBe(200);
       const csp = res.headers.get('content-security-policy') ?? '';
       expect(csp).toMatch(/default-src 'none'/);

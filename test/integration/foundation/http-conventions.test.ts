@@ -140,7 +140,7 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
     const put = doc.body.paths['/api/admin/orgs/{org}/users/{user_id}'].put;
     expect(put.requestBody.content['application/json'].schema.properties.role.enum).toEqual(['platform_admin', 'department_admin', 'student']);
     expect(put.security).toEqual([{ bearer: [] }]);
-    const docs = await fetch(`${svc.url}/api/docs`);
+    const docs = await fetch(`${svc.url}/api/docs/reference`);
     expect(await docs.text()).toContain('/api/admin/orgs/{org}/users/{user_id}');
     expect((await svc.api('GET', '/healthz', { token: null })).body).toEqual({ status: 'ok' });
     const ready = await svc.api('GET', '/readyz', { token: null });
