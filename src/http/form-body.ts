@@ -20,6 +20,8 @@ import { ValidationError } from '../errors.js';
  * platform's own form parser (undici's `Response.formData()`), so no part can grow unbounded.
  */
 export const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
+/** What a route with a body accepts: JSON, or the same fields as a form. */
+export const BODY_TYPES = ['application/json', ...FORM_TYPES];
 export const MAX_FORM_FIELDS = 1000;
 
 export function formBodyParser(limit: string): RequestHandler[] {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z, type ZodType } from 'zod';
 import type { ResponseDoc, RouteDef } from './route.js';
 import { errorEnvelopeSchema } from './envelope.js';
+import { BODY_TYPES } from './form-body.js';
 import { fallbackRequestBody, fallbackResponse } from './openapi-fallbacks.js';
 
 /**
@@ -76,7 +77,9 @@ export function buildOpenApi(defs: RouteDef[], info: { version: string; serverUr
       });
       op.requestBody = { required: true, content: Object.fromEntries(content) };
     } else if (d.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(d.body) } } };
+      // The same fields are accepted as a form too (src/http/form-body.ts), as a DRF API does.
+      const schema = jsonSchema(d.body);
+      op.requestBody = { required: true, content: Object.fromEntries(BODY_TYPES.map((t) => [t, { schema }])) };
     }
     (paths[d.path] ??= {})[d.method] = op;
   }

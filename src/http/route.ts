@@ -3,7 +3,7 @@ import { z, type ZodType } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { assertSafeBody } from './input-guards.js';
-import { coerceFormFields, formBodyParser, FORM_TYPES } from './form-body.js';
+import { BODY_TYPES, coerceFormFields, formBodyParser, FORM_TYPES } from './form-body.js';
 
 /**
  * One declaration per route: method, path, auth, and the zod schemas that both validate the
@@ -114,7 +114,6 @@ const errorShapeMarker =
     next();
   };
 
-const BODY_TYPES = ['application/json', ...FORM_TYPES];
 
 export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddleware): void {
   for (const def of defs) {

@@ -139,6 +139,8 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
     );
     const put = doc.body.paths['/api/admin/orgs/{org}/users/{user_id}'].put;
     expect(put.requestBody.content['application/json'].schema.properties.role.enum).toEqual(['platform_admin', 'department_admin', 'student']);
+    // The same fields as a form, as the route accepts them.
+    expect(Object.keys(put.requestBody.content)).toEqual(['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']);
     expect(put.security).toEqual([{ bearer: [] }]);
     const docs = await fetch(`${svc.url}/api/docs/reference`);
     expect(await docs.text()).toContain('/api/admin/orgs/{org}/users/{user_id}');
