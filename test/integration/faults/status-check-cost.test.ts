@@ -49,7 +49,7 @@ describe.each(DB_KINDS)('status check cost (%s)', (db) => {
     const users = Array.from({ length: 50 }, (_, i) => ({ user_id: `v${i}`, email: `v${i}@example.org` }));
     const bulk = await f.as('alice')('POST', `/${smallCredential}/assertions/bulk/`, { body: { users } });
     expect(bulk.status, JSON.stringify(bulk.body)).toBe(201);
-    expect(bulk.body.result.issued).toHaveLength(50);
+    expect(bulk.body.issued).toHaveLength(50);
     const small = await rt.db
       .selectFrom('assertions')
       .select('id')
