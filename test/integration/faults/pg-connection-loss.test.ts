@@ -108,7 +108,7 @@ describe.runIf(DB_KINDS.includes('postgres'))('PostgreSQL connections terminated
       await sleep(20);
     }
     // Bounded, so a chunk's retries (5 attempts, backoff from 1 s) outlast the outage.
-    const terminated = await terminateRepeatedly(probe, { count: 8, everyMs: 150, timeoutMs: 4000 });
+    const terminated = await terminateRepeatedly(probe, { count: 8, everyMs: 10, timeoutMs: 4000 });
     expect(terminated, 'statements were running when their connections were cut').toBeGreaterThan(0);
 
     let state: any;
