@@ -141,7 +141,12 @@ export function verificationPageModel({ assertion: a, result, signatories, urls,
       png: urls.assertionFile(a.id, 'certificate.png'),
       badge: urls.assertionFile(a.id, 'badge.png'),
     },
-    links: { json: urls.credentialJson(a.id), jwt: urls.assertionFile(a.id, 'credential.jwt'), ob2: urls.ob2Assertion(a.id) },
+    links: {
+      json: urls.credentialJson(a.id),
+      jwt: urls.assertionFile(a.id, 'credential.jwt'),
+      // OB 2.0 requires an issuer email: an issuer without one has no OB 2.0 documents to link.
+      ob2: str(issuer.email) ? urls.ob2Assertion(a.id) : undefined,
+    },
     linkedIn: linkedInAddUrl({ name: plain.credential, organization: plain.issuer, issued, expires, certUrl: pageUrl, certId: a.id }),
     meta: {
       title: `${status.label}: ${plain.credential} — ${plain.recipient}`,

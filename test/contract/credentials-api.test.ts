@@ -349,6 +349,11 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect((await pub(`assertions/${a.entityId}/ob2`)).json.status.description).toMatch(/email/);
       expect((await pub(`issuers/${noMail}/ob2`)).status).toBe(404);
       expect((await pub(`credentials/${cred}/ob2`)).status).toBe(404);
+      // The verification page links no OB 2.0 document; one of an issuer with email does.
+      expect((await f.get(`${f.svc.url}/v/${a.entityId}`)).text).not.toContain('data-link="ob2"');
+      const mailCred = await f.credential(withMail.body.result.entityId, { name: 'Mailed' });
+      const b = (await alice()('POST', `/${mailCred}/assertions/`, { body: { username: 'sam' } })).body.result;
+      expect((await f.get(`${f.svc.url}/v/${b.entityId}`)).text).toContain('data-link="ob2"');
       // The OB 3.0 documents are unaffected.
       expect((await pub(`assertions/${a.entityId}/credential.json`)).status).toBe(200);
       expect((await pub(`issuers/${noMail}`)).status).toBe(200);

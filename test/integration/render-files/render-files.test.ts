@@ -160,6 +160,17 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
     const decoded = PNG.sync.read(png.body);
     expect([decoded.width, decoded.height]).toEqual([512, 512]);
     expect(readBakedPng(png.body).ob3Jwt).toBe(await storedJwt(id));
+    expect(readBakedPng(png.body).ob2).toBe(rt().urls.ob2Assertion(id));
+  }, 60_000);
+
+  it('an issuer without email (OB 2.0 requires one): the badge carries the OB 3.0 credential and no OB 2.0 link', async () => {
+    const noMail = await f.issuer({ name: 'No Mail Institute', email: undefined });
+    const id = await issue(await f.credential(noMail, { name: 'Mailless Badge' }), 'sue');
+    const png = await download(file(id, 'badge.png'));
+    expect(png.status).toBe(200);
+    const baked = readBakedPng(png.body);
+    expect(baked.ob3Jwt).toBe(await storedJwt(id));
+    expect(baked.ob2).toBeUndefined();
   }, 60_000);
 
   it('a template change gives the next download a new ETag and the new content; re-render queues the live assertions', async () => {
