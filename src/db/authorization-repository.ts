@@ -1,20 +1,13 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.js';
 import type { IssuerAuthorizationsTable } from './schema.js';
+import type { OrganizationFacts } from '../authorizations/organization-object.js';
 
 /** Cross-org issuer authorizations (Credly-style): which orgs may issue which org's credentials. */
 export type AuthorizationRow = Selectable<IssuerAuthorizationsTable>;
 
-/** What an authorization answer shows of an org (see src/authorizations/organization-object.ts). */
-export interface OrgSummaryRow {
-  org: string;
-  id: string;
-  name: string;
-  url: string | null;
-  photo_url: string | null;
-  issuer: { id: string; url: string | null; icon_image: string | null } | null;
-  badge_template_count: number;
-}
+/** What an authorization answer shows of an org: the facts src/authorizations/organization-object.ts shapes. */
+export type OrgSummaryRow = OrganizationFacts;
 
 /** The active authorization letting `issuerOrg` issue `grantorOrg`'s credentials, if any. */
 export async function findAuthorization(db: Db, grantorOrg: string, issuerOrg: string): Promise<AuthorizationRow | undefined> {

@@ -11,6 +11,7 @@ import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFString } from
 import { DB_KINDS } from '../../support/databases.js';
 import { startIssuanceService, type IssuanceFixture } from '../issuance/issuance-fixture.js';
 import { renderKey } from '../../../src/rendering/render-files.js';
+import { waitForStored as waitForStoredIn } from '../../support/stored-files.js';
 
 const RLO = '\u202e';
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
@@ -44,13 +45,7 @@ describe.each(DB_KINDS)('hostile text in issued certificates and on the page (%s
   const rt = () => f.svc.service.runtime;
   const file = (id: string, name: string) => `${f.svc.url}/api/credentials/public/assertions/${id}/${name}`;
 
-  async function waitForStored(key: string, ms = 60_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await rt().files.exists(key))) {
-      if (Date.now() > deadline) throw new Error(`${key} was not rendered in ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const waitForStored = (key: string, ms = 60_000) => waitForStoredIn(rt().files, key, ms);
 
   beforeAll(async () => {
     f = await startIssuanceService(db, { ISSUE_WAIT_MS: '10000', RENDER_PAGES: '2', WORKERS: 'issuance,render' });

@@ -10,6 +10,7 @@ import { readPdfCredential } from '../../../src/rendering/pdf-credential.js';
 import { readBakedPng, readBakedSvg } from '../../../src/openbadges/baking.js';
 import { renderKey } from '../../../src/rendering/render-files.js';
 import { storeAssetLoader } from '../../../src/rendering/render-service.js';
+import { waitForStored as waitForStoredIn } from '../../support/stored-files.js';
 
 /** A small opaque PNG (the badge image of one credential). */
 function iconPng(size = 64): Buffer {
@@ -61,13 +62,7 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
   const templateVersion = async (id: string) =>
     (await rt().db.selectFrom('credentials').select('template_version').where('id', '=', id).executeTakeFirstOrThrow()).template_version;
 
-  async function waitForStored(key: string, ms = 30_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await rt().files.exists(key))) {
-      if (Date.now() > deadline) throw new Error(`${key} was not rendered in ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const waitForStored = (key: string, ms = 30_000) => waitForStoredIn(rt().files, key, ms);
 
   beforeAll(async () => {
     f = await startIssuanceService(db, { ISSUE_WAIT_MS: '10000', RENDER_PAGES: '2', WORKERS: 'issuance,render' });
