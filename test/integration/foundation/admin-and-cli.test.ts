@@ -142,7 +142,8 @@ describe('the CLI against the embedded database', () => {
     expect(badRole.code).toBe(2);
     expect(badRole.out).toMatch(/--role must be one of/);
     expect((await cli('frobnicate')).code).toBe(2);
-  }, 60_000);
+    // Eight CLI processes, each loading tsx and opening PGlite (~4 s each on a quiet 2-core machine).
+  }, 180_000);
 
   it('imports users from CSV and manages departments and groups', async () => {
     const csv = path.join(dataDir, 'users.csv');
@@ -156,5 +157,5 @@ describe('the CLI against the embedded database', () => {
     const bad = await cli('users', 'import', 'acme', csv);
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/Record 2: role/);
-  }, 60_000);
+  }, 180_000);
 });
