@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,17 +10,35 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'bw-lock-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const lockModule = path.resolve('src/db/data-dir-lock.ts');
 
-/** A process that tries to take the lock at `at` (epoch ms), holds it 1.5 s, and prints what happened. */
-function contender(dir: string, at: number): Promise<string> {
+/**
+ * A process that loads the lock module, says `ready`, takes the lock at the instant `go <ms>` names,
+ * prints what happened, and holds the lock until its stdin closes.
+ */
+function contender(dir: string) {
   const script = `
     const { acquireDataDirLock } = await import(${JSON.stringify(lockModule)});
-    while (Date.now() < ${at}) {}
-    try { acquireDataDirLock(${JSON.stringify(dir)}); console.log('got'); await new Promise((r) => setTimeout(r, 1500)); }
-    catch (e) { console.log(e.constructor.name); }`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  return new Promise((resolve) => child.on('exit', () => resolve(out.trim())));
+    const { createInterface } = await import('node:readline');
+    const lines = createInterface({ input: process.stdin });
+    console.log('ready');
+    for await (const line of lines) {
+      if (!line.startsWith('go ')) continue;
+      const at = Number(line.slice(3));
+      while (Date.now() < at) {} // all contenders spin to the same instant, then race
+      try { acquireDataDirLock(${JSON.stringify(dir)}); console.log('got'); } catch (e) { console.log(e.constructor.name); }
+    }`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiters: (() => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    lines.push(l);
+    waiters.splice(0).forEach((w) => w());
+  });
+  const nth = async (n: number) => {
+    while (lines.length < n) await new Promise<void>((r) => waiters.push(r));
+    return lines[n - 1];
+  };
+  const exited = new Promise((r) => child.on('exit', r));
+  return { child, nth, exited };
 }
 
 describe('data directory lock', () => {
@@ -50,9 +69,15 @@ describe('data directory lock', () => {
     for (const stale of [false, true]) {
       const dir = path.join(root, `race-${stale}`);
       if (stale) writeFileSync(`${dir}.pid`, String(spawnSync(process.execPath, ['-e', '0']).pid));
-      // Processes take ~1 s to load tsx; all then spin until the same instant.
-      const at = Date.now() + 3000;
-      const results = await Promise.all(Array.from({ length: 4 }, () => contender(dir, at)));
+      const racers = Array.from({ length: 4 }, () => contender(dir));
+      // Every process has loaded tsx and the module before any is told to go (loading takes seconds).
+      expect(await Promise.all(racers.map((r) => r.nth(1)))).toEqual(['ready', 'ready', 'ready', 'ready']);
+      const at = Date.now() + 300;
+      for (const r of racers) r.child.stdin!.write(`go ${at}\n`);
+      const results = await Promise.all(racers.map((r) => r.nth(2)));
+      // Holders keep the lock until every result is in.
+      for (const r of racers) r.child.stdin!.end();
+      await Promise.all(racers.map((r) => r.exited));
       expect(results.filter((r) => r === 'got')).toHaveLength(1);
       expect(results.filter((r) => r === 'DataDirBusyError')).toHaveLength(3);
     }
