@@ -1,11 +1,11 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAlive } from '../process-alive.js';
 
 /**
  * PGlite is a single-process database: two processes opening the same directory corrupt it. The
- * holder creates a pid file exclusively (`wx`), so of two starts at the same instant only one
- * gets it; a file left by a process that died is taken over.
+ * holder creates a pid file exclusively (a hard link, which fails when the name exists), so of two
+ * starts at the same instant only one gets it; a file left by a process that died is taken over.
  */
 export class DataDirBusyError extends Error {}
 
@@ -13,7 +13,7 @@ export function acquireDataDirLock(dir: string, what = 'embedded database'): () 
   // Beside the directory, not in it: PGlite's initdb wants an empty directory.
   mkdirSync(path.dirname(dir), { recursive: true });
   const file = `${dir}.pid`;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 200; attempt++) {
     if (createExclusive(file)) return () => release(file);
     const holder = readPid(file);
     if (holder === process.pid) return () => release(file);
@@ -28,20 +28,23 @@ export function acquireDataDirLock(dir: string, what = 'embedded database'): () 
   throw new DataDirBusyError(`The ${what} in ${dir} is being claimed by another process; try again.`);
 }
 
+/**
+ * Creates the pid file with its content in one step: the pid goes into a private temp file that
+ * is then hard-linked to the lock's name (link fails if the name exists). A plain `wx` open would
+ * leave an empty file for a moment, which a racing start could take for a stale one.
+ */
 function createExclusive(file: string): boolean {
-  let fd: number;
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, String(process.pid), { mode: 0o644 });
   try {
-    fd = openSync(file, 'wx', 0o644);
+    linkSync(tmp, file);
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
-  }
-  try {
-    writeSync(fd, String(process.pid));
   } finally {
-    closeSync(fd);
+    rmSync(tmp, { force: true });
   }
-  return true;
 }
 
 function readPid(file: string): number | undefined {
@@ -54,26 +57,30 @@ function readPid(file: string): number | undefined {
 }
 
 /**
- * Moves a dead holder's file aside by rename (atomic). Two starts racing for the same stale file
- * may both rename: the second then holds a live holder's file, which it puts back.
+ * Removes a dead holder's file, under a guard file that only one contender holds at a time: it
+ * re-reads the lock under the guard, so a file that a live process created meanwhile is never
+ * removed. A guard left by a process that died mid-takeover is cleared after a few seconds.
  */
 function takeOverStale(file: string, stalePid: number | undefined): void {
-  const aside = `${file}.stale-${process.pid}`;
-  try {
-    renameSync(file, aside);
-  } catch {
-    return; // gone already: the next attempt creates it
-  }
-  const moved = readPid(aside);
-  if (moved !== stalePid && moved !== undefined && isAlive(moved)) {
+  const guard = `${file}.takeover`;
+  if (!createExclusive(guard)) {
     try {
-      renameSync(aside, file);
+      if (Date.now() - statSync(guard).mtimeMs > 5_000) rmSync(guard, { force: true });
     } catch {
-      // nothing else to do: the loop re-reads the file
+      // gone already
     }
+    sleepSync(10);
     return;
   }
-  rmSync(aside, { force: true });
+  try {
+    if (readPid(file) === stalePid) rmSync(file, { force: true });
+  } finally {
+    rmSync(guard, { force: true });
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function release(file: string): void {

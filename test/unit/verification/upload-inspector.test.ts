@@ -52,11 +52,13 @@ describe('the upload worker pool (worker threads loading the TypeScript inspecti
     // bound counts from submission, so a thread still starting (~1 s) makes small files time out
     // too: retry until one is up.
     const p = pool({ threads: 1, timeoutMs: 20 });
+    // Time-based: a thread starts in ~1 s quiet and several under CI load (tsx registers in it).
     const untilRead = async () => {
-      for (let i = 0; i < 30; i++) {
+      for (const deadline = Date.now() + 25_000; Date.now() < deadline; ) {
         const r = await statusOf(p.inspect(baked()));
-        if (r.status === 200) return i;
+        if (r.status === 200) return;
         expect(r.status).toBe(422);
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
       throw new Error('no thread came up');
     };
