@@ -27,6 +27,8 @@ export async function bootstrapDirectory(
         await directory.createToken('system', MAIN_ORG, 'admin', opts.adminToken);
       } catch (err) {
         if ((err as { code?: string }).code !== '23505') throw err;
+        // Another process (a worker starting beside this api) created it a moment ago.
+        if (await directory.authenticateToken(opts.adminToken)) return { created: false };
         throw new ConfigError('Invalid ADMIN_TOKEN: this token was revoked; set a new value, or unset ADMIN_TOKEN and use an existing token.');
       }
     }
