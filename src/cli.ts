@@ -97,7 +97,10 @@ export async function runCli(argv: string[]): Promise<void> {
       const userId = userIdSchema.parse(need(rest[1], '<user_id>'));
       const role = need(values.role, '--role') as Role;
       if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-      const departments = values.departments?.split(',').map((s) => s.trim()).filter(Boolean);
+      const departments = values.departments
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const user = await withDirectory((d) =>
         d.upsertUser('system', org, { user_id: userId, role, name: values.name, email: values.email, departments }),
       );
@@ -113,12 +116,17 @@ export async function runCli(argv: string[]): Promise<void> {
     }
     case 'department put': {
       const [org, id, ...name] = rest;
-      await withDirectory((d) => d.putDepartment('system', need(org, '<org>'), need(id, '<department_id>'), need(name.join(' '), '<name>')));
+      await withDirectory((d) =>
+        d.putDepartment('system', need(org, '<org>'), need(id, '<department_id>'), need(name.join(' '), '<name>')),
+      );
       process.stdout.write(`department ${id} saved\n`);
       return;
     }
     case 'group put': {
-      const members = values.members?.split(',').map((s) => s.trim()).filter(Boolean);
+      const members = values.members
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const group = await withDirectory((d) =>
         d.putGroup('system', need(rest[0], '<org>'), {
           group_id: need(rest[1], '<group_id>'),
@@ -151,14 +159,31 @@ export async function runCli(argv: string[]): Promise<void> {
  * PostgreSQL's connection-time answers (no such database, bad password, no such role).
  */
 const ENVIRONMENT_ERRORS = new Set([
-  'ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EADDRINUSE', 'EADDRNOTAVAIL', 'ECONNREFUSED', 'ENOTFOUND',
-  'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', '3D000', '28P01', '28000', '57P03',
+  'ENOENT',
+  'ENOTDIR',
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOSPC',
+  'EADDRINUSE',
+  'EADDRNOTAVAIL',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '3D000',
+  '28P01',
+  '28000',
+  '57P03',
 ]);
 
 function hintFor(err: Error): string {
   const code = String((err as NodeJS.ErrnoException).code);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return ' (check the host names in HOST, DATABASE_URL and REDIS_URL)';
-  if (code === 'ECONNREFUSED' || code === '3D000' || code === '28P01' || code === '28000') return ' (check DATABASE_URL / REDIS_URL)';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return ' (check the host names in HOST, DATABASE_URL and REDIS_URL)';
+  if (code === 'ECONNREFUSED' || code === '3D000' || code === '28P01' || code === '28000')
+    return ' (check DATABASE_URL / REDIS_URL)';
   if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') return ' (check PORT / HOST)';
   return '';
 }
@@ -174,7 +199,9 @@ export async function cliMain(argv: string[]): Promise<void> {
       err.name === 'ZodError' ||
       err instanceof SyntaxError ||
       ENVIRONMENT_ERRORS.has(String((err as NodeJS.ErrnoException).code)) ||
-      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY)|Chromium was not found|redis-server (exited|did not start)/.test(err.message);
+      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY)|Chromium was not found|redis-server (exited|did not start)/.test(
+        err.message,
+      );
     if (!oneLine) throw err;
     const message = err.name === 'ZodError' ? JSON.parse(err.message)[0]?.message : err.message;
     process.stderr.write(`badgeworks: ${message}${hintFor(err)}\n`);

@@ -45,7 +45,12 @@ const isCidr = (v: string): boolean => {
 const trustProxy = z
   .string()
   .transform((v): number | string[] =>
-    /^\d+$/.test(v.trim()) ? Number(v) : v.split(',').map((x) => x.trim()).filter(Boolean),
+    /^\d+$/.test(v.trim())
+      ? Number(v)
+      : v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
   )
   .refine(
     (v) => (typeof v === 'number' ? v <= 32 : v.length > 0 && v.every((x) => TRUST_PRESETS.includes(x) || isCidr(x))),
@@ -68,23 +73,40 @@ const envSchema = z.object({
   ),
   // The keys that mint admins: fetched over TLS, except from this machine.
   AUTH_JWKS_URL: optionalUrl(['http:', 'https:']).refine(
-    (v) => v === undefined || new URL(v).protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(v).hostname),
+    (v) =>
+      v === undefined ||
+      new URL(v).protocol === 'https:' ||
+      ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(v).hostname),
     'must be an https: URL (http: only on localhost)',
   ),
   AUTH_JWT_ISSUER: optionalString,
   AUTH_JWT_AUDIENCE: optionalString,
-  BODY_LIMIT: z.string().regex(/^\d+(kb|mb|b)?$/i, 'must be a size like 1mb or 512kb').default('1mb'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(kb|mb|b)?$/i, 'must be a size like 1mb or 512kb')
+    .default('1mb'),
   ISSUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   WORKER_CONCURRENCY: positiveInt.max(256).default(8),
   RENDER_PAGES: positiveInt.max(32).default(Math.max(1, os.availableParallelism())),
   REDIS_SERVER_PATH: z.string().default('redis-server'),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" and "-" only').default('badgeworks'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" and "-" only')
+    .default('badgeworks'),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   WORKERS: z
     .string()
     .default('issuance,render')
-    .transform((v) => v.split(',').map((w) => w.trim()).filter(Boolean))
-    .refine((ws) => ws.length > 0 && ws.every((w) => w === 'issuance' || w === 'render'), 'a comma list of issuance and render'),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((w) => w.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (ws) => ws.length > 0 && ws.every((w) => w === 'issuance' || w === 'render'),
+      'a comma list of issuance and render',
+    ),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(1000),
   TRUST_PROXY: trustProxy.optional(),
   RATE_LIMIT: z.enum(['on', 'off']).default('on'),
@@ -162,7 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if (e.AUTH_JWKS_URL && !e.AUTH_JWT_ISSUER) {
     // Without it any JWT that key set ever signed, for any service, would be an API credential here.
-    throw new ConfigError('Invalid AUTH_JWT_ISSUER="": must be set with AUTH_JWKS_URL (the `iss` of the platform\'s JWTs)');
+    throw new ConfigError(
+      'Invalid AUTH_JWT_ISSUER="": must be set with AUTH_JWKS_URL (the `iss` of the platform\'s JWTs)',
+    );
   }
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {

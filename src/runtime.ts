@@ -58,7 +58,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     throw err;
   }
   const redis: RedisTarget = { url: opts.redisUrl, prefix: opts.queuePrefix ?? config.queuePrefix };
-  const queues = createQueueSet(redis, (err, source) => logger.warn({ err: err.message, source }, 'queue connection error'));
+  const queues = createQueueSet(redis, (err, source) =>
+    logger.warn({ err: err.message, source }, 'queue connection error'),
+  );
   const directory = directoryService(directoryRepository(handle.db));
   const authenticator = createAuthenticator(directory, config.auth);
   const urls = publicUrls(config.publicBaseUrl);

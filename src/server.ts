@@ -28,5 +28,6 @@ function requireSharedServices(config: Config, role: string): void {
   const hint = '(use `badgeworks start` for the all-in-one)';
   if (!config.databaseUrl) throw new Error(`badgeworks ${role} needs DATABASE_URL ${hint}.`);
   if (!config.redisUrl) throw new Error(`badgeworks ${role} needs REDIS_URL ${hint}.`);
-  if (!config.keyEncryptionKey) throw new Error(`badgeworks ${role} needs KEY_ENCRYPTION_KEY, the same in every process ${hint}.`);
+  if (!config.keyEncryptionKey)
+    throw new Error(`badgeworks ${role} needs KEY_ENCRYPTION_KEY, the same in every process ${hint}.`);
 }

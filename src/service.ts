@@ -79,7 +79,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     if (workers && !(await within(workers.close(), DRAIN_MS))) {
       logger.warn({ ms: DRAIN_MS }, 'jobs still running at shutdown: left to be retried by the next worker');
     }
-    if (runtime && !(await within(runtime.close(), CLOSE_MS))) logger.warn({ ms: CLOSE_MS }, 'queues or database did not close in time');
+    if (runtime && !(await within(runtime.close(), CLOSE_MS)))
+      logger.warn({ ms: CLOSE_MS }, 'queues or database did not close in time');
     await embeddedRedis?.stop();
     releaseRedisDir?.();
   };
@@ -101,7 +102,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       database: opts.database ?? { url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') },
       queuePrefix: opts.queuePrefix,
     });
-    const bootstrap = await bootstrapDirectory(runtime.directory, { dataDir: config.dataDir, adminToken: config.adminToken });
+    const bootstrap = await bootstrapDirectory(runtime.directory, {
+      dataDir: config.dataDir,
+      adminToken: config.adminToken,
+    });
     workers = opts.workers ? startWorkers(runtime) : undefined;
 
     let url: string | undefined;

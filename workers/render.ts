@@ -46,10 +46,14 @@ export function startRenderWorker(rt: Runtime): RenderWorker {
     async (job: Job<RenderJobData>) => {
       if (!executablePath) throw new Error(CHROMIUM_MISSING);
       // A single issue is waited on by a person: it gets its PNG too; bulks get it on first request.
-      const files = job.data.files ?? (job.opts.priority === RENDER_PRIORITY.single ? RENDER_FILE_NAMES.filter((f) => f !== 'badge.svg') : undefined);
+      const files =
+        job.data.files ??
+        (job.opts.priority === RENDER_PRIORITY.single ? RENDER_FILE_NAMES.filter((f) => f !== 'badge.svg') : undefined);
       const timeouts = job.data.renderTimeouts ?? 0;
       try {
-        return await service.render(job.data.assertionId, files, { timeoutIsFinal: timeouts + 1 >= RENDER_TIMEOUTS_PER_JOB });
+        return await service.render(job.data.assertionId, files, {
+          timeoutIsFinal: timeouts + 1 >= RENDER_TIMEOUTS_PER_JOB,
+        });
       } catch (e) {
         if (e instanceof RenderLimitError) throw new UnrecoverableError(`${e.reason}: ${e.message}`);
         if (e instanceof RenderRetryableError && e.reason === 'timeout') {

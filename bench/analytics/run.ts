@@ -23,11 +23,19 @@ async function main() {
   await migrateToLatest(db);
   await sql`drop table if exists bench_marker`.execute(db);
   for (const org of ['bench', 'noise']) {
-    await db.insertInto('orgs').values({ org, name: org }).onConflict((oc) => oc.column('org').doNothing()).execute();
+    await db
+      .insertInto('orgs')
+      .values({ org, name: org })
+      .onConflict((oc) => oc.column('org').doNothing())
+      .execute();
   }
   await db.deleteFrom('assertions').where('org', 'in', ['bench', 'noise']).execute();
   await db.deleteFrom('assertion_daily_counts').where('org', 'in', ['bench', 'noise']).execute();
-  await db.insertInto('issuers').values({ id: 'bench-issuer', org: 'bench', name: 'Bench' }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await db
+    .insertInto('issuers')
+    .values({ id: 'bench-issuer', org: 'bench', name: 'Bench' })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
   await db
     .insertInto('credentials')
     .values({ id: 'bench-cred', org: 'bench', issuer_id: 'bench-issuer', name: 'Bench', description: '' })
@@ -49,15 +57,33 @@ async function main() {
            'course-' || (g % 12), 'bench', 'bench-list', g, 'k', '{}'::jsonb, 'x'
     from generate_series(1, ${rows}) g`.execute(db);
   await sql`vacuum analyze assertions`.execute(db);
-  console.log(`seeded ${rows.toLocaleString()} assertions in ${((performance.now() - t) / 1000).toFixed(1)} s (${handle.kind})`);
+  console.log(
+    `seeded ${rows.toLocaleString()} assertions in ${((performance.now() - t) / 1000).toFixed(1)} s (${handle.kind})`,
+  );
 
   const repo = analyticsRepository(db);
   const scope: Scope = { org: 'bench', timeZone: 'Europe/Paris' };
   const cases: [string, TimeRange, (s: Scope, r: TimeRange, o?: { fromRows?: boolean }) => Promise<unknown>][] = [
-    ['assertions, 30 days by day', { start: '2026-06-01', end: '2026-06-30', interval: 'day' }, repo.assertionsOverTime],
-    ['assertions, 1 year by week', { start: '2025-06-01', end: '2026-05-31', interval: 'week' }, repo.assertionsOverTime],
-    ['assertions, 2 years by month', { start: '2025-01-01', end: '2026-12-31', interval: 'month' }, repo.assertionsOverTime],
-    ['per course, 90 days by day', { start: '2026-03-01', end: '2026-05-29', interval: 'day' }, repo.courseAssertionsOverTime],
+    [
+      'assertions, 30 days by day',
+      { start: '2026-06-01', end: '2026-06-30', interval: 'day' },
+      repo.assertionsOverTime,
+    ],
+    [
+      'assertions, 1 year by week',
+      { start: '2025-06-01', end: '2026-05-31', interval: 'week' },
+      repo.assertionsOverTime,
+    ],
+    [
+      'assertions, 2 years by month',
+      { start: '2025-01-01', end: '2026-12-31', interval: 'month' },
+      repo.assertionsOverTime,
+    ],
+    [
+      'per course, 90 days by day',
+      { start: '2026-03-01', end: '2026-05-29', interval: 'day' },
+      repo.courseAssertionsOverTime,
+    ],
   ];
 
   async function timeAll(fromRows: boolean): Promise<number[]> {
@@ -83,7 +109,9 @@ async function main() {
   await sql`create index assertions_org_issued on assertions (org, issued_on)`.execute(db);
   await sql`create index assertions_org_course_issued on assertions (org, course, issued_on)`.execute(db);
 
-  console.log('\n| query (median of 5) | daily roll-up | rows, indexed | rows, no index (baseline) | roll-up speed-up |');
+  console.log(
+    '\n| query (median of 5) | daily roll-up | rows, indexed | rows, no index (baseline) | roll-up speed-up |',
+  );
   console.log('|---|---|---|---|---|');
   cases.forEach(([name], i) =>
     console.log(

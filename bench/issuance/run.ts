@@ -53,12 +53,32 @@ async function main(): Promise<void> {
     await call('POST', '/api/admin/orgs', { org: 'bench', name: 'Bench' });
     await call('PUT', '/api/admin/orgs/bench/users/admin', { role: 'platform_admin' });
     const token = (await call('POST', '/api/admin/orgs/bench/users/admin/tokens')).body.result.token as string;
-    const users = Array.from({ length: BULK + BASELINE }, (_, i) => ({ user_id: `u${i}`, role: 'student', email: `u${i}@example.org`, name: `User ${i}` }));
-    for (let i = 0; i < users.length; i += 10_000) await call('POST', '/api/admin/orgs/bench/users', { users: users.slice(i, i + 10_000) });
+    const users = Array.from({ length: BULK + BASELINE }, (_, i) => ({
+      user_id: `u${i}`,
+      role: 'student',
+      email: `u${i}@example.org`,
+      name: `User ${i}`,
+    }));
+    for (let i = 0; i < users.length; i += 10_000)
+      await call('POST', '/api/admin/orgs/bench/users', { users: users.slice(i, i + 10_000) });
     const t = `/api/credentials/orgs/bench/users/admin`;
-    const issuer = (await call('POST', `${t}/issuers/`, { name: 'Bench Issuer', url: 'https://bench.example.org', email: 'b@bench.example.org' }, token)).body.result.entityId;
+    const issuer = (
+      await call(
+        'POST',
+        `${t}/issuers/`,
+        { name: 'Bench Issuer', url: 'https://bench.example.org', email: 'b@bench.example.org' },
+        token,
+      )
+    ).body.result.entityId;
     const newCredential = async (name: string) =>
-      (await call('POST', `${t}/`, { name, description: 'Benchmark credential', issuer, criteria_text: 'Run the bench.' }, token)).body.result.entityId as string;
+      (
+        await call(
+          'POST',
+          `${t}/`,
+          { name, description: 'Benchmark credential', issuer, criteria_text: 'Run the bench.' },
+          token,
+        )
+      ).body.result.entityId as string;
 
     // Warm-up: key decryption and import, schema caches, first connections.
     const warm = await newCredential('Warm-up');
@@ -76,7 +96,12 @@ async function main(): Promise<void> {
 
     const bulk = await newCredential('Bulk');
     const t1 = performance.now();
-    const r = await call('POST', `${t}/${bulk}/assertions/bulk/`, { users: users.slice(0, BULK).map((u) => u.user_id) }, token);
+    const r = await call(
+      'POST',
+      `${t}/${bulk}/assertions/bulk/`,
+      { users: users.slice(0, BULK).map((u) => u.user_id) },
+      token,
+    );
     const bulkSeconds = (performance.now() - t1) / 1000;
     if (r.status !== 201 || r.body.result.issued.length !== BULK) {
       throw new Error(`bulk: expected ${BULK} issued, got ${r.status} ${JSON.stringify(r.body.result).slice(0, 300)}`);
@@ -86,10 +111,18 @@ async function main(): Promise<void> {
 
     const db = svc.runtime.dbKind;
     const cores = os.availableParallelism();
-    console.log(`issuance bench (${db}, ${cores} cores, worker concurrency ${config.workerConcurrency}; rendering excluded)`);
-    console.log(`  baseline  ${String(BASELINE).padStart(6)} users one request at a time: ${baselineSeconds.toFixed(2)} s  ${baselineRate.toFixed(0).padStart(6)} assertions/s`);
-    console.log(`  bulk      ${String(BULK).padStart(6)} users in one request:         ${bulkSeconds.toFixed(2)} s  ${bulkRate.toFixed(0).padStart(6)} assertions/s  (${stored} stored)`);
-    console.log(`  ratio     bulk / baseline = ${(bulkRate / baselineRate).toFixed(1)}x; target: ${BULK} in < 10 s -> ${bulkSeconds < 10 ? 'met' : 'NOT met'}`);
+    console.log(
+      `issuance bench (${db}, ${cores} cores, worker concurrency ${config.workerConcurrency}; rendering excluded)`,
+    );
+    console.log(
+      `  baseline  ${String(BASELINE).padStart(6)} users one request at a time: ${baselineSeconds.toFixed(2)} s  ${baselineRate.toFixed(0).padStart(6)} assertions/s`,
+    );
+    console.log(
+      `  bulk      ${String(BULK).padStart(6)} users in one request:         ${bulkSeconds.toFixed(2)} s  ${bulkRate.toFixed(0).padStart(6)} assertions/s  (${stored} stored)`,
+    );
+    console.log(
+      `  ratio     bulk / baseline = ${(bulkRate / baselineRate).toFixed(1)}x; target: ${BULK} in < 10 s -> ${bulkSeconds < 10 ? 'met' : 'NOT met'}`,
+    );
   } finally {
     await svc.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -54,7 +54,10 @@ async function main(): Promise<void> {
   const call = async (method: string, p: string, body?: unknown) => {
     const res = await fetch(svc.url! + p, {
       method,
-      headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = await res.json();
@@ -64,10 +67,23 @@ async function main(): Promise<void> {
   const renders = path.join(dataDir, 'files', 'renders');
   try {
     const t = '/api/credentials/orgs/main/users/admin';
-    const users = Array.from({ length: N + 1 }, (_, i) => ({ user_id: `u${i}`, role: 'student', email: `u${i}@example.org`, name: `Learner Number ${i}` }));
+    const users = Array.from({ length: N + 1 }, (_, i) => ({
+      user_id: `u${i}`,
+      role: 'student',
+      email: `u${i}@example.org`,
+      name: `Learner Number ${i}`,
+    }));
     await call('POST', '/api/admin/orgs/main/users', { users });
-    const issuer = (await call('POST', `${t}/issuers/`, { name: 'Bench Academy', url: 'https://bench.example.org' })).result.entityId;
-    const credential = (await call('POST', `${t}/`, { name: 'Bulk Rendering', description: 'Benchmark credential', issuer, criteria_text: 'Run the bench.' })).result.entityId;
+    const issuer = (await call('POST', `${t}/issuers/`, { name: 'Bench Academy', url: 'https://bench.example.org' }))
+      .result.entityId;
+    const credential = (
+      await call('POST', `${t}/`, {
+        name: 'Bulk Rendering',
+        description: 'Benchmark credential',
+        issuer,
+        criteria_text: 'Run the bench.',
+      })
+    ).result.entityId;
 
     // Baseline: one single issuance until its PDF is stored (warms the browser too).
     const t0 = performance.now();
@@ -76,7 +92,9 @@ async function main(): Promise<void> {
     const single = (performance.now() - t0) / 1000;
 
     const t1 = performance.now();
-    const bulk = await call('POST', `${t}/${credential}/assertions/bulk/`, { users: users.slice(0, N).map((u) => u.user_id) });
+    const bulk = await call('POST', `${t}/${credential}/assertions/bulk/`, {
+      users: users.slice(0, N).map((u) => u.user_id),
+    });
     const issued = (performance.now() - t1) / 1000;
     if (bulk.result.issued.length !== N) throw new Error(`bulk issued ${bulk.result.issued.length} of ${N}`);
     const t2 = performance.now();
@@ -91,7 +109,9 @@ async function main(): Promise<void> {
     console.log(`|---|---|`);
     console.log(`| baseline: one issuance until its PDF is stored | ${single.toFixed(2)} s |`);
     console.log(`| bulk of ${N}: issued (sign + store) | ${issued.toFixed(1)} s |`);
-    console.log(`| every PDF and baked badge stored, after issuance ended | ${ready.toFixed(1)} s (${c.pdf - 1} PDFs, ${c.badge - 1} badges) |`);
+    console.log(
+      `| every PDF and baked badge stored, after issuance ended | ${ready.toFixed(1)} s (${c.pdf - 1} PDFs, ${c.badge - 1} badges) |`,
+    );
     console.log(`| certificates per second (PDF + badge) | ${(N / ready).toFixed(1)} |`);
     console.log(`| bulk ready time / 60 s target | ${(ready / 60).toFixed(2)} |`);
   } finally {

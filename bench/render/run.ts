@@ -25,7 +25,13 @@ import { defaultCertificateTemplate } from '../../src/rendering/default-template
 import { FONT_PREFIX, fontFaceCss, loadFont } from '../../src/rendering/fonts.js';
 import { createRenderer } from '../../src/rendering/renderer.js';
 import { buildDocument, renderTemplate } from '../../src/rendering/template.js';
-import { IMAGES_PREFIX, makeLoadAsset, PUBLIC_BASE_URL, SAMPLE_IMAGES, sampleContext } from '../../test/integration/rendering/fixtures.js';
+import {
+  IMAGES_PREFIX,
+  makeLoadAsset,
+  PUBLIC_BASE_URL,
+  SAMPLE_IMAGES,
+  sampleContext,
+} from '../../test/integration/rendering/fixtures.js';
 import { groupCpuMs, groupMemoryMb } from './proc-stats.js';
 
 const args = process.argv.slice(2);
@@ -67,7 +73,13 @@ async function serveAssets(req: HTTPRequest): Promise<void> {
   const font = url.startsWith(FONT_PREFIX) ? loadFont(url) : null;
   const img = font ? null : await loadAsset(url, { headers: {} });
   const a = font ?? img;
-  if (a) await req.respond({ status: 200, contentType: a.contentType, headers: { 'access-control-allow-origin': '*' }, body: Buffer.from(a.body) });
+  if (a)
+    await req.respond({
+      status: 200,
+      contentType: a.contentType,
+      headers: { 'access-control-allow-origin': '*' },
+      body: Buffer.from(a.body),
+    });
   else await req.abort('blockedbyclient');
 }
 
@@ -87,7 +99,11 @@ async function launch(exe = EXE): Promise<Browser> {
 const FULL_CHROMIUM = '/usr/bin/chromium';
 
 /** One certificate the naive way: launch, load, print or capture, close. */
-async function naiveOne(i: number, kind: 'pdf' | 'png', exe: string): Promise<{ ms: number; cpuMs: number; bytes: number }> {
+async function naiveOne(
+  i: number,
+  kind: 'pdf' | 'png',
+  exe: string,
+): Promise<{ ms: number; cpuMs: number; bytes: number }> {
   const s = performance.now();
   const { html, css } = await merged(i);
   const browser = await launch(exe);
@@ -120,7 +136,16 @@ async function naive(kind: 'pdf' | 'png', exe = EXE): Promise<void> {
   }
   const secs = (performance.now() - t0) / 1000;
   const which = exe === EXE ? '' : ` (full ${path.basename(exe)})`;
-  rows.push({ path: `(a) naive, fresh browser per ${kind.toUpperCase()}${which}`, n: N, perSec: N / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: cpu / N, rssMb: null, bytes: bytes / N });
+  rows.push({
+    path: `(a) naive, fresh browser per ${kind.toUpperCase()}${which}`,
+    n: N,
+    perSec: N / secs,
+    p50: pct(lat, 50),
+    p95: pct(lat, 95),
+    cpuMs: cpu / N,
+    rssMb: null,
+    bytes: bytes / N,
+  });
 }
 
 // (b) chromium --headless --print-to-pdf per file ----------------------------------------------------
@@ -130,7 +155,10 @@ async function selfContainedDoc(html: string, css: string): Promise<string> {
     .split('\n')
     .filter((r) => /-latin-\d+-(normal|italic)\.woff2/.test(r))
     .map((r) =>
-      r.replace(/url\((https:\/\/render-fonts\.invalid\/[^)]+)\)/g, (_m, u: string) => `url(data:font/woff2;base64,${loadFont(u)!.body.toString('base64')})`),
+      r.replace(
+        /url\((https:\/\/render-fonts\.invalid\/[^)]+)\)/g,
+        (_m, u: string) => `url(data:font/woff2;base64,${loadFont(u)!.body.toString('base64')})`,
+      ),
     )
     .join('\n');
   let h = html;
@@ -138,7 +166,10 @@ async function selfContainedDoc(html: string, css: string): Promise<string> {
     const data = `data:${img.contentType};base64,${Buffer.from(img.body).toString('base64')}`;
     h = h.split(`${IMAGES_PREFIX}${key}`).join(data).split(`/api/credentials/public/images/${key}`).join(data);
   }
-  return buildDocument(h, css, { assetPrefixes, fontCss, baseUrl: `${PUBLIC_BASE_URL}/` }).replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
+  return buildDocument(h, css, { assetPrefixes, fontCss, baseUrl: `${PUBLIC_BASE_URL}/` }).replace(
+    /<meta http-equiv="Content-Security-Policy"[^>]*>/,
+    '',
+  );
 }
 
 async function cliPrintToPdf(): Promise<void> {
@@ -180,7 +211,16 @@ async function cliPrintToPdf(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const secs = (performance.now() - t0) / 1000;
-  rows.push({ path: '(b) chromium --print-to-pdf per file', n: N, perSec: N / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: null, rssMb: null, bytes: bytes / N });
+  rows.push({
+    path: '(b) chromium --print-to-pdf per file',
+    n: N,
+    perSec: N / secs,
+    p50: pct(lat, 50),
+    p95: pct(lat, 95),
+    cpuMs: null,
+    rssMb: null,
+    bytes: bytes / N,
+  });
 }
 
 // plain page.screenshot on a warm page (baseline for our PNG path) ----------------------------------
@@ -216,11 +256,25 @@ async function plainScreenshot(): Promise<void> {
       await page.screenshot({ type: 'png' });
       plainCap.push(performance.now() - s0);
       s0 = performance.now();
-      await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, captureBeyondViewport: false, fromSurface: true });
+      await cdp.send('Page.captureScreenshot', {
+        format: 'png',
+        optimizeForSpeed: true,
+        captureBeyondViewport: false,
+        fromSurface: true,
+      });
       fastCap.push(performance.now() - s0);
     }
     captureOnly = { plain: pct(plainCap, 50), fast: pct(fastCap, 50) };
-    rows.push({ path: 'warm page, plain page.screenshot PNG (1 page, sequential)', n: N, perSec: N / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: (groupCpuMs(pid) - c0) / N, rssMb: groupMemoryMb(pid).rss, bytes: bytes / N });
+    rows.push({
+      path: 'warm page, plain page.screenshot PNG (1 page, sequential)',
+      n: N,
+      perSec: N / secs,
+      p50: pct(lat, 50),
+      p95: pct(lat, 95),
+      cpuMs: (groupCpuMs(pid) - c0) / N,
+      rssMb: groupMemoryMb(pid).rss,
+      bytes: bytes / N,
+    });
   } finally {
     await browser.close();
   }
@@ -240,7 +294,11 @@ async function inFlight(count: number, n: number, job: (i: number) => Promise<vo
 /** The pool as shipped, or one of the alternatives it was measured against (PDF only). */
 type PoolVariant = 'shipped' | 'fresh-document' | 'images-fetched';
 async function pool(variant: PoolVariant = 'shipped'): Promise<void> {
-  const mode = { shipped: 'pool', 'fresh-document': 'pool, fresh document per job', 'images-fetched': 'pool, images fetched through the interceptor' }[variant];
+  const mode = {
+    shipped: 'pool',
+    'fresh-document': 'pool, fresh document per job',
+    'images-fetched': 'pool, images fetched through the interceptor',
+  }[variant];
   const renderer = createRenderer({
     assetPrefix: IMAGES_PREFIX,
     loadAsset,
@@ -259,7 +317,10 @@ async function pool(variant: PoolVariant = 'shipped'): Promise<void> {
 
     for (const kind of variant === 'shipped' ? (['pdf', 'png'] as const) : (['pdf'] as const)) {
       const n = kind === 'pdf' ? POOL_N : Math.min(POOL_N, N);
-      const render = (i: number) => (kind === 'pdf' ? renderer.renderPdf(docs[i].html, docs[i].css) : renderer.renderPng(docs[i].html, docs[i].css, { scale: 2 }));
+      const render = (i: number) =>
+        kind === 'pdf'
+          ? renderer.renderPdf(docs[i].html, docs[i].css)
+          : renderer.renderPng(docs[i].html, docs[i].css, { scale: 2 });
       // one at a time: latency
       {
         const lat: number[] = [];
@@ -269,12 +330,23 @@ async function pool(variant: PoolVariant = 'shipped'): Promise<void> {
         for (let i = 0; i < n; i++) {
           const s = performance.now();
           const { html, css } = await merged(i); // context (QR) + merge, like the other paths
-          const out = await (kind === "pdf" ? renderer.renderPdf(html, css) : renderer.renderPng(html, css, { scale: 2 }));
+          const out = await (kind === 'pdf'
+            ? renderer.renderPdf(html, css)
+            : renderer.renderPng(html, css, { scale: 2 }));
           bytes += out.length;
           lat.push(performance.now() - s);
         }
         const secs = (performance.now() - t0) / 1000;
-        rows.push({ path: `(c) ${mode}, ${kind.toUpperCase()}, one at a time`, n, perSec: n / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: (groupCpuMs(pid) - c0) / n, rssMb: groupMemoryMb(pid).rss, bytes: bytes / n });
+        rows.push({
+          path: `(c) ${mode}, ${kind.toUpperCase()}, one at a time`,
+          n,
+          perSec: n / secs,
+          p50: pct(lat, 50),
+          p95: pct(lat, 95),
+          cpuMs: (groupCpuMs(pid) - c0) / n,
+          rssMb: groupMemoryMb(pid).rss,
+          bytes: bytes / n,
+        });
       }
       // `pages` in flight: throughput
       {
@@ -290,12 +362,23 @@ async function pool(variant: PoolVariant = 'shipped'): Promise<void> {
           lat.push(performance.now() - s);
         });
         const secs = (performance.now() - t0) / 1000;
-        rows.push({ path: `(c) ${mode}, ${kind.toUpperCase()}, ${inflight} in flight`, n, perSec: n / secs, p50: pct(lat, 50), p95: pct(lat, 95), cpuMs: (groupCpuMs(pid) - c0) / n, rssMb: peakRss, bytes: bytes / n });
+        rows.push({
+          path: `(c) ${mode}, ${kind.toUpperCase()}, ${inflight} in flight`,
+          n,
+          perSec: n / secs,
+          p50: pct(lat, 50),
+          p95: pct(lat, 95),
+          cpuMs: (groupCpuMs(pid) - c0) / n,
+          rssMb: peakRss,
+          bytes: bytes / n,
+        });
       }
     }
     clearInterval(sampler);
     const st = renderer.stats();
-    console.error(`${mode} stats: ${st.pdfs} PDFs, ${st.pngs} PNGs, pages ${st.pages}, blocked ${st.blockedRequests}, failures ${JSON.stringify(st.failures)}`);
+    console.error(
+      `${mode} stats: ${st.pdfs} PDFs, ${st.pngs} PNGs, pages ${st.pages}, blocked ${st.blockedRequests}, failures ${JSON.stringify(st.failures)}`,
+    );
   } finally {
     await renderer.close();
   }
@@ -337,15 +420,28 @@ async function interleaved(rounds: number): Promise<void> {
     await renderer.close();
   }
   const rate = (k: keyof typeof secs) => n[k] / secs[k];
-  interleavedRatios = { rounds, sameBinary: rate('pool') / rate('shell'), full: full ? rate('pool') / rate('full') : null, poolPerSec: rate('pool') };
+  interleavedRatios = {
+    rounds,
+    sameBinary: rate('pool') / rate('shell'),
+    full: full ? rate('pool') / rate('full') : null,
+    poolPerSec: rate('pool'),
+  };
 }
 
 function table(): void {
   const f = (x: number | null, d = 1) => (x === null ? '—' : x.toFixed(d));
-  console.log(`\nChromium: ${EXE} · ${CORES} cores · N=${N} (pool: ${POOL_N} PDFs, ${Math.min(POOL_N, N)} PNGs per mode) · load avg ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  console.log(
+    `\nChromium: ${EXE} · ${CORES} cores · N=${N} (pool: ${POOL_N} PDFs, ${Math.min(POOL_N, N)} PNGs per mode) · load avg ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}\n`,
+  );
   console.log('| path | n | per s | p50 ms | p95 ms | Chromium CPU ms/item | Chromium RSS MB | avg KB |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.path} | ${r.n} | ${f(r.perSec)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.cpuMs)} | ${f(r.rssMb, 0)} | ${f(r.bytes / 1024, 0)} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.path} | ${r.n} | ${f(r.perSec)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.cpuMs)} | ${f(r.rssMb, 0)} | ${f(r.bytes / 1024, 0)} |`,
+    );
   const get = (p: string) => rows.find((r) => r.path.startsWith(p));
   const naivePdf = rows.find((r) => r.path === '(a) naive, fresh browser per PDF');
   const naiveFullPdf = get('(a) naive, fresh browser per PDF (full');
@@ -358,24 +454,49 @@ function table(): void {
   const plain = get('warm page, plain');
   console.log('\n| ratio | value | target |');
   console.log('|---|---:|---:|');
-  if (poolPdf && naivePdf) console.log(`| PDF/s pool ÷ naive, same browser binary (c/a) | ${(poolPdf.perSec / naivePdf.perSec).toFixed(1)}x | |`);
-  if (poolPdf && naiveFullPdf) console.log(`| PDF/s pool ÷ naive with full Chromium (c/a') | ${(poolPdf.perSec / naiveFullPdf.perSec).toFixed(1)}x | ≥ 25x |`);
-  if (poolPdf && cli) console.log(`| PDF/s pool ÷ --print-to-pdf (c/b) | ${(poolPdf.perSec / cli.perSec).toFixed(1)}x | |`);
-  if (poolPng && naivePng) console.log(`| PNG/s pool ÷ naive (c/a) | ${(poolPng.perSec / naivePng.perSec).toFixed(1)}x | |`);
+  if (poolPdf && naivePdf)
+    console.log(
+      `| PDF/s pool ÷ naive, same browser binary (c/a) | ${(poolPdf.perSec / naivePdf.perSec).toFixed(1)}x | |`,
+    );
+  if (poolPdf && naiveFullPdf)
+    console.log(
+      `| PDF/s pool ÷ naive with full Chromium (c/a') | ${(poolPdf.perSec / naiveFullPdf.perSec).toFixed(1)}x | ≥ 25x |`,
+    );
+  if (poolPdf && cli)
+    console.log(`| PDF/s pool ÷ --print-to-pdf (c/b) | ${(poolPdf.perSec / cli.perSec).toFixed(1)}x | |`);
+  if (poolPng && naivePng)
+    console.log(`| PNG/s pool ÷ naive (c/a) | ${(poolPng.perSec / naivePng.perSec).toFixed(1)}x | |`);
   if (poolPdf1) console.log(`| warm PDF p50, one at a time | ${poolPdf1.p50.toFixed(1)} ms | < 50 ms |`);
   if (poolPdf) console.log(`| PDF/s with ${CORES} in flight | ${poolPdf.perSec.toFixed(1)} | ≥ 30 on 2 cores |`);
-  if (poolPng1 && plain) console.log(`| PNG end to end: plain screenshot p50 ÷ our PNG p50 (sequential) | ${(plain.p50 / poolPng1.p50).toFixed(1)}x | ≥ 2x |`);
-  if (captureOnly) console.log(`| PNG capture only (same page, 2246×1588): page.screenshot ${captureOnly.plain.toFixed(0)} ms ÷ ours ${captureOnly.fast.toFixed(0)} ms | ${(captureOnly.plain / captureOnly.fast).toFixed(1)}x | ≥ 2x |`);
+  if (poolPng1 && plain)
+    console.log(
+      `| PNG end to end: plain screenshot p50 ÷ our PNG p50 (sequential) | ${(plain.p50 / poolPng1.p50).toFixed(1)}x | ≥ 2x |`,
+    );
+  if (captureOnly)
+    console.log(
+      `| PNG capture only (same page, 2246×1588): page.screenshot ${captureOnly.plain.toFixed(0)} ms ÷ ours ${captureOnly.fast.toFixed(0)} ms | ${(captureOnly.plain / captureOnly.fast).toFixed(1)}x | ≥ 2x |`,
+    );
   if (interleavedRatios) {
     const r = interleavedRatios;
-    console.log(`| interleaved (${r.rounds} rounds): PDF/s pool ÷ naive, same binary | ${r.sameBinary.toFixed(1)}x | |`);
-    if (r.full !== null) console.log(`| interleaved (${r.rounds} rounds): PDF/s pool ÷ naive with full Chromium | ${r.full.toFixed(1)}x | ≥ 25x |`);
-    console.log(`| interleaved (${r.rounds} rounds): pool PDF/s with ${CORES} in flight | ${r.poolPerSec.toFixed(1)} | ≥ 30 on 2 cores |`);
+    console.log(
+      `| interleaved (${r.rounds} rounds): PDF/s pool ÷ naive, same binary | ${r.sameBinary.toFixed(1)}x | |`,
+    );
+    if (r.full !== null)
+      console.log(
+        `| interleaved (${r.rounds} rounds): PDF/s pool ÷ naive with full Chromium | ${r.full.toFixed(1)}x | ≥ 25x |`,
+      );
+    console.log(
+      `| interleaved (${r.rounds} rounds): pool PDF/s with ${CORES} in flight | ${r.poolPerSec.toFixed(1)} | ≥ 30 on 2 cores |`,
+    );
   }
   const fresh = get(`(c) pool, fresh document per job, PDF, ${CORES} in flight`);
-  if (fresh && poolPdf) console.log(`| PDF/s document reuse ÷ fresh document per job | ${(poolPdf.perSec / fresh.perSec).toFixed(2)}x | |`);
+  if (fresh && poolPdf)
+    console.log(`| PDF/s document reuse ÷ fresh document per job | ${(poolPdf.perSec / fresh.perSec).toFixed(2)}x | |`);
   const fetched = get(`(c) pool, images fetched through the interceptor, PDF, ${CORES} in flight`);
-  if (fetched && poolPdf) console.log(`| PDF/s images written in as data: URLs ÷ fetched through the interceptor | ${(poolPdf.perSec / fetched.perSec).toFixed(2)}x | |`);
+  if (fetched && poolPdf)
+    console.log(
+      `| PDF/s images written in as data: URLs ÷ fetched through the interceptor | ${(poolPdf.perSec / fetched.perSec).toFixed(2)}x | |`,
+    );
 }
 
 const only = (process.env.BENCH_ONLY ?? 'a,b,c,fresh,fetched,plain,interleaved').split(',');
@@ -390,5 +511,6 @@ if (only.includes('plain')) await plainScreenshot();
 if (only.includes('c')) await pool();
 if (only.includes('fresh')) await pool('fresh-document');
 if (only.includes('fetched')) await pool('images-fetched');
-if (only.includes('interleaved')) await interleaved(Number(args.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 4));
+if (only.includes('interleaved'))
+  await interleaved(Number(args.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 4));
 table();

@@ -86,13 +86,34 @@ async function main(): Promise<void> {
     await call('PUT', '/api/admin/orgs/bench/users/u1', { role: 'student', email: 'u1@example.org', name: 'User One' });
     const token = (await call('POST', '/api/admin/orgs/bench/users/admin/tokens')).body.result.token as string;
     const t = '/api/credentials/orgs/bench/users/admin';
-    const issuer = (await call('POST', `${t}/issuers/`, { name: 'Bench Issuer', url: 'https://bench.example.org', email: 'b@bench.example.org' }, token)).body.result.entityId;
-    const credential = (await call('POST', `${t}/`, { name: 'Bench badge', description: 'Benchmark credential', issuer, criteria_text: 'Run the bench.' }, token)).body.result.entityId;
-    const assertion = (await call('POST', `${t}/${credential}/assertions/`, { recipient: { user_id: 'u1' } }, token)).body.result;
+    const issuer = (
+      await call(
+        'POST',
+        `${t}/issuers/`,
+        { name: 'Bench Issuer', url: 'https://bench.example.org', email: 'b@bench.example.org' },
+        token,
+      )
+    ).body.result.entityId;
+    const credential = (
+      await call(
+        'POST',
+        `${t}/`,
+        { name: 'Bench badge', description: 'Benchmark credential', issuer, criteria_text: 'Run the bench.' },
+        token,
+      )
+    ).body.result.entityId;
+    const assertion = (await call('POST', `${t}/${credential}/assertions/`, { recipient: { user_id: 'u1' } }, token))
+      .body.result;
     const jwt = await (await fetch(assertion.credential_jwt)).text();
     const publicUrl = `${base}/api/credentials/public/assertions/${assertion.entityId}/`;
     const publicBody = await (await fetch(publicUrl, { headers: { accept: 'application/json' } })).text();
-    const check = await (await fetch(`${base}/api/credentials/public/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jwt }) })).json() as { verified: boolean };
+    const check = (await (
+      await fetch(`${base}/api/credentials/public/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jwt }),
+      })
+    ).json()) as { verified: boolean };
     if (!check.verified) throw new Error('the bench credential does not verify');
 
     // Baseline: the same bytes from a bare Express app, in this same process.
@@ -106,9 +127,12 @@ async function main(): Promise<void> {
     });
     const baselineUrl = `http://127.0.0.1:${(baseline.address() as AddressInfo).port}/static.json`;
 
-    console.log(`verify bench: ${SECONDS}s per run, ${CONNECTIONS} connections, JSON body ${Buffer.byteLength(publicBody)} bytes, db ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`);
+    console.log(
+      `verify bench: ${SECONDS}s per run, ${CONNECTIONS} connections, JSON body ${Buffer.byteLength(publicBody)} bytes, db ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`,
+    );
     // A short warm-up of each path (JIT, connection pools, caches) before the measured runs.
-    for (const url of [baselineUrl, publicUrl]) await autocannon({ url, connections: 10, duration: 1, headers: { accept: 'application/json' } });
+    for (const url of [baselineUrl, publicUrl])
+      await autocannon({ url, connections: 10, duration: 1, headers: { accept: 'application/json' } });
 
     const b = await load('baseline: static JSON (bare Express)', { url: baselineUrl });
     const floor = await load('service floor: GET /healthz (same middleware, no DB)', { url: `${base}/healthz` });

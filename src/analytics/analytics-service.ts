@@ -87,7 +87,8 @@ export function analyticsService(repo: AnalyticsRepository, directory: Directory
       const { scope, range, answer } = await overTime('course-assertions', principal, org, q);
       const rows = await repo.courseAssertionsOverTime(scope, range);
       const byCourse = new Map<string, SeriesPoint[]>();
-      for (const r of rows) (byCourse.get(r.course) ?? byCourse.set(r.course, []).get(r.course)!).push({ date: r.date, count: r.count });
+      for (const r of rows)
+        (byCourse.get(r.course) ?? byCourse.set(r.course, []).get(r.course)!).push({ date: r.date, count: r.count });
       const courses = [...byCourse].map(([course, points]) => ({ course, total: sum(points), data: byDate(points) }));
       return { ...answer, courses };
     },

@@ -20,14 +20,17 @@ const DATE_TIME = new RegExp(DATE_AND_TIME + OFFSET, 'i');
  * An ISO 8601 calendar date, or a date-time. A date-time with an offset names an instant, taken
  * as the org-local day it falls on; one without an offset is read as org-local already (its date).
  */
-export const isoDateParam = z.union([
-  calendarDate,
-  z
-    .string()
-    .regex(DATE_TIME, 'must be an ISO 8601 date (YYYY-MM-DD) or date-time')
-    .refine((s) => calendarDate.safeParse(s.slice(0, 10)).success, 'not a real date')
-    .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date-time'),
-], { error: 'must be an ISO 8601 date (YYYY-MM-DD) or date-time' });
+export const isoDateParam = z.union(
+  [
+    calendarDate,
+    z
+      .string()
+      .regex(DATE_TIME, 'must be an ISO 8601 date (YYYY-MM-DD) or date-time')
+      .refine((s) => calendarDate.safeParse(s.slice(0, 10)).success, 'not a real date')
+      .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date-time'),
+  ],
+  { error: 'must be an ISO 8601 date (YYYY-MM-DD) or date-time' },
+);
 
 const flag = z
   .enum(['true', 'false', 'True', 'False', '1', '0'], { error: 'must be true or false' })
@@ -84,7 +87,10 @@ export function resolveTimeRange(
   const interval = q.interval ?? 'day';
   const end = q.end_date ? localDay(q.end_date, timeZone) : todayIn(timeZone, now);
   const start = q.start_date ? localDay(q.start_date, timeZone) : addDays(end, -29);
-  if (start > end) throw new ValidationError('start_date must not be after end_date.', { fieldErrors: { start_date: ['after end_date'] } });
+  if (start > end)
+    throw new ValidationError('start_date must not be after end_date.', {
+      fieldErrors: { start_date: ['after end_date'] },
+    });
   if (start < '1970-01-01') {
     const fieldErrors = { start_date: ['before 1970-01-01'] };
     throw new ValidationError('start_date must be 1970-01-01 or later.', { fieldErrors });
@@ -92,7 +98,9 @@ export function resolveTimeRange(
   const days = daysBetween(start, end);
   const buckets = interval === 'day' ? days : interval === 'week' ? Math.ceil(days / 7) + 1 : Math.ceil(days / 28) + 1;
   if (buckets > MAX_BUCKETS[interval]) {
-    throw new ValidationError(`The range is too long for interval=${interval} (at most ${MAX_BUCKETS[interval]} buckets); use a larger interval.`);
+    throw new ValidationError(
+      `The range is too long for interval=${interval} (at most ${MAX_BUCKETS[interval]} buckets); use a larger interval.`,
+    );
   }
   return { start, end, interval };
 }

@@ -1,5 +1,11 @@
 import type { Principal } from '../auth/principal.js';
-import type { AssignmentRepository, AssignmentScope, AssignmentStatus, GroupAssignmentRow, UserAssignmentRow } from '../db/assignment-repository.js';
+import type {
+  AssignmentRepository,
+  AssignmentScope,
+  AssignmentStatus,
+  GroupAssignmentRow,
+  UserAssignmentRow,
+} from '../db/assignment-repository.js';
 import type { DirectoryService } from '../directory/directory-service.js';
 import type { Db } from '../db/database.js';
 import { getCredential } from '../db/catalog-repository.js';
@@ -17,7 +23,10 @@ function scopeOf(p: Principal, org: string): AssignmentScope {
   return { org, kind: 'user', userId: p.userId };
 }
 
-export function statusOf(row: Pick<UserAssignmentRow, 'assertion_id' | 'revoked_at' | 'expires_at'>, now = new Date()): AssignmentStatus {
+export function statusOf(
+  row: Pick<UserAssignmentRow, 'assertion_id' | 'revoked_at' | 'expires_at'>,
+  now = new Date(),
+): AssignmentStatus {
   if (!row.assertion_id) return 'not_issued';
   if (row.revoked_at) return 'revoked';
   if (row.expires_at && row.expires_at <= now) return 'expired';
@@ -34,7 +43,12 @@ export function assignmentService(db: Db, repo: AssignmentRepository, directory:
   function toUserAssignment(r: UserAssignmentRow) {
     return {
       entityId: r.id,
-      credential: { entityId: r.credential_id, name: r.credential_name, description: r.credential_description, image: r.credential_image },
+      credential: {
+        entityId: r.credential_id,
+        name: r.credential_name,
+        description: r.credential_description,
+        image: r.credential_image,
+      },
       user_id: r.user_id,
       group: r.group_id,
       due_date: r.due_date,
@@ -63,7 +77,11 @@ export function assignmentService(db: Db, repo: AssignmentRepository, directory:
   });
 
   return {
-    async listForUsers(p: Principal, org: string, page: { offset: number; limit: number; credential?: string; user?: string }) {
+    async listForUsers(
+      p: Principal,
+      org: string,
+      page: { offset: number; limit: number; credential?: string; user?: string },
+    ) {
       const { count, rows } = await repo.listUserAssignments(scopeOf(p, org), {
         offset: page.offset,
         limit: page.limit,
@@ -78,15 +96,23 @@ export function assignmentService(db: Db, repo: AssignmentRepository, directory:
       return { count, data: rows.map(toGroupAssignment) };
     },
 
-    async assignToUsers(p: Principal, org: string, input: { credential: string; users: string[]; due_date?: string | null }) {
+    async assignToUsers(
+      p: Principal,
+      org: string,
+      input: { credential: string; users: string[]; due_date?: string | null },
+    ) {
       if (p.role === 'student') throw new ForbiddenError('Only platform and department admins create assignments.');
       await requireCredential(org, input.credential);
       const users = [...new Set(input.users)];
       const unknown = await directory.unknownUsers(org, users);
-      if (unknown.length) throw new ValidationError(`Unknown users: ${unknown.slice(0, 20).join(', ')}.`, { fieldErrors: { users: unknown.slice(0, 100).map((u) => `unknown user ${u}`) } });
+      if (unknown.length)
+        throw new ValidationError(`Unknown users: ${unknown.slice(0, 20).join(', ')}.`, {
+          fieldErrors: { users: unknown.slice(0, 100).map((u) => `unknown user ${u}`) },
+        });
       if (p.role === 'department_admin') {
         const outside = await directory.usersOutsideDepartments(org, users, p.departments);
-        if (outside.length) throw new ForbiddenError(`Users outside your departments: ${outside.slice(0, 20).join(', ')}.`);
+        if (outside.length)
+          throw new ForbiddenError(`Users outside your departments: ${outside.slice(0, 20).join(', ')}.`);
       }
       await repo.insertUserAssignments(org, input.credential, users, input.due_date, p.userId);
       const { rows } = await repo.listUserAssignments(
@@ -96,7 +122,11 @@ export function assignmentService(db: Db, repo: AssignmentRepository, directory:
       return rows.map(toUserAssignment);
     },
 
-    async assignToGroup(p: Principal, org: string, input: { credential: string; group: string; due_date?: string | null }) {
+    async assignToGroup(
+      p: Principal,
+      org: string,
+      input: { credential: string; group: string; due_date?: string | null },
+    ) {
       if (p.role === 'student') throw new ForbiddenError('Only platform and department admins create assignments.');
       await requireCredential(org, input.credential);
       const group = await directory.getGroup(org, input.group);

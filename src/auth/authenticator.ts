@@ -43,7 +43,13 @@ export function createAuthenticator(directory: DirectoryService, jwt: JwtAuthCon
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) return undefined;
-    return { userId: claims.data.sub, org: claims.data.org, role: claims.data.role, departments: claims.data.departments, via: 'jwt' };
+    return {
+      userId: claims.data.sub,
+      org: claims.data.org,
+      role: claims.data.role,
+      departments: claims.data.departments,
+      via: 'jwt',
+    };
   }
 
   return {

@@ -23,19 +23,29 @@ export interface AuthorizeInput {
 }
 
 function assertPlatformAdmin(p: Principal, org: string): void {
-  if (p.org !== org || p.role !== 'platform_admin') throw new ForbiddenError(`Only platform admins of "${org}" manage its authorized issuers.`);
+  if (p.org !== org || p.role !== 'platform_admin')
+    throw new ForbiddenError(`Only platform admins of "${org}" manage its authorized issuers.`);
 }
 
 function assertReader(p: Principal, org: string): void {
-  if (p.org !== org || p.role === 'student') throw new ForbiddenError(`Only admins of "${org}" see its issuer authorizations.`);
+  if (p.org !== org || p.role === 'student')
+    throw new ForbiddenError(`Only admins of "${org}" see its issuer authorizations.`);
 }
 
 /** Does this authorization cover that credential of the grantor? */
-export function covers(a: Pick<AuthorizationRow, 'restrict_by_badge_templates' | 'allowed_badge_templates'>, credentialId: string): boolean {
+export function covers(
+  a: Pick<AuthorizationRow, 'restrict_by_badge_templates' | 'allowed_badge_templates'>,
+  credentialId: string,
+): boolean {
   return !a.restrict_by_badge_templates || a.allowed_badge_templates.includes(credentialId);
 }
 
-export function authorizationService(db: Db, repo: AuthorizationRepository, directory: DirectoryService, urls: PublicUrls) {
+export function authorizationService(
+  db: Db,
+  repo: AuthorizationRepository,
+  directory: DirectoryService,
+  urls: PublicUrls,
+) {
   const orgObject = (org: string, s: OrgSummaryRow | undefined) =>
     toOrganizationObject(
       s ?? { org, id: org, name: org, url: null, photo_url: null, issuer: null, badge_template_count: 0 },
@@ -48,7 +58,8 @@ export function authorizationService(db: Db, repo: AuthorizationRepository, dire
   async function toObjects(rows: AuthorizationRow[], parts: ('issuer' | 'grantor')[]) {
     const summaries = await repo.orgSummaries([...new Set(rows.flatMap((r) => [r.grantor_org, r.issuer_org]))]);
     return rows.map((r) => {
-      if (!parts.includes('issuer')) return { id: r.id, grantor: orgObject(r.grantor_org, summaries.get(r.grantor_org)) };
+      if (!parts.includes('issuer'))
+        return { id: r.id, grantor: orgObject(r.grantor_org, summaries.get(r.grantor_org)) };
       return {
         id: r.id,
         authorization_type: r.authorization_type,
@@ -75,12 +86,23 @@ export function authorizationService(db: Db, repo: AuthorizationRepository, dire
       const restricted = input.restrict_by_badge_templates ?? false;
       const allowed = [...new Set(input.allowed_badge_templates ?? [])];
       if (restricted && allowed.length === 0) {
-        throw new ValidationError('restrict_by_badge_templates needs allowed_badge_templates.', { fieldErrors: { allowed_badge_templates: ['required when restricted'] } });
+        throw new ValidationError('restrict_by_badge_templates needs allowed_badge_templates.', {
+          fieldErrors: { allowed_badge_templates: ['required when restricted'] },
+        });
       }
       if (allowed.length) {
-        const found = await db.selectFrom('credentials').select('id').where('org', '=', grantorOrg).where('deleted_at', 'is', null).where('id', 'in', allowed).execute();
+        const found = await db
+          .selectFrom('credentials')
+          .select('id')
+          .where('org', '=', grantorOrg)
+          .where('deleted_at', 'is', null)
+          .where('id', 'in', allowed)
+          .execute();
         const missing = allowed.filter((id) => !found.some((f) => f.id === id));
-        if (missing.length) throw new ValidationError(`Unknown badge templates of "${grantorOrg}": ${missing.join(', ')}.`, { fieldErrors: { allowed_badge_templates: missing.map((m) => `unknown ${m}`) } });
+        if (missing.length)
+          throw new ValidationError(`Unknown badge templates of "${grantorOrg}": ${missing.join(', ')}.`, {
+            fieldErrors: { allowed_badge_templates: missing.map((m) => `unknown ${m}`) },
+          });
       }
       const row = await repo.insert({
         id: newUuid(),
@@ -119,7 +141,11 @@ export function authorizationService(db: Db, repo: AuthorizationRepository, dire
     },
 
     /** The authorization letting `issuerOrg` issue a credential of `grantorOrg`, or undefined. */
-    async authorizationFor(issuerOrg: string, grantorOrg: string, credentialId: string): Promise<AuthorizationRow | undefined> {
+    async authorizationFor(
+      issuerOrg: string,
+      grantorOrg: string,
+      credentialId: string,
+    ): Promise<AuthorizationRow | undefined> {
       const a = await repo.findActive(grantorOrg, issuerOrg);
       return a && covers(a, credentialId) ? a : undefined;
     },

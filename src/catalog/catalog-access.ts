@@ -9,7 +9,9 @@ import { ForbiddenError } from '../errors.js';
  */
 export function assertCatalogWriter(p: Principal, org: string): void {
   if (p.role !== 'platform_admin' || p.org !== org) {
-    throw new ForbiddenError(`Only platform admins of org "${org}" may change its issuers, credentials, signatories and images.`);
+    throw new ForbiddenError(
+      `Only platform admins of org "${org}" may change its issuers, credentials, signatories and images.`,
+    );
   }
 }
 

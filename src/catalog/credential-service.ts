@@ -68,7 +68,9 @@ export function credentialService(deps: CredentialServiceDeps) {
   async function issuerFor(org: string, issuerId: string): Promise<IssuerRow> {
     const issuer = await getIssuer(db, org, issuerId);
     if (!issuer) {
-      throw new ValidationError(`Unknown issuer "${issuerId}" in org "${org}".`, { fieldErrors: { issuer: [`no live issuer "${issuerId}" in this org`] } });
+      throw new ValidationError(`Unknown issuer "${issuerId}" in org "${org}".`, {
+        fieldErrors: { issuer: [`no live issuer "${issuerId}" in this org`] },
+      });
     }
     return issuer;
   }
@@ -84,7 +86,8 @@ export function credentialService(deps: CredentialServiceDeps) {
   async function requireCredential(p: Principal, org: string, id: string): Promise<CredentialRow> {
     const row = await getCredential(db, org, id);
     // A credential a student may not see does not exist for them.
-    if (!row || (!row.is_public && !seesNonPublicCredentials(p, org))) throw new NotFoundError(`Credential "${id}" not found.`);
+    if (!row || (!row.is_public && !seesNonPublicCredentials(p, org)))
+      throw new NotFoundError(`Credential "${id}" not found.`);
     return row;
   }
 
@@ -97,7 +100,12 @@ export function credentialService(deps: CredentialServiceDeps) {
       filter: { search?: string; course?: string; program?: string },
       page: { limit: number; offset: number },
     ): Promise<{ count: number; data: CredentialObject[] }> {
-      const { count, rows } = await listCredentials(db, org, { ...filter, publicOnly: !seesNonPublicCredentials(p, org) }, page);
+      const { count, rows } = await listCredentials(
+        db,
+        org,
+        { ...filter, publicOnly: !seesNonPublicCredentials(p, org) },
+        page,
+      );
       return { count, data: await toObjects(rows) };
     },
 
@@ -105,12 +113,21 @@ export function credentialService(deps: CredentialServiceDeps) {
       return (await toObjects([await requireCredential(p, org, id)]))[0];
     },
 
-    async create(p: Principal, org: string, input: CredentialInput & { name: string; issuer: string }): Promise<CredentialObject> {
+    async create(
+      p: Principal,
+      org: string,
+      input: CredentialInput & { name: string; issuer: string },
+    ): Promise<CredentialObject> {
       assertCatalogWriter(p, org);
       const issuer = await issuerFor(org, input.issuer);
       const { issuer: _issuer, ...fields } = input;
       const values: CredentialValues = { ...DEFAULTS, ...stripUndefined(fields) };
-      deps.checkTemplates({ html: values.html_template, css: values.css_template, allowedTags: issuer.allowed_template_tags, org });
+      deps.checkTemplates({
+        html: values.html_template,
+        css: values.css_template,
+        allowedTags: issuer.allowed_template_tags,
+        org,
+      });
       const row = await insertCredential(db, { ...values, id: newEntityId(), org, issuer_id: issuer.id });
       return (await toObjects([row]))[0];
     },
@@ -135,7 +152,9 @@ export function credentialService(deps: CredentialServiceDeps) {
         deps.checkTemplates({ html, css, allowedTags: issuer?.allowed_template_tags, org });
       }
       // Any change a certificate or badge may show (name, images, criteria, issuer…) makes the rendered files stale.
-      const changed = Object.entries(patch).some(([k, v]) => !isDeepStrictEqual(v, (current as Record<string, unknown>)[k]));
+      const changed = Object.entries(patch).some(
+        ([k, v]) => !isDeepStrictEqual(v, (current as Record<string, unknown>)[k]),
+      );
       const row = await updateCredential(db, org, current.id, patch, changed);
       if (!row) throw new NotFoundError(`Credential "${id}" not found.`);
       return (await toObjects([row]))[0];
@@ -152,10 +171,18 @@ export function credentialService(deps: CredentialServiceDeps) {
       search: string | undefined,
       page: { limit: number; offset: number },
     ): Promise<{ count: number; data: { course: string; credentials: CredentialObject[] }[] }> {
-      const { count, groups } = await listCourseCredentials(db, org, { search, publicOnly: !seesNonPublicCredentials(p, org) }, page);
+      const { count, groups } = await listCourseCredentials(
+        db,
+        org,
+        { search, publicOnly: !seesNonPublicCredentials(p, org) },
+        page,
+      );
       const objects = await toObjects(groups.flatMap((g) => g.credentials));
       const byId = new Map(objects.map((o) => [o.entityId, o]));
-      return { count, data: groups.map((g) => ({ course: g.course, credentials: g.credentials.map((c) => byId.get(c.id)!) })) };
+      return {
+        count,
+        data: groups.map((g) => ({ course: g.course, credentials: g.credentials.map((c) => byId.get(c.id)!) })),
+      };
     },
   };
 }

@@ -63,7 +63,8 @@ export function extOfContentType(contentType: string): ImageType['ext'] | undefi
 /** Why the image is over the budget (a sentence for the uploader), or null when it fits. */
 export function budgetProblem(d: DimensionsResult, budget: ImageBudget): string | null {
   if (d === 'unsized') return null;
-  if (d === 'unreadable') return 'Its pixel dimensions could not be read from its header (a damaged or truncated image).';
+  if (d === 'unreadable')
+    return 'Its pixel dimensions could not be read from its header (a damaged or truncated image).';
   const { width, height } = d;
   const pixels = width * height;
   if (width > budget.maxEdge || height > budget.maxEdge || pixels > budget.maxPixels) {
@@ -85,7 +86,8 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 
 function pngDimensions(b: Buffer): DimensionsResult {
   // The first chunk must be IHDR (length 13): width and height, 4 bytes each, big-endian.
-  if (b.length < 24 || !b.subarray(0, 8).equals(PNG_SIGNATURE) || b.toString('latin1', 12, 16) !== 'IHDR') return 'unreadable';
+  if (b.length < 24 || !b.subarray(0, 8).equals(PNG_SIGNATURE) || b.toString('latin1', 12, 16) !== 'IHDR')
+    return 'unreadable';
   return sized(b.readUInt32BE(16), b.readUInt32BE(20));
 }
 
@@ -152,7 +154,8 @@ function gifDimensions(b: Buffer): DimensionsResult {
 }
 
 function webpDimensions(b: Buffer): DimensionsResult {
-  if (b.length < 30 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WEBP') return 'unreadable';
+  if (b.length < 30 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WEBP')
+    return 'unreadable';
   const chunk = b.toString('latin1', 12, 16);
   const d = 20; // the first chunk's data
   if (chunk === 'VP8X') return sized(b.readUIntLE(d + 4, 3) + 1, b.readUIntLE(d + 7, 3) + 1);
@@ -198,7 +201,10 @@ function svgDimensions(text: string): DimensionsResult {
   };
   let width = svgLength(value('width'));
   let height = svgLength(value('height'));
-  const vb = (value('viewBox') ?? '').trim().split(/[\s,]+/).map(Number);
+  const vb = (value('viewBox') ?? '')
+    .trim()
+    .split(/[\s,]+/)
+    .map(Number);
   const ratio = vb.length === 4 && vb[2] > 0 && vb[3] > 0 ? vb[2] / vb[3] : undefined;
   if (ratio && width !== undefined && height === undefined) height = width / ratio;
   if (ratio && height !== undefined && width === undefined) width = height * ratio;

@@ -53,9 +53,15 @@ export function imageService(deps: ImageServiceDeps) {
   const toObject = (r: ImageRow): ImageObject => ({ id: r.id, name: r.name, image: deps.urls.image(r.file_key) });
 
   return {
-    async upload(p: Principal, org: string, file: { bytes: Buffer; originalName?: string }, name?: string): Promise<ImageObject> {
+    async upload(
+      p: Principal,
+      org: string,
+      file: { bytes: Buffer; originalName?: string },
+      name?: string,
+    ): Promise<ImageObject> {
       assertCatalogWriter(p, org);
-      if (file.bytes.length === 0) throw new ValidationError('The uploaded image is empty.', { fieldErrors: { image: ['empty file'] } });
+      if (file.bytes.length === 0)
+        throw new ValidationError('The uploaded image is empty.', { fieldErrors: { image: ['empty file'] } });
       const { type, detected } = await sniffImageType(file.bytes);
       if (!type) {
         throw new UnsupportedMediaTypeError(
@@ -66,11 +72,13 @@ export function imageService(deps: ImageServiceDeps) {
       if (type.ext === 'svg') {
         try {
           const clean = await svgThread.sanitize(file.bytes);
-          if (clean.removed.length) deps.logger.info({ org, removed: clean.removed.slice(0, 20) }, 'sanitized uploaded SVG');
+          if (clean.removed.length)
+            deps.logger.info({ org, removed: clean.removed.slice(0, 20) }, 'sanitized uploaded SVG');
           body = Buffer.from(clean.svg, 'utf8');
         } catch (e) {
           if (e instanceof SvgLimitError) throw new UnprocessableImageError(e.message);
-          if (e instanceof SvgRejectedError) throw new ValidationError(e.message, { fieldErrors: { image: [e.message] } });
+          if (e instanceof SvgRejectedError)
+            throw new ValidationError(e.message, { fieldErrors: { image: [e.message] } });
           throw e;
         }
       }

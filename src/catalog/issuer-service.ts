@@ -39,7 +39,10 @@ export function issuerService(deps: IssuerServiceDeps) {
   const { db } = deps;
 
   async function toObjects(rows: IssuerRow[]): Promise<IssuerObject[]> {
-    const sigs = await listIssuerSignatories(db, rows.map((r) => r.id));
+    const sigs = await listIssuerSignatories(
+      db,
+      rows.map((r) => r.id),
+    );
     return rows.map((r) => toIssuerObject(r, sigs.get(r.id) ?? []));
   }
 

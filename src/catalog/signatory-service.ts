@@ -1,6 +1,12 @@
 import type { Db } from '../db/database.js';
 import type { Principal } from '../auth/principal.js';
-import { bumpTemplateVersions, getCredential, getIssuer, insertSignatory, type Signatory } from '../db/catalog-repository.js';
+import {
+  bumpTemplateVersions,
+  getCredential,
+  getIssuer,
+  insertSignatory,
+  type Signatory,
+} from '../db/catalog-repository.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { assertCatalogWriter } from './catalog-access.js';
 
@@ -30,7 +36,7 @@ export function signatoryService(deps: { db: Db }) {
         const named = input.entityId ? await getIssuer(db, org, input.entityId) : undefined;
         if (input.entityId && named?.id !== credential.issuer_id) {
           throw new ValidationError(`Credential "${input.credential}" is not issued by "${input.entityId}".`, {
-            fieldErrors: { entityId: ['does not match the credential\'s issuer'] },
+            fieldErrors: { entityId: ["does not match the credential's issuer"] },
           });
         }
         target = { issuer_id: null, credential_id: credential.id };
@@ -48,9 +54,19 @@ export function signatoryService(deps: { db: Db }) {
         }
         target = { issuer_id: primary.id, credential_id: null };
       }
-      const row = await insertSignatory(db, { org, ...target, name: input.name, title: input.title, signature: input.signature });
+      const row = await insertSignatory(db, {
+        org,
+        ...target,
+        name: input.name,
+        title: input.title,
+        signature: input.signature,
+      });
       // Certificates list the signatories: those they appear on render anew.
-      await bumpTemplateVersions(db, org, target.credential_id ? { credentialId: target.credential_id } : { issuerId: target.issuer_id! });
+      await bumpTemplateVersions(
+        db,
+        org,
+        target.credential_id ? { credentialId: target.credential_id } : { issuerId: target.issuer_id! },
+      );
       return { name: row.name, title: row.title, signature: row.signature };
     },
   };

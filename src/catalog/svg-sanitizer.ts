@@ -44,14 +44,61 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const XLINK_NS = 'http://www.w3.org/1999/xlink';
 
 const ALLOWED_ELEMENTS = new Set([
-  'svg', 'g', 'defs', 'symbol', 'use', 'title', 'desc', 'switch', 'view', 'a', 'style',
-  'path', 'rect', 'circle', 'ellipse', 'line', 'polyline', 'polygon',
-  'text', 'tspan', 'textPath', 'image',
-  'linearGradient', 'radialGradient', 'stop', 'pattern', 'clipPath', 'mask', 'marker',
-  'filter', 'feBlend', 'feColorMatrix', 'feComponentTransfer', 'feComposite', 'feConvolveMatrix',
-  'feDiffuseLighting', 'feDisplacementMap', 'feDistantLight', 'feDropShadow', 'feFlood', 'feFuncA',
-  'feFuncB', 'feFuncG', 'feFuncR', 'feGaussianBlur', 'feImage', 'feMerge', 'feMergeNode',
-  'feMorphology', 'feOffset', 'fePointLight', 'feSpecularLighting', 'feSpotLight', 'feTile', 'feTurbulence',
+  'svg',
+  'g',
+  'defs',
+  'symbol',
+  'use',
+  'title',
+  'desc',
+  'switch',
+  'view',
+  'a',
+  'style',
+  'path',
+  'rect',
+  'circle',
+  'ellipse',
+  'line',
+  'polyline',
+  'polygon',
+  'text',
+  'tspan',
+  'textPath',
+  'image',
+  'linearGradient',
+  'radialGradient',
+  'stop',
+  'pattern',
+  'clipPath',
+  'mask',
+  'marker',
+  'filter',
+  'feBlend',
+  'feColorMatrix',
+  'feComponentTransfer',
+  'feComposite',
+  'feConvolveMatrix',
+  'feDiffuseLighting',
+  'feDisplacementMap',
+  'feDistantLight',
+  'feDropShadow',
+  'feFlood',
+  'feFuncA',
+  'feFuncB',
+  'feFuncG',
+  'feFuncR',
+  'feGaussianBlur',
+  'feImage',
+  'feMerge',
+  'feMergeNode',
+  'feMorphology',
+  'feOffset',
+  'fePointLight',
+  'feSpecularLighting',
+  'feSpotLight',
+  'feTile',
+  'feTurbulence',
 ]);
 /** Prefixed attributes that are kept (everything else with a prefix belongs to editors or is unknown). */
 const ALLOWED_PREFIXED_ATTRIBUTES = new Set(['xlink:href', 'xml:space', 'xml:lang']);
@@ -68,8 +115,13 @@ type Node = ElementNode | { text: string };
 
 /** Whether the bytes are an SVG document: (BOM,) prolog, comments, then an `<svg>` root element. */
 export function looksLikeSvg(bytes: Uint8Array): boolean {
-  const head = Buffer.from(bytes.subarray(0, 4096)).toString('utf8').replace(/^\uFEFF/, '');
-  const m = /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)*<([A-Za-z_][\w.-]*:)?svg[\s/>]/.exec(head);
+  const head = Buffer.from(bytes.subarray(0, 4096))
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
+  const m =
+    /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)*<([A-Za-z_][\w.-]*:)?svg[\s/>]/.exec(
+      head,
+    );
   return m !== null;
 }
 
@@ -129,7 +181,9 @@ function parse(src: string): ElementNode {
       i = end + 3;
     } else if (src.startsWith('<!', i)) {
       if (/^<!(DOCTYPE|ENTITY)/i.test(src.slice(i, i + 9))) {
-        throw new SvgRejectedError('SVG with a DOCTYPE or ENTITY declaration is refused (entity expansion and external entities).');
+        throw new SvgRejectedError(
+          'SVG with a DOCTYPE or ENTITY declaration is refused (entity expansion and external entities).',
+        );
       }
       fail('unexpected markup declaration');
     } else if (src.startsWith('<?', i)) {
@@ -185,7 +239,9 @@ function parse(src: string): ElementNode {
         throw new SvgLimitError(`The SVG has more than ${MAX_SVG_ELEMENTS} elements; simplify the drawing.`);
       }
       if (stack.length >= MAX_SVG_DEPTH) {
-        throw new SvgTooDeepError(`SVG elements are nested more than ${MAX_SVG_DEPTH} levels deep; flatten the drawing.`);
+        throw new SvgTooDeepError(
+          `SVG elements are nested more than ${MAX_SVG_DEPTH} levels deep; flatten the drawing.`,
+        );
       }
       if (stack.length) stack[stack.length - 1].children.push(el);
       else if (root) fail('more than one root element');
@@ -345,7 +401,8 @@ function cleanCss(css: string, removed: string[]): string {
 // Serialization
 
 const escText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const escAttr = (s: string) => escText(s).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+const escAttr = (s: string) =>
+  escText(s).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
 
 /** XML text of an element tree, built with an explicit stack (no recursion). */
 function serialize(root: ElementNode): string {

@@ -117,7 +117,12 @@ export async function supersedeExpired(db: Db, org: string, credentialId: string
 }
 
 export async function getAssertionSummary(db: Db, org: string, id: string): Promise<AssertionSummary | undefined> {
-  return db.selectFrom('assertions').select(VIEW_COLUMNS).where('org', '=', org).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('assertions')
+    .select(VIEW_COLUMNS)
+    .where('org', '=', org)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /** Any org: the public routes address assertions by their unguessable id alone. */
@@ -150,15 +155,26 @@ export async function listAssertions(
   page: { limit: number; offset: number },
 ): Promise<{ count: number; rows: AssertionSummary[] }> {
   // The owner of a credential sees its assertions whichever org issued them (authorizations).
-  let base = filter.allOrgs ? db.selectFrom('assertions as a') : db.selectFrom('assertions as a').where('a.org', '=', org);
+  let base = filter.allOrgs
+    ? db.selectFrom('assertions as a')
+    : db.selectFrom('assertions as a').where('a.org', '=', org);
   if (filter.credentialId !== undefined) base = base.where('a.credential_id', '=', filter.credentialId);
   if (filter.recipientUserId !== undefined) base = base.where('a.recipient_user_id', '=', filter.recipientUserId);
   if (!filter.includeRevoked) base = base.where('a.revoked_at', 'is', null);
-  if (!filter.includeExpired) base = base.where((eb) => eb.or([eb('a.expires_at', 'is', null), eb('a.expires_at', '>', sql<Date>`now()`)]));
+  if (!filter.includeExpired)
+    base = base.where((eb) => eb.or([eb('a.expires_at', 'is', null), eb('a.expires_at', '>', sql<Date>`now()`)]));
   if (filter.excludeCredentialsOf !== undefined) {
     const owner = filter.excludeCredentialsOf;
     base = base.where((eb) =>
-      eb.not(eb.exists(eb.selectFrom('credentials as xc').select('xc.id').whereRef('xc.id', '=', 'a.credential_id').where('xc.org', '=', owner))),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('credentials as xc')
+            .select('xc.id')
+            .whereRef('xc.id', '=', 'a.credential_id')
+            .where('xc.org', '=', owner),
+        ),
+      ),
     );
   }
   if (filter.course !== undefined) {
@@ -169,7 +185,13 @@ export async function listAssertions(
         eb('a.course', '=', course),
         eb.and([
           eb('a.course', 'is', null),
-          eb.exists(eb.selectFrom('credentials as c').select('c.id').whereRef('c.id', '=', 'a.credential_id').where('c.course', '=', course)),
+          eb.exists(
+            eb
+              .selectFrom('credentials as c')
+              .select('c.id')
+              .whereRef('c.id', '=', 'a.credential_id')
+              .where('c.course', '=', course),
+          ),
         ]),
       ]),
     );
@@ -179,16 +201,18 @@ export async function listAssertions(
     base =
       departments.length === 0
         ? base.where(sql<boolean>`false`)
-        : base.where('a.org', '=', org).where((eb) =>
-            eb.exists(
-              eb
-                .selectFrom('user_departments as d')
-                .select('d.user_id')
-                .whereRef('d.org', '=', 'a.org')
-                .whereRef('d.user_id', '=', 'a.recipient_user_id')
-                .where('d.department_id', 'in', departments),
-            ),
-          );
+        : base
+            .where('a.org', '=', org)
+            .where((eb) =>
+              eb.exists(
+                eb
+                  .selectFrom('user_departments as d')
+                  .select('d.user_id')
+                  .whereRef('d.org', '=', 'a.org')
+                  .whereRef('d.user_id', '=', 'a.recipient_user_id')
+                  .where('d.department_id', 'in', departments),
+              ),
+            );
   }
   const [{ n }, rows] = await Promise.all([
     base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
@@ -203,7 +227,12 @@ export async function listAssertions(
   return { count: n, rows };
 }
 
-export async function isMemberOfDepartments(db: Db, org: string, userId: string, departments: string[]): Promise<boolean> {
+export async function isMemberOfDepartments(
+  db: Db,
+  org: string,
+  userId: string,
+  departments: string[],
+): Promise<boolean> {
   if (departments.length === 0) return false;
   const row = await db
     .selectFrom('user_departments')
@@ -233,7 +262,10 @@ export async function markRevoked(
 }
 
 export async function countAssertions(db: Db, filter: { credentialId: string; live?: boolean }): Promise<number> {
-  let q = db.selectFrom('assertions').select(sql<number>`count(*)::int`.as('n')).where('credential_id', '=', filter.credentialId);
+  let q = db
+    .selectFrom('assertions')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('credential_id', '=', filter.credentialId);
   if (filter.live) q = q.where('revoked_at', 'is', null);
   return (await q.executeTakeFirstOrThrow()).n;
 }

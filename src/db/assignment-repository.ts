@@ -40,7 +40,9 @@ export interface GroupAssignmentRow {
 }
 
 /** Who a listing covers: a whole org, the users of some departments, or one user. */
-export type AssignmentScope = { org: string } & ({ kind: 'org' } | { kind: 'departments'; departments: string[] } | { kind: 'user'; userId: string });
+export type AssignmentScope = { org: string } & (
+  { kind: 'org' } | { kind: 'departments'; departments: string[] } | { kind: 'user'; userId: string }
+);
 
 function userScope(scope: AssignmentScope, userCol: string): Expression<SqlBool> {
   if (scope.kind === 'org') return sql<SqlBool>`true`;
@@ -63,25 +65,67 @@ function groupScope(scope: AssignmentScope): Expression<SqlBool> {
 const LIVE_CREDENTIAL = sql<SqlBool>`exists (select 1 from credentials lc where lc.id = a.credential_id and lc.deleted_at is null)`;
 
 /** Assigning again updates the due date when one is given (null clears it) and keeps it otherwise. */
-const dueDateOnConflict = (dueDate: string | null | undefined) => ({ due_date: dueDate === undefined ? sql<string | null>`assignments.due_date` : dueDate });
+const dueDateOnConflict = (dueDate: string | null | undefined) => ({
+  due_date: dueDate === undefined ? sql<string | null>`assignments.due_date` : dueDate,
+});
 
 export function assignmentRepository(db: Db) {
   return {
-    async insertUserAssignments(org: string, credentialId: string, userIds: string[], dueDate: string | null | undefined, createdBy: string): Promise<void> {
+    async insertUserAssignments(
+      org: string,
+      credentialId: string,
+      userIds: string[],
+      dueDate: string | null | undefined,
+      createdBy: string,
+    ): Promise<void> {
       for (let i = 0; i < userIds.length; i += 1000) {
         await db
           .insertInto('assignments')
-          .values(userIds.slice(i, i + 1000).map((user_id) => ({ id: newEntityId(), org, credential_id: credentialId, user_id, due_date: dueDate ?? null, created_by: createdBy })))
-          .onConflict((oc) => oc.expression(sql`org, credential_id, user_id`).where('user_id', 'is not', null).doUpdateSet(dueDateOnConflict(dueDate)))
+          .values(
+            userIds
+              .slice(i, i + 1000)
+              .map((user_id) => ({
+                id: newEntityId(),
+                org,
+                credential_id: credentialId,
+                user_id,
+                due_date: dueDate ?? null,
+                created_by: createdBy,
+              })),
+          )
+          .onConflict((oc) =>
+            oc
+              .expression(sql`org, credential_id, user_id`)
+              .where('user_id', 'is not', null)
+              .doUpdateSet(dueDateOnConflict(dueDate)),
+          )
           .execute();
       }
     },
 
-    async insertGroupAssignment(org: string, credentialId: string, groupId: string, dueDate: string | null | undefined, createdBy: string): Promise<string> {
+    async insertGroupAssignment(
+      org: string,
+      credentialId: string,
+      groupId: string,
+      dueDate: string | null | undefined,
+      createdBy: string,
+    ): Promise<string> {
       const row = await db
         .insertInto('assignments')
-        .values({ id: newEntityId(), org, credential_id: credentialId, group_id: groupId, due_date: dueDate ?? null, created_by: createdBy })
-        .onConflict((oc) => oc.expression(sql`org, credential_id, group_id`).where('group_id', 'is not', null).doUpdateSet(dueDateOnConflict(dueDate)))
+        .values({
+          id: newEntityId(),
+          org,
+          credential_id: credentialId,
+          group_id: groupId,
+          due_date: dueDate ?? null,
+          created_by: createdBy,
+        })
+        .onConflict((oc) =>
+          oc
+            .expression(sql`org, credential_id, group_id`)
+            .where('group_id', 'is not', null)
+            .doUpdateSet(dueDateOnConflict(dueDate)),
+        )
         .returning('id')
         .executeTakeFirstOrThrow();
       return row.id;
@@ -139,7 +183,11 @@ export function assignmentRepository(db: Db) {
     ): Promise<{ count: number; rows: GroupAssignmentRow[] }> {
       const where = sql`a.org = ${scope.org} and a.group_id is not null and ${LIVE_CREDENTIAL} and ${groupScope(scope)} ${page.id ? sql`and a.id = ${page.id}` : sql``}`;
       const [{ rows: countRows }, { rows }] = await Promise.all([
-        sql<{ n: number }>`select count(*)::int as n from assignments a join groups g on g.org = a.org and g.group_id = a.group_id where ${where}`.execute(db),
+        sql<{
+          n: number;
+        }>`select count(*)::int as n from assignments a join groups g on g.org = a.org and g.group_id = a.group_id where ${where}`.execute(
+          db,
+        ),
         sql<GroupAssignmentRow>`
           select a.id, a.credential_id, c.name as credential_name, a.group_id, g.name as group_name, g.department_id,
                  to_char(a.due_date, 'YYYY-MM-DD') as due_date, a.created_at,
@@ -156,7 +204,6 @@ export function assignmentRepository(db: Db) {
       ]);
       return { count: countRows[0]?.n ?? 0, rows };
     },
-
   };
 }
 

@@ -10,7 +10,11 @@ export type AuthorizationRow = Selectable<IssuerAuthorizationsTable>;
 export type OrgSummaryRow = OrganizationFacts;
 
 /** The active authorization letting `issuerOrg` issue `grantorOrg`'s credentials, if any. */
-export async function findAuthorization(db: Db, grantorOrg: string, issuerOrg: string): Promise<AuthorizationRow | undefined> {
+export async function findAuthorization(
+  db: Db,
+  grantorOrg: string,
+  issuerOrg: string,
+): Promise<AuthorizationRow | undefined> {
   return db
     .selectFrom('issuer_authorizations')
     .selectAll()
@@ -33,11 +37,20 @@ export async function everAuthorized(db: Db, grantorOrg: string, issuerOrg: stri
 
 export function authorizationRepository(db: Db) {
   return {
-    async insert(row: Omit<AuthorizationRow, 'created_at' | 'deleted_at' | 'allowed_badge_templates'> & { allowed_badge_templates: string[] }): Promise<AuthorizationRow | undefined> {
+    async insert(
+      row: Omit<AuthorizationRow, 'created_at' | 'deleted_at' | 'allowed_badge_templates'> & {
+        allowed_badge_templates: string[];
+      },
+    ): Promise<AuthorizationRow | undefined> {
       return db
         .insertInto('issuer_authorizations')
         .values({ ...row, allowed_badge_templates: JSON.stringify(row.allowed_badge_templates) })
-        .onConflict((oc) => oc.expression(sql`grantor_org, issuer_org`).where('deleted_at', 'is', null).doNothing())
+        .onConflict((oc) =>
+          oc
+            .expression(sql`grantor_org, issuer_org`)
+            .where('deleted_at', 'is', null)
+            .doNothing(),
+        )
         .returningAll()
         .executeTakeFirst();
     },
@@ -55,7 +68,11 @@ export function authorizationRepository(db: Db) {
     findActive: (grantorOrg: string, issuerOrg: string) => findAuthorization(db, grantorOrg, issuerOrg),
 
     async softDelete(id: string): Promise<void> {
-      await db.updateTable('issuer_authorizations').set({ deleted_at: sql`now()` }).where('id', '=', id).execute();
+      await db
+        .updateTable('issuer_authorizations')
+        .set({ deleted_at: sql`now()` })
+        .where('id', '=', id)
+        .execute();
     },
 
     async list(side: 'grantor_org' | 'issuer_org', org: string, page: { offset: number; limit: number }) {

@@ -34,13 +34,15 @@ export interface Signatory {
 export async function getIssuer(db: Db, org: string, issuerId: string): Promise<IssuerRow | undefined> {
   let q = db.selectFrom('issuers').selectAll().where('org', '=', org).where('retired_at', 'is', null);
   if (issuerId !== org) q = q.where('id', '=', issuerId);
-  return q
-    // An issuer whose entity id happens to equal the org identifier wins over "the oldest".
-    .orderBy(sql`id = ${issuerId}`, 'desc')
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
+  return (
+    q
+      // An issuer whose entity id happens to equal the org identifier wins over "the oldest".
+      .orderBy(sql`id = ${issuerId}`, 'desc')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst()
+  );
 }
 
 /** Any issuer, retired or not, in any org: for public profile and key documents. */
@@ -68,7 +70,10 @@ export async function getCredentialById(db: Db, credentialId: string): Promise<C
  * The signatories of a credential: its own first (most specific), then its issuer's, each in the
  * order they were added. Either id may be omitted.
  */
-export async function listSignatories(db: Db, target: { issuerId?: string | null; credentialId?: string | null }): Promise<Signatory[]> {
+export async function listSignatories(
+  db: Db,
+  target: { issuerId?: string | null; credentialId?: string | null },
+): Promise<Signatory[]> {
   const { issuerId, credentialId } = target;
   if (!issuerId && !credentialId) return [];
   const rows = await db
@@ -114,7 +119,10 @@ export interface IssuerValues {
   allowed_template_tags?: string[] | null;
 }
 
-export async function insertIssuer(db: Db, row: IssuerValues & { id: string; org: string; signing_alg: 'ES256' | 'RS256' }): Promise<IssuerRow> {
+export async function insertIssuer(
+  db: Db,
+  row: IssuerValues & { id: string; org: string; signing_alg: 'ES256' | 'RS256' },
+): Promise<IssuerRow> {
   return db
     .insertInto('issuers')
     .values({
@@ -125,7 +133,12 @@ export async function insertIssuer(db: Db, row: IssuerValues & { id: string; org
     .executeTakeFirstOrThrow();
 }
 
-export async function updateIssuer(db: Db, org: string, id: string, patch: Partial<IssuerValues>): Promise<IssuerRow | undefined> {
+export async function updateIssuer(
+  db: Db,
+  org: string,
+  id: string,
+  patch: Partial<IssuerValues>,
+): Promise<IssuerRow | undefined> {
   const { allowed_template_tags, ...rest } = patch;
   return db
     .updateTable('issuers')
@@ -215,7 +228,10 @@ const jsonColumns = <T extends Partial<CredentialValues>>(v: T) => ({
   ...(v.skills !== undefined && { skills: JSON.stringify(v.skills) }),
 });
 
-export async function insertCredential(db: Db, row: CredentialValues & { id: string; org: string; issuer_id: string }): Promise<CredentialRow> {
+export async function insertCredential(
+  db: Db,
+  row: CredentialValues & { id: string; org: string; issuer_id: string },
+): Promise<CredentialRow> {
   return db
     .insertInto('credentials')
     .values(jsonColumns(row) as never)
@@ -249,7 +265,11 @@ export async function updateCredential(
  * Raises template_version of one credential, or of every credential of an issuer: what their
  * certificates show changed (issuer name or logo, signatories), so rendered files are stale.
  */
-export async function bumpTemplateVersions(db: Db, org: string, target: { credentialId: string } | { issuerId: string }): Promise<number[]> {
+export async function bumpTemplateVersions(
+  db: Db,
+  org: string,
+  target: { credentialId: string } | { issuerId: string },
+): Promise<number[]> {
   let q = db
     .updateTable('credentials')
     .set({ template_version: sql<number>`template_version + 1`, updated_at: sql`now()` })
@@ -271,7 +291,11 @@ export async function softDeleteCredential(db: Db, org: string, id: string): Pro
 }
 
 /** The live credentials of an issuer that have their own templates (to re-check them when the issuer's tags change). */
-export async function listTemplatedCredentialsOfIssuer(db: Db, org: string, issuerId: string): Promise<CredentialRow[]> {
+export async function listTemplatedCredentialsOfIssuer(
+  db: Db,
+  org: string,
+  issuerId: string,
+): Promise<CredentialRow[]> {
   return db
     .selectFrom('credentials')
     .selectAll()
@@ -293,7 +317,11 @@ export async function listCourseCredentials(
   filter: { search?: string; publicOnly: boolean },
   page: { limit: number; offset: number },
 ): Promise<{ count: number; groups: { course: string; credentials: CredentialRow[] }[] }> {
-  let base = db.selectFrom('credentials').where('org', '=', org).where('deleted_at', 'is', null).where('course', 'is not', null);
+  let base = db
+    .selectFrom('credentials')
+    .where('org', '=', org)
+    .where('deleted_at', 'is', null)
+    .where('course', 'is not', null);
   if (filter.publicOnly) base = base.where('is_public', '=', true);
   if (filter.search) {
     const like = likePattern(filter.search);
@@ -305,7 +333,13 @@ export async function listCourseCredentials(
   ]);
   const names = courses.map((c) => c.course as string);
   if (names.length === 0) return { count: n, groups: [] };
-  const rows = await base.selectAll().where('course', 'in', names).orderBy('course').orderBy('created_at').orderBy('id').execute();
+  const rows = await base
+    .selectAll()
+    .where('course', 'in', names)
+    .orderBy('course')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   const byCourse = new Map<string, CredentialRow[]>(names.map((c) => [c, []]));
   for (const r of rows) byCourse.get(r.course as string)!.push(r);
   return { count: n, groups: names.map((course) => ({ course, credentials: byCourse.get(course)! })) };
@@ -348,13 +382,21 @@ export async function listSignatoriesOfCredentials(
   const rows = await db
     .selectFrom('signatories')
     .select(['issuer_id', 'credential_id', 'name', 'title', 'signature'])
-    .where((eb) => eb.or([eb('credential_id', 'in', credIds), eb.and([eb('issuer_id', 'in', issuerIds), eb('credential_id', 'is', null)])]))
+    .where((eb) =>
+      eb.or([
+        eb('credential_id', 'in', credIds),
+        eb.and([eb('issuer_id', 'in', issuerIds), eb('credential_id', 'is', null)]),
+      ]),
+    )
     .orderBy('id')
     .execute();
   for (const c of credentials) {
     const own = rows.filter((r) => r.credential_id === c.id);
     const issuers = rows.filter((r) => r.credential_id === null && r.issuer_id === c.issuer_id);
-    out.set(c.id, [...own, ...issuers].map(({ name, title, signature }) => ({ name, title, signature })));
+    out.set(
+      c.id,
+      [...own, ...issuers].map(({ name, title, signature }) => ({ name, title, signature })),
+    );
   }
   return out;
 }

@@ -99,7 +99,10 @@ export function directoryRepository(db: Db) {
     },
 
     async countOrgs(): Promise<number> {
-      const r = await db.selectFrom('orgs').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('orgs')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .executeTakeFirstOrThrow();
       return r.n;
     },
 
@@ -113,20 +116,20 @@ export function directoryRepository(db: Db) {
       return row ? { ...row, departments: row.departments ?? [] } : undefined;
     },
 
-    async listUsers(org: string, page: { offset: number; limit: number; q?: string }): Promise<{ count: number; rows: UserRow[] }> {
+    async listUsers(
+      org: string,
+      page: { offset: number; limit: number; q?: string },
+    ): Promise<{ count: number; rows: UserRow[] }> {
       let base = db.selectFrom('users as u').where('u.org', '=', org);
       if (page.q) {
         const like = `%${page.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-        base = base.where((eb) => eb.or([eb('u.user_id', 'ilike', like), eb('u.name', 'ilike', like), eb('u.email', 'ilike', like)]));
+        base = base.where((eb) =>
+          eb.or([eb('u.user_id', 'ilike', like), eb('u.name', 'ilike', like), eb('u.email', 'ilike', like)]),
+        );
       }
       const [{ n }, rows] = await Promise.all([
         base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
-        base
-          .select(userColumns)
-          .orderBy('u.user_id')
-          .offset(page.offset)
-          .limit(page.limit)
-          .execute(),
+        base.select(userColumns).orderBy('u.user_id').offset(page.offset).limit(page.limit).execute(),
       ]);
       return { count: n, rows: rows.map((r) => ({ ...r, departments: r.departments ?? [] })) };
     },
@@ -152,7 +155,15 @@ export function directoryRepository(db: Db) {
           const chunk = users.slice(i, i + 1000);
           await trx
             .insertInto('users')
-            .values(chunk.map((u) => ({ org, user_id: u.user_id, role: u.role, name: u.name ?? null, email: u.email ?? null })))
+            .values(
+              chunk.map((u) => ({
+                org,
+                user_id: u.user_id,
+                role: u.role,
+                name: u.name ?? null,
+                email: u.email ?? null,
+              })),
+            )
             .onConflict((oc) =>
               oc.columns(['org', 'user_id']).doUpdateSet((eb) => ({
                 role: eb.ref('excluded.role'),
@@ -194,9 +205,14 @@ export function directoryRepository(db: Db) {
             withDepartments.map((u) => u.user_id),
           )
           .execute();
-        const links = withDepartments.flatMap((u) => [...new Set(u.departments ?? [])].map((d) => ({ org, user_id: u.user_id, department_id: d })));
+        const links = withDepartments.flatMap((u) =>
+          [...new Set(u.departments ?? [])].map((d) => ({ org, user_id: u.user_id, department_id: d })),
+        );
         for (let i = 0; i < links.length; i += 1000) {
-          await trx.insertInto('user_departments').values(links.slice(i, i + 1000)).execute();
+          await trx
+            .insertInto('user_departments')
+            .values(links.slice(i, i + 1000))
+            .execute();
         }
       });
     },
@@ -230,7 +246,12 @@ export function directoryRepository(db: Db) {
     },
 
     async getGroup(org: string, groupId: string) {
-      return db.selectFrom('groups').selectAll().where('org', '=', org).where('group_id', '=', groupId).executeTakeFirst();
+      return db
+        .selectFrom('groups')
+        .selectAll()
+        .where('org', '=', org)
+        .where('group_id', '=', groupId)
+        .executeTakeFirst();
     },
 
     async groupMembers(org: string, groupId: string): Promise<string[]> {
@@ -261,7 +282,10 @@ export function directoryRepository(db: Db) {
     },
 
     /** Creates or updates a group; `members`, when given, replaces the membership. */
-    async putGroup(org: string, g: { group_id: string; name: string; department_id: string | null; members?: string[] }): Promise<void> {
+    async putGroup(
+      org: string,
+      g: { group_id: string; name: string; department_id: string | null; members?: string[] },
+    ): Promise<void> {
       await db.transaction().execute(async (trx) => {
         if (g.department_id) {
           await trx
@@ -273,7 +297,9 @@ export function directoryRepository(db: Db) {
         await trx
           .insertInto('groups')
           .values({ org, group_id: g.group_id, name: g.name, department_id: g.department_id })
-          .onConflict((oc) => oc.columns(['org', 'group_id']).doUpdateSet({ name: g.name, department_id: g.department_id }))
+          .onConflict((oc) =>
+            oc.columns(['org', 'group_id']).doUpdateSet({ name: g.name, department_id: g.department_id }),
+          )
           .execute();
         if (g.members) {
           await trx.deleteFrom('group_members').where('org', '=', org).where('group_id', '=', g.group_id).execute();
@@ -299,7 +325,12 @@ export function directoryRepository(db: Db) {
 
     async removeGroupMembers(org: string, groupId: string, userIds: string[]): Promise<void> {
       if (userIds.length === 0) return;
-      await db.deleteFrom('group_members').where('org', '=', org).where('group_id', '=', groupId).where('user_id', 'in', userIds).execute();
+      await db
+        .deleteFrom('group_members')
+        .where('org', '=', org)
+        .where('group_id', '=', groupId)
+        .where('user_id', 'in', userIds)
+        .execute();
     },
 
     async insertToken(t: { id: string; org: string; user_id: string; token_hash: string }): Promise<void> {
@@ -316,11 +347,20 @@ export function directoryRepository(db: Db) {
     },
 
     async getToken(id: string) {
-      return db.selectFrom('api_tokens').select(['id', 'org', 'user_id', 'revoked_at']).where('id', '=', id).executeTakeFirst();
+      return db
+        .selectFrom('api_tokens')
+        .select(['id', 'org', 'user_id', 'revoked_at'])
+        .where('id', '=', id)
+        .executeTakeFirst();
     },
 
     async revokeToken(id: string): Promise<void> {
-      await db.updateTable('api_tokens').set({ revoked_at: sql`now()` }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('api_tokens')
+        .set({ revoked_at: sql`now()` })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
   };
 }

@@ -31,5 +31,10 @@ export async function findIdempotencyKey(db: Db, org: string, key: string): Prom
 }
 
 export async function setIdempotentAssertion(db: Db, org: string, key: string, assertionId: string): Promise<void> {
-  await db.updateTable('idempotency_keys').set({ assertion_id: assertionId }).where('org', '=', org).where('key', '=', key).execute();
+  await db
+    .updateTable('idempotency_keys')
+    .set({ assertion_id: assertionId })
+    .where('org', '=', org)
+    .where('key', '=', key)
+    .execute();
 }

@@ -48,7 +48,11 @@ export async function findUsersByEmail(db: Db, org: string, emails: string[]): P
  * concurrent bulks adding the same new recipients then wait for each other's rows in one order,
  * where lists in their own orders made PostgreSQL find lock cycles (deadlocks) between them.
  */
-export async function insertRecipientUsers(db: Db, org: string, users: { user_id: string; email: string; name?: string }[]): Promise<void> {
+export async function insertRecipientUsers(
+  db: Db,
+  org: string,
+  users: { user_id: string; email: string; name?: string }[],
+): Promise<void> {
   const ordered = [...users].sort((a, b) => compareKeys(a.user_id, b.user_id));
   for (let i = 0; i < ordered.length; i += 1000) {
     await db

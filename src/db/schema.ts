@@ -306,4 +306,3 @@ export interface AssertionDailyCountsTable {
   day: ColumnType<string, string, string>;
   n: number;
 }
-

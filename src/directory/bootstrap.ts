@@ -29,7 +29,9 @@ export async function bootstrapDirectory(
         if ((err as { code?: string }).code !== '23505') throw err;
         // Another process (a worker starting beside this api) created it a moment ago.
         if (await directory.authenticateToken(opts.adminToken)) return { created: false };
-        throw new ConfigError('Invalid ADMIN_TOKEN: this token was revoked; set a new value, or unset ADMIN_TOKEN and use an existing token.');
+        throw new ConfigError(
+          'Invalid ADMIN_TOKEN: this token was revoked; set a new value, or unset ADMIN_TOKEN and use an existing token.',
+        );
       }
     }
     return { created: false };

@@ -9,7 +9,11 @@ import { newUuid } from '../ids.js';
 export const orgIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" and "_", at most 63 characters');
-export const userIdSchema = z.string().min(1).max(255).regex(/^[^\s/?#]+$/, 'no spaces, "/", "?" or "#"');
+export const userIdSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\s/?#]+$/, 'no spaces, "/", "?" or "#"');
 
 /**
  * Orgs, users and API tokens. Callers pass the acting principal, or `system` for the CLI and the
@@ -32,8 +36,17 @@ function assertInOrg(actor: Actor, org: string): void {
 
 function assertGroupAdmin(actor: Actor, org: string, departmentId: string | null): void {
   if (actor === 'system' || canAdministerOrg(actor, org)) return;
-  const ok = actor.org === org && departmentId !== null && actor.role === 'department_admin' && administersDepartment(actor, departmentId);
-  if (!ok) throw new ForbiddenError(departmentId ? `You do not administer department "${departmentId}".` : 'Only platform admins manage groups outside departments.');
+  const ok =
+    actor.org === org &&
+    departmentId !== null &&
+    actor.role === 'department_admin' &&
+    administersDepartment(actor, departmentId);
+  if (!ok)
+    throw new ForbiddenError(
+      departmentId
+        ? `You do not administer department "${departmentId}".`
+        : 'Only platform admins manage groups outside departments.',
+    );
 }
 
 /**
@@ -48,9 +61,12 @@ export function directoryService(repo: DirectoryRepository) {
   async function assertKnownUsers(org: string, userIds: string[], field: string): Promise<void> {
     const unknown = await repo.unknownUsers(org, userIds);
     if (unknown.length) {
-      throw new ValidationError(`Unknown users in org "${org}": ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''}.`, {
-        fieldErrors: { [field]: unknown.slice(0, 100).map((u) => `unknown user ${u}`) },
-      });
+      throw new ValidationError(
+        `Unknown users in org "${org}": ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''}.`,
+        {
+          fieldErrors: { [field]: unknown.slice(0, 100).map((u) => `unknown user ${u}`) },
+        },
+      );
     }
   }
 
@@ -58,7 +74,10 @@ export function directoryService(repo: DirectoryRepository) {
   async function assertMembersInScope(actor: Actor, org: string, userIds: string[]): Promise<void> {
     if (actor === 'system' || canAdministerOrg(actor, org)) return;
     const outside = await repo.usersOutsideDepartments(org, userIds, actor.departments);
-    if (outside.length) throw new ForbiddenError(`Users outside your departments: ${outside.slice(0, 20).join(', ')}${outside.length > 20 ? ', …' : ''}.`);
+    if (outside.length)
+      throw new ForbiddenError(
+        `Users outside your departments: ${outside.slice(0, 20).join(', ')}${outside.length > 20 ? ', …' : ''}.`,
+      );
   }
 
   async function requireOrg(org: string): Promise<OrgRow> {
@@ -79,7 +98,8 @@ export function directoryService(repo: DirectoryRepository) {
     getUser: (org: string, userId: string) => repo.getUser(org, userId),
     getGroup: (org: string, groupId: string) => repo.getGroup(org, groupId),
     unknownUsers: (org: string, userIds: string[]) => repo.unknownUsers(org, userIds),
-    usersOutsideDepartments: (org: string, userIds: string[], departments: string[]) => repo.usersOutsideDepartments(org, userIds, departments),
+    usersOutsideDepartments: (org: string, userIds: string[], departments: string[]) =>
+      repo.usersOutsideDepartments(org, userIds, departments),
 
     async createOrg(
       actor: Actor,
@@ -139,7 +159,11 @@ export function directoryService(repo: DirectoryRepository) {
      * Platform admins manage every group; department admins the groups of their departments
      * (both the group's current department and the one it is being put in).
      */
-    async putGroup(actor: Actor, org: string, input: { group_id: string; name: string; department?: string | null; members?: string[] }) {
+    async putGroup(
+      actor: Actor,
+      org: string,
+      input: { group_id: string; name: string; department?: string | null; members?: string[] },
+    ) {
       assertInOrg(actor, org);
       await requireOrg(org);
       const existing = await repo.getGroup(org, input.group_id);
@@ -152,7 +176,12 @@ export function directoryService(repo: DirectoryRepository) {
         await assertMembersInScope(actor, org, members);
       }
       await repo.putGroup(org, { group_id: input.group_id, name: input.name, department_id: department, members });
-      return { group_id: input.group_id, name: input.name, department, members: await repo.groupMembers(org, input.group_id) };
+      return {
+        group_id: input.group_id,
+        name: input.name,
+        department,
+        members: await repo.groupMembers(org, input.group_id),
+      };
     },
 
     async changeGroupMembers(actor: Actor, org: string, groupId: string, userIds: string[], change: 'add' | 'remove') {
@@ -173,10 +202,16 @@ export function directoryService(repo: DirectoryRepository) {
     },
 
     /** Returns the token once; only its hash is kept. */
-    async createToken(actor: Actor, org: string, userId: string, token?: string): Promise<{ id: string; token: string }> {
+    async createToken(
+      actor: Actor,
+      org: string,
+      userId: string,
+      token?: string,
+    ): Promise<{ id: string; token: string }> {
       assertAdmin(actor, org);
       await requireOrg(org);
-      if (!(await repo.getUser(org, userId))) throw new NotFoundError(`User "${userId}" does not exist in org "${org}".`);
+      if (!(await repo.getUser(org, userId)))
+        throw new NotFoundError(`User "${userId}" does not exist in org "${org}".`);
       const value = token ?? generateApiToken();
       const id = newUuid();
       await repo.insertToken({ id, org, user_id: userId, token_hash: hashApiToken(value) });
@@ -198,7 +233,14 @@ export function directoryService(repo: DirectoryRepository) {
       if (!row) return undefined;
       const user = await repo.getUser(row.org, row.user_id);
       if (!user) return undefined;
-      return { userId: user.user_id, org: user.org, role: user.role, departments: user.departments, via: 'token', tokenId: row.id };
+      return {
+        userId: user.user_id,
+        org: user.org,
+        role: user.role,
+        departments: user.departments,
+        via: 'token',
+        tokenId: row.id,
+      };
     },
   };
 }

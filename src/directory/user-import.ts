@@ -46,14 +46,21 @@ export function parseUserImport(text: string): UserInput[] {
   } else {
     const [header, ...lines] = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
     const cols = parseCsvLine(header ?? '');
-    if (!cols.includes('user_id') || !cols.includes('role')) throw new ValidationError('CSV header must name user_id and role.');
+    if (!cols.includes('user_id') || !cols.includes('role'))
+      throw new ValidationError('CSV header must name user_id and role.');
     records = lines.map((line) => {
       const cells = parseCsvLine(line);
       const rec: Record<string, unknown> = {};
       cols.forEach((col, i) => {
         const v = cells[i];
         if (v === undefined || v === '') return;
-        rec[col] = col === 'departments' ? v.split(';').map((d) => d.trim()).filter(Boolean) : v;
+        rec[col] =
+          col === 'departments'
+            ? v
+                .split(';')
+                .map((d) => d.trim())
+                .filter(Boolean)
+            : v;
       });
       return rec;
     });

@@ -55,7 +55,9 @@ async function stopLeftover(dir: string): Promise<void> {
 }
 
 /** `port`: a fixed port, so a stopped server can be started again at the same address (tests). */
-export async function startEmbeddedRedis(opts: { binary?: string; dir?: string; port?: number } = {}): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis(
+  opts: { binary?: string; dir?: string; port?: number } = {},
+): Promise<EmbeddedRedis> {
   const binary = findBinary(opts.binary ?? 'redis-server');
   if (!binary) {
     throw new MissingBinaryError(
@@ -80,7 +82,12 @@ export async function startEmbeddedRedis(opts: { binary?: string; dir?: string; 
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
 
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -111,7 +118,10 @@ export async function startEmbeddedRedis(opts: { binary?: string; dir?: string; 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }

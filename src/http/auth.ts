@@ -20,7 +20,8 @@ export function authenticateMiddleware(auth: Authenticator): RequestHandler {
  * may read whom.
  */
 export function tenantMiddleware(directory: DirectoryService): RequestHandler & { orgOnly: RequestHandler } {
-  const check = (pathUserIsCaller: boolean): RequestHandler =>
+  const check =
+    (pathUserIsCaller: boolean): RequestHandler =>
     async (req, _res, next) => {
       const p = req.principal!;
       const org = req.params.org as string | undefined;

@@ -12,11 +12,19 @@ export function envelope(result: unknown, description: StatusDescription = 'Ok')
     : { status: { success: true, description }, result };
 }
 
-export function sendEnvelope(res: Response, result: unknown, description: StatusDescription = 'Ok', status?: number): void {
+export function sendEnvelope(
+  res: Response,
+  result: unknown,
+  description: StatusDescription = 'Ok',
+  status?: number,
+): void {
   res.status(status ?? STATUS_CODE[description]).json(envelope(result, description));
 }
 
-export function errorEnvelope(description: string, extra: { fieldErrors?: Record<string, string[]>; validationErrors?: string[] } = {}) {
+export function errorEnvelope(
+  description: string,
+  extra: { fieldErrors?: Record<string, string[]>; validationErrors?: string[] } = {},
+) {
   return {
     status: { success: false, description },
     fieldErrors: extra.fieldErrors ?? {},

@@ -146,8 +146,7 @@ export function coerceFormFields(body: Record<string, unknown>, schema: ZodType 
       if (Array.isArray(value)) list = value;
       else if (typeof value === 'string' && value.trimStart().startsWith('[')) {
         list = jsonOf(field, value, 'array') as unknown[];
-      }
-      else list = [value];
+      } else list = [value];
       out[field] = list.map((v, i) => coerceScalar(`${field}.${i}`, v, item));
     } else if (!Array.isArray(value)) {
       out[field] = coerceScalar(field, value, kind);

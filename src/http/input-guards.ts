@@ -28,7 +28,9 @@ export function assertSafeBody(value: unknown, where: string): void {
   const stack: { value: unknown; path: string[] }[] = [{ value, path: [] }];
   const fail = (path: string[]) => {
     const field = path.length ? path.join('.') : where;
-    throw new ValidationError(`Invalid ${where}: ${field}: must not contain NUL characters`, { fieldErrors: { [field]: ['must not contain NUL characters'] } });
+    throw new ValidationError(`Invalid ${where}: ${field}: must not contain NUL characters`, {
+      fieldErrors: { [field]: ['must not contain NUL characters'] },
+    });
   };
   while (stack.length) {
     const { value: v, path } = stack.pop()!;
@@ -37,7 +39,8 @@ export function assertSafeBody(value: unknown, where: string): void {
       continue;
     }
     if (v === null || typeof v !== 'object' || Buffer.isBuffer(v)) continue;
-    if (path.length >= MAX_BODY_DEPTH) throw new ValidationError(`Invalid ${where}: nested more than ${MAX_BODY_DEPTH} levels deep.`);
+    if (path.length >= MAX_BODY_DEPTH)
+      throw new ValidationError(`Invalid ${where}: nested more than ${MAX_BODY_DEPTH} levels deep.`);
     if (Array.isArray(v)) {
       v.forEach((item, i) => stack.push({ value: item, path: [...path, String(i)] }));
     } else {

@@ -61,7 +61,10 @@ export function buildOpenApi(defs: RouteDef[], info: { version: string; serverUr
     const op: Record<string, unknown> = {
       summary: d.summary,
       tags: [d.tag],
-      operationId: `${d.method}_${d.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '')}`,
+      operationId: `${d.method}_${d.path
+        .replace(/[{}]/g, '')
+        .replace(/[^A-Za-z0-9]+/g, '_')
+        .replace(/^_|_$/g, '')}`,
       parameters: [...declared, ...implicit, ...parameters(d.query, 'query')],
       responses: Object.fromEntries(Object.entries(docs).map(([code, doc]) => [code, response(Number(code), doc)])),
     };
@@ -85,7 +88,11 @@ export function buildOpenApi(defs: RouteDef[], info: { version: string; serverUr
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'badgeworks API', version: info.version, description: 'Open Badges issuing, rendering and verification.' },
+    info: {
+      title: 'badgeworks API',
+      version: info.version,
+      description: 'Open Badges issuing, rendering and verification.',
+    },
     servers: [{ url: info.serverUrl }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths,

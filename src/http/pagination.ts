@@ -90,7 +90,10 @@ export function limitRequest(q: { limit?: number; offset?: number }, defaultLimi
 
 /** The issuers list: the page-number envelope, addressed by limit/offset. */
 export function limitOffsetPage<T>(requestUrl: string, req: LimitRequest, count: number, data: T[], max = LIMIT_MAX) {
-  const next = req.offset + req.limit < count ? withParams(requestUrl, { limit: req.limit, offset: req.offset + req.limit }) : null;
+  const next =
+    req.offset + req.limit < count
+      ? withParams(requestUrl, { limit: req.limit, offset: req.offset + req.limit })
+      : null;
   const previous =
     req.offset > 0 ? withParams(requestUrl, { limit: req.limit, offset: Math.max(0, req.offset - req.limit) }) : null;
   return {

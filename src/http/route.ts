@@ -114,7 +114,6 @@ const errorShapeMarker =
     next();
   };
 
-
 export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddleware): void {
   for (const def of defs) {
     const chain: RequestHandler[] = [];

@@ -94,7 +94,9 @@ export type AssertionObject = z.infer<typeof assertionObjectSchema>;
  * The name a certificate and its title may print: the recipient's name, else a user id that is not
  * an email address. Certificates are public files: a recipient known only by email stays unnamed.
  */
-export function publicRecipientName(a: Pick<AssertionSummary, 'recipient_name' | 'recipient_user_id'>): string | undefined {
+export function publicRecipientName(
+  a: Pick<AssertionSummary, 'recipient_name' | 'recipient_user_id'>,
+): string | undefined {
   const name = a.recipient_name?.trim();
   if (name) return name;
   return a.recipient_user_id.includes('@') ? undefined : a.recipient_user_id;
@@ -122,8 +124,18 @@ function evidenceOf(items: EvidenceItem[]): AssertionObject['evidence'] {
 export interface AssertionContext {
   credential?: Pick<
     CredentialRow,
-    | 'id' | 'name' | 'description' | 'credential_type' | 'icon_image' | 'thumbnail_image'
-    | 'criteria_url' | 'criteria_text' | 'issuer_id' | 'tags' | 'course' | 'program'
+    | 'id'
+    | 'name'
+    | 'description'
+    | 'credential_type'
+    | 'icon_image'
+    | 'thumbnail_image'
+    | 'criteria_url'
+    | 'criteria_text'
+    | 'issuer_id'
+    | 'tags'
+    | 'course'
+    | 'program'
   >;
   /** False when the issuer has no email: no OB 2.0 hosted documents (OB 2.0 requires it). */
   ob2Available?: boolean;

@@ -28,7 +28,10 @@ export async function presentAssertions(
   rows: AssertionSummary[],
   view: 'public' | 'private',
 ): Promise<AssertionObject[]> {
-  const contexts = await loadAssertionContexts(db, rows.map((a) => a.credential_id));
+  const contexts = await loadAssertionContexts(
+    db,
+    rows.map((a) => a.credential_id),
+  );
   return rows.map((a) => {
     const ctx = contexts.get(a.credential_id);
     // No context: a credential row that vanished; no issuer email known means no OB 2.0 documents.
@@ -141,7 +144,12 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
      * holding an offline copy learn of it. Revoking twice keeps the first reason; there is no
      * un-revoking (a revoked credential may have been relied on as revoked).
      */
-    async revoke(p: Principal, org: string, id: string, change: { revoked: boolean; reason?: string }): Promise<AssertionSummary> {
+    async revoke(
+      p: Principal,
+      org: string,
+      id: string,
+      change: { revoked: boolean; reason?: string },
+    ): Promise<AssertionSummary> {
       if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins revoke assertions.');
       // Only the issuing org revokes (the owner of an authorized credential withdraws the authorization instead).
       const current = await getAssertionSummary(db, org, id);

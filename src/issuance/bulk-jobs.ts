@@ -18,11 +18,18 @@ async function reportProgress(queue: AnyQueue, data: BulkChunkJob['data']): Prom
   // This chunk is not counted as processed until its job completes, so it adds itself.
   const { processed = 0 } = await parent.getDependenciesCount({ processed: true });
   const done = Math.min(data.total, processed * data.chunkSize + data.entries.length);
-  const previous = typeof parent.progress === 'object' && parent.progress !== null ? Number((parent.progress as { done?: number }).done ?? 0) : 0;
+  const previous =
+    typeof parent.progress === 'object' && parent.progress !== null
+      ? Number((parent.progress as { done?: number }).done ?? 0)
+      : 0;
   if (done > previous) await parent.updateProgress({ done, total: data.total });
 }
 
-export async function runBulkChunk(service: IssuanceService, queue: AnyQueue, job: Job<BulkChunkJob['data']>): Promise<BulkResult> {
+export async function runBulkChunk(
+  service: IssuanceService,
+  queue: AnyQueue,
+  job: Job<BulkChunkJob['data']>,
+): Promise<BulkResult> {
   const result = await service.issueChunk(job.data, String(job.id));
   // Progress is informative only: never fail (and so repeat) a chunk because it could not be reported.
   await reportProgress(queue, job.data).catch(() => undefined);
@@ -31,11 +38,17 @@ export async function runBulkChunk(service: IssuanceService, queue: AnyQueue, jo
 
 export async function runBulkParent(queue: AnyQueue, job: Job<BulkJob['data']>): Promise<BulkResult> {
   const [values, ignored] = await Promise.all([job.getChildrenValues<BulkResult>(), job.getIgnoredChildrenFailures()]);
-  const parts: { index: number; result: BulkResult }[] = Object.entries(values).map(([key, result]) => ({ index: chunkIndexOf(key), result }));
+  const parts: { index: number; result: BulkResult }[] = Object.entries(values).map(([key, result]) => ({
+    index: chunkIndexOf(key),
+    result,
+  }));
   for (const [key, reason] of Object.entries(ignored)) {
     const child = (await queue.getJob(jobIdOf(key))) as Job<BulkChunkJob['data']> | undefined;
     const users = child?.data.entries.map((e) => e.label) ?? [`chunk ${chunkIndexOf(key)}`];
-    parts.push({ index: chunkIndexOf(key), result: { issued: [], skipped: [], failed: users.map((user) => ({ user, reason: `Issuing failed: ${reason}` })) } });
+    parts.push({
+      index: chunkIndexOf(key),
+      result: { issued: [], skipped: [], failed: users.map((user) => ({ user, reason: `Issuing failed: ${reason}` })) },
+    });
   }
   parts.sort((a, b) => a.index - b.index);
   const merged = mergeResults([...parts.map((p) => p.result), { issued: [], skipped: [], failed: job.data.rejected }]);

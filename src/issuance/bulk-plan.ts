@@ -48,7 +48,14 @@ function entryOf(input: BulkUserInput, position: number): BulkEntry | { failed: 
   if (email && !isEmail(email)) return { failed: { user: label, reason: `Not a valid email: "${email}".` } };
   const { fields, error } = fieldsOf(input);
   if (error) return { failed: { user: label, reason: error } };
-  return { label, kind: 'object', ...(userId && { userId }), ...(email && { email }), ...(name && { name }), ...(fields && { fields }) };
+  return {
+    label,
+    kind: 'object',
+    ...(userId && { userId }),
+    ...(email && { email }),
+    ...(name && { name }),
+    ...(fields && { fields }),
+  };
 }
 
 /**

@@ -38,11 +38,36 @@ export function issuerProfileInput(urls: PublicUrls, issuer: IssuerRow): Profile
 }
 
 const ACHIEVEMENT_TYPES: readonly AchievementType[] = [
-  'Achievement', 'ApprenticeshipCertificate', 'Assessment', 'Assignment', 'AssociateDegree', 'Award', 'Badge',
-  'BachelorDegree', 'Certificate', 'CertificateOfCompletion', 'Certification', 'CommunityService', 'Competency',
-  'Course', 'CoCurricular', 'Degree', 'Diploma', 'DoctoralDegree', 'Fieldwork', 'GeneralEducationDevelopment',
-  'JourneymanCertificate', 'LearningProgram', 'License', 'Membership', 'ProfessionalDoctorate',
-  'QualityAssuranceCredential', 'MasterCertificate', 'MasterDegree', 'MicroCredential', 'ResearchDoctorate',
+  'Achievement',
+  'ApprenticeshipCertificate',
+  'Assessment',
+  'Assignment',
+  'AssociateDegree',
+  'Award',
+  'Badge',
+  'BachelorDegree',
+  'Certificate',
+  'CertificateOfCompletion',
+  'Certification',
+  'CommunityService',
+  'Competency',
+  'Course',
+  'CoCurricular',
+  'Degree',
+  'Diploma',
+  'DoctoralDegree',
+  'Fieldwork',
+  'GeneralEducationDevelopment',
+  'JourneymanCertificate',
+  'LearningProgram',
+  'License',
+  'Membership',
+  'ProfessionalDoctorate',
+  'QualityAssuranceCredential',
+  'MasterCertificate',
+  'MasterDegree',
+  'MicroCredential',
+  'ResearchDoctorate',
   'SecondarySchoolDiploma',
 ];
 
@@ -125,7 +150,9 @@ export function achievementInput(urls: PublicUrls, credential: CredentialRow): A
     description: credential.description ?? '',
     ...(criteriaUrl && { criteriaUrl }),
     // Achievement.criteria needs a URL or a narrative; the description is the best stand-in.
-    ...(criteriaNarrative || !criteriaUrl ? { criteriaNarrative: criteriaNarrative ?? (credential.description || credential.name) } : {}),
+    ...(criteriaNarrative || !criteriaUrl
+      ? { criteriaNarrative: criteriaNarrative ?? (credential.description || credential.name) }
+      : {}),
     ...(credential.icon_image || credential.thumbnail_image
       ? { image: absoluteUrl(urls.base, credential.icon_image ?? credential.thumbnail_image) }
       : {}),
@@ -150,7 +177,12 @@ export interface AwardDraft {
 }
 
 /** The unsigned OB 3.0 credential of one award; its `id` is the credential.json URL (JWT `jti`). */
-export function buildAwardCredential(urls: PublicUrls, issuer: IssuerRow, credential: CredentialRow, draft: AwardDraft): OpenBadgeCredential {
+export function buildAwardCredential(
+  urls: PublicUrls,
+  issuer: IssuerRow,
+  credential: CredentialRow,
+  draft: AwardDraft,
+): OpenBadgeCredential {
   return buildOpenBadgeCredential({
     id: urls.credentialJson(draft.assertionId),
     issuer: issuerProfileInput(urls, issuer),
@@ -181,7 +213,11 @@ export type AchievementDocument = { '@context': string[] } & Achievement;
  * The Achievement served at its id. Built through the credential builder with a placeholder
  * award, so it is byte-for-byte the object embedded in every credential of this achievement.
  */
-export function buildAchievementDocument(urls: PublicUrls, issuer: IssuerRow, credential: CredentialRow): AchievementDocument {
+export function buildAchievementDocument(
+  urls: PublicUrls,
+  issuer: IssuerRow,
+  credential: CredentialRow,
+): AchievementDocument {
   const vc = buildAwardCredential(urls, issuer, credential, {
     assertionId: 'achievement',
     issuedOn: new Date(0),

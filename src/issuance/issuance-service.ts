@@ -1,8 +1,20 @@
 import type { Db } from '../db/database.js';
-import { getCredential, getCredentialById, getIssuer, getIssuerById, type CredentialRow, type IssuerRow } from '../db/catalog-repository.js';
+import {
+  getCredential,
+  getCredentialById,
+  getIssuer,
+  getIssuerById,
+  type CredentialRow,
+  type IssuerRow,
+} from '../db/catalog-repository.js';
 import { findAuthorization } from '../db/authorization-repository.js';
 import { covers } from '../authorizations/authorization-service.js';
-import { findLiveAssertions, insertAssertions, supersedeExpired, type NewAssertion } from '../db/assertion-repository.js';
+import {
+  findLiveAssertions,
+  insertAssertions,
+  supersedeExpired,
+  type NewAssertion,
+} from '../db/assertion-repository.js';
 import { setIdempotentAssertion } from '../db/idempotency-repository.js';
 import { ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError } from '../errors.js';
 import { newEntityId } from '../ids.js';
@@ -11,7 +23,14 @@ import type { Logger } from '../logger.js';
 import { randomSalt } from '../openbadges/recipient-hash.js';
 import type { PublicUrls } from '../public-urls.js';
 import type { QueueSet } from '../queue/queue-set.js';
-import { RENDER_PRIORITY, type AwardDetails, type BulkChunkJob, type BulkResult, type IssueJob, type ResolvedRecipient } from '../queue/queues.js';
+import {
+  RENDER_PRIORITY,
+  type AwardDetails,
+  type BulkChunkJob,
+  type BulkResult,
+  type IssueJob,
+  type ResolvedRecipient,
+} from '../queue/queues.js';
 import { signCredentialJwt } from '../signing/vc-jwt.js';
 import { buildAwardCredential, expiryOf } from './credential-document.js';
 import { resolveRecipients } from './recipients.js';
@@ -71,7 +90,9 @@ export async function loadIssuable(db: Db, org: string, credentialId: string): P
   }
   const issuer = await getIssuerById(db, credential.issuer_id);
   if (!issuer || issuer.retired_at) {
-    throw new ConflictError(`The issuer of credential "${credentialId}" is retired; the credential can no longer be issued.`);
+    throw new ConflictError(
+      `The issuer of credential "${credentialId}" is retired; the credential can no longer be issued.`,
+    );
   }
   if (own || !authorization) return { issuer, credential };
 
@@ -87,7 +108,12 @@ const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
 export function issuanceService(deps: IssuanceDeps) {
   const { db, urls } = deps;
 
-  async function enqueueRenders(org: string, requestedBy: string, assertionIds: string[], priority: number): Promise<void> {
+  async function enqueueRenders(
+    org: string,
+    requestedBy: string,
+    assertionIds: string[],
+    priority: number,
+  ): Promise<void> {
     if (assertionIds.length === 0) return;
     // The job id makes a retried issuing job's second enqueue a no-op.
     await deps.queues.render.addBulk(
@@ -190,7 +216,12 @@ export function issuanceService(deps: IssuanceDeps) {
             };
           }),
         );
-        await supersedeExpired(db, ctx.org, credential.id, batch.map((r) => r.userId));
+        await supersedeExpired(
+          db,
+          ctx.org,
+          credential.id,
+          batch.map((r) => r.userId),
+        );
         const stored = await insertAssertions(db, rows);
         const refused: ResolvedRecipient[] = [];
         rows.forEach((row, n) => {
@@ -223,7 +254,12 @@ export function issuanceService(deps: IssuanceDeps) {
       try {
         target = await loadIssuable(db, data.org, data.credentialId);
       } catch (err) {
-        if (err instanceof NotFoundError || err instanceof GoneError || err instanceof ConflictError || err instanceof ForbiddenError) {
+        if (
+          err instanceof NotFoundError ||
+          err instanceof GoneError ||
+          err instanceof ConflictError ||
+          err instanceof ForbiddenError
+        ) {
           return { error: { status: err.status, message: err.message } };
         }
         throw err;
@@ -245,7 +281,8 @@ export function issuanceService(deps: IssuanceDeps) {
       const issued = outcome.issued.get(userId);
       const existing = outcome.skipped.get(userId);
       const assertionId = issued ?? existing;
-      if (!assertionId) return { error: { status: 503, message: outcome.failed.get(userId) ?? 'The assertion could not be issued.' } };
+      if (!assertionId)
+        return { error: { status: 503, message: outcome.failed.get(userId) ?? 'The assertion could not be issued.' } };
       if (data.idempotencyKey) await setIdempotentAssertion(db, data.org, data.idempotencyKey, assertionId);
       return { assertionId, created: issued !== undefined };
     },
@@ -257,7 +294,12 @@ export function issuanceService(deps: IssuanceDeps) {
       try {
         target = await loadIssuable(db, data.org, data.credentialId);
       } catch (err) {
-        if (err instanceof NotFoundError || err instanceof GoneError || err instanceof ConflictError || err instanceof ForbiddenError) {
+        if (
+          err instanceof NotFoundError ||
+          err instanceof GoneError ||
+          err instanceof ConflictError ||
+          err instanceof ForbiddenError
+        ) {
           result.failed = data.entries.map((e) => ({ user: e.label, reason: err.message }));
           return result;
         }

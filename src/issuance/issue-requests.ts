@@ -4,9 +4,23 @@ import type { Principal } from '../auth/principal.js';
 import { isPlatformAdmin } from '../auth/permissions.js';
 import { findLiveAssertions, getAssertionSummary } from '../db/assertion-repository.js';
 import { claimIdempotencyKey, findIdempotencyKey, setIdempotentAssertion } from '../db/idempotency-repository.js';
-import { AppError, ConflictError, ForbiddenError, PayloadTooLargeError, UnavailableError, ValidationError } from '../errors.js';
+import {
+  AppError,
+  ConflictError,
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnavailableError,
+  ValidationError,
+} from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { QUEUE_NAMES, type AwardDetails, type BulkChunkJob, type BulkJob, type BulkResult, type IssueJob } from '../queue/queues.js';
+import {
+  QUEUE_NAMES,
+  type AwardDetails,
+  type BulkChunkJob,
+  type BulkJob,
+  type BulkResult,
+  type IssueJob,
+} from '../queue/queues.js';
 import type { AssertionObject } from './assertion-format.js';
 import { presentAssertions } from './assertion-service.js';
 import { BULK_CHUNK_SIZE, chunksOf, MAX_BULK_USERS, planBulk, type BulkUserInput } from './bulk-plan.js';
@@ -158,7 +172,9 @@ export function issueRequests(rt: Runtime) {
         // The bound passed; a completion whose event was missed (Redis reconnect) still counts.
         const latest = await rt.queues.issuance.getJob(String(job.id));
         // Only a stored result counts; anything less answers 202 and the client polls the job.
-        return latest && latest.returnvalue != null && (await latest.isCompleted()) ? { done: true, value: latest.returnvalue as R } : { done: false };
+        return latest && latest.returnvalue != null && (await latest.isCompleted())
+          ? { done: true, value: latest.returnvalue as R }
+          : { done: false };
       }
       // The job failed after all its attempts: a fault (database or Redis), not bad input.
       throw new UnavailableError(`Issuing failed: ${message}`);
@@ -177,17 +193,25 @@ export function issueRequests(rt: Runtime) {
    */
   function checkExpiry(expires: string | undefined): void {
     if (expires !== undefined && !(Date.parse(expires) >= Date.now() + MIN_EXPIRY_AHEAD_MS)) {
-      throw new ValidationError('Invalid body: expires: must be a date-time in the future (at least 5 s ahead)', { fieldErrors: { expires: ['must be in the future'] } });
+      throw new ValidationError('Invalid body: expires: must be a date-time in the future (at least 5 s ahead)', {
+        fieldErrors: { expires: ['must be in the future'] },
+      });
     }
   }
 
   const requestHash = (kind: string, request: unknown) => digest(kind, JSON.stringify(request));
   function assertSameRequest(row: { request_hash: string }, kind: string, request: unknown): void {
-    if (row.request_hash !== requestHash(kind, request)) throw new ConflictError('This Idempotency-Key was already used with a different request.');
+    if (row.request_hash !== requestHash(kind, request))
+      throw new ConflictError('This Idempotency-Key was already used with a different request.');
   }
 
   async function claimKey(org: string, key: string, kind: string, request: unknown, jobId: string) {
-    const { row } = await claimIdempotencyKey(db, { org, key, request_hash: requestHash(kind, request), job_id: jobId });
+    const { row } = await claimIdempotencyKey(db, {
+      org,
+      key,
+      request_hash: requestHash(kind, request),
+      job_id: jobId,
+    });
     assertSameRequest(row, kind, request);
     return row;
   }
@@ -207,7 +231,13 @@ export function issueRequests(rt: Runtime) {
   }
 
   return {
-    async issueSingle(p: Principal, org: string, credentialId: string, body: SingleIssueBody, idempotencyKey?: string): Promise<IssueResponse> {
+    async issueSingle(
+      p: Principal,
+      org: string,
+      credentialId: string,
+      body: SingleIssueBody,
+      idempotencyKey?: string,
+    ): Promise<IssueResponse> {
       if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins issue credentials.');
       if (!(await isRetry(org, idempotencyKey, `issue ${credentialId}`, body))) {
         await loadIssuable(db, org, credentialId);
@@ -215,7 +245,9 @@ export function issueRequests(rt: Runtime) {
       }
       const { recipient: given, ...award } = body;
       if (!given.user_id && !given.email) {
-        throw new ValidationError('Invalid body: recipient: needs a user_id or an email', { fieldErrors: { recipient: ['needs a user_id or an email'] } });
+        throw new ValidationError('Invalid body: recipient: needs a user_id or an email', {
+          fieldErrors: { recipient: ['needs a user_id or an email'] },
+        });
       }
       const { resolved, failed } = await resolveRecipients(db, org, [
         {
@@ -226,7 +258,8 @@ export function issueRequests(rt: Runtime) {
           ...(given.name && { name: given.name }),
         },
       ]);
-      if (failed.length) throw new ValidationError(failed[0].reason, { fieldErrors: { recipient: [failed[0].reason] } });
+      if (failed.length)
+        throw new ValidationError(failed[0].reason, { fieldErrors: { recipient: [failed[0].reason] } });
       const recipient = resolved[0].recipient;
 
       let jobId = `issue-${randomUUID()}`;
@@ -248,7 +281,11 @@ export function issueRequests(rt: Runtime) {
       if (live && (!live.expired || live.job_id === jobId)) {
         if (idempotencyKey !== undefined) await setIdempotentAssertion(db, org, idempotencyKey, live.id);
         const created = live.job_id === jobId;
-        return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result: await assertionObject(org, live.id) };
+        return {
+          status: created ? 201 : 200,
+          description: created ? 'Created' : 'Ok',
+          result: await assertionObject(org, live.id),
+        };
       }
 
       const data: IssueJob['data'] = {
@@ -282,7 +319,9 @@ export function issueRequests(rt: Runtime) {
     ): Promise<IssueResponse> {
       if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins issue credentials.');
       if (body.users.length > MAX_BULK_USERS) {
-        throw new PayloadTooLargeError(`At most ${MAX_BULK_USERS} users per bulk request (got ${body.users.length}); split the list.`);
+        throw new PayloadTooLargeError(
+          `At most ${MAX_BULK_USERS} users per bulk request (got ${body.users.length}); split the list.`,
+        );
       }
       if (!(await isRetry(org, idempotencyKey, `bulk ${credentialId}`, body))) {
         await loadIssuable(db, org, credentialId);
@@ -304,7 +343,14 @@ export function issueRequests(rt: Runtime) {
       if (!parent) {
         const chunks = chunksOf(entries, BULK_CHUNK_SIZE);
         const owner = { org, requestedBy: p.userId };
-        const parentData: BulkJob['data'] = { ...owner, credentialId, total: entries.length, chunkSize: BULK_CHUNK_SIZE, chunks: chunks.length, rejected };
+        const parentData: BulkJob['data'] = {
+          ...owner,
+          credentialId,
+          total: entries.length,
+          chunkSize: BULK_CHUNK_SIZE,
+          chunks: chunks.length,
+          rejected,
+        };
         await rt.queues.flows.add({
           name: 'bulk',
           queueName: QUEUE_NAMES.issuance,

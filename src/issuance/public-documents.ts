@@ -15,7 +15,13 @@ import {
 } from '../openbadges/index.js';
 import type { PublicUrls } from '../public-urls.js';
 import { buildJwks } from '../signing/jwks.js';
-import { absoluteUrl, achievementInput, buildAchievementDocument, issuerProfileInput, type AchievementDocument } from './credential-document.js';
+import {
+  absoluteUrl,
+  achievementInput,
+  buildAchievementDocument,
+  issuerProfileInput,
+  type AchievementDocument,
+} from './credential-document.js';
 import type { StatusListService } from './status-lists.js';
 
 /**
@@ -23,7 +29,12 @@ import type { StatusListService } from './status-lists.js';
  * the OB 2.0 hosted objects, issuer profiles, achievements, keys and status lists. Assertions are
  * addressed by their unguessable entity id; everything served is already part of a credential.
  */
-export function publicDocuments(deps: { db: Db; urls: PublicUrls; issuerKeys: IssuerKeyService; statusLists: StatusListService }) {
+export function publicDocuments(deps: {
+  db: Db;
+  urls: PublicUrls;
+  issuerKeys: IssuerKeyService;
+  statusLists: StatusListService;
+}) {
   const { db, urls } = deps;
 
   async function anyAssertion(id: string): Promise<AssertionRow> {
@@ -96,7 +107,12 @@ export function publicDocuments(deps: { db: Db; urls: PublicUrls; issuerKeys: Is
       });
       if (!a.recipient_email) {
         // No email on file: the recipient is identified by their (hashed) user id instead.
-        (doc as { recipient: object }).recipient = { type: 'id', hashed: true, salt: a.salt, identity: hashIdentity(a.recipient_user_id, a.salt) };
+        (doc as { recipient: object }).recipient = {
+          type: 'id',
+          hashed: true,
+          salt: a.salt,
+          identity: hashIdentity(a.recipient_user_id, a.salt),
+        };
       }
       return { status: 200, body: doc };
     },

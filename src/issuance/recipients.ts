@@ -1,5 +1,10 @@
 import type { Db } from '../db/database.js';
-import { findUsersByEmail, findUsersById, insertRecipientUsers, type RecipientUser } from '../db/recipient-repository.js';
+import {
+  findUsersByEmail,
+  findUsersById,
+  insertRecipientUsers,
+  type RecipientUser,
+} from '../db/recipient-repository.js';
 import { normalizeEmail } from '../openbadges/recipient-hash.js';
 import type { BulkEntry, BulkResult, ResolvedRecipient } from '../queue/queues.js';
 
@@ -17,14 +22,22 @@ export interface Resolution {
 function merge(entry: BulkEntry, user: RecipientUser): ResolvedRecipient {
   const email = entry.email ?? user.email ?? undefined;
   const name = entry.name ?? user.name ?? undefined;
-  return { userId: user.user_id, ...(email && { email }), ...(name && { name }), ...(entry.fields && { fields: entry.fields }) };
+  return {
+    userId: user.user_id,
+    ...(email && { email }),
+    ...(name && { name }),
+    ...(entry.fields && { fields: entry.fields }),
+  };
 }
 
 export async function resolveRecipients(db: Db, org: string, entries: BulkEntry[]): Promise<Resolution> {
   const emailOnly = entries.filter((e) => e.userId === undefined).map((e) => normalizeEmail(e.email!));
   // An email-only recipient joins under its email as user id, so that id may already exist too.
   const ids = [...new Set([...entries.flatMap((e) => (e.userId !== undefined ? [e.userId] : [])), ...emailOnly])];
-  const [byId, byEmail] = await Promise.all([findUsersById(db, org, ids), findUsersByEmail(db, org, [...new Set(emailOnly)])]);
+  const [byId, byEmail] = await Promise.all([
+    findUsersById(db, org, ids),
+    findUsersByEmail(db, org, [...new Set(emailOnly)]),
+  ]);
 
   const out: Resolution = { resolved: [], failed: [] };
   const toCreate = new Map<string, { user_id: string; email: string; name?: string }>();
@@ -33,11 +46,19 @@ export async function resolveRecipients(db: Db, org: string, entries: BulkEntry[
     if (entry.userId !== undefined) {
       const user = byId.get(entry.userId);
       if (user) out.resolved.push({ label: entry.label, recipient: merge(entry, user) });
-      else if (entry.kind === 'username') out.failed.push({ user: entry.label, reason: `Unknown user "${entry.userId}".` });
+      else if (entry.kind === 'username')
+        out.failed.push({ user: entry.label, reason: `Unknown user "${entry.userId}".` });
       else if (!entry.email) {
-        out.failed.push({ user: entry.label, reason: `Unknown user "${entry.userId}"; give an email to add them to the directory.` });
+        out.failed.push({
+          user: entry.label,
+          reason: `Unknown user "${entry.userId}"; give an email to add them to the directory.`,
+        });
       } else {
-        toCreate.set(entry.userId, { user_id: entry.userId, email: entry.email, ...(entry.name && { name: entry.name }) });
+        toCreate.set(entry.userId, {
+          user_id: entry.userId,
+          email: entry.email,
+          ...(entry.name && { name: entry.name }),
+        });
         waiting.push({ entry, userId: entry.userId });
       }
       continue;
@@ -46,7 +67,8 @@ export async function resolveRecipients(db: Db, org: string, entries: BulkEntry[
     const user = byEmail.get(email) ?? byId.get(email);
     if (user) out.resolved.push({ label: entry.label, recipient: merge(entry, user) });
     else {
-      if (!toCreate.has(email)) toCreate.set(email, { user_id: email, email: entry.email!, ...(entry.name && { name: entry.name }) });
+      if (!toCreate.has(email))
+        toCreate.set(email, { user_id: email, email: entry.email!, ...(entry.name && { name: entry.name }) });
       waiting.push({ entry, userId: email });
     }
   }

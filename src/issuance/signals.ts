@@ -30,7 +30,11 @@ export interface TriggeredIssuance {
 
 export function signalService(db: Db, requests: IssueRequests) {
   return {
-    async trigger(p: Principal, org: string, input: SignalInput): Promise<{ signal: string; triggered: TriggeredIssuance[] }> {
+    async trigger(
+      p: Principal,
+      org: string,
+      input: SignalInput,
+    ): Promise<{ signal: string; triggered: TriggeredIssuance[] }> {
       if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins send issuing signals.');
       let q = db
         .selectFrom('credentials')
@@ -45,7 +49,14 @@ export function signalService(db: Db, requests: IssueRequests) {
       for (const c of credentials) {
         let r: Awaited<ReturnType<IssueRequests['issueBulk']>>;
         try {
-          r = await requests.issueBulk(p, org, c.id, { users: input.users, ...(input.course && { course: input.course }) }, undefined, { waitMs: 0 });
+          r = await requests.issueBulk(
+            p,
+            org,
+            c.id,
+            { users: input.users, ...(input.course && { course: input.course }) },
+            undefined,
+            { waitMs: 0 },
+          );
         } catch (err) {
           // One credential that cannot be issued (its issuer retired, say) must not hide the jobs
           // already queued for the others, nor stop the ones after it.

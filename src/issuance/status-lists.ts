@@ -8,7 +8,13 @@ import {
 } from '../db/status-list-repository.js';
 import { getIssuerById } from '../db/catalog-repository.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
-import { buildStatusListCredential, createBitstring, encodeBitstring, MIN_STATUS_LIST_SIZE, setBit } from '../openbadges/status-list.js';
+import {
+  buildStatusListCredential,
+  createBitstring,
+  encodeBitstring,
+  MIN_STATUS_LIST_SIZE,
+  setBit,
+} from '../openbadges/status-list.js';
 import type { PublicUrls } from '../public-urls.js';
 import { signCredentialJwt } from '../signing/vc-jwt.js';
 

@@ -49,7 +49,14 @@ export function issuerKeyService(db: Db, masterKey: string, urls: PublicUrls) {
     return keyId;
   }
 
-  function toPublished(row: { id: string; issuer_id: string; alg: SigningAlg; public_jwk: Record<string, unknown>; created_at: Date; retired_at: Date | null }): PublishedKey {
+  function toPublished(row: {
+    id: string;
+    issuer_id: string;
+    alg: SigningAlg;
+    public_jwk: Record<string, unknown>;
+    created_at: Date;
+    retired_at: Date | null;
+  }): PublishedKey {
     return {
       keyId: row.id,
       issuerId: row.issuer_id,
@@ -94,7 +101,11 @@ export function issuerKeyService(db: Db, masterKey: string, urls: PublicUrls) {
           .where('retired_at', 'is', null)
           .returning('alg')
           .executeTakeFirst();
-        const issuer = await trx.selectFrom('issuers').select('signing_alg').where('id', '=', issuerId).executeTakeFirstOrThrow();
+        const issuer = await trx
+          .selectFrom('issuers')
+          .select('signing_alg')
+          .where('id', '=', issuerId)
+          .executeTakeFirstOrThrow();
         return insertKey(trx, issuerId, current?.alg ?? issuer.signing_alg);
       });
       // Other processes keep signing with the retired key until they restart or miss the cache;

@@ -264,7 +264,9 @@ export function bakeSvg(svg: string | Uint8Array, payload: BakePayload): string 
   const ns = (wanted: string) => (rootNs === wanted ? '' : ` xmlns:openbadges="${wanted}"`);
   const elements: string[] = [];
   if (payload.ob3Jwt !== undefined) {
-    elements.push(`<openbadges:credential${ns(OB3_NS)} verify="${escapeAttr(payload.ob3Jwt)}"></openbadges:credential>`);
+    elements.push(
+      `<openbadges:credential${ns(OB3_NS)} verify="${escapeAttr(payload.ob3Jwt)}"></openbadges:credential>`,
+    );
   }
   if (payload.ob2 !== undefined) {
     const ob2 = ob2Text(payload.ob2);

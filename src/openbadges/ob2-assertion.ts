@@ -141,7 +141,12 @@ export function buildOb2Assertion(input: {
     type: 'Assertion',
     id: input.id,
     // Lower-cased before hashing: the validator hashes the candidate email as given.
-    recipient: { type: 'email', hashed: true, salt: input.recipient.salt, identity: hashEmail(input.recipient.email, input.recipient.salt) },
+    recipient: {
+      type: 'email',
+      hashed: true,
+      salt: input.recipient.salt,
+      identity: hashEmail(input.recipient.email, input.recipient.salt),
+    },
     badge: input.badgeClassUrl,
     // `HostedBadge` is the canonical term; `hosted` is only an alias in the v2 context.
     verification: { type: 'HostedBadge' },

@@ -115,7 +115,8 @@ function subjectId(recipient: RecipientInput, emailHash: string | undefined): st
   if (recipient.id) return recipient.id;
   if (recipient.userId) {
     if (UUID.test(recipient.userId)) return `urn:uuid:${recipient.userId.toLowerCase()}`;
-    if (recipient.salt === undefined) throw new ValidationError('A salt is required to derive the subject id of a user.');
+    if (recipient.salt === undefined)
+      throw new ValidationError('A salt is required to derive the subject id of a user.');
     return `urn:uuid:${nameBasedUuid(`user:${recipient.salt}:${recipient.userId}`)}`;
   }
   if (emailHash) return `urn:uuid:${nameBasedUuid(emailHash)}`;
@@ -169,7 +170,13 @@ function buildSubject(input: CredentialInput): AchievementSubject {
     id: subjectId(recipient, emailHash),
     ...(emailHash && {
       identifier: [
-        { type: 'IdentityObject', identityType: 'emailAddress', hashed: true, identityHash: emailHash, salt: recipient.salt },
+        {
+          type: 'IdentityObject',
+          identityType: 'emailAddress',
+          hashed: true,
+          identityHash: emailHash,
+          salt: recipient.salt,
+        },
       ],
     }),
     achievement: buildAchievement(input.achievement, input.grantor),

@@ -46,13 +46,38 @@ export interface Alignment {
 }
 
 export type AchievementType =
-  | 'Achievement' | 'ApprenticeshipCertificate' | 'Assessment' | 'Assignment' | 'AssociateDegree'
-  | 'Award' | 'Badge' | 'BachelorDegree' | 'Certificate' | 'CertificateOfCompletion'
-  | 'Certification' | 'CommunityService' | 'Competency' | 'Course' | 'CoCurricular' | 'Degree'
-  | 'Diploma' | 'DoctoralDegree' | 'Fieldwork' | 'GeneralEducationDevelopment'
-  | 'JourneymanCertificate' | 'LearningProgram' | 'License' | 'Membership'
-  | 'ProfessionalDoctorate' | 'QualityAssuranceCredential' | 'MasterCertificate' | 'MasterDegree'
-  | 'MicroCredential' | 'ResearchDoctorate' | 'SecondarySchoolDiploma' | `ext:${string}`;
+  | 'Achievement'
+  | 'ApprenticeshipCertificate'
+  | 'Assessment'
+  | 'Assignment'
+  | 'AssociateDegree'
+  | 'Award'
+  | 'Badge'
+  | 'BachelorDegree'
+  | 'Certificate'
+  | 'CertificateOfCompletion'
+  | 'Certification'
+  | 'CommunityService'
+  | 'Competency'
+  | 'Course'
+  | 'CoCurricular'
+  | 'Degree'
+  | 'Diploma'
+  | 'DoctoralDegree'
+  | 'Fieldwork'
+  | 'GeneralEducationDevelopment'
+  | 'JourneymanCertificate'
+  | 'LearningProgram'
+  | 'License'
+  | 'Membership'
+  | 'ProfessionalDoctorate'
+  | 'QualityAssuranceCredential'
+  | 'MasterCertificate'
+  | 'MasterDegree'
+  | 'MicroCredential'
+  | 'ResearchDoctorate'
+  | 'SecondarySchoolDiploma'
+  | `ext:${string}`;
 
 export interface Achievement {
   id: string;

@@ -6,7 +6,9 @@ const HASH_PATTERN = /^(sha256|md5)\$([0-9a-f]+)$/i;
 
 /** OB IdentityHash: `alg$hex(hash(UTF8(identity) ‖ UTF8(salt)))`, identical in OB 2.0 and 3.0. */
 export function hashIdentity(identity: string, salt: string, alg: IdentityHashAlg = 'sha256'): string {
-  return `${alg}$${createHash(alg).update(identity + salt, 'utf8').digest('hex')}`;
+  return `${alg}$${createHash(alg)
+    .update(identity + salt, 'utf8')
+    .digest('hex')}`;
 }
 
 /**

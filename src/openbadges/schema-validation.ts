@@ -61,17 +61,28 @@ function policyErrors(cred: unknown): string[] {
   const errors: string[] = [];
   for (const key of ['validFrom', 'validUntil'] as const) {
     if (typeof c[key] === 'string' && hasFractionalSeconds(c[key])) {
-      errors.push(`/${key} must be at whole seconds so that the JWT ${key === 'validFrom' ? 'nbf' : 'exp'} round-trips`);
+      errors.push(
+        `/${key} must be at whole seconds so that the JWT ${key === 'validFrom' ? 'nbf' : 'exp'} round-trips`,
+      );
     }
   }
-  if (typeof c.validFrom === 'string' && typeof c.validUntil === 'string' && Date.parse(c.validUntil) <= Date.parse(c.validFrom)) {
+  if (
+    typeof c.validFrom === 'string' &&
+    typeof c.validUntil === 'string' &&
+    Date.parse(c.validUntil) <= Date.parse(c.validFrom)
+  ) {
     errors.push('/validUntil must be after validFrom');
   }
   for (const legacy of ['issuanceDate', 'expirationDate']) {
     if (legacy in c) errors.push(`/${legacy} is VCDM 1.1; use validFrom/validUntil`);
   }
   const subject = c.credentialSubject as Record<string, unknown> | undefined;
-  if (subject && typeof subject === 'object' && !subject.id && !(Array.isArray(subject.identifier) && subject.identifier.length)) {
+  if (
+    subject &&
+    typeof subject === 'object' &&
+    !subject.id &&
+    !(Array.isArray(subject.identifier) && subject.identifier.length)
+  ) {
     errors.push('/credentialSubject needs an id or at least one identifier');
   }
   return errors;

@@ -20,7 +20,8 @@ export interface JobStatus {
 /** A bulk reports `{done, total}` from the start: BullMQ's initial progress is a bare 0. */
 function progressOf(job: Job): unknown {
   const total = (job.data as { total?: unknown } | undefined)?.total;
-  if (job.name === 'bulk' && typeof total === 'number' && (typeof job.progress !== 'object' || job.progress === null)) return { done: 0, total };
+  if (job.name === 'bulk' && typeof total === 'number' && (typeof job.progress !== 'object' || job.progress === null))
+    return { done: 0, total };
   return job.progress ?? null;
 }
 
@@ -41,7 +42,12 @@ export function toJobStatus(job: Job, state: string): JobStatus {
   };
 }
 
-export async function getJobStatus(queues: QueueSet, org: string, principal: Principal, jobId: string): Promise<JobStatus> {
+export async function getJobStatus(
+  queues: QueueSet,
+  org: string,
+  principal: Principal,
+  jobId: string,
+): Promise<JobStatus> {
   // State first, then the job: read the other way round, a job finishing in between would show
   // state "completed" with the data of before (no result yet). Finished is final, so this order
   // can only show a finished job's data with an older state, which the next poll corrects.

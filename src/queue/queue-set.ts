@@ -94,7 +94,13 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
       await issuance.getJobCounts('waiting');
     },
     async close(): Promise<void> {
-      await Promise.all([issuance.close(), render.close(), flows.close(), issuanceEvents?.close(), renderEvents?.close()]);
+      await Promise.all([
+        issuance.close(),
+        render.close(),
+        flows.close(),
+        issuanceEvents?.close(),
+        renderEvents?.close(),
+      ]);
     },
   };
 }

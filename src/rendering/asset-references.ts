@@ -36,7 +36,11 @@ export function findAssetReferences(text: string, kind: 'html' | 'css'): AssetRe
  * `text` with each reference whose URL `replacement` answers replaced by that answer; references
  * it answers with undefined are left as written.
  */
-export function replaceAssetReferences(text: string, refs: readonly AssetReference[], replacement: (raw: string) => string | undefined): string {
+export function replaceAssetReferences(
+  text: string,
+  refs: readonly AssetReference[],
+  replacement: (raw: string) => string | undefined,
+): string {
   let out = '';
   let at = 0;
   for (const ref of refs) {

@@ -190,7 +190,10 @@ export class BrowserPool {
   };
 
   constructor(private readonly opts: BrowserPoolOptions) {
-    this.size = Math.max(1, opts.pages ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length));
+    this.size = Math.max(
+      1,
+      opts.pages ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length),
+    );
     this.recycleAfter = Math.max(1, opts.recyclePageAfter ?? 200);
     this.restartAfter = Math.max(1, opts.restartBrowserAfter ?? 5000);
     this.acquireTimeoutMs = opts.acquireTimeoutMs ?? 60_000;
@@ -239,7 +242,10 @@ export class BrowserPool {
     // slot and the instance only while the job runs.
     const aborted = new Promise<never>((_, reject) => {
       job.abort = reject;
-      timer = setTimeout(() => reject(new RenderRetryableError('timeout', `render did not finish within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new RenderRetryableError('timeout', `render did not finish within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     aborted.catch(() => undefined);
     slot.job = job;
@@ -297,8 +303,15 @@ export class BrowserPool {
   private classify(e: unknown, inst: BrowserInstance): Error {
     if (e instanceof RenderRetryableError || e instanceof RenderLimitError) return e;
     const msg = String((e as Error)?.message ?? e);
-    if (inst.dead || /Target closed|Session closed|Connection closed|has been closed|detached|crashed|Protocol error|ProtocolError|Navigating frame was detached|Browser disconnected/i.test(msg)) {
-      return new RenderRetryableError('browser_crashed', `Chromium failed during the render: ${msg.split('\n')[0]}`, { cause: e });
+    if (
+      inst.dead ||
+      /Target closed|Session closed|Connection closed|has been closed|detached|crashed|Protocol error|ProtocolError|Navigating frame was detached|Browser disconnected/i.test(
+        msg,
+      )
+    ) {
+      return new RenderRetryableError('browser_crashed', `Chromium failed during the render: ${msg.split('\n')[0]}`, {
+        cause: e,
+      });
     }
     return e instanceof Error ? e : new Error(msg);
   }
@@ -328,13 +341,16 @@ export class BrowserPool {
             this.handleDeath(inst);
             continue;
           }
-          throw new RenderRetryableError('browser_unavailable', `could not open a page: ${(e as Error).message}`, { cause: e });
+          throw new RenderRetryableError('browser_unavailable', `could not open a page: ${(e as Error).message}`, {
+            cause: e,
+          });
         } finally {
           inst.creating--;
         }
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new RenderRetryableError('browser_unavailable', `no free render page within ${this.acquireTimeoutMs} ms`);
+      if (left <= 0)
+        throw new RenderRetryableError('browser_unavailable', `no free render page within ${this.acquireTimeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, Math.min(left, 1000));
         function done() {
@@ -377,7 +393,11 @@ export class BrowserPool {
         protocolTimeout: 60_000,
       });
     } catch (e) {
-      throw new RenderRetryableError('browser_unavailable', `could not start Chromium (${exe}): ${(e as Error).message.split('\n')[0]}`, { cause: e });
+      throw new RenderRetryableError(
+        'browser_unavailable',
+        `could not start Chromium (${exe}): ${(e as Error).message.split('\n')[0]}`,
+        { cause: e },
+      );
     }
     const inst = new BrowserInstance(browser, browser.process()?.pid, !shell);
     this.s.browserLaunches++;

@@ -174,7 +174,6 @@ export function scanCssRefs(css: string): CssRef[] {
   return refs;
 }
 
-
 /** CSS text with every escape decoded, for checks that look at the text as a whole. */
 export function cssUnescape(css: string): string {
   const escape = /\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|([^\n]))/g;

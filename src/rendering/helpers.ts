@@ -24,7 +24,8 @@ export const BLOCK_HELPERS = ['if', 'unless', 'each', 'with'] as const;
 export const BUILTIN_HELPERS: Record<string, [number, number]> = { lookup: [2, 2] };
 
 export const HELPER_DOCS: Record<string, string> = {
-  formatDate: '`{{formatDate issued_on_iso "long"}}` — format an ISO date: "long" (default), "medium", "short", "full", "year", "iso"; hash `locale="fr-FR"`, `timeZone="Europe/Paris"`',
+  formatDate:
+    '`{{formatDate issued_on_iso "long"}}` — format an ISO date: "long" (default), "medium", "short", "full", "year", "iso"; hash `locale="fr-FR"`, `timeZone="Europe/Paris"`',
   upper: '`{{upper recipient.name}}` — upper-case',
   lower: '`{{lower recipient.email}}` — lower-case',
   eq: '`{{#if (eq fields.grade "A")}}` — equality (as strings)',

@@ -168,10 +168,27 @@ export const SAFE_DATA = new RegExp(
 export type UrlKind = 'link' | 'image' | 'resource';
 const LINK_ATTRS = new Set(['cite', 'longdesc']);
 const IMAGE_ATTRS = new Set([
-  'src', 'srcset', 'imagesrcset', 'poster', 'background', 'lowsrc', 'dynsrc', 'data', 'href', 'xlink:href',
+  'src',
+  'srcset',
+  'imagesrcset',
+  'poster',
+  'background',
+  'lowsrc',
+  'dynsrc',
+  'data',
+  'href',
+  'xlink:href',
 ]);
 const RESOURCE_ATTRS = new Set([
-  'action', 'formaction', 'codebase', 'archive', 'manifest', 'ping', 'icon', 'profile', 'classid',
+  'action',
+  'formaction',
+  'codebase',
+  'archive',
+  'manifest',
+  'ping',
+  'icon',
+  'profile',
+  'classid',
 ]);
 
 /** The kind of URL attribute `attr` is on element `element` (both lower-case), or null. */

@@ -44,7 +44,11 @@ export function fileSlug(text: string | null | undefined, fallback: string): str
 }
 
 /** `Content-Disposition` filename of a rendered file: `<credential>-<recipient>.<ext>`. */
-export function downloadName(credentialName: string, recipientName: string | null | undefined, file: RenderFileName): string {
+export function downloadName(
+  credentialName: string,
+  recipientName: string | null | undefined,
+  file: RenderFileName,
+): string {
   const ext = file.slice(file.lastIndexOf('.'));
   const kind = file.startsWith('badge') ? '-badge' : '';
   return `${fileSlug(credentialName, 'credential')}-${fileSlug(recipientName, 'recipient')}${kind}${ext}`;

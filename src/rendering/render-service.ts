@@ -12,7 +12,13 @@ import type { FileStore } from '../storage/file-store.js';
 import type { PublicUrls } from '../public-urls.js';
 import type { Logger } from '../logger.js';
 import { getAssertionById, type AssertionRow } from '../db/assertion-repository.js';
-import { getCredentialById, getImageByKey, getIssuerById, listSignatories, type CredentialRow } from '../db/catalog-repository.js';
+import {
+  getCredentialById,
+  getImageByKey,
+  getIssuerById,
+  listSignatories,
+  type CredentialRow,
+} from '../db/catalog-repository.js';
 import { bakePng, bakeSvg } from '../openbadges/baking.js';
 import { createRenderer, type Renderer, type RendererOptions, type LoadedAsset } from './renderer.js';
 import { buildTemplateContext } from './template-context.js';
@@ -105,11 +111,17 @@ export function storeAssetLoader(deps: RenderDeps): RendererOptions['loadAsset']
 }
 
 /** One renderer per worker process, answering images from the store (never over HTTP). */
-export function createStoreRenderer(deps: RenderDeps, opts: Omit<RendererOptions, 'assetPrefix' | 'loadAsset'>): Renderer {
+export function createStoreRenderer(
+  deps: RenderDeps,
+  opts: Omit<RendererOptions, 'assetPrefix' | 'loadAsset'>,
+): Renderer {
   return createRenderer({ ...opts, assetPrefix: deps.urls.imagesPrefix, loadAsset: storeAssetLoader(deps) });
 }
 
-type BadgeSource = { kind: 'png'; body: Buffer; cacheKey: string } | { kind: 'svg'; text: string; cacheKey: string } | { kind: 'raster'; body: Buffer; contentType: string; cacheKey: string };
+type BadgeSource =
+  | { kind: 'png'; body: Buffer; cacheKey: string }
+  | { kind: 'svg'; text: string; cacheKey: string }
+  | { kind: 'raster'; body: Buffer; contentType: string; cacheKey: string };
 
 let defaultBadgeSvg: string | undefined;
 
@@ -131,7 +143,8 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
           throw new RenderLimitError('image_too_large', `${what} is refused. ${problem}`);
         }
         if (row.content_type === 'image/png') return { kind: 'png', body: file.body, cacheKey: key };
-        if (row.content_type === 'image/svg+xml') return { kind: 'svg', text: file.body.toString('utf8'), cacheKey: key };
+        if (row.content_type === 'image/svg+xml')
+          return { kind: 'svg', text: file.body.toString('utf8'), cacheKey: key };
         return { kind: 'raster', body: file.body, contentType: row.content_type, cacheKey: key };
       }
     }
@@ -159,7 +172,11 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
    * badge.png always (OB 3.0 JWT + OB 2.0 hosted-assertion URL in iTXt chunks); badge.svg too when
    * the badge image is an SVG (baked as SVG, the PNG is its rasterization).
    */
-  async function bakeBadge(a: AssertionRow, credential: CredentialRow, label: string): Promise<Partial<Record<RenderFileName, Buffer>>> {
+  async function bakeBadge(
+    a: AssertionRow,
+    credential: CredentialRow,
+    label: string,
+  ): Promise<Partial<Record<RenderFileName, Buffer>>> {
     // OB 2.0 requires an issuer email: without one there is no hosted assertion to point at.
     const issuer = await getIssuerById(db, a.issuer_id);
     const payload = { ob3Jwt: a.credential_jwt, ob2: issuer?.email ? urls.ob2Assertion(a.id) : undefined };
@@ -175,11 +192,18 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
   }
 
   /** The merged certificate markup of an assertion. */
-  async function certificateMarkup(a: AssertionRow, credential: CredentialRow): Promise<{ html: string; css: string; issuerName: string }> {
+  async function certificateMarkup(
+    a: AssertionRow,
+    credential: CredentialRow,
+  ): Promise<{ html: string; css: string; issuerName: string }> {
     const issuer = await getIssuerById(db, a.issuer_id);
     const signatories = await listSignatories(db, { issuerId: a.issuer_id, credentialId: credential.id });
     const context = await buildTemplateContext({
-      recipient: { name: publicRecipientName(a) ?? 'Recipient', email: a.recipient_email, user_id: a.recipient_user_id },
+      recipient: {
+        name: publicRecipientName(a) ?? 'Recipient',
+        email: a.recipient_email,
+        user_id: a.recipient_user_id,
+      },
       credential: {
         name: credential.name,
         description: credential.description,
@@ -201,10 +225,18 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
       ? { htmlTemplate: credential.html_template, cssTemplate: credential.css_template ?? '' }
       : defaultCertificateTemplate();
     try {
-      return { ...renderTemplate(template.htmlTemplate, template.cssTemplate, context), issuerName: issuer?.name ?? '' };
+      return {
+        ...renderTemplate(template.htmlTemplate, template.cssTemplate, context),
+        issuerName: issuer?.name ?? '',
+      };
     } catch (e) {
       // The Handlebars message names the template construct, never fetched content.
-      throw new RenderLimitError('template_error', `template failed: ${String((e as Error).message).split('\n')[0].slice(0, 300)}`);
+      throw new RenderLimitError(
+        'template_error',
+        `template failed: ${String((e as Error).message)
+          .split('\n')[0]
+          .slice(0, 300)}`,
+      );
     }
   }
 
@@ -257,7 +289,9 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
           });
         }
         if (todo.includes('certificate.png')) {
-          out['certificate.png'] = await timed('certificate template', () => renderer.renderPng(html, css, { scale: 2, label }));
+          out['certificate.png'] = await timed('certificate template', () =>
+            renderer.renderPng(html, css, { scale: 2, label }),
+          );
         }
       }
       // A badge image at fault must not cost the certificate rendered before it: store, then fail.
@@ -271,7 +305,9 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
         }
       }
       // badge.svg before badge.png: readers take badge.png's presence to mean the badge is complete.
-      const order = (Object.keys(out) as RenderFileName[]).sort((x, y) => (x === 'badge.png' ? 1 : y === 'badge.png' ? -1 : 0));
+      const order = (Object.keys(out) as RenderFileName[]).sort((x, y) =>
+        x === 'badge.png' ? 1 : y === 'badge.png' ? -1 : 0,
+      );
       for (const f of order) {
         await files.put(key(f), out[f]!);
         outcome.rendered.push(f);

@@ -9,7 +9,14 @@ import { bumpTemplateVersions, getCredentialById } from '../db/catalog-repositor
 import { listLiveAssertionIds } from '../db/render-repository.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { RENDER_PRIORITY } from '../queue/queues.js';
-import { DEFAULT_JOB_FILES, RENDER_FILE_TYPES, downloadName, jobFileFor, renderKey, type RenderFileName } from './render-files.js';
+import {
+  DEFAULT_JOB_FILES,
+  RENDER_FILE_TYPES,
+  downloadName,
+  jobFileFor,
+  renderKey,
+  type RenderFileName,
+} from './render-files.js';
 import { isTemplateFailure } from './errors.js';
 
 /** How long a download waits for its on-demand render before answering 503 + Retry-After. */
@@ -74,7 +81,10 @@ export function renderedDownloads(rt: Runtime) {
       const a = await getAssertionSummaryById(rt.db, assertionId);
       if (!a) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
       if (a.revoked_at) {
-        throw new NotFoundError('This assertion has been revoked.', { detail: 'This assertion has been revoked.', revocationReason: a.revocation_reason });
+        throw new NotFoundError('This assertion has been revoked.', {
+          detail: 'This assertion has been revoked.',
+          revocationReason: a.revocation_reason,
+        });
       }
       const credential = await getCredentialById(rt.db, a.credential_id);
       if (!credential) throw new NotFoundError(`Credential "${a.credential_id}" does not exist.`);
@@ -101,7 +111,11 @@ export function renderedDownloads(rt: Runtime) {
     },
 
     /** Queues low-priority re-renders of every live assertion of a credential of `org`; returns how many. */
-    async rerenderCredential(org: string, requestedBy: string, credentialId: string): Promise<{ count: number; templateVersion: number }> {
+    async rerenderCredential(
+      org: string,
+      requestedBy: string,
+      credentialId: string,
+    ): Promise<{ count: number; templateVersion: number }> {
       // A new version: files rendered before (by an older default template, fonts, or anything
       // else a certificate shows) are replaced, not kept because they exist.
       const [version] = await bumpTemplateVersions(rt.db, org, { credentialId });

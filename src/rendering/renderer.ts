@@ -160,10 +160,13 @@ interface SlotState {
 }
 
 const MB = 1024 * 1024;
-const ALLOWED_ASSET_TYPES = /^(image\/(png|jpe?g|gif|webp|avif|svg\+xml)|font\/[\w.+-]+|application\/(font-woff2?|x-font-woff|font-sfnt|vnd\.ms-fontobject))\b/i;
+const ALLOWED_ASSET_TYPES =
+  /^(image\/(png|jpe?g|gif|webp|avif|svg\+xml)|font\/[\w.+-]+|application\/(font-woff2?|x-font-woff|font-sfnt|vnd\.ms-fontobject))\b/i;
 
 export function createRenderer(options: RendererOptions): Renderer {
-  const assetPrefixes = (typeof options.assetPrefix === 'string' ? [options.assetPrefix] : [...options.assetPrefix]).map((p) => new URL(p));
+  const assetPrefixes = (
+    typeof options.assetPrefix === 'string' ? [options.assetPrefix] : [...options.assetPrefix]
+  ).map((p) => new URL(p));
   if (assetPrefixes.length === 0) throw new Error('createRenderer: assetPrefix is required');
   const documentReuse = Math.max(1, options.documentReuse ?? 50);
   const assetOrigins = assetPrefixes.map((u) => u.origin);
@@ -206,7 +209,15 @@ export function createRenderer(options: RendererOptions): Renderer {
   const maxAssetBytes = options.maxAssetBytes ?? 10 * MB;
   const inlineAssetMaxBytes = options.inlineAssetMaxBytes ?? 2 * MB;
   const log = options.logger;
-  const counters = { pdfs: 0, pngs: 0, blockedRequests: 0, assetRequests: 0, assetsInlined: 0, fontRequests: 0, failures: {} as Record<string, number> };
+  const counters = {
+    pdfs: 0,
+    pngs: 0,
+    blockedRequests: 0,
+    assetRequests: 0,
+    assetsInlined: 0,
+    fontRequests: 0,
+    failures: {} as Record<string, number>,
+  };
 
   const isAsset = (raw: string): boolean => {
     let u: URL;
@@ -216,7 +227,9 @@ export function createRenderer(options: RendererOptions): Renderer {
       return false;
     }
     if (u.username || u.password) return false;
-    return assetPrefixes.some((p) => u.protocol === p.protocol && u.host === p.host && u.pathname.startsWith(p.pathname));
+    return assetPrefixes.some(
+      (p) => u.protocol === p.protocol && u.host === p.host && u.pathname.startsWith(p.pathname),
+    );
   };
 
   /** The service URL an image reference of the markup names, when it is one of the service's images. */
@@ -269,7 +282,12 @@ export function createRenderer(options: RendererOptions): Renderer {
     const st = slot.state as unknown as SlotState;
     const url = ev.request.url;
     const label = st.job?.label;
-    const fulfill = (body: Buffer | Uint8Array, contentType: string, status = 200, extra: Array<{ name: string; value: string }> = []) =>
+    const fulfill = (
+      body: Buffer | Uint8Array,
+      contentType: string,
+      status = 200,
+      extra: Array<{ name: string; value: string }> = [],
+    ) =>
       cdp
         .send('Fetch.fulfillRequest', {
           requestId: ev.requestId,
@@ -284,21 +302,30 @@ export function createRenderer(options: RendererOptions): Renderer {
           body: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64'),
         })
         .catch(() => undefined);
-    const fail = () => cdp.send('Fetch.failRequest', { requestId: ev.requestId, errorReason: 'BlockedByClient' }).catch(() => undefined);
+    const fail = () =>
+      cdp.send('Fetch.failRequest', { requestId: ev.requestId, errorReason: 'BlockedByClient' }).catch(() => undefined);
     try {
       const method = ev.request.method;
       if (url === PAGE_URL && ev.resourceType === 'Document' && st.expectPage) {
         st.expectPage = false;
-        return void (await fulfill(Buffer.from('<!DOCTYPE html><html><head></head><body></body></html>'), 'text/html; charset=utf-8', 200, [
-          { name: 'Content-Security-Policy', value: pageCsp },
-          { name: 'Referrer-Policy', value: 'no-referrer' },
-        ]));
+        return void (await fulfill(
+          Buffer.from('<!DOCTYPE html><html><head></head><body></body></html>'),
+          'text/html; charset=utf-8',
+          200,
+          [
+            { name: 'Content-Security-Policy', value: pageCsp },
+            { name: 'Referrer-Policy', value: 'no-referrer' },
+          ],
+        ));
       }
       if (method === 'GET' && url.startsWith(FONT_PREFIX)) {
         const font = loadFont(url);
         counters.fontRequests++;
         // the bundled fonts are the same for every job: let the page keep them decoded
-        if (font) return void (await fulfill(font.body, font.contentType, 200, [{ name: 'Cache-Control', value: 'public, max-age=31536000, immutable' }]));
+        if (font)
+          return void (await fulfill(font.body, font.contentType, 200, [
+            { name: 'Cache-Control', value: 'public, max-age=31536000, immutable' },
+          ]));
         return void (await fulfill(Buffer.alloc(0), 'text/plain', 404));
       }
       const serviceUrl = fromJobUrl(url, st.job?.nonce);
@@ -307,9 +334,15 @@ export function createRenderer(options: RendererOptions): Renderer {
         if (loaded?.has(serviceUrl)) {
           // loaded before the document was written (too big to inline, or missing: reported then)
           const asset = loaded.get(serviceUrl);
-          return void (await (asset ? fulfill(asset.body, asset.contentType) : fulfill(Buffer.alloc(0), 'text/plain', 404)));
+          return void (await (asset
+            ? fulfill(asset.body, asset.contentType)
+            : fulfill(Buffer.alloc(0), 'text/plain', 404)));
         }
-        const asset = await loadLimited(serviceUrl, { resourceType: ev.resourceType, headers: { ...ev.request.headers }, label });
+        const asset = await loadLimited(serviceUrl, {
+          resourceType: ev.resourceType,
+          headers: { ...ev.request.headers },
+          label,
+        });
         if (asset) return void (await fulfill(asset.body, asset.contentType));
         report({ url: serviceUrl, via: 'asset-missing', resourceType: ev.resourceType, label });
         return void (await fulfill(Buffer.alloc(0), 'text/plain', 404));
@@ -384,7 +417,12 @@ export function createRenderer(options: RendererOptions): Renderer {
    * The markup with the service images it names written in as data: URLs (loaded here, in
    * parallel); what is not inlined is left for the interceptor, which answers it from `assets`.
    */
-  async function inlineAssets(html: string, css: string, assets: Map<string, LoadedAsset | null>, label: string | undefined): Promise<{ html: string; css: string }> {
+  async function inlineAssets(
+    html: string,
+    css: string,
+    assets: Map<string, LoadedAsset | null>,
+    label: string | undefined,
+  ): Promise<{ html: string; css: string }> {
     const htmlRefs = findAssetReferences(html, 'html');
     const cssRefs = findAssetReferences(css, 'css');
     if (htmlRefs.length === 0 && cssRefs.length === 0) return { html, css };
@@ -404,14 +442,20 @@ export function createRenderer(options: RendererOptions): Renderer {
       if (asset && asset.body.byteLength <= inlineAssetMaxBytes && asset.body.byteLength <= budget) {
         budget -= asset.body.byteLength;
         counters.assetsInlined++;
-        dataUrls.set(serviceUrl, `data:${asset.contentType};base64,${Buffer.from(asset.body.buffer, asset.body.byteOffset, asset.body.byteLength).toString('base64')}`);
+        dataUrls.set(
+          serviceUrl,
+          `data:${asset.contentType};base64,${Buffer.from(asset.body.buffer, asset.body.byteOffset, asset.body.byteLength).toString('base64')}`,
+        );
       }
     }
     const replacement = (raw: string) => {
       const serviceUrl = urls.get(raw);
       return serviceUrl ? dataUrls.get(serviceUrl) : undefined;
     };
-    return { html: replaceAssetReferences(html, htmlRefs, replacement), css: replaceAssetReferences(css, cssRefs, replacement) };
+    return {
+      html: replaceAssetReferences(html, htmlRefs, replacement),
+      css: replaceAssetReferences(css, cssRefs, replacement),
+    };
   }
 
   async function load(slot: PageSlot, rawHtml: string, rawCss: string, label: string | undefined): Promise<void> {
@@ -465,9 +509,11 @@ export function createRenderer(options: RendererOptions): Renderer {
           });
           return Buffer.from(res.data, 'base64');
         }, renderTimeoutMs);
-        if (pdf.length > maxOutputBytes) throw new RenderLimitError('output_size', `rendered PDF is ${pdf.length} bytes (max ${maxOutputBytes})`);
+        if (pdf.length > maxOutputBytes)
+          throw new RenderLimitError('output_size', `rendered PDF is ${pdf.length} bytes (max ${maxOutputBytes})`);
         const pages = await countPdfPages(pdf);
-        if (pages > limit) throw new RenderLimitError('page_limit', `template produced more than ${limit} pages (max ${limit})`);
+        if (pages > limit)
+          throw new RenderLimitError('page_limit', `template produced more than ${limit} pages (max ${limit})`);
         counters.pdfs++;
         return pdf;
       });
@@ -504,7 +550,8 @@ export function createRenderer(options: RendererOptions): Renderer {
           });
           return Buffer.from(shot.data, 'base64');
         }, renderTimeoutMs);
-        if (png.length > maxOutputBytes) throw new RenderLimitError('output_size', `rendered PNG is ${png.length} bytes (max ${maxOutputBytes})`);
+        if (png.length > maxOutputBytes)
+          throw new RenderLimitError('output_size', `rendered PNG is ${png.length} bytes (max ${maxOutputBytes})`);
         counters.pngs++;
         return png;
       });

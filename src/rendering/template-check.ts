@@ -145,7 +145,13 @@ export function checkTemplates(input: TemplateCheckInput): TemplateCheckResult {
     for (const [which, ast] of asts) {
       walkTemplate(which, c, () => {
         try {
-          const options = { knownHelpers: knownHelpersMap(), knownHelpersOnly: true, strict: false, compat: false, data: true };
+          const options = {
+            knownHelpers: knownHelpersMap(),
+            knownHelpersOnly: true,
+            strict: false,
+            compat: false,
+            data: true,
+          };
           new HandlebarsCompiler().compile(ast, options);
         } catch (e) {
           if (e instanceof RangeError) throw e;
@@ -270,7 +276,10 @@ class AstChecker {
 
   private mustache(m: hbs.AST.MustacheStatement, stack: Scope[]): void {
     if (m.escaped === false) {
-      this.err(m, `triple-stash / unescaped output ({{{${pathText(m.path)}}}}) is not allowed: every merge value is HTML-escaped (use <img src="{{qr_code}}"> for the QR code)`);
+      this.err(
+        m,
+        `triple-stash / unescaped output ({{{${pathText(m.path)}}}}) is not allowed: every merge value is HTML-escaped (use <img src="{{qr_code}}"> for the QR code)`,
+      );
     }
     const path = m.path as hbs.AST.Expression;
     const hasArgs = (m.params?.length ?? 0) > 0 || (m.hash?.pairs?.length ?? 0) > 0;
@@ -301,7 +310,10 @@ class AstChecker {
   private block(b: hbs.AST.BlockStatement, stack: Scope[]): void {
     const name = b.path.type === 'PathExpression' ? simpleName(b.path as hbs.AST.PathExpression) : null;
     if (!name || !(BLOCK_HELPERS as readonly string[]).includes(name)) {
-      this.err(b, `block {{#${pathText(b.path)}}} is not allowed: blocks must use ${BLOCK_HELPERS.join(', ')}${name && isHelper(name) ? ` ("${name}" is not a block helper; use it as a (subexpression))` : ''}`);
+      this.err(
+        b,
+        `block {{#${pathText(b.path)}}} is not allowed: blocks must use ${BLOCK_HELPERS.join(', ')}${name && isHelper(name) ? ` ("${name}" is not a block helper; use it as a (subexpression))` : ''}`,
+      );
       // still look inside for tag errors, in the same scope
       this.program(b.program, stack);
       this.program(b.inverse, stack);
@@ -358,7 +370,13 @@ class AstChecker {
     }
   }
 
-  private helperCall(node: HbNode, name: string, params: hbs.AST.Expression[], hash: hbs.AST.Hash | undefined, stack: Scope[]): Resolved {
+  private helperCall(
+    node: HbNode,
+    name: string,
+    params: hbs.AST.Expression[],
+    hash: hbs.AST.Hash | undefined,
+    stack: Scope[],
+  ): Resolved {
     const arity = HELPER_ARITY[name] ?? BUILTIN_HELPERS[name];
     if (!arity) {
       this.err(node, `unknown helper "${name}" (helpers: ${helperList()})`);
@@ -366,11 +384,17 @@ class AstChecker {
       return DYNAMIC;
     }
     if (params.length < arity[0] || params.length > arity[1]) {
-      const want = arity[0] === arity[1] ? `${arity[0]}` : arity[1] === Infinity ? `at least ${arity[0]}` : `${arity[0]}–${arity[1]}`;
+      const want =
+        arity[0] === arity[1]
+          ? `${arity[0]}`
+          : arity[1] === Infinity
+            ? `at least ${arity[0]}`
+            : `${arity[0]}–${arity[1]}`;
       this.err(node, `helper "${name}" takes ${want} argument(s), got ${params.length}`);
     }
     for (const pair of hash?.pairs ?? []) {
-      if (name !== 'formatDate' || !['locale', 'timeZone'].includes(pair.key)) this.err(node, `helper "${name}" has no option "${pair.key}"`);
+      if (name !== 'formatDate' || !['locale', 'timeZone'].includes(pair.key))
+        this.err(node, `helper "${name}" has no option "${pair.key}"`);
       this.expr(pair.value, stack);
     }
     if (name === 'lookup' && params.length === 2) {
@@ -491,7 +515,9 @@ function itemOf(r: Resolved): Resolved {
 
 function suggestion(node: Extract<TagNode, { kind: 'object' }>, part: string): string {
   const keys = Object.keys(node.children);
-  const near = keys.find((k) => k.toLowerCase() === part.toLowerCase() || k.replace(/_/g, '') === part.replace(/[_-]/g, '').toLowerCase());
+  const near = keys.find(
+    (k) => k.toLowerCase() === part.toLowerCase() || k.replace(/_/g, '') === part.replace(/[_-]/g, '').toLowerCase(),
+  );
   return near ? ` (did you mean "${near}"?)` : '';
 }
 
@@ -574,7 +600,9 @@ export function urlProblem(
   kind: 'load' | 'link' | 'resource',
   assetPrefixes: readonly string[] | Prefixes,
 ): string | null {
-  const prefixes = Array.isArray(assetPrefixes) ? parsePrefixes(assetPrefixes as string[]) : (assetPrefixes as Prefixes);
+  const prefixes = Array.isArray(assetPrefixes)
+    ? parsePrefixes(assetPrefixes as string[])
+    : (assetPrefixes as Prefixes);
   const unsafe = unsafeUrl(raw, kind === 'load' ? 'image' : kind);
   if (unsafe) return unsafe;
   const v = browserUrl(raw);
@@ -591,11 +619,19 @@ export function urlProblem(
       return 'is not a valid URL';
     }
     for (const p of prefixes.absolute) {
-      if (u.protocol === p.protocol && u.host === p.host && !u.username && !u.password && u.pathname.startsWith(p.pathname)) return null;
+      if (
+        u.protocol === p.protocol &&
+        u.host === p.host &&
+        !u.username &&
+        !u.password &&
+        u.pathname.startsWith(p.pathname)
+      )
+        return null;
     }
     return `loads from outside the service (only ${allowedText(prefixes)} and data: images/fonts may be loaded)`;
   }
-  if (/^[\\/][\\/]/.test(v)) return `protocol-relative URLs load from another host (only ${allowedText(prefixes)} may be loaded)`;
+  if (/^[\\/][\\/]/.test(v))
+    return `protocol-relative URLs load from another host (only ${allowedText(prefixes)} may be loaded)`;
   const path = new URL(v.replace(/\\/g, '/'), 'https://x.invalid/').pathname;
   if (prefixes.relative.some((p) => path.startsWith(p))) return null;
   return `loads a path outside the service's images (only ${allowedText(prefixes)} may be loaded)`;
@@ -606,10 +642,28 @@ function allowedText(p: Prefixes): string {
 }
 
 const REFUSED_ELEMENTS = new Set([
-  'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'link', 'portal', 'fencedframe',
-  'set', 'animate', 'animatemotion', 'animatetransform', 'discard', 'param',
+  'script',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'applet',
+  'base',
+  'link',
+  'portal',
+  'fencedframe',
+  'set',
+  'animate',
+  'animatemotion',
+  'animatetransform',
+  'discard',
+  'param',
 ]);
-const REFUSED_ATTRIBUTES = new Map([['srcdoc', 'srcdoc= is not allowed'], ['ping', 'ping= is not allowed']]);
+const REFUSED_ATTRIBUTES = new Map([
+  ['srcdoc', 'srcdoc= is not allowed'],
+  ['ping', 'ping= is not allowed'],
+]);
 const KIND_AT_SAVE = { link: 'link', image: 'load', resource: 'resource' } as const;
 
 function checkHtml(original: string, prefixes: Prefixes, c: Collector): void {

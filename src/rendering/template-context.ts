@@ -24,7 +24,10 @@ export const TAG_TREE: Record<string, TagNode> = {
     kind: 'object',
     description: 'The person the credential is issued to.',
     children: {
-      name: s('Recipient full name; without one, a user id that is not an email, else "Recipient" (certificates are public: the email shows only as recipient.email)', 'Ada Lovelace'),
+      name: s(
+        'Recipient full name; without one, a user id that is not an email, else "Recipient" (certificates are public: the email shows only as recipient.email)',
+        'Ada Lovelace',
+      ),
       email: s('Recipient e-mail address', 'ada@example.org'),
       user_id: s('Recipient user id in your platform', 'u-1842'),
     },
@@ -82,8 +85,14 @@ export const TAG_TREE: Record<string, TagNode> = {
       },
     },
   },
-  verification_url: s('Public verification page of this award', 'https://badges.example.edu/api/credentials/public/assertions/…/'),
-  qr_code: s('QR code of verification_url, an SVG data: URL: use it as an image source, `<img src="{{qr_code}}">`', 'data:image/svg+xml;base64,…'),
+  verification_url: s(
+    'Public verification page of this award',
+    'https://badges.example.edu/api/credentials/public/assertions/…/',
+  ),
+  qr_code: s(
+    'QR code of verification_url, an SVG data: URL: use it as an image source, `<img src="{{qr_code}}">`',
+    'data:image/svg+xml;base64,…',
+  ),
   assertion_id: s('Id of this award (assertion)', '5b0c6a7e-…'),
   fields: {
     kind: 'map',
@@ -105,7 +114,13 @@ export interface TemplateTagInfo {
 function flatten(prefix: string, node: TagNode, out: TemplateTagInfo[], within?: string): void {
   switch (node.kind) {
     case 'scalar':
-      out.push({ tag: prefix, kind: 'scalar', description: node.description, example: node.example, ...(within ? { within } : {}) });
+      out.push({
+        tag: prefix,
+        kind: 'scalar',
+        description: node.description,
+        example: node.example,
+        ...(within ? { within } : {}),
+      });
       return;
     case 'map':
       out.push({ tag: `${prefix}.*`, kind: 'map', description: node.description, example: node.example });
@@ -209,7 +224,11 @@ export interface TemplateContextInput {
 
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
 /** A cached Intl.DateTimeFormat (creating one per render costs ~10x the render itself). */
-export function dateFormatter(locale: string, style: 'long' | 'medium' | 'short' | 'full', timeZone = 'UTC'): Intl.DateTimeFormat {
+export function dateFormatter(
+  locale: string,
+  style: 'long' | 'medium' | 'short' | 'full',
+  timeZone = 'UTC',
+): Intl.DateTimeFormat {
   const key = `${locale}|${style}|${timeZone}`;
   let f = dateFormatters.get(key);
   if (!f) {
@@ -235,7 +254,12 @@ const str = (v: unknown): string => (v === null || v === undefined ? '' : String
 
 /** The QR code of `url` as an SVG data: URL (vector, so it stays sharp in the PDF). */
 export async function makeQrDataUrl(url: string): Promise<string> {
-  const svg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1, color: { dark: '#000000', light: '#ffffff' } });
+  const svg = await QRCode.toString(url, {
+    type: 'svg',
+    errorCorrectionLevel: 'M',
+    margin: 1,
+    color: { dark: '#000000', light: '#ffffff' },
+  });
   return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
 }
 

@@ -26,7 +26,11 @@ const cache = new Map<string, CompiledTemplate>();
 
 /** Content hash of a template pair (the compile-cache key; also usable as a render-cache key). */
 export function templateKey(htmlTemplate: string, cssTemplate?: string | null): string {
-  return createHash('sha256').update(htmlTemplate).update('\u0000').update(cssTemplate ?? '').digest('hex');
+  return createHash('sha256')
+    .update(htmlTemplate)
+    .update('\u0000')
+    .update(cssTemplate ?? '')
+    .digest('hex');
 }
 
 /** Compiles (or returns the cached compilation of) a template pair. Templates must have passed checkTemplates. */
@@ -72,7 +76,11 @@ export function cssSafeContext<T>(value: T): T {
  * (html-scan.ts: script and non-image data: URLs in any URL attribute or CSS url(), links that are
  * not http(s)/mailto/tel). Throws the Handlebars error if a template fails at run time.
  */
-export function renderTemplate(htmlTemplate: string, cssTemplate: string | null | undefined, context: TemplateContext): { html: string; css: string } {
+export function renderTemplate(
+  htmlTemplate: string,
+  cssTemplate: string | null | undefined,
+  context: TemplateContext,
+): { html: string; css: string } {
   const t = compileTemplate(htmlTemplate, cssTemplate);
   const html = neutralizeMarkup(t.html(context, RUNTIME_OPTIONS));
   const css = t.css ? neutralizeCss(t.css(cssSafeContext(context), RUNTIME_OPTIONS)) : '';
@@ -91,7 +99,8 @@ export interface DocumentOptions {
   cspMeta?: boolean;
 }
 
-const escAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escAttr = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The CSP of certificate documents: nothing but inline styles, our images, our fonts and data: URLs. */
 export function contentSecurityPolicy(assetPrefixes: readonly string[]): string {
@@ -122,7 +131,9 @@ export function buildDocument(html: string, css: string, opts: DocumentOptions):
   const safeHtml = html.replace(/http-equiv/gi, 'data-removed-http-equiv');
   return [
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-    opts.cspMeta === false ? '' : `<meta http-equiv="Content-Security-Policy" content="${escAttr(contentSecurityPolicy(opts.assetPrefixes))}">`,
+    opts.cspMeta === false
+      ? ''
+      : `<meta http-equiv="Content-Security-Policy" content="${escAttr(contentSecurityPolicy(opts.assetPrefixes))}">`,
     '<meta name="referrer" content="no-referrer">',
     base ? `<base href="${escAttr(base)}">` : '',
     opts.title ? `<title>${escAttr(stripBidiControls(opts.title))}</title>` : '',

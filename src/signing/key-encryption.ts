@@ -30,7 +30,9 @@ export function parseMasterKey(masterKey: string | Uint8Array): Buffer {
     if (raw.length === 32) return raw;
   }
   if (s.length < MIN_PASSPHRASE_CHARS) {
-    throw new ValidationError(`The master key must be 32 bytes (hex/base64) or a string of at least ${MIN_PASSPHRASE_CHARS} characters.`);
+    throw new ValidationError(
+      `The master key must be 32 bytes (hex/base64) or a string of at least ${MIN_PASSPHRASE_CHARS} characters.`,
+    );
   }
   return Buffer.from(hkdfSync('sha256', Buffer.from(s, 'utf8'), 'badgeworks', 'key-encryption/v1', 32));
 }
@@ -49,9 +51,11 @@ export function encryptPrivateJwk(jwk: JWK, masterKey: string | Uint8Array, cont
 
 export function decryptPrivateJwk(sealed: string, masterKey: string | Uint8Array, context = ''): JWK {
   const parts = sealed.split('.');
-  if (parts.length !== 4 || parts[0] !== VERSION) throw new KeyDecryptionError('The sealed private key has an unknown format.');
+  if (parts.length !== 4 || parts[0] !== VERSION)
+    throw new KeyDecryptionError('The sealed private key has an unknown format.');
   const [iv, tag, ciphertext] = parts.slice(1).map((p) => Buffer.from(p, 'base64url'));
-  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new KeyDecryptionError('The sealed private key has an unknown format.');
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
+    throw new KeyDecryptionError('The sealed private key has an unknown format.');
   try {
     const decipher = createDecipheriv('aes-256-gcm', parseMasterKey(masterKey), iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(context, 'utf8'));

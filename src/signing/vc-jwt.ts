@@ -81,7 +81,10 @@ export async function signCredentialJwt(credential: SignableCredential, key: Sig
   if (!credential.id) throw new ValidationError('The credential has no id (JWT jti).');
   if (typeof sub !== 'string' || !sub) throw new ValidationError('The credential subject has no id (JWT sub).');
   if (nbf === null || exp === null) throw new ValidationError('validFrom/validUntil is not a date-time.');
-  if (hasFractionalSeconds(credential.validFrom) || (credential.validUntil && hasFractionalSeconds(credential.validUntil))) {
+  if (
+    hasFractionalSeconds(credential.validFrom) ||
+    (credential.validUntil && hasFractionalSeconds(credential.validUntil))
+  ) {
     throw new ValidationError('validFrom/validUntil must be at whole seconds so that nbf/exp round-trip.');
   }
   if (!SIGNING_ALGS.includes(key.alg)) throw new ValidationError(`Unsupported JWT algorithm ${String(key.alg)}.`);
@@ -109,11 +112,15 @@ const ALLOWED_HEADER = new Set(['alg', 'kid', 'jwk', 'typ']);
 
 function checkHeader(header: CredentialJwtHeader): void {
   const extra = Object.keys(header).filter((k) => !ALLOWED_HEADER.has(k));
-  if (extra.length) throw new CredentialJwtError('header', `JOSE header members not allowed by OB 3.0: ${extra.join(', ')}.`);
-  if (header.typ !== undefined && header.typ !== 'JWT') throw new CredentialJwtError('header', 'JOSE header typ must be "JWT".');
-  if (!SIGNING_ALGS.includes(header.alg as SigningAlg)) throw new CredentialJwtError('header', `Unsupported JWT algorithm ${header.alg}.`);
+  if (extra.length)
+    throw new CredentialJwtError('header', `JOSE header members not allowed by OB 3.0: ${extra.join(', ')}.`);
+  if (header.typ !== undefined && header.typ !== 'JWT')
+    throw new CredentialJwtError('header', 'JOSE header typ must be "JWT".');
+  if (!SIGNING_ALGS.includes(header.alg as SigningAlg))
+    throw new CredentialJwtError('header', `Unsupported JWT algorithm ${header.alg}.`);
   if (!header.kid && !header.jwk) throw new CredentialJwtError('header', 'JOSE header needs a kid or a jwk.');
-  if (header.jwk && 'd' in header.jwk) throw new CredentialJwtError('header', 'JOSE header jwk contains private key material.');
+  if (header.jwk && 'd' in header.jwk)
+    throw new CredentialJwtError('header', 'JOSE header jwk contains private key material.');
 }
 
 /** Resolves the public key for a JWT, typically by its `kid` (never trust `jwk` blindly). */
@@ -137,7 +144,8 @@ export async function verifyCredentialJwt(
   }
   if ('d' in publicJwk) throw new CredentialJwtError('key', 'A private JWK was supplied for verification.');
   const alg = header.alg as SigningAlg;
-  if (publicJwk.alg && publicJwk.alg !== alg) throw new CredentialJwtError('key', `The key is for ${publicJwk.alg}, not ${alg}.`);
+  if (publicJwk.alg && publicJwk.alg !== alg)
+    throw new CredentialJwtError('key', `The key is for ${publicJwk.alg}, not ${alg}.`);
   let cryptoKey: CryptoKey;
   try {
     cryptoKey = await importCached(publicJwk, alg, header.kid ?? '');
@@ -170,7 +178,8 @@ export function claimsMatchCredential(payload: Record<string, unknown>): { ok: b
   const vc = (typeof payload.vc === 'object' && payload.vc !== null ? payload.vc : payload) as Record<string, unknown>;
   const mismatches: string[] = [];
   const expect = (claim: string, actual: unknown, wanted: unknown, field: string) => {
-    if (actual !== wanted) mismatches.push(`${claim} (${JSON.stringify(actual)}) does not match ${field} (${JSON.stringify(wanted)})`);
+    if (actual !== wanted)
+      mismatches.push(`${claim} (${JSON.stringify(actual)}) does not match ${field} (${JSON.stringify(wanted)})`);
   };
   expect('iss', payload.iss, issuerId(vc.issuer), 'issuer.id');
   expect('jti', payload.jti, vc.id, 'id');

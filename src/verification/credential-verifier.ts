@@ -16,7 +16,8 @@ import {
  * fetches a URL it was handed. Each check is reported on its own, so a tampered credential fails
  * the check that names the tampering.
  */
-export type CheckName = 'format' | 'signature' | 'claims' | 'integrity' | 'issuer' | 'schema' | 'validity' | 'revocation' | 'recipient';
+export type CheckName =
+  'format' | 'signature' | 'claims' | 'integrity' | 'issuer' | 'schema' | 'validity' | 'revocation' | 'recipient';
 
 export interface Check {
   check: CheckName;
@@ -65,7 +66,8 @@ export function credentialOf(payload: Record<string, unknown>): Record<string, u
   return Object.fromEntries(Object.entries(vc).filter(([k]) => !JWT_CLAIMS.includes(k)));
 }
 
-const asDate = (v: unknown): Date | undefined => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined);
+const asDate = (v: unknown): Date | undefined =>
+  typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v) : undefined;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Submitted credentials are untrusted JSON: every member may be of any type. */
 const issuerIdOf = (issuer: unknown): string | undefined => {
@@ -77,7 +79,11 @@ function result(checks: Check[], credential: Record<string, unknown> | null): Ve
   return { verified: checks.length > 0 && checks.every((c) => c.ok), checks, credential };
 }
 
-export async function verifyJwtCredential(jwt: string, deps: VerifierDeps, opts: VerifyOptions = {}): Promise<VerificationResult> {
+export async function verifyJwtCredential(
+  jwt: string,
+  deps: VerifierDeps,
+  opts: VerifyOptions = {},
+): Promise<VerificationResult> {
   const token = jwt.trim();
   const checks: Check[] = [];
   let header: CredentialJwtHeader;
@@ -85,7 +91,10 @@ export async function verifyJwtCredential(jwt: string, deps: VerifierDeps, opts:
     header = decodeProtectedHeader(token) as CredentialJwtHeader;
     if (token.split('.').length !== 3) throw new Error('not compact');
   } catch {
-    return result([{ check: 'format', ok: false, detail: 'Not a compact JWT (three base64url parts separated by dots).' }], null);
+    return result(
+      [{ check: 'format', ok: false, detail: 'Not a compact JWT (three base64url parts separated by dots).' }],
+      null,
+    );
   }
   checks.push({ check: 'format', ok: true, detail: 'A compact JWT.' });
 
@@ -122,7 +131,11 @@ export async function verifyJwtCredential(jwt: string, deps: VerifierDeps, opts:
   }
   const credential = credentialOf(payload);
   const claims = claimsMatchCredential(payload);
-  checks.push({ check: 'claims', ok: claims.ok, detail: claims.ok ? 'iss, jti, sub, nbf and exp agree with the credential.' : claims.mismatches.join('; ') });
+  checks.push({
+    check: 'claims',
+    ok: claims.ok,
+    detail: claims.ok ? 'iss, jti, sub, nbf and exp agree with the credential.' : claims.mismatches.join('; '),
+  });
 
   checks.push(...(await commonChecks(credential, key, deps, opts)));
   return result(checks, credential);
@@ -143,7 +156,13 @@ export async function verifyJsonCredential(
   const jwt = id ? await deps.findSigned(id) : undefined;
   if (!jwt) {
     return result(
-      [{ check: 'integrity', ok: false, detail: id ? `No credential with id ${id} was issued by this service.` : 'The credential has no id.' }],
+      [
+        {
+          check: 'integrity',
+          ok: false,
+          detail: id ? `No credential with id ${id} was issued by this service.` : 'The credential has no id.',
+        },
+      ],
       submitted,
     );
   }
@@ -153,12 +172,21 @@ export async function verifyJsonCredential(
     (k) => !isDeepStrictEqual(original[k], submitted[k]),
   );
   const integrity: Check = changed.length
-    ? { check: 'integrity', ok: false, detail: `The credential differs from the one that was signed in: ${changed.join(', ')}.` }
+    ? {
+        check: 'integrity',
+        ok: false,
+        detail: `The credential differs from the one that was signed in: ${changed.join(', ')}.`,
+      }
     : { check: 'integrity', ok: true, detail: 'Identical to the signed credential.' };
   return result([integrity, ...signed.checks.filter((c) => c.check !== 'format')], submitted);
 }
 
-async function commonChecks(credential: Record<string, unknown>, key: KnownKey | undefined, deps: VerifierDeps, opts: VerifyOptions): Promise<Check[]> {
+async function commonChecks(
+  credential: Record<string, unknown>,
+  key: KnownKey | undefined,
+  deps: VerifierDeps,
+  opts: VerifyOptions,
+): Promise<Check[]> {
   const checks: Check[] = [];
   const now = (deps.now ?? (() => new Date()))();
   const validFrom = asDate(credential.validFrom);
@@ -168,13 +196,29 @@ async function commonChecks(credential: Record<string, unknown>, key: KnownKey |
   const issuerId = issuerIdOf(credential.issuer);
   const issuer = issuerId ? await deps.resolveIssuer(issuerId) : undefined;
   if (!issuer) {
-    checks.push({ check: 'issuer', ok: false, detail: issuerId ? `The issuer ${issuerId} is not hosted by this service.` : 'The credential names no issuer.' });
+    checks.push({
+      check: 'issuer',
+      ok: false,
+      detail: issuerId ? `The issuer ${issuerId} is not hosted by this service.` : 'The credential names no issuer.',
+    });
   } else if (key && key.issuerId !== issuerId) {
-    checks.push({ check: 'issuer', ok: false, detail: `The signing key belongs to ${key.issuerId}, not to the issuer ${issuerId}.` });
+    checks.push({
+      check: 'issuer',
+      ok: false,
+      detail: `The signing key belongs to ${key.issuerId}, not to the issuer ${issuerId}.`,
+    });
   } else if (issuer.retiredAt && validFrom && issuer.retiredAt < validFrom) {
-    checks.push({ check: 'issuer', ok: false, detail: `The issuer was retired on ${issuer.retiredAt.toISOString()}, before this credential's issue date.` });
+    checks.push({
+      check: 'issuer',
+      ok: false,
+      detail: `The issuer was retired on ${issuer.retiredAt.toISOString()}, before this credential's issue date.`,
+    });
   } else if (key?.retiredAt && validFrom && key.retiredAt < validFrom) {
-    checks.push({ check: 'issuer', ok: false, detail: `The signing key was retired on ${key.retiredAt.toISOString()}, before this credential's issue date.` });
+    checks.push({
+      check: 'issuer',
+      ok: false,
+      detail: `The signing key was retired on ${key.retiredAt.toISOString()}, before this credential's issue date.`,
+    });
   } else {
     checks.push({ check: 'issuer', ok: true, detail: `Issued by ${issuer.name}.` });
   }
@@ -183,13 +227,22 @@ async function commonChecks(credential: Record<string, unknown>, key: KnownKey |
   checks.push({
     check: 'schema',
     ok: schema.valid,
-    detail: schema.valid ? 'Valid against the OB 3.0 AchievementCredential schemas (JSON and JSON-LD copies).' : schema.errors.slice(0, 5).join('; '),
+    detail: schema.valid
+      ? 'Valid against the OB 3.0 AchievementCredential schemas (JSON and JSON-LD copies).'
+      : schema.errors.slice(0, 5).join('; '),
   });
 
   if (!validFrom) checks.push({ check: 'validity', ok: false, detail: 'The credential has no valid validFrom.' });
-  else if (validFrom > now) checks.push({ check: 'validity', ok: false, detail: `Not yet valid: valid from ${validFrom.toISOString()}.` });
-  else if (validUntil && validUntil <= now) checks.push({ check: 'validity', ok: false, detail: `Expired on ${validUntil.toISOString()}.` });
-  else checks.push({ check: 'validity', ok: true, detail: validUntil ? `Valid until ${validUntil.toISOString()}.` : 'Valid, with no expiry.' });
+  else if (validFrom > now)
+    checks.push({ check: 'validity', ok: false, detail: `Not yet valid: valid from ${validFrom.toISOString()}.` });
+  else if (validUntil && validUntil <= now)
+    checks.push({ check: 'validity', ok: false, detail: `Expired on ${validUntil.toISOString()}.` });
+  else
+    checks.push({
+      check: 'validity',
+      ok: true,
+      detail: validUntil ? `Valid until ${validUntil.toISOString()}.` : 'Valid, with no expiry.',
+    });
 
   checks.push(await revocationCheck(credential, deps));
   if (opts.recipient !== undefined) checks.push(recipientCheck(credential, opts.recipient));
@@ -202,13 +255,21 @@ async function revocationCheck(credential: Record<string, unknown>, deps: Verifi
   if (entries.length === 0) return { check: 'revocation', ok: true, detail: 'The credential has no status entry.' };
   for (const e of entries) {
     if (!isRecord(e)) return { check: 'revocation', ok: false, detail: 'A credentialStatus entry is not an object.' };
-    if (e.type !== 'BitstringStatusListEntry') return { check: 'revocation', ok: false, detail: `Unsupported status type ${String(e.type)}.` };
+    if (e.type !== 'BitstringStatusListEntry')
+      return { check: 'revocation', ok: false, detail: `Unsupported status type ${String(e.type)}.` };
     const index = Number(e.statusListIndex);
     const listUrl = String(e.statusListCredential);
-    if (!Number.isInteger(index) || index < 0) return { check: 'revocation', ok: false, detail: 'The status list index is not a whole number.' };
+    if (!Number.isInteger(index) || index < 0)
+      return { check: 'revocation', ok: false, detail: 'The status list index is not a whole number.' };
     const bit = await deps.resolveStatus(listUrl, index);
-    if (bit === undefined) return { check: 'revocation', ok: false, detail: `The status list ${listUrl} is not hosted by this service.` };
-    if (bit) return { check: 'revocation', ok: false, detail: `${e.statusPurpose === 'suspension' ? 'Suspended' : 'Revoked'} (status list bit ${index} is set).` };
+    if (bit === undefined)
+      return { check: 'revocation', ok: false, detail: `The status list ${listUrl} is not hosted by this service.` };
+    if (bit)
+      return {
+        check: 'revocation',
+        ok: false,
+        detail: `${e.statusPurpose === 'suspension' ? 'Suspended' : 'Revoked'} (status list bit ${index} is set).`,
+      };
   }
   return { check: 'revocation', ok: true, detail: 'Not revoked.' };
 }
@@ -225,8 +286,12 @@ function recipientCheck(credential: Record<string, unknown>, recipient: string):
       const stored = ident.identityHash;
       const salt = typeof ident.salt === 'string' ? ident.salt : '';
       // A hash given by the verifier is compared as is; a plain identity is hashed with our salt.
-      if (stored.toLowerCase() === given.toLowerCase()) return { check: 'recipient', ok: true, detail: 'The identity hash matches.' };
-      const matches = ident.identityType === 'emailAddress' ? emailMatches(stored, given, salt) : identityMatches(stored, given, salt);
+      if (stored.toLowerCase() === given.toLowerCase())
+        return { check: 'recipient', ok: true, detail: 'The identity hash matches.' };
+      const matches =
+        ident.identityType === 'emailAddress'
+          ? emailMatches(stored, given, salt)
+          : identityMatches(stored, given, salt);
       if (matches) return { check: 'recipient', ok: true, detail: `The ${String(ident.identityType)} matches.` };
     }
   }

@@ -15,14 +15,20 @@ export class PdfName {
   constructor(readonly name: string) {}
 }
 export class PdfRef {
-  constructor(readonly num: number, readonly gen: number) {}
+  constructor(
+    readonly num: number,
+    readonly gen: number,
+  ) {}
 }
 export class PdfString {
   constructor(readonly bytes: Buffer) {}
 }
 export type PdfDict = Map<string, PdfValue>;
 export class PdfStream {
-  constructor(readonly dict: PdfDict, readonly data: Buffer) {}
+  constructor(
+    readonly dict: PdfDict,
+    readonly data: Buffer,
+  ) {}
 }
 export type PdfValue = null | boolean | number | PdfName | PdfRef | PdfString | PdfValue[] | PdfDict | PdfStream;
 
@@ -47,7 +53,10 @@ type Token =
   | { t: 'kw'; v: string };
 
 class Lexer {
-  constructor(readonly b: Buffer, public pos = 0) {}
+  constructor(
+    readonly b: Buffer,
+    public pos = 0,
+  ) {}
 
   skipWs(): void {
     const b = this.b;
@@ -345,7 +354,13 @@ export class PdfReader {
     const fits = typeof declared === 'number' && declared >= 0 && start + declared <= this.bytes.length;
     let end = fits ? start + declared : -1;
     // A wrong /Length is common in the wild: trust it only when `endstream` follows it.
-    if (end < 0 || !this.bytes.toString('latin1', end, end + 12).trimStart().startsWith('endstream')) {
+    if (
+      end < 0 ||
+      !this.bytes
+        .toString('latin1', end, end + 12)
+        .trimStart()
+        .startsWith('endstream')
+    ) {
       end = this.bytes.indexOf('endstream', start);
       if (end < 0) throw unreadable('unterminated stream');
       while (end > start && (this.bytes[end - 1] === 10 || this.bytes[end - 1] === 13)) end--;

@@ -29,7 +29,11 @@ export function sniffFile(bytes: Uint8Array): FileKind | undefined {
   if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
   if (b.subarray(0, 5).toString('latin1') === '%PDF-') return 'pdf';
   // SVG is text: skip a BOM and leading whitespace, then expect markup that declares an <svg> root.
-  const head = b.subarray(0, 4096).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const head = b
+    .subarray(0, 4096)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (head.startsWith('<') && /<svg[\s>]/i.test(head)) return 'svg';
   return undefined;
 }

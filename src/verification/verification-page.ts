@@ -29,9 +29,20 @@ const AUTHENTICITY = new Set(['format', 'signature', 'claims', 'integrity', 'iss
 export function pageStatus(result: VerificationResult, revocationReason: string | null): PageStatus {
   const failed = result.checks.filter((c) => !c.ok);
   const forged = failed.filter((c) => AUTHENTICITY.has(c.check));
-  if (result.verified) return { kind: 'verified', label: 'Verified', icon: '✓', detail: 'This credential is authentic, current and has not been revoked.' };
+  if (result.verified)
+    return {
+      kind: 'verified',
+      label: 'Verified',
+      icon: '✓',
+      detail: 'This credential is authentic, current and has not been revoked.',
+    };
   if (forged.length) {
-    return { kind: 'invalid', label: 'Not verified', icon: '✗', detail: `This credential could not be verified: ${forged.map((c) => c.detail).join(' ')}` };
+    return {
+      kind: 'invalid',
+      label: 'Not verified',
+      icon: '✗',
+      detail: `This credential could not be verified: ${forged.map((c) => c.detail).join(' ')}`,
+    };
   }
   const revocation = failed.find((c) => c.check === 'revocation');
   if (revocation && /^(Revoked|Suspended)/.test(revocation.detail)) {
@@ -45,19 +56,36 @@ export function pageStatus(result: VerificationResult, revocationReason: string 
   }
   const validity = failed.find((c) => c.check === 'validity');
   if (validity && validity.detail.startsWith('Expired')) {
-    return { kind: 'expired', label: 'Expired', icon: '!', detail: `This credential is authentic but has expired. ${validity.detail}` };
+    return {
+      kind: 'expired',
+      label: 'Expired',
+      icon: '!',
+      detail: `This credential is authentic but has expired. ${validity.detail}`,
+    };
   }
   if (validity && validity.detail.startsWith('Not yet valid')) {
     return { kind: 'pending', label: 'Not yet valid', icon: '!', detail: validity.detail };
   }
-  return { kind: 'invalid', label: 'Not verified', icon: '✗', detail: `This credential could not be verified: ${failed.map((c) => c.detail).join(' ')}` };
+  return {
+    kind: 'invalid',
+    label: 'Not verified',
+    icon: '✗',
+    detail: `This credential could not be verified: ${failed.map((c) => c.detail).join(' ')}`,
+  };
 }
 
 const longDate = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' });
 const stamp = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
 
 /** LinkedIn's add-certification link (https://addtoprofile.linkedin.com), every field filled. */
-export function linkedInAddUrl(input: { name: string; organization: string; issued: Date; expires?: Date; certUrl: string; certId: string }): string {
+export function linkedInAddUrl(input: {
+  name: string;
+  organization: string;
+  issued: Date;
+  expires?: Date;
+  certUrl: string;
+  certId: string;
+}): string {
   const q = new URLSearchParams({
     startTask: 'CERTIFICATION_NAME',
     name: input.name,
@@ -74,7 +102,8 @@ export function linkedInAddUrl(input: { name: string; organization: string; issu
   return `https://www.linkedin.com/profile/add?${q.toString()}`;
 }
 
-const rec = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const rec = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
 const httpUrl = (v: unknown): string | undefined => {
   const s = str(v);
@@ -94,7 +123,9 @@ export function verificationPageModel({ assertion: a, result, signatories, urls,
   // What the page states comes from the signed credential; only the recipient's display name
   // (which the credential does not carry, for privacy) and the revocation reason come from the row.
   const credential = result.credential ?? a.credential_json;
-  const subject = rec(Array.isArray(credential.credentialSubject) ? credential.credentialSubject[0] : credential.credentialSubject);
+  const subject = rec(
+    Array.isArray(credential.credentialSubject) ? credential.credentialSubject[0] : credential.credentialSubject,
+  );
   const achievement = rec(subject.achievement);
   const criteria = rec(achievement.criteria);
   const issuer = rec(credential.issuer);
@@ -102,7 +133,8 @@ export function verificationPageModel({ assertion: a, result, signatories, urls,
   const expiresRaw = str(credential.validUntil) ?? (a.expires_at ? a.expires_at.toISOString() : undefined);
   const expires = expiresRaw ? new Date(expiresRaw) : undefined;
   // The page's CSP allows images of this service only: other URLs would just show broken.
-  const ours = (u: string | undefined) => (u && (u.startsWith(urls.base + '/') || u.startsWith('data:image/')) ? u : undefined);
+  const ours = (u: string | undefined) =>
+    u && (u.startsWith(urls.base + '/') || u.startsWith('data:image/')) ? u : undefined;
   const status = pageStatus(result, a.revocation_reason);
   const credentialName = str(achievement.name) ?? str(credential.name) ?? 'Credential';
   const issuerName = str(issuer.name) ?? 'Unknown issuer';
@@ -113,7 +145,11 @@ export function verificationPageModel({ assertion: a, result, signatories, urls,
   const badgeImage = live ? urls.assertionFile(a.id, 'badge.png') : ours(imageUrl(achievement.image));
   // Names are the issuer's and the recipient's text: in the body each sits in a <bdi>; in the title,
   // meta tags and alt texts (one line each, no markup) their bidi controls are removed.
-  const plain = { credential: stripBidiControls(credentialName), issuer: stripBidiControls(issuerName), recipient: stripBidiControls(recipientName) };
+  const plain = {
+    credential: stripBidiControls(credentialName),
+    issuer: stripBidiControls(issuerName),
+    recipient: stripBidiControls(recipientName),
+  };
   const ogDescription = `${status.label}: ${plain.credential}, issued by ${plain.issuer} to ${plain.recipient} on ${longDate.format(issued)}.`;
   return {
     assertionId: a.id,
@@ -147,7 +183,14 @@ export function verificationPageModel({ assertion: a, result, signatories, urls,
       // OB 2.0 requires an issuer email: an issuer without one has no OB 2.0 documents to link.
       ob2: str(issuer.email) ? urls.ob2Assertion(a.id) : undefined,
     },
-    linkedIn: linkedInAddUrl({ name: plain.credential, organization: plain.issuer, issued, expires, certUrl: pageUrl, certId: a.id }),
+    linkedIn: linkedInAddUrl({
+      name: plain.credential,
+      organization: plain.issuer,
+      issued,
+      expires,
+      certUrl: pageUrl,
+      certId: a.id,
+    }),
     meta: {
       title: `${status.label}: ${plain.credential} — ${plain.recipient}`,
       ogTitle: `${plain.credential} — ${plain.recipient}`,

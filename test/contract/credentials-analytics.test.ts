@@ -30,12 +30,19 @@ const ROUTES = ['assertions-over-time', 'credentials-over-time', 'course-asserti
 
 function matches<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new Error(`response does not match the reference's shape: ${z.prettifyError(r.error)}\n${JSON.stringify(value)}`);
+  if (!r.success)
+    throw new Error(
+      `response does not match the reference's shape: ${z.prettifyError(r.error)}\n${JSON.stringify(value)}`,
+    );
   return r.data;
 }
 
 /** Awards in `org` of a credential of the main platform (as if issued under an authorization). */
-async function seedMainPlatformAwards(db: Db, org: string, rows: { user: string; issuedOn: string; course: string | null }[]) {
+async function seedMainPlatformAwards(
+  db: Db,
+  org: string,
+  rows: { user: string; issuedOn: string; course: string | null }[],
+) {
   const main = await seedCatalog(db, 'main');
   await db
     .insertInto('assertions')
@@ -69,7 +76,9 @@ describe.each(DB_KINDS)('credentials-api.md over-time analytics, as the referenc
 
   beforeAll(async () => {
     svc = await startTestService({ db, workers: false });
-    await svc.api('POST', '/api/admin/orgs', { body: { org: 'ny', name: 'New York School', timezone: 'America/New_York' } });
+    await svc.api('POST', '/api/admin/orgs', {
+      body: { org: 'ny', name: 'New York School', timezone: 'America/New_York' },
+    });
     const users = [
       { user_id: 'boss', role: 'platform_admin' },
       { user_id: 'dee', role: 'department_admin', departments: ['math'] },
@@ -78,7 +87,8 @@ describe.each(DB_KINDS)('credentials-api.md over-time analytics, as the referenc
       ...['u5b', 'u10b'].map((u) => ({ user_id: u, role: 'student', departments: ['art'] })),
     ];
     expect((await svc.api('POST', '/api/admin/orgs/ny/users', { body: { users } })).status).toBe(200);
-    for (const u of ['boss', 'dee', 'stu']) t[u] = (await svc.api('POST', `/api/admin/orgs/ny/users/${u}/tokens`)).body.result.token;
+    for (const u of ['boss', 'dee', 'stu'])
+      t[u] = (await svc.api('POST', `/api/admin/orgs/ny/users/${u}/tokens`)).body.result.token;
     const rt = svc.service.runtime;
     // 12:00Z is 07:00 or 08:00 in New York: the same local day.
     await seedAssertions(rt.db, 'ny', [
@@ -93,7 +103,9 @@ describe.each(DB_KINDS)('credentials-api.md over-time analytics, as the referenc
       // 02:00Z on 11 March is still 10 March in New York (22:00, EDT).
       { user: 'late', issuedOn: '2026-03-11T02:00:00Z' },
     ]);
-    await seedMainPlatformAwards(rt.db, 'ny', [{ user: 'm1', issuedOn: '2026-03-10T12:00:00Z', course: 'platform-101' }]);
+    await seedMainPlatformAwards(rt.db, 'ny', [
+      { user: 'm1', issuedOn: '2026-03-10T12:00:00Z', course: 'platform-101' },
+    ]);
   });
   afterAll(() => svc?.stop());
 
@@ -103,7 +115,9 @@ describe.each(DB_KINDS)('credentials-api.md over-time analytics, as the referenc
       expect(r.status, route).toBe(200);
       expect(r.body.status, route).toBeUndefined();
       const body = matches(overTime, r.body);
-      expect(Object.keys(body.data)).toEqual(Array.from({ length: 10 }, (_v, i) => `2026-03-${String(i + 1).padStart(2, '0')}`));
+      expect(Object.keys(body.data)).toEqual(
+        Array.from({ length: 10 }, (_v, i) => `2026-03-${String(i + 1).padStart(2, '0')}`),
+      );
       expect(body.total).toBe(Object.values(body.data).reduce((a, b) => a + b, 0));
       expect(body.meta.total).toBe(body.total);
     }
@@ -129,19 +143,42 @@ describe.each(DB_KINDS)('credentials-api.md over-time analytics, as the referenc
 
   it('start_date and end_date take ISO 8601 date-times: an instant counts as its local day', async () => {
     // 2026-03-10T03:00Z is 9 March in New York (23:00 the day before).
-    const body = matches(overTime, (await get('boss', 'assertions-over-time', 'start_date=2026-03-05T12:00:00Z&end_date=2026-03-10T03:00:00%2B00:00')).body);
+    const body = matches(
+      overTime,
+      (
+        await get(
+          'boss',
+          'assertions-over-time',
+          'start_date=2026-03-05T12:00:00Z&end_date=2026-03-10T03:00:00%2B00:00',
+        )
+      ).body,
+    );
     expect(Object.keys(body.data)).toEqual(['2026-03-05', '2026-03-06', '2026-03-07', '2026-03-08', '2026-03-09']);
-    const local = matches(overTime, (await get('boss', 'assertions-over-time', 'start_date=2026-03-10T00:00&end_date=2026-03-10T23:59:59')).body);
+    const local = matches(
+      overTime,
+      (await get('boss', 'assertions-over-time', 'start_date=2026-03-10T00:00&end_date=2026-03-10T23:59:59')).body,
+    );
     expect(local.data).toEqual({ '2026-03-10': 5 });
   });
 
-  it('include_main_platform (default true): false leaves out awards of the main platform\'s credentials', async () => {
-    const withMain = matches(overTime, (await get('boss', 'assertions-over-time', `${RANGE}&include_main_platform=true`)).body);
-    const without = matches(overTime, (await get('boss', 'assertions-over-time', `${RANGE}&include_main_platform=false`)).body);
+  it("include_main_platform (default true): false leaves out awards of the main platform's credentials", async () => {
+    const withMain = matches(
+      overTime,
+      (await get('boss', 'assertions-over-time', `${RANGE}&include_main_platform=true`)).body,
+    );
+    const without = matches(
+      overTime,
+      (await get('boss', 'assertions-over-time', `${RANGE}&include_main_platform=false`)).body,
+    );
     expect(withMain.total).toBe(8);
     expect(without.total).toBe(7);
     expect(without.data['2026-03-10']).toBe(4);
-    expect(without.meta).toMatchObject({ change_range: 5, change_range_percent: 250, change_last_seven_days: 5, change_last_seven_days_percent: 500 });
+    expect(without.meta).toMatchObject({
+      change_range: 5,
+      change_range_percent: 250,
+      change_last_seven_days: 5,
+      change_last_seven_days_percent: 500,
+    });
     const courses = (q: string) => get('boss', 'course-assertions-over-time', `${RANGE}${q}`);
     expect(matches(overTime, (await courses('')).body).total).toBe(4);
     const noMainCourses = (await courses('&include_main_platform=false')).body;
@@ -151,12 +188,19 @@ describe.each(DB_KINDS)('credentials-api.md over-time analytics, as the referenc
 
   it('course-assertions-over-time counts awards made for a course, with the per-course series beside', async () => {
     const r = await get('boss', 'course-assertions-over-time', RANGE);
-    const body = matches(overTime.extend({ courses: z.array(z.object({ course: z.string(), total: count, data: z.record(day, count) })) }), r.body);
+    const body = matches(
+      overTime.extend({ courses: z.array(z.object({ course: z.string(), total: count, data: z.record(day, count) })) }),
+      r.body,
+    );
     expect(body.data).toMatchObject({ '2026-03-05': 2, '2026-03-10': 2 });
-    expect(body.courses.map((c) => [c.course, c.total])).toEqual([['algebra', 2], ['geometry', 1], ['platform-101', 1]]);
+    expect(body.courses.map((c) => [c.course, c.total])).toEqual([
+      ['algebra', 2],
+      ['geometry', 1],
+      ['platform-101', 1],
+    ]);
   });
 
-  it('department_id: the assertions of that department\'s users; department admins only their own', async () => {
+  it("department_id: the assertions of that department's users; department admins only their own", async () => {
     const math = matches(overTime, (await get('boss', 'assertions-over-time', `${RANGE}&department_id=math`)).body);
     expect(math.total).toBe(3);
     expect(math.data).toMatchObject({ '2026-03-01': 1, '2026-03-05': 1, '2026-03-10': 1 });
@@ -183,7 +227,12 @@ describe.each(DB_KINDS)('credentials-api.md over-time analytics, as the referenc
     expect(Object.keys(body.data).at(-1)).toBe(today);
     // seedAssertions made one credential in ny, just now.
     expect(body.total).toBe(1);
-    expect(body.meta).toMatchObject({ change_range: 1, change_range_percent: null, change_last_seven_days: 1, change_last_seven_days_percent: null });
+    expect(body.meta).toMatchObject({
+      change_range: 1,
+      change_range_percent: null,
+      change_last_seven_days: 1,
+      change_last_seven_days_percent: null,
+    });
   });
 
   it('bad dates and parameters are a 400 naming the parameter, on every route', async () => {

@@ -18,18 +18,45 @@ const ENVELOPE_KEYS = ['status', 'result'];
 const PAGE_KEYS = ['next', 'previous', 'count', 'data', 'num_pages', 'page_number', 'max_page_size'];
 /** The AssertionSerializer fields the reference documents. */
 const ASSERTION_KEYS = [
-  'entityId', 'issuedOn', 'credentialDetails', 'recipient', 'metadata', 'course', 'program',
-  'narrative', 'revoked', 'revocationReason', 'acceptance', 'expires',
+  'entityId',
+  'issuedOn',
+  'credentialDetails',
+  'recipient',
+  'metadata',
+  'course',
+  'program',
+  'narrative',
+  'revoked',
+  'revocationReason',
+  'acceptance',
+  'expires',
 ];
 const CREDENTIAL_KEYS = [
-  'entityId', 'name', 'description', 'issuer', 'credential_type', 'html_template', 'css_template', 'icon_image',
-  'background_image', 'thumbnail_image', 'criteria_url', 'criteria_text', 'issuing_signal',
+  'entityId',
+  'name',
+  'description',
+  'issuer',
+  'credential_type',
+  'html_template',
+  'css_template',
+  'icon_image',
+  'background_image',
+  'thumbnail_image',
+  'criteria_url',
+  'criteria_text',
+  'issuing_signal',
 ];
-const PNG_1x1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const PNG_1x1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 function expectShape(schema: ZodType, body: unknown): void {
   const r = schema.safeParse(body);
-  expect(r.success, r.success ? '' : JSON.stringify(r.error.issues.slice(0, 5)) + '\n' + JSON.stringify(body).slice(0, 800)).toBe(true);
+  expect(
+    r.success,
+    r.success ? '' : JSON.stringify(r.error.issues.slice(0, 5)) + '\n' + JSON.stringify(body).slice(0, 800),
+  ).toBe(true);
 }
 const keysOf = (o: unknown) => Object.keys(o as object);
 
@@ -49,7 +76,13 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
   describe('credentials_orgs_users_retrieve / _create: GET and POST /orgs/{org}/users/{user_id}/', () => {
     it('POST: {status: {success, description: "Created"}, result: {credential object}}', async () => {
       const r = await alice()('POST', '/', {
-        body: { name: 'Seed Credential', issuer: issuerId, credential_type: 'certificate', criteria_text: 'Do the thing', issuing_signal: 'course_completed' },
+        body: {
+          name: 'Seed Credential',
+          issuer: issuerId,
+          credential_type: 'certificate',
+          criteria_text: 'Do the thing',
+          issuing_signal: 'course_completed',
+        },
       });
       expect(r.status).toBe(201);
       expectShape(envelopeSchema(credentialObjectSchema.strict(), 'Created').strict(), r.body);
@@ -58,7 +91,12 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect(keysOf(r.body.result)).toEqual(expect.arrayContaining(CREDENTIAL_KEYS));
       // A missing description is null, not "".
       expect(r.body.result.description).toBeNull();
-      expect(r.body.result).toMatchObject({ name: 'Seed Credential', issuer: issuerId, credential_type: 'certificate', issuing_signal: 'course_completed' });
+      expect(r.body.result).toMatchObject({
+        name: 'Seed Credential',
+        issuer: issuerId,
+        credential_type: 'certificate',
+        issuing_signal: 'course_completed',
+      });
     });
 
     it('GET: the envelope around a page {next, previous, count, data, num_pages, page_number, max_page_size}', async () => {
@@ -91,19 +129,29 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expectShape(errorEnvelopeSchema, noName.body);
       expect(noName.body.fieldErrors.name).toBeTruthy();
       expect((await f.svc.api('GET', '/api/credentials/orgs/acme/users/alice/', { token: null })).status).toBe(401);
-      expect((await f.svc.api('GET', '/api/credentials/orgs/globex/users/alice/', { token: f.tokens.alice })).status).toBe(403);
-      expect((await f.svc.api('GET', '/api/credentials/orgs/nowhere/users/alice/', { token: f.tokens.alice })).status).toBe(404);
+      expect(
+        (await f.svc.api('GET', '/api/credentials/orgs/globex/users/alice/', { token: f.tokens.alice })).status,
+      ).toBe(403);
+      expect(
+        (await f.svc.api('GET', '/api/credentials/orgs/nowhere/users/alice/', { token: f.tokens.alice })).status,
+      ).toBe(404);
     });
 
     it('alignment targetType: the OB 3.0 enumeration or an ext: term is kept; anything else is 400, never dropped', async () => {
-      const alignment = (targetType: string) => [{ targetName: 'Teamwork', targetUrl: 'https://frameworks.example.org/t', targetType }];
+      const alignment = (targetType: string) => [
+        { targetName: 'Teamwork', targetUrl: 'https://frameworks.example.org/t', targetType },
+      ];
       for (const targetType of ['ceasn:Competency', 'CFItem', 'ext:SkillsFramework']) {
-        const r = await alice()('POST', '/', { body: { name: `Aligned ${targetType}`, issuer: issuerId, alignment: alignment(targetType) } });
+        const r = await alice()('POST', '/', {
+          body: { name: `Aligned ${targetType}`, issuer: issuerId, alignment: alignment(targetType) },
+        });
         expect(r.status, targetType).toBe(201);
         expect(r.body.result.alignment[0].targetType).toBe(targetType);
       }
       for (const targetType of ['Competency', 'skill', 'ext:', 'ext:has space']) {
-        const r = await alice()('POST', '/', { body: { name: 'Misaligned', issuer: issuerId, alignment: alignment(targetType) } });
+        const r = await alice()('POST', '/', {
+          body: { name: 'Misaligned', issuer: issuerId, alignment: alignment(targetType) },
+        });
         expect(r.status, targetType).toBe(400);
         expect(r.body.status.description, targetType).toMatch(/targetType/);
       }
@@ -115,9 +163,15 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       const got = await alice()('GET', `/${credentialId}`);
       expect(got.status).toBe(200);
       expectShape(envelopeSchema(credentialObjectSchema.strict(), 'Ok').strict(), got.body);
-      expect(got.body.result).toMatchObject({ entityId: credentialId, name: 'Teamwork', course: 'COURSE-1', program: 'PROGRAM-1' });
+      expect(got.body.result).toMatchObject({
+        entityId: credentialId,
+        name: 'Teamwork',
+        course: 'COURSE-1',
+        program: 'PROGRAM-1',
+      });
 
-      const temp = (await alice()('POST', '/', { body: { name: 'Temporary', description: 'd', issuer: issuerId } })).body.result.entityId;
+      const temp = (await alice()('POST', '/', { body: { name: 'Temporary', description: 'd', issuer: issuerId } }))
+        .body.result.entityId;
       const put = await alice()('PUT', `/${temp}`, { body: { name: 'Renamed', description: '' } });
       expect(put.status).toBe(200);
       expectShape(envelopeSchema(credentialObjectSchema.strict(), 'Updated').strict(), put.body);
@@ -132,7 +186,7 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
   });
 
   describe('credentials_orgs_users_assertions_create: POST …/{entity_id}/assertions/', () => {
-    it('today\'s body: recipient {user_id}: 201 with the AssertionSerializer format in the envelope', async () => {
+    it("today's body: recipient {user_id}: 201 with the AssertionSerializer format in the envelope", async () => {
       const r = await alice()('POST', `/${credentialId}/assertions/`, {
         body: { recipient: { user_id: 'sam' }, narrative: 'Well done', fields: { grade: 'A' } },
       });
@@ -165,7 +219,9 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
 
     it('Badgr\'s recipient {identity, type: "email"} and a top-level username / user_id / email', async () => {
       const cred = await f.credential(issuerId, { name: 'Shapes' });
-      const badgr = await alice()('POST', `/${cred}/assertions/`, { body: { recipient: { identity: 'sue@example.com', type: 'email' } } });
+      const badgr = await alice()('POST', `/${cred}/assertions/`, {
+        body: { recipient: { identity: 'sue@example.com', type: 'email' } },
+      });
       expect(badgr.status, JSON.stringify(badgr.body)).toBe(201);
       expect(badgr.body.result).toMatchObject({ user_id: 'sue', recipient: { plaintextIdentity: 'sue@example.com' } });
       const username = await alice()('POST', `/${cred}/assertions/`, { body: { username: 'sam' } });
@@ -178,7 +234,9 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       const byEmail = await alice()('POST', `/${cred}/assertions/`, { body: { email: 'sue@example.com' } });
       expect(byEmail.status).toBe(200);
       expect(byEmail.body.result.entityId).toBe(badgr.body.result.entityId);
-      const byType = await alice()('POST', `/${cred}/assertions/`, { body: { recipient: { identity: 'sam', type: 'id' } } });
+      const byType = await alice()('POST', `/${cred}/assertions/`, {
+        body: { recipient: { identity: 'sam', type: 'id' } },
+      });
       expect(byType.body.result.entityId).toBe(username.body.result.entityId);
       const echoed = { identity: 'sha256$00', type: 'email', hashed: true, plaintextIdentity: 'sue@example.com' };
       const byPlaintext = await alice()('POST', `/${cred}/assertions/`, { body: { recipient: echoed } });
@@ -198,8 +256,12 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       await bad({ recipient: { identity: 'sha256$abc', type: 'email', hashed: true } }, /recipient\.hashed/);
       await bad({ username: 'sam', user_id: 'sue' }, /user_id/);
       await bad({ email: 'not-an-email' }, /email/);
-      expect((await alice()('POST', '/no-such-credential/assertions/', { body: { username: 'sam' } })).status).toBe(404);
-      expect((await f.as('sam')('POST', `/${credentialId}/assertions/`, { body: { username: 'sam' } })).status).toBe(403);
+      expect((await alice()('POST', '/no-such-credential/assertions/', { body: { username: 'sam' } })).status).toBe(
+        404,
+      );
+      expect((await f.as('sam')('POST', `/${credentialId}/assertions/`, { body: { username: 'sam' } })).status).toBe(
+        403,
+      );
     });
   });
 
@@ -226,7 +288,11 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       expectShape(bulkResultSchema.strict(), r.body);
       expect(keysOf(r.body).sort()).toEqual(['failed', 'issued', 'skipped']);
-      expect(r.body).toEqual({ skipped: ['sam'], issued: ['sue'], failed: [{ user: 'ghost', reason: 'Unknown user "ghost".' }] });
+      expect(r.body).toEqual({
+        skipped: ['sam'],
+        issued: ['sue'],
+        failed: [{ user: 'ghost', reason: 'Unknown user "ghost".' }],
+      });
       const again = await alice()('POST', `/${cred}/assertions/bulk/`, { body: { users: ['sam', 'sue'] } });
       expect(again.status).toBe(200);
       expect(again.body.skipped.sort()).toEqual(['sam', 'sue']);
@@ -251,14 +317,21 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
     it('bad input: 400 missing or empty users, 404 unknown credential, 403 not an admin', async () => {
       expect((await alice()('POST', `/${credentialId}/assertions/bulk/`, { body: {} })).status).toBe(400);
       expect((await alice()('POST', `/${credentialId}/assertions/bulk/`, { body: { users: [] } })).status).toBe(400);
-      expect((await alice()('POST', '/no-such-credential/assertions/bulk/', { body: { users: ['sam'] } })).status).toBe(404);
-      expect((await f.as('sam')('POST', `/${credentialId}/assertions/bulk/`, { body: { users: ['sam'] } })).status).toBe(403);
+      expect((await alice()('POST', '/no-such-credential/assertions/bulk/', { body: { users: ['sam'] } })).status).toBe(
+        404,
+      );
+      expect(
+        (await f.as('sam')('POST', `/${credentialId}/assertions/bulk/`, { body: { users: ['sam'] } })).status,
+      ).toBe(403);
     });
   });
 
   describe('credentials_orgs_users_assertions_retrieve: GET /orgs/{org}/users/{user_id}/assertions/', () => {
-    it('the caller\'s own: a bare page of AssertionSerializer objects, with the seed\'s filters', async () => {
-      const r = await f.as('sam')('GET', '/assertions/?course=COURSE-1&include_revoked=false&include_expired=false&exclude_main_tenant_assertions=false');
+    it("the caller's own: a bare page of AssertionSerializer objects, with the seed's filters", async () => {
+      const r = await f.as('sam')(
+        'GET',
+        '/assertions/?course=COURSE-1&include_revoked=false&include_expired=false&exclude_main_tenant_assertions=false',
+      );
       expect(r.status).toBe(200);
       expectShape(pageSchema(assertionObjectSchema.strict()).strict(), r.body);
       expect(r.body).not.toHaveProperty('status');
@@ -267,24 +340,42 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
     });
 
     it('"the user ID to retrieve assertions for": admins read another user\'s; students only their own; unknown user 404', async () => {
-      const asAdmin = await f.svc.api('GET', '/api/credentials/orgs/acme/users/sam/assertions/', { token: f.tokens.alice });
+      const asAdmin = await f.svc.api('GET', '/api/credentials/orgs/acme/users/sam/assertions/', {
+        token: f.tokens.alice,
+      });
       expect(asAdmin.status).toBe(200);
       expectShape(pageSchema(assertionObjectSchema.strict()).strict(), asAdmin.body);
       expect(asAdmin.body.count).toBeGreaterThan(0);
       expect(asAdmin.body.data.every((a: { user_id: string }) => a.user_id === 'sam')).toBe(true);
       // Department admins: within their departments (sam is in d1, sue is not).
-      expect((await f.svc.api('GET', '/api/credentials/orgs/acme/users/sam/assertions/', { token: f.tokens.dora })).status).toBe(200);
-      expect((await f.svc.api('GET', '/api/credentials/orgs/acme/users/sue/assertions/', { token: f.tokens.dora })).status).toBe(403);
+      expect(
+        (await f.svc.api('GET', '/api/credentials/orgs/acme/users/sam/assertions/', { token: f.tokens.dora })).status,
+      ).toBe(200);
+      expect(
+        (await f.svc.api('GET', '/api/credentials/orgs/acme/users/sue/assertions/', { token: f.tokens.dora })).status,
+      ).toBe(403);
       // Students: their own only.
-      expect((await f.svc.api('GET', '/api/credentials/orgs/acme/users/sam/assertions/', { token: f.tokens.sue })).status).toBe(403);
-      const unknown = await f.svc.api('GET', '/api/credentials/orgs/acme/users/nobody/assertions/', { token: f.tokens.alice });
+      expect(
+        (await f.svc.api('GET', '/api/credentials/orgs/acme/users/sam/assertions/', { token: f.tokens.sue })).status,
+      ).toBe(403);
+      const unknown = await f.svc.api('GET', '/api/credentials/orgs/acme/users/nobody/assertions/', {
+        token: f.tokens.alice,
+      });
       expect(unknown.status).toBe(404);
       expect(unknown.body.status.description).toMatch(/nobody/);
       // The org check stays: another org's admin is refused, an unknown org is 404.
-      expect((await f.svc.api('GET', '/api/credentials/orgs/acme/users/sam/assertions/', { token: f.tokens.gina })).status).toBe(403);
-      expect((await f.svc.api('GET', '/api/credentials/orgs/nowhere/users/sam/assertions/', { token: f.tokens.alice })).status).toBe(404);
+      expect(
+        (await f.svc.api('GET', '/api/credentials/orgs/acme/users/sam/assertions/', { token: f.tokens.gina })).status,
+      ).toBe(403);
+      expect(
+        (await f.svc.api('GET', '/api/credentials/orgs/nowhere/users/sam/assertions/', { token: f.tokens.alice }))
+          .status,
+      ).toBe(404);
       // Other routes still require the path user to be the caller.
-      expect((await f.svc.api('GET', `/api/credentials/orgs/acme/users/sam/${credentialId}`, { token: f.tokens.alice })).status).toBe(403);
+      expect(
+        (await f.svc.api('GET', `/api/credentials/orgs/acme/users/sam/${credentialId}`, { token: f.tokens.alice }))
+          .status,
+      ).toBe(403);
     });
   });
 
@@ -297,19 +388,29 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expectShape(envelopeSchema(assertionObjectSchema.strict(), 'Ok').strict(), got.body);
       expect(keysOf(got.body.result)).toEqual(expect.arrayContaining(ASSERTION_KEYS));
       expect((await alice()('PUT', `/assertions/${issued.entityId}`, { body: { revoked: true } })).status).toBe(400);
-      const put = await alice()('PUT', `/assertions/${issued.entityId}`, { body: { revoked: true, revocationReason: 'Issued in error' } });
+      const put = await alice()('PUT', `/assertions/${issued.entityId}`, {
+        body: { revoked: true, revocationReason: 'Issued in error' },
+      });
       expect(put.status).toBe(200);
       expectShape(envelopeSchema(assertionObjectSchema.strict(), 'Updated').strict(), put.body);
-      expect(put.body.result).toMatchObject({ revoked: true, revocationReason: 'Issued in error', acceptance: 'Unaccepted' });
+      expect(put.body.result).toMatchObject({
+        revoked: true,
+        revocationReason: 'Issued in error',
+        acceptance: 'Unaccepted',
+      });
       expect((await alice()('GET', '/assertions/no-such-assertion')).status).toBe(404);
     });
   });
 
   describe('credentials_public_assertions_retrieve: GET /api/credentials/public/assertions/{entity_id}/', () => {
-    it('the AssertionSerializer format without the recipient\'s address; unknown: 404 with an empty body; revoked: 404 with the reason', async () => {
+    it("the AssertionSerializer format without the recipient's address; unknown: 404 with an empty body; revoked: 404 with the reason", async () => {
       const cred = await f.credential(issuerId, { name: 'Public' });
-      const issued = (await alice()('POST', `/${cred}/assertions/`, { body: { username: 'sam', fields: { grade: 'B' } } })).body.result;
-      const pub = await f.get(`${f.svc.url}/api/credentials/public/assertions/${issued.entityId}/`, { accept: 'application/json' });
+      const issued = (
+        await alice()('POST', `/${cred}/assertions/`, { body: { username: 'sam', fields: { grade: 'B' } } })
+      ).body.result;
+      const pub = await f.get(`${f.svc.url}/api/credentials/public/assertions/${issued.entityId}/`, {
+        accept: 'application/json',
+      });
       expect(pub.status).toBe(200);
       expectShape(envelopeSchema(assertionObjectSchema.strict(), 'Ok'), pub.json);
       expect(keysOf(pub.json.result)).toEqual(expect.arrayContaining(ASSERTION_KEYS));
@@ -317,15 +418,21 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect(pub.json.result.metadata).toEqual({});
       expect(pub.text).not.toMatch(/example\.com/i);
 
-      const unknown = await fetch(`${f.svc.url}/api/credentials/public/assertions/no-such-assertion/`, { headers: { accept: 'application/json', origin: 'https://wallet.example' } });
+      const unknown = await fetch(`${f.svc.url}/api/credentials/public/assertions/no-such-assertion/`, {
+        headers: { accept: 'application/json', origin: 'https://wallet.example' },
+      });
       expect(unknown.status).toBe(404);
       expect(await unknown.text()).toBe('');
       expect(unknown.headers.get('access-control-allow-origin')).toBe('*');
 
-      await alice()('PUT', `/assertions/${issued.entityId}`, { body: { revoked: true, revocationReason: 'Withdrawn' } });
+      await alice()('PUT', `/assertions/${issued.entityId}`, {
+        body: { revoked: true, revocationReason: 'Withdrawn' },
+      });
       // The public JSON is reused in-process for up to a second (micro-cache): past it, the revocation shows.
       await new Promise((r) => setTimeout(r, 1100));
-      const revoked = await f.get(`${f.svc.url}/api/credentials/public/assertions/${issued.entityId}/`, { accept: 'application/json' });
+      const revoked = await f.get(`${f.svc.url}/api/credentials/public/assertions/${issued.entityId}/`, {
+        accept: 'application/json',
+      });
       expect(revoked.status).toBe(404);
       expect(revoked.json).toMatchObject({ detail: expect.any(String), revocationReason: 'Withdrawn' });
     });
@@ -337,7 +444,9 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect(created.status).toBe(201);
       expect(created.body.warnings).toEqual([expect.stringMatching(/email.*OB 2\.0|OB 2\.0.*email/)]);
       expect(created.body.result.description).toBeNull();
-      const withMail = await alice()('POST', '/issuers/', { body: { name: 'Mail Institute', email: 'x@mail.example.org' } });
+      const withMail = await alice()('POST', '/issuers/', {
+        body: { name: 'Mail Institute', email: 'x@mail.example.org' },
+      });
       expect(withMail.body).not.toHaveProperty('warnings');
 
       const noMail = created.body.result.entityId as string;
@@ -358,7 +467,9 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect((await pub(`assertions/${a.entityId}/credential.json`)).status).toBe(200);
       expect((await pub(`issuers/${noMail}`)).status).toBe(200);
 
-      expect((await alice()('PUT', `/issuers/${noMail}`, { body: { email: 'late@mail.example.org' } })).status).toBe(200);
+      expect((await alice()('PUT', `/issuers/${noMail}`, { body: { email: 'late@mail.example.org' } })).status).toBe(
+        200,
+      );
       expect((await pub(`assertions/${a.entityId}/ob2`)).status).toBe(200);
       expect((await alice()('GET', `/assertions/${a.entityId}`)).body.result.ob2).toMatch(/\/ob2$/);
     });
@@ -366,8 +477,16 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
 
   describe('assignments', () => {
     it('users: POST 201 and GET a page in the envelope; groups: POST 201 and GET; DELETE 204 (admins only)', async () => {
-      expect((await f.svc.api('PUT', '/api/admin/orgs/acme/groups/g1', { body: { name: 'Group One', department: 'd1', members: ['sam'] } })).status).toBe(200);
-      const users = await alice()('POST', '/assignments/users/', { body: { credential: credentialId, users: ['sue'] } });
+      expect(
+        (
+          await f.svc.api('PUT', '/api/admin/orgs/acme/groups/g1', {
+            body: { name: 'Group One', department: 'd1', members: ['sam'] },
+          })
+        ).status,
+      ).toBe(200);
+      const users = await alice()('POST', '/assignments/users/', {
+        body: { credential: credentialId, users: ['sue'] },
+      });
       expect(users.status).toBe(201);
       expect(users.body.status).toEqual({ success: true, description: 'Created' });
       const list = await alice()('GET', '/assignments/users/');
@@ -393,7 +512,12 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect(r.status).toBe(400);
       const ok = await alice()('GET', '/course-credentials/?limit=5&search=COURSE-1');
       expect(ok.status).toBe(200);
-      expectShape(envelopeSchema(pageSchema(z.object({ course: z.string(), credentials: z.array(credentialObjectSchema.strict()) }).strict())), ok.body);
+      expectShape(
+        envelopeSchema(
+          pageSchema(z.object({ course: z.string(), credentials: z.array(credentialObjectSchema.strict()) }).strict()),
+        ),
+        ok.body,
+      );
       expect(ok.body.result.data[0]).toMatchObject({ course: 'COURSE-1' });
     });
   });
@@ -426,7 +550,12 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       const doc = (await f.svc.api('GET', '/api/openapi.json', { token: null })).body;
       const missing: string[] = [];
       let operations = 0;
-      for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>)) {
+      for (const [path, methods] of Object.entries(
+        doc.paths as Record<
+          string,
+          Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>
+        >,
+      )) {
         for (const [method, op] of Object.entries(methods)) {
           operations++;
           const successes = Object.entries(op.responses).filter(([code]) => code.startsWith('2'));
@@ -439,19 +568,39 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       }
       expect(operations).toBeGreaterThan(40);
       expect(missing, missing.join('\n')).toEqual([]);
-      const images = doc.paths['/api/credentials/orgs/{org}/users/{user_id}/images'] ?? doc.paths['/api/credentials/orgs/{org}/users/{user_id}/images/'];
-      expect(images.post.requestBody.content['multipart/form-data'].schema.properties.image).toMatchObject({ type: 'string', format: 'binary' });
+      const images =
+        doc.paths['/api/credentials/orgs/{org}/users/{user_id}/images'] ??
+        doc.paths['/api/credentials/orgs/{org}/users/{user_id}/images/'];
+      expect(images.post.requestBody.content['multipart/form-data'].schema.properties.image).toMatchObject({
+        type: 'string',
+        format: 'binary',
+      });
       // The bare shapes are documented bare, the enveloped ones with their envelope.
-      const list = doc.paths['/api/credentials/orgs/{org}/users/{user_id}/{entity_id}/assertions/'].get.responses['200'].content['application/json'].schema;
+      const list =
+        doc.paths['/api/credentials/orgs/{org}/users/{user_id}/{entity_id}/assertions/'].get.responses['200'].content[
+          'application/json'
+        ].schema;
       expect(Object.keys(list.properties).sort()).toEqual([...PAGE_KEYS].sort());
       expect(Object.keys(list.properties.data.items.properties)).toEqual(expect.arrayContaining(ASSERTION_KEYS));
       const bulk = doc.paths['/api/credentials/orgs/{org}/users/{user_id}/{entity_id}/assertions/bulk/'].post.responses;
-      expect(Object.keys(bulk['201'].content['application/json'].schema.properties).sort()).toEqual(['failed', 'issued', 'skipped']);
-      expect(Object.keys(bulk['202'].content['application/json'].schema.properties)).toEqual(expect.arrayContaining(['job_id', 'status_url', 'skipped', 'issued']));
-      const credential = doc.paths['/api/credentials/orgs/{org}/users/{user_id}/{entity_id}'].get.responses['200'].content['application/json'].schema;
+      expect(Object.keys(bulk['201'].content['application/json'].schema.properties).sort()).toEqual([
+        'failed',
+        'issued',
+        'skipped',
+      ]);
+      expect(Object.keys(bulk['202'].content['application/json'].schema.properties)).toEqual(
+        expect.arrayContaining(['job_id', 'status_url', 'skipped', 'issued']),
+      );
+      const credential =
+        doc.paths['/api/credentials/orgs/{org}/users/{user_id}/{entity_id}'].get.responses['200'].content[
+          'application/json'
+        ].schema;
       expect(Object.keys(credential.properties)).toEqual(ENVELOPE_KEYS);
       expect(Object.keys(credential.properties.result.properties)).toEqual(expect.arrayContaining(CREDENTIAL_KEYS));
-      const error = doc.paths['/api/credentials/orgs/{org}/users/{user_id}/{entity_id}'].get.responses['404'].content['application/json'].schema;
+      const error =
+        doc.paths['/api/credentials/orgs/{org}/users/{user_id}/{entity_id}'].get.responses['404'].content[
+          'application/json'
+        ].schema;
       expect(Object.keys(error.properties)).toEqual(['status', 'fieldErrors', 'validationErrors']);
     });
 
@@ -466,10 +615,18 @@ describe('credentials API contract (seed: credentials-api.md)', () => {
       expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3)[^"]*\.(js|css)/);
       const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
       for (const [path, methods] of Object.entries(doc.paths as Record<string, object>)) {
-        for (const method of Object.keys(methods)) expect(html).toContain(`${method.toUpperCase()}</span> <code>${esc(path)}</code>`);
+        for (const method of Object.keys(methods))
+          expect(html).toContain(`${method.toUpperCase()}</span> <code>${esc(path)}</code>`);
       }
       // Response fields and request fields are listed, not just paths.
-      for (const field of ['credentialDetails', 'acceptance', 'revocationReason', 'max_page_size', 'skipped', 'issuing_signal']) {
+      for (const field of [
+        'credentialDetails',
+        'acceptance',
+        'revocationReason',
+        'max_page_size',
+        'skipped',
+        'issuing_signal',
+      ]) {
         expect(html).toContain(`<code>${field}</code>`);
       }
       expect(html).toContain('multipart/form-data');

@@ -49,7 +49,10 @@ const credlyError = z.strictObject({ data: z.object({ message: z.string().min(1)
 
 function matches<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new Error(`response does not match the seed's shape: ${z.prettifyError(r.error)}\n${JSON.stringify(value, null, 2)}`);
+  if (!r.success)
+    throw new Error(
+      `response does not match the seed's shape: ${z.prettifyError(r.error)}\n${JSON.stringify(value, null, 2)}`,
+    );
   return r.data;
 }
 
@@ -63,7 +66,11 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
   beforeAll(async () => {
     svc = await startTestService({ db, workers: false });
     const orgs = [
-      ['organization-33', 'Organization 33', { url: 'http://www.example.com/', photo_url: 'https://cdn.example.com/path/to/image.png' }],
+      [
+        'organization-33',
+        'Organization 33',
+        { url: 'http://www.example.com/', photo_url: 'https://cdn.example.com/path/to/image.png' },
+      ],
       ['organization-34', 'Organization 34', { url: 'http://www.example.com/34' }],
       ['organization-35', 'Organization 35', {}],
     ] as const;
@@ -77,7 +84,9 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
     await svc.api('PUT', '/api/admin/orgs/organization-33/users/learner', { body: { role: 'student' } });
     t.learner = (await svc.api('POST', '/api/admin/orgs/organization-33/users/learner/tokens')).body.result.token;
     // The issuer's picture is set afterwards through the profile route.
-    const put = await svc.api('PUT', '/api/admin/orgs/organization-34', { body: { photo_url: 'https://cdn.example.com/34.png' } });
+    const put = await svc.api('PUT', '/api/admin/orgs/organization-34', {
+      body: { photo_url: 'https://cdn.example.com/34.png' },
+    });
     expect(put.status).toBe(200);
     expect(put.body.result).toEqual({
       org: 'organization-34',
@@ -98,15 +107,27 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
     const bad = await svc.api('PUT', '/api/admin/orgs/organization-35', { body: { url: 'javascript:alert(1)' } });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.fieldErrors)).toEqual(['url']);
-    expect((await svc.api('PUT', '/api/admin/orgs/organization-35', { body: { name: 'x' } , token: t['organization-34'] })).status).toBe(403);
+    expect(
+      (await svc.api('PUT', '/api/admin/orgs/organization-35', { body: { name: 'x' }, token: t['organization-34'] }))
+        .status,
+    ).toBe(403);
   });
 
   it('POST /organizations/<organization_id>/issuers authorizes (issuer_id: UUID or slug) → 201 {data: authorization}', async () => {
-    const r = await call('organization-33', 'POST', `/organizations/${ids['organization-33']}/issuers`, { issuer_id: ids['organization-34'] });
+    const r = await call('organization-33', 'POST', `/organizations/${ids['organization-33']}/issuers`, {
+      issuer_id: ids['organization-34'],
+    });
     expect(r.status).toBe(201);
     const a = matches(z.strictObject({ data: authorization }), r.body).data;
-    expect(a).toMatchObject({ authorization_type: 'platform', display_issuer_as: 'grantor', restrict_by_badge_templates: false });
-    const bySlug = await call('organization-33', 'POST', '/organizations/organization-33/issuers', { issuer_id: 'organization-35', display_issuer_as: 'issuer' });
+    expect(a).toMatchObject({
+      authorization_type: 'platform',
+      display_issuer_as: 'grantor',
+      restrict_by_badge_templates: false,
+    });
+    const bySlug = await call('organization-33', 'POST', '/organizations/organization-33/issuers', {
+      issuer_id: 'organization-35',
+      display_issuer_as: 'issuer',
+    });
     expect(bySlug.status).toBe(201);
   });
 
@@ -114,7 +135,15 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
     const r = await call('organization-33', 'GET', `/organizations/${ids['organization-33']}/issuers`);
     expect(r.status).toBe(200);
     const page = matches(issuersPage, r.body);
-    expect(page.metadata).toEqual({ count: 2, current_page: 1, total_count: 2, total_pages: 1, per: 50, previous_page_url: null, next_page_url: null });
+    expect(page.metadata).toEqual({
+      count: 2,
+      current_page: 1,
+      total_count: 2,
+      total_pages: 1,
+      per: 50,
+      previous_page_url: null,
+      next_page_url: null,
+    });
     const [first] = page.data;
     expect(first.issuer).toEqual({
       type: 'Organization',
@@ -126,11 +155,24 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
       photo_url: 'https://cdn.example.com/34.png',
       badge_template_count: 0,
     });
-    expect(first.grantor).toMatchObject({ id: ids['organization-33'], vanity_slug: 'organization-33', url: 'http://www.example.com/', photo_url: 'https://cdn.example.com/path/to/image.png' });
+    expect(first.grantor).toMatchObject({
+      id: ids['organization-33'],
+      vanity_slug: 'organization-33',
+      url: 'http://www.example.com/',
+      photo_url: 'https://cdn.example.com/path/to/image.png',
+    });
     // No profile and no issuer: nothing to show, and said so with nulls.
-    expect(page.data[1].issuer).toMatchObject({ vanity_slug: 'organization-35', url: null, photo: null, photo_url: null });
+    expect(page.data[1].issuer).toMatchObject({
+      vanity_slug: 'organization-35',
+      url: null,
+      photo: null,
+      photo_url: null,
+    });
     // The photo id is stable across reads.
-    const again = matches(issuersPage, (await call('organization-33', 'GET', '/organizations/organization-33/issuers')).body);
+    const again = matches(
+      issuersPage,
+      (await call('organization-33', 'GET', '/organizations/organization-33/issuers')).body,
+    );
     expect(again.data[0].issuer.photo!.id).toBe(first.issuer.photo!.id);
     // The /api alias answers the same.
     const alias = await call('organization-33', 'GET', `/api/organizations/${ids['organization-33']}/issuers`);
@@ -140,9 +182,19 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
   it('paginates with page and per (Credly metadata with absolute links)', async () => {
     const r = await call('organization-33', 'GET', '/organizations/organization-33/issuers?per=1');
     const page = matches(issuersPage, r.body);
-    expect(page.metadata).toMatchObject({ count: 1, current_page: 1, total_count: 2, total_pages: 2, per: 1, previous_page_url: null });
+    expect(page.metadata).toMatchObject({
+      count: 1,
+      current_page: 1,
+      total_count: 2,
+      total_pages: 2,
+      per: 1,
+      previous_page_url: null,
+    });
     expect(page.metadata.next_page_url).toBe(`${svc.url}/organizations/organization-33/issuers?per=1&page=2`);
-    const second = matches(issuersPage, (await call('organization-33', 'GET', page.metadata.next_page_url!.slice(svc.url.length))).body);
+    const second = matches(
+      issuersPage,
+      (await call('organization-33', 'GET', page.metadata.next_page_url!.slice(svc.url.length))).body,
+    );
     expect(second.data[0].issuer.vanity_slug).toBe('organization-35');
     expect(second.metadata.previous_page_url).not.toBeNull();
   });
@@ -151,19 +203,40 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
     const r = await call('organization-34', 'GET', `/organizations/${ids['organization-34']}/grantors`);
     expect(r.status).toBe(200);
     const page = matches(grantorsPage, r.body);
-    expect(page.metadata).toEqual({ count: 1, current_page: 1, total_count: 1, total_pages: 1, per: 50, previous_page_url: null, next_page_url: null });
-    expect(page.data[0].grantor).toMatchObject({ id: ids['organization-33'], name: 'Organization 33', vanity_slug: 'organization-33' });
-    const issuers = matches(issuersPage, (await call('organization-33', 'GET', '/organizations/organization-33/issuers')).body);
+    expect(page.metadata).toEqual({
+      count: 1,
+      current_page: 1,
+      total_count: 1,
+      total_pages: 1,
+      per: 50,
+      previous_page_url: null,
+      next_page_url: null,
+    });
+    expect(page.data[0].grantor).toMatchObject({
+      id: ids['organization-33'],
+      name: 'Organization 33',
+      vanity_slug: 'organization-33',
+    });
+    const issuers = matches(
+      issuersPage,
+      (await call('organization-33', 'GET', '/organizations/organization-33/issuers')).body,
+    );
     expect(page.data[0].id).toBe(issuers.data[0].id);
   });
 
   it('DELETE /organizations/<organization_id>/issuers/<id> → 204 No Content', async () => {
-    const list = matches(issuersPage, (await call('organization-33', 'GET', '/organizations/organization-33/issuers')).body);
+    const list = matches(
+      issuersPage,
+      (await call('organization-33', 'GET', '/organizations/organization-33/issuers')).body,
+    );
     const target = list.data.find((a) => a.issuer.vanity_slug === 'organization-35')!;
     const r = await call('organization-33', 'DELETE', `/organizations/${ids['organization-33']}/issuers/${target.id}`);
     expect(r.status).toBe(204);
     expect(r.body).toBeUndefined();
-    const after = matches(issuersPage, (await call('organization-33', 'GET', '/organizations/organization-33/issuers')).body);
+    const after = matches(
+      issuersPage,
+      (await call('organization-33', 'GET', '/organizations/organization-33/issuers')).body,
+    );
     expect(after.data.map((a) => a.id)).not.toContain(target.id);
     // Gone: a second DELETE is a Credly-shaped 404.
     const again = await call('organization-33', 'DELETE', `/organizations/organization-33/issuers/${target.id}`);
@@ -187,7 +260,7 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
     }
   });
 
-  it('not an admin → 403 {data: {message}}; another organization\'s admin → 403; no token → 401, all Credly-shaped', async () => {
+  it("not an admin → 403 {data: {message}}; another organization's admin → 403; no token → 401, all Credly-shaped", async () => {
     const cases = [
       ['learner', 'GET', '/organizations/organization-33/issuers'],
       ['learner', 'POST', '/organizations/organization-33/issuers', { issuer_id: 'organization-35' }],
@@ -200,7 +273,10 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
       expect(r.status, `${user} ${method} ${path}`).toBe(403);
       matches(credlyError, r.body);
     }
-    const list = matches(issuersPage, (await call('organization-33', 'GET', '/organizations/organization-33/issuers')).body);
+    const list = matches(
+      issuersPage,
+      (await call('organization-33', 'GET', '/organizations/organization-33/issuers')).body,
+    );
     const del = await call('organization-34', 'DELETE', `/organizations/organization-33/issuers/${list.data[0].id}`);
     expect(del.status).toBe(403);
     matches(credlyError, del.body);
@@ -210,17 +286,27 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
   });
 
   it('duplicate authorize → 409; invalid bodies → 400, Credly-shaped', async () => {
-    const dup = await call('organization-33', 'POST', '/organizations/organization-33/issuers', { issuer_id: 'organization-34' });
+    const dup = await call('organization-33', 'POST', '/organizations/organization-33/issuers', {
+      issuer_id: 'organization-34',
+    });
     expect(dup.status).toBe(409);
     expect(matches(credlyError, dup.body).data.message).toMatch(/already authorized/);
-    const byUuid = await call('organization-33', 'POST', '/organizations/organization-33/issuers', { issuer_id: ids['organization-34'] });
+    const byUuid = await call('organization-33', 'POST', '/organizations/organization-33/issuers', {
+      issuer_id: ids['organization-34'],
+    });
     expect(byUuid.status).toBe(409);
-    for (const body of [{}, { issuer_id: 'organization-35', display_issuer_as: 'sideways' }, { issuer_id: 'organization-33' }]) {
+    for (const body of [
+      {},
+      { issuer_id: 'organization-35', display_issuer_as: 'sideways' },
+      { issuer_id: 'organization-33' },
+    ]) {
       const r = await call('organization-33', 'POST', '/organizations/organization-33/issuers', body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       matches(credlyError, r.body);
     }
-    const malformed = await call('organization-33', 'POST', '/organizations/organization-33/issuers', '{"issuer_id":', { 'content-type': 'application/json' });
+    const malformed = await call('organization-33', 'POST', '/organizations/organization-33/issuers', '{"issuer_id":', {
+      'content-type': 'application/json',
+    });
     expect(malformed.status).toBe(400);
     expect(matches(credlyError, malformed.body).data.message).toMatch(/Malformed JSON/);
     expect((await call('organization-33', 'GET', '/organizations/organization-33/issuers?per=0')).status).toBe(400);
@@ -229,7 +315,10 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
   it('authorizes from a form body too, repeated keys making the template list', async () => {
     const [a, b] = await Promise.all(
       ['A', 'B'].map(async (n) => {
-        const issuer = await svc.api('POST', '/api/credentials/orgs/organization-35/users/admin-35/issuers/', { token: t['organization-35'], body: { name: `Issuer ${n}` } });
+        const issuer = await svc.api('POST', '/api/credentials/orgs/organization-35/users/admin-35/issuers/', {
+          token: t['organization-35'],
+          body: { name: `Issuer ${n}` },
+        });
         const cred = await svc.api('POST', '/api/credentials/orgs/organization-35/users/admin-35/', {
           token: t['organization-35'],
           body: { name: `Badge ${n}`, issuer: issuer.body.result.entityId },
@@ -243,7 +332,9 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
       ['allowed_badge_templates', a],
       ['allowed_badge_templates', b],
     ]);
-    const r = await call('organization-35', 'POST', '/organizations/organization-35/issuers', form.toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+    const r = await call('organization-35', 'POST', '/organizations/organization-35/issuers', form.toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     const created = matches(z.strictObject({ data: authorization }), r.body).data;
     expect(created.restrict_by_badge_templates).toBe(true);
@@ -253,7 +344,9 @@ describe.each(DB_KINDS)('issuer-authorizations.txt, as written (%s)', (db) => {
 
   it('clients authenticate with Token, Api-Token or Bearer, the scheme in any case', async () => {
     for (const scheme of ['Token', 'Api-Token', 'Bearer', 'token', 'API-TOKEN', 'bearer']) {
-      const r = await call(null, 'GET', '/organizations/organization-33/issuers', undefined, { authorization: `${scheme} ${t['organization-33']}` });
+      const r = await call(null, 'GET', '/organizations/organization-33/issuers', undefined, {
+        authorization: `${scheme} ${t['organization-33']}`,
+      });
       expect(r.status, scheme).toBe(200);
     }
     for (const header of ['Basic abc', `Tokens ${t['organization-33']}`, `Token`, `Api-Token  `]) {

@@ -47,13 +47,15 @@ export function runBadgeworks(args: string[], env: Record<string, string>, opts:
           reject(new Error(`timed out waiting for ${pattern}; output so far:\n${out}`));
         }, timeoutMs);
         listeners.add(check);
-        exited.then(() => setTimeout(() => {
-          if (listeners.has(check)) {
-            listeners.delete(check);
-            clearTimeout(timer);
-            reject(new Error(`process exited before ${pattern}; output:\n${out}`));
-          }
-        }, 50));
+        exited.then(() =>
+          setTimeout(() => {
+            if (listeners.has(check)) {
+              listeners.delete(check);
+              clearTimeout(timer);
+              reject(new Error(`process exited before ${pattern}; output:\n${out}`));
+            }
+          }, 50),
+        );
         check();
       });
     },

@@ -5,13 +5,19 @@ import type { Db } from '../../src/db/database.js';
  * Assertion rows written straight into the database, for tests and benchmarks of queries that
  * read many rows (analytics). They carry no real signature: issuance itself is tested elsewhere.
  */
-export async function seedCatalog(db: Db, org: string): Promise<{ issuerId: string; credentialId: string; listId: string }> {
+export async function seedCatalog(
+  db: Db,
+  org: string,
+): Promise<{ issuerId: string; credentialId: string; listId: string }> {
   const id = () => randomBytes(8).toString('hex');
   const issuerId = id();
   const credentialId = id();
   const listId = id();
   await db.insertInto('issuers').values({ id: issuerId, org, name: 'Seed issuer' }).execute();
-  await db.insertInto('credentials').values({ id: credentialId, org, issuer_id: issuerId, name: 'Seed credential', description: '' }).execute();
+  await db
+    .insertInto('credentials')
+    .values({ id: credentialId, org, issuer_id: issuerId, name: 'Seed credential', description: '' })
+    .execute();
   await db
     .insertInto('status_lists')
     .values({ id: listId, org, issuer_id: issuerId, size: 131072 * 64, capacity: 131072 * 64 })
@@ -43,5 +49,9 @@ export async function seedAssertions(db: Db, org: string, rows: SeedRow[]): Prom
     credential_json: '{}',
     credential_jwt: 'seed',
   }));
-  for (let i = 0; i < values.length; i += 1000) await db.insertInto('assertions').values(values.slice(i, i + 1000)).execute();
+  for (let i = 0; i < values.length; i += 1000)
+    await db
+      .insertInto('assertions')
+      .values(values.slice(i, i + 1000))
+      .execute();
 }

@@ -15,9 +15,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('name', 'text')
     .addColumn('email', 'text')
-    .addColumn('role', 'text', (c) =>
-      c.notNull().check(sql`role in ('platform_admin', 'department_admin', 'student')`),
-    )
+    .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('platform_admin', 'department_admin', 'student')`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('users_pk', ['org', 'user_id'])

@@ -13,7 +13,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('email', 'text')
     .addColumn('url', 'text')
     .addColumn('allowed_template_tags', 'jsonb')
-    .addColumn('signing_alg', 'text', (c) => c.notNull().defaultTo('ES256').check(sql`signing_alg in ('ES256', 'RS256')`))
+    .addColumn('signing_alg', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('ES256')
+        .check(sql`signing_alg in ('ES256', 'RS256')`),
+    )
     .addColumn('retired_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))

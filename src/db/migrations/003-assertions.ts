@@ -57,9 +57,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   // The database, not a check in code, guarantees one live assertion per recipient and credential:
   // retried jobs, repeated bulks and concurrent bulks all end in ON CONFLICT DO NOTHING here.
-  await sql`create unique index assertions_one_live on assertions (credential_id, recipient_user_id) where revoked_at is null`.execute(db);
-  await db.schema.createIndex('assertions_org_credential').on('assertions').columns(['org', 'credential_id', 'created_at']).execute();
-  await db.schema.createIndex('assertions_org_recipient').on('assertions').columns(['org', 'recipient_user_id', 'created_at']).execute();
+  await sql`create unique index assertions_one_live on assertions (credential_id, recipient_user_id) where revoked_at is null`.execute(
+    db,
+  );
+  await db.schema
+    .createIndex('assertions_org_credential')
+    .on('assertions')
+    .columns(['org', 'credential_id', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('assertions_org_recipient')
+    .on('assertions')
+    .columns(['org', 'recipient_user_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('idempotency_keys')

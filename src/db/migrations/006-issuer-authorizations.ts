@@ -16,8 +16,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('deleted_at', 'timestamptz')
     .addCheckConstraint('issuer_authorizations_not_self', sql`grantor_org <> issuer_org`)
     .execute();
-  await sql`create unique index issuer_authorizations_active on issuer_authorizations (grantor_org, issuer_org) where deleted_at is null`.execute(db);
-  await sql`create index issuer_authorizations_issuer on issuer_authorizations (issuer_org) where deleted_at is null`.execute(db);
+  await sql`create unique index issuer_authorizations_active on issuer_authorizations (grantor_org, issuer_org) where deleted_at is null`.execute(
+    db,
+  );
+  await sql`create index issuer_authorizations_issuer on issuer_authorizations (issuer_org) where deleted_at is null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -7,14 +7,20 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`drop index if exists assertions_one_live`.execute(db);
-  await sql`create unique index assertions_one_live on assertions (org, credential_id, recipient_user_id) where revoked_at is null`.execute(db);
+  await sql`create unique index assertions_one_live on assertions (org, credential_id, recipient_user_id) where revoked_at is null`.execute(
+    db,
+  );
   await sql`drop index if exists assertions_credential_recipient`.execute(db);
-  await sql`create index assertions_org_credential_recipient on assertions (org, credential_id, recipient_user_id)`.execute(db);
+  await sql`create index assertions_org_credential_recipient on assertions (org, credential_id, recipient_user_id)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop index if exists assertions_org_credential_recipient`.execute(db);
   await sql`create index assertions_credential_recipient on assertions (credential_id, recipient_user_id)`.execute(db);
   await sql`drop index if exists assertions_one_live`.execute(db);
-  await sql`create unique index assertions_one_live on assertions (credential_id, recipient_user_id) where revoked_at is null`.execute(db);
+  await sql`create unique index assertions_one_live on assertions (credential_id, recipient_user_id) where revoked_at is null`.execute(
+    db,
+  );
 }

@@ -9,7 +9,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .alterTable('assertions')
     .addColumn('acceptance', 'text', (c) =>
-      c.notNull().defaultTo('Unaccepted').check(sql`acceptance in ('Unaccepted', 'Accepted', 'Rejected')`),
+      c
+        .notNull()
+        .defaultTo('Unaccepted')
+        .check(sql`acceptance in ('Unaccepted', 'Accepted', 'Rejected')`),
     )
     .execute();
 }

@@ -72,7 +72,7 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'put',
       path: '/api/admin/orgs/{org}',
-      summary: 'Update an org\'s name and profile (url, photo_url); fields given are changed',
+      summary: "Update an org's name and profile (url, photo_url); fields given are changed",
       tag: 'admin',
       auth: 'bearer',
       params: z.object({ org: z.string() }),
@@ -93,7 +93,11 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
       responses: { 200: 'Ok', 403: 'Not an admin of the org', 404: 'Unknown org or page' },
       async handler({ params, query, principal, url, res }) {
         const page = pageRequest(query);
-        const { count, rows } = await directory.listUsers(principal, params.org, { offset: page.offset, limit: page.pageSize, q: query.q });
+        const { count, rows } = await directory.listUsers(principal, params.org, {
+          offset: page.offset,
+          limit: page.pageSize,
+          q: query.q,
+        });
         sendEnvelope(res, pageNumberPage(url, page, count, rows));
       },
     }),
@@ -105,7 +109,12 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
       auth: 'bearer',
       params: z.object({ org: z.string(), user_id: userIdSchema }),
       body: userBody,
-      responses: { 200: 'Updated', 403: 'Not an admin of the org', 404: 'Unknown org', 409: 'Would demote the main org\'s last platform admin' },
+      responses: {
+        200: 'Updated',
+        403: 'Not an admin of the org',
+        404: 'Unknown org',
+        409: "Would demote the main org's last platform admin",
+      },
       async handler({ params, body, principal, res }) {
         const user = await directory.upsertUser(principal, params.org, { user_id: params.user_id, ...body });
         sendEnvelope(res, user, 'Updated');
@@ -118,14 +127,19 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
       tag: 'admin',
       auth: 'bearer',
       params: z.object({ org: z.string() }),
-      body: z.object({ users: z.array(userBody.extend({ user_id: userIdSchema })).min(1).max(MAX_USERS_PER_BATCH) }),
+      body: z.object({
+        users: z
+          .array(userBody.extend({ user_id: userIdSchema }))
+          .min(1)
+          .max(MAX_USERS_PER_BATCH),
+      }),
       bodyLimit: '8mb',
       responses: {
         200: 'Updated',
         400: 'Invalid users',
         403: 'Not an admin of the org',
         404: 'Unknown org',
-        409: 'Would demote the main org\'s last platform admin',
+        409: "Would demote the main org's last platform admin",
       },
       async handler({ params, body, principal, res }) {
         const upserted = await directory.upsertUsers(principal, params.org, body.users);
@@ -142,7 +156,11 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
       body: z.object({ name: z.string().min(1).max(255) }),
       responses: { 200: 'Updated', 403: 'Not an admin of the org', 404: 'Unknown org' },
       async handler({ params, body, principal, res }) {
-        sendEnvelope(res, await directory.putDepartment(principal, params.org, params.department_id, body.name), 'Updated');
+        sendEnvelope(
+          res,
+          await directory.putDepartment(principal, params.org, params.department_id, body.name),
+          'Updated',
+        );
       },
     }),
     defineRoute({
@@ -160,7 +178,11 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
       bodyLimit: '2mb',
       responses: { 200: 'Updated', 400: 'Unknown members', 403: 'Not an admin of the group', 404: 'Unknown org' },
       async handler({ params, body, principal, res }) {
-        sendEnvelope(res, await directory.putGroup(principal, params.org, { group_id: params.group_id, ...body }), 'Updated');
+        sendEnvelope(
+          res,
+          await directory.putGroup(principal, params.org, { group_id: params.group_id, ...body }),
+          'Updated',
+        );
       },
     }),
     ...(['post', 'delete'] as const).map((method) =>
@@ -173,10 +195,19 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
         params: z.object({ org: z.string(), group_id: idSchema }),
         body: z.object({ users: z.array(idSchema).min(1).max(MAX_USERS_PER_BATCH) }),
         bodyLimit: '2mb',
-        responses: { 200: 'Updated', 400: 'Unknown users', 403: 'Not an admin of the group', 404: 'Unknown org or group' },
+        responses: {
+          200: 'Updated',
+          400: 'Unknown users',
+          403: 'Not an admin of the group',
+          404: 'Unknown org or group',
+        },
         async handler({ params, body, principal, res }) {
           const change = method === 'post' ? 'add' : 'remove';
-          sendEnvelope(res, await directory.changeGroupMembers(principal, params.org, params.group_id, body.users, change), 'Updated');
+          sendEnvelope(
+            res,
+            await directory.changeGroupMembers(principal, params.org, params.group_id, body.users, change),
+            'Updated',
+          );
         },
       }),
     ),

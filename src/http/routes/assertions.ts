@@ -28,7 +28,10 @@ const dateTime = z
   .transform((v) => new Date(v).toISOString())
   .refine((iso) => /^\d{4}-/.test(iso), 'must be before the year 10000');
 const evidenceItem = z.union([
-  z.url().max(2000).transform((url) => ({ url })),
+  z
+    .url()
+    .max(2000)
+    .transform((url) => ({ url })),
   z.object({
     url: z.url().max(2000).optional(),
     narrative: z.string().max(10_000).optional(),
@@ -37,15 +40,20 @@ const evidenceItem = z.union([
   }),
 ]);
 const awardFields = {
-  evidence: z
-    .union([evidenceItem.transform((e) => [e]), z.array(evidenceItem).max(50)])
-    .optional(),
+  evidence: z.union([evidenceItem.transform((e) => [e]), z.array(evidenceItem).max(50)]).optional(),
   narrative: z.string().max(10_000).optional(),
   course: z.string().min(1).max(255).optional(),
   expires: dateTime.optional(),
-  fields: z.record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).optional(),
+  fields: z
+    .record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
+    .optional(),
 };
-const userId = z.string().trim().min(1).max(255).regex(/^[^\s/?#]+$/, 'no spaces, "/", "?" or "#"');
+const userId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .regex(/^[^\s/?#]+$/, 'no spaces, "/", "?" or "#"');
 const recipientName = z.string().trim().min(1).max(255);
 /**
  * One recipient, in any of the shapes clients send (see normalizeRecipient): today's
@@ -187,14 +195,21 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       body: revokeBody,
       responses: {
         200: { description: 'Updated', schema: assertionEnvelope('Updated') },
-        400: 'revocationReason missing', 403: 'Not a platform admin', 404: 'Unknown assertion', 409: 'Un-revoking' },
+        400: 'revocationReason missing',
+        403: 'Not a platform admin',
+        404: 'Unknown assertion',
+        409: 'Un-revoking',
+      },
       async handler({ params, body, principal, res }) {
         if (body.revoked && !body.revocationReason) {
           throw new ValidationError('Invalid body: revocationReason: required when revoking', {
             fieldErrors: { revocationReason: ['required when revoking'] },
           });
         }
-        const a = await assertions.revoke(principal, params.org, params.entity_id, { revoked: body.revoked, reason: body.revocationReason });
+        const a = await assertions.revoke(principal, params.org, params.entity_id, {
+          revoked: body.revoked,
+          reason: body.revocationReason,
+        });
         sendEnvelope(res, await assertions.presentOne(a, 'private'), 'Updated');
       },
     }),
@@ -222,7 +237,13 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
         413: `More than ${MAX_BULK_USERS} users`,
       },
       async handler({ params, body, principal, req, res }) {
-        const r = await requests.issueBulk(principal, params.org, params.entity_id, body, idempotencyKeyOf(req.headers['idempotency-key']));
+        const r = await requests.issueBulk(
+          principal,
+          params.org,
+          params.entity_id,
+          body,
+          idempotencyKeyOf(req.headers['idempotency-key']),
+        );
         // Bare, as the seed shows it (no envelope).
         res.status(r.status).json(r.result);
       },
@@ -252,7 +273,8 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'post',
       path: `${base}/{entity_id}/assertions/`,
-      summary: 'Issue a credential to one recipient; 201 assertion, 200 when already held, 202 + job when not done in time',
+      summary:
+        'Issue a credential to one recipient; 201 assertion, 200 when already held, 202 + job when not done in time',
       tag: 'assertions',
       auth: 'tenant',
       params: entityParams,
@@ -271,7 +293,13 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
         410: 'Deleted credential',
       },
       async handler({ params, body, principal, req, res }) {
-        const r = await requests.issueSingle(principal, params.org, params.entity_id, body, idempotencyKeyOf(req.headers['idempotency-key']));
+        const r = await requests.issueSingle(
+          principal,
+          params.org,
+          params.entity_id,
+          body,
+          idempotencyKeyOf(req.headers['idempotency-key']),
+        );
         sendEnvelope(res, r.result, r.description, r.status);
       },
     }),

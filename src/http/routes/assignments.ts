@@ -17,14 +17,20 @@ export function assignmentRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/credentials/orgs/{org}/users/{user_id}/assignments/users',
-      summary: 'Assignments of users, each with its assertion when earned (students: their own; department admins: their departments)',
+      summary:
+        'Assignments of users, each with its assertion when earned (students: their own; department admins: their departments)',
       tag: 'assignments',
       auth: 'tenant',
       params,
       query: pageQuery.extend({ credential: id.optional(), user: id.optional() }),
       async handler({ params: p, query, principal, url, res }) {
         const page = pageRequest(query);
-        const r = await assignments.listForUsers(principal, p.org, { offset: page.offset, limit: page.pageSize, credential: query.credential, user: query.user });
+        const r = await assignments.listForUsers(principal, p.org, {
+          offset: page.offset,
+          limit: page.pageSize,
+          credential: query.credential,
+          user: query.user,
+        });
         sendEnvelope(res, pageNumberPage(url, page, r.count, r.data));
       },
     }),

@@ -36,11 +36,17 @@ export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'get',
       path: base,
-      summary: 'List credentials (page, page_size, search, course, program, platform_org); non-admins see public ones only',
+      summary:
+        'List credentials (page, page_size, search, course, program, platform_org); non-admins see public ones only',
       tag: 'credentials',
       auth: 'tenant',
       params: tenantParams,
-      query: pageQuery.extend({ search: queryText(), course: queryText(255), program: queryText(255), ...platformOrg.shape }),
+      query: pageQuery.extend({
+        search: queryText(),
+        course: queryText(255),
+        program: queryText(255),
+        ...platformOrg.shape,
+      }),
       responses: {
         200: { description: 'Ok', schema: credentialPage },
         403: 'Not your org',
@@ -125,7 +131,10 @@ export function credentialDetailRoutes(rt: Runtime): RouteDef[] {
       body: credentialUpdateBody,
       responses: {
         200: { description: 'Updated', schema: credentialIn('Updated') },
-        400: 'Invalid input or template', 403: 'Not a platform admin of the org', 404: 'Unknown credential' },
+        400: 'Invalid input or template',
+        403: 'Not a platform admin of the org',
+        404: 'Unknown credential',
+      },
       async handler({ params, body, principal, res }) {
         sendEnvelope(res, await credentials.update(principal, params.org, params.entity_id, body), 'Updated');
       },

@@ -72,8 +72,16 @@ export function catalogImageRoutes(rt: Runtime): RouteDef[] {
       },
       async handler({ params, body, principal, req, res }) {
         const file = req.file;
-        if (!file) throw new ValidationError('An image file is required (multipart field "image").', { fieldErrors: { image: ['required'] } });
-        const image = await images.upload(principal, params.org, { bytes: file.buffer, originalName: file.originalname }, body.name);
+        if (!file)
+          throw new ValidationError('An image file is required (multipart field "image").', {
+            fieldErrors: { image: ['required'] },
+          });
+        const image = await images.upload(
+          principal,
+          params.org,
+          { bytes: file.buffer, originalName: file.originalname },
+          body.name,
+        );
         res.status(201).json(image);
       },
     }),

@@ -4,7 +4,14 @@ import { envelope, sendEnvelope } from '../envelope.js';
 import { limitOffsetPage, limitOffsetQuery, limitRequest } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
 import { catalogServices } from '../../catalog/catalog-services.js';
-import { authorityBody, issuerCreateBody, issuerUpdateBody, issuerValues, pathId, queryText } from './catalog-schemas.js';
+import {
+  authorityBody,
+  issuerCreateBody,
+  issuerUpdateBody,
+  issuerValues,
+  pathId,
+  queryText,
+} from './catalog-schemas.js';
 
 /**
  * `/api/credentials/orgs/{org}/users/{user_id}/issuers/…`: issuers and their signatories
@@ -47,7 +54,11 @@ export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
       responses: { 201: 'Created', 400: 'Invalid input', 403: 'Not a platform admin of the org' },
       async handler({ params, body, principal, res }) {
         const { signing_alg, ...rest } = body;
-        const issuer = await issuers.create(principal, params.org, { ...issuerValues(rest), name: body.name, signing_alg });
+        const issuer = await issuers.create(principal, params.org, {
+          ...issuerValues(rest),
+          name: body.name,
+          signing_alg,
+        });
         // OB 2.0 requires an issuer email: say so now rather than let its OB 2.0 documents 404 later.
         const warnings = issuer.email ? [] : [NO_EMAIL_WARNING];
         res.status(201).json({ ...envelope(issuer, 'Created'), ...(warnings.length > 0 && { warnings }) });

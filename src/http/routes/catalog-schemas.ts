@@ -111,7 +111,11 @@ export const credentialFields = {
 };
 
 export const credentialCreateBody = z.object(credentialFields);
-export const credentialUpdateBody = z.object({ ...credentialFields, name: credentialFields.name.optional(), issuer: pathId.optional() });
+export const credentialUpdateBody = z.object({
+  ...credentialFields,
+  name: credentialFields.name.optional(),
+  issuer: pathId.optional(),
+});
 
 export const authorityBody = z.object({
   name: z.string().trim().min(1).max(255),

@@ -23,7 +23,7 @@ function routesUnder(prefix: string, authorizations: AuthorizationService): Rout
       ...common,
       method: 'get',
       path: `${base}/issuers`,
-      summary: 'Organizations authorized to issue this organization\'s credentials (page, per)',
+      summary: "Organizations authorized to issue this organization's credentials (page, per)",
       params,
       query: credlyQuery,
       responses: {
@@ -42,7 +42,7 @@ function routesUnder(prefix: string, authorizations: AuthorizationService): Rout
       ...common,
       method: 'post',
       path: `${base}/issuers`,
-      summary: 'Authorize an organization (issuer_id: its slug or UUID) to issue this organization\'s credentials',
+      summary: "Authorize an organization (issuer_id: its slug or UUID) to issue this organization's credentials",
       params,
       body: z.object({
         issuer_id: z.string().min(1).max(255),

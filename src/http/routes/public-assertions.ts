@@ -43,13 +43,18 @@ function publicHeaders(res: Response, cacheControl: string): void {
 
 function sendDocument(res: Response, type: string, body: string | object, cacheControl: string, status = 200): void {
   publicHeaders(res, cacheControl);
-  res.status(status).type(type).send(typeof body === 'string' ? body : JSON.stringify(body));
+  res
+    .status(status)
+    .type(type)
+    .send(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
 /** JSON-LD unless the client accepts only plain JSON (the OB 2.0 hosting rule); caches key on Accept. */
 function jsonLdType(req: Request, res: Response): string {
   res.vary('Accept');
-  return req.accepts(['application/ld+json', 'application/json']) === 'application/json' ? 'application/json' : 'application/ld+json';
+  return req.accepts(['application/ld+json', 'application/json']) === 'application/json'
+    ? 'application/json'
+    : 'application/ld+json';
 }
 
 export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
@@ -132,7 +137,8 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
         // One URL for people and machines: browsers (Accept: text/html first) get the page, which
         // exists for revoked assertions too; everything else the JSON as before.
         res.vary('Accept');
-        if (req.accepts(['application/json', 'text/html']) === 'text/html') return sendVerificationPage(params.entity_id, res);
+        if (req.accepts(['application/json', 'text/html']) === 'text/html')
+          return sendVerificationPage(params.entity_id, res);
         let body: string;
         try {
           body = await assertionJson.get(params.entity_id, async () => {

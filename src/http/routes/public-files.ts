@@ -20,7 +20,10 @@ const tenantParams = z.object({ org: z.string(), user_id: z.string(), entity_id:
 const CACHE_CONTROL = 'public, max-age=300';
 
 const FILES: Array<{ file: RenderFileName; summary: string }> = [
-  { file: 'certificate.pdf', summary: 'The certificate PDF (the signed VC-JWT attached, verification URL in its metadata)' },
+  {
+    file: 'certificate.pdf',
+    summary: 'The certificate PDF (the signed VC-JWT attached, verification URL in its metadata)',
+  },
   { file: 'certificate.png', summary: 'The certificate as a PNG image (2x)' },
   { file: 'badge.png', summary: 'The badge image with the signed credential baked in (OB 3.0 and OB 2.0 iTXt chunks)' },
   { file: 'badge.svg', summary: 'The SVG badge with the signed credential baked in (only for SVG badge images)' },
@@ -63,7 +66,8 @@ export function publicFileRoutes(rt: Runtime): RouteDef[] {
           res.setHeader('ETag', d.etag);
           res.setHeader('X-Content-Type-Options', 'nosniff');
           res.setHeader('Content-Disposition', `inline; filename="${d.filename}"`);
-          if (file === 'badge.svg') res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+          if (file === 'badge.svg')
+            res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
           if (etagMatches(req, d.etag)) {
             res.status(304).end();
             return;
@@ -75,7 +79,8 @@ export function publicFileRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/credentials/orgs/{org}/users/{user_id}/{entity_id}/render',
-      summary: "Re-render the files of every live assertion of a credential at its current template version (low priority)",
+      summary:
+        'Re-render the files of every live assertion of a credential at its current template version (low priority)',
       tag: 'credentials',
       auth: 'tenant',
       params: tenantParams,

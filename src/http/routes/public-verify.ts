@@ -5,9 +5,17 @@ import { defineRoute, type RouteDef } from '../route.js';
 import type { Runtime } from '../../runtime.js';
 import { PayloadTooLargeError, ValidationError } from '../../errors.js';
 import { listSignatories } from '../../db/catalog-repository.js';
-import { MAX_VERIFY_FILE_BYTES, verificationService, type VerifyInput } from '../../verification/verification-service.js';
+import {
+  MAX_VERIFY_FILE_BYTES,
+  verificationService,
+  type VerifyInput,
+} from '../../verification/verification-service.js';
 import { MAX_JWT_CHARS } from '../../verification/input-limits.js';
-import { renderVerificationPage, verificationPageCsp, verificationPageModel } from '../../verification/verification-page.js';
+import {
+  renderVerificationPage,
+  verificationPageCsp,
+  verificationPageModel,
+} from '../../verification/verification-page.js';
 
 /**
  * The public verification surface: the HTML page of an assertion (also content-negotiated on the
@@ -31,7 +39,9 @@ const parseUpload: RequestHandler = (req, res, next) => {
 const jwtLengthGuard: RequestHandler = (req, _res, next) => {
   const jwt = (req.body as { jwt?: unknown } | undefined)?.jwt;
   if (typeof jwt === 'string' && jwt.length > MAX_JWT_CHARS) {
-    throw new PayloadTooLargeError(`The JWT is longer than ${MAX_JWT_CHARS} characters; no credential of this service is that large.`);
+    throw new PayloadTooLargeError(
+      `The JWT is longer than ${MAX_JWT_CHARS} characters; no credential of this service is that large.`,
+    );
   }
   next();
 };
@@ -51,8 +61,13 @@ export function verificationPageSender(rt: Runtime) {
   const verification = verificationService({ db: rt.db, urls: rt.urls, issuerKeys: rt.issuerKeys });
   return async function sendVerificationPage(assertionId: string, res: Response): Promise<void> {
     const { assertion, result } = await verification.verifyAssertion(assertionId);
-    const signatories = await listSignatories(rt.db, { issuerId: assertion.issuer_id, credentialId: assertion.credential_id });
-    const html = renderVerificationPage(verificationPageModel({ assertion, result, signatories, urls: rt.urls, now: new Date() }));
+    const signatories = await listSignatories(rt.db, {
+      issuerId: assertion.issuer_id,
+      credentialId: assertion.credential_id,
+    });
+    const html = renderVerificationPage(
+      verificationPageModel({ assertion, result, signatories, urls: rt.urls, now: new Date() }),
+    );
     // Replaces helmet's default policy for this response: inline styles, our images, no scripts.
     res.setHeader('Content-Security-Policy', verificationPageCsp(rt.urls.base));
     res.setHeader('Cache-Control', 'public, max-age=60');
@@ -92,7 +107,9 @@ export function publicVerifyRoutes(rt: Runtime): RouteDef[] {
         if (body.assertion_id !== undefined) forms.push({ assertionId: body.assertion_id, ...recipient });
         if (req.file) forms.push({ file: req.file.buffer, ...recipient });
         if (forms.length !== 1) {
-          throw new ValidationError(forms.length ? `Give only one credential to verify: ${FORMS}.` : `Nothing to verify: send ${FORMS}.`);
+          throw new ValidationError(
+            forms.length ? `Give only one credential to verify: ${FORMS}.` : `Nothing to verify: send ${FORMS}.`,
+          );
         }
         res.setHeader('Cache-Control', 'no-store');
         res.status(200).json(await verification.verify(forms[0]));

@@ -12,7 +12,8 @@ export function signalRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/credentials/orgs/{org}/users/{user_id}/signals',
-      summary: 'Issuing signal (e.g. course_completed): issues every credential whose issuing_signal matches to the users',
+      summary:
+        'Issuing signal (e.g. course_completed): issues every credential whose issuing_signal matches to the users',
       tag: 'assertions',
       auth: 'tenant',
       params: z.object({ org: z.string(), user_id: z.string() }),
@@ -20,10 +21,17 @@ export function signalRoutes(rt: Runtime): RouteDef[] {
         signal: z.string().trim().min(1).max(255),
         course: z.string().min(1).max(255).optional(),
         program: z.string().min(1).max(255).optional(),
-        users: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).min(1, 'users must not be empty').max(MAX_BULK_USERS),
+        users: z
+          .array(z.union([z.string(), z.record(z.string(), z.unknown())]))
+          .min(1, 'users must not be empty')
+          .max(MAX_BULK_USERS),
       }),
       bodyLimit: '25mb',
-      responses: { 200: 'Nothing to issue', 202: 'Queued: {signal, triggered: [{credential, name, job_id, status_url}]}', 403: 'Not a platform admin' },
+      responses: {
+        200: 'Nothing to issue',
+        202: 'Queued: {signal, triggered: [{credential, name, job_id, status_url}]}',
+        403: 'Not a platform admin',
+      },
       async handler({ params, body, principal, res }) {
         const r = await signals.trigger(principal, params.org, body);
         sendEnvelope(res, r, 'Ok', r.triggered.some((t) => t.job_id) ? 202 : 200);

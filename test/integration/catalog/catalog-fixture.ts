@@ -12,7 +12,11 @@ export interface CatalogFixture {
   as(user: 'alice' | 'dora' | 'sam' | 'gina'): CallAs;
 }
 
-export type CallAs = (method: string, rest: string, opts?: { body?: unknown; headers?: Record<string, string> }) => ReturnType<TestService['api']>;
+export type CallAs = (
+  method: string,
+  rest: string,
+  opts?: { body?: unknown; headers?: Record<string, string> },
+) => ReturnType<TestService['api']>;
 
 const USERS = {
   alice: { org: 'acme', role: 'platform_admin' },
@@ -28,15 +32,24 @@ export async function startCatalogService(db: DbKind): Promise<CatalogFixture> {
   }
   const tokens = {} as CatalogFixture['tokens'];
   for (const [user, { org, role }] of Object.entries(USERS)) {
-    expect((await svc.api('PUT', `/api/admin/orgs/${org}/users/${user}`, { body: { role, departments: role === 'department_admin' ? ['d1'] : [] } })).status).toBe(200);
-    tokens[user as keyof typeof USERS] = (await svc.api('POST', `/api/admin/orgs/${org}/users/${user}/tokens`)).body.result.token;
+    expect(
+      (
+        await svc.api('PUT', `/api/admin/orgs/${org}/users/${user}`, {
+          body: { role, departments: role === 'department_admin' ? ['d1'] : [] },
+        })
+      ).status,
+    ).toBe(200);
+    tokens[user as keyof typeof USERS] = (
+      await svc.api('POST', `/api/admin/orgs/${org}/users/${user}/tokens`)
+    ).body.result.token;
   }
   return {
     svc,
     tokens,
     as(user) {
       const { org } = USERS[user];
-      return (method, rest, opts = {}) => svc.api(method, `/api/credentials/orgs/${org}/users/${user}${rest}`, { token: tokens[user], ...opts });
+      return (method, rest, opts = {}) =>
+        svc.api(method, `/api/credentials/orgs/${org}/users/${user}${rest}`, { token: tokens[user], ...opts });
     },
   };
 }

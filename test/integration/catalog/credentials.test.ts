@@ -40,7 +40,9 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     is_public: true,
     validity_days: 365,
     tags: ['data', 'analysis'],
-    alignment: [{ targetName: 'ESCO data analysis', targetUrl: 'https://esco.example/skill/123', targetFramework: 'ESCO' }],
+    alignment: [
+      { targetName: 'ESCO data analysis', targetUrl: 'https://esco.example/skill/123', targetFramework: 'ESCO' },
+    ],
     skills: [{ name: 'SQL', url: 'https://skills.example/sql' }],
   });
 
@@ -57,15 +59,27 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     const minimal = await alice('POST', '', { body: { name: 'Minimal', issuer } });
     expect(minimal.status).toBe(201);
     // A missing description is null, like every other missing optional text (issue 13).
-    expect(minimal.body.result).toMatchObject({ description: null, is_public: true, html_template: null, validity_days: null, tags: [], alignment: [], skills: [] });
+    expect(minimal.body.result).toMatchObject({
+      description: null,
+      is_public: true,
+      html_template: null,
+      validity_days: null,
+      tags: [],
+      alignment: [],
+      skills: [],
+    });
     // form-style empty strings mean "none"
-    const blanks = await alice('POST', '/', { body: { name: 'Blanks', issuer, icon_image: '', criteria_url: '', course: '' } });
+    const blanks = await alice('POST', '/', {
+      body: { name: 'Blanks', issuer, icon_image: '', criteria_url: '', course: '' },
+    });
     expect(blanks.status).toBe(201);
     expect(blanks.body.result).toMatchObject({ icon_image: null, criteria_url: null, course: null });
   });
 
   it('rejects bad input with field errors; an issuer of another org is unknown', async () => {
-    const r = await alice('POST', '/', { body: { issuer, icon_image: 'javascript:alert(1)', validity_days: 0, tags: 'x' } });
+    const r = await alice('POST', '/', {
+      body: { issuer, icon_image: 'javascript:alert(1)', validity_days: 0, tags: 'x' },
+    });
     expect(r.status).toBe(400);
     expect(Object.keys(r.body.fieldErrors).sort()).toEqual(['icon_image', 'name', 'tags', 'validity_days']);
     expect((await alice('POST', '/', { body: { name: 'No issuer' } })).status).toBe(400);
@@ -73,7 +87,9 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     const foreign = await alice('POST', '/', { body: { name: 'Stolen', issuer: gIssuer } });
     expect(foreign.status).toBe(400);
     expect(foreign.body.fieldErrors.issuer[0]).toMatch(/no live issuer/);
-    expect((await alice('POST', '/', { body: { name: 'Alignment', issuer, alignment: [{ targetName: 'x' }] } })).status).toBe(400);
+    expect(
+      (await alice('POST', '/', { body: { name: 'Alignment', issuer, alignment: [{ targetName: 'x' }] } })).status,
+    ).toBe(400);
   });
 
   describe('template checks (400 naming the line or tag)', () => {
@@ -87,16 +103,28 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     };
 
     it('syntax error', async () => {
-      await check({ html_template: '<p>ok</p>\n{{#if recipient.name}}\n<p>unclosed</p>' }, /html_template line \d+: syntax error/);
+      await check(
+        { html_template: '<p>ok</p>\n{{#if recipient.name}}\n<p>unclosed</p>' },
+        /html_template line \d+: syntax error/,
+      );
       await check({ html_template: '<p>{{recipient.name</p>' }, /html_template line 1: syntax error/);
     });
 
     it('a tag the issuer does not allow, and an unknown tag', async () => {
-      const strict = (await alice('POST', '/issuers', { body: { name: 'Strict', allowed_template_tags: ['recipient.name'] } })).body.result.entityId;
-      const r = await alice('POST', '/', { body: { name: 'T', issuer: strict, html_template: '<p>{{recipient.name}}</p>\n<p>{{credential.name}}</p>' } });
+      const strict = (
+        await alice('POST', '/issuers', { body: { name: 'Strict', allowed_template_tags: ['recipient.name'] } })
+      ).body.result.entityId;
+      const r = await alice('POST', '/', {
+        body: { name: 'T', issuer: strict, html_template: '<p>{{recipient.name}}</p>\n<p>{{credential.name}}</p>' },
+      });
       expect(r.status).toBe(400);
-      expect(r.body.validationErrors).toEqual([expect.stringMatching(/html_template line 2: merge tag "credential\.name" is not allowed/)]);
-      expect((await alice('POST', '/', { body: { name: 'T', issuer: strict, html_template: '<p>{{recipient.name}}</p>' } })).status).toBe(201);
+      expect(r.body.validationErrors).toEqual([
+        expect.stringMatching(/html_template line 2: merge tag "credential\.name" is not allowed/),
+      ]);
+      expect(
+        (await alice('POST', '/', { body: { name: 'T', issuer: strict, html_template: '<p>{{recipient.name}}</p>' } }))
+          .status,
+      ).toBe(201);
       await check({ html_template: '<p>{{recipient.shoe_size}}</p>' }, /unknown merge tag "recipient\.shoe_size"/);
     });
 
@@ -110,24 +138,49 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     });
 
     it('markup or CSS that loads from outside: src, href, url(), @import', async () => {
-      await check({ html_template: '<img src="http://evil.example/x.png">' }, /line 1: <img src="http:\/\/evil\.example\/x\.png"> loads from outside/);
+      await check(
+        { html_template: '<img src="http://evil.example/x.png">' },
+        /line 1: <img src="http:\/\/evil\.example\/x\.png"> loads from outside/,
+      );
       await check({ html_template: '<p>a</p>\n<image href="file:///etc/passwd"></image>' }, /line 2: <image href=/);
       await check({ html_template: '<img src="//evil.example/x.png">' }, /protocol-relative/);
-      await check({ html_template: '<div style="background: url(https://evil.example/bg.png)"></div>' }, /url\(https:\/\/evil\.example\/bg\.png\)/);
-      await check({ css_template: 'body {\n  background: url("http://evil.example/bg.png");\n}' }, /css_template line 2: url\(/, 'css_template');
-      await check({ css_template: '@import url(https://fonts.example/x.css);' }, /@import is not allowed/, 'css_template');
+      await check(
+        { html_template: '<div style="background: url(https://evil.example/bg.png)"></div>' },
+        /url\(https:\/\/evil\.example\/bg\.png\)/,
+      );
+      await check(
+        { css_template: 'body {\n  background: url("http://evil.example/bg.png");\n}' },
+        /css_template line 2: url\(/,
+        'css_template',
+      );
+      await check(
+        { css_template: '@import url(https://fonts.example/x.css);' },
+        /@import is not allowed/,
+        'css_template',
+      );
       await check({ html_template: '<script>alert(1)</script>' }, /<script> elements are not allowed/);
     });
 
     it("the service's own image URLs and data: images are fine", async () => {
       const own = `${fx.svc.url}/api/credentials/public/images/images/acme/logo.png`;
       const r = await alice('POST', '/', {
-        body: { name: 'Own images', issuer, html_template: `<img src="${own}">\n<img src="data:image/png;base64,iVBORw0KGgo=">`, css_template: `body { background: url(${own}); }` },
+        body: {
+          name: 'Own images',
+          issuer,
+          html_template: `<img src="${own}">\n<img src="data:image/png;base64,iVBORw0KGgo=">`,
+          css_template: `body { background: url(${own}); }`,
+        },
       });
       expect(r.status).toBe(201);
       // Another org's stored images are not the credential's to load: the renderer would refuse them.
-      await check({ html_template: `<img src="${fx.svc.url}/api/credentials/public/images/images/globex/logo.png">` }, /loads from outside/);
-      await check({ html_template: '<img src="/api/credentials/public/images/images/globex/logo.png">' }, /outside the service's images/);
+      await check(
+        { html_template: `<img src="${fx.svc.url}/api/credentials/public/images/images/globex/logo.png">` },
+        /loads from outside/,
+      );
+      await check(
+        { html_template: '<img src="/api/credentials/public/images/images/globex/logo.png">' },
+        /outside the service's images/,
+      );
     });
 
     it('checks on update too', async () => {
@@ -142,13 +195,29 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     const renamed = await alice('PUT', `/${created.entityId}/`, { body: { name: 'Data Analysis II', tags: ['data'] } });
     expect(renamed.status).toBe(200);
     expect(renamed.body.status.description).toBe('Updated');
-    expect(renamed.body.result).toMatchObject({ name: 'Data Analysis II', tags: ['data'], template_version: 2, description: full().description });
-    const sameTemplate = await alice('PUT', `/${created.entityId}`, { body: { html_template: full().html_template, name: 'Data Analysis II' } });
+    expect(renamed.body.result).toMatchObject({
+      name: 'Data Analysis II',
+      tags: ['data'],
+      template_version: 2,
+      description: full().description,
+    });
+    const sameTemplate = await alice('PUT', `/${created.entityId}`, {
+      body: { html_template: full().html_template, name: 'Data Analysis II' },
+    });
     expect(sameTemplate.body.result.template_version).toBe(2);
     const css = await alice('PUT', `/${created.entityId}`, { body: { css_template: 'h1 { color: teal; }' } });
     expect(css.body.result.template_version).toBe(3);
-    const cleared = await alice('PUT', `/${created.entityId}`, { body: { html_template: null, css_template: null, validity_days: null, tags: null, skills: null } });
-    expect(cleared.body.result).toMatchObject({ html_template: null, css_template: null, validity_days: null, template_version: 4, tags: [], skills: [] });
+    const cleared = await alice('PUT', `/${created.entityId}`, {
+      body: { html_template: null, css_template: null, validity_days: null, tags: null, skills: null },
+    });
+    expect(cleared.body.result).toMatchObject({
+      html_template: null,
+      css_template: null,
+      validity_days: null,
+      template_version: 4,
+      tags: [],
+      skills: [],
+    });
     expect((await alice('PUT', '/nope', { body: { name: 'x' } })).status).toBe(404);
   });
 
@@ -156,7 +225,8 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     const hidden = (await alice('POST', '/', { body: { name: 'Staff only', issuer, is_public: false } })).body.result;
     expect((await sam('GET', `/${hidden.entityId}`)).status).toBe(404);
     expect((await dora('GET', `/${hidden.entityId}`)).status).toBe(200);
-    const names = async (call: CallAs) => (await call('GET', '/?page_size=100')).body.result.data.map((c: any) => c.name);
+    const names = async (call: CallAs) =>
+      (await call('GET', '/?page_size=100')).body.result.data.map((c: any) => c.name);
     expect(await names(sam)).not.toContain('Staff only');
     expect(await names(dora)).toContain('Staff only');
     expect(await names(alice)).toContain('Staff only');
@@ -176,7 +246,7 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     expect((await alice('GET', `/${created.entityId}`)).body.result.name).toBe('Data Analysis II');
   });
 
-  it('platform_org takes precedence but must be the caller\'s org', async () => {
+  it("platform_org takes precedence but must be the caller's org", async () => {
     const r = await alice('GET', '/?platform_org=acme');
     expect(r.status).toBe(200);
     expect(r.body.result.count).toBeGreaterThan(0);
@@ -205,11 +275,23 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
 
     it('pages with next/previous URLs; the last page; past the end is 404; page_size clamped at 100', async () => {
       for (let i = 1; i <= 5; i++) {
-        const body = { name: `Badge ${i}`, issuer: freshIssuer, description: i === 4 ? 'Contains the word Zebra' : 'plain', course: i <= 3 ? 'C-1' : 'C-2', program: i % 2 ? 'odd' : 'even' };
+        const body = {
+          name: `Badge ${i}`,
+          issuer: freshIssuer,
+          description: i === 4 ? 'Contains the word Zebra' : 'plain',
+          course: i <= 3 ? 'C-1' : 'C-2',
+          program: i % 2 ? 'odd' : 'even',
+        };
         expect((await fresh('POST', '/', { body })).status).toBe(201);
       }
       const p1 = await fresh('GET', '/?page_size=2');
-      expect(p1.body.result).toMatchObject({ count: 5, num_pages: 3, page_number: 1, previous: null, max_page_size: 100 });
+      expect(p1.body.result).toMatchObject({
+        count: 5,
+        num_pages: 3,
+        page_number: 1,
+        previous: null,
+        max_page_size: 100,
+      });
       expect(p1.body.result.data.map((c: any) => c.name)).toEqual(['Badge 5', 'Badge 4']);
       const next = new URL(p1.body.result.next);
       expect(next.origin + next.pathname).toBe(`${fx.svc.url}/api/credentials/orgs/globex/users/gina/`);
@@ -264,7 +346,8 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
 
     it('course-credentials hides private credentials from students', async () => {
       await alice('POST', '/', { body: { name: 'Secret course badge', issuer, course: 'SECRET', is_public: false } });
-      const courses = async (call: CallAs) => (await call('GET', '/course-credentials?limit=100')).body.result.data.map((g: any) => g.course);
+      const courses = async (call: CallAs) =>
+        (await call('GET', '/course-credentials?limit=100')).body.result.data.map((g: any) => g.course);
       expect(await courses(sam)).not.toContain('SECRET');
       expect(await courses(alice)).toContain('SECRET');
       expect(await courses(sam)).toContain('DATA-301');

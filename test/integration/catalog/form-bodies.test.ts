@@ -11,7 +11,11 @@ describe('form bodies on the write routes', () => {
   let issuerId: string;
   const base = () => `${f.svc.url}/api/credentials/orgs/acme/users/alice`;
   const post = (path: string, body: URLSearchParams | FormData | string, headers: Record<string, string> = {}) =>
-    fetch(`${base()}${path}`, { method: 'POST', headers: { authorization: `Token ${f.tokens.alice}`, ...headers }, body }).then(async (r) => ({
+    fetch(`${base()}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Token ${f.tokens.alice}`, ...headers },
+      body,
+    }).then(async (r) => ({
       status: r.status,
       body: (await r.json()) as any,
     }));
@@ -92,7 +96,11 @@ describe('form bodies on the write routes', () => {
 
   it('issues with the recipient object given as JSON text in a form field', async () => {
     const credential = await f.credential(issuerId);
-    const r = await post(`/${credential}/assertions/`, new URLSearchParams({ recipient: JSON.stringify({ user_id: 'sam' }), narrative: 'by form' }), urlencoded);
+    const r = await post(
+      `/${credential}/assertions/`,
+      new URLSearchParams({ recipient: JSON.stringify({ user_id: 'sam' }), narrative: 'by form' }),
+      urlencoded,
+    );
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body.result.narrative ?? r.body.narrative).toBe('by form');
     const notObject = await post(`/${credential}/assertions/`, 'recipient=%7Bnope', urlencoded);
@@ -107,9 +115,13 @@ describe('form bodies on the write routes', () => {
     const file = await post('/issuers/', withFile);
     expect(file.status).toBe(400);
     expect(file.body.status.description).toMatch(/File uploads are not accepted/);
-    const malformed = await post('/issuers/', '--XYZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nunterminated', {
-      'content-type': 'multipart/form-data; boundary=XYZ',
-    });
+    const malformed = await post(
+      '/issuers/',
+      '--XYZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nunterminated',
+      {
+        'content-type': 'multipart/form-data; boundary=XYZ',
+      },
+    );
     expect(malformed.status).toBe(400);
     expect(malformed.body.status.description).toMatch(/Malformed multipart/);
     const huge = await post('/issuers/', `name=${'x'.repeat(2 * 1024 * 1024)}`, urlencoded);

@@ -36,10 +36,20 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
   });
   afterAll(() => fx?.svc.stop());
 
-  async function upload(user: 'alice' | 'sam' | 'dora' | 'gina', file: { bytes: Buffer; filename: string; type?: string } | null, name?: string, field = 'image') {
+  async function upload(
+    user: 'alice' | 'sam' | 'dora' | 'gina',
+    file: { bytes: Buffer; filename: string; type?: string } | null,
+    name?: string,
+    field = 'image',
+  ) {
     const org = user === 'gina' ? 'globex' : 'acme';
     const form = new FormData();
-    if (file) form.append(field, new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'application/octet-stream' }), file.filename);
+    if (file)
+      form.append(
+        field,
+        new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'application/octet-stream' }),
+        file.filename,
+      );
     if (name !== undefined) form.append('name', name);
     const res = await fetch(`${fx.svc.url}/api/credentials/orgs/${org}/users/${user}/images/`, {
       method: 'POST',
@@ -50,7 +60,13 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  const imageCount = async () => (await rt().db.selectFrom('images').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+  const imageCount = async () =>
+    (
+      await rt()
+        .db.selectFrom('images')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
 
   let logo: { id: number; name: string; image: string };
   const pngBytes = png();
@@ -62,7 +78,9 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
     expect(Object.keys(logo).sort()).toEqual(['id', 'image', 'name']);
     expect(logo.name).toBe('Acme Logo');
     expect(typeof logo.id).toBe('number');
-    expect(logo.image).toMatch(new RegExp(`^${fx.svc.url}/api/credentials/public/images/images/acme/[A-Za-z0-9_-]{22}\\.png$`));
+    expect(logo.image).toMatch(
+      new RegExp(`^${fx.svc.url}/api/credentials/public/images/images/acme/[A-Za-z0-9_-]{22}\\.png$`),
+    );
 
     const res = await fetch(logo.image);
     expect(res.status).toBe(200);
@@ -92,10 +110,17 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
 
   it('a text file renamed .png is 415, and nothing is stored', async () => {
     const before = await imageCount();
-    const r = await upload('alice', { bytes: Buffer.from('just some text, honestly\n'), filename: 'fake.png', type: 'image/png' });
+    const r = await upload('alice', {
+      bytes: Buffer.from('just some text, honestly\n'),
+      filename: 'fake.png',
+      type: 'image/png',
+    });
     expect(r.status).toBe(415);
     expect(r.body.status.description).toMatch(/PNG, JPEG, SVG, WebP and GIF/);
-    const pdf = await upload('alice', { bytes: Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n'), filename: 'doc.png' });
+    const pdf = await upload('alice', {
+      bytes: Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n'),
+      filename: 'doc.png',
+    });
     expect(pdf.status).toBe(415);
     expect(pdf.body.status.description).toMatch(/application\/pdf/);
     expect(await imageCount()).toBe(before);
@@ -109,7 +134,11 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
   });
 
   it('an SVG with <script> is stored sanitized and served with a locked-down CSP', async () => {
-    const r = await upload('alice', { bytes: Buffer.from(EVIL_SVG), filename: 'badge.svg', type: 'image/svg+xml' }, 'Evil badge');
+    const r = await upload(
+      'alice',
+      { bytes: Buffer.from(EVIL_SVG), filename: 'badge.svg', type: 'image/svg+xml' },
+      'Evil badge',
+    );
     expect(r.status).toBe(201);
     expect(r.body.image).toMatch(/\.svg$/);
     const res = await fetch(r.body.image);
@@ -118,7 +147,8 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
     expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
     const svg = await res.text();
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    for (const gone of ['<script', 'alert', 'onload', 'onclick', 'evil.example', 'foreignObject', 'iframe', '@import']) expect(svg).not.toContain(gone);
+    for (const gone of ['<script', 'alert', 'onload', 'onclick', 'evil.example', 'foreignObject', 'iframe', '@import'])
+      expect(svg).not.toContain(gone);
     // what is harmless stays
     expect(svg).toContain('<rect width="10" height="10" fill="url(#g)"/>');
     expect(svg).toContain('rect { fill: blue; }');
@@ -126,11 +156,15 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
   });
 
   it('an SVG with a DOCTYPE/ENTITY or malformed XML is refused (400)', async () => {
-    const xxe = '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>';
+    const xxe =
+      '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>';
     const r = await upload('alice', { bytes: Buffer.from(xxe), filename: 'x.svg' });
     expect(r.status).toBe(400);
     expect(r.body.status.description).toMatch(/DOCTYPE/);
-    const broken = await upload('alice', { bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><g></svg>'), filename: 'b.svg' });
+    const broken = await upload('alice', {
+      bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><g></svg>'),
+      filename: 'b.svg',
+    });
     expect(broken.status).toBe(400);
     expect(broken.body.status.description).toMatch(/Malformed SVG/);
   });
@@ -140,7 +174,9 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
     const bomb = pngBomb(20000, 20000); // a valid ~50 KB PNG, 1.6 GB once decoded
     const r = await upload('alice', { bytes: bomb, filename: 'bomb.png', type: 'image/png' });
     expect(r.status).toBe(422);
-    expect(r.body.status.description).toMatch(/20000×20000 pixels \(400\.0 M pixels\).*at most 8192 pixels on a side and 16\.8 M pixels/);
+    expect(r.body.status.description).toMatch(
+      /20000×20000 pixels \(400\.0 M pixels\).*at most 8192 pixels on a side and 16\.8 M pixels/,
+    );
     expect(r.body.fieldErrors.image).toHaveLength(1);
     for (const [bytes, filename, dims] of [
       [pngClaiming(2 ** 31 - 1, 2 ** 31 - 1), 'max.png', '2147483647×2147483647'],
@@ -148,13 +184,20 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
       [jpegClaiming(65535, 65535, 0xc2), 'huge.jpg', '65535×65535'],
       [gifClaiming(10, 10, { left: 0, top: 0, width: 60000, height: 60000 }), 'frame.gif', '60000×60000'],
       [webpClaiming('VP8X', 20000, 20000), 'huge.webp', '20000×20000'],
-      [Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"/>'), 'huge.svg', '100000×100000'],
+      [
+        Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"/>'),
+        'huge.svg',
+        '100000×100000',
+      ],
     ] as const) {
       const res = await upload('alice', { bytes, filename });
       expect(res.status, filename).toBe(422);
       expect(res.body.status.description).toContain(dims);
     }
-    const unreadable = await upload('alice', { bytes: Buffer.from([0xff, 0xd8, 0xff, 0xd9, 0, 0, 0, 0]), filename: 'empty.jpg' });
+    const unreadable = await upload('alice', {
+      bytes: Buffer.from([0xff, 0xd8, 0xff, 0xd9, 0, 0, 0, 0]),
+      filename: 'empty.jpg',
+    });
     expect(unreadable.status).toBe(422);
     expect(unreadable.body.status.description).toMatch(/dimensions could not be read/);
     expect(await imageCount()).toBe(before);
@@ -165,7 +208,9 @@ describe.each(DB_KINDS)('catalog: images (%s)', (db) => {
 
   it('a 100,000-deep SVG is refused (422, not a 500); 400 levels are accepted', async () => {
     const nested = (depth: number) =>
-      Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg">${'<g>'.repeat(depth - 1)}${'</g>'.repeat(depth - 1)}</svg>`);
+      Buffer.from(
+        `<svg xmlns="http://www.w3.org/2000/svg">${'<g>'.repeat(depth - 1)}${'</g>'.repeat(depth - 1)}</svg>`,
+      );
     const deep = await upload('alice', { bytes: nested(100_000), filename: 'deep.svg' });
     expect(deep.status).toBe(422);
     expect(deep.body.status.description).toMatch(/nested more than 400 levels/);

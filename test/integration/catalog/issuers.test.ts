@@ -22,7 +22,13 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
 
   it('creates an issuer with an ES256 key whose private half is sealed', async () => {
     const r = await alice('POST', '/issuers/', {
-      body: { name: 'Acme University', iconImage: 'https://acme.example/logo.png', email: 'reg@acme.example', url: 'https://acme.example', allowed_template_tags: [] },
+      body: {
+        name: 'Acme University',
+        iconImage: 'https://acme.example/logo.png',
+        email: 'reg@acme.example',
+        url: 'https://acme.example',
+        allowed_template_tags: [],
+      },
     });
     expect(r.status).toBe(201);
     expect(r.body.status).toEqual({ success: true, description: 'Created' });
@@ -65,7 +71,14 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect((await alice('POST', '/issuers/', { body: { name: 'Acme Online' } })).status).toBe(201);
     const all = await alice('GET', '/issuers/');
     expect(all.status).toBe(200);
-    expect(all.body.result).toMatchObject({ count: 3, num_pages: 1, page_number: 1, max_page_size: 1000, next: null, previous: null });
+    expect(all.body.result).toMatchObject({
+      count: 3,
+      num_pages: 1,
+      page_number: 1,
+      max_page_size: 1000,
+      next: null,
+      previous: null,
+    });
     expect(all.body.result.data.map((i: any) => i.name)).toEqual(['Acme University', 'Acme Legacy', 'Acme Online']);
 
     const p1 = await alice('GET', '/issuers/?limit=2');
@@ -88,7 +101,15 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect(none.body.result).toMatchObject({ count: 0, data: [] });
 
     const empty = await gina('GET', '/issuers/');
-    expect(empty.body.result).toEqual({ next: null, previous: null, count: 0, data: [], num_pages: 1, page_number: 1, max_page_size: 1000 });
+    expect(empty.body.result).toEqual({
+      next: null,
+      previous: null,
+      count: 0,
+      data: [],
+      num_pages: 1,
+      page_number: 1,
+      max_page_size: 1000,
+    });
     expect((await alice('GET', '/issuers?limit=0')).status).toBe(400);
     expect((await alice('GET', '/issuers?offset=-1')).status).toBe(400);
   });
@@ -108,20 +129,31 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
   });
 
   it('updates the fields given; bad input is a 400 naming the field', async () => {
-    const r = await alice('PUT', `/issuers/${first.entityId}/`, { body: { iconImage: 'https://acme.example/new-logo.png', allowed_template_tags: ['recipient', 'credential.name'] } });
+    const r = await alice('PUT', `/issuers/${first.entityId}/`, {
+      body: { iconImage: 'https://acme.example/new-logo.png', allowed_template_tags: ['recipient', 'credential.name'] },
+    });
     expect(r.status).toBe(200);
     expect(r.body).toHaveLength(1);
-    expect(r.body[0]).toMatchObject({ name: 'Acme University', iconImage: 'https://acme.example/new-logo.png', allowed_template_tags: ['recipient', 'credential.name'] });
+    expect(r.body[0]).toMatchObject({
+      name: 'Acme University',
+      iconImage: 'https://acme.example/new-logo.png',
+      allowed_template_tags: ['recipient', 'credential.name'],
+    });
 
     const bad = await alice('PUT', `/issuers/${first.entityId}`, { body: { email: 'nope', url: 'ftp://x' } });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.fieldErrors).sort()).toEqual(['email', 'url']);
-    const tags = await alice('PUT', `/issuers/${first.entityId}`, { body: { allowed_template_tags: ['recipient.shoe_size'] } });
+    const tags = await alice('PUT', `/issuers/${first.entityId}`, {
+      body: { allowed_template_tags: ['recipient.shoe_size'] },
+    });
     expect(tags.status).toBe(400);
     expect(tags.body.status.description).toMatch(/recipient\.shoe_size/);
     expect((await alice('POST', '/issuers', { body: { iconImage: 'https://x.example/a.png' } })).status).toBe(400);
     // cleared again for the tests below
-    expect((await alice('PUT', `/issuers/${first.entityId}`, { body: { allowed_template_tags: null } })).body[0].allowed_template_tags).toEqual([]);
+    expect(
+      (await alice('PUT', `/issuers/${first.entityId}`, { body: { allowed_template_tags: null } })).body[0]
+        .allowed_template_tags,
+    ).toEqual([]);
   });
 
   it('only platform admins of the org write (403); another org sees 404', async () => {
@@ -130,14 +162,22 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
       expect((await call('POST', '/issuers/', { body: { name: 'Nope' } })).status).toBe(403);
       expect((await call('PUT', `/issuers/${first.entityId}`, { body: { name: 'Nope' } })).status).toBe(403);
       expect((await call('DELETE', `/issuers/${first.entityId}`)).status).toBe(403);
-      expect((await call('POST', '/issuers/authority/', { body: { name: 'A', title: 'B', signature: 'https://x.example/s.png', entityId: first.entityId } })).status).toBe(403);
+      expect(
+        (
+          await call('POST', '/issuers/authority/', {
+            body: { name: 'A', title: 'B', signature: 'https://x.example/s.png', entityId: first.entityId },
+          })
+        ).status,
+      ).toBe(403);
     }
     expect((await gina('GET', `/issuers/${first.entityId}`)).status).toBe(404);
     expect((await gina('PUT', `/issuers/${first.entityId}`, { body: { name: 'Mine' } })).status).toBe(404);
     expect((await gina('DELETE', `/issuers/${first.entityId}`)).status).toBe(404);
     expect((await gina('GET', '/issuers/acme')).status).toBe(404);
     // …and the acme path is simply not hers.
-    const foreign = await fx.svc.api('GET', `/api/credentials/orgs/acme/users/gina/issuers/${first.entityId}`, { token: fx.tokens.gina });
+    const foreign = await fx.svc.api('GET', `/api/credentials/orgs/acme/users/gina/issuers/${first.entityId}`, {
+      token: fx.tokens.gina,
+    });
     expect(foreign.status).toBe(403);
     expect((await alice('GET', `/issuers/${first.entityId}`)).body[0].name).toBe('Acme University');
   });
@@ -147,25 +187,38 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     const r = await alice('POST', '/issuers/authority/', { body: { ...sig, entityId: first.entityId } });
     expect(r.status).toBe(201);
     expect(r.body).toEqual({ data: sig });
-    const byOrg = await alice('POST', '/issuers/authority', { body: { name: 'Jane Roe', title: 'Dean', signature: 'https://acme.example/sig/jane.png', org: 'acme' } });
+    const byOrg = await alice('POST', '/issuers/authority', {
+      body: { name: 'Jane Roe', title: 'Dean', signature: 'https://acme.example/sig/jane.png', org: 'acme' },
+    });
     expect(byOrg.status).toBe(201);
     const [issuer] = (await alice('GET', `/issuers/${first.entityId}`)).body;
-    expect(issuer.signatories).toEqual([sig, { name: 'Jane Roe', title: 'Dean', signature: 'https://acme.example/sig/jane.png' }]);
+    expect(issuer.signatories).toEqual([
+      sig,
+      { name: 'Jane Roe', title: 'Dean', signature: 'https://acme.example/sig/jane.png' },
+    ]);
 
     const cred = await alice('POST', '/', { body: { name: 'Signed', issuer: first.entityId } });
     expect(cred.status).toBe(201);
     const own = { name: 'Ada Byron', title: 'Course lead', signature: 'https://acme.example/sig/ada.png' };
-    expect((await alice('POST', '/issuers/authority/', { body: { ...own, credential: cred.body.result.entityId } })).status).toBe(201);
+    expect(
+      (await alice('POST', '/issuers/authority/', { body: { ...own, credential: cred.body.result.entityId } })).status,
+    ).toBe(201);
     // The credential's issuer may also be named by its org identifier, as the issuer routes allow.
-    const aliased = await alice('POST', '/issuers/authority/', { body: { ...own, name: 'Ann Alias', credential: cred.body.result.entityId, entityId: 'acme' } });
+    const aliased = await alice('POST', '/issuers/authority/', {
+      body: { ...own, name: 'Ann Alias', credential: cred.body.result.entityId, entityId: 'acme' },
+    });
     expect(aliased.status, JSON.stringify(aliased.body)).toBe(201);
     const c = (await alice('GET', `/${cred.body.result.entityId}`)).body.result;
     expect(c.signatories.map((s: any) => s.name)).toEqual(['Ada Byron', 'Ann Alias', 'John Smith', 'Jane Roe']);
     // Its certificates list them: each signatory, and an issuer change, is a new template version.
     expect(c.template_version).toBe(3);
-    expect((await alice('PUT', `/issuers/${first.entityId}`, { body: { url: 'https://acme.example/new' } })).status).toBe(200);
+    expect(
+      (await alice('PUT', `/issuers/${first.entityId}`, { body: { url: 'https://acme.example/new' } })).status,
+    ).toBe(200);
     expect((await alice('GET', `/${cred.body.result.entityId}`)).body.result.template_version).toBe(4);
-    expect(await listSignatories(rt().db, { issuerId: first.entityId, credentialId: cred.body.result.entityId })).toEqual(c.signatories);
+    expect(
+      await listSignatories(rt().db, { issuerId: first.entityId, credentialId: cred.body.result.entityId }),
+    ).toEqual(c.signatories);
     // the credential's own signatory is not the issuer's
     expect((await alice('GET', `/issuers/${first.entityId}`)).body[0].signatories).toHaveLength(2);
 
@@ -187,18 +240,30 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect(missing.status).toBe(400);
     expect(Object.keys(missing.body.fieldErrors).sort()).toEqual(['signature', 'title']);
     const gIssuer = (await gina('POST', '/issuers', { body: { name: 'Globex' } })).body.result;
-    expect((await alice('POST', '/issuers/authority/', { body: { ...sig, entityId: gIssuer.entityId } })).status).toBe(404);
-    expect((await gina('POST', '/issuers/authority/', { body: { ...sig, credential: cred.body.result.entityId } })).status).toBe(404);
+    expect((await alice('POST', '/issuers/authority/', { body: { ...sig, entityId: gIssuer.entityId } })).status).toBe(
+      404,
+    );
+    expect(
+      (await gina('POST', '/issuers/authority/', { body: { ...sig, credential: cred.body.result.entityId } })).status,
+    ).toBe(404);
   });
 
   it('narrowing allowed_template_tags may not break existing credential templates', async () => {
-    const cred = await alice('POST', '/', { body: { name: 'Templated', issuer: first.entityId, html_template: '<p>{{recipient.name}} — {{issued_on}}</p>' } });
+    const cred = await alice('POST', '/', {
+      body: { name: 'Templated', issuer: first.entityId, html_template: '<p>{{recipient.name}} — {{issued_on}}</p>' },
+    });
     expect(cred.status).toBe(201);
     const r = await alice('PUT', `/issuers/${first.entityId}`, { body: { allowed_template_tags: ['recipient'] } });
     expect(r.status).toBe(400);
     expect(r.body.validationErrors[0]).toContain(cred.body.result.entityId);
     expect(r.body.validationErrors[0]).toMatch(/issued_on/);
-    expect((await alice('PUT', `/issuers/${first.entityId}`, { body: { allowed_template_tags: ['recipient', 'issued_on'] } })).status).toBe(200);
+    expect(
+      (
+        await alice('PUT', `/issuers/${first.entityId}`, {
+          body: { allowed_template_tags: ['recipient', 'issued_on'] },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('DELETE retires: Deleted envelope, then 404 and hidden, keys still published, no new credentials', async () => {
@@ -210,7 +275,9 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect((await alice('GET', `/issuers/${victim.entityId}`)).status).toBe(404);
     expect((await alice('DELETE', `/issuers/${victim.entityId}`)).status).toBe(404);
     expect((await alice('PUT', `/issuers/${victim.entityId}`, { body: { name: 'Back' } })).status).toBe(404);
-    expect((await alice('GET', '/issuers?limit=1000')).body.result.data.map((i: any) => i.entityId)).not.toContain(victim.entityId);
+    expect((await alice('GET', '/issuers?limit=1000')).body.result.data.map((i: any) => i.entityId)).not.toContain(
+      victim.entityId,
+    );
     const retired = await getIssuerById(rt().db, victim.entityId);
     expect(retired?.retired_at).toBeInstanceOf(Date);
     expect(await rt().issuerKeys.listPublicKeys(victim.entityId)).toHaveLength(1);

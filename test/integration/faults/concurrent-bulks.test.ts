@@ -98,7 +98,9 @@ describe.runIf(DB_KINDS.includes('postgres'))('concurrent bulks on PostgreSQL (p
       [[issuerA, issuerB]],
     );
     const { allocated, used } = lists.rows[0];
-    console.log(`concurrent bulks: ${deadlocks} deadlocks, ${cut} statements cut, status entries ${allocated} reserved ${used} used`);
+    console.log(
+      `concurrent bulks: ${deadlocks} deadlocks, ${cut} statements cut, status entries ${allocated} reserved ${used} used`,
+    );
     expect(deadlocks, 'deadlocks counted by PostgreSQL').toBe(0);
     expect(lists.rows[0].used).toBe(c1Users.length + SIZE + SIZE);
     expect(lists.rows[0].allocated, 'status entries reserved, and used by an assertion').toBe(lists.rows[0].used);

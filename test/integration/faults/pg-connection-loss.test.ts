@@ -43,7 +43,10 @@ describe.runIf(DB_KINDS.includes('postgres'))('PostgreSQL connections terminated
     call(method, `/api/credentials/orgs/wharf/users/alice${rest}`, body, token);
 
   const expectAlive = () => {
-    for (const [name, child] of [['api', api], ['worker', worker]] as const) {
+    for (const [name, child] of [
+      ['api', api],
+      ['worker', worker],
+    ] as const) {
       expect(child.proc.exitCode, `${name} exited:\n${child.output()}`).toBeNull();
       expect(child.proc.signalCode, `${name} was killed`).toBeNull();
       expect(child.output(), `${name} output`).not.toMatch(/Unhandled 'error' event|terminated unexpectedly\n\s+at/);
@@ -137,7 +140,10 @@ describe.runIf(DB_KINDS.includes('postgres'))('PostgreSQL connections terminated
       while (!stop) {
         const request = n % 3 ? asAlice('GET', paths[n % 2]) : call('GET', '/api/admin/orgs/wharf/users?q=example');
         // 0: no answer at all (the api process is gone).
-        const status = await request.then((res) => res.status, () => 0);
+        const status = await request.then(
+          (res) => res.status,
+          () => 0,
+        );
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         if (status === 0) await sleep(100);
       }
@@ -150,7 +156,10 @@ describe.runIf(DB_KINDS.includes('postgres'))('PostgreSQL connections terminated
     expectAlive();
     // A request whose statement was cut fails as a server fault; nothing else goes wrong.
     const codes = [...statuses.keys()].sort();
-    expect(codes.every((c) => c === 200 || c >= 500), JSON.stringify([...statuses])).toBe(true);
+    expect(
+      codes.every((c) => c === 200 || c >= 500),
+      JSON.stringify([...statuses]),
+    ).toBe(true);
     expect(statuses.get(200)).toBeGreaterThan(0);
     const failed = [...statuses].filter(([c]) => c >= 500).reduce((n, [, k]) => n + k, 0);
     expect(failed, 'some requests hit a cut connection').toBeGreaterThan(0);

@@ -96,7 +96,9 @@ describe.each(DB_KINDS)('status check cost (%s)', (db) => {
       times.big.push((await verify(big.id)).ms);
     }
     const [s, b] = [median(times.small), median(times.big)];
-    console.log(`status check cost (${db}): median verify ${s.toFixed(1)} ms on 50 entries, ${b.toFixed(1)} ms on ${BIG}`);
+    console.log(
+      `status check cost (${db}): median verify ${s.toFixed(1)} ms on 50 entries, ${b.toFixed(1)} ms on ${BIG}`,
+    );
     expect(b, `median ${b.toFixed(1)} ms on ${BIG} entries vs ${s.toFixed(1)} ms on 50`).toBeLessThanOrEqual(2 * s);
   }, 180_000);
 });

@@ -30,7 +30,10 @@ describe.each(DB_KINDS)('administration over HTTP (%s)', (db) => {
   });
 
   it('creates an org, a user and a token that then authenticates; a revoked token is 401', async () => {
-    expect((await svc.api('POST', '/api/admin/orgs', { body: { org: 'uni', name: 'University', timezone: 'Europe/Paris' } })).body.result).toEqual({
+    expect(
+      (await svc.api('POST', '/api/admin/orgs', { body: { org: 'uni', name: 'University', timezone: 'Europe/Paris' } }))
+        .body.result,
+    ).toEqual({
       org: 'uni',
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
       name: 'University',
@@ -38,8 +41,15 @@ describe.each(DB_KINDS)('administration over HTTP (%s)', (db) => {
       url: null,
       photo_url: null,
     });
-    const user = await svc.api('PUT', '/api/admin/orgs/uni/users/dean', { body: { role: 'platform_admin', name: 'Dean', email: 'dean@uni.edu' } });
-    expect(user.body.result).toMatchObject({ org: 'uni', user_id: 'dean', role: 'platform_admin', email: 'dean@uni.edu' });
+    const user = await svc.api('PUT', '/api/admin/orgs/uni/users/dean', {
+      body: { role: 'platform_admin', name: 'Dean', email: 'dean@uni.edu' },
+    });
+    expect(user.body.result).toMatchObject({
+      org: 'uni',
+      user_id: 'dean',
+      role: 'platform_admin',
+      email: 'dean@uni.edu',
+    });
     const created = await svc.api('POST', '/api/admin/orgs/uni/users/dean/tokens');
     expect(created.status).toBe(201);
     const { id, token } = created.body.result;
@@ -50,7 +60,11 @@ describe.each(DB_KINDS)('administration over HTTP (%s)', (db) => {
     expect(asDean.body.result.count).toBe(1);
 
     // Only the hash is stored.
-    const rows = await svc.service.runtime.db.selectFrom('api_tokens').select('token_hash').where('id', '=', id).execute();
+    const rows = await svc.service.runtime.db
+      .selectFrom('api_tokens')
+      .select('token_hash')
+      .where('id', '=', id)
+      .execute();
     expect(rows[0].token_hash).not.toContain(token);
     expect(rows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
 
@@ -65,7 +79,9 @@ describe.each(DB_KINDS)('administration over HTTP (%s)', (db) => {
     const badOrg = await svc.api('POST', '/api/admin/orgs', { body: { org: 'Bad Org!', name: 'x' } });
     expect(badOrg.status).toBe(400);
     expect(badOrg.body.fieldErrors.org[0]).toMatch(/lowercase/);
-    expect((await svc.api('POST', '/api/admin/orgs', { body: { org: 'tz', name: 'x', timezone: 'Mars/Olympus' } })).status).toBe(400);
+    expect(
+      (await svc.api('POST', '/api/admin/orgs', { body: { org: 'tz', name: 'x', timezone: 'Mars/Olympus' } })).status,
+    ).toBe(400);
   });
 });
 
@@ -80,15 +96,24 @@ describe('platform JWTs verified against AUTH_JWKS_URL', () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const other = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
-    jwks = http.createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
+    jwks = http.createServer((_req, res) =>
+      res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })),
+    );
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
     const mk = (key: CryptoKey) => (claims: Record<string, unknown>) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://lms.example').setExpirationTime('5m').sign(key);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('https://lms.example')
+        .setExpirationTime('5m')
+        .sign(key);
     sign = mk(privateKey);
     signingKey = privateKey;
     otherSign = mk(other.privateKey);
-    svc = await startTestService({ workers: false, env: { AUTH_JWKS_URL: url, AUTH_JWT_ISSUER: 'https://lms.example' } });
+    svc = await startTestService({
+      workers: false,
+      env: { AUTH_JWKS_URL: url, AUTH_JWT_ISSUER: 'https://lms.example' },
+    });
     await svc.api('POST', '/api/admin/orgs', { body: { org: 'lms', name: 'LMS' } });
   });
   afterAll(async () => {
@@ -106,9 +131,16 @@ describe('platform JWTs verified against AUTH_JWKS_URL', () => {
     const noRole = await sign({ sub: 'teacher', org: 'lms' });
     expect((await svc.api('GET', '/api/admin/orgs/lms/users', { token: noRole })).status).toBe(401);
     // A JWT without exp would never end (JWTs cannot be revoked here): refused.
-    const endless = await new SignJWT({ sub: 'teacher', org: 'lms', role: 'platform_admin' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://lms.example').sign(signingKey);
+    const endless = await new SignJWT({ sub: 'teacher', org: 'lms', role: 'platform_admin' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer('https://lms.example')
+      .sign(signingKey);
     expect((await svc.api('GET', '/api/admin/orgs/lms/users', { token: endless })).status).toBe(401);
-    const elsewhere = await new SignJWT({ sub: 'teacher', org: 'lms', role: 'platform_admin' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://other.example').setExpirationTime('5m').sign(signingKey);
+    const elsewhere = await new SignJWT({ sub: 'teacher', org: 'lms', role: 'platform_admin' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer('https://other.example')
+      .setExpirationTime('5m')
+      .sign(signingKey);
     expect((await svc.api('GET', '/api/admin/orgs/lms/users', { token: elsewhere })).status).toBe(401);
     // API tokens keep working beside JWTs.
     expect((await svc.api('GET', '/api/admin/orgs/lms/users')).status).toBe(200);
@@ -129,7 +161,11 @@ describe('the CLI against the embedded database', () => {
     expect(await cli('org', 'create', 'acme', 'Acme', 'Inc')).toMatchObject({ code: 0, out: 'created org acme\n' });
     const user = await cli('user', 'upsert', 'acme', 'ann', '--role', 'department_admin', '--departments', 'math,cs');
     expect(user.code).toBe(0);
-    expect(JSON.parse(user.out)).toMatchObject({ user_id: 'ann', role: 'department_admin', departments: ['cs', 'math'] });
+    expect(JSON.parse(user.out)).toMatchObject({
+      user_id: 'ann',
+      role: 'department_admin',
+      departments: ['cs', 'math'],
+    });
     const token = await cli('token', 'create', 'acme', 'ann');
     expect(token.code).toBe(0);
     const id = /token id: (\S+)/.exec(token.out)![1];
@@ -147,12 +183,31 @@ describe('the CLI against the embedded database', () => {
 
   it('imports users from CSV and manages departments and groups', async () => {
     const csv = path.join(dataDir, 'users.csv');
-    writeFileSync(csv, 'user_id,role,name,email,departments\nlee,student,"Lee, Jr.",lee@acme.test,math;cs\nkim,student,Kim,,\n');
+    writeFileSync(
+      csv,
+      'user_id,role,name,email,departments\nlee,student,"Lee, Jr.",lee@acme.test,math;cs\nkim,student,Kim,,\n',
+    );
     expect(await cli('users', 'import', 'acme', csv)).toMatchObject({ code: 0, out: 'upserted 2 users\n' });
     expect((await cli('department', 'put', 'acme', 'math', 'Mathematics')).code).toBe(0);
-    const group = await cli('group', 'put', 'acme', 'g1', '--name', 'Group 1', '--department', 'math', '--members', 'lee,kim');
+    const group = await cli(
+      'group',
+      'put',
+      'acme',
+      'g1',
+      '--name',
+      'Group 1',
+      '--department',
+      'math',
+      '--members',
+      'lee,kim',
+    );
     expect(group.code).toBe(0);
-    expect(JSON.parse(group.out)).toEqual({ group_id: 'g1', name: 'Group 1', department: 'math', members: ['kim', 'lee'] });
+    expect(JSON.parse(group.out)).toEqual({
+      group_id: 'g1',
+      name: 'Group 1',
+      department: 'math',
+      members: ['kim', 'lee'],
+    });
     writeFileSync(csv, 'user_id,role\nok,student\nbad,wizard\n');
     const bad = await cli('users', 'import', 'acme', csv);
     expect(bad.code).toBe(1);

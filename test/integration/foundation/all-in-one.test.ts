@@ -12,7 +12,11 @@ describe('all-in-one start (`badgeworks start`) on the embedded defaults', () =>
 
   it('writes the token to a file (never to stdout), answers /readyz, the CLI refuses the busy data dir, and Ctrl-C leaves no child process', async () => {
     const port = await freePort();
-    const child = runBadgeworks(['start'], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' }, { group: true });
+    const child = runBadgeworks(
+      ['start'],
+      { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' },
+      { group: true },
+    );
     await child.waitFor(/badgeworks ready/, 60_000);
     const out = child.output();
     expect(out).toContain(`listening on http://127.0.0.1:${port}`);
@@ -74,7 +78,12 @@ describe('all-in-one start (`badgeworks start`) on the embedded defaults', () =>
     const started: Child[] = [];
     try {
       const port = await freePort();
-      const env = { DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: 'bw_kill_test_token_0123456789' };
+      const env = {
+        DATA_DIR: dir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ADMIN_TOKEN: 'bw_kill_test_token_0123456789',
+      };
       const first = runBadgeworks(['start'], env);
       started.push(first);
       await first.waitFor(/badgeworks ready/, 60_000);
@@ -108,9 +117,15 @@ describe('all-in-one start (`badgeworks start`) on the embedded defaults', () =>
 
   it('a missing redis-server is one line naming the Debian package to install', async () => {
     for (const binary of ['no-such-redis-server', '/opt/none/redis-server']) {
-      const child = runBadgeworks(['start'], { DATA_DIR: dataDir, PORT: String(await freePort()), REDIS_SERVER_PATH: binary });
+      const child = runBadgeworks(['start'], {
+        DATA_DIR: dataDir,
+        PORT: String(await freePort()),
+        REDIS_SERVER_PATH: binary,
+      });
       expect(await child.exited).toBe(1);
-      expect(child.output().trim()).toMatch(/^badgeworks: redis-server was not found\. Install the Debian package: apt-get install redis-server/);
+      expect(child.output().trim()).toMatch(
+        /^badgeworks: redis-server was not found\. Install the Debian package: apt-get install redis-server/,
+      );
     }
   });
 

@@ -12,7 +12,14 @@ describe('interactive API reference', () => {
     browser = await puppeteer.launch({
       executablePath: findChromium(),
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -35,7 +42,10 @@ describe('interactive API reference', () => {
     await page.goto(`${svc.url}/api/docs`, { waitUntil: 'load' });
     await page.waitForSelector('.opblock', { timeout: 30_000 });
     const doc = (await svc.api('GET', '/api/openapi.json', { token: null })).body;
-    const operations = Object.values(doc.paths as Record<string, object>).reduce((n, m) => n + Object.keys(m).length, 0);
+    const operations = Object.values(doc.paths as Record<string, object>).reduce(
+      (n, m) => n + Object.keys(m).length,
+      0,
+    );
     expect(await page.$$eval('.opblock', (els) => els.length)).toBe(operations);
     expect(await page.$eval('.title', (el) => el.textContent)).toMatch(/badgeworks/);
     expect(violations).toEqual([]);

@@ -44,23 +44,35 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
   });
 
   it('admin routes: a student may not administer; another org admin may not touch acme', async () => {
-    expect((await svc.api('PUT', '/api/admin/orgs/acme/users/x', { token: acmeStudent, body: { role: 'student' } })).status).toBe(403);
+    expect(
+      (await svc.api('PUT', '/api/admin/orgs/acme/users/x', { token: acmeStudent, body: { role: 'student' } })).status,
+    ).toBe(403);
     await svc.api('PUT', '/api/admin/orgs/globex/users/gadmin', { body: { role: 'platform_admin' } });
     const gtoken = (await svc.api('POST', '/api/admin/orgs/globex/users/gadmin/tokens')).body.result.token;
-    expect((await svc.api('PUT', '/api/admin/orgs/acme/users/x', { token: gtoken, body: { role: 'student' } })).status).toBe(403);
-    expect((await svc.api('POST', '/api/admin/orgs', { token: gtoken, body: { org: 'evil', name: 'E' } })).status).toBe(403);
+    expect(
+      (await svc.api('PUT', '/api/admin/orgs/acme/users/x', { token: gtoken, body: { role: 'student' } })).status,
+    ).toBe(403);
+    expect((await svc.api('POST', '/api/admin/orgs', { token: gtoken, body: { org: 'evil', name: 'E' } })).status).toBe(
+      403,
+    );
     // …but administers its own org.
-    expect((await svc.api('PUT', '/api/admin/orgs/globex/users/x', { token: gtoken, body: { role: 'student' } })).status).toBe(200);
+    expect(
+      (await svc.api('PUT', '/api/admin/orgs/globex/users/x', { token: gtoken, body: { role: 'student' } })).status,
+    ).toBe(200);
   });
 
   it('success envelope and validation errors with field messages', async () => {
-    const ok = await svc.api('PUT', '/api/admin/orgs/acme/users/bob', { body: { role: 'department_admin', departments: ['d1', 'd2'] } });
+    const ok = await svc.api('PUT', '/api/admin/orgs/acme/users/bob', {
+      body: { role: 'department_admin', departments: ['d1', 'd2'] },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({
       status: { success: true, description: 'Updated' },
       result: expect.objectContaining({ user_id: 'bob', role: 'department_admin', departments: ['d1', 'd2'] }),
     });
-    const bad = await svc.api('PUT', '/api/admin/orgs/acme/users/bob', { body: { role: 'king', email: 'not-an-email' } });
+    const bad = await svc.api('PUT', '/api/admin/orgs/acme/users/bob', {
+      body: { role: 'king', email: 'not-an-email' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.status.success).toBe(false);
     expect(Object.keys(bad.body.fieldErrors).sort()).toEqual(['email', 'role']);
@@ -71,14 +83,23 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
     const malformed = await svc.api('POST', '/api/admin/orgs', { body: '{"org": "x",' });
     expect(malformed.status).toBe(400);
     expect(malformed.body.status.description).toMatch(/Malformed JSON/);
-    const wrongType = await svc.api('POST', '/api/admin/orgs', { body: 'org=x', headers: { 'content-type': 'text/plain' } });
+    const wrongType = await svc.api('POST', '/api/admin/orgs', {
+      body: 'org=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(wrongType.status).toBe(415);
     expect(wrongType.body.status.description).toMatch(/application\/x-www-form-urlencoded or multipart\/form-data/);
     // Form bodies are accepted as a Django REST Framework API accepts them; the same schema checks them.
-    const form = await svc.api('POST', '/api/admin/orgs', { body: 'org=form-made&name=Form+Made', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await svc.api('POST', '/api/admin/orgs', {
+      body: 'org=form-made&name=Form+Made',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBe(201);
     expect(form.body.result).toMatchObject({ org: 'form-made', name: 'Form Made' });
-    const badForm = await svc.api('POST', '/api/admin/orgs', { body: 'org=Not+A+Slug&name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const badForm = await svc.api('POST', '/api/admin/orgs', {
+      body: 'org=Not+A+Slug&name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(badForm.status).toBe(400);
     expect(Object.keys(badForm.body.fieldErrors)).toEqual(['org']);
     const huge = await svc.api('POST', '/api/admin/orgs', { body: { org: 'big', name: 'x'.repeat(2 * 1024 * 1024) } });
@@ -90,7 +111,12 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
   });
 
   it('a NUL character in a path, query or body is a 400, before it can reach PostgreSQL', async () => {
-    for (const path of ['/api/credentials/orgs/ac%00me/users/alice/', '/api/admin/orgs/acme/users?q=a%00b', '/api/credentials/public/assertions/a%00b/', '/v/a%00b']) {
+    for (const path of [
+      '/api/credentials/orgs/ac%00me/users/alice/',
+      '/api/admin/orgs/acme/users?q=a%00b',
+      '/api/credentials/public/assertions/a%00b/',
+      '/v/a%00b',
+    ]) {
       const r = await svc.api('GET', path, { token: acmeAdmin });
       expect(r.status, path).toBe(400);
       expect(r.body.status.description).toMatch(/NUL/);
@@ -98,7 +124,9 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
     const body = await svc.api('POST', '/api/admin/orgs', { body: { org: 'nul', name: 'a\u0000b' } });
     expect(body.status).toBe(400);
     expect(body.body.fieldErrors).toEqual({ name: ['must not contain NUL characters'] });
-    const nested = await svc.api('POST', '/api/admin/orgs/acme/users', { body: { users: [{ user_id: 'x', role: 'student', departments: ['d\u0000'] }] } });
+    const nested = await svc.api('POST', '/api/admin/orgs/acme/users', {
+      body: { users: [{ user_id: 'x', role: 'student', departments: ['d\u0000'] }] },
+    });
     expect(nested.status).toBe(400);
     expect(nested.body.fieldErrors).toHaveProperty(['users.0.departments.0']);
   });
@@ -110,11 +138,23 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
     }
     const first = await svc.api('GET', '/api/admin/orgs/pages/users?page_size=10');
     expect(first.status).toBe(200);
-    expect(first.body.result).toMatchObject({ count: 25, num_pages: 3, page_number: 1, max_page_size: 100, previous: null });
+    expect(first.body.result).toMatchObject({
+      count: 25,
+      num_pages: 3,
+      page_number: 1,
+      max_page_size: 100,
+      previous: null,
+    });
     expect(first.body.result.data).toHaveLength(10);
     expect(first.body.result.next).toBe(`${svc.url}/api/admin/orgs/pages/users?page_size=10&page=2`);
     const last = await svc.api('GET', '/api/admin/orgs/pages/users?page_size=10&page=3');
-    expect(last.body.result.data.map((u: { user_id: string }) => u.user_id)).toEqual(['u20', 'u21', 'u22', 'u23', 'u24']);
+    expect(last.body.result.data.map((u: { user_id: string }) => u.user_id)).toEqual([
+      'u20',
+      'u21',
+      'u22',
+      'u23',
+      'u24',
+    ]);
     expect(last.body.result.next).toBeNull();
     expect(last.body.result.previous).toBe(`${svc.url}/api/admin/orgs/pages/users?page_size=10&page=2`);
     const clamped = await svc.api('GET', '/api/admin/orgs/pages/users?page_size=5000');
@@ -135,12 +175,24 @@ describe.each(DB_KINDS)('HTTP conventions, auth and tenancy (%s)', (db) => {
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/api/admin/orgs', '/api/admin/orgs/{org}/users/{user_id}', '/api/credentials/orgs/{org}/users/{user_id}/jobs/{job_id}']),
+      expect.arrayContaining([
+        '/api/admin/orgs',
+        '/api/admin/orgs/{org}/users/{user_id}',
+        '/api/credentials/orgs/{org}/users/{user_id}/jobs/{job_id}',
+      ]),
     );
     const put = doc.body.paths['/api/admin/orgs/{org}/users/{user_id}'].put;
-    expect(put.requestBody.content['application/json'].schema.properties.role.enum).toEqual(['platform_admin', 'department_admin', 'student']);
+    expect(put.requestBody.content['application/json'].schema.properties.role.enum).toEqual([
+      'platform_admin',
+      'department_admin',
+      'student',
+    ]);
     // The same fields as a form, as the route accepts them.
-    expect(Object.keys(put.requestBody.content)).toEqual(['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+    expect(Object.keys(put.requestBody.content)).toEqual([
+      'application/json',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+    ]);
     expect(put.security).toEqual([{ bearer: [] }]);
     const docs = await fetch(`${svc.url}/api/docs/reference`);
     expect(await docs.text()).toContain('/api/admin/orgs/{org}/users/{user_id}');

@@ -73,11 +73,14 @@ describe('production split without shared services', () => {
   it.each([
     [['api'], {}, /needs DATABASE_URL/],
     [['worker'], { DATABASE_URL: 'postgres://x@127.0.0.1:1/x' }, /needs REDIS_URL/],
-    [['api'], { DATABASE_URL: 'postgres://x@127.0.0.1:1/x', REDIS_URL: 'redis://127.0.0.1:1' }, /needs KEY_ENCRYPTION_KEY/],
+    [
+      ['api'],
+      { DATABASE_URL: 'postgres://x@127.0.0.1:1/x', REDIS_URL: 'redis://127.0.0.1:1' },
+      /needs KEY_ENCRYPTION_KEY/,
+    ],
   ])('badgeworks %s refuses with one line naming what is missing', async (args, env, message) => {
     const child = runBadgeworks(args, { DATA_DIR: '/tmp/bw-split-unused', ...env });
     expect(await child.exited).toBe(1);
     expect(child.output()).toMatch(message);
   });
 });
-

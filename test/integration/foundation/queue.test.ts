@@ -20,18 +20,29 @@ describe('BullMQ queues and workers on a real Redis', () => {
   it('a job enqueued is processed end to end and its status is visible to its org only', async () => {
     // Listening before the job exists, so its completion cannot be missed.
     await svc.service.runtime.queues.issuanceEvents().waitUntilReady();
-    const job = await svc.service.runtime.queues.issuance.add('ping', { org: 'main', requestedBy: 'admin', message: 'hello' });
+    const job = await svc.service.runtime.queues.issuance.add('ping', {
+      org: 'main',
+      requestedBy: 'admin',
+      message: 'hello',
+    });
     const result = await job.waitUntilFinished(svc.service.runtime.queues.issuanceEvents(), 30_000);
     expect(result).toEqual({ pong: 'hello', worker: process.pid });
     const status = await svc.api('GET', `/api/credentials/orgs/main/users/admin/jobs/${job.id}`);
     expect(status.status).toBe(200);
-    expect(status.body.result).toMatchObject({ id: job.id, name: 'ping', state: 'completed', result: { pong: 'hello' } });
+    expect(status.body.result).toMatchObject({
+      id: job.id,
+      name: 'ping',
+      state: 'completed',
+      result: { pong: 'hello' },
+    });
 
     // The same job id under another org is not found.
     await svc.api('POST', '/api/admin/orgs', { body: { org: 'other', name: 'Other' } });
     await svc.api('PUT', '/api/admin/orgs/other/users/boss', { body: { role: 'platform_admin' } });
     const boss = (await svc.api('POST', '/api/admin/orgs/other/users/boss/tokens')).body.result.token;
-    expect((await svc.api('GET', `/api/credentials/orgs/other/users/boss/jobs/${job.id}`, { token: boss })).status).toBe(404);
+    expect(
+      (await svc.api('GET', `/api/credentials/orgs/other/users/boss/jobs/${job.id}`, { token: boss })).status,
+    ).toBe(404);
   });
 
   it('a worker killed mid-job leaves the job to be retried by another worker, not lost', async () => {
@@ -52,7 +63,12 @@ describe('BullMQ queues and workers on a real Redis', () => {
         JOB_LOCK_MS: '2000',
       });
       await child.waitFor(/badgeworks ready/, 60_000);
-      const job = await inProcess.queues.issuance.add('ping', { org: 'main', requestedBy: 'admin', message: 'survivor', delayMs: 4000 });
+      const job = await inProcess.queues.issuance.add('ping', {
+        org: 'main',
+        requestedBy: 'admin',
+        message: 'survivor',
+        delayMs: 4000,
+      });
       const active = new Promise<void>((resolve) => events.on('active', ({ jobId }) => jobId === job.id && resolve()));
       await active;
       child.proc.kill('SIGKILL');

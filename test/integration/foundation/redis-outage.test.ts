@@ -53,7 +53,11 @@ describe('Redis outage', () => {
     const bulkJobId = `bulk-${createHash('sha256').update('acme\nk1').digest('hex').slice(0, 40)}`;
     expect((await alice('GET', `/jobs/${bulkJobId}`)).body.result.state).toBe('completed');
 
-    const timed = async (method: string, url: string, opts: { token?: string; body?: unknown } = {}): Promise<Timed> => {
+    const timed = async (
+      method: string,
+      url: string,
+      opts: { token?: string; body?: unknown } = {},
+    ): Promise<Timed> => {
       const t0 = performance.now();
       const res = await fetch(f.svc.url + url, {
         method,

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { DB_KINDS } from '../../support/databases.js';
 import { validateAchievementCredential } from '../../../src/openbadges/schema-validation.js';
-import { expectClaimsMatch, pollJob, startIssuanceService, verifyJwtIndependently, type IssuanceFixture } from './issuance-fixture.js';
+import {
+  expectClaimsMatch,
+  pollJob,
+  startIssuanceService,
+  verifyJwtIndependently,
+  type IssuanceFixture,
+} from './issuance-fixture.js';
 
 describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
   let f: IssuanceFixture;
@@ -12,7 +18,12 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
   beforeAll(async () => {
     // Two chunks at a time, so progress is visible between them.
     f = await startIssuanceService(db, { ISSUE_WAIT_MS: '1500', WORKER_CONCURRENCY: '2' });
-    const users = known.map((user_id) => ({ user_id, role: 'student', email: `${user_id}@example.org`, name: `User ${user_id}` }));
+    const users = known.map((user_id) => ({
+      user_id,
+      role: 'student',
+      email: `${user_id}@example.org`,
+      name: `User ${user_id}`,
+    }));
     expect((await f.svc.api('POST', '/api/admin/orgs/acme/users', { body: { users } })).status).toBe(200);
     issuerId = await f.issuer();
   });
@@ -23,7 +34,11 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
     const r = await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body, headers });
     expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
     // The seed's bare answer: the lists at the top level, no envelope (202: the job beside empty lists).
-    expect(r.body, JSON.stringify(r.body)).toMatchObject({ issued: expect.any(Array), skipped: expect.any(Array), failed: expect.any(Array) });
+    expect(r.body, JSON.stringify(r.body)).toMatchObject({
+      issued: expect.any(Array),
+      skipped: expect.any(Array),
+      failed: expect.any(Array),
+    });
     expect(r.body).not.toHaveProperty('status');
     if (r.status !== 202) return { status: r.status, result: r.body, body: r.body };
     const seen = await pollJob(f.as('alice'), r.body.job_id, (s) => s.state === 'completed' || s.state === 'failed');
@@ -46,9 +61,16 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
 
   it('2,000 entries with duplicates, unknown usernames and recipient objects: issued, skipped and failed; progress on the job', async () => {
     const credentialId = await f.credential(issuerId, { name: 'Bulk' });
-    expect((await f.as('alice')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status).toBe(201);
+    expect(
+      (await f.as('alice')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status,
+    ).toBe(201);
     const ghosts = Array.from({ length: 100 }, (_, i) => `ghost${i}`);
-    const objects = Array.from({ length: 300 }, (_, i) => ({ user_id: `o${i}`, email: `o${i}@example.org`, name: `Object ${i}`, grade: 'B' }));
+    const objects = Array.from({ length: 300 }, (_, i) => ({
+      user_id: `o${i}`,
+      email: `o${i}@example.org`,
+      name: `Object ${i}`,
+      grade: 'B',
+    }));
     const users = [
       ...known,
       ...known.slice(0, 200), // duplicates collapse
@@ -64,12 +86,20 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
     await queue.pause(); // guarantees the 202 path; progress is then watched from the start
     let r;
     try {
-      r = await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body: { users, narrative: 'Bulk award', fields: { cohort: '2026' } } });
+      r = await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, {
+        body: { users, narrative: 'Bulk award', fields: { cohort: '2026' } },
+      });
     } finally {
       await queue.resume();
     }
     expect(r.status).toBe(202);
-    expect(r.body).toMatchObject({ job_id: expect.any(String), status_url: expect.any(String), issued: [], skipped: [], failed: [] });
+    expect(r.body).toMatchObject({
+      job_id: expect.any(String),
+      status_url: expect.any(String),
+      issued: [],
+      skipped: [],
+      failed: [],
+    });
     const seen = await pollJob(f.as('alice'), r.body.job_id, (s) => s.state === 'completed');
     const done = seen.at(-1);
     // {done, total} from the first poll on, not BullMQ's bare 0.
@@ -77,7 +107,9 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
     // Progress counts the entries that reached a chunk: all but the duplicates and the malformed two.
     const entries = 1400 + 100 + 300 + 1;
     expect(done.progress).toEqual({ done: entries, total: entries });
-    const partial = seen.filter((s) => s.state !== 'completed' && typeof s.progress === 'object' && s.progress.done > 0);
+    const partial = seen.filter(
+      (s) => s.state !== 'completed' && typeof s.progress === 'object' && s.progress.done > 0,
+    );
     expect(partial.length, 'progress observed between chunks').toBeGreaterThan(0);
     for (const s of partial) expect(s.progress).toMatchObject({ done: expect.any(Number), total: entries });
     expect(partial.some((s) => s.progress.done < entries)).toBe(true);
@@ -130,7 +162,11 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
       .executeTakeFirstOrThrow();
     expect(indexes.n).toBe(total);
     // …in one list of the issuer: chunks starting together do not each open a list of their own.
-    const lists = await f.svc.service.runtime.db.selectFrom('status_lists').select('id').where('issuer_id', '=', issuerId).execute();
+    const lists = await f.svc.service.runtime.db
+      .selectFrom('status_lists')
+      .select('id')
+      .where('issuer_id', '=', issuerId)
+      .execute();
     expect(lists).toHaveLength(1);
 
     // The same bulk again: nothing new, everyone already holds it.
@@ -144,7 +180,10 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
 
   it('two overlapping bulks at once issue to each user exactly once', async () => {
     const credentialId = await f.credential(issuerId, { name: 'Concurrent' });
-    const [a, b] = await Promise.all([bulk(credentialId, { users: known.slice(0, 1000) }), bulk(credentialId, { users: known.slice(400) })]);
+    const [a, b] = await Promise.all([
+      bulk(credentialId, { users: known.slice(0, 1000) }),
+      bulk(credentialId, { users: known.slice(400) }),
+    ]);
     const issued = [...a.result.issued, ...b.result.issued];
     expect(sorted(issued)).toEqual(sorted(known));
     expect(new Set(issued).size).toBe(known.length);
@@ -164,11 +203,18 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
     const r = await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body, headers });
     expect(r.status).toBe(201);
     // Bare, as the seed shows it: {"skipped": [...], "issued": [...]} (and failed), no envelope.
-    expect(r.body).toEqual({ issued: ['sam', 'sue'], skipped: [], failed: [{ user: 'ghost', reason: 'Unknown user "ghost".' }] });
+    expect(r.body).toEqual({
+      issued: ['sam', 'sue'],
+      skipped: [],
+      failed: [{ user: 'ghost', reason: 'Unknown user "ghost".' }],
+    });
     const replay = await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body, headers });
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(r.body);
-    const reused = await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body: { users: ['sue'] }, headers });
+    const reused = await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, {
+      body: { users: ['sue'] },
+      headers,
+    });
     expect(reused.status).toBe(409);
   });
 
@@ -183,15 +229,27 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
     expect(empty.status).toBe(400);
     expect(empty.body.status.description).toMatch(/empty/);
     expect((await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body: {} })).status).toBe(400);
-    expect((await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body: { users: 'sam' } })).status).toBe(400);
-    expect((await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body: { users: [42] } })).status).toBe(400);
+    expect((await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body: { users: 'sam' } })).status).toBe(
+      400,
+    );
+    expect((await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body: { users: [42] } })).status).toBe(
+      400,
+    );
     expect((await f.as('alice')('POST', '/nope/assertions/bulk/', { body: { users: ['sam'] } })).status).toBe(404);
-    expect((await f.as('sam')('POST', `/${credentialId}/assertions/bulk/`, { body: { users: ['sam'] } })).status).toBe(403);
+    expect((await f.as('sam')('POST', `/${credentialId}/assertions/bulk/`, { body: { users: ['sam'] } })).status).toBe(
+      403,
+    );
     // Nothing of the refused requests was issued.
     expect((await rowsPerUser(credentialId)).size).toBe(0);
     // Only invalid entries: answered at once, nothing queued.
-    const invalid = await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body: { users: [{ name: 'x' }] } });
+    const invalid = await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, {
+      body: { users: [{ name: 'x' }] },
+    });
     expect(invalid.status).toBe(200);
-    expect(invalid.body).toEqual({ issued: [], skipped: [], failed: [{ user: 'users[0]', reason: 'A recipient needs a user_id or an email.' }] });
+    expect(invalid.body).toEqual({
+      issued: [],
+      skipped: [],
+      failed: [{ user: 'users[0]', reason: 'A recipient needs a user_id or an email.' }],
+    });
   });
 });

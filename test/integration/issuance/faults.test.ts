@@ -14,7 +14,9 @@ const USERS = Array.from({ length: 4000 }, (_, i) => `w${String(i).padStart(4, '
 const sorted = (xs: string[]) => [...xs].sort();
 
 /** An org with admin alice, an issuer, a credential and USERS in the directory, on any running service. */
-async function prepare(api: (method: string, p: string, body?: unknown, token?: string) => Promise<{ status: number; body: any }>) {
+async function prepare(
+  api: (method: string, p: string, body?: unknown, token?: string) => Promise<{ status: number; body: any }>,
+) {
   expect((await api('POST', '/api/admin/orgs', { org: 'wharf', name: 'Wharf' })).status).toBe(201);
   expect((await api('PUT', '/api/admin/orgs/wharf/users/alice', { role: 'platform_admin' })).status).toBe(200);
   const users = USERS.map((user_id) => ({ user_id, role: 'student', email: `${user_id}@example.org` }));
@@ -24,8 +26,14 @@ async function prepare(api: (method: string, p: string, body?: unknown, token?: 
     const r = await api(method, `/api/credentials/orgs/wharf/users/alice${rest}`, opts.body, token);
     return { ...r, headers: new Headers() };
   };
-  const issuer = (await as('POST', '/issuers/', { body: { name: 'Acme', url: 'https://acme.example.org', email: 'b@acme.example.org' } })).body.result.entityId;
-  const credential = (await as('POST', '/', { body: { name: 'Resilient', description: 'd', issuer, criteria_text: 'c' } })).body.result.entityId;
+  const issuer = (
+    await as('POST', '/issuers/', {
+      body: { name: 'Acme', url: 'https://acme.example.org', email: 'b@acme.example.org' },
+    })
+  ).body.result.entityId;
+  const credential = (
+    await as('POST', '/', { body: { name: 'Resilient', description: 'd', issuer, criteria_text: 'c' } })
+  ).body.result.entityId;
   expect(credential).toBeTruthy();
   return { as, credential };
 }
@@ -38,7 +46,12 @@ async function startBulk(as: CallAs, credential: string): Promise<string> {
 
 /** Waits until the bulk has issued part of its users, but not all. */
 async function waitMidBulk(as: CallAs, jobId: string): Promise<void> {
-  const seen = await pollJob(as, jobId, (s) => (typeof s.progress === 'object' && s.progress.done > 0) || s.state === 'completed', 60_000);
+  const seen = await pollJob(
+    as,
+    jobId,
+    (s) => (typeof s.progress === 'object' && s.progress.done > 0) || s.state === 'completed',
+    60_000,
+  );
   expect(seen.at(-1).state, 'the fault must hit the bulk while it runs').not.toBe('completed');
 }
 
@@ -95,7 +108,10 @@ describe.each(DB_KINDS)('issuance faults (%s)', (db) => {
     const api = async (method: string, p: string, body?: unknown, token = adminToken) => {
       const res = await fetch(`http://127.0.0.1:${port}${p}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -133,7 +149,8 @@ describe.each(DB_KINDS)('issuance faults (%s)', (db) => {
       JOB_LOCK_MS: '2000',
     });
     cleanups.push(() => f.svc.stop());
-    const api = (method: string, p: string, body?: unknown, token?: string) => f.svc.api(method, p, { body, ...(token && { token }) });
+    const api = (method: string, p: string, body?: unknown, token?: string) =>
+      f.svc.api(method, p, { body, ...(token && { token }) });
     const { as, credential } = await prepare(api);
     const jobId = await startBulk(as, credential);
     await waitMidBulk(as, jobId);

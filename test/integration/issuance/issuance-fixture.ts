@@ -18,10 +18,17 @@ export interface IssuanceFixture {
   issuer(body?: Record<string, unknown>, user?: User): Promise<string>;
   credential(issuerId: string, body?: Record<string, unknown>, user?: User): Promise<string>;
   /** GET of a public URL (absolute, as the service hands them out). */
-  get(url: string, headers?: Record<string, string>): Promise<{ status: number; text: string; json: any; headers: Headers }>;
+  get(
+    url: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; text: string; json: any; headers: Headers }>;
 }
 
-export type CallAs = (method: string, rest: string, opts?: { body?: unknown; headers?: Record<string, string> }) => ReturnType<TestService['api']>;
+export type CallAs = (
+  method: string,
+  rest: string,
+  opts?: { body?: unknown; headers?: Record<string, string> },
+) => ReturnType<TestService['api']>;
 
 const USERS: Record<User, { org: string; role: string; email?: string; name?: string; departments?: string[] }> = {
   alice: { org: 'acme', role: 'platform_admin' },
@@ -38,12 +45,15 @@ export async function startIssuanceService(db: DbKind, env: Record<string, strin
   }
   const tokens = {} as IssuanceFixture['tokens'];
   for (const [user, { org, ...rest }] of Object.entries(USERS)) {
-    expect((await svc.api('PUT', `/api/admin/orgs/${org}/users/${user}`, { body: { departments: [], ...rest } })).status).toBe(200);
+    expect(
+      (await svc.api('PUT', `/api/admin/orgs/${org}/users/${user}`, { body: { departments: [], ...rest } })).status,
+    ).toBe(200);
     tokens[user as User] = (await svc.api('POST', `/api/admin/orgs/${org}/users/${user}/tokens`)).body.result.token;
   }
   const as = (user: User): CallAs => {
     const { org } = USERS[user];
-    return (method, rest, opts = {}) => svc.api(method, `/api/credentials/orgs/${org}/users/${user}${rest}`, { token: tokens[user], ...opts });
+    return (method, rest, opts = {}) =>
+      svc.api(method, `/api/credentials/orgs/${org}/users/${user}${rest}`, { token: tokens[user], ...opts });
   };
   return {
     svc,
@@ -51,7 +61,13 @@ export async function startIssuanceService(db: DbKind, env: Record<string, strin
     as,
     async issuer(body = {}, user = 'alice') {
       const r = await as(user)('POST', '/issuers/', {
-        body: { name: 'Acme Academy', url: 'https://acme.example.org', email: 'badges@acme.example.org', iconImage: 'https://acme.example.org/logo.png', ...body },
+        body: {
+          name: 'Acme Academy',
+          url: 'https://acme.example.org',
+          email: 'badges@acme.example.org',
+          iconImage: 'https://acme.example.org/logo.png',
+          ...body,
+        },
       });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       return r.body.result.entityId as string;
@@ -140,7 +156,12 @@ export function statusBit(encodedList: string, index: number): boolean {
   return ((bytes[Math.floor(index / 8)] >> (7 - (index % 8))) & 1) === 1;
 }
 
-export async function pollJob(call: CallAs, jobId: string, until: (status: any) => boolean, timeoutMs = 60_000): Promise<any[]> {
+export async function pollJob(
+  call: CallAs,
+  jobId: string,
+  until: (status: any) => boolean,
+  timeoutMs = 60_000,
+): Promise<any[]> {
   const seen: any[] = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {

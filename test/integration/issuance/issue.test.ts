@@ -83,17 +83,40 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(a.recipient.plaintextIdentity).toBe('Sam@Example.com');
     expect(a.recipient.type).toBe('email');
     expect(a.recipient.hashed).toBe(true);
-    expect(a.recipient.identity).toBe('sha256$' + createHash('sha256').update('sam@example.com' + a.recipient.salt).digest('hex'));
-    for (const link of ['credential_jwt', 'credential_json', 'ob2', 'verification_url', 'certificate_pdf', 'certificate_png', 'badge_png']) {
+    expect(a.recipient.identity).toBe(
+      'sha256$' +
+        createHash('sha256')
+          .update('sam@example.com' + a.recipient.salt)
+          .digest('hex'),
+    );
+    for (const link of [
+      'credential_jwt',
+      'credential_json',
+      'ob2',
+      'verification_url',
+      'certificate_pdf',
+      'certificate_png',
+      'badge_png',
+    ]) {
       expect(a[link]).toMatch(new RegExp(`^${f.svc.url}/.+${a.entityId}`));
     }
 
     const { credential, header } = await verifyIssued(a);
     expect(header.alg).toBe('ES256');
-    expect(credential.credentialSubject.identifier[0]).toMatchObject({ identityType: 'emailAddress', hashed: true, identityHash: a.recipient.identity, salt: a.recipient.salt });
+    expect(credential.credentialSubject.identifier[0]).toMatchObject({
+      identityType: 'emailAddress',
+      hashed: true,
+      identityHash: a.recipient.identity,
+      salt: a.recipient.salt,
+    });
     expect(credential.credentialSubject.narrative).toBe('Led the **team** project.');
-    expect(credential.evidence).toEqual([{ type: ['Evidence'], id: 'https://example.org/work/1', narrative: 'The report' }]);
-    expect(credential.credentialStatus).toMatchObject({ type: 'BitstringStatusListEntry', statusPurpose: 'revocation' });
+    expect(credential.evidence).toEqual([
+      { type: ['Evidence'], id: 'https://example.org/work/1', narrative: 'The report' },
+    ]);
+    expect(credential.credentialStatus).toMatchObject({
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+    });
     expect(Number(credential.credentialStatus.statusListIndex)).toBeLessThan(131_072);
 
     // The issuer id is its OB 3.0 Profile; the achievement id its Achievement; the kid is in the JWKS.
@@ -124,7 +147,14 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     const etag = pub.headers.get('etag');
     expect(etag).toBeTruthy();
     // (fetch would add `Cache-Control: no-cache` to a conditional request unless one is given.)
-    expect((await f.get(`${f.svc.url}/api/credentials/public/assertions/${a.entityId}/`, { 'if-none-match': etag!, 'cache-control': 'max-age=0' })).status).toBe(304);
+    expect(
+      (
+        await f.get(`${f.svc.url}/api/credentials/public/assertions/${a.entityId}/`, {
+          'if-none-match': etag!,
+          'cache-control': 'max-age=0',
+        })
+      ).status,
+    ).toBe(304);
 
     // Stored, never re-signed: the JWT served twice is the same string.
     expect((await f.get(a.credential_jwt)).text).toBe((await f.get(a.credential_jwt)).text);
@@ -142,13 +172,31 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
       verification: { type: 'HostedBadge' },
       recipient: { type: 'email', hashed: true, salt: a.recipient.salt },
     });
-    expect(ob2.json.recipient.identity).toBe('sha256$' + createHash('sha256').update('sue@example.com' + a.recipient.salt).digest('hex'));
+    expect(ob2.json.recipient.identity).toBe(
+      'sha256$' +
+        createHash('sha256')
+          .update('sue@example.com' + a.recipient.salt)
+          .digest('hex'),
+    );
     expect(ob2.text).not.toContain('sue@example.com');
-    expect((await f.get(a.ob2, { accept: 'application/json' })).headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await f.get(a.ob2, { accept: 'application/json' })).headers.get('content-type')).toMatch(
+      /^application\/json/,
+    );
     const badge = await f.get(ob2.json.badge);
-    expect(badge.json).toMatchObject({ type: 'BadgeClass', id: ob2.json.badge, name: 'Teamwork', image: 'https://acme.example.org/teamwork.png' });
+    expect(badge.json).toMatchObject({
+      type: 'BadgeClass',
+      id: ob2.json.badge,
+      name: 'Teamwork',
+      image: 'https://acme.example.org/teamwork.png',
+    });
     const issuer = await f.get(badge.json.issuer);
-    expect(issuer.json).toMatchObject({ type: 'Issuer', id: badge.json.issuer, name: 'Acme Academy', url: 'https://acme.example.org', email: 'badges@acme.example.org' });
+    expect(issuer.json).toMatchObject({
+      type: 'Issuer',
+      id: badge.json.issuer,
+      name: 'Acme Academy',
+      url: 'https://acme.example.org',
+      email: 'badges@acme.example.org',
+    });
   });
 
   it('an OB 2.0 BadgeClass without any image of its own points at the default badge, which is served', async () => {
@@ -190,7 +238,9 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(r.status).toBe(201);
     expect(Date.parse(r.body.result.expires)).toBe(Math.floor(expires.getTime() / 1000) * 1000);
     const { credential: vc } = await verifyIssued(r.body.result);
-    expect(vc.validUntil).toBe(new Date(Math.floor(expires.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z'));
+    expect(vc.validUntil).toBe(
+      new Date(Math.floor(expires.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+    );
   });
 
   it('one live assertion per recipient: issuing again answers 200 with the existing one', async () => {
@@ -228,7 +278,9 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(late.body.result.entityId).toBe(accepted.body.result.entityId);
     // An unknown user id given with an email joined the directory as a student.
     const users = await f.svc.api('GET', '/api/admin/orgs/acme/users?q=newbie');
-    expect(users.body.result.data).toEqual([expect.objectContaining({ user_id: 'newbie', email: 'newbie@example.org', role: 'student' })]);
+    expect(users.body.result.data).toEqual([
+      expect.objectContaining({ user_id: 'newbie', email: 'newbie@example.org', role: 'student' }),
+    ]);
     expect((await f.as('alice')('GET', `/${credential}/assertions/`)).body.count).toBe(2); // newbie, sue
   });
 
@@ -237,7 +289,9 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     const soon = () => new Date(Date.now() + 6000).toISOString();
     const first = await issue({ recipient: { user_id: 'sam' }, expires: soon() }, {}, credential);
     expect(first.status, JSON.stringify(first.body)).toBe(201);
-    const bulk1 = await f.as('alice')('POST', `/${credential}/assertions/bulk/`, { body: { users: ['sue'], expires: soon() } });
+    const bulk1 = await f.as('alice')('POST', `/${credential}/assertions/bulk/`, {
+      body: { users: ['sue'], expires: soon() },
+    });
     expect(bulk1.status, JSON.stringify(bulk1.body)).toBe(201);
     expect(bulk1.body.issued).toEqual(['sue']);
     // While it is valid, it is what the recipient holds.
@@ -249,12 +303,17 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     const renewed = await issue({ recipient: { user_id: 'sam' } }, {}, credential);
     expect(renewed.status, JSON.stringify(renewed.body)).toBe(201);
     expect(renewed.body.result.entityId).not.toBe(first.body.result.entityId);
-    expect((await issue({ recipient: { user_id: 'sam' } }, {}, credential)).body.result.entityId).toBe(renewed.body.result.entityId);
+    expect((await issue({ recipient: { user_id: 'sam' } }, {}, credential)).body.result.entityId).toBe(
+      renewed.body.result.entityId,
+    );
     const bulk2 = await f.as('alice')('POST', `/${credential}/assertions/bulk/`, { body: { users: ['sue', 'sam'] } });
     expect(bulk2.body, JSON.stringify(bulk2.body)).toMatchObject({ issued: ['sue'], skipped: ['sam'] });
 
     // The old award is untouched for verifiers: public, expired, its status bit clear.
-    const old = await f.svc.api('POST', '/api/credentials/public/verify', { token: null, body: { assertion_id: first.body.result.entityId } });
+    const old = await f.svc.api('POST', '/api/credentials/public/verify', {
+      token: null,
+      body: { assertion_id: first.body.result.entityId },
+    });
     expect(old.body.verified).toBe(false);
     const checks = Object.fromEntries(old.body.checks.map((c: any) => [c.check, c.ok]));
     expect(checks).toMatchObject({ signature: true, validity: false, revocation: true });
@@ -263,7 +322,9 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     const history = await f.as('alice')('GET', `/${credential}/assertions/`);
     expect(history.body.data.map((a: any) => a.user_id).sort()).toEqual(['sam', 'sam', 'sue', 'sue']);
     const own = await f.as('sam')('GET', `/assertions/`);
-    expect(own.body.data.filter((a: any) => a.badgeclass === credential).map((a: any) => a.entityId)).toEqual([renewed.body.result.entityId]);
+    expect(own.body.data.filter((a: any) => a.badgeclass === credential).map((a: any) => a.entityId)).toEqual([
+      renewed.body.result.entityId,
+    ]);
     const all = await f.as('sam')('GET', `/assertions/?include_expired=true`);
     const mine = all.body.data.filter((a: any) => a.badgeclass === credential).map((a: any) => a.entityId);
     expect(mine.sort()).toEqual([first.body.result.entityId, renewed.body.result.entityId].sort());
@@ -281,7 +342,9 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
       await queue.resume();
     }
     expect(r.status).toBe(202);
-    expect(r.body.result.status_url).toBe(`${f.svc.url}/api/credentials/orgs/acme/users/alice/jobs/${r.body.result.job_id}`);
+    expect(r.body.result.status_url).toBe(
+      `${f.svc.url}/api/credentials/orgs/acme/users/alice/jobs/${r.body.result.job_id}`,
+    );
     const seen = await pollJob(f.as('alice'), r.body.result.job_id, (s) => s.state === 'completed');
     const done = seen.at(-1);
     expect(done.result.created).toBe(true);
@@ -315,7 +378,7 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     const page = await f.as('alice')('GET', `/${credential}/assertions/?page_size=1`);
     expect(page.status).toBe(200);
     expect(page.body).toMatchObject({ count: 2, num_pages: 2, page_number: 1, max_page_size: 100 });
-    expect(page.body).not.toHaveProperty("status");
+    expect(page.body).not.toHaveProperty('status');
     expect(page.body.next).toMatch(/page=2/);
     expect(page.body.data).toHaveLength(1);
     expect((await f.as('sam')('GET', `/${credential}/assertions/`)).status).toBe(403);
@@ -330,7 +393,9 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(own.body.data.map((a: any) => a.entityId)).toEqual([sam.entityId]);
     expect((await f.as('sam')('GET', `/assertions/${sam.entityId}`)).status).toBe(200);
     expect((await f.as('sam')('GET', `/assertions/${sue.entityId}`)).status).toBe(404);
-    expect((await f.as('sam')('GET', '/assertions/?exclude_main_tenant_assertions=true')).body.count).toBeGreaterThan(0);
+    expect((await f.as('sam')('GET', '/assertions/?exclude_main_tenant_assertions=true')).body.count).toBeGreaterThan(
+      0,
+    );
     expect((await f.as('sam')('GET', '/assertions/?include_revoked=maybe')).status).toBe(400);
     // Another org sees nothing of acme's.
     expect((await f.as('gina')('GET', `/assertions/${sam.entityId}`)).status).toBe(404);
@@ -348,7 +413,9 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect(before.status).toBe(200);
     expect(before.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
     const beforeList = (await verifyJwtIndependently(before.text)).payload;
-    expect(statusBit(beforeList.credentialSubject.encodedList, Number(vc.credentialStatus.statusListIndex))).toBe(false);
+    expect(statusBit(beforeList.credentialSubject.encodedList, Number(vc.credentialStatus.statusListIndex))).toBe(
+      false,
+    );
 
     const path = `/assertions/${a.entityId}`;
     const noReason = await f.as('alice')('PUT', path, { body: { revoked: true } });
@@ -371,7 +438,12 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     const ob2 = await f.get(a.ob2);
     expect(ob2.status).toBe(410);
     expect(ob2.headers.get('vary')).toMatch(/Accept/);
-    expect(ob2.json).toMatchObject({ type: 'Assertion', id: a.ob2, revoked: true, revocationReason: 'Awarded in error' });
+    expect(ob2.json).toMatchObject({
+      type: 'Assertion',
+      id: a.ob2,
+      revoked: true,
+      revocationReason: 'Awarded in error',
+    });
 
     const after = await f.get(listUrl);
     expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
@@ -407,16 +479,26 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect((await issue({ recipient: { user_id: 'sam' }, expires: '2001-01-01T00:00:00Z' })).status).toBe(400);
     expect((await issue({ recipient: { user_id: 'sam' }, expires: 'tomorrow' })).status).toBe(400);
     // Less than a few seconds ahead would pass here and then fail in the job (whole-second dates).
-    expect((await issue({ recipient: { user_id: 'sam' }, expires: new Date(Date.now() + 500).toISOString() })).status).toBe(400);
+    expect(
+      (await issue({ recipient: { user_id: 'sam' }, expires: new Date(Date.now() + 500).toISOString() })).status,
+    ).toBe(400);
     for (const expires of ['+100000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', 'Tue, 01 Jan 2030 00:00:00 GMT']) {
       expect((await issue({ recipient: { user_id: 'sam' }, expires })).status, expires).toBe(400);
     }
-    expect((await f.as('dora')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status).toBe(403);
+    expect(
+      (await f.as('dora')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).status,
+    ).toBe(403);
     // Another org's credential: 404 as for an unknown id, unless that org authorized this one.
-    const foreign = await f.as('gina')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sam' } } });
-    const unknownId = await f.as('gina')('POST', `/no-such-credential/assertions/`, { body: { recipient: { user_id: 'sam' } } });
+    const foreign = await f.as('gina')('POST', `/${credentialId}/assertions/`, {
+      body: { recipient: { user_id: 'sam' } },
+    });
+    const unknownId = await f.as('gina')('POST', `/no-such-credential/assertions/`, {
+      body: { recipient: { user_id: 'sam' } },
+    });
     expect(foreign.status).toBe(404);
-    expect(foreign.body.status.description).toBe(unknownId.body.status.description.replace('no-such-credential', credentialId));
+    expect(foreign.body.status.description).toBe(
+      unknownId.body.status.description.replace('no-such-credential', credentialId),
+    );
     expect((await f.get(`${f.svc.url}/api/credentials/public/assertions/nope/`)).status).toBe(404);
     expect((await f.get(`${f.svc.url}/api/credentials/public/keys/nope`)).status).toBe(404);
     expect((await f.get(`${f.svc.url}/api/credentials/public/status-lists/nope`)).status).toBe(404);
@@ -425,7 +507,9 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     expect((await f.as('alice')('DELETE', `/${deleted}`)).status).toBeLessThan(300);
     const gone = await issue({ recipient: { user_id: 'sam' } }, {}, deleted);
     expect(gone.status).toBe(410);
-    expect((await f.as('alice')('POST', `/${deleted}/assertions/bulk/`, { body: { users: ['sam'] } })).status).toBe(410);
+    expect((await f.as('alice')('POST', `/${deleted}/assertions/bulk/`, { body: { users: ['sam'] } })).status).toBe(
+      410,
+    );
 
     const retiring = await f.issuer({ name: 'Retiring' });
     const orphan = await f.credential(retiring, { name: 'Orphan' });

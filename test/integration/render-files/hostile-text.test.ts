@@ -57,9 +57,14 @@ describe.each(DB_KINDS)('hostile text in issued certificates and on the page (%s
     const html =
       '<h1>{{recipient.name}}</h1><p><a href="{{fields.portfolio}}">Portfolio</a> ' +
       '<a href="https://example.edu/catalog">Catalog</a> <a href="{{fields.site}}">Site</a></p>';
-    const credentialId = await f.credential(issuerId, { name: 'Linked', html_template: html, css_template: 'a { display: inline-block; padding: 20px }' });
+    const credentialId = await f.credential(issuerId, {
+      name: 'Linked',
+      html_template: html,
+      css_template: 'a { display: inline-block; padding: 20px }',
+    });
     // A template stored before the checks read &Tab; (the API refuses it now): the render path still defuses it.
-    const stored = `${html}<p><a href="java&Tab;script:alert(2)">old1</a> <a href="&#106;avascript:alert(3)">old2</a> ` +
+    const stored =
+      `${html}<p><a href="java&Tab;script:alert(2)">old1</a> <a href="&#106;avascript:alert(3)">old2</a> ` +
       '<svg width="200" height="40"><a xlink:href="java&NewLine;script:alert(4)"><text x="5" y="20">old3</text></a></svg></p>';
     const refused = await f.as('alice')('PUT', `/${credentialId}`, { body: { html_template: stored } });
     expect(refused.status).toBe(400);
@@ -67,7 +72,10 @@ describe.each(DB_KINDS)('hostile text in issued certificates and on the page (%s
     await rt().db.updateTable('credentials').set({ html_template: stored }).where('id', '=', credentialId).execute();
 
     const r = await f.as('alice')('POST', `/${credentialId}/assertions/`, {
-      body: { recipient: { user_id: 'sam' }, fields: { portfolio: 'java\tscript:alert(1)', site: 'https://portfolio.example/sam' } },
+      body: {
+        recipient: { user_id: 'sam' },
+        fields: { portfolio: 'java\tscript:alert(1)', site: 'https://portfolio.example/sam' },
+      },
     });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     const id = r.body.result.entityId as string;
@@ -77,12 +85,16 @@ describe.each(DB_KINDS)('hostile text in issued certificates and on the page (%s
 
     const actions = await linkActions(pdf.body);
     // the safe links made it into the PDF: the inspection sees links at all
-    expect(actions).toEqual(expect.arrayContaining([
-      { type: '/URI', value: 'https://example.edu/catalog' },
-      { type: '/URI', value: 'https://portfolio.example/sam' },
-    ]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        { type: '/URI', value: 'https://example.edu/catalog' },
+        { type: '/URI', value: 'https://portfolio.example/sam' },
+      ]),
+    );
     expect(actions.filter((a) => a.type !== '/URI')).toEqual([]);
-    expect(actions.filter((a) => /^(javascript|vbscript):/.test(a.value.replace(/[\p{Cc}\p{Cf}\p{Z}]/gu, '').toLowerCase()))).toEqual([]);
+    expect(
+      actions.filter((a) => /^(javascript|vbscript):/.test(a.value.replace(/[\p{Cc}\p{Cf}\p{Z}]/gu, '').toLowerCase())),
+    ).toEqual([]);
     // nor anywhere in the file's bytes
     expect(pdf.body.toString('latin1')).not.toMatch(/\/JavaScript|\/JS\s*\(/);
   }, 90_000);
@@ -90,7 +102,9 @@ describe.each(DB_KINDS)('hostile text in issued certificates and on the page (%s
   it('a U+202E in a recipient name: stripped from the title, OpenGraph and meta tags and the PDF title; isolated in the body', async () => {
     const credentialId = await f.credential(issuerId, { name: 'Bidi Safety' });
     const name = `Ada ${RLO}gpj.exe`;
-    const r = await f.as('alice')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: 'sue', name } } });
+    const r = await f.as('alice')('POST', `/${credentialId}/assertions/`, {
+      body: { recipient: { user_id: 'sue', name } },
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     const id = r.body.result.entityId as string;
 
@@ -100,7 +114,10 @@ describe.each(DB_KINDS)('hostile text in issued certificates and on the page (%s
     const head = html.slice(0, html.indexOf('</head>'));
     const title = /<title>([^<]*)<\/title>/.exec(head)?.[1] ?? '';
     expect(decodeHTML(title)).toBe('Verified: Bidi Safety — Ada gpj.exe');
-    const metas = [...head.matchAll(/<meta (?:property|name)="([^"]+)" content="([^"]*)">/g)].map((m) => [m[1], decodeHTML(m[2])]);
+    const metas = [...head.matchAll(/<meta (?:property|name)="([^"]+)" content="([^"]*)">/g)].map((m) => [
+      m[1],
+      decodeHTML(m[2]),
+    ]);
     expect(Object.fromEntries(metas)).toMatchObject({
       'og:title': 'Bidi Safety — Ada gpj.exe',
       description: expect.stringContaining('to Ada gpj.exe on'),

@@ -37,18 +37,27 @@ describe('render faults at the template', () => {
       const job = await rt().queues.render.getJob(jobId);
       const state = job ? await job.getState() : 'missing';
       if (job && (state === 'failed' || state === 'completed')) return { job, state };
-      if (Date.now() > deadline) throw new Error(`${jobId} still ${state} after ${ms} ms (attempts ${job?.attemptsMade})`);
+      if (Date.now() > deadline)
+        throw new Error(`${jobId} still ${state} after ${ms} ms (attempts ${job?.attemptsMade})`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 
   beforeAll(async () => {
-    f = await startIssuanceService('pglite', { RENDER_PAGES: '1', RENDER_TIMEOUT_MS: String(RENDER_TIMEOUT_MS), WORKERS: 'issuance,render' });
+    f = await startIssuanceService('pglite', {
+      RENDER_PAGES: '1',
+      RENDER_TIMEOUT_MS: String(RENDER_TIMEOUT_MS),
+      WORKERS: 'issuance,render',
+    });
   }, 180_000);
   afterAll(() => f?.svc.stop());
 
   it('a certificate that times out twice fails as the template’s fault after 2 attempts, and its download says so', async () => {
-    const credential = await f.credential(await f.issuer({ name: 'Slow Issuer' }), { name: 'Heavy Layout', html_template: HEAVY_HTML, css_template: HEAVY_CSS });
+    const credential = await f.credential(await f.issuer({ name: 'Slow Issuer' }), {
+      name: 'Heavy Layout',
+      html_template: HEAVY_HTML,
+      css_template: HEAVY_CSS,
+    });
     const id = await issue(credential, 'sue');
     const t0 = Date.now();
     const { job, state } = await finishedJob(`render-${id}`, 90_000);
@@ -57,7 +66,9 @@ describe('render faults at the template', () => {
     expect(job.opts.attempts).toBe(5);
     expect(job.attemptsMade).toBe(2);
     expect(job.failedReason).toMatch(
-      new RegExp(`^render_timeout: the certificate template of credential "Heavy Layout" \\(${credential}, template version 1\\) timed out twice: render did not finish within ${RENDER_TIMEOUT_MS} ms`),
+      new RegExp(
+        `^render_timeout: the certificate template of credential "Heavy Layout" \\(${credential}, template version 1\\) timed out twice: render did not finish within ${RENDER_TIMEOUT_MS} ms`,
+      ),
     );
     console.log(`render-faults: timed-out job failed after ${job.attemptsMade} attempts in ${Date.now() - t0} ms`);
 
@@ -86,17 +97,34 @@ describe('render faults at the template', () => {
     const key = 'images/acme/old-bomb.png';
     const bomb = pngBomb(20000, 20000);
     await rt().files.put(key, bomb);
-    await insertImage(rt().db, { org: 'acme', name: 'old bomb', file_key: key, content_type: 'image/png', size: bomb.length, sha256: 'x'.repeat(64) });
+    await insertImage(rt().db, {
+      org: 'acme',
+      name: 'old bomb',
+      file_key: key,
+      content_type: 'image/png',
+      size: bomb.length,
+      sha256: 'x'.repeat(64),
+    });
     const url = rt().urls.image(key);
     // The renderer's loader refuses it (Chromium would decode 1.6 GB), whoever asks.
-    expect(await storeAssetLoader({ db: rt().db, files: rt().files, urls: rt().urls })(url, { headers: {}, label: 'acme/x' })).toBeNull();
+    expect(
+      await storeAssetLoader({ db: rt().db, files: rt().files, urls: rt().urls })(url, {
+        headers: {},
+        label: 'acme/x',
+      }),
+    ).toBeNull();
 
-    const credential = await f.credential(await f.issuer({ name: 'Old Issuer' }), { name: 'Old Bomb', icon_image: url });
+    const credential = await f.credential(await f.issuer({ name: 'Old Issuer' }), {
+      name: 'Old Bomb',
+      icon_image: url,
+    });
     const id = await issue(credential, 'sam');
     const { job, state } = await finishedJob(`render-${id}`, 90_000);
     expect(state).toBe('failed');
     expect(job.attemptsMade).toBe(1); // unrecoverable
-    expect(job.failedReason).toMatch(/^image_too_large: the badge image of credential "Old Bomb" .* 20000×20000 pixels/);
+    expect(job.failedReason).toMatch(
+      /^image_too_large: the badge image of credential "Old Bomb" .* 20000×20000 pixels/,
+    );
     // what could be rendered was kept: the certificate (drawn without the image)
     expect(await rt().files.exists(renderKey('acme', id, 1, 'certificate.pdf'))).toBe(true);
     expect(await rt().files.exists(renderKey('acme', id, 1, 'badge.png'))).toBe(false);
@@ -106,6 +134,8 @@ describe('render faults at the template', () => {
 
     const badge = await fetch(file(id, 'badge.png'));
     expect(badge.status).toBe(503);
-    expect(((await badge.json()) as { status: { description: string } }).status.description).toMatch(/image_too_large: .*"Old Bomb".*20000×20000/);
+    expect(((await badge.json()) as { status: { description: string } }).status.description).toMatch(
+      /image_too_large: .*"Old Bomb".*20000×20000/,
+    );
   }, 150_000);
 });

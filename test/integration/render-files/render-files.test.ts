@@ -58,9 +58,11 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
   const rt = () => f.svc.service.runtime;
   const file = (id: string, name: string) => `${f.svc.url}/api/credentials/public/assertions/${id}/${name}`;
   const storedJwt = async (id: string) =>
-    (await rt().db.selectFrom('assertions').select('credential_jwt').where('id', '=', id).executeTakeFirstOrThrow()).credential_jwt;
+    (await rt().db.selectFrom('assertions').select('credential_jwt').where('id', '=', id).executeTakeFirstOrThrow())
+      .credential_jwt;
   const templateVersion = async (id: string) =>
-    (await rt().db.selectFrom('credentials').select('template_version').where('id', '=', id).executeTakeFirstOrThrow()).template_version;
+    (await rt().db.selectFrom('credentials').select('template_version').where('id', '=', id).executeTakeFirstOrThrow())
+      .template_version;
 
   const waitForStored = (key: string, ms = 30_000) => waitForStoredIn(rt().files, key, ms);
 
@@ -186,13 +188,18 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
     expect(pdfText(before.body)).not.toContain('Changed layout');
 
     // v3: a new name is a new version too (the certificate shows it).
-    expect((await f.as('alice')('PUT', `/${credentialId}`, { body: { name: 'Renamed Badge' } })).body.result.template_version).toBe(3);
+    expect(
+      (await f.as('alice')('PUT', `/${credentialId}`, { body: { name: 'Renamed Badge' } })).body.result
+        .template_version,
+    ).toBe(3);
     const renamed = await download(file(samAssertion, 'certificate.pdf'));
     expect(renamed.headers.get('etag')).toMatch(/^"v3-/);
     expect(pdfText(renamed.body)).toContain('Renamed Badge');
 
     // v4, then an explicit re-render (v5): the file appears without any download asking for it.
-    const put3 = await f.as('alice')('PUT', `/${credentialId}`, { body: { html_template: '<p>Third {{recipient.name}}</p>' } });
+    const put3 = await f.as('alice')('PUT', `/${credentialId}`, {
+      body: { html_template: '<p>Third {{recipient.name}}</p>' },
+    });
     expect(put3.status).toBe(200);
     expect((await f.as('sam')('POST', `/${credentialId}/render`)).status).toBe(403);
     expect((await f.as('gina')('POST', `/${credentialId}/render`)).status).toBe(404);
@@ -227,7 +234,9 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
   }, 60_000);
 
   it('a recipient known only by email is not named by that address on the public certificate', async () => {
-    const r = await f.as('alice')('POST', `/${plainCredentialId}/assertions/`, { body: { recipient: { email: 'private.person@example.com' } } });
+    const r = await f.as('alice')('POST', `/${plainCredentialId}/assertions/`, {
+      body: { recipient: { email: 'private.person@example.com' } },
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     const pdf = await download(file(r.body.result.entityId, 'certificate.pdf'));
     expect(pdf.status).toBe(200);
@@ -240,7 +249,9 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
   }, 60_000);
 
   it('revoked → 404 with the reason; unknown → 404', async () => {
-    const r = await f.as('alice')('PUT', `/assertions/${samAssertion}`, { body: { revoked: true, revocationReason: 'Awarded in error' } });
+    const r = await f.as('alice')('PUT', `/assertions/${samAssertion}`, {
+      body: { revoked: true, revocationReason: 'Awarded in error' },
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     for (const name of ['certificate.pdf', 'certificate.png', 'badge.png']) {
       const res = await fetch(file(samAssertion, name));

@@ -8,7 +8,11 @@ export const IMAGES_PREFIX = `${PUBLIC_BASE_URL}/api/credentials/public/images/`
 import { PNG } from 'pngjs';
 
 /** A small raster drawing: transparent canvas, `paint(x, y)` returns an RGBA colour or null. */
-function raster(w: number, h: number, paint: (x: number, y: number) => [number, number, number, number] | null): Buffer {
+function raster(
+  w: number,
+  h: number,
+  paint: (x: number, y: number) => [number, number, number, number] | null,
+): Buffer {
   const png = new PNG({ width: w, height: h });
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) png.data.set(paint(x, y) ?? [0, 0, 0, 0], (y * w + x) * 4);
   return PNG.sync.write(png);
@@ -20,7 +24,10 @@ function signature(w: number, h: number, f: (x: number) => number, rgb: [number,
 const NAVY: [number, number, number, number] = [30, 42, 74, 255];
 const GOLD: [number, number, number, number] = [176, 141, 87, 255];
 
-const svg = (body: string, w: number, h: number) => Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${body}</svg>`);
+const svg = (body: string, w: number, h: number) =>
+  Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">${body}</svg>`,
+  );
 
 /**
  * Images the fake file store holds, by path under the images prefix: a PNG logo and PNG signatures
@@ -33,12 +40,19 @@ export const SAMPLE_IMAGES: Record<string, LoadedAsset> = {
       const dx = x - 80;
       const dy = y - 80;
       if (dx * dx + dy * dy < 72 * 72) return Math.abs(dx) * 1.7 < 90 - y && y > 35 && y < 110 ? GOLD : NAVY;
-      if (x > 180 && x < 460 && ((y > 50 && y < 66) || (y > 86 && y < 96) || (y > 106 && y < 116 && x < 380))) return NAVY;
+      if (x > 180 && x < 460 && ((y > 50 && y < 66) || (y > 86 && y < 96) || (y > 106 && y < 116 && x < 380)))
+        return NAVY;
       return null;
     }),
   },
-  'org-1/sig-hopper.png': { contentType: 'image/png', body: signature(400, 120, (x) => 60 + 30 * Math.sin(x / 23) * Math.cos(x / 71), [26, 35, 126]) },
-  'org-1/sig-turing.png': { contentType: 'image/png', body: signature(400, 120, (x) => 62 + 26 * Math.sin(x / 17 + 1) * Math.sin(x / 90 + 0.5), [17, 17, 17]) },
+  'org-1/sig-hopper.png': {
+    contentType: 'image/png',
+    body: signature(400, 120, (x) => 60 + 30 * Math.sin(x / 23) * Math.cos(x / 71), [26, 35, 126]),
+  },
+  'org-1/sig-turing.png': {
+    contentType: 'image/png',
+    body: signature(400, 120, (x) => 62 + 26 * Math.sin(x / 17 + 1) * Math.sin(x / 90 + 0.5), [17, 17, 17]),
+  },
   'org-1/logo.svg': {
     contentType: 'image/svg+xml',
     body: svg(
@@ -57,15 +71,26 @@ export const SAMPLE_IMAGES: Record<string, LoadedAsset> = {
   },
   'org-1/sig-hopper.svg': {
     contentType: 'image/svg+xml',
-    body: svg('<path d="M5 40 C 30 5, 45 60, 70 25 S 110 10, 130 35 S 170 50, 190 20" stroke="#1a237e" stroke-width="3" fill="none"/>', 200, 60),
+    body: svg(
+      '<path d="M5 40 C 30 5, 45 60, 70 25 S 110 10, 130 35 S 170 50, 190 20" stroke="#1a237e" stroke-width="3" fill="none"/>',
+      200,
+      60,
+    ),
   },
   'org-1/sig-turing.svg': {
     contentType: 'image/svg+xml',
-    body: svg('<path d="M5 35 C 25 10, 40 55, 65 30 S 100 5, 125 40 S 160 15, 195 30" stroke="#111" stroke-width="3" fill="none"/>', 200, 60),
+    body: svg(
+      '<path d="M5 35 C 25 10, 40 55, 65 30 S 100 5, 125 40 S 160 15, 195 30" stroke="#111" stroke-width="3" fill="none"/>',
+      200,
+      60,
+    ),
   },
 };
 
-export function makeLoadAsset(images: Record<string, LoadedAsset> = SAMPLE_IMAGES, calls?: Array<{ url: string; request: AssetRequest }>) {
+export function makeLoadAsset(
+  images: Record<string, LoadedAsset> = SAMPLE_IMAGES,
+  calls?: Array<{ url: string; request: AssetRequest }>,
+) {
   return async (url: string, request: AssetRequest): Promise<LoadedAsset | null> => {
     calls?.push({ url, request });
     if (!url.startsWith(IMAGES_PREFIX)) return null;
@@ -73,7 +98,9 @@ export function makeLoadAsset(images: Record<string, LoadedAsset> = SAMPLE_IMAGE
   };
 }
 
-export async function sampleContext(overrides: { recipientName?: string; credentialName?: string; i?: number } = {}): Promise<TemplateContext> {
+export async function sampleContext(
+  overrides: { recipientName?: string; credentialName?: string; i?: number } = {},
+): Promise<TemplateContext> {
   const id = `7f3c2a10-5b8e-4c1d-9a6f-${String(overrides.i ?? 0).padStart(12, '0')}`;
   return buildTemplateContext({
     recipient: { name: overrides.recipientName ?? 'Ada Lovelace', email: 'ada@example.org', user_id: 'u-1842' },
@@ -89,8 +116,16 @@ export async function sampleContext(overrides: { recipientName?: string; credent
     issuedOn: '2026-11-24T09:30:00Z',
     expires: '2029-11-24T00:00:00Z',
     signatories: [
-      { name: 'Dr. Grace Hopper', title: 'Dean of Engineering', signature_image: '/api/credentials/public/images/org-1/sig-hopper.png' },
-      { name: 'Prof. Alan Turing', title: 'Programme Director', signature_image: '/api/credentials/public/images/org-1/sig-turing.png' },
+      {
+        name: 'Dr. Grace Hopper',
+        title: 'Dean of Engineering',
+        signature_image: '/api/credentials/public/images/org-1/sig-hopper.png',
+      },
+      {
+        name: 'Prof. Alan Turing',
+        title: 'Programme Director',
+        signature_image: '/api/credentials/public/images/org-1/sig-turing.png',
+      },
     ],
     verificationUrl: `${PUBLIC_BASE_URL}/api/credentials/public/assertions/${id}/`,
     assertionId: id,

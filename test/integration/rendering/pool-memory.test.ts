@@ -63,8 +63,14 @@ describe('pool memory', () => {
     );
     const ms = Date.now() - t0;
     const after = await settle();
-    const grew = { heapUsed: (after.heapUsed - before.heapUsed) / MB, arrayBuffers: (after.arrayBuffers - before.arrayBuffers) / MB };
-    console.log(`pool memory: ${JOBS} PNGs of ${pngBytes} B (${(total / MB).toFixed(0)} MB in all) in ${ms} ms; growth after GC`, grew);
+    const grew = {
+      heapUsed: (after.heapUsed - before.heapUsed) / MB,
+      arrayBuffers: (after.arrayBuffers - before.arrayBuffers) / MB,
+    };
+    console.log(
+      `pool memory: ${JOBS} PNGs of ${pngBytes} B (${(total / MB).toFixed(0)} MB in all) in ${ms} ms; growth after GC`,
+      grew,
+    );
     expect(renderer.stats().pngs).toBe(JOBS);
     // a leak keeps every result: ~100 MB here
     expect(total / MB).toBeGreaterThan(80);

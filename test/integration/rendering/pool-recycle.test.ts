@@ -5,7 +5,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRenderer, type Renderer } from '../../../src/rendering/renderer.js';
 import { IMAGES_PREFIX, makeLoadAsset } from './fixtures.js';
 
-
 const doc = `<img src="/api/credentials/public/images/org-1/logo.png" style="width:100px"><p>recycle</p>`;
 let renderer: Renderer;
 
@@ -15,7 +14,14 @@ afterAll(async () => {
 
 describe('pool lifecycle', () => {
   it('recycles pages every N jobs and replaces the browser after M renders without losing a job or leaking processes', async () => {
-    renderer = createRenderer({ assetPrefix: IMAGES_PREFIX, loadAsset: makeLoadAsset(), pages: 2, recyclePageAfter: 3, restartBrowserAfter: 10, documentReuse: 1 });
+    renderer = createRenderer({
+      assetPrefix: IMAGES_PREFIX,
+      loadAsset: makeLoadAsset(),
+      pages: 2,
+      recyclePageAfter: 3,
+      restartBrowserAfter: 10,
+      documentReuse: 1,
+    });
     const pids = new Set<number>();
     pids.add((await renderer.browserPid())!);
     for (let round = 0; round < 6; round++) {
@@ -33,7 +39,8 @@ describe('pool lifecycle', () => {
     // Retired browsers close once their last page drains; on a loaded CI machine that can outlast
     // any fixed wait, so the leak check is made after close(), which must leave no process at all.
     await renderer.close();
-    for (let i = 0; i < 100 && [...pids].some((p) => liveGroup(p).length > 0); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && [...pids].some((p) => liveGroup(p).length > 0); i++)
+      await new Promise((r) => setTimeout(r, 100));
     for (const p of pids) expect(liveGroup(p)).toEqual([]);
   });
 });

@@ -15,7 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
 import { isRetryableRenderError, RenderLimitError, RenderRetryableError } from '../../../src/rendering/errors.js';
 import { attachCredentialToPdf, readPdfCredential } from '../../../src/rendering/pdf-credential.js';
-import { createRenderer, countPdfPages, MAX_PNG_PIXELS, type AssetRequest, type BlockedRequest, type LoadedAsset, type Renderer } from '../../../src/rendering/renderer.js';
+import {
+  createRenderer,
+  countPdfPages,
+  MAX_PNG_PIXELS,
+  type AssetRequest,
+  type BlockedRequest,
+  type LoadedAsset,
+  type Renderer,
+} from '../../../src/rendering/renderer.js';
 import { renderTemplate } from '../../../src/rendering/template.js';
 import { IMAGES_PREFIX, makeLoadAsset, sampleContext, SAMPLE_IMAGES } from './fixtures.js';
 
@@ -72,7 +80,11 @@ beforeAll(async () => {
   await renderer.warmUp();
   launchedPids.add((await renderer.browserPid())!);
   const t = defaultCertificateTemplate();
-  ({ html, css } = renderTemplate(t.htmlTemplate, t.cssTemplate, await sampleContext({ recipientName: 'Ada Lovelace', credentialName: 'Advanced Data Analysis' })));
+  ({ html, css } = renderTemplate(
+    t.htmlTemplate,
+    t.cssTemplate,
+    await sampleContext({ recipientName: 'Ada Lovelace', credentialName: 'Advanced Data Analysis' }),
+  ));
 });
 
 afterAll(async () => {
@@ -99,12 +111,20 @@ describe('renderer outputs', () => {
     expect(info).toMatch(/Page size:\s+841\.9\d* x (594\.9\d*|595) pts/);
     // the logo and both signatures are raster images in the PDF (the badge is vector SVG)
     const { stdout: imgs } = await run('pdfimages', ['-list', file]);
-    const rasters = imgs.split('\n').filter((l) => /^\s*\d+\s+\d+\s+image\b/.test(l)).map((l) => l.trim().split(/\s+/).slice(3, 5).join('x'));
+    const rasters = imgs
+      .split('\n')
+      .filter((l) => /^\s*\d+\s+\d+\s+image\b/.test(l))
+      .map((l) => l.trim().split(/\s+/).slice(3, 5).join('x'));
     expect(rasters.sort()).toEqual(['400x120', '400x120', '480x160']);
     // all four were written into the document: Chromium fetched none of them
     expect(renderer.stats().assetsInlined - inlinedBefore).toBe(4);
     // logo, badge and two signatures came from loadAsset (in Node), without cookies or referrer
-    expect(assetCalls.map((c) => c.url.slice(IMAGES_PREFIX.length)).sort()).toEqual(['org-1/badge.svg', 'org-1/logo.png', 'org-1/sig-hopper.png', 'org-1/sig-turing.png']);
+    expect(assetCalls.map((c) => c.url.slice(IMAGES_PREFIX.length)).sort()).toEqual([
+      'org-1/badge.svg',
+      'org-1/logo.png',
+      'org-1/sig-hopper.png',
+      'org-1/sig-turing.png',
+    ]);
     for (const c of assetCalls) {
       expect(Object.keys(c.request.headers).map((h) => h.toLowerCase())).not.toContain('cookie');
       expect(Object.keys(c.request.headers).map((h) => h.toLowerCase())).not.toContain('referer');
@@ -116,7 +136,11 @@ describe('renderer outputs', () => {
     const pdf = await renderer.renderPdf(html, css);
     const jwt = 'eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJkaWQ6d2ViOmV4YW1wbGUifQ.c2ln';
     const url = 'https://badges.example.test/api/credentials/public/assertions/x/';
-    const signed = await attachCredentialToPdf(pdf, { jwt, verificationUrl: url, title: 'Advanced Data Analysis — Ada Lovelace' });
+    const signed = await attachCredentialToPdf(pdf, {
+      jwt,
+      verificationUrl: url,
+      title: 'Advanced Data Analysis — Ada Lovelace',
+    });
     expect(await readPdfCredential(signed)).toMatchObject({ jwt, verificationUrl: url });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-render-'));
     writeFileSync(path.join(dir, 'c.pdf'), signed);
@@ -139,7 +163,11 @@ describe('renderer outputs', () => {
 
   it('captures a huge page at a smaller scale instead of crashing the browser', async () => {
     const pid = await renderer.browserPid();
-    const huge = await renderer.renderPng('<div class="x">big</div>', '@page { size: 20000px 20000px } .x { width: 100%; height: 19000px; background: linear-gradient(red, blue) }', { scale: 2 });
+    const huge = await renderer.renderPng(
+      '<div class="x">big</div>',
+      '@page { size: 20000px 20000px } .x { width: 100%; height: 19000px; background: linear-gradient(red, blue) }',
+      { scale: 2 },
+    );
     const img = PNG.sync.read(huge);
     expect(img.width * img.height).toBeLessThanOrEqual(MAX_PNG_PIXELS);
     expect(img.width).toBeGreaterThan(3000);
@@ -148,10 +176,19 @@ describe('renderer outputs', () => {
 
   it('an image too big to write into the document is fetched through the interceptor, loaded once', async () => {
     const filler = `<!--${'x'.repeat(2 * 1024 * 1024 + 10)}-->`;
-    images['big.svg'] = { contentType: 'image/svg+xml', body: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="#00c800"/>${filler}</svg>`) };
+    images['big.svg'] = {
+      contentType: 'image/svg+xml',
+      body: Buffer.from(
+        `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="#00c800"/>${filler}</svg>`,
+      ),
+    };
     assetCalls.length = 0;
     const inlinedBefore = renderer.stats().assetsInlined;
-    const png = await renderer.renderPng(`<img src="${IMAGES_PREFIX}big.svg" style="position:absolute;left:0;top:0;width:200px;height:200px"><img src="${IMAGES_PREFIX}swap.png" style="width:1px">`, '', { scale: 1 });
+    const png = await renderer.renderPng(
+      `<img src="${IMAGES_PREFIX}big.svg" style="position:absolute;left:0;top:0;width:200px;height:200px"><img src="${IMAGES_PREFIX}swap.png" style="width:1px">`,
+      '',
+      { scale: 1 },
+    );
     expect(pixel(png, 100, 100)).toEqual([0, 200, 0]);
     expect(assetCalls.filter((c) => c.url.endsWith('/big.svg'))).toHaveLength(1);
     expect(renderer.stats().assetsInlined - inlinedBefore).toBe(1); // swap.png only
@@ -230,13 +267,18 @@ describe('network wall (templates given to the renderer directly, bypassing the 
 describe('limits', () => {
   it('fails a 1000-page template cleanly with the page-limit reason, and renders on', async () => {
     const t0 = Date.now();
-    const err = await renderer.renderPdf('<div class="p">page</div>'.repeat(1000), '.p { height: 150mm; break-after: page; }').catch((e) => e);
+    const err = await renderer
+      .renderPdf('<div class="p">page</div>'.repeat(1000), '.p { height: 150mm; break-after: page; }')
+      .catch((e) => e);
     expect(err).toBeInstanceOf(RenderLimitError);
     expect(err.reason).toBe('page_limit');
     expect(err.retryable).toBe(false);
     expect(err.message).toBe('template produced more than 10 pages (max 10)');
     expect(Date.now() - t0).toBeLessThan(4000);
-    const ten = await renderer.renderPdf('<div class="p">page</div>'.repeat(10), '.p { height: 150mm; break-after: page; }');
+    const ten = await renderer.renderPdf(
+      '<div class="p">page</div>'.repeat(10),
+      '.p { height: 150mm; break-after: page; }',
+    );
     expect(await countPdfPages(ten)).toBe(10);
   });
 
@@ -261,7 +303,10 @@ describe('isolation between jobs', () => {
     const leftover = `<style>.marker { background: rgb(0, 0, 255) !important; }</style>`;
     images['swap.png'] = solidPng(255, 0, 0);
     // first jobs: on both pool pages at once (so whichever page serves the next job has history)
-    const firsts = await Promise.all([renderer.renderPng(doc + leftover, '', { scale: 1 }), renderer.renderPng(doc + leftover, '', { scale: 1 })]);
+    const firsts = await Promise.all([
+      renderer.renderPng(doc + leftover, '', { scale: 1 }),
+      renderer.renderPng(doc + leftover, '', { scale: 1 }),
+    ]);
     for (const p of firsts) {
       expect(pixel(p, 100, 100)).toEqual([255, 0, 0]);
       expect(pixel(p, 100, 400)).toEqual([255, 0, 0]);
@@ -270,8 +315,16 @@ describe('isolation between jobs', () => {
     images['swap.png'] = solidPng(0, 200, 0);
     assetCalls.length = 0;
     const seconds = await Promise.all([
-      renderer.renderPng(`${doc}<div class="marker" style="position:absolute;left:300px;top:0;width:100px;height:100px"></div>`, '', { scale: 1 }),
-      renderer.renderPng(`${doc}<div class="marker" style="position:absolute;left:300px;top:0;width:100px;height:100px"></div>`, '', { scale: 1 }),
+      renderer.renderPng(
+        `${doc}<div class="marker" style="position:absolute;left:300px;top:0;width:100px;height:100px"></div>`,
+        '',
+        { scale: 1 },
+      ),
+      renderer.renderPng(
+        `${doc}<div class="marker" style="position:absolute;left:300px;top:0;width:100px;height:100px"></div>`,
+        '',
+        { scale: 1 },
+      ),
     ]);
     for (const p of seconds) {
       expect(pixel(p, 100, 100)).toEqual([0, 200, 0]); // fetched again, not served from a cache
@@ -282,7 +335,8 @@ describe('isolation between jobs', () => {
     const swapCalls = assetCalls.filter((c) => c.url.endsWith('/swap.png'));
     expect(swapCalls).toHaveLength(2); // once per job (both <img> name the same URL)
     expect(new Set(swapCalls.map((c) => c.url))).toEqual(new Set([`${IMAGES_PREFIX}swap.png`])); // loadAsset sees the service URL
-    for (const c of swapCalls) expect(Object.keys(c.request.headers).map((h) => h.toLowerCase())).not.toContain('cookie');
+    for (const c of swapCalls)
+      expect(Object.keys(c.request.headers).map((h) => h.toLowerCase())).not.toContain('cookie');
   });
 });
 

@@ -6,7 +6,8 @@ describe.each(DB_KINDS)('issuing signals (%s)', (db) => {
   let svc: TestService;
   let token: string;
   let student: string;
-  const as = (method: string, path: string, body?: unknown, t = token) => svc.api(method, `/api/credentials/orgs/lms/users/boss${path}`, { token: t, body });
+  const as = (method: string, path: string, body?: unknown, t = token) =>
+    svc.api(method, `/api/credentials/orgs/lms/users/boss${path}`, { token: t, body });
   const cred: Record<string, string> = {};
 
   async function finished(statusUrl: string) {
@@ -22,7 +23,13 @@ describe.each(DB_KINDS)('issuing signals (%s)', (db) => {
     svc = await startTestService({ db });
     await svc.api('POST', '/api/admin/orgs', { body: { org: 'lms', name: 'LMS' } });
     await svc.api('POST', '/api/admin/orgs/lms/users', {
-      body: { users: [{ user_id: 'boss', role: 'platform_admin' }, { user_id: 'ann', role: 'student', email: 'ann@lms.test' }, { user_id: 'bo', role: 'student' }] },
+      body: {
+        users: [
+          { user_id: 'boss', role: 'platform_admin' },
+          { user_id: 'ann', role: 'student', email: 'ann@lms.test' },
+          { user_id: 'bo', role: 'student' },
+        ],
+      },
     });
     token = (await svc.api('POST', '/api/admin/orgs/lms/users/boss/tokens')).body.result.token;
     student = (await svc.api('POST', '/api/admin/orgs/lms/users/ann/tokens')).body.result.token;
@@ -33,7 +40,16 @@ describe.each(DB_KINDS)('issuing signals (%s)', (db) => {
       ['Rust 101', 'rs101', 'course_completed'],
       ['Attendance', 'py101', 'attended'],
     ]) {
-      cred[name] = (await as('POST', '/', { name, description: name, issuer, criteria_text: 'Done', course, issuing_signal: signal })).body.result.entityId;
+      cred[name] = (
+        await as('POST', '/', {
+          name,
+          description: name,
+          issuer,
+          criteria_text: 'Done',
+          course,
+          issuing_signal: signal,
+        })
+      ).body.result.entityId;
     }
   });
   afterAll(() => svc?.stop());
@@ -41,23 +57,60 @@ describe.each(DB_KINDS)('issuing signals (%s)', (db) => {
   it('issues every matching credential, and a signal repeated three times issues once', async () => {
     const outcomes = [];
     for (let i = 0; i < 3; i++) {
-      const r = await as('POST', '/signals/', { signal: 'course_completed', course: 'py101', users: ['ann', 'bo', 'ghost'] });
+      const r = await as('POST', '/signals/', {
+        signal: 'course_completed',
+        course: 'py101',
+        users: ['ann', 'bo', 'ghost'],
+      });
       expect(r.status).toBe(202);
-      expect(r.body.result.triggered.map((t: { name: string }) => t.name)).toEqual(['Python 101', 'Python 101 honours']);
-      outcomes.push(await Promise.all(r.body.result.triggered.map((t: { status_url: string }) => finished(t.status_url))));
+      expect(r.body.result.triggered.map((t: { name: string }) => t.name)).toEqual([
+        'Python 101',
+        'Python 101 honours',
+      ]);
+      outcomes.push(
+        await Promise.all(r.body.result.triggered.map((t: { status_url: string }) => finished(t.status_url))),
+      );
     }
-    expect(outcomes[0].map((j) => j.result.issued.sort())).toEqual([['ann', 'bo'], ['ann', 'bo']]);
+    expect(outcomes[0].map((j) => j.result.issued.sort())).toEqual([
+      ['ann', 'bo'],
+      ['ann', 'bo'],
+    ]);
     expect(outcomes[0][0].result.failed).toEqual([expect.objectContaining({ user: 'ghost' })]);
-    for (const later of outcomes.slice(1)) expect(later.map((j) => j.result.skipped.sort())).toEqual([['ann', 'bo'], ['ann', 'bo']]);
-    const count = await svc.service.runtime.db.selectFrom('assertions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    for (const later of outcomes.slice(1))
+      expect(later.map((j) => j.result.skipped.sort())).toEqual([
+        ['ann', 'bo'],
+        ['ann', 'bo'],
+      ]);
+    const count = await svc.service.runtime.db
+      .selectFrom('assertions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(4);
   });
 
   it('a credential that cannot be issued (retired issuer) is reported and does not stop the others', async () => {
     const gone = (await as('POST', '/issuers/', { name: 'Old LMS' })).body.result.entityId;
-    const first = (await as('POST', '/', { name: 'Legacy', description: 'x', issuer: gone, criteria_text: 'x', issuing_signal: 'migrated' })).body.result.entityId;
-    const live = (await svc.api('GET', '/api/credentials/orgs/lms/users/boss/issuers/', { token })).body.result.data.find((i: { name: string }) => i.name === 'LMS').entityId;
-    const second = (await as('POST', '/', { name: 'Current', description: 'x', issuer: live, criteria_text: 'x', issuing_signal: 'migrated' })).body.result.entityId;
+    const first = (
+      await as('POST', '/', {
+        name: 'Legacy',
+        description: 'x',
+        issuer: gone,
+        criteria_text: 'x',
+        issuing_signal: 'migrated',
+      })
+    ).body.result.entityId;
+    const live = (
+      await svc.api('GET', '/api/credentials/orgs/lms/users/boss/issuers/', { token })
+    ).body.result.data.find((i: { name: string }) => i.name === 'LMS').entityId;
+    const second = (
+      await as('POST', '/', {
+        name: 'Current',
+        description: 'x',
+        issuer: live,
+        criteria_text: 'x',
+        issuing_signal: 'migrated',
+      })
+    ).body.result.entityId;
     expect((await as('DELETE', `/issuers/${gone}`)).status).toBeLessThan(300);
     const r = await as('POST', '/signals/', { signal: 'migrated', users: ['ann'] });
     expect(r.status).toBe(202);
@@ -76,7 +129,10 @@ describe.each(DB_KINDS)('issuing signals (%s)', (db) => {
   });
 
   it('refuses students and bad bodies', async () => {
-    const own = await svc.api('POST', '/api/credentials/orgs/lms/users/ann/signals/', { token: student, body: { signal: 'attended', users: ['ann'] } });
+    const own = await svc.api('POST', '/api/credentials/orgs/lms/users/ann/signals/', {
+      token: student,
+      body: { signal: 'attended', users: ['ann'] },
+    });
     expect(own.status).toBe(403);
     expect(own.body.status.description).toMatch(/platform admins/);
     expect((await as('POST', '/signals/', { signal: 'attended', users: [] })).status).toBe(400);

@@ -6,7 +6,7 @@ import { startIssuanceService, type IssuanceFixture } from '../issuance/issuance
  * message, so no route tells a tenant that some other tenant's credential, issuer, assertion,
  * job, assignment or token exists.
  */
-describe('another org\'s ids answer like unknown ones on every route', () => {
+describe("another org's ids answer like unknown ones on every route", () => {
   let f: IssuanceFixture;
   const acme: Record<string, string> = {};
 
@@ -14,12 +14,20 @@ describe('another org\'s ids answer like unknown ones on every route', () => {
     f = await startIssuanceService('pglite');
     acme.issuer = await f.issuer();
     acme.credential = await f.credential(acme.issuer);
-    const issued = await f.as('alice')('POST', `/${acme.credential}/assertions/`, { body: { recipient: { user_id: 'sam' } } });
+    const issued = await f.as('alice')('POST', `/${acme.credential}/assertions/`, {
+      body: { recipient: { user_id: 'sam' } },
+    });
     expect(issued.status).toBe(201);
     acme.assertion = issued.body.result.entityId;
-    const row = await f.svc.service.runtime.db.selectFrom('assertions').select('job_id').where('id', '=', acme.assertion).executeTakeFirstOrThrow();
+    const row = await f.svc.service.runtime.db
+      .selectFrom('assertions')
+      .select('job_id')
+      .where('id', '=', acme.assertion)
+      .executeTakeFirstOrThrow();
     acme.job = row.job_id!;
-    const assigned = await f.as('alice')('POST', '/assignments/users', { body: { credential: acme.credential, users: ['sue'] } });
+    const assigned = await f.as('alice')('POST', '/assignments/users', {
+      body: { credential: acme.credential, users: ['sue'] },
+    });
     expect(assigned.status).toBe(201);
     const list = await f.as('alice')('GET', '/assignments/users');
     acme.assignment = String(list.body.result.data[0].entityId);
@@ -41,7 +49,14 @@ describe('another org\'s ids answer like unknown ones on every route', () => {
     ['GET', 'issuer', (i) => [`/issuers/${i.issuer}`]],
     ['PUT', 'issuer', (i) => [`/issuers/${i.issuer}`, { name: 'x' }]],
     ['DELETE', 'issuer', (i) => [`/issuers/${i.issuer}`]],
-    ['POST', 'signatory', (i) => ['/issuers/authority', { name: 'A', title: 'B', signature: 'https://x.example/s.png', entityId: i.issuer }]],
+    [
+      'POST',
+      'signatory',
+      (i) => [
+        '/issuers/authority',
+        { name: 'A', title: 'B', signature: 'https://x.example/s.png', entityId: i.issuer },
+      ],
+    ],
     ['POST', 'assign', (i) => ['/assignments/users', { credential: i.credential, users: ['gina'] }]],
     ['DELETE', 'assignment', (i) => [`/assignments/${i.assignment}`]],
     ['GET', 'job', (i) => [`/jobs/${i.job}`]],
@@ -56,15 +71,18 @@ describe('another org\'s ids answer like unknown ones on every route', () => {
       const unknown = await f.as('gina')(method, unknownPath, { body: unknownBody });
       expect(unknown.status, JSON.stringify(unknown.body)).toBe(404);
       expect(foreign.status, JSON.stringify(foreign.body)).toBe(404);
-      const scrub = (d: string, ids: Record<string, string>) => Object.values(ids).reduce((s, id) => s.split(id).join('<id>'), d);
+      const scrub = (d: string, ids: Record<string, string>) =>
+        Object.values(ids).reduce((s, id) => s.split(id).join('<id>'), d);
       expect(scrub(foreign.body.status.description, acme)).toBe(scrub(unknown.body.status.description, unknownIds));
     });
   }
 
-  it('DELETE another org\'s API token', async () => {
+  it("DELETE another org's API token", async () => {
     const ginaToken = f.tokens.gina;
     const foreign = await f.svc.api('DELETE', `/api/admin/tokens/${acme.token}`, { token: ginaToken });
-    const unknown = await f.svc.api('DELETE', '/api/admin/tokens/00000000-0000-4000-8000-000000000000', { token: ginaToken });
+    const unknown = await f.svc.api('DELETE', '/api/admin/tokens/00000000-0000-4000-8000-000000000000', {
+      token: ginaToken,
+    });
     expect([foreign.status, unknown.status]).toEqual([404, 404]);
   });
 });

@@ -22,7 +22,10 @@ const VERIFY = '/api/credentials/public/verify';
 const ANSWER_MS = 3000;
 
 /** /healthz polled back to back while `work` runs; the slowest answer is the event loop's worst stall seen. */
-async function whileWatchingHealth<T>(base: string, work: () => Promise<T>): Promise<{ result: T; worstMs: number; polls: number }> {
+async function whileWatchingHealth<T>(
+  base: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; worstMs: number; polls: number }> {
   let done = false;
   const latencies: number[] = [];
   const poller = (async () => {
@@ -58,7 +61,11 @@ async function upload(base: string, bytes: Buffer, filename: string) {
 
 async function post(base: string, body: string) {
   const t = performance.now();
-  const res = await fetch(`${base}${VERIFY}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(`${base}${VERIFY}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as any, ms: performance.now() - t };
 }
 
@@ -121,10 +128,14 @@ describe('hostile uploads, in-process service', () => {
     const quiet = await quietWorstMs(svc.url);
     const before = process.memoryUsage.rss();
     try {
-      const { worstMs, polls } = await whileWatchingHealth(svc.url, () => runCorpus(svc.url, corpus, (l) => lines.push(l)));
+      const { worstMs, polls } = await whileWatchingHealth(svc.url, () =>
+        runCorpus(svc.url, corpus, (l) => lines.push(l)),
+      );
       const peakMb = (Math.max(...rss) - before) / 1e6;
       const bound = healthBoundMs();
-      console.log(`in-process: ${lines.join('; ')}\n/healthz worst ${worstMs.toFixed(0)} ms over ${polls} polls (bound ${bound}; ${quiet.toFixed(0)} ms with no uploads); RSS +${peakMb.toFixed(0)} MB`);
+      console.log(
+        `in-process: ${lines.join('; ')}\n/healthz worst ${worstMs.toFixed(0)} ms over ${polls} polls (bound ${bound}; ${quiet.toFixed(0)} ms with no uploads); RSS +${peakMb.toFixed(0)} MB`,
+      );
       expect(worstMs).toBeLessThan(bound);
       // Two threads with a 64 MiB heap each, plus the 5 MB bodies in flight on both sides.
       expect(peakMb).toBeLessThan(400);
@@ -153,7 +164,8 @@ describe('hostile uploads, `badgeworks start` as a child process', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const vm = (field: 'VmRSS' | 'VmHWM') => Number(readFileSync(`/proc/${child.proc.pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))![1]) / 1024;
+  const vm = (field: 'VmRSS' | 'VmHWM') =>
+    Number(readFileSync(`/proc/${child.proc.pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))![1]) / 1024;
 
   it('the worker threads load under tsx; every bomb is a 4xx; peak RSS bounded; /healthz never stalls', async () => {
     const lines: string[] = [];

@@ -31,7 +31,12 @@ async function independentVerdict(jwt: string): Promise<{ signature: boolean; sc
   const res = await fetch(header.kid);
   if (res.status !== 200) return { signature: false, schema: false };
   const key = createPublicKey({ key: (await res.json()) as any, format: 'jwk' });
-  const signature = cryptoVerify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'));
+  const signature = cryptoVerify(
+    'sha256',
+    Buffer.from(`${h}.${p}`),
+    { key, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(s, 'base64url'),
+  );
   const { iss, jti, sub, nbf, exp, ...credential } = payload;
   const v = validateAchievementCredential(credential);
   return { signature, schema: v.byCopy.json.valid && v.byCopy.jsonld.valid };
@@ -76,9 +81,14 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     valid = await issue(credentialId, { recipient: { user_id: 'sam' } });
     other = await issue(credentialId, { recipient: { user_id: 'sue' } });
     // Expires a few seconds from now (issuance refuses a past expiry); the tests that need it expired wait.
-    expiring = await issue(second, { recipient: { user_id: 'sue' }, expires: new Date(Date.now() + 10_000).toISOString() });
+    expiring = await issue(second, {
+      recipient: { user_id: 'sue' },
+      expires: new Date(Date.now() + 10_000).toISOString(),
+    });
     revoked = await issue(second, { recipient: { user_id: 'sam' } });
-    const r = await f.as('alice')('PUT', `/assertions/${revoked.entityId}`, { body: { revoked: true, revocationReason: 'Awarded in error' } });
+    const r = await f.as('alice')('PUT', `/assertions/${revoked.entityId}`, {
+      body: { revoked: true, revocationReason: 'Awarded in error' },
+    });
     expect(r.status).toBe(200);
     jwtOf = async (a) => (await f.get(a.credential_jwt)).text;
   });
@@ -94,7 +104,15 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     const byJwt = await verify({ jwt });
     expect(byJwt.status).toBe(200);
     expect(byJwt.body.verified).toBe(true);
-    expect(byJwt.body.checks.map((c: any) => c.check)).toEqual(['format', 'signature', 'claims', 'issuer', 'schema', 'validity', 'revocation']);
+    expect(byJwt.body.checks.map((c: any) => c.check)).toEqual([
+      'format',
+      'signature',
+      'claims',
+      'issuer',
+      'schema',
+      'validity',
+      'revocation',
+    ]);
     expect(byJwt.body.checks.every((c: any) => c.ok && typeof c.detail === 'string')).toBe(true);
     expect(byJwt.body.credential.id).toBe(valid.credential_json);
 
@@ -122,7 +140,11 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     expect((await verify({ recipient: 'sam@example.com' })).status).toBe(400);
     expect((await verify({ jwt: 'a.b.c', assertion_id: valid.entityId })).status).toBe(400);
     expect((await verify({ jwt: 42 })).status).toBe(400);
-    const text = await f.svc.api('POST', '/api/credentials/public/verify', { token: null, body: 'jwt=x', headers: { 'content-type': 'text/plain' } });
+    const text = await f.svc.api('POST', '/api/credentials/public/verify', {
+      token: null,
+      body: 'jwt=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
     const garbage = await verify({ jwt: 'not a jwt' });
     expect(garbage.status).toBe(200);
@@ -165,7 +187,17 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
       ['null status entry', header, { ...json, credentialStatus: [null] }],
       ['numeric identifier', header, { ...json, credentialSubject: { ...json.credentialSubject, identifier: 5 } }],
       ['null identifier', header, { ...json, credentialSubject: { ...json.credentialSubject, identifier: [null] } }],
-      ['odd identifier members', header, { ...json, credentialSubject: { ...json.credentialSubject, identifier: [{ identityHash: {}, salt: 5, identityType: 'emailAddress' }] } }],
+      [
+        'odd identifier members',
+        header,
+        {
+          ...json,
+          credentialSubject: {
+            ...json.credentialSubject,
+            identifier: [{ identityHash: {}, salt: 5, identityType: 'emailAddress' }],
+          },
+        },
+      ],
       ['subject list of null', header, { ...json, credentialSubject: [null] }],
     ];
     for (const [name, h, p] of cases) {
@@ -175,7 +207,9 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
       expect(check(r.body, 'signature').ok, name).toBe(false);
     }
     // Written as text: 5,000 levels are deeper than JSON.stringify itself goes.
-    const nested = await verify(`{"credential":{"id":${JSON.stringify(json.id)},"deep":${'['.repeat(5000)}1${']'.repeat(5000)}}}`);
+    const nested = await verify(
+      `{"credential":{"id":${JSON.stringify(json.id)},"deep":${'['.repeat(5000)}1${']'.repeat(5000)}}}`,
+    );
     expect(nested.status).toBe(400);
     expect(nested.body.status.description).toMatch(/nested/);
     const brokenPdf = await upload(Buffer.from('%PDF-1.4\ngarbage'), 'certificate.pdf', 'application/pdf');
@@ -192,7 +226,7 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     expect(check(claims.body, 'integrity')).toMatchObject({ ok: false, detail: expect.stringContaining('iss') });
   });
 
-  it('files: baked PNG and SVG, certificate PDF; a PNG re-baked with another recipient\'s JWT fails the recipient check', async () => {
+  it("files: baked PNG and SVG, certificate PDF; a PNG re-baked with another recipient's JWT fails the recipient check", async () => {
     const jwt = await jwtOf(valid);
     const png = bakePng(plainPng(), { ob3Jwt: jwt });
     const okPng = await upload(png, 'badge.png', 'image/png', { recipient: 'sam@example.com' });
@@ -208,14 +242,21 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     // Only the recipient is wrong: the swapped-in credential itself is genuine.
     expect(bad.body.checks.filter((c: any) => !c.ok).map((c: any) => c.check)).toEqual(['recipient']);
 
-    const svg = bakeSvg('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>', { ob3Jwt: jwt });
+    const svg = bakeSvg(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+      { ob3Jwt: jwt },
+    );
     // Sniffed by bytes: the declared type does not matter.
     const okSvg = await upload(Buffer.from(svg), 'badge.bin', 'application/octet-stream');
     expect(okSvg.body.verified).toBe(true);
 
     const doc = await PDFDocument.create();
     doc.addPage([200, 200]);
-    const pdf = await attachCredentialToPdf(await doc.save(), { jwt, verificationUrl: valid.verification_url, assertionId: valid.entityId });
+    const pdf = await attachCredentialToPdf(await doc.save(), {
+      jwt,
+      verificationUrl: valid.verification_url,
+      assertionId: valid.entityId,
+    });
     const okPdf = await upload(pdf, 'certificate.pdf', 'application/pdf');
     expect(okPdf.body.verified).toBe(true);
     expect(okPdf.body.credential.id).toBe(valid.credential_json);
@@ -241,17 +282,34 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
       credential.issuer = { ...credential.issuer, id: `${foreign}/issuer` };
       credential.credentialStatus = { ...credential.credentialStatus, statusListCredential: `${foreign}/status/1` };
       const pair = await generateIssuerKeyPair('ES256');
-      const jwt = await signCredentialJwt(credential, { privateJwk: pair.privateJwk, alg: 'ES256', kid: `${foreign}/keys/1` });
+      const jwt = await signCredentialJwt(credential, {
+        privateJwk: pair.privateJwk,
+        alg: 'ES256',
+        kid: `${foreign}/keys/1`,
+      });
       const r = await verify({ jwt });
       expect(r.status).toBe(200);
       expect(r.body.verified).toBe(false);
-      expect(check(r.body, 'signature')).toMatchObject({ ok: false, detail: expect.stringContaining('not published by this service') });
-      expect(check(r.body, 'issuer')).toMatchObject({ ok: false, detail: expect.stringContaining('not hosted by this service') });
+      expect(check(r.body, 'signature')).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('not published by this service'),
+      });
+      expect(check(r.body, 'issuer')).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('not hosted by this service'),
+      });
       expect(check(r.body, 'revocation').ok).toBe(false);
       const asJson = await verify({ credential });
-      expect(check(asJson.body, 'integrity')).toMatchObject({ ok: false, detail: expect.stringContaining('No credential with id') });
+      expect(check(asJson.body, 'integrity')).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('No credential with id'),
+      });
       // A kid that merely looks like ours but points elsewhere by path tricks is not ours either.
-      const lookalike = await signCredentialJwt(credential, { privateJwk: pair.privateJwk, alg: 'ES256', kid: `${f.svc.url}/api/credentials/public/keys/../../x` });
+      const lookalike = await signCredentialJwt(credential, {
+        privateJwk: pair.privateJwk,
+        alg: 'ES256',
+        kid: `${f.svc.url}/api/credentials/public/keys/../../x`,
+      });
       expect(check((await verify({ jwt: lookalike })).body, 'signature').ok).toBe(false);
       expect(hits).toBe(0);
     } finally {
@@ -275,9 +333,14 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     // retirement dated before the issue (as after a key compromise) fails them.
     const retiredIssuer = await f.issuer({ name: 'Gone Academy' });
     const cred = await f.credential(retiredIssuer, { name: 'Gone' });
-    const a = (await f.as('alice')('POST', `/${cred}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).body.result;
+    const a = (await f.as('alice')('POST', `/${cred}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).body
+      .result;
     expect((await verify({ assertion_id: a.entityId })).body.verified).toBe(true);
-    await rt.db.updateTable('issuers').set({ retired_at: sql<Date>`now() - interval '1 day'` }).where('id', '=', retiredIssuer).execute();
+    await rt.db
+      .updateTable('issuers')
+      .set({ retired_at: sql<Date>`now() - interval '1 day'` })
+      .where('id', '=', retiredIssuer)
+      .execute();
     const after = await verify({ assertion_id: a.entityId });
     expect(check(after.body, 'issuer')).toMatchObject({ ok: false, detail: expect.stringContaining('retired') });
   });
@@ -307,7 +370,9 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     expect(csp).toContain("style-src 'unsafe-inline'");
     expect(csp).not.toMatch(/script-src/);
     expect(html.text).not.toMatch(/<script/i);
-    expect(html.text).toContain(`<meta property="og:image" content="${f.svc.url}/api/credentials/public/assertions/${valid.entityId}/badge.png">`);
+    expect(html.text).toContain(
+      `<meta property="og:image" content="${f.svc.url}/api/credentials/public/assertions/${valid.entityId}/badge.png">`,
+    );
     // Revoked: the JSON is a 404, the page still answers (and says Revoked).
     const revokedUrl = `${f.svc.url}/api/credentials/public/assertions/${revoked.entityId}/`;
     expect((await f.get(revokedUrl, { accept: 'application/json' })).status).toBe(404);
@@ -316,7 +381,8 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
 
     // A credential name with markup is shown as text.
     const evil = await f.credential(issuerId, { name: '<img src=x onerror=alert(1)>' });
-    const e = (await f.as('alice')('POST', `/${evil}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).body.result;
+    const e = (await f.as('alice')('POST', `/${evil}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).body
+      .result;
     const page = (await f.get(`${f.svc.url}/v/${e.entityId}`)).text;
     expect(page).toContain('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;');
     expect(page).not.toContain('<img src=x');
@@ -347,7 +413,9 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
       const res = await page.goto(url, { waitUntil: 'domcontentloaded' });
       expect(res?.status()).toBe(200);
       const status = await page.$eval('h1', (el) => el.textContent?.trim());
-      const links = await page.$$eval('a[data-link]', (as) => Object.fromEntries(as.map((a) => [a.getAttribute('data-link'), a.getAttribute('href')])));
+      const links = await page.$$eval('a[data-link]', (as) =>
+        Object.fromEntries(as.map((a) => [a.getAttribute('data-link'), a.getAttribute('href')])),
+      );
       const text = await page.$eval('main', (el) => (el as HTMLElement).innerText);
       const lang = await page.$eval('html', (el) => el.getAttribute('lang'));
       const scripts = await page.$$eval('script', (s) => s.length);

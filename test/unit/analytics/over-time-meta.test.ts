@@ -12,7 +12,10 @@ describe('over-time meta', () => {
       { start: '2026-01-10', end: '2026-02-08' },
     ]);
     // A one-day range is compared with the day before.
-    expect(metaSpans({ start: '2026-01-01', end: '2026-01-01', interval: 'day' })[0]).toEqual({ start: '2025-12-31', end: '2025-12-31' });
+    expect(metaSpans({ start: '2026-01-01', end: '2026-01-01', interval: 'day' })[0]).toEqual({
+      start: '2025-12-31',
+      end: '2025-12-31',
+    });
   });
 
   it('percent relative to the earlier window, two decimals; null without a base', () => {
@@ -37,6 +40,10 @@ describe('over-time meta', () => {
     expect(localDay('2026-03-02T03:30:00+05:00', 'UTC')).toBe('2026-03-01');
     expect(localDay('2026-03-02T03:30', 'America/New_York')).toBe('2026-03-02');
     expect(localDay('2026-03-02', 'Asia/Tokyo')).toBe('2026-03-02');
-    expect(resolveTimeRange({}, 'UTC', new Date('2026-05-31T12:00:00Z'))).toEqual({ start: '2026-05-02', end: '2026-05-31', interval: 'day' });
+    expect(resolveTimeRange({}, 'UTC', new Date('2026-05-31T12:00:00Z'))).toEqual({
+      start: '2026-05-02',
+      end: '2026-05-31',
+      interval: 'day',
+    });
   });
 });

@@ -8,7 +8,10 @@ describe('assignment status', () => {
     [{ assertion_id: 'a', revoked_at: null, expires_at: null }, 'issued'],
     [{ assertion_id: 'a', revoked_at: null, expires_at: new Date('2026-07-01T00:00:00Z') }, 'issued'],
     [{ assertion_id: 'a', revoked_at: null, expires_at: new Date('2026-05-01T00:00:00Z') }, 'expired'],
-    [{ assertion_id: 'a', revoked_at: new Date('2026-05-01T00:00:00Z'), expires_at: new Date('2026-05-01T00:00:00Z') }, 'revoked'],
+    [
+      { assertion_id: 'a', revoked_at: new Date('2026-05-01T00:00:00Z'), expires_at: new Date('2026-05-01T00:00:00Z') },
+      'revoked',
+    ],
   ] as const)('%o → %s', (row, status) => {
     expect(statusOf(row, now)).toBe(status);
   });

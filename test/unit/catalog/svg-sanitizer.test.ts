@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeSvg, MAX_SVG_DEPTH, MAX_SVG_ELEMENTS, sanitizeSvg, SvgLimitError, SvgRejectedError, SvgTooDeepError } from '../../../src/catalog/svg-sanitizer.js';
+import {
+  looksLikeSvg,
+  MAX_SVG_DEPTH,
+  MAX_SVG_ELEMENTS,
+  sanitizeSvg,
+  SvgLimitError,
+  SvgRejectedError,
+  SvgTooDeepError,
+} from '../../../src/catalog/svg-sanitizer.js';
 
 const NS = 'xmlns="http://www.w3.org/2000/svg"';
 const clean = (s: string) => sanitizeSvg(Buffer.from(s)).svg;
@@ -15,7 +23,9 @@ const refused = (s: string | Buffer) => {
 
 describe('sanitizeSvg', () => {
   it('keeps ordinary drawing markup and declares the namespaces on the root', () => {
-    const out = clean(`<svg ${NS} viewBox="0 0 10 10"><g id="a"><circle cx="5" cy="5" r="4" fill="#c00"/><text x="1" y="9">Hi &amp; bye</text></g></svg>`);
+    const out = clean(
+      `<svg ${NS} viewBox="0 0 10 10"><g id="a"><circle cx="5" cy="5" r="4" fill="#c00"/><text x="1" y="9">Hi &amp; bye</text></g></svg>`,
+    );
     expect(out).toBe(
       '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10"><g id="a"><circle cx="5" cy="5" r="4" fill="#c00"/><text x="1" y="9">Hi &amp; bye</text></g></svg>',
     );
@@ -74,7 +84,9 @@ describe('sanitizeSvg', () => {
   });
 
   it('drops comments and processing instructions such as <?xml-stylesheet?>', () => {
-    const out = clean(`<?xml version="1.0"?><?xml-stylesheet href="https://evil.example/s.css"?><!-- hi --><svg ${NS}><!-- there --><g/></svg>`);
+    const out = clean(
+      `<?xml version="1.0"?><?xml-stylesheet href="https://evil.example/s.css"?><!-- hi --><svg ${NS}><!-- there --><g/></svg>`,
+    );
     expect(out).toBe('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><g/></svg>');
   });
 
@@ -90,7 +102,11 @@ describe('sanitizeSvg', () => {
 
   it('refuses DOCTYPE / ENTITY, undefined entities, malformed XML, non-UTF-8 and a non-svg root', () => {
     expect(refused(`<!DOCTYPE svg [<!ENTITY lol "lol">]><svg ${NS}>&lol;</svg>`)).toMatch(/DOCTYPE or ENTITY/);
-    expect(refused(`<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg ${NS}/>`)).toMatch(/DOCTYPE/);
+    expect(
+      refused(
+        `<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg ${NS}/>`,
+      ),
+    ).toMatch(/DOCTYPE/);
     expect(refused(`<svg ${NS}><text>&nbsp;</text></svg>`)).toMatch(/undefined entity &nbsp;/);
     expect(refused(`<svg ${NS}><text>a & b</text></svg>`)).toMatch(/entity reference/);
     expect(refused(`<svg ${NS}><g></svg>`)).toMatch(/does not close <g>/);
@@ -106,7 +122,8 @@ describe('sanitizeSvg', () => {
 
 describe('sanitizeSvg nesting depth', () => {
   /** Elements nested `depth` deep, the root and the innermost leaf counted: <svg><g>…<rect/>…</g></svg>. */
-  const nested = (depth: number, leaf = '<rect width="1"/>') => `<svg ${NS}>${'<g>'.repeat(depth - 2)}${leaf}${'</g>'.repeat(depth - 2)}</svg>`;
+  const nested = (depth: number, leaf = '<rect width="1"/>') =>
+    `<svg ${NS}>${'<g>'.repeat(depth - 2)}${leaf}${'</g>'.repeat(depth - 2)}</svg>`;
 
   it(`keeps a drawing nested ${MAX_SVG_DEPTH} deep, whole, and cleans it at every level`, () => {
     expect(MAX_SVG_DEPTH).toBe(400);
@@ -155,7 +172,9 @@ describe('sanitizeSvg nesting depth', () => {
 describe('looksLikeSvg', () => {
   it('recognizes an svg root after a BOM, prolog, comments or a doctype', () => {
     expect(looksLikeSvg(Buffer.from(`\uFEFF<?xml version="1.0"?>\n<!-- made by hand -->\n<svg ${NS}/>`))).toBe(true);
-    expect(looksLikeSvg(Buffer.from(`<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n<svg ${NS}></svg>`))).toBe(true);
+    expect(
+      looksLikeSvg(Buffer.from(`<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n<svg ${NS}></svg>`)),
+    ).toBe(true);
     expect(looksLikeSvg(Buffer.from('<svg:svg xmlns:svg="http://www.w3.org/2000/svg"/>'))).toBe(true);
   });
   it('rejects other documents', () => {

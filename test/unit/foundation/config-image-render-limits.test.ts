@@ -12,7 +12,11 @@ describe('config: image pixel budget and render time limit', () => {
     const c = loadConfig({ IMAGE_MAX_EDGE: '2048', IMAGE_MAX_PIXELS: '1000000', RENDER_TIMEOUT_MS: '2500' });
     expect(c.imageBudget).toEqual({ maxEdge: 2048, maxPixels: 1_000_000 });
     expect(c.renderTimeoutMs).toBe(2500);
-    for (const [name, value] of [['IMAGE_MAX_EDGE', '0'], ['IMAGE_MAX_PIXELS', 'lots'], ['RENDER_TIMEOUT_MS', '10']]) {
+    for (const [name, value] of [
+      ['IMAGE_MAX_EDGE', '0'],
+      ['IMAGE_MAX_PIXELS', 'lots'],
+      ['RENDER_TIMEOUT_MS', '10'],
+    ]) {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid ${name}=`));
     }

@@ -26,7 +26,9 @@ function contender(dir: string) {
       while (Date.now() < at) {} // all contenders spin to the same instant, then race
       try { acquireDataDirLock(${JSON.stringify(dir)}); console.log('got'); } catch (e) { console.log(e.constructor.name); }
     }`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
   createInterface({ input: child.stdout! }).on('line', (l) => {

@@ -7,17 +7,38 @@ describe('form fields coerced by the route schema', () => {
     name: z.string(),
     flag: z.boolean().optional(),
     n: z.preprocess((v) => (v === '' ? null : v), z.number().nullable()).optional(),
-    tags: z.array(z.string()).nullable().optional().transform((v) => v ?? []),
+    tags: z
+      .array(z.string())
+      .nullable()
+      .optional()
+      .transform((v) => v ?? []),
     recipient: z.object({ user_id: z.string() }),
     either: z.union([z.string(), z.object({ a: z.number() })]).optional(),
   });
 
   it('booleans, numbers, lists and JSON objects; text stays text', () => {
-    const out = coerceFormFields({ name: '123', flag: 'on', n: '42', tags: 'one', recipient: '{"user_id":"sam"}', either: '{"a":1}' }, schema);
-    expect(out).toEqual({ name: '123', flag: true, n: 42, tags: ['one'], recipient: { user_id: 'sam' }, either: { a: 1 } });
+    const out = coerceFormFields(
+      { name: '123', flag: 'on', n: '42', tags: 'one', recipient: '{"user_id":"sam"}', either: '{"a":1}' },
+      schema,
+    );
+    expect(out).toEqual({
+      name: '123',
+      flag: true,
+      n: 42,
+      tags: ['one'],
+      recipient: { user_id: 'sam' },
+      either: { a: 1 },
+    });
     expect(schema.parse(out)).toMatchObject({ flag: true, n: 42, tags: ['one'] });
-    expect(coerceFormFields({ tags: ['a', 'b'], flag: 'FALSE', n: '' }, schema)).toEqual({ tags: ['a', 'b'], flag: false, n: '' });
-    expect(coerceFormFields({ tags: '["a","b"]', either: 'plain' }, schema)).toEqual({ tags: ['a', 'b'], either: 'plain' });
+    expect(coerceFormFields({ tags: ['a', 'b'], flag: 'FALSE', n: '' }, schema)).toEqual({
+      tags: ['a', 'b'],
+      flag: false,
+      n: '',
+    });
+    expect(coerceFormFields({ tags: '["a","b"]', either: 'plain' }, schema)).toEqual({
+      tags: ['a', 'b'],
+      either: 'plain',
+    });
   });
 
   it('values that do not coerce are left for the schema to refuse', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { credlyPage, limitOffsetPage, limitRequest, pageNumberPage, pageQuery, pageRequest } from '../../../src/http/pagination.js';
+import {
+  credlyPage,
+  limitOffsetPage,
+  limitRequest,
+  pageNumberPage,
+  pageQuery,
+  pageRequest,
+} from '../../../src/http/pagination.js';
 import { NotFoundError } from '../../../src/errors.js';
 
 const URL_ = 'https://b.example/api/x?search=a';

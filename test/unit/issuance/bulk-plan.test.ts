@@ -14,7 +14,13 @@ describe('planBulk', () => {
     expect(rejected).toEqual([]);
     expect(entries).toEqual([
       { label: 'ann', userId: 'ann', kind: 'username' },
-      { label: 'Bob@Example.org', kind: 'object', email: 'Bob@Example.org', name: 'Bob', fields: { grade: 'A', score: 9, passed: true, note: null } },
+      {
+        label: 'Bob@Example.org',
+        kind: 'object',
+        email: 'Bob@Example.org',
+        name: 'Bob',
+        fields: { grade: 'A', score: 9, passed: true, note: null },
+      },
       { label: 'cy', kind: 'object', userId: 'cy' },
     ]);
   });
@@ -39,13 +45,13 @@ describe('planBulk', () => {
     ]);
   });
 
-  it('names entries by their id and their email; an email-only entry\'s id is its email', () => {
+  it("names entries by their id and their email; an email-only entry's id is its email", () => {
     expect(entryKeys({ userId: 'u1', email: 'A@b.org' })).toEqual(['id:u1', 'email:a@b.org']);
     expect(entryKeys({ userId: 'u1' })).toEqual(['id:u1']);
     expect(entryKeys({ email: ' A@B.org ' })).toEqual(['id:a@b.org', 'email:a@b.org']);
   });
 
-  it('an entry naming an earlier entry\'s email, or the user id an email-only entry joins under, is a duplicate', () => {
+  it("an entry naming an earlier entry's email, or the user id an email-only entry joins under, is a duplicate", () => {
     const { entries } = planBulk([
       { user_id: 'newbie', email: 'newbie@example.com' },
       { email: 'Newbie@example.com' },

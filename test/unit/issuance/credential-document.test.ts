@@ -16,15 +16,45 @@ const urls = publicUrls('https://badges.example.org');
 const now = new Date('2026-01-01T00:00:00Z');
 
 const issuer: IssuerRow = {
-  id: 'iss1', org: 'acme', name: 'Acme', description: 'We teach', icon_image: '/api/credentials/public/images/images/acme/logo.png',
-  email: 'b@acme.org', url: 'https://acme.org', allowed_template_tags: null, signing_alg: 'ES256', retired_at: null, created_at: now, updated_at: now,
+  id: 'iss1',
+  org: 'acme',
+  name: 'Acme',
+  description: 'We teach',
+  icon_image: '/api/credentials/public/images/images/acme/logo.png',
+  email: 'b@acme.org',
+  url: 'https://acme.org',
+  allowed_template_tags: null,
+  signing_alg: 'ES256',
+  retired_at: null,
+  created_at: now,
+  updated_at: now,
 };
 const credential: CredentialRow = {
-  id: 'cred1', org: 'acme', issuer_id: 'iss1', name: 'Teamwork', description: 'Works well with others.', credential_type: 'Certificate of completion',
-  html_template: null, css_template: null, icon_image: 'https://acme.org/teamwork.png', background_image: null, thumbnail_image: null,
-  criteria_url: null, criteria_text: null, issuing_signal: null, course: null, program: null, is_public: true, validity_days: null,
-  tags: ['team'], alignment: [{ targetName: 'Collaboration', targetUrl: 'https://fw.example.org/c1', targetCode: 'C1' }],
-  skills: [{ name: 'Listening', url: 'https://esco.example.org/s1', framework: 'ESCO' }], template_version: 1, deleted_at: null, created_at: now, updated_at: now,
+  id: 'cred1',
+  org: 'acme',
+  issuer_id: 'iss1',
+  name: 'Teamwork',
+  description: 'Works well with others.',
+  credential_type: 'Certificate of completion',
+  html_template: null,
+  css_template: null,
+  icon_image: 'https://acme.org/teamwork.png',
+  background_image: null,
+  thumbnail_image: null,
+  criteria_url: null,
+  criteria_text: null,
+  issuing_signal: null,
+  course: null,
+  program: null,
+  is_public: true,
+  validity_days: null,
+  tags: ['team'],
+  alignment: [{ targetName: 'Collaboration', targetUrl: 'https://fw.example.org/c1', targetCode: 'C1' }],
+  skills: [{ name: 'Listening', url: 'https://esco.example.org/s1', framework: 'ESCO' }],
+  template_version: 1,
+  deleted_at: null,
+  created_at: now,
+  updated_at: now,
 };
 
 function award(overrides: Partial<Parameters<typeof buildAwardCredential>[3]> = {}) {
@@ -46,14 +76,25 @@ describe('award credential assembly', () => {
     const vc = award();
     expect(validateAchievementCredential(vc).errors).toEqual([]);
     expect(vc.id).toBe(urls.credentialJson('a1'));
-    expect(vc.issuer).toMatchObject({ id: urls.issuerProfile('iss1'), image: { id: 'https://badges.example.org/api/credentials/public/images/images/acme/logo.png', type: 'Image' } });
+    expect(vc.issuer).toMatchObject({
+      id: urls.issuerProfile('iss1'),
+      image: { id: 'https://badges.example.org/api/credentials/public/images/images/acme/logo.png', type: 'Image' },
+    });
     const achievement = vc.credentialSubject.achievement;
-    expect(achievement).toMatchObject({ id: urls.achievement('cred1'), achievementType: 'CertificateOfCompletion', tag: ['team'] });
+    expect(achievement).toMatchObject({
+      id: urls.achievement('cred1'),
+      achievementType: 'CertificateOfCompletion',
+      tag: ['team'],
+    });
     // No criteria given: the description stands in, as Achievement.criteria needs something.
     expect(achievement.criteria).toEqual({ narrative: 'Works well with others.' });
     expect(achievement.alignment).toHaveLength(2);
     expect(vc.credentialStatus).toEqual({
-      id: `${urls.statusList('list1')}#42`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '42', statusListCredential: urls.statusList('list1'),
+      id: `${urls.statusList('list1')}#42`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: '42',
+      statusListCredential: urls.statusList('list1'),
     });
     expect(vc.image).toEqual({ id: urls.assertionFile('a1', 'badge.png'), type: 'Image' });
   });
@@ -67,7 +108,10 @@ describe('award credential assembly', () => {
 
   it('serves the same Achievement stand-alone as embedded', () => {
     const { '@context': ctx, ...doc } = buildAchievementDocument(urls, issuer, credential);
-    expect(ctx).toEqual(['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json']);
+    expect(ctx).toEqual([
+      'https://www.w3.org/ns/credentials/v2',
+      'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json',
+    ]);
     expect(doc).toEqual(award().credentialSubject.achievement);
   });
 
@@ -88,21 +132,51 @@ describe('award credential assembly', () => {
 
 describe('assertion format', () => {
   const row: AssertionSummary = {
-    id: 'a1', org: 'acme', credential_id: 'cred1', issuer_id: 'iss1', recipient_user_id: 'sam', recipient_email: 'Sam@Example.com',
-    recipient_name: 'Sam', salt: 'c0ffee', issued_on: now, expires_at: null, narrative: null, evidence: [{ url: 'https://e.org' }],
-    course: 'C1', fields: { grade: 'A' }, created_by: 'alice', job_id: 'j', status_list_id: 'l', status_list_index: 1, signing_key_id: 'k',
-    revoked_at: null, revocation_reason: null, revoked_by: null, acceptance: 'Unaccepted', created_at: now,
+    id: 'a1',
+    org: 'acme',
+    credential_id: 'cred1',
+    issuer_id: 'iss1',
+    recipient_user_id: 'sam',
+    recipient_email: 'Sam@Example.com',
+    recipient_name: 'Sam',
+    salt: 'c0ffee',
+    issued_on: now,
+    expires_at: null,
+    narrative: null,
+    evidence: [{ url: 'https://e.org' }],
+    course: 'C1',
+    fields: { grade: 'A' },
+    created_by: 'alice',
+    job_id: 'j',
+    status_list_id: 'l',
+    status_list_index: 1,
+    signing_key_id: 'k',
+    revoked_at: null,
+    revocation_reason: null,
+    revoked_by: null,
+    acceptance: 'Unaccepted',
+    created_at: now,
   };
 
   it('the public view carries the hashed recipient only; the private one adds the address and award data', () => {
     const pub = toAssertionObject(row, urls, 'public');
-    expect(pub.recipient).toEqual({ type: 'email', identity: expect.stringMatching(/^sha256\$[0-9a-f]{64}$/), hashed: true, salt: 'c0ffee' });
+    expect(pub.recipient).toEqual({
+      type: 'email',
+      identity: expect.stringMatching(/^sha256\$[0-9a-f]{64}$/),
+      hashed: true,
+      salt: 'c0ffee',
+    });
     expect(JSON.stringify(pub)).not.toMatch(/example\.com/i);
     expect(pub).not.toHaveProperty('fields');
     expect(pub.evidence).toEqual([{ url: 'https://e.org', narrative: null }]);
     const priv = toAssertionObject(row, urls, 'private');
     expect(priv.recipient.plaintextIdentity).toBe('Sam@Example.com');
-    expect(priv).toMatchObject({ user_id: 'sam', course: { id: 'C1' }, fields: { grade: 'A' }, openBadgeId: urls.ob2Assertion('a1') });
+    expect(priv).toMatchObject({
+      user_id: 'sam',
+      course: { id: 'C1' },
+      fields: { grade: 'A' },
+      openBadgeId: urls.ob2Assertion('a1'),
+    });
     expect(priv).toMatchObject({ metadata: { grade: 'A' }, program: { id: null }, acceptance: 'Unaccepted' });
     expect(pub.metadata).toEqual({});
     expect(assertionObjectSchema.safeParse(pub).success).toBe(true);

@@ -24,10 +24,11 @@ function pngCrc(bytes: Uint8Array): number {
 /** Independent chunk walk: [type, data] pairs; throws on any bad CRC. */
 function chunks(buf: Buffer): Array<[string, Buffer]> {
   const out: Array<[string, Buffer]> = [];
-  for (let pos = 8; pos < buf.length; ) {
+  for (let pos = 8; pos < buf.length;) {
     const len = buf.readUInt32BE(pos);
     const type = buf.toString('latin1', pos + 4, pos + 8);
-    if (pngCrc(buf.subarray(pos + 4, pos + 8 + len)) !== buf.readUInt32BE(pos + 8 + len)) throw new Error(`bad CRC in ${type}`);
+    if (pngCrc(buf.subarray(pos + 4, pos + 8 + len)) !== buf.readUInt32BE(pos + 8 + len))
+      throw new Error(`bad CRC in ${type}`);
     out.push([type, buf.subarray(pos + 8, pos + 8 + len)]);
     pos += 12 + len;
   }
@@ -42,7 +43,9 @@ describe('PNG baking', () => {
     expect(list.at(-1)![0]).toBe('IEND');
     const itxt = list.filter(([t]) => t === 'iTXt');
     expect(itxt).toHaveLength(1);
-    expect(itxt[0][1].equals(Buffer.concat([Buffer.from('openbadgecredential\0\0\0\0\0'), Buffer.from(JWT)]))).toBe(true);
+    expect(itxt[0][1].equals(Buffer.concat([Buffer.from('openbadgecredential\0\0\0\0\0'), Buffer.from(JWT)]))).toBe(
+      true,
+    );
 
     // pngjs checks the structure and the CRCs of the chunks it knows; chunks() checked ours.
     const decoded = PNG.sync.read(baked);
@@ -52,7 +55,12 @@ describe('PNG baking', () => {
   });
 
   it('replaces the chunk on re-bake and holds OB 2.0 next to OB 3.0', () => {
-    const assertion = { '@context': 'https://w3id.org/openbadges/v2', id: 'https://x/a/1', type: 'Assertion', name: 'Zoë' };
+    const assertion = {
+      '@context': 'https://w3id.org/openbadges/v2',
+      id: 'https://x/a/1',
+      type: 'Assertion',
+      name: 'Zoë',
+    };
     const once = bakePng(makePng(), { ob3Jwt: 'old.jwt.value', ob2: assertion });
     const twice = bakePng(once, { ob3Jwt: JWT });
     const itxt = chunks(twice).filter(([t]) => t === 'iTXt');
@@ -74,7 +82,8 @@ describe('PNG baking', () => {
 });
 
 describe('SVG baking', () => {
-  const svg = '<?xml version="1.0"?>\n<!-- <svg> in a comment -->\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle r="4"/></svg>';
+  const svg =
+    '<?xml version="1.0"?>\n<!-- <svg> in a comment -->\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle r="4"/></svg>';
 
   it('adds the namespace and a credential element with the JWT in verify, right after <svg>', () => {
     const baked = bakeSvg(svg, { ob3Jwt: JWT });
@@ -90,7 +99,9 @@ describe('SVG baking', () => {
     const twice = bakeSvg(once, { ob3Jwt: JWT, ob2: assertion });
     expect(twice.match(/<openbadges:credential/g)).toHaveLength(1);
     expect(twice.match(/xmlns:openbadges=/g)).toHaveLength(2);
-    expect(twice).toContain('<openbadges:assertion xmlns:openbadges="http://openbadges.org" verify="https://x/a/1"><![CDATA[');
+    expect(twice).toContain(
+      '<openbadges:assertion xmlns:openbadges="http://openbadges.org" verify="https://x/a/1"><![CDATA[',
+    );
     expect(readBakedSvg(twice)).toEqual({ ob3Jwt: JWT, ob2: JSON.stringify(assertion) });
   });
 

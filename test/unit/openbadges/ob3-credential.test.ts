@@ -47,7 +47,13 @@ describe('buildOpenBadgeCredential', () => {
     expect(subject.id).toBe('urn:uuid:5f0c2b1e-8d3a-4c2e-9b7a-1d2e3f4a5b6c');
     const hex = createHash('sha256').update('alice@example.comc0ffee').digest('hex');
     expect(subject.identifier).toEqual([
-      { type: 'IdentityObject', identityType: 'emailAddress', hashed: true, identityHash: `sha256$${hex}`, salt: 'c0ffee' },
+      {
+        type: 'IdentityObject',
+        identityType: 'emailAddress',
+        hashed: true,
+        identityHash: `sha256$${hex}`,
+        salt: 'c0ffee',
+      },
     ]);
     expect(JSON.stringify(cred)).not.toMatch(/alice@example\.com/i);
   });
@@ -57,7 +63,11 @@ describe('buildOpenBadgeCredential', () => {
     expect(a.criteria).toEqual({ id: `${BASE}/badges/teamwork/criteria`, narrative: 'Nominated by peers.' });
     expect(a.tag).toEqual(['collaboration']);
     expect(a.alignment).toHaveLength(2);
-    expect(a.alignment![1]).toMatchObject({ targetName: 'Communication', targetType: 'ceasn:Competency', targetFramework: 'ESCO' });
+    expect(a.alignment![1]).toMatchObject({
+      targetName: 'Communication',
+      targetType: 'ceasn:Competency',
+      targetFramework: 'ESCO',
+    });
   });
 
   it('has a single BitstringStatusListEntry with a string index', () => {
@@ -72,17 +82,24 @@ describe('buildOpenBadgeCredential', () => {
 
   it('puts a grantor in achievement.creator and still validates', () => {
     const withGrantor = buildOpenBadgeCredential(
-      credentialInput({ grantor: { id: `${BASE}/api/issuers/7`, name: 'Grantor Org', image: 'data:image/png;base64,iVBORw0KGgo=' } }),
+      credentialInput({
+        grantor: { id: `${BASE}/api/issuers/7`, name: 'Grantor Org', image: 'data:image/png;base64,iVBORw0KGgo=' },
+      }),
     );
     expect(withGrantor.issuer.id).toBe(`${BASE}/api/issuers/42`);
-    expect(withGrantor.credentialSubject.achievement.creator).toMatchObject({ id: `${BASE}/api/issuers/7`, type: ['Profile'] });
+    expect(withGrantor.credentialSubject.achievement.creator).toMatchObject({
+      id: `${BASE}/api/issuers/7`,
+      type: ['Profile'],
+    });
     expect(validateAchievementCredential(withGrantor).errors).toEqual([]);
   });
 
   it('derives an opaque per-credential subject id for email-only recipients', () => {
     const a = buildOpenBadgeCredential(credentialInput({ recipient: { email: 'bob@example.org', salt: 's1' } }));
     const b = buildOpenBadgeCredential(credentialInput({ recipient: { email: 'bob@example.org', salt: 's2' } }));
-    expect(a.credentialSubject.id).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a.credentialSubject.id).toMatch(
+      /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(a.credentialSubject.id).not.toBe(b.credentialSubject.id);
     expect(validateAchievementCredential(a).valid).toBe(true);
   });
@@ -103,7 +120,9 @@ describe('buildOpenBadgeCredential', () => {
     expect(() => buildOpenBadgeCredential(noCriteria)).toThrow(ValidationError);
     expect(() => buildOpenBadgeCredential(credentialInput({ recipient: { email: 'x@y.z' } }))).toThrow(/salt/);
     expect(() => buildOpenBadgeCredential(credentialInput({ recipient: {} }))).toThrow(ValidationError);
-    expect(() => buildOpenBadgeCredential(credentialInput({ expiresAt: new Date('2020-01-01T00:00:00Z') }))).toThrow(/expiry/);
+    expect(() => buildOpenBadgeCredential(credentialInput({ expiresAt: new Date('2020-01-01T00:00:00Z') }))).toThrow(
+      /expiry/,
+    );
   });
 });
 
@@ -142,7 +161,12 @@ describe('validateAchievementCredential', () => {
 
 describe('buildIssuerProfile', () => {
   it('is a Profile document valid against the profile schema', () => {
-    const profile = buildIssuerProfile({ id: `${BASE}/api/issuers/42`, name: 'Example', email: 'a@example.org', image: `${BASE}/logo.svg` });
+    const profile = buildIssuerProfile({
+      id: `${BASE}/api/issuers/42`,
+      name: 'Example',
+      email: 'a@example.org',
+      image: `${BASE}/logo.svg`,
+    });
     expect(profile['@context'][1]).toBe('https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json');
     expect(profile.type).toEqual(['Profile']);
     expect(validateProfile(profile)).toEqual({ valid: true, errors: [] });

@@ -1,12 +1,24 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { emailMatches, hashEmail, hashIdentity, identityMatches, randomSalt } from '../../../src/openbadges/recipient-hash.js';
+import {
+  emailMatches,
+  hashEmail,
+  hashIdentity,
+  identityMatches,
+  randomSalt,
+} from '../../../src/openbadges/recipient-hash.js';
 
 describe('recipient hash', () => {
   it('matches the OB 3.0 spec vector and an independently computed hash', () => {
-    expect(hashIdentity('a@example.com', 'Kosher')).toBe('sha256$b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399');
+    expect(hashIdentity('a@example.com', 'Kosher')).toBe(
+      'sha256$b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399',
+    );
     const salt = randomSalt();
-    const expected = 'sha256$' + createHash('sha256').update(Buffer.from(`zoë@example.com${salt}`, 'utf8')).digest('hex');
+    const expected =
+      'sha256$' +
+      createHash('sha256')
+        .update(Buffer.from(`zoë@example.com${salt}`, 'utf8'))
+        .digest('hex');
     expect(hashIdentity('zoë@example.com', salt)).toBe(expected);
   });
 

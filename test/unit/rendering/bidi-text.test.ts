@@ -9,7 +9,20 @@ import { buildTemplateContext } from '../../../src/rendering/template-context.js
 const RLO = '\u202e';
 const FSI = '\u2068';
 const PDI = '\u2069';
-const CONTROLS = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c'];
+const CONTROLS = [
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u200e',
+  '\u200f',
+  '\u061c',
+];
 
 describe('bidi controls', () => {
   it('are all stripped from one-line text', () => {
@@ -47,7 +60,9 @@ describe('certificates with a U+202E in names', () => {
       `<p>Awarded to ${FSI}Ada gpj.exe${PDI} by ${FSI}Example University${PDI}.</p>`,
     );
     const t = defaultCertificateTemplate();
-    const doc = buildCertificateDocument(t.htmlTemplate, t.cssTemplate, c, { assetPrefixes: ['https://badges.example.test/api/credentials/public/images/'] });
+    const doc = buildCertificateDocument(t.htmlTemplate, t.cssTemplate, c, {
+      assetPrefixes: ['https://badges.example.test/api/credentials/public/images/'],
+    });
     expect(doc).not.toContain(RLO);
     expect(doc).toContain(`<h1 class="recipient"><bdi>${FSI}Ada gpj.exe${PDI}</bdi></h1>`);
     expect(doc).toContain(`<div class="sig-name"><bdi>${FSI}Grace Hopper${PDI}</bdi></div>`);

@@ -14,9 +14,19 @@ async function blankPdf(): Promise<Uint8Array> {
 
 describe('attachCredentialToPdf / readPdfCredential', () => {
   it('round-trips the VC-JWT and the verification URL', async () => {
-    const out = await attachCredentialToPdf(await blankPdf(), { jwt: JWT, verificationUrl: URL_, title: 'Data Analysis — Ada Lovelace', assertionId: 'abc' });
+    const out = await attachCredentialToPdf(await blankPdf(), {
+      jwt: JWT,
+      verificationUrl: URL_,
+      title: 'Data Analysis — Ada Lovelace',
+      assertionId: 'abc',
+    });
     const read = await readPdfCredential(out);
-    expect(read).toEqual({ jwt: JWT, verificationUrl: URL_, assertionId: 'abc', title: 'Data Analysis — Ada Lovelace' });
+    expect(read).toEqual({
+      jwt: JWT,
+      verificationUrl: URL_,
+      assertionId: 'abc',
+      title: 'Data Analysis — Ada Lovelace',
+    });
 
     const doc = await PDFDocument.load(out);
     expect(doc.getSubject()).toBe(URL_);
@@ -32,7 +42,9 @@ describe('attachCredentialToPdf / readPdfCredential', () => {
   });
 
   it('refuses a non-JWS credential and an unreadable PDF', async () => {
-    await expect(attachCredentialToPdf(await blankPdf(), { jwt: 'not a jwt', verificationUrl: URL_ })).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      attachCredentialToPdf(await blankPdf(), { jwt: 'not a jwt', verificationUrl: URL_ }),
+    ).rejects.toBeInstanceOf(ValidationError);
     await expect(readPdfCredential(Buffer.from('hello'))).rejects.toBeInstanceOf(ValidationError);
   });
 });

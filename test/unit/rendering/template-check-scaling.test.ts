@@ -52,7 +52,11 @@ function check(html: string, css?: string): void {
  * their noise only ever adds time: the two sizes run interleaved, the best of 5 rounds each; a
  * ratio over the bound is measured again (up to 3 times; a quadratic step fails every time).
  */
-function ratio(make: (bytes: number) => string, run: (text: string) => void, bound = MAX_RATIO): { small: number; big: number; ratio: number } {
+function ratio(
+  make: (bytes: number) => string,
+  run: (text: string) => void,
+  bound = MAX_RATIO,
+): { small: number; big: number; ratio: number } {
   const s = make(SMALL);
   const b = make(BIG);
   expect(b.length / s.length).toBeGreaterThan(15);
@@ -63,8 +67,14 @@ function ratio(make: (bytes: number) => string, run: (text: string) => void, bou
     let small = Infinity;
     let big = Infinity;
     for (let round = 0; round < 5; round++) {
-      small = Math.min(small, timed(() => run(s), 16));
-      big = Math.min(big, timed(() => run(b), 1));
+      small = Math.min(
+        small,
+        timed(() => run(s), 16),
+      );
+      big = Math.min(
+        big,
+        timed(() => run(b), 1),
+      );
     }
     if (big / small < result.ratio) result = { small, big, ratio: big / small };
   }
@@ -92,13 +102,22 @@ const HOSTILE: Record<string, (bytes: number) => string> = {
 
 describe('template checks are linear', () => {
   it(`a ${BIG >> 10} KiB certificate template checks within ${MAX_RATIO}x the time of a 16 KiB one`, () => {
-    const r = ratio((n) => fill(n, CERTIFICATE_UNIT), (t) => check(t));
-    console.log(`certificate template: 16 KiB ${r.small.toFixed(2)} ms, ${BIG >> 10} KiB ${r.big.toFixed(2)} ms, ratio ${r.ratio.toFixed(1)}`);
+    const r = ratio(
+      (n) => fill(n, CERTIFICATE_UNIT),
+      (t) => check(t),
+    );
+    console.log(
+      `certificate template: 16 KiB ${r.small.toFixed(2)} ms, ${BIG >> 10} KiB ${r.big.toFixed(2)} ms, ratio ${r.ratio.toFixed(1)}`,
+    );
     expect(r.ratio).toBeLessThan(MAX_RATIO);
   });
 
   it('so does the same CSS as a css_template', () => {
-    const r = ratio((n) => fill(n, '.a{background:url("/api/credentials/public/images/o/bg.png");color:#333} /* c */ .b{x:"s\\"t"}\n'), (t) => check('<p></p>', t));
+    const r = ratio(
+      (n) =>
+        fill(n, '.a{background:url("/api/credentials/public/images/o/bg.png");color:#333} /* c */ .b{x:"s\\"t"}\n'),
+      (t) => check('<p></p>', t),
+    );
     console.log(`css_template: ratio ${r.ratio.toFixed(1)}`);
     expect(r.ratio).toBeLessThan(MAX_RATIO);
   });
@@ -106,16 +125,26 @@ describe('template checks are linear', () => {
   for (const [name, make] of Object.entries(HOSTILE)) {
     it(`hostile shape: ${name}`, () => {
       const r = ratio(make, (t) => check(t), HOSTILE_MAX_RATIO);
-      console.log(`${name}: 16 KiB ${r.small.toFixed(2)} ms, ${BIG >> 10} KiB ${r.big.toFixed(2)} ms, ratio ${r.ratio.toFixed(1)}`);
+      console.log(
+        `${name}: 16 KiB ${r.small.toFixed(2)} ms, ${BIG >> 10} KiB ${r.big.toFixed(2)} ms, ratio ${r.ratio.toFixed(1)}`,
+      );
       expect(r.ratio).toBeLessThan(HOSTILE_MAX_RATIO);
     });
   }
 
   it('the render-time neutralizer is linear too', () => {
-    const merged = ratio((n) => fill(n, CERTIFICATE_UNIT.replace('{{fields.grade}}', 'A')), (t) => neutralizeMarkup(t));
+    const merged = ratio(
+      (n) => fill(n, CERTIFICATE_UNIT.replace('{{fields.grade}}', 'A')),
+      (t) => neutralizeMarkup(t),
+    );
     console.log(`neutralizeMarkup, certificate: ratio ${merged.ratio.toFixed(1)}`);
     expect(merged.ratio).toBeLessThan(MAX_RATIO);
-    for (const shape of ['unclosed <style> tags', 'unclosed quotes', 'one tag, many attributes', 'character references']) {
+    for (const shape of [
+      'unclosed <style> tags',
+      'unclosed quotes',
+      'one tag, many attributes',
+      'character references',
+    ]) {
       const r = ratio(HOSTILE[shape], (t) => neutralizeMarkup(t), HOSTILE_MAX_RATIO);
       console.log(`neutralizeMarkup, ${shape}: ratio ${r.ratio.toFixed(1)}`);
       expect(r.ratio).toBeLessThan(HOSTILE_MAX_RATIO);

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors.js';
 import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
-import { assetUrlPrefixes, checkTemplates, MAX_TEMPLATE_BYTES, urlProblem } from '../../../src/rendering/template-check.js';
+import {
+  assetUrlPrefixes,
+  checkTemplates,
+  MAX_TEMPLATE_BYTES,
+  urlProblem,
+} from '../../../src/rendering/template-check.js';
 import { isKnownTemplateTag, TEMPLATE_TAG_NAMES } from '../../../src/rendering/template-context.js';
 
 const prefixes = assetUrlPrefixes('https://badges.example.test');
@@ -29,7 +34,9 @@ describe('checkTemplates', () => {
   it('accepts the default certificate and reports the tags it uses', () => {
     const t = defaultCertificateTemplate();
     const r = checkTemplates({ ...t, assetPrefixes: prefixes });
-    expect(r.tags).toEqual(expect.arrayContaining(['recipient.name', 'credential.name', 'qr_code', 'signatories.name', 'issuer.image']));
+    expect(r.tags).toEqual(
+      expect.arrayContaining(['recipient.name', 'credential.name', 'qr_code', 'signatories.name', 'issuer.image']),
+    );
     for (const tag of r.tags) expect(isKnownTemplateTag(tag)).toBe(true);
   });
 
@@ -49,7 +56,10 @@ describe('checkTemplates', () => {
   });
 
   it('rejects a syntax error and names the line', () => {
-    const errs = fails('<p>one</p>\n<p>two</p>\n{{#if recipient.name}}\n<p>x</p>\n{{/each}}', /html_template line 3: syntax error: if doesn't match each/);
+    const errs = fails(
+      '<p>one</p>\n<p>two</p>\n{{#if recipient.name}}\n<p>x</p>\n{{/each}}',
+      /html_template line 3: syntax error: if doesn't match each/,
+    );
     expect(errs).toHaveLength(1);
     fails('<p>\n{{recipient.name</p>', /html_template line 2: syntax error/);
     fails('<p>ok</p>', /css_template line 3: syntax error/, 'a{}\nb{}\n{{#if x}}');
@@ -66,8 +76,17 @@ describe('checkTemplates', () => {
 
   it('rejects tags outside the issuer allowed_template_tags', () => {
     const allowed = ['recipient.name', 'credential.name', 'signatories.name', 'fields.grade'];
-    ok('{{recipient.name}} {{credential.name}} {{#each signatories}}{{name}}{{/each}} {{fields.grade}}', undefined, allowed);
-    const errs = fails('<p>{{recipient.name}}</p>\n<p>{{recipient.email}}</p>', /html_template line 2: merge tag "recipient.email" is not allowed/, undefined, allowed);
+    ok(
+      '{{recipient.name}} {{credential.name}} {{#each signatories}}{{name}}{{/each}} {{fields.grade}}',
+      undefined,
+      allowed,
+    );
+    const errs = fails(
+      '<p>{{recipient.name}}</p>\n<p>{{recipient.email}}</p>',
+      /html_template line 2: merge tag "recipient.email" is not allowed/,
+      undefined,
+      allowed,
+    );
     expect(errs).toHaveLength(1);
     fails('{{#each signatories}}{{title}}{{/each}}', /"signatories.title" is not allowed/, undefined, allowed);
     fails('{{fields.gpa}}', /"fields.gpa" is not allowed/, undefined, allowed);
@@ -100,13 +119,19 @@ describe('checkTemplates', () => {
   });
 
   it('rejects markup that loads from outside (src, href, srcset, poster, action, url(), @import)', () => {
-    fails('<p>a</p>\n<img src="http://evil.example/x.png">', /html_template line 2: <img src="http:\/\/evil.example\/x.png"> loads from outside/);
+    fails(
+      '<p>a</p>\n<img src="http://evil.example/x.png">',
+      /html_template line 2: <img src="http:\/\/evil.example\/x.png"> loads from outside/,
+    );
     fails('<img src="https://badges.example.test.evil.com/api/credentials/public/images/x.png">', /loads from outside/);
     fails('<img src="//evil.example/x.png">', /protocol-relative/);
     fails('<img src="file:///etc/passwd">', /loads from outside/);
     fails('<img src="/etc/passwd">', /outside the service's images/);
     fails('<img src="/api/credentials/public/images/../../../admin">', /outside the service's images/);
-    fails('<img srcset="/api/credentials/public/images/a.png 1x, http://evil/b.png 2x">', /srcset="http:\/\/evil\/b.png"/);
+    fails(
+      '<img srcset="/api/credentials/public/images/a.png 1x, http://evil/b.png 2x">',
+      /srcset="http:\/\/evil\/b.png"/,
+    );
     fails('<video poster="https://evil/p.png"></video>', /poster/);
     fails('<form action="https://evil/post"></form>', /action/);
     fails('<svg><image href="http://127.0.0.1:9/x"/></svg>', /<image href/);
@@ -115,7 +140,11 @@ describe('checkTemplates', () => {
     fails('<img src="data:text/html,<b>x</b>">', /data: URLs are allowed only for images/);
     fails('<div style="background:url(http://evil/bg.png)">x</div>', /url\(http:\/\/evil\/bg.png\) loads from outside/);
     fails('<style>\n@import "http://evil/x.css";\n</style>', /html_template line 2: @import is not allowed/);
-    fails('<p></p>', /css_template line 2: url\(https:\/\/evil\/f.woff2\)/, '@font-face {\n  src: url("https://evil/f.woff2");\n}');
+    fails(
+      '<p></p>',
+      /css_template line 2: url\(https:\/\/evil\/f.woff2\)/,
+      '@font-face {\n  src: url("https://evil/f.woff2");\n}',
+    );
     fails('<p></p>', /css_template line 1: @import/, '@import url(/api/credentials/public/images/a.css);');
     fails('<p></p>', /url\(\/\/evil\/x\)/, '.a { background: url(//evil/x) }');
     fails('<p></p>', /url\(http:\/\/evil\/x\)/, '.a { background: \\75 rl(http://evil/x) }'); // CSS escape
@@ -146,7 +175,10 @@ describe('checkTemplates', () => {
     fails('<base href="https://evil/">', /<base> elements/);
     fails('<link rel="stylesheet" href="/api/credentials/public/images/a.css">', /<link> elements/);
     fails('<meta http-equiv="refresh" content="0;url=https://evil/">', /http-equiv/);
-    fails('<img src="/api/credentials/public/images/a.png" onerror="alert(1)">', /event handler attributes \(onerror=\)/);
+    fails(
+      '<img src="/api/credentials/public/images/a.png" onerror="alert(1)">',
+      /event handler attributes \(onerror=\)/,
+    );
     fails('<a href="javascript:alert(1)">x</a>', /javascript: URLs/);
     fails('<svg><set attributeName="href" to="http://evil/"/></svg>', /<set> elements/);
     fails('<s{{recipient.name}}>', /merge tags may not form element names/);
@@ -154,9 +186,12 @@ describe('checkTemplates', () => {
   });
 
   it('reads tags as the HTML tokenizer does: a stray quote hides nothing', () => {
-    fails('<img alt=a"b src=http://127.0.0.1:3199/img>', /<img src="http:\/\/127\.0\.0\.1:3199\/img"> loads from outside/);
+    fails(
+      '<img alt=a"b src=http://127.0.0.1:3199/img>',
+      /<img src="http:\/\/127\.0\.0\.1:3199\/img"> loads from outside/,
+    );
     fails('<link rel=x"y href=http://evil.example/a.css>', /<link> elements/);
-    fails('<iframe title=\'a src=file:///etc/hostname>', /<iframe> elements/);
+    fails("<iframe title='a src=file:///etc/hostname>", /<iframe> elements/);
     fails('<img "x src=http://evil.example/a.png>', /loads from outside/);
     fails('<p>x</p><script x=a"b>alert(1)</script>', /<script> elements/);
     fails('<meta name=a"b http-equiv=refresh content="0;url=https://evil/">', /http-equiv/);
@@ -186,8 +221,12 @@ describe('checkTemplates', () => {
 describe('urlProblem', () => {
   it('allows only the prefixes, data: images and fonts', () => {
     expect(urlProblem('https://badges.example.test/api/credentials/public/images/a.png', 'load', prefixes)).toBeNull();
-    expect(urlProblem('https://user@badges.example.test/api/credentials/public/images/a.png', 'load', prefixes)).not.toBeNull();
-    expect(urlProblem('http://badges.example.test/api/credentials/public/images/a.png', 'load', prefixes)).not.toBeNull();
+    expect(
+      urlProblem('https://user@badges.example.test/api/credentials/public/images/a.png', 'load', prefixes),
+    ).not.toBeNull();
+    expect(
+      urlProblem('http://badges.example.test/api/credentials/public/images/a.png', 'load', prefixes),
+    ).not.toBeNull();
     expect(urlProblem('http://2130706433/', 'load', prefixes)).not.toBeNull();
     expect(urlProblem('http://[::ffff:127.0.0.1]/', 'load', prefixes)).not.toBeNull();
     expect(urlProblem('data:font/woff2;base64,AA', 'load', prefixes)).toBeNull();
@@ -199,7 +238,22 @@ describe('urlProblem', () => {
 describe('tag list', () => {
   it('lists the context tags', () => {
     expect(TEMPLATE_TAG_NAMES).toEqual(
-      expect.arrayContaining(['recipient.name', 'recipient.email', 'recipient.user_id', 'credential.criteria_url', 'issuer.image', 'issued_on', 'expires', 'issued_on_iso', 'signatories.signature_image', 'verification_url', 'qr_code', 'assertion_id', 'fields.*', 'credential.fields.label']),
+      expect.arrayContaining([
+        'recipient.name',
+        'recipient.email',
+        'recipient.user_id',
+        'credential.criteria_url',
+        'issuer.image',
+        'issued_on',
+        'expires',
+        'issued_on_iso',
+        'signatories.signature_image',
+        'verification_url',
+        'qr_code',
+        'assertion_id',
+        'fields.*',
+        'credential.fields.label',
+      ]),
     );
     expect(isKnownTemplateTag('recipient')).toBe(true);
     expect(isKnownTemplateTag('fields.gpa')).toBe(true);

@@ -1,9 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildCertificateDocument, buildDocument, compiledTemplateCacheSize, contentSecurityPolicy, renderTemplate } from '../../../src/rendering/template.js';
-import { buildTemplateContext, templateTagsMarkdown, type TemplateContext } from '../../../src/rendering/template-context.js';
+import {
+  buildCertificateDocument,
+  buildDocument,
+  compiledTemplateCacheSize,
+  contentSecurityPolicy,
+  renderTemplate,
+} from '../../../src/rendering/template.js';
+import {
+  buildTemplateContext,
+  templateTagsMarkdown,
+  type TemplateContext,
+} from '../../../src/rendering/template-context.js';
 import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
-import { DEFAULT_PAGE_SIZE, pageSizeFromCss, pageSizeOfDocument, viewportFor } from '../../../src/rendering/page-size.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  pageSizeFromCss,
+  pageSizeOfDocument,
+  viewportFor,
+} from '../../../src/rendering/page-size.js';
 
 async function ctx(recipientName = 'Ada Lovelace'): Promise<TemplateContext> {
   return buildTemplateContext({
@@ -22,7 +37,11 @@ async function ctx(recipientName = 'Ada Lovelace'): Promise<TemplateContext> {
 
 describe('renderTemplate', () => {
   it('HTML-escapes every merge value', async () => {
-    const { html } = renderTemplate('<h1>{{recipient.name}}</h1><p title="{{recipient.name}}">x</p>', '', await ctx('<script>alert(1)</script>" onload="x'));
+    const { html } = renderTemplate(
+      '<h1>{{recipient.name}}</h1><p title="{{recipient.name}}">x</p>',
+      '',
+      await ctx('<script>alert(1)</script>" onload="x'),
+    );
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot; onload&#x3D;&quot;x');
   });
@@ -78,7 +97,10 @@ describe('renderTemplate', () => {
       rel: '/v/abc',
     };
     Object.assign(c.fields, cases);
-    const html = Object.keys(cases).map((k) => `<a href="{{fields.${k}}}">${k}</a>`).join('') + '<a href={{fields.bad}}>u</a><area href=\'{{fields.file}}\'>';
+    const html =
+      Object.keys(cases)
+        .map((k) => `<a href="{{fields.${k}}}">${k}</a>`)
+        .join('') + "<a href={{fields.bad}}>u</a><area href='{{fields.file}}'>";
     const out = renderTemplate(html, '', c).html;
     expect(out).toBe(
       '<a href="#">bad</a><a href="#">spaced</a><a href="#">vb</a><a href="#">file</a>' +
@@ -98,7 +120,9 @@ describe('renderTemplate', () => {
 
 describe('buildDocument', () => {
   it('puts a strict CSP first in the head and neutralizes </style in CSS', () => {
-    const doc = buildDocument('<p>x</p>', 'a{}</style><script>1</script>', { assetPrefixes: ['https://badges.example.test/api/credentials/public/images/'] });
+    const doc = buildDocument('<p>x</p>', 'a{}</style><script>1</script>', {
+      assetPrefixes: ['https://badges.example.test/api/credentials/public/images/'],
+    });
     const head = doc.slice(0, doc.indexOf('</head>'));
     expect(head.indexOf('Content-Security-Policy')).toBeLessThan(head.indexOf('<base'));
     expect(head.indexOf('Content-Security-Policy')).toBeLessThan(head.indexOf('<style'));
@@ -112,7 +136,9 @@ describe('buildDocument', () => {
 
   it('builds the full certificate document from the default template', async () => {
     const t = defaultCertificateTemplate();
-    const doc = buildCertificateDocument(t.htmlTemplate, t.cssTemplate, await ctx(), { assetPrefixes: ['https://badges.example.test/api/credentials/public/images/'] });
+    const doc = buildCertificateDocument(t.htmlTemplate, t.cssTemplate, await ctx(), {
+      assetPrefixes: ['https://badges.example.test/api/credentials/public/images/'],
+    });
     expect(doc).toMatch(/^<!DOCTYPE html>/);
     expect(doc).toContain('Ada Lovelace');
     expect(doc).toContain("font-family: 'Inter'");
@@ -121,15 +147,29 @@ describe('buildDocument', () => {
 
 describe('pageSizeFromCss', () => {
   it('reads @page size', () => {
-    expect(viewportFor(pageSizeFromCss('@page { size: A4 landscape; margin: 0 }'))).toEqual({ width: 1123, height: 794 });
+    expect(viewportFor(pageSizeFromCss('@page { size: A4 landscape; margin: 0 }'))).toEqual({
+      width: 1123,
+      height: 794,
+    });
     expect(viewportFor(pageSizeFromCss('@page { size: A4 }'))).toEqual({ width: 794, height: 1123 });
-    expect(viewportFor(pageSizeFromCss('@page { margin: 0; size: letter landscape }'))).toEqual({ width: 1056, height: 816 });
+    expect(viewportFor(pageSizeFromCss('@page { margin: 0; size: letter landscape }'))).toEqual({
+      width: 1056,
+      height: 816,
+    });
     expect(viewportFor(pageSizeFromCss('@page { size: 200mm 100mm }'))).toEqual({ width: 756, height: 378 });
     expect(pageSizeFromCss('body { color: red }')).toEqual(DEFAULT_PAGE_SIZE);
-    expect(viewportFor(pageSizeFromCss(defaultCertificateTemplate().cssTemplate))).toEqual({ width: 1123, height: 794 });
+    expect(viewportFor(pageSizeFromCss(defaultCertificateTemplate().cssTemplate))).toEqual({
+      width: 1123,
+      height: 794,
+    });
     // A <style> in the markup comes later in the document: its @page wins, as in Chromium's print.
-    expect(viewportFor(pageSizeOfDocument('<style>@page{size:A5 portrait}</style><p>x</p>', '@page { size: A4 landscape }'))).toEqual({ width: 559, height: 794 });
-    expect(viewportFor(pageSizeOfDocument('<p>x</p>', '@page { size: A4 landscape }'))).toEqual({ width: 1123, height: 794 });
+    expect(
+      viewportFor(pageSizeOfDocument('<style>@page{size:A5 portrait}</style><p>x</p>', '@page { size: A4 landscape }')),
+    ).toEqual({ width: 559, height: 794 });
+    expect(viewportFor(pageSizeOfDocument('<p>x</p>', '@page { size: A4 landscape }'))).toEqual({
+      width: 1123,
+      height: 794,
+    });
   });
 });
 

@@ -30,13 +30,22 @@ function problems(htmlTemplate: string, cssTemplate?: string): string[] {
 /** What a browser could still read as a script URL anywhere in the text. */
 function scriptUrlsIn(text: string): string[] {
   const cssDecoded = (s: string) =>
-    s.replace(/\\([0-9a-fA-F]{1,6})[ \t\n\r\f]?|\\(.)/g, (_m, hex: string | undefined, ch: string | undefined) => (hex ? String.fromCodePoint(parseInt(hex, 16) || 0xfffd) : (ch ?? '')));
+    s.replace(/\\([0-9a-fA-F]{1,6})[ \t\n\r\f]?|\\(.)/g, (_m, hex: string | undefined, ch: string | undefined) =>
+      hex ? String.fromCodePoint(parseInt(hex, 16) || 0xfffd) : (ch ?? ''),
+    );
   // decode twice: an entity inside a style attribute can spell a CSS escape, and the other way round
-  const readings = [text, decodeHTML(text), cssDecoded(text), cssDecoded(decodeHTML(text)), decodeHTML(cssDecoded(text))];
+  const readings = [
+    text,
+    decodeHTML(text),
+    cssDecoded(text),
+    cssDecoded(decodeHTML(text)),
+    decodeHTML(cssDecoded(text)),
+  ];
   const found: string[] = [];
   for (const r of readings) {
     const squeezed = r.replace(/[\p{Cc}\p{Cf}\p{Z}]/gu, '').toLowerCase();
-    for (const m of squeezed.matchAll(/(javascript|vbscript):/g)) found.push(squeezed.slice(Math.max(0, (m.index ?? 0) - 20), (m.index ?? 0) + 30));
+    for (const m of squeezed.matchAll(/(javascript|vbscript):/g))
+      found.push(squeezed.slice(Math.max(0, (m.index ?? 0) - 20), (m.index ?? 0) + 30));
   }
   return found;
 }
@@ -106,10 +115,17 @@ const MARKUP_CONTEXTS = [
   '<svg><rect fill="url(X)"/></svg>',
 ];
 /** Where a URL goes in CSS text. */
-const CSS_CONTEXTS = ['.a{background:url(X)}', '.a{background:url("X")}', '.a{background:\\75 rl(X)}', '.a{background:image-set("X" 1x)}', '.a{cursor:url(X),auto}'];
+const CSS_CONTEXTS = [
+  '.a{background:url(X)}',
+  '.a{background:url("X")}',
+  '.a{background:\\75 rl(X)}',
+  '.a{background:image-set("X" 1x)}',
+  '.a{cursor:url(X),auto}',
+];
 
 const corpus: Array<{ name: string; html: string; css?: string }> = [];
-for (const ctx of MARKUP_CONTEXTS) for (const s of MARKUP_SPELLINGS) corpus.push({ name: `${ctx} ← ${JSON.stringify(s)}`, html: ctx.replace('X', s) });
+for (const ctx of MARKUP_CONTEXTS)
+  for (const s of MARKUP_SPELLINGS) corpus.push({ name: `${ctx} ← ${JSON.stringify(s)}`, html: ctx.replace('X', s) });
 for (const ctx of CSS_CONTEXTS) {
   for (const s of CSS_SPELLINGS) {
     const css = ctx.replace('X', s);
@@ -119,7 +135,12 @@ for (const ctx of CSS_CONTEXTS) {
   }
 }
 // character references spell CSS escapes and the other way round in attributes
-for (const s of ['&#x5c;6a avascript:alert(1)', '&bsol;6a avascript:alert(1)', '\\6a&Tab;avascript:alert(1)', '\\6a avascript&colon;alert(1)']) {
+for (const s of [
+  '&#x5c;6a avascript:alert(1)',
+  '&bsol;6a avascript:alert(1)',
+  '\\6a&Tab;avascript:alert(1)',
+  '\\6a avascript&colon;alert(1)',
+]) {
   corpus.push({ name: `style= ${s}`, html: `<div style="background:url(${s})">d</div>` });
 }
 
@@ -151,10 +172,14 @@ describe('script URLs in every spelling and every URL place', () => {
   it('names the script URL in the message for the plain attribute forms', () => {
     for (const s of MARKUP_SPELLINGS) {
       expect(problems(`<a href="${s}">a</a>`).join('\n'), s).toMatch(/(javascript|vbscript): URLs are not allowed/);
-      expect(problems(`<form action="${s}"></form>`).join('\n'), s).toMatch(/(javascript|vbscript): URLs are not allowed/);
+      expect(problems(`<form action="${s}"></form>`).join('\n'), s).toMatch(
+        /(javascript|vbscript): URLs are not allowed/,
+      );
       expect(problems(`<p title="${s}">a</p>`).join('\n'), s).toMatch(/title= uses a (javascript|vbscript): URL/);
     }
-    expect(problems('<p></p>', '.a{background:url(\\6a avascript:alert(1))}').join('\n')).toMatch(/javascript: URLs are not allowed/);
+    expect(problems('<p></p>', '.a{background:url(\\6a avascript:alert(1))}').join('\n')).toMatch(
+      /javascript: URLs are not allowed/,
+    );
   });
 
   it('defuses each one at render time, when the template is merged', async () => {
@@ -168,7 +193,13 @@ describe('script URLs in every spelling and every URL place', () => {
   });
 
   it('defuses script URLs that merged values bring, in every URL attribute', async () => {
-    const values = ['javascript:alert(1)', '\u0001javascript:alert(1)', '\u00a0javascript:alert(1)', 'JavaScript:alert(1)', 'vbscript:msgbox(1)'];
+    const values = [
+      'javascript:alert(1)',
+      '\u0001javascript:alert(1)',
+      '\u00a0javascript:alert(1)',
+      'JavaScript:alert(1)',
+      'vbscript:msgbox(1)',
+    ];
     // In an unquoted value a browser ends the URL at the first space: ' java\tscript:' is href="java"
     // there, and the rest an attribute name. Those values go to quoted places only.
     const spaced = [' java\tscript:alert(1)', 'JAVA\nSCRIPT:alert(1)', '\tjavascript:alert(1)'];
@@ -184,9 +215,16 @@ describe('script URLs in every spelling and every URL place', () => {
       '<style>.a{background:url({{fields.x}})}</style>',
       '<a href="java{{fields.empty}}script:alert(1)">a</a>',
     ];
-    const unquoted = ['<a href={{fields.x}}>a</a>', '<img src={{fields.x}} alt=x>', '<svg><image href={{fields.x}} /></svg>'];
+    const unquoted = [
+      '<a href={{fields.x}}>a</a>',
+      '<img src={{fields.x}} alt=x>',
+      '<svg><image href={{fields.x}} /></svg>',
+    ];
     const survived: string[] = [];
-    const cases = [...[...values, ...spaced].flatMap((v) => quoted.map((p) => [v, p])), ...values.flatMap((v) => unquoted.map((p) => [v, p]))];
+    const cases = [
+      ...[...values, ...spaced].flatMap((v) => quoted.map((p) => [v, p])),
+      ...values.flatMap((v) => unquoted.map((p) => [v, p])),
+    ];
     for (const [value, place] of cases) {
       const c = await ctx();
       c.fields.x = value;
@@ -207,14 +245,23 @@ describe('script URLs in every spelling and every URL place', () => {
 
 describe('data: URLs', () => {
   it('are allowed for images and fonts in image attributes and CSS, nowhere else', () => {
-    expect(problems('<img src="data:image/png;base64,iVBORw0KGgo="><svg><image href="data:image/svg+xml;base64,PHN2Zy8+"/></svg>', '@font-face{src:url(data:font/woff2;base64,AA)}')).toEqual([]);
+    expect(
+      problems(
+        '<img src="data:image/png;base64,iVBORw0KGgo="><svg><image href="data:image/svg+xml;base64,PHN2Zy8+"/></svg>',
+        '@font-face{src:url(data:font/woff2;base64,AA)}',
+      ),
+    ).toEqual([]);
     expect(problems('<a href="data:text/html,<b>x</b>">a</a>').join('\n')).toMatch(/data: URLs are not allowed here/);
     expect(problems('<a href="data:image/png;base64,AA">a</a>').join('\n')).toMatch(/data: URLs are not allowed here/);
-    expect(problems('<form action="data:image/svg+xml,x"></form>').join('\n')).toMatch(/data: URLs are not allowed here/);
+    expect(problems('<form action="data:image/svg+xml,x"></form>').join('\n')).toMatch(
+      /data: URLs are not allowed here/,
+    );
     expect(problems('<img src="data:text/html,x">').join('\n')).toMatch(/only for images and fonts/);
     expect(problems('<img src="da&Tab;ta:text/html,x">').join('\n')).toMatch(/only for images and fonts/);
     expect(problems('<img src="&#x64;ata:application/javascript,x">').join('\n')).toMatch(/only for images and fonts/);
-    expect(problems('<p></p>', '.a{background:url("data:text/html,x")}').join('\n')).toMatch(/only for images and fonts/);
+    expect(problems('<p></p>', '.a{background:url("data:text/html,x")}').join('\n')).toMatch(
+      /only for images and fonts/,
+    );
   });
 
   it('are kept or emptied at render time by the same rule', async () => {
@@ -225,7 +272,9 @@ describe('data: URLs', () => {
       '',
       c,
     );
-    expect(html).toBe('<img src="data:image/png;base64,iVBORw0KGgo="><a href="#">a</a><img src=""><form action=""></form>');
+    expect(html).toBe(
+      '<img src="data:image/png;base64,iVBORw0KGgo="><a href="#">a</a><img src=""><form action=""></form>',
+    );
   });
 });
 
@@ -239,8 +288,10 @@ describe('neutralizeMarkup', () => {
   });
 
   it('cuts only the unsafe url() of a <style>, keeping the rest of the stylesheet', () => {
-    expect(neutralizeMarkup('<style>.a{color:red;background:url(javascript:x)}.b{background:image-set("vbscript:y" 1x)}</style>')).toBe(
-      '<style>.a{color:red;background:url()}.b{background:image-set("" 1x)}</style>',
-    );
+    expect(
+      neutralizeMarkup(
+        '<style>.a{color:red;background:url(javascript:x)}.b{background:image-set("vbscript:y" 1x)}</style>',
+      ),
+    ).toBe('<style>.a{color:red;background:url()}.b{background:image-set("" 1x)}</style>');
   });
 });

@@ -1,13 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateIssuerKeyPair } from '../../../src/signing/issuer-key.js';
-import { decryptPrivateJwk, encryptPrivateJwk, KeyDecryptionError, parseMasterKey } from '../../../src/signing/key-encryption.js';
+import {
+  decryptPrivateJwk,
+  encryptPrivateJwk,
+  KeyDecryptionError,
+  parseMasterKey,
+} from '../../../src/signing/key-encryption.js';
 
 describe('private key encryption at rest', () => {
   it('round-trips with hex, base64 and passphrase master keys', async () => {
     const { privateJwk } = await generateIssuerKeyPair('ES256');
     const raw = randomBytes(32);
-    for (const master of [raw, raw.toString('hex'), raw.toString('base64'), raw.toString('base64url'), 'a long passphrase of at least 32 characters']) {
+    for (const master of [
+      raw,
+      raw.toString('hex'),
+      raw.toString('base64'),
+      raw.toString('base64url'),
+      'a long passphrase of at least 32 characters',
+    ]) {
       const sealed = encryptPrivateJwk(privateJwk, master, 'kid-1');
       expect(sealed).toMatch(/^v1\.[\w-]{16}\.[\w-]{22}\.[\w-]+$/);
       expect(sealed).not.toContain(privateJwk.d);

@@ -103,7 +103,9 @@ describe('VC-JWT rules', () => {
   it('refuses to sign credentials whose claims cannot round-trip', async () => {
     const { privateJwk } = await generateIssuerKeyPair('ES256');
     const key = { privateJwk, alg: 'ES256' as const, kid: KID };
-    await expect(signCredentialJwt({ ...credential, validFrom: '2024-06-01T12:00:00.5Z' }, key)).rejects.toThrow(/whole seconds/);
+    await expect(signCredentialJwt({ ...credential, validFrom: '2024-06-01T12:00:00.5Z' }, key)).rejects.toThrow(
+      /whole seconds/,
+    );
     const noSubjectId = { ...credential, credentialSubject: { ...credential.credentialSubject, id: undefined } };
     await expect(signCredentialJwt(noSubjectId, key)).rejects.toThrow(/sub/);
   });
@@ -113,7 +115,9 @@ describe('VC-JWT rules', () => {
     const keys = await generateIssuerKeyPair('ES256');
     const priv = await importJWK(keys.privateJwk, 'ES256');
     const body = new TextEncoder().encode(JSON.stringify({ iss: 'x' }));
-    const extra = await new CompactSign(body).setProtectedHeader({ alg: 'ES256', kid: KID, typ: 'JWT', cty: 'vc' }).sign(priv);
+    const extra = await new CompactSign(body)
+      .setProtectedHeader({ alg: 'ES256', kid: KID, typ: 'JWT', cty: 'vc' })
+      .sign(priv);
     await expect(verifyCredentialJwt(extra, keys.publicJwk)).rejects.toMatchObject({ code: 'header' });
     const typ = await new CompactSign(body).setProtectedHeader({ alg: 'ES256', kid: KID, typ: 'vc+jwt' }).sign(priv);
     await expect(verifyCredentialJwt(typ, keys.publicJwk)).rejects.toMatchObject({ code: 'header' });
@@ -136,7 +140,14 @@ describe('VC-JWT rules', () => {
   });
 
   it('reports claims that disagree with the credential', () => {
-    const payload = { ...credential, iss: 'https://evil.example', jti: credential.id, sub: 'urn:x', nbf: 1, exp: undefined };
+    const payload = {
+      ...credential,
+      iss: 'https://evil.example',
+      jti: credential.id,
+      sub: 'urn:x',
+      nbf: 1,
+      exp: undefined,
+    };
     const { ok, mismatches } = claimsMatchCredential(payload);
     expect(ok).toBe(false);
     expect(mismatches.map((m) => m.split(' ')[0])).toEqual(['iss', 'sub', 'nbf', 'exp']);

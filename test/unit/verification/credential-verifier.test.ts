@@ -41,7 +41,11 @@ describe('credential verifier', () => {
     const k1 = await generateIssuerKeyPair('ES256');
     const k2 = await generateIssuerKeyPair('RS256');
     keys.set(KID, { jwk: toPublicJwk(k1.publicJwk, KID, 'ES256'), issuerId: ISSUER, retiredAt: null });
-    keys.set(OTHER_KID, { jwk: toPublicJwk(k2.publicJwk, OTHER_KID, 'RS256'), issuerId: OTHER_ISSUER, retiredAt: null });
+    keys.set(OTHER_KID, {
+      jwk: toPublicJwk(k2.publicJwk, OTHER_KID, 'RS256'),
+      issuerId: OTHER_ISSUER,
+      retiredAt: null,
+    });
     sign = async (overrides = {}, kid = KID) => {
       const cred = buildOpenBadgeCredential(credentialInput(overrides));
       const pair = kid === KID ? k1 : k2;
@@ -57,7 +61,15 @@ describe('credential verifier', () => {
     const r = await verifyJwtCredential(await sign(), deps);
     expect(failed(r)).toEqual([]);
     expect(r.verified).toBe(true);
-    expect(r.checks.map((c) => c.check)).toEqual(['format', 'signature', 'claims', 'issuer', 'schema', 'validity', 'revocation']);
+    expect(r.checks.map((c) => c.check)).toEqual([
+      'format',
+      'signature',
+      'claims',
+      'issuer',
+      'schema',
+      'validity',
+      'revocation',
+    ]);
     expect(r.credential?.name).toBe('Teamwork');
   });
 
@@ -75,7 +87,11 @@ describe('credential verifier', () => {
 
   it('garbage is a format failure, not an exception', async () => {
     const r = await verifyJwtCredential('not a jwt', deps);
-    expect(r).toEqual({ verified: false, checks: [expect.objectContaining({ check: 'format', ok: false })], credential: null });
+    expect(r).toEqual({
+      verified: false,
+      checks: [expect.objectContaining({ check: 'format', ok: false })],
+      credential: null,
+    });
   });
 
   it("another issuer's key cannot sign for this issuer; unknown keys are never fetched", async () => {
@@ -84,13 +100,18 @@ describe('credential verifier', () => {
     const foreign = await sign();
     const header = JSON.parse(Buffer.from(foreign.split('.')[0], 'base64url').toString());
     header.kid = 'https://evil.example/keys/1';
-    const reheaded = [Buffer.from(JSON.stringify(header)).toString('base64url'), ...foreign.split('.').slice(1)].join('.');
+    const reheaded = [Buffer.from(JSON.stringify(header)).toString('base64url'), ...foreign.split('.').slice(1)].join(
+      '.',
+    );
     const r2 = await verifyJwtCredential(reheaded, deps);
     expect(r2.checks.find((c) => c.check === 'signature')?.detail).toMatch(/not published by this service/);
   });
 
   it('expired, not yet valid, revoked', async () => {
-    const expired = await verifyJwtCredential(await sign({ issuedAt: new Date('2023-01-01T00:00:00Z'), expiresAt: new Date('2024-01-01T00:00:00Z') }), deps);
+    const expired = await verifyJwtCredential(
+      await sign({ issuedAt: new Date('2023-01-01T00:00:00Z'), expiresAt: new Date('2024-01-01T00:00:00Z') }),
+      deps,
+    );
     expect(failed(expired)).toEqual(['validity']);
     expect(expired.checks.find((c) => c.check === 'validity')?.detail).toMatch(/Expired/);
     const future = await verifyJwtCredential(await sign({ issuedAt: new Date('2026-01-01T00:00:00Z') }), deps);
@@ -100,7 +121,10 @@ describe('credential verifier', () => {
     revoked.add(777);
     const r = await verifyJwtCredential(jwt, deps);
     expect(failed(r)).toEqual(['revocation']);
-    const elsewhere = await verifyJwtCredential(await sign({ status: { listUrl: 'https://x.example/l', index: 1 } }), deps);
+    const elsewhere = await verifyJwtCredential(
+      await sign({ status: { listUrl: 'https://x.example/l', index: 1 } }),
+      deps,
+    );
     expect(failed(elsewhere)).toEqual(['revocation']);
   });
 
@@ -118,7 +142,9 @@ describe('credential verifier', () => {
   it('matches the recipient by plain email (any case) or by hash, and refuses another', async () => {
     const jwt = await sign();
     expect((await verifyJwtCredential(jwt, deps, { recipient: 'ALICE@example.com' })).verified).toBe(true);
-    expect((await verifyJwtCredential(jwt, deps, { recipient: hashEmail('alice@example.com', 'c0ffee') })).verified).toBe(true);
+    expect(
+      (await verifyJwtCredential(jwt, deps, { recipient: hashEmail('alice@example.com', 'c0ffee') })).verified,
+    ).toBe(true);
     const wrong = await verifyJwtCredential(jwt, deps, { recipient: 'mallory@example.com' });
     expect(failed(wrong)).toEqual(['recipient']);
   });

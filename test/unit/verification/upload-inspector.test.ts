@@ -33,7 +33,10 @@ describe('the upload worker pool (worker threads loading the TypeScript inspecti
   it('reads a baked PNG in a thread and maps the inspection errors to their status', async () => {
     const p = pool();
     expect(await p.inspect(baked())).toEqual({ kind: 'png', jwt: JWT });
-    expect(await statusOf(p.inspect(hostile.pngCompressedITXt()))).toMatchObject({ status: 422, message: expect.stringMatching(/uncompressed/) });
+    expect(await statusOf(p.inspect(hostile.pngCompressedITXt()))).toMatchObject({
+      status: 422,
+      message: expect.stringMatching(/uncompressed/),
+    });
     expect(await statusOf(p.inspect(Buffer.from('GIF89a')))).toMatchObject({ status: 415 });
     expect(p.threads()).toBeLessThanOrEqual(2);
   });
@@ -41,7 +44,10 @@ describe('the upload worker pool (worker threads loading the TypeScript inspecti
   it('a thread out of heap answers 422 and is replaced', async () => {
     const p = pool({ threads: 1, heapMb: 8 });
     const r = await statusOf(p.inspect(heavyPdf));
-    expect(r).toEqual({ status: 422, message: 'Reading the file needed more than 8 MiB of memory; it is refused as too costly to read.' });
+    expect(r).toEqual({
+      status: 422,
+      message: 'Reading the file needed more than 8 MiB of memory; it is refused as too costly to read.',
+    });
     expect(await p.inspect(baked())).toEqual({ kind: 'png', jwt: JWT });
     expect(p.threads()).toBe(1);
   });
@@ -54,7 +60,7 @@ describe('the upload worker pool (worker threads loading the TypeScript inspecti
     const p = pool({ threads: 1, timeoutMs: 20 });
     // Time-based: a thread starts in ~1 s quiet and several under CI load (tsx registers in it).
     const untilRead = async () => {
-      for (const deadline = Date.now() + 25_000; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 25_000; Date.now() < deadline;) {
         const r = await statusOf(p.inspect(baked()));
         if (r.status === 200) return;
         expect(r.status).toBe(422);
@@ -64,7 +70,10 @@ describe('the upload worker pool (worker threads loading the TypeScript inspecti
     };
     await untilRead();
     const slow = await statusOf(p.inspect(heavyPdf));
-    expect(slow).toEqual({ status: 422, message: 'The file could not be read within 0.02 s; it is refused as too costly to read.' });
+    expect(slow).toEqual({
+      status: 422,
+      message: 'The file could not be read within 0.02 s; it is refused as too costly to read.',
+    });
     await untilRead(); // a new thread
     expect(p.threads()).toBe(1);
   });
