@@ -1,5 +1,4 @@
 /** Page recycling, browser replacement after M renders, and a fresh document per job (documentReuse: 1). */
-import { readdirSync, readFileSync } from 'node:fs';
 import { liveGroup } from '../../support/child-service.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRenderer, type Renderer } from '../../../src/rendering/renderer.js';

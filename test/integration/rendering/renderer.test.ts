@@ -3,7 +3,7 @@
  * crash recovery and a clean close. One renderer for the whole file (2 pages).
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';

@@ -83,7 +83,7 @@ describe.each(['ES256', 'RS256'] as const)('VC-JWT %s', (alg) => {
     for (const part of [0, 1, 2] as const) {
       const bad = tamper(jwt, part);
       await expect(verifyCredentialJwt(bad, keys.publicJwk)).rejects.toBeInstanceOf(CredentialJwtError);
-      let independent = false;
+      let independent: boolean;
       try {
         independent = independentlyVerify(bad, keys.publicJwk, alg);
       } catch {

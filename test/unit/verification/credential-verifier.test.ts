@@ -27,7 +27,7 @@ describe('credential verifier', () => {
   ]);
   const revoked = new Set<number>();
   const signedById = new Map<string, string>();
-  let now = new Date('2025-01-01T00:00:00Z');
+  const now = new Date('2025-01-01T00:00:00Z');
   const deps: VerifierDeps & { findSigned(id: string): Promise<string | undefined> } = {
     resolveKey: async (kid) => keys.get(kid),
     resolveIssuer: async (id) => issuers.get(id),
