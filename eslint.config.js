@@ -28,6 +28,24 @@ export default tseslint.config(
     },
   },
   {
+    // Rooms a newcomer can live in: files and functions a reader can hold in their head.
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // Strings, SQL and patterns may run long; code and comments stay within 120 columns.
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    rules: {
+      'max-len': [
+        'error',
+        { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true },
+      ],
+    },
+  },
+  {
     // Tests read untyped JSON answers; typing every one of them would only repeat the schemas.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
