@@ -14,7 +14,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './embedded/redis-server.
 import type { DatabaseOptions } from './db/database.js';
 import { acquireDataDirLock } from './db/data-dir-lock.js';
 import { within } from './time-bound.js';
-import { startWorkers } from '../workers/index.js';
+import { startWorkers } from './workers/index.js';
 
 /**
  * Starts the parts one process runs: the API, the workers, or both (all-in-one), with the

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import { AppError, QueueUnavailableError } from '../errors.js';
+import { httpStatusOf } from './error-status.js';
 import { isRedisConnectionError } from '../queue/redis-errors.js';
 import { errorEnvelope } from './envelope.js';
 
@@ -61,13 +62,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // Redis gone: the client library failed fast (src/queue/queue-set.ts); the client may retry.
     if (isRedisConnectionError(err)) err = new QueueUnavailableError();
     if (err instanceof AppError) {
+      const status = httpStatusOf(err.code);
       // RFC 6750: a 401 names the scheme the client should authenticate with.
-      if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
       const retryAfterS = (err as { retryAfterS?: unknown }).retryAfterS;
       if (typeof retryAfterS === 'number' && retryAfterS > 0) {
         res.setHeader('Retry-After', String(Math.ceil(retryAfterS)));
       }
-      sendError(res, err.status, err.message, err);
+      sendError(res, status, err.message, err);
       return;
     }
     const type = typeof err?.type === 'string' ? err.type : undefined;

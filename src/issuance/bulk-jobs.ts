@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import type { BulkChunkJob, BulkJob, BulkResult } from '../queue/queues.js';
+import type { BulkChunkJob, BulkJob, BulkResult } from './issuance-jobs.js';
 import { mergeResults } from './bulk-plan.js';
 import type { IssuanceService } from './issuance-service.js';
 

@@ -1,5 +1,5 @@
 import type { FieldValue } from '../db/schema.js';
-import type { BulkEntry, BulkResult } from '../queue/queues.js';
+import type { BulkEntry, BulkResult } from './issuance-jobs.js';
 import { normalizeEmail } from '../openbadges/recipient-hash.js';
 
 /**

@@ -16,21 +16,16 @@ import {
   type NewAssertion,
 } from '../db/assertion-repository.js';
 import { setIdempotentAssertion } from '../db/idempotency-repository.js';
-import { ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, GoneError, isRefusal, NotFoundError, ValidationError } from '../errors.js';
 import { newEntityId } from '../ids.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import type { Logger } from '../logger.js';
 import { randomSalt } from '../openbadges/recipient-hash.js';
 import type { PublicUrls } from '../public-urls.js';
 import type { QueueSet } from '../queue/queue-set.js';
-import {
-  RENDER_PRIORITY,
-  type AwardDetails,
-  type BulkChunkJob,
-  type BulkResult,
-  type IssueJob,
-  type ResolvedRecipient,
-} from '../queue/queues.js';
+import { jobError } from '../queue/job-error.js';
+import { RENDER_PRIORITY } from '../rendering/render-jobs.js';
+import type { AwardDetails, BulkChunkJob, BulkResult, IssueJob, ResolvedRecipient } from './issuance-jobs.js';
 import { signCredentialJwt } from '../signing/vc-jwt.js';
 import { buildAwardCredential, expiryOf } from './credential-document.js';
 import { resolveRecipients } from './recipients.js';
@@ -254,14 +249,7 @@ export function issuanceService(deps: IssuanceDeps) {
       try {
         target = await loadIssuable(db, data.org, data.credentialId);
       } catch (err) {
-        if (
-          err instanceof NotFoundError ||
-          err instanceof GoneError ||
-          err instanceof ConflictError ||
-          err instanceof ForbiddenError
-        ) {
-          return { error: { status: err.status, message: err.message } };
-        }
+        if (isRefusal(err)) return jobError(err);
         throw err;
       }
       let outcome: AwardOutcome;
@@ -274,7 +262,7 @@ export function issuanceService(deps: IssuanceDeps) {
           priority: RENDER_PRIORITY.single,
         });
       } catch (err) {
-        if (err instanceof ValidationError) return { error: { status: err.status, message: err.message } };
+        if (err instanceof ValidationError) return jobError(err);
         throw err;
       }
       const userId = data.recipient.userId;
@@ -282,7 +270,12 @@ export function issuanceService(deps: IssuanceDeps) {
       const existing = outcome.skipped.get(userId);
       const assertionId = issued ?? existing;
       if (!assertionId)
-        return { error: { status: 503, message: outcome.failed.get(userId) ?? 'The assertion could not be issued.' } };
+        return {
+          error: {
+            code: 'ERR_UNAVAILABLE',
+            message: outcome.failed.get(userId) ?? 'The assertion could not be issued.',
+          },
+        };
       if (data.idempotencyKey) await setIdempotentAssertion(db, data.org, data.idempotencyKey, assertionId);
       return { assertionId, created: issued !== undefined };
     },
@@ -294,12 +287,7 @@ export function issuanceService(deps: IssuanceDeps) {
       try {
         target = await loadIssuable(db, data.org, data.credentialId);
       } catch (err) {
-        if (
-          err instanceof NotFoundError ||
-          err instanceof GoneError ||
-          err instanceof ConflictError ||
-          err instanceof ForbiddenError
-        ) {
+        if (isRefusal(err)) {
           result.failed = data.entries.map((e) => ({ user: e.label, reason: err.message }));
           return result;
         }

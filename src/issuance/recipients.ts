@@ -6,7 +6,7 @@ import {
   type RecipientUser,
 } from '../db/recipient-repository.js';
 import { normalizeEmail } from '../openbadges/recipient-hash.js';
-import type { BulkEntry, BulkResult, ResolvedRecipient } from '../queue/queues.js';
+import type { BulkEntry, BulkResult, ResolvedRecipient } from './issuance-jobs.js';
 
 /**
  * Resolves recipients against the directory, in batches. A known user is issued to under their id

@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import { isPlatformAdmin } from '../auth/permissions.js';
 import type { Db } from '../db/database.js';
-import { AppError, ForbiddenError } from '../errors.js';
+import { ForbiddenError, isRefusal } from '../errors.js';
 import type { BulkUserInput } from './bulk-plan.js';
 import type { IssueRequests } from './issue-requests.js';
 
@@ -60,7 +60,7 @@ export function signalService(db: Db, requests: IssueRequests) {
         } catch (err) {
           // One credential that cannot be issued (its issuer retired, say) must not hide the jobs
           // already queued for the others, nor stop the ones after it.
-          if (!(err instanceof AppError) || err.status >= 500) throw err;
+          if (!isRefusal(err)) throw err;
           triggered.push({ credential: c.id, name: c.name, job_id: null, status_url: null, error: err.message });
           continue;
         }

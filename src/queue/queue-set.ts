@@ -1,5 +1,8 @@
 import { FlowProducer, Queue, QueueEvents } from 'bullmq';
-import { QUEUE_NAMES, type IssuanceJob, type RenderJob } from './queues.js';
+import type { IssuanceJob } from '../issuance/issuance-jobs.js';
+import type { RenderJob } from '../rendering/render-jobs.js';
+import { JOB_OPTIONS } from './job-options.js';
+import { QUEUE_NAMES } from './queues.js';
 
 export interface RedisTarget {
   url: string;
@@ -40,22 +43,12 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
   const issuance = new Queue<IssuanceJob['data'], IssuanceJob['result'], IssuanceJob['name']>(QUEUE_NAMES.issuance, {
     connection,
     prefix: redis.prefix,
-    defaultJobOptions: {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
+    defaultJobOptions: JOB_OPTIONS.issuance,
   });
   const render = new Queue<RenderJob['data'], RenderJob['result'], RenderJob['name']>(QUEUE_NAMES.render, {
     connection,
     prefix: redis.prefix,
-    defaultJobOptions: {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 2000 },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
+    defaultJobOptions: JOB_OPTIONS.render,
   });
   // Bulk issuance is a flow: a parent job that runs once all its chunk jobs are done.
   // Flow jobs do not take a queue's defaultJobOptions; the producer of a flow sets them.

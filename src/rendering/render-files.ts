@@ -5,7 +5,7 @@
  * Keys carry the credential's template_version, so a template change makes the next request miss
  * and render again; files of older versions are simply never read again.
  */
-import type { RenderFileName } from '../queue/queues.js';
+import type { RenderFileName } from './render-jobs.js';
 
 export type { RenderFileName };
 

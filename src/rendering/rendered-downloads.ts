@@ -8,7 +8,8 @@ import { getAssertionSummaryById } from '../db/assertion-repository.js';
 import { bumpTemplateVersions, getCredentialById } from '../db/catalog-repository.js';
 import { listLiveAssertionIds } from '../db/render-repository.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
-import { RENDER_PRIORITY } from '../queue/queues.js';
+import { enqueueAndWait } from '../queue/enqueue-and-wait.js';
+import { RENDER_PRIORITY } from './render-jobs.js';
 import {
   DEFAULT_JOB_FILES,
   RENDER_FILE_TYPES,
@@ -52,24 +53,24 @@ export function renderedDownloads(rt: Runtime) {
       await job.remove().catch(() => undefined);
       job = undefined;
     }
-    const events = rt.queues.renderEvents();
-    await events.waitUntilReady();
-    job ??= await queue.add(
-      'render',
-      { org, requestedBy: 'public-download', assertionId, files: [jobFileFor(file)] },
-      { jobId, priority: RENDER_PRIORITY.onDemand, attempts: 3, backoff: { type: 'fixed', delay: 500 } },
+    // Opened before the job is queued: a completion cannot come before the stream is read.
+    await rt.queues.renderEvents().waitUntilReady();
+    const { outcome } = await enqueueAndWait(
+      queue,
+      () => rt.queues.renderEvents(),
+      async () =>
+        job ??
+        queue.add(
+          'render',
+          { org, requestedBy: 'public-download', assertionId, files: [jobFileFor(file)] },
+          { jobId, priority: RENDER_PRIORITY.onDemand, attempts: 3, backoff: { type: 'fixed', delay: 500 } },
+        ),
+      RENDER_WAIT_MS,
     );
-    try {
-      await job.waitUntilFinished(events, RENDER_WAIT_MS);
-    } catch (e) {
-      const msg = String((e as Error).message ?? e);
-      // Ask the job rather than read the message (a failure reason may say "timed out" too): a
-      // completion can go unseen (the events stream opened just now, or Redis reconnected).
-      if (await job.isCompleted()) return;
-      if (await job.isFailed()) throw new UnavailableError(`The file could not be rendered: ${msg.slice(0, 300)}`);
-      if (/timed out/i.test(msg)) throw new UnavailableError('The file is being rendered; try again shortly.');
-      throw new UnavailableError(`The file could not be rendered: ${msg.slice(0, 300)}`);
+    if (outcome.state === 'failed') {
+      throw new UnavailableError(`The file could not be rendered: ${outcome.reason.slice(0, 300)}`);
     }
+    if (outcome.state === 'pending') throw new UnavailableError('The file is being rendered; try again shortly.');
   }
 
   return {

@@ -5,7 +5,7 @@ import { AppError, ValidationError } from '../errors.js';
 /** A stored private key cannot be opened: wrong master key, or tampered/corrupt data. */
 export class KeyDecryptionError extends AppError {
   constructor(message = 'The private key could not be decrypted with the configured master key.') {
-    super(500, message);
+    super('ERR_KEY_DECRYPTION', message);
   }
 }
 

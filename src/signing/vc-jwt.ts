@@ -7,10 +7,15 @@ import { SIGNING_ALGS, type SigningAlg } from './issuer-key.js';
 
 export type JwtErrorCode = 'malformed' | 'header' | 'key' | 'signature' | 'claims';
 
-export class CredentialJwtError extends ValidationError {
+/**
+ * A JWT that does not decode or verify. Its `code` names the check that failed (jose's errors do
+ * the same); the verifier reports it as a failed check, so it is no HTTP error of its own.
+ */
+export class CredentialJwtError extends Error {
   readonly code: JwtErrorCode;
   constructor(code: JwtErrorCode, message: string) {
     super(message);
+    this.name = 'CredentialJwtError';
     this.code = code;
   }
 }

@@ -1,5 +1,6 @@
 import {
-  AppError,
+  isRefusal,
+  type ErrorCode,
   PayloadTooLargeError,
   UnprocessableEntityError,
   UnsupportedMediaTypeError,
@@ -85,14 +86,14 @@ function bakedJwt(jwt: string, label: string): string {
 }
 
 /** The answer of a worker thread: plain data, since error classes do not cross threads. */
-export type InspectionReply = { ok: true; upload: InspectedUpload } | { ok: false; status: number; message: string };
+export type InspectionReply = { ok: true; upload: InspectedUpload } | { ok: false; code: ErrorCode; message: string };
 
 export function inspectUploadReply(bytes: Uint8Array): InspectionReply {
   try {
     return { ok: true, upload: inspectUpload(bytes) };
   } catch (err) {
-    if (err instanceof AppError && err.status < 500) return { ok: false, status: err.status, message: err.message };
+    if (isRefusal(err)) return { ok: false, code: err.code, message: err.message };
     // A parser fault on hostile input (a RangeError, say) is still the file's fault, not ours.
-    return { ok: false, status: 422, message: 'The file could not be read.' };
+    return { ok: false, code: 'ERR_UNPROCESSABLE', message: 'The file could not be read.' };
   }
 }

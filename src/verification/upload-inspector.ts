@@ -65,7 +65,7 @@ export function createUploadInspector(options: UploadInspectorOptions = {}): Upl
       } finally {
         inFlight--;
       }
-      if (!reply.ok) throw new AppError(reply.status, reply.message);
+      if (!reply.ok) throw new AppError(reply.code, reply.message);
       return reply.upload;
     },
     threads: () => pool.threads.length,

@@ -2,10 +2,19 @@ import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import { sendEnvelope } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
-import { getJobStatus } from '../../queue/job-status.js';
-import { NotFoundError } from '../../errors.js';
+import { getJobStatus, type JobStatus } from '../../queue/job-status.js';
+import { isErrorCode, NotFoundError } from '../../errors.js';
+import { httpStatusOf } from '../error-status.js';
 
 const JOB_ID = /^((issue|bulk)-[0-9a-f-]{36,40}(\.c\d{1,6})?|\d{1,20})$/;
+
+/** A job's refusal is stored by code; clients read it as `{error: {status, message}}`. */
+function withHttpStatus(job: JobStatus): JobStatus {
+  const result = job.result as { error?: { code?: unknown; message?: unknown } } | null;
+  const error = result?.error;
+  if (!error || !isErrorCode(error.code)) return job;
+  return { ...job, result: { ...result, error: { status: httpStatusOf(error.code), message: error.message } } };
+}
 
 export function jobRoutes(rt: Runtime): RouteDef[] {
   return [
@@ -21,7 +30,7 @@ export function jobRoutes(rt: Runtime): RouteDef[] {
       responses: { 200: 'Ok', 404: 'Unknown job' },
       async handler({ params, principal, res }) {
         if (!JOB_ID.test(params.job_id)) throw new NotFoundError(`Job "${params.job_id}" does not exist.`);
-        sendEnvelope(res, await getJobStatus(rt.queues, params.org, principal, params.job_id));
+        sendEnvelope(res, withHttpStatus(await getJobStatus(rt.queues, params.org, principal, params.job_id)));
       },
     }),
   ];

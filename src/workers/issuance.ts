@@ -1,8 +1,8 @@
 import type { Worker } from 'bullmq';
-import type { Runtime } from '../src/runtime.js';
-import { createWorker } from '../src/queue/worker-factory.js';
-import { QUEUE_NAMES } from '../src/queue/queues.js';
-import { issuanceProcessor } from '../src/issuance/issuance-processor.js';
+import type { Runtime } from '../runtime.js';
+import { createWorker } from '../queue/worker-factory.js';
+import { QUEUE_NAMES } from '../queue/queues.js';
+import { issuanceProcessor } from './issuance-processor.js';
 
 /** The issuance worker: signs and stores assertions (single, bulk chunks, signals). */
 export function startIssuanceWorker(rt: Runtime): Worker {

@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq';
-import type { Runtime } from '../src/runtime.js';
-import { findChromium, CHROMIUM_MISSING } from '../src/embedded/chromium.js';
+import type { Runtime } from '../runtime.js';
+import { findChromium, CHROMIUM_MISSING } from '../embedded/chromium.js';
 import { startIssuanceWorker } from './issuance.js';
 import { startRenderWorker } from './render.js';
 

@@ -1,10 +1,10 @@
 import type { Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime } from '../runtime.js';
-import type { BulkChunkJob, BulkJob, IssuanceJob, IssueJob, PingJob } from '../queue/queues.js';
-import { issuanceService } from './issuance-service.js';
-import { statusListService } from './status-lists.js';
-import { runBulkChunk, runBulkParent } from './bulk-jobs.js';
+import type { BulkChunkJob, BulkJob, IssuanceJob, IssueJob, PingJob } from '../issuance/issuance-jobs.js';
+import { issuanceService } from '../issuance/issuance-service.js';
+import { statusListService } from '../issuance/status-lists.js';
+import { runBulkChunk, runBulkParent } from '../issuance/bulk-jobs.js';
 
 /** Dispatches issuance-queue jobs by name to the services that do the work. */
 export function issuanceProcessor(rt: Runtime) {

@@ -1,0 +1,20 @@
+import type { JobOwner } from '../queue/queues.js';
+
+/** The files rendered per assertion (src/rendering/render-service.ts). */
+export type RenderFileName = 'certificate.pdf' | 'certificate.png' | 'badge.png' | 'badge.svg';
+
+/**
+ * Render the certificate PDF/PNG and baked badge of an assertion, at its credential's current
+ * template version. `files` absent: the PDF and the badge (plus the PNG for a single issue).
+ */
+export interface RenderJob {
+  name: 'render';
+  data: JobOwner & { assertionId: string; files?: RenderFileName[] };
+  result: unknown;
+}
+
+/**
+ * BullMQ priorities (1 is the highest): a single issue is waited on by a person, a bulk is not;
+ * a download waiting on its file is a person too; re-renders after a template change go last.
+ */
+export const RENDER_PRIORITY = { single: 1, bulk: 10, onDemand: 1, rerender: 20 } as const;

@@ -1,0 +1,46 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { CHROMIUM_MISSING } from '../embedded/chromium.js';
+import type { Logger } from '../logger.js';
+import { RenderLimitError, RenderRetryableError } from '../rendering/errors.js';
+import { RENDER_FILE_NAMES } from '../rendering/render-files.js';
+import { RENDER_PRIORITY, type RenderJob } from '../rendering/render-jobs.js';
+import type { RenderService } from '../rendering/render-service.js';
+
+/**
+ * Timeouts a render job may have: the second is the template's fault (a page that hangs or takes
+ * too long would otherwise hold a pool page for the full time limit on every one of its attempts).
+ */
+export const RENDER_TIMEOUTS_PER_JOB = 2;
+
+/** The job's data with the count of its timed-out tries, kept in the job across its attempts. */
+type RenderJobData = RenderJob['data'] & { renderTimeouts?: number };
+
+/**
+ * Runs a render job. A template at fault (page/size limit, merge error, a second timeout, an
+ * image over the pixel budget) fails the job for good with its reason; a crashed or hung browser
+ * is replaced by the pool and the job retried.
+ */
+export function renderProcessor(service: RenderService, executablePath: string | undefined, logger: Logger) {
+  return async (job: Job<RenderJobData>) => {
+    if (!executablePath) throw new Error(CHROMIUM_MISSING);
+    // A single issue is waited on by a person: it gets its PNG too; bulks get it on first request.
+    const files =
+      job.data.files ??
+      (job.opts.priority === RENDER_PRIORITY.single ? RENDER_FILE_NAMES.filter((f) => f !== 'badge.svg') : undefined);
+    const timeouts = job.data.renderTimeouts ?? 0;
+    try {
+      return await service.render(job.data.assertionId, files, {
+        timeoutIsFinal: timeouts + 1 >= RENDER_TIMEOUTS_PER_JOB,
+      });
+    } catch (e) {
+      if (e instanceof RenderLimitError) throw new UnrecoverableError(`${e.reason}: ${e.message}`);
+      if (e instanceof RenderRetryableError && e.reason === 'timeout') {
+        // Lost on a Redis hiccup, the count only costs one more try.
+        await job.updateData({ ...job.data, renderTimeouts: timeouts + 1 }).catch((err: Error) => {
+          logger.warn({ job: job.id, err: err.message }, 'could not record the render timeout');
+        });
+      }
+      throw e;
+    }
+  };
+}
