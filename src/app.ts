@@ -14,6 +14,7 @@ import { allRoutes } from './http/routes/index.js';
 import { VERSION } from './version.js';
 import type { RateLimits } from './http/rate-limit.js';
 import { drainState, type DrainState } from './http/drain.js';
+import { openIssuanceEvents } from './issuance/issue-requests.js';
 
 /** Builds the Express app from its parts; listening is the caller's business. */
 export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: DrainState } = {}): Express {
@@ -36,6 +37,7 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
   const router = express.Router();
   mountHealthRoutes(router, rt, metrics, drain);
 
+  openIssuanceEvents(rt.queues, rt.logger);
   const defs = allRoutes(rt);
   const openapi = buildOpenApi(defs, { version: VERSION, serverUrl: rt.config.publicBaseUrl });
   router.get('/api/openapi.json', (_req, res) => {
@@ -52,7 +54,7 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
     authenticate: opts.rateLimits
       ? opts.rateLimits.authenticate(authenticateMiddleware(rt.authenticator))
       : authenticateMiddleware(rt.authenticator),
-    tenant: tenantMiddleware(rt.directory),
+    tenant: tenantMiddleware(rt.services.directory),
     defaultBodyLimit: rt.config.bodyLimit,
     publicBaseUrl: rt.config.publicBaseUrl,
   });

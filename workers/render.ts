@@ -39,7 +39,7 @@ export function startRenderWorker(rt: Runtime): RenderWorker {
     renderTimeoutMs: rt.config.renderTimeoutMs,
     logger: rt.logger,
   });
-  const service = renderService(deps, renderer);
+  const service = renderService({ ...deps, renderer });
   const worker = createWorker(
     rt,
     QUEUE_NAMES.render,

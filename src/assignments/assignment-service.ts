@@ -33,7 +33,15 @@ export function statusOf(
   return 'issued';
 }
 
-export function assignmentService(db: Db, repo: AssignmentRepository, directory: DirectoryService, urls: PublicUrls) {
+export interface AssignmentServiceDeps {
+  db: Db;
+  repo: AssignmentRepository;
+  directory: DirectoryService;
+  urls: PublicUrls;
+}
+
+export function assignmentService(deps: AssignmentServiceDeps) {
+  const { db, repo, directory, urls } = deps;
   async function requireCredential(org: string, credentialId: string) {
     const credential = await getCredential(db, org, credentialId);
     if (!credential) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);

@@ -40,12 +40,15 @@ export function covers(
   return !a.restrict_by_badge_templates || a.allowed_badge_templates.includes(credentialId);
 }
 
-export function authorizationService(
-  db: Db,
-  repo: AuthorizationRepository,
-  directory: DirectoryService,
-  urls: PublicUrls,
-) {
+export interface AuthorizationServiceDeps {
+  db: Db;
+  repo: AuthorizationRepository;
+  directory: DirectoryService;
+  urls: PublicUrls;
+}
+
+export function authorizationService(deps: AuthorizationServiceDeps) {
+  const { db, repo, directory, urls } = deps;
   const orgObject = (org: string, s: OrgSummaryRow | undefined) =>
     toOrganizationObject(
       s ?? { org, id: org, name: org, url: null, photo_url: null, issuer: null, badge_template_count: 0 },

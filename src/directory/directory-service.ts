@@ -57,7 +57,8 @@ function mustKeepAdmin(actor: Actor, org: string): boolean {
   return actor !== 'system' && org === MAIN_ORG;
 }
 
-export function directoryService(repo: DirectoryRepository) {
+export function directoryService(deps: { repo: DirectoryRepository }) {
+  const { repo } = deps;
   async function assertKnownUsers(org: string, userIds: string[], field: string): Promise<void> {
     const unknown = await repo.unknownUsers(org, userIds);
     if (unknown.length) {

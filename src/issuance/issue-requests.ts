@@ -12,7 +12,11 @@ import {
   UnavailableError,
   ValidationError,
 } from '../errors.js';
-import type { Runtime } from '../runtime.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import type { PublicUrls } from '../public-urls.js';
+import type { QueueSet } from '../queue/queue-set.js';
 import {
   QUEUE_NAMES,
   type AwardDetails,
@@ -132,17 +136,28 @@ const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\
 
 type Waited<R> = { done: true; value: R } | { done: false };
 
-export function issueRequests(rt: Runtime) {
-  const { db } = rt;
-  // Open the event stream now: a QueueEvents first opened by a request starts reading after that
-  // request's job may already have finished, and would miss its completion.
-  rt.queues
+export interface IssueRequestDeps {
+  db: Db;
+  queues: QueueSet;
+  urls: PublicUrls;
+  config: Pick<Config, 'publicBaseUrl' | 'issueWaitMs'>;
+}
+
+/** The API opens the issuance event stream at start with this (see createApp), before any request. */
+export function openIssuanceEvents(queues: QueueSet, logger: Logger): void {
+  // A QueueEvents first opened by a request starts reading after that request's job may already
+  // have finished, and would miss its completion.
+  queues
     .issuanceEvents()
     .waitUntilReady()
-    .catch((err: unknown) => rt.logger.warn({ err }, 'issuance events not ready'));
+    .catch((err: unknown) => logger.warn({ err }, 'issuance events not ready'));
+}
+
+export function issueRequests(deps: IssueRequestDeps) {
+  const { db } = deps;
 
   const statusUrl = (org: string, userId: string, jobId: string) =>
-    `${rt.config.publicBaseUrl}/api/credentials/orgs/${encodeURIComponent(org)}/users/${encodeURIComponent(userId)}/jobs/${encodeURIComponent(jobId)}`;
+    `${deps.config.publicBaseUrl}/api/credentials/orgs/${encodeURIComponent(org)}/users/${encodeURIComponent(userId)}/jobs/${encodeURIComponent(jobId)}`;
 
   function accepted(org: string, p: Principal, jobId: string): IssueResponse {
     return { status: 202, description: 'Ok', result: { job_id: jobId, status_url: statusUrl(org, p.userId, jobId) } };
@@ -157,20 +172,20 @@ export function issueRequests(rt: Runtime) {
     return { status: 202, description: 'Ok', result: { ...(result as object), skipped: [], issued: [], failed: [] } };
   }
 
-  async function waitFor<R>(job: Job, ms = rt.config.issueWaitMs): Promise<Waited<R>> {
+  async function waitFor<R>(job: Job, ms = deps.config.issueWaitMs): Promise<Waited<R>> {
     if (ms <= 0) return { done: false };
     try {
-      const value = (await job.waitUntilFinished(rt.queues.issuanceEvents(), ms)) as R | null;
+      const value = (await job.waitUntilFinished(deps.queues.issuanceEvents(), ms)) as R | null;
       if (value !== null && value !== undefined) return { done: true, value };
       // A job that finished before the wait began resolves with the stale (null) return value of
       // our local copy: read the stored result instead.
-      const latest = await rt.queues.issuance.getJob(String(job.id));
+      const latest = await deps.queues.issuance.getJob(String(job.id));
       return latest?.returnvalue != null ? { done: true, value: latest.returnvalue as R } : { done: false };
     } catch (err) {
       const message = (err as Error).message ?? '';
       if (message.startsWith('Job wait')) {
         // The bound passed; a completion whose event was missed (Redis reconnect) still counts.
-        const latest = await rt.queues.issuance.getJob(String(job.id));
+        const latest = await deps.queues.issuance.getJob(String(job.id));
         // Only a stored result counts; anything less answers 202 and the client polls the job.
         return latest && latest.returnvalue != null && (await latest.isCompleted())
           ? { done: true, value: latest.returnvalue as R }
@@ -184,7 +199,7 @@ export function issueRequests(rt: Runtime) {
   async function assertionObject(org: string, id: string): Promise<AssertionObject> {
     const a = await getAssertionSummary(db, org, id);
     if (!a) throw new AppError(500, 'The issued assertion is missing.');
-    return (await presentAssertions(db, rt.urls, [a], 'private'))[0];
+    return (await presentAssertions(db, deps.urls, [a], 'private'))[0];
   }
 
   /**
@@ -296,7 +311,7 @@ export function issueRequests(rt: Runtime) {
         award,
         ...(idempotencyKey !== undefined && { idempotencyKey }),
       };
-      const job = await rt.queues.issuance.add('issue', data, { jobId });
+      const job = await deps.queues.issuance.add('issue', data, { jobId });
       const waited = await waitFor<IssueJob['result']>(job);
       if (!waited.done) return accepted(org, p, jobId);
       const outcome = waited.value;
@@ -339,7 +354,7 @@ export function issueRequests(rt: Runtime) {
         parentId = `bulk-${digest(org, idempotencyKey).slice(0, 40)}`;
         await claimKey(org, idempotencyKey, `bulk ${credentialId}`, body, parentId);
       }
-      let parent = await rt.queues.issuance.getJob(parentId);
+      let parent = await deps.queues.issuance.getJob(parentId);
       if (!parent) {
         const chunks = chunksOf(entries, BULK_CHUNK_SIZE);
         const owner = { org, requestedBy: p.userId };
@@ -351,7 +366,7 @@ export function issueRequests(rt: Runtime) {
           chunks: chunks.length,
           rejected,
         };
-        await rt.queues.flows.add({
+        await deps.queues.flows.add({
           name: 'bulk',
           queueName: QUEUE_NAMES.issuance,
           data: parentData,
@@ -376,7 +391,7 @@ export function issueRequests(rt: Runtime) {
             };
           }),
         });
-        parent = await rt.queues.issuance.getJob(parentId);
+        parent = await deps.queues.issuance.getJob(parentId);
         if (!parent) throw new UnavailableError('The bulk job could not be queued.');
       }
       const waited = await waitFor<BulkResult>(parent, opts.waitMs);

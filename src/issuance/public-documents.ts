@@ -23,6 +23,8 @@ import {
   type AchievementDocument,
 } from './credential-document.js';
 import type { StatusListService } from './status-lists.js';
+import type { AssertionObject } from './assertion-format.js';
+import { presentAssertions } from './assertion-service.js';
 
 /**
  * The documents a verifier fetches without credentials: the assertion and its signed credential,
@@ -83,6 +85,11 @@ export function publicDocuments(deps: {
 
   return {
     liveAssertion,
+
+    /** The public assertion object of a live assertion (the JSON of its hosted URL). */
+    async publicAssertion(id: string): Promise<AssertionObject> {
+      return (await presentAssertions(db, urls, [await liveAssertion(id)], 'public'))[0];
+    },
 
     /** OB 2.0 hosted assertion: 200 with the Assertion, or 410 with the revoked stub (OPEN-BADGES.md §4.2). */
     async ob2Assertion(id: string): Promise<{ status: 200 | 410; body: object }> {

@@ -40,7 +40,8 @@ export interface StatusSlot {
   index: number;
 }
 
-export function statusListService(db: Db, urls: PublicUrls, keys: IssuerKeyService) {
+export function statusListService(deps: { db: Db; urls: PublicUrls; issuerKeys: IssuerKeyService }) {
+  const { db, urls, issuerKeys: keys } = deps;
   return {
     /**
      * `count` entries of the issuer's lists for `holder` (the issuing job) alone, at random

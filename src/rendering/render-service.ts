@@ -125,8 +125,8 @@ type BadgeSource =
 
 let defaultBadgeSvg: string | undefined;
 
-export function renderService(deps: RenderDeps, renderer: Renderer) {
-  const { db, files, urls } = deps;
+export function renderService(deps: RenderDeps & { renderer: Renderer }) {
+  const { db, files, urls, renderer } = deps;
   const budget = deps.imageBudget ?? DEFAULT_IMAGE_BUDGET;
   /** Rasterized badges by source (the default badge, a stored SVG): a bulk rasterizes each once. */
   const rasterCache = new Map<string, Buffer>();

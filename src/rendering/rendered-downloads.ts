@@ -3,7 +3,9 @@
  * queue re-renders. Never renders in the API process: it asks the render queue and waits.
  */
 import { createHash } from 'node:crypto';
-import type { Runtime } from '../runtime.js';
+import type { Db } from '../db/database.js';
+import type { QueueSet } from '../queue/queue-set.js';
+import type { FileStore } from '../storage/file-store.js';
 import { getAssertionSummaryById } from '../db/assertion-repository.js';
 import { bumpTemplateVersions, getCredentialById } from '../db/catalog-repository.js';
 import { listLiveAssertionIds } from '../db/render-repository.js';
@@ -33,13 +35,19 @@ export interface RenderedDownload {
 
 const ENQUEUE_BATCH = 500;
 
-export function renderedDownloads(rt: Runtime) {
+export interface RenderedDownloadDeps {
+  db: Db;
+  queues: QueueSet;
+  files: FileStore;
+}
+
+export function renderedDownloads(deps: RenderedDownloadDeps) {
   /** Deterministic per assertion, version and file: concurrent downloads share one job. */
   const onDemandJobId = (assertionId: string, version: number, file: RenderFileName) =>
     `render-${assertionId}-v${version}-${file.replace('.', '-')}`;
 
   async function renderAndWait(org: string, assertionId: string, version: number, file: RenderFileName): Promise<void> {
-    const queue = rt.queues.render;
+    const queue = deps.queues.render;
     const jobId = onDemandJobId(assertionId, version, file);
     let job = await queue.getJob(jobId);
     // The template at this version cannot render: say so again rather than let every public
@@ -52,7 +60,7 @@ export function renderedDownloads(rt: Runtime) {
       await job.remove().catch(() => undefined);
       job = undefined;
     }
-    const events = rt.queues.renderEvents();
+    const events = deps.queues.renderEvents();
     await events.waitUntilReady();
     job ??= await queue.add(
       'render',
@@ -78,7 +86,7 @@ export function renderedDownloads(rt: Runtime) {
      * Unknown → 404; revoked → 404 with the reason (as the public JSON routes); not ready in time → 503.
      */
     async get(assertionId: string, file: RenderFileName): Promise<RenderedDownload> {
-      const a = await getAssertionSummaryById(rt.db, assertionId);
+      const a = await getAssertionSummaryById(deps.db, assertionId);
       if (!a) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
       if (a.revoked_at) {
         throw new NotFoundError('This assertion has been revoked.', {
@@ -86,18 +94,18 @@ export function renderedDownloads(rt: Runtime) {
           revocationReason: a.revocation_reason,
         });
       }
-      const credential = await getCredentialById(rt.db, a.credential_id);
+      const credential = await getCredentialById(deps.db, a.credential_id);
       if (!credential) throw new NotFoundError(`Credential "${a.credential_id}" does not exist.`);
       const version = credential.template_version;
       const key = renderKey(a.org, a.id, version, file);
-      let stored = await rt.files.get(key);
+      let stored = await deps.files.get(key);
       if (!stored) {
         // The SVG badge exists only for SVG badge images: once the PNG badge is there, it never will.
-        if (file === 'badge.svg' && (await rt.files.exists(renderKey(a.org, a.id, version, 'badge.png')))) {
+        if (file === 'badge.svg' && (await deps.files.exists(renderKey(a.org, a.id, version, 'badge.png')))) {
           throw new NotFoundError('This badge has no SVG form; use badge.png.');
         }
         await renderAndWait(a.org, a.id, version, file);
-        stored = await rt.files.get(key);
+        stored = await deps.files.get(key);
         if (!stored && file === 'badge.svg') throw new NotFoundError('This badge has no SVG form; use badge.png.');
         if (!stored) throw new UnavailableError('The file is being rendered; try again shortly.');
       }
@@ -118,11 +126,11 @@ export function renderedDownloads(rt: Runtime) {
     ): Promise<{ count: number; templateVersion: number }> {
       // A new version: files rendered before (by an older default template, fonts, or anything
       // else a certificate shows) are replaced, not kept because they exist.
-      const [version] = await bumpTemplateVersions(rt.db, org, { credentialId });
+      const [version] = await bumpTemplateVersions(deps.db, org, { credentialId });
       if (version === undefined) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
-      const ids = await listLiveAssertionIds(rt.db, org, credentialId);
+      const ids = await listLiveAssertionIds(deps.db, org, credentialId);
       for (let i = 0; i < ids.length; i += ENQUEUE_BATCH) {
-        await rt.queues.render.addBulk(
+        await deps.queues.render.addBulk(
           ids.slice(i, i + ENQUEUE_BATCH).map((assertionId) => ({
             name: 'render' as const,
             data: { org, requestedBy, assertionId, files: [...DEFAULT_JOB_FILES] },

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import { getAssertionById, type AssertionRow } from '../db/assertion-repository.js';
-import { getIssuerById } from '../db/catalog-repository.js';
-import { getStatusList, statusBit } from '../db/status-list-repository.js';
+import { getIssuerById, listSignatories, type Signatory } from '../db/catalog-repository.js';
+import { statusBit } from '../db/status-list-repository.js';
 import { NotFoundError, PayloadTooLargeError, UnprocessableEntityError, ValidationError } from '../errors.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import type { PublicUrls } from '../public-urls.js';
@@ -148,6 +148,11 @@ export function verificationService(deps: VerificationDeps) {
       const assertion = await getAssertionById(db, assertionId);
       if (!assertion) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
       return { assertion, result: await verifyJwt(assertion.credential_jwt, {}) };
+    },
+
+    /** Who signs the certificate of an assertion, as its verification page lists them. */
+    async signatoriesOf(assertion: Pick<AssertionRow, 'issuer_id' | 'credential_id'>): Promise<Signatory[]> {
+      return listSignatories(db, { issuerId: assertion.issuer_id, credentialId: assertion.credential_id });
     },
   };
 }
