@@ -10,6 +10,7 @@ import { findChromium, CHROMIUM_MISSING } from './embedded/chromium.js';
 import { publicUrls, type PublicUrls } from './public-urls.js';
 import type { IssuerKeyService } from './issuers/issuer-keys.js';
 import { createServices, type Services } from './services.js';
+import { createRepositories, type Repositories } from './db/repositories.js';
 import type { FileStore } from './storage/file-store.js';
 import { filesystemStore } from './storage/filesystem-store.js';
 import path from 'node:path';
@@ -27,6 +28,8 @@ export interface Runtime {
   queues: QueueSet;
   urls: PublicUrls;
   files: FileStore;
+  /** every repository on `db` (src/db/repositories.ts) */
+  repos: Repositories;
   services: Services;
   /** services.directory, which bootstrap, the CLI and the tenant middleware use */
   directory: DirectoryService;
@@ -65,7 +68,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   );
   const urls = publicUrls(config.publicBaseUrl);
   const files = filesystemStore(path.join(config.dataDir, 'files'));
-  const services = createServices({ config, logger, db: handle.db, queues, urls, files });
+  const repos = createRepositories(handle.db);
+  const services = createServices({ config, logger, db: handle.db, queues, urls, files, repos });
 
   const readiness = new Map<string, () => Promise<void>>([
     ['database', () => pingDatabase(handle.db)],
@@ -87,6 +91,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     queues,
     urls,
     files,
+    repos,
     services,
     directory: services.directory,
     issuerKeys: services.issuerKeys,

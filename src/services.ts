@@ -4,10 +4,7 @@ import type { Db } from './db/database.js';
 import type { QueueSet } from './queue/queue-set.js';
 import type { PublicUrls } from './public-urls.js';
 import type { FileStore } from './storage/file-store.js';
-import { analyticsRepository } from './db/analytics-repository.js';
-import { assignmentRepository } from './db/assignment-repository.js';
-import { authorizationRepository } from './db/authorization-repository.js';
-import { directoryRepository } from './db/directory-repository.js';
+import type { Repositories } from './db/repositories.js';
 import { directoryService } from './directory/directory-service.js';
 import { loadOrCreateMasterKey } from './issuers/master-key.js';
 import { issuerKeyService } from './issuers/issuer-keys.js';
@@ -36,6 +33,7 @@ export interface ServiceInfra {
   queues: QueueSet;
   urls: PublicUrls;
   files: FileStore;
+  repos: Repositories;
 }
 
 /**
@@ -45,34 +43,45 @@ export interface ServiceInfra {
  * is not here: it belongs to the render worker, which owns the Chromium it draws with.
  */
 export function createServices(infra: ServiceInfra) {
-  const { config, logger, db, queues, urls, files } = infra;
-  const directory = directoryService({ repo: directoryRepository(db) });
+  const { config, logger, db, queues, urls, files, repos } = infra;
+  const { analyticsRepo, assertionRepo, assignmentRepo, authorizationRepo, catalogRepo, directoryRepo } = repos;
+  const { idempotencyRepo, recipientRepo, renderRepo, statusListRepo } = repos;
+  const directory = directoryService({ directoryRepo });
   const issuerKeys = issuerKeyService({
     db,
     masterKey: loadOrCreateMasterKey(config.keyEncryptionKey, config.dataDir),
     urls,
   });
-  const statusLists = statusListService({ db, urls, issuerKeys });
+  const statusLists = statusListService({ statusListRepo, catalogRepo, urls, issuerKeys });
   const checkTemplates = templateChecker(config.publicBaseUrl);
-  const requests = issueRequests({ db, queues, urls, config });
+  const requests = issueRequests({ db, assertionRepo, idempotencyRepo, queues, urls, config });
   return {
     directory,
     issuerKeys,
     statusLists,
-    issuers: issuerService({ db, issuerKeys, checkTemplates }),
-    credentials: credentialService({ db, checkTemplates, requireOrg: (org) => directory.requireOrg(org) }),
-    signatories: signatoryService({ db }),
-    images: imageService({ db, files, urls, logger, imageBudget: config.imageBudget }),
-    assertions: assertionService({ db, statusLists, logger, urls }),
-    issuance: issuanceService({ db, urls, issuerKeys, statusLists, queues, logger }),
+    issuers: issuerService({ db, catalogRepo, issuerKeys, checkTemplates }),
+    credentials: credentialService({ catalogRepo, checkTemplates, requireOrg: (org) => directory.requireOrg(org) }),
+    signatories: signatoryService({ catalogRepo }),
+    images: imageService({ catalogRepo, files, urls, logger, imageBudget: config.imageBudget }),
+    assertions: assertionService({
+      db,
+      assertionRepo,
+      authorizationRepo,
+      catalogRepo,
+      recipientRepo,
+      statusLists,
+      logger,
+      urls,
+    }),
+    issuance: issuanceService({ db, assertionRepo, idempotencyRepo, urls, issuerKeys, statusLists, queues, logger }),
     issueRequests: requests,
     signals: signalService({ db, issueRequests: requests }),
-    publicDocuments: publicDocuments({ db, urls, issuerKeys, statusLists }),
-    verification: verificationService({ db, urls, issuerKeys }),
-    analytics: analyticsService({ repo: analyticsRepository(db), directory }),
-    assignments: assignmentService({ db, repo: assignmentRepository(db), directory, urls }),
-    authorizations: authorizationService({ db, repo: authorizationRepository(db), directory, urls }),
-    renderedDownloads: renderedDownloads({ db, queues, files }),
+    publicDocuments: publicDocuments({ db, assertionRepo, catalogRepo, urls, issuerKeys, statusLists }),
+    verification: verificationService({ assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys }),
+    analytics: analyticsService({ analyticsRepo, directory }),
+    assignments: assignmentService({ assignmentRepo, catalogRepo, directory, urls }),
+    authorizations: authorizationService({ db, authorizationRepo, directory, urls }),
+    renderedDownloads: renderedDownloads({ assertionRepo, catalogRepo, renderRepo, queues, files }),
   };
 }
 

@@ -39,7 +39,8 @@ export function startRenderWorker(rt: Runtime): RenderWorker {
     renderTimeoutMs: rt.config.renderTimeoutMs,
     logger: rt.logger,
   });
-  const service = renderService({ ...deps, renderer });
+  const { assertionRepo, catalogRepo } = rt.repos;
+  const service = renderService({ ...deps, assertionRepo, catalogRepo, renderer });
   const worker = createWorker(
     rt,
     QUEUE_NAMES.render,

@@ -29,8 +29,8 @@ export interface CourseOverTimeAnswer extends OverTimeAnswer {
 const byDate = (points: SeriesPoint[]) => Object.fromEntries(points.map((p) => [p.date, p.count]));
 const sum = (points: SeriesPoint[]) => points.reduce((n, p) => n + p.count, 0);
 
-export function analyticsService(deps: { repo: AnalyticsRepository; directory: DirectoryService }) {
-  const { repo, directory } = deps;
+export function analyticsService(deps: { analyticsRepo: AnalyticsRepository; directory: DirectoryService }) {
+  const { analyticsRepo: repo, directory } = deps;
   async function scopeFor(principal: Principal, org: string, q: OverTimeQuery, kind: SeriesKind): Promise<Scope> {
     const row = await directory.requireOrg(org);
     if (principal.role === 'student') throw new ForbiddenError('Only platform and department admins see analytics.');

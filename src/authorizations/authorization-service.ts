@@ -42,13 +42,13 @@ export function covers(
 
 export interface AuthorizationServiceDeps {
   db: Db;
-  repo: AuthorizationRepository;
+  authorizationRepo: AuthorizationRepository;
   directory: DirectoryService;
   urls: PublicUrls;
 }
 
 export function authorizationService(deps: AuthorizationServiceDeps) {
-  const { db, repo, directory, urls } = deps;
+  const { db, authorizationRepo: repo, directory, urls } = deps;
   const orgObject = (org: string, s: OrgSummaryRow | undefined) =>
     toOrganizationObject(
       s ?? { org, id: org, name: org, url: null, photo_url: null, issuer: null, badge_template_count: 0 },
@@ -149,7 +149,7 @@ export function authorizationService(deps: AuthorizationServiceDeps) {
       grantorOrg: string,
       credentialId: string,
     ): Promise<AuthorizationRow | undefined> {
-      const a = await repo.findActive(grantorOrg, issuerOrg);
+      const a = await repo.findAuthorization(grantorOrg, issuerOrg);
       return a && covers(a, credentialId) ? a : undefined;
     },
   };

@@ -57,8 +57,8 @@ function mustKeepAdmin(actor: Actor, org: string): boolean {
   return actor !== 'system' && org === MAIN_ORG;
 }
 
-export function directoryService(deps: { repo: DirectoryRepository }) {
-  const { repo } = deps;
+export function directoryService(deps: { directoryRepo: DirectoryRepository }) {
+  const { directoryRepo: repo } = deps;
   async function assertKnownUsers(org: string, userIds: string[], field: string): Promise<void> {
     const unknown = await repo.unknownUsers(org, userIds);
     if (unknown.length) {

@@ -2,8 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Principal } from '../auth/principal.js';
 import { isPlatformAdmin } from '../auth/permissions.js';
-import { findLiveAssertions, getAssertionSummary } from '../db/assertion-repository.js';
-import { claimIdempotencyKey, findIdempotencyKey, setIdempotentAssertion } from '../db/idempotency-repository.js';
+import type { AssertionRepository } from '../db/assertion-repository.js';
+import type { IdempotencyRepository } from '../db/idempotency-repository.js';
 import {
   AppError,
   ConflictError,
@@ -138,6 +138,8 @@ type Waited<R> = { done: true; value: R } | { done: false };
 
 export interface IssueRequestDeps {
   db: Db;
+  assertionRepo: AssertionRepository;
+  idempotencyRepo: IdempotencyRepository;
   queues: QueueSet;
   urls: PublicUrls;
   config: Pick<Config, 'publicBaseUrl' | 'issueWaitMs'>;
@@ -154,7 +156,7 @@ export function openIssuanceEvents(queues: QueueSet, logger: Logger): void {
 }
 
 export function issueRequests(deps: IssueRequestDeps) {
-  const { db } = deps;
+  const { db, assertionRepo, idempotencyRepo } = deps;
 
   const statusUrl = (org: string, userId: string, jobId: string) =>
     `${deps.config.publicBaseUrl}/api/credentials/orgs/${encodeURIComponent(org)}/users/${encodeURIComponent(userId)}/jobs/${encodeURIComponent(jobId)}`;
@@ -197,7 +199,7 @@ export function issueRequests(deps: IssueRequestDeps) {
   }
 
   async function assertionObject(org: string, id: string): Promise<AssertionObject> {
-    const a = await getAssertionSummary(db, org, id);
+    const a = await assertionRepo.getAssertionSummary(org, id);
     if (!a) throw new AppError(500, 'The issued assertion is missing.');
     return (await presentAssertions(db, deps.urls, [a], 'private'))[0];
   }
@@ -221,7 +223,7 @@ export function issueRequests(deps: IssueRequestDeps) {
   }
 
   async function claimKey(org: string, key: string, kind: string, request: unknown, jobId: string) {
-    const { row } = await claimIdempotencyKey(db, {
+    const { row } = await idempotencyRepo.claimIdempotencyKey({
       org,
       key,
       request_hash: requestHash(kind, request),
@@ -239,7 +241,7 @@ export function issueRequests(deps: IssueRequestDeps) {
    */
   async function isRetry(org: string, key: string | undefined, kind: string, request: unknown): Promise<boolean> {
     if (key === undefined) return false;
-    const row = await findIdempotencyKey(db, org, key);
+    const row = await idempotencyRepo.findIdempotencyKey(org, key);
     if (!row) return false;
     assertSameRequest(row, kind, request);
     return true;
@@ -282,7 +284,7 @@ export function issueRequests(deps: IssueRequestDeps) {
         jobId = `issue-${digest(org, idempotencyKey).slice(0, 40)}`;
         const row = await claimKey(org, idempotencyKey, `issue ${credentialId}`, body, jobId);
         if (row.assertion_id) {
-          const a = await getAssertionSummary(db, org, row.assertion_id);
+          const a = await assertionRepo.getAssertionSummary(org, row.assertion_id);
           if (a) {
             const created = a.job_id === jobId;
             const result = await assertionObject(org, a.id);
@@ -292,9 +294,9 @@ export function issueRequests(deps: IssueRequestDeps) {
       }
       // Holding a live assertion already is an answer, not an error: the existing one, with 200.
       // An expired one is not: the job issues a new award that supersedes it.
-      const [live] = await findLiveAssertions(db, org, credentialId, [recipient.userId]);
+      const [live] = await assertionRepo.findLiveAssertions(org, credentialId, [recipient.userId]);
       if (live && (!live.expired || live.job_id === jobId)) {
-        if (idempotencyKey !== undefined) await setIdempotentAssertion(db, org, idempotencyKey, live.id);
+        if (idempotencyKey !== undefined) await idempotencyRepo.setIdempotentAssertion(org, idempotencyKey, live.id);
         const created = live.job_id === jobId;
         return {
           status: created ? 201 : 200,

@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import type { Db } from '../db/database.js';
-import { getAssertionById, type AssertionRow } from '../db/assertion-repository.js';
-import { getCredentialById, getIssuerById } from '../db/catalog-repository.js';
+import type { AssertionRow, AssertionRepository } from '../db/assertion-repository.js';
+import type { CatalogRepository } from '../db/catalog-repository.js';
 import { NotFoundError } from '../errors.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import {
@@ -33,14 +33,16 @@ import { presentAssertions } from './assertion-service.js';
  */
 export function publicDocuments(deps: {
   db: Db;
+  assertionRepo: AssertionRepository;
+  catalogRepo: CatalogRepository;
   urls: PublicUrls;
   issuerKeys: IssuerKeyService;
   statusLists: StatusListService;
 }) {
-  const { db, urls } = deps;
+  const { db, urls, assertionRepo, catalogRepo } = deps;
 
   async function anyAssertion(id: string): Promise<AssertionRow> {
-    const a = await getAssertionById(db, id);
+    const a = await assertionRepo.getAssertionById(id);
     if (!a) throw new NotFoundError(`Assertion "${id}" does not exist.`);
     return a;
   }
@@ -58,7 +60,7 @@ export function publicDocuments(deps: {
   }
 
   async function issuerOf(issuerId: string) {
-    const issuer = await getIssuerById(db, issuerId);
+    const issuer = await catalogRepo.getIssuerById(issuerId);
     if (!issuer) throw new NotFoundError(`Issuer "${issuerId}" does not exist.`);
     return issuer;
   }
@@ -78,7 +80,7 @@ export function publicDocuments(deps: {
   }
 
   async function credentialOf(credentialId: string) {
-    const credential = await getCredentialById(db, credentialId);
+    const credential = await catalogRepo.getCredentialById(credentialId);
     if (!credential) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
     return credential;
   }

@@ -3,12 +3,11 @@
  * queue re-renders. Never renders in the API process: it asks the render queue and waits.
  */
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/database.js';
 import type { QueueSet } from '../queue/queue-set.js';
 import type { FileStore } from '../storage/file-store.js';
-import { getAssertionSummaryById } from '../db/assertion-repository.js';
-import { bumpTemplateVersions, getCredentialById } from '../db/catalog-repository.js';
-import { listLiveAssertionIds } from '../db/render-repository.js';
+import type { AssertionRepository } from '../db/assertion-repository.js';
+import type { CatalogRepository } from '../db/catalog-repository.js';
+import type { RenderRepository } from '../db/render-repository.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { RENDER_PRIORITY } from '../queue/queues.js';
 import {
@@ -36,7 +35,9 @@ export interface RenderedDownload {
 const ENQUEUE_BATCH = 500;
 
 export interface RenderedDownloadDeps {
-  db: Db;
+  assertionRepo: AssertionRepository;
+  catalogRepo: CatalogRepository;
+  renderRepo: RenderRepository;
   queues: QueueSet;
   files: FileStore;
 }
@@ -86,7 +87,7 @@ export function renderedDownloads(deps: RenderedDownloadDeps) {
      * Unknown → 404; revoked → 404 with the reason (as the public JSON routes); not ready in time → 503.
      */
     async get(assertionId: string, file: RenderFileName): Promise<RenderedDownload> {
-      const a = await getAssertionSummaryById(deps.db, assertionId);
+      const a = await deps.assertionRepo.getAssertionSummaryById(assertionId);
       if (!a) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
       if (a.revoked_at) {
         throw new NotFoundError('This assertion has been revoked.', {
@@ -94,7 +95,7 @@ export function renderedDownloads(deps: RenderedDownloadDeps) {
           revocationReason: a.revocation_reason,
         });
       }
-      const credential = await getCredentialById(deps.db, a.credential_id);
+      const credential = await deps.catalogRepo.getCredentialById(a.credential_id);
       if (!credential) throw new NotFoundError(`Credential "${a.credential_id}" does not exist.`);
       const version = credential.template_version;
       const key = renderKey(a.org, a.id, version, file);
@@ -126,9 +127,9 @@ export function renderedDownloads(deps: RenderedDownloadDeps) {
     ): Promise<{ count: number; templateVersion: number }> {
       // A new version: files rendered before (by an older default template, fonts, or anything
       // else a certificate shows) are replaced, not kept because they exist.
-      const [version] = await bumpTemplateVersions(deps.db, org, { credentialId });
+      const [version] = await deps.catalogRepo.bumpTemplateVersions(org, { credentialId });
       if (version === undefined) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
-      const ids = await listLiveAssertionIds(deps.db, org, credentialId);
+      const ids = await deps.renderRepo.listLiveAssertionIds(org, credentialId);
       for (let i = 0; i < ids.length; i += ENQUEUE_BATCH) {
         await deps.queues.render.addBulk(
           ids.slice(i, i + ENQUEUE_BATCH).map((assertionId) => ({
