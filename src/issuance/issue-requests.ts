@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Principal } from '../auth/principal.js';
 import { isPlatformAdmin } from '../auth/permissions.js';
-import type { AssertionRepository } from '../db/assertion-repository.js';
+import type { AssertionRepository, AssertionSummary } from '../db/assertion-repository.js';
 import type { IdempotencyRepository } from '../db/idempotency-repository.js';
 import {
   AppError,
@@ -201,6 +201,10 @@ export function issueRequests(deps: IssueRequestDeps) {
   async function assertionObject(org: string, id: string): Promise<AssertionObject> {
     const a = await assertionRepo.getAssertionSummary(org, id);
     if (!a) throw new AppError(500, 'The issued assertion is missing.');
+    return present(a);
+  }
+
+  async function present(a: AssertionSummary): Promise<AssertionObject> {
     return (await presentAssertions(db, deps.urls, [a], 'private'))[0];
   }
 
@@ -287,7 +291,7 @@ export function issueRequests(deps: IssueRequestDeps) {
           const a = await assertionRepo.getAssertionSummary(org, row.assertion_id);
           if (a) {
             const created = a.job_id === jobId;
-            const result = await assertionObject(org, a.id);
+            const result = await present(a);
             return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result };
           }
         }
