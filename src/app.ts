@@ -14,7 +14,6 @@ import { allRoutes } from './http/routes/index.js';
 import { VERSION } from './version.js';
 import type { RateLimits } from './http/rate-limit.js';
 import { drainState, type DrainState } from './http/drain.js';
-import { openIssuanceEvents } from './issuance/issue-requests.js';
 
 /** Builds the Express app from its parts; listening is the caller's business. */
 export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: DrainState } = {}): Express {
@@ -37,7 +36,12 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
   const router = express.Router();
   mountHealthRoutes(router, rt, metrics, drain);
 
-  openIssuanceEvents(rt.queues, rt.logger);
+  // Issuing requests wait on the issuance event stream: open it now, as a QueueEvents first opened
+  // by a request starts reading after that request's job may already have finished.
+  rt.queues
+    .issuanceEvents()
+    .waitUntilReady()
+    .catch((err: unknown) => rt.logger.warn({ err }, 'issuance events not ready'));
   const defs = allRoutes(rt);
   const openapi = buildOpenApi(defs, { version: VERSION, serverUrl: rt.config.publicBaseUrl });
   router.get('/api/openapi.json', (_req, res) => {

@@ -14,7 +14,6 @@ import {
 } from '../errors.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import type { Logger } from '../logger.js';
 import type { PublicUrls } from '../public-urls.js';
 import type { QueueSet } from '../queue/queue-set.js';
 import {
@@ -143,16 +142,6 @@ export interface IssueRequestDeps {
   queues: QueueSet;
   urls: PublicUrls;
   config: Pick<Config, 'publicBaseUrl' | 'issueWaitMs'>;
-}
-
-/** The API opens the issuance event stream at start with this (see createApp), before any request. */
-export function openIssuanceEvents(queues: QueueSet, logger: Logger): void {
-  // A QueueEvents first opened by a request starts reading after that request's job may already
-  // have finished, and would miss its completion.
-  queues
-    .issuanceEvents()
-    .waitUntilReady()
-    .catch((err: unknown) => logger.warn({ err }, 'issuance events not ready'));
 }
 
 export function issueRequests(deps: IssueRequestDeps) {
