@@ -226,7 +226,10 @@ export function catalogRepository(db: Db) {
       return Number(r.numUpdatedRows) > 0;
     },
 
-    /** The live credentials of an issuer that have their own templates (to re-check them when the issuer's tags change). */
+    /**
+     * The live credentials of an issuer that have their own templates (to re-check them when the
+     * issuer's tags change).
+     */
     async listTemplatedCredentialsOfIssuer(org: string, issuerId: string): Promise<CredentialRow[]> {
       return db
         .selectFrom('credentials')

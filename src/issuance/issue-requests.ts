@@ -148,7 +148,8 @@ export function issueRequests(deps: IssueRequestDeps) {
   const { db, assertionRepo, idempotencyRepo } = deps;
 
   const statusUrl = (org: string, userId: string, jobId: string) =>
-    `${deps.config.publicBaseUrl}/api/credentials/orgs/${encodeURIComponent(org)}/users/${encodeURIComponent(userId)}/jobs/${encodeURIComponent(jobId)}`;
+    `${deps.config.publicBaseUrl}/api/credentials/orgs/${encodeURIComponent(org)}` +
+    `/users/${encodeURIComponent(userId)}/jobs/${encodeURIComponent(jobId)}`;
 
   function accepted(org: string, p: Principal, jobId: string): IssueResponse {
     return { status: 202, description: 'Ok', result: { job_id: jobId, status_url: statusUrl(org, p.userId, jobId) } };
