@@ -36,6 +36,12 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
   const router = express.Router();
   mountHealthRoutes(router, rt, metrics, drain);
 
+  // Issuing requests wait on the issuance event stream: open it now, as a QueueEvents first opened
+  // by a request starts reading after that request's job may already have finished.
+  rt.queues
+    .issuanceEvents()
+    .waitUntilReady()
+    .catch((err: unknown) => rt.logger.warn({ err }, 'issuance events not ready'));
   const defs = allRoutes(rt);
   const openapi = buildOpenApi(defs, { version: VERSION, serverUrl: rt.config.publicBaseUrl });
   router.get('/api/openapi.json', (_req, res) => {
@@ -52,7 +58,7 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
     authenticate: opts.rateLimits
       ? opts.rateLimits.authenticate(authenticateMiddleware(rt.authenticator))
       : authenticateMiddleware(rt.authenticator),
-    tenant: tenantMiddleware(rt.directory),
+    tenant: tenantMiddleware(rt.services.directory),
     defaultBodyLimit: rt.config.bodyLimit,
     publicBaseUrl: rt.config.publicBaseUrl,
   });

@@ -34,7 +34,7 @@ async function withDirectory<T>(fn: (dir: ReturnType<typeof directoryService>) =
   const handle = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
   try {
     await migrateToLatest(handle.db);
-    return await fn(directoryService(directoryRepository(handle.db)));
+    return await fn(directoryService({ directoryRepo: directoryRepository(handle.db) }));
   } finally {
     await handle.close();
   }

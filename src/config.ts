@@ -125,103 +125,74 @@ export interface RateLimitRule {
   seconds: number;
 }
 
-export type Config = {
-  port: number;
-  host: string;
-  publicBaseUrl: string;
-  databaseUrl?: string;
-  redisUrl?: string;
-  dataDir: string;
-  chromiumPath?: string;
-  adminToken?: string;
-  logLevel: (typeof LOG_LEVELS)[number];
+/** The environment, parsed, as the settings the code reads: the one declaration of every setting. */
+const configSchema = envSchema.transform((e) => ({
+  port: e.PORT,
+  host: e.HOST,
+  publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+  databaseUrl: e.DATABASE_URL,
+  redisUrl: e.REDIS_URL,
+  dataDir: path.resolve(e.DATA_DIR),
+  chromiumPath: e.CHROMIUM_PATH,
+  adminToken: e.ADMIN_TOKEN,
+  logLevel: e.LOG_LEVEL,
   /** Master key for private issuer keys at rest; generated into DATA_DIR on first start when unset. */
-  keyEncryptionKey?: string;
-  auth: { jwksUrl?: string; issuer?: string; audience?: string };
-  bodyLimit: string;
-  issueWaitMs: number;
-  workerConcurrency: number;
-  renderPages: number;
-  redisServerPath: string;
+  keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
+  auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE },
+  bodyLimit: e.BODY_LIMIT,
+  issueWaitMs: e.ISSUE_WAIT_MS,
+  workerConcurrency: e.WORKER_CONCURRENCY,
+  renderPages: e.RENDER_PAGES,
+  redisServerPath: e.REDIS_SERVER_PATH,
   /** Key prefix of every BullMQ key, so several installations can share one Redis. */
-  queuePrefix: string;
+  queuePrefix: e.QUEUE_PREFIX,
   /** How long a worker's job lock lasts; a killed worker's job is retried after about this long. */
-  jobLockMs: number;
+  jobLockMs: e.JOB_LOCK_MS,
   /** Which workers a worker process runs: issuance and render scale separately. */
-  workers: ('issuance' | 'render')[];
+  workers: e.WORKERS as ('issuance' | 'render')[],
   /** On SIGTERM, how long /readyz answers 503 (requests still served) before the listener closes. */
-  shutdownDelayMs: number;
+  shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
   /** Express `trust proxy`: false (unset), a hop count, or trusted proxy addresses/ranges. */
-  trustProxy: false | number | string[];
+  trustProxy: e.TRUST_PROXY ?? (false as const),
   /** Per-window limits shared through Redis; undefined when RATE_LIMIT=off. */
-  rateLimits?: {
-    /** per client IP: public pages and documents */
-    public: RateLimitRule;
-    /** per client IP: POST /api/credentials/public/verify (parses uploads) */
-    verify: RateLimitRule;
-    /** per client IP: rendered files (may start a Chromium render) */
-    render: RateLimitRule;
-    /** per principal: the authenticated API */
-    api: RateLimitRule;
-    /** per client IP: presented tokens that were refused */
-    authFailures: RateLimitRule;
-  };
+  rateLimits:
+    e.RATE_LIMIT === 'off'
+      ? undefined
+      : {
+          /** per client IP: public pages and documents */
+          public: e.RATE_LIMIT_PUBLIC,
+          /** per client IP: POST /api/credentials/public/verify (parses uploads) */
+          verify: e.RATE_LIMIT_VERIFY,
+          /** per client IP: rendered files (may start a Chromium render) */
+          render: e.RATE_LIMIT_RENDER,
+          /** per principal: the authenticated API */
+          api: e.RATE_LIMIT_API,
+          /** per client IP: presented tokens that were refused */
+          authFailures: e.RATE_LIMIT_AUTH_FAILURES,
+        },
   /** Pixel budget of an uploaded image (read from its header), also checked before a render draws one. */
-  imageBudget: { maxPixels: number; maxEdge: number };
+  imageBudget: { maxPixels: e.IMAGE_MAX_PIXELS, maxEdge: e.IMAGE_MAX_EDGE },
   /** Time limit of one render (a second timeout of the same job fails it as the template's fault). */
-  renderTimeoutMs: number;
-};
+  renderTimeoutMs: e.RENDER_TIMEOUT_MS,
+}));
+
+export type Config = z.output<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // `PORT=` (as compose files and shells leave it) means "not set", not 0 or "".
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = envSchema.safeParse(given);
+  const parsed = configSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0] ?? 'environment');
     throw new ConfigError(`Invalid ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`);
   }
-  const e = parsed.data;
-  if (e.AUTH_JWKS_URL && !e.AUTH_JWT_ISSUER) {
+  const config = parsed.data;
+  if (config.auth.jwksUrl && !config.auth.issuer) {
     // Without it any JWT that key set ever signed, for any service, would be an API credential here.
     throw new ConfigError(
       'Invalid AUTH_JWT_ISSUER="": must be set with AUTH_JWKS_URL (the `iss` of the platform\'s JWTs)',
     );
   }
-  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
-  return {
-    port: e.PORT,
-    host: e.HOST,
-    publicBaseUrl,
-    databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
-    dataDir: path.resolve(e.DATA_DIR),
-    chromiumPath: e.CHROMIUM_PATH,
-    adminToken: e.ADMIN_TOKEN,
-    logLevel: e.LOG_LEVEL,
-    keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
-    auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE },
-    bodyLimit: e.BODY_LIMIT,
-    issueWaitMs: e.ISSUE_WAIT_MS,
-    workerConcurrency: e.WORKER_CONCURRENCY,
-    renderPages: e.RENDER_PAGES,
-    redisServerPath: e.REDIS_SERVER_PATH,
-    queuePrefix: e.QUEUE_PREFIX,
-    jobLockMs: e.JOB_LOCK_MS,
-    workers: e.WORKERS as ('issuance' | 'render')[],
-    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
-    trustProxy: e.TRUST_PROXY ?? false,
-    rateLimits:
-      e.RATE_LIMIT === 'off'
-        ? undefined
-        : {
-            public: e.RATE_LIMIT_PUBLIC,
-            verify: e.RATE_LIMIT_VERIFY,
-            render: e.RATE_LIMIT_RENDER,
-            api: e.RATE_LIMIT_API,
-            authFailures: e.RATE_LIMIT_AUTH_FAILURES,
-          },
-    imageBudget: { maxPixels: e.IMAGE_MAX_PIXELS, maxEdge: e.IMAGE_MAX_EDGE },
-    renderTimeoutMs: e.RENDER_TIMEOUT_MS,
-  };
+  return config;
 }

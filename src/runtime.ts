@@ -3,21 +3,21 @@ import type { Logger } from './logger.js';
 import { within } from './time-bound.js';
 import { openDatabase, pingDatabase, type DatabaseOptions, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { directoryRepository } from './db/directory-repository.js';
-import { directoryService, type DirectoryService } from './directory/directory-service.js';
+import type { DirectoryService } from './directory/directory-service.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import { createQueueSet, type QueueSet, type RedisTarget } from './queue/queue-set.js';
 import { findChromium, CHROMIUM_MISSING } from './embedded/chromium.js';
 import { publicUrls, type PublicUrls } from './public-urls.js';
-import { loadOrCreateMasterKey } from './issuers/master-key.js';
-import { issuerKeyService, type IssuerKeyService } from './issuers/issuer-keys.js';
+import type { IssuerKeyService } from './issuers/issuer-keys.js';
+import { createServices, type Services } from './services.js';
+import { createRepositories, type Repositories } from './db/repositories.js';
 import type { FileStore } from './storage/file-store.js';
 import { filesystemStore } from './storage/filesystem-store.js';
 import path from 'node:path';
 
 /**
  * Everything a process needs, built once from config: the database (migrated), the queues, and
- * the services routes and workers call. Both the API and the workers are built on it.
+ * the services routes and workers call (src/services.ts). Both the API and the workers are built on it.
  */
 export interface Runtime {
   config: Config;
@@ -26,11 +26,16 @@ export interface Runtime {
   dbKind: 'postgres' | 'pglite';
   redis: RedisTarget;
   queues: QueueSet;
-  directory: DirectoryService;
-  authenticator: Authenticator;
   urls: PublicUrls;
-  issuerKeys: IssuerKeyService;
   files: FileStore;
+  /** every repository on `db` (src/db/repositories.ts) */
+  repos: Repositories;
+  services: Services;
+  /** services.directory, which bootstrap, the CLI and the tenant middleware use */
+  directory: DirectoryService;
+  /** services.issuerKeys */
+  issuerKeys: IssuerKeyService;
+  authenticator: Authenticator;
   /** Named readiness checks for /readyz; a check throws when its dependency is not usable. */
   readiness: Map<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -61,10 +66,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const queues = createQueueSet(redis, (err, source) =>
     logger.warn({ err: err.message, source }, 'queue connection error'),
   );
-  const directory = directoryService(directoryRepository(handle.db));
-  const authenticator = createAuthenticator(directory, config.auth);
   const urls = publicUrls(config.publicBaseUrl);
-  const issuerKeys = issuerKeyService(handle.db, loadOrCreateMasterKey(config.keyEncryptionKey, config.dataDir), urls);
+  const files = filesystemStore(path.join(config.dataDir, 'files'));
+  const repos = createRepositories(handle.db);
+  const services = createServices({ config, logger, db: handle.db, queues, urls, files, repos });
 
   const readiness = new Map<string, () => Promise<void>>([
     ['database', () => pingDatabase(handle.db)],
@@ -84,11 +89,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     dbKind: handle.kind,
     redis,
     queues,
-    directory,
-    authenticator,
     urls,
-    issuerKeys,
-    files: filesystemStore(path.join(config.dataDir, 'files')),
+    files,
+    repos,
+    services,
+    directory: services.directory,
+    issuerKeys: services.issuerKeys,
+    authenticator: createAuthenticator(services.directory, config.auth),
     readiness,
     async close() {
       // Queues cannot close against a Redis that is gone; the database must close regardless

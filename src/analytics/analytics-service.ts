@@ -29,7 +29,8 @@ export interface CourseOverTimeAnswer extends OverTimeAnswer {
 const byDate = (points: SeriesPoint[]) => Object.fromEntries(points.map((p) => [p.date, p.count]));
 const sum = (points: SeriesPoint[]) => points.reduce((n, p) => n + p.count, 0);
 
-export function analyticsService(repo: AnalyticsRepository, directory: DirectoryService) {
+export function analyticsService(deps: { analyticsRepo: AnalyticsRepository; directory: DirectoryService }) {
+  const { analyticsRepo: repo, directory } = deps;
   async function scopeFor(principal: Principal, org: string, q: OverTimeQuery, kind: SeriesKind): Promise<Scope> {
     const row = await directory.requireOrg(org);
     if (principal.role === 'student') throw new ForbiddenError('Only platform and department admins see analytics.');
@@ -69,28 +70,44 @@ export function analyticsService(repo: AnalyticsRepository, directory: Directory
       repo.series(kind, scope, range),
       repo.spanTotals(kind, scope, metaSpans(range)),
     ]);
+    return answerOf(points, spanTotals);
+  }
+
+  function answerOf(points: SeriesPoint[], spanTotals: number[]): OverTimeAnswer {
     const total = sum(points);
-    return { scope, range, answer: { data: byDate(points), total, meta: buildMeta(total, spanTotals) } };
+    return { data: byDate(points), total, meta: buildMeta(total, spanTotals) };
   }
 
   return {
     async assertionsOverTime(principal: Principal, org: string, q: OverTimeQuery): Promise<OverTimeAnswer> {
-      return (await overTime('assertions', principal, org, q)).answer;
+      return overTime('assertions', principal, org, q);
     },
 
     async credentialsOverTime(principal: Principal, org: string, q: OverTimeQuery): Promise<OverTimeAnswer> {
-      return (await overTime('credentials', principal, org, q)).answer;
+      return overTime('credentials', principal, org, q);
     },
 
     /** Assertions issued for a course (any course), plus the per-course breakdown. */
     async courseAssertionsOverTime(principal: Principal, org: string, q: OverTimeQuery): Promise<CourseOverTimeAnswer> {
-      const { scope, range, answer } = await overTime('course-assertions', principal, org, q);
-      const rows = await repo.courseAssertionsOverTime(scope, range);
+      const scope = await scopeFor(principal, org, q, 'course-assertions');
+      const range = resolveTimeRange(q, scope.timeZone);
+      const [rows, spanTotals] = await Promise.all([
+        repo.courseAssertionsOverTime(scope, range),
+        repo.spanTotals('course-assertions', scope, metaSpans(range)),
+      ]);
       const byCourse = new Map<string, SeriesPoint[]>();
-      for (const r of rows)
+      const perDate = new Map<string, number>();
+      for (const r of rows) {
         (byCourse.get(r.course) ?? byCourse.set(r.course, []).get(r.course)!).push({ date: r.date, count: r.count });
-      const courses = [...byCourse].map(([course, points]) => ({ course, total: sum(points), data: byDate(points) }));
-      return { ...answer, courses };
+        perDate.set(r.date, (perDate.get(r.date) ?? 0) + r.count);
+      }
+      // Each course has a row for every bucket, so the all-courses series is their sum per date;
+      // with no course in the range it is the zero-filled series, which only the database has.
+      const points = rows.length
+        ? [...perDate].map(([date, count]) => ({ date, count }))
+        : await repo.series('course-assertions', scope, range);
+      const courses = [...byCourse].map(([course, pts]) => ({ course, total: sum(pts), data: byDate(pts) }));
+      return { ...answerOf(points, spanTotals), courses };
     },
   };
 }

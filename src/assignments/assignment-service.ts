@@ -1,14 +1,13 @@
 import type { Principal } from '../auth/principal.js';
 import type {
-  AssignmentRepository,
   AssignmentScope,
   AssignmentStatus,
   GroupAssignmentRow,
   UserAssignmentRow,
+  AssignmentRepository,
 } from '../db/assignment-repository.js';
 import type { DirectoryService } from '../directory/directory-service.js';
-import type { Db } from '../db/database.js';
-import { getCredential } from '../db/catalog-repository.js';
+import type { CatalogRepository } from '../db/catalog-repository.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { PublicUrls } from '../public-urls.js';
 
@@ -33,9 +32,17 @@ export function statusOf(
   return 'issued';
 }
 
-export function assignmentService(db: Db, repo: AssignmentRepository, directory: DirectoryService, urls: PublicUrls) {
+export interface AssignmentServiceDeps {
+  assignmentRepo: AssignmentRepository;
+  catalogRepo: CatalogRepository;
+  directory: DirectoryService;
+  urls: PublicUrls;
+}
+
+export function assignmentService(deps: AssignmentServiceDeps) {
+  const { assignmentRepo: repo, catalogRepo, directory, urls } = deps;
   async function requireCredential(org: string, credentialId: string) {
-    const credential = await getCredential(db, org, credentialId);
+    const credential = await catalogRepo.getCredential(org, credentialId);
     if (!credential) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
     return credential;
   }

@@ -40,12 +40,15 @@ export function covers(
   return !a.restrict_by_badge_templates || a.allowed_badge_templates.includes(credentialId);
 }
 
-export function authorizationService(
-  db: Db,
-  repo: AuthorizationRepository,
-  directory: DirectoryService,
-  urls: PublicUrls,
-) {
+export interface AuthorizationServiceDeps {
+  db: Db;
+  authorizationRepo: AuthorizationRepository;
+  directory: DirectoryService;
+  urls: PublicUrls;
+}
+
+export function authorizationService(deps: AuthorizationServiceDeps) {
+  const { db, authorizationRepo: repo, directory, urls } = deps;
   const orgObject = (org: string, s: OrgSummaryRow | undefined) =>
     toOrganizationObject(
       s ?? { org, id: org, name: org, url: null, photo_url: null, issuer: null, badge_template_count: 0 },
@@ -146,7 +149,7 @@ export function authorizationService(
       grantorOrg: string,
       credentialId: string,
     ): Promise<AuthorizationRow | undefined> {
-      const a = await repo.findActive(grantorOrg, issuerOrg);
+      const a = await repo.findAuthorization(grantorOrg, issuerOrg);
       return a && covers(a, credentialId) ? a : undefined;
     },
   };

@@ -1,20 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Db } from '../db/database.js';
 import type { Principal } from '../auth/principal.js';
-import {
-  getCredential,
-  getIssuer,
-  getIssuerById,
-  insertCredential,
-  listCourseCredentials,
-  listCredentials,
-  listSignatoriesOfCredentials,
-  softDeleteCredential,
-  updateCredential,
-  type CredentialRow,
-  type CredentialValues,
-  type IssuerRow,
-} from '../db/catalog-repository.js';
+import type { CredentialRow, CredentialValues, IssuerRow, CatalogRepository } from '../db/catalog-repository.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { newEntityId } from '../ids.js';
 import { assertCatalogWriter, seesNonPublicCredentials } from './catalog-access.js';
@@ -30,7 +16,7 @@ import type { TemplateChecker } from './credential-templates.js';
 export type CredentialInput = Partial<CredentialValues> & { issuer?: string };
 
 export interface CredentialServiceDeps {
-  db: Db;
+  catalogRepo: CatalogRepository;
   checkTemplates: TemplateChecker;
   /** 404 for an unknown org. */
   requireOrg: (org: string) => Promise<unknown>;
@@ -58,15 +44,15 @@ const DEFAULTS: CredentialValues = {
 };
 
 export function credentialService(deps: CredentialServiceDeps) {
-  const { db } = deps;
+  const { catalogRepo } = deps;
 
   async function toObjects(rows: CredentialRow[]): Promise<CredentialObject[]> {
-    const sigs = await listSignatoriesOfCredentials(db, rows);
+    const sigs = await catalogRepo.listSignatoriesOfCredentials(rows);
     return rows.map((r) => toCredentialObject(r, sigs.get(r.id) ?? []));
   }
 
   async function issuerFor(org: string, issuerId: string): Promise<IssuerRow> {
-    const issuer = await getIssuer(db, org, issuerId);
+    const issuer = await catalogRepo.getIssuer(org, issuerId);
     if (!issuer) {
       throw new ValidationError(`Unknown issuer "${issuerId}" in org "${org}".`, {
         fieldErrors: { issuer: [`no live issuer "${issuerId}" in this org`] },
@@ -84,7 +70,7 @@ export function credentialService(deps: CredentialServiceDeps) {
   }
 
   async function requireCredential(p: Principal, org: string, id: string): Promise<CredentialRow> {
-    const row = await getCredential(db, org, id);
+    const row = await catalogRepo.getCredential(org, id);
     // A credential a student may not see does not exist for them.
     if (!row || (!row.is_public && !seesNonPublicCredentials(p, org)))
       throw new NotFoundError(`Credential "${id}" not found.`);
@@ -100,8 +86,7 @@ export function credentialService(deps: CredentialServiceDeps) {
       filter: { search?: string; course?: string; program?: string },
       page: { limit: number; offset: number },
     ): Promise<{ count: number; data: CredentialObject[] }> {
-      const { count, rows } = await listCredentials(
-        db,
+      const { count, rows } = await catalogRepo.listCredentials(
         org,
         { ...filter, publicOnly: !seesNonPublicCredentials(p, org) },
         page,
@@ -128,7 +113,12 @@ export function credentialService(deps: CredentialServiceDeps) {
         allowedTags: issuer.allowed_template_tags,
         org,
       });
-      const row = await insertCredential(db, { ...values, id: newEntityId(), org, issuer_id: issuer.id });
+      const row = await catalogRepo.insertCredential({
+        ...values,
+        id: newEntityId(),
+        org,
+        issuer_id: issuer.id,
+      });
       return (await toObjects([row]))[0];
     },
 
@@ -143,7 +133,7 @@ export function credentialService(deps: CredentialServiceDeps) {
         patch.issuer_id = issuer.id;
       } else {
         // A retired issuer's credentials may still be edited; its tags still apply.
-        issuer = await getIssuerById(db, current.issuer_id);
+        issuer = await catalogRepo.getIssuerById(current.issuer_id);
       }
       const html = patch.html_template !== undefined ? patch.html_template : current.html_template;
       const css = patch.css_template !== undefined ? patch.css_template : current.css_template;
@@ -155,14 +145,14 @@ export function credentialService(deps: CredentialServiceDeps) {
       const changed = Object.entries(patch).some(
         ([k, v]) => !isDeepStrictEqual(v, (current as Record<string, unknown>)[k]),
       );
-      const row = await updateCredential(db, org, current.id, patch, changed);
+      const row = await catalogRepo.updateCredential(org, current.id, patch, changed);
       if (!row) throw new NotFoundError(`Credential "${id}" not found.`);
       return (await toObjects([row]))[0];
     },
 
     async remove(p: Principal, org: string, id: string): Promise<void> {
       assertCatalogWriter(p, org);
-      if (!(await softDeleteCredential(db, org, id))) throw new NotFoundError(`Credential "${id}" not found.`);
+      if (!(await catalogRepo.softDeleteCredential(org, id))) throw new NotFoundError(`Credential "${id}" not found.`);
     },
 
     async listByCourse(
@@ -171,8 +161,7 @@ export function credentialService(deps: CredentialServiceDeps) {
       search: string | undefined,
       page: { limit: number; offset: number },
     ): Promise<{ count: number; data: { course: string; credentials: CredentialObject[] }[] }> {
-      const { count, groups } = await listCourseCredentials(
-        db,
+      const { count, groups } = await catalogRepo.listCourseCredentials(
         org,
         { search, publicOnly: !seesNonPublicCredentials(p, org) },
         page,

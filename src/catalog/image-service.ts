@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db/database.js';
 import type { Principal } from '../auth/principal.js';
 import type { FileStore } from '../storage/file-store.js';
 import type { PublicUrls } from '../public-urls.js';
 import type { Logger } from '../logger.js';
-import { getImageByKey, insertImage, searchImages, type ImageRow } from '../db/catalog-repository.js';
+import type { ImageRow, CatalogRepository } from '../db/catalog-repository.js';
 import { NotFoundError, UnprocessableEntityError, UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { assertCatalogWriter } from './catalog-access.js';
 import { ACCEPTED_IMAGE_TYPES, sniffImageType } from './image-type.js';
@@ -37,7 +36,7 @@ export interface ImageObject {
 }
 
 export interface ImageServiceDeps {
-  db: Db;
+  catalogRepo: CatalogRepository;
   files: FileStore;
   urls: PublicUrls;
   logger: Logger;
@@ -46,7 +45,7 @@ export interface ImageServiceDeps {
 }
 
 export function imageService(deps: ImageServiceDeps) {
-  const { db } = deps;
+  const { catalogRepo } = deps;
   const budget = deps.imageBudget ?? DEFAULT_IMAGE_BUDGET;
   // SVG is parsed on a worker thread: a hostile 5 MiB file costs that thread, not the event loop.
   const svgThread = svgSanitizerThread();
@@ -87,7 +86,7 @@ export function imageService(deps: ImageServiceDeps) {
       const key = `images/${org}/${randomBytes(16).toString('base64url')}.${type.ext}`;
       await deps.files.put(key, body);
       try {
-        const row = await insertImage(db, {
+        const row = await catalogRepo.insertImage({
           org,
           name: imageName(name, file.originalName),
           file_key: key,
@@ -104,12 +103,12 @@ export function imageService(deps: ImageServiceDeps) {
 
     async search(p: Principal, org: string, query: string): Promise<ImageObject[]> {
       void p; // every member of the org may look images up (to pick one for a credential)
-      return (await searchImages(db, org, query, IMAGE_SEARCH_LIMIT)).map(toObject);
+      return (await catalogRepo.searchImages(org, query, IMAGE_SEARCH_LIMIT)).map(toObject);
     },
 
     /** A stored image for the public route; only keys registered as images are served. */
     async getPublic(fileKey: string): Promise<{ row: ImageRow; body: Buffer }> {
-      const row = await getImageByKey(db, fileKey);
+      const row = await catalogRepo.getImageByKey(fileKey);
       const file = row && (await deps.files.get(fileKey));
       if (!row || !file) throw new NotFoundError('Image not found.');
       return { row, body: file.body };

@@ -2,16 +2,10 @@ import type { Db } from '../db/database.js';
 import type { Principal } from '../auth/principal.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import {
-  getIssuer,
-  insertIssuer,
-  listIssuerSignatories,
-  listIssuers,
-  listTemplatedCredentialsOfIssuer,
-  retireIssuer,
-  updateIssuer,
-  bumpTemplateVersions,
+  catalogRepository,
   type IssuerRow,
   type IssuerValues,
+  type CatalogRepository,
 } from '../db/catalog-repository.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { newEntityId } from '../ids.js';
@@ -31,23 +25,21 @@ export interface IssuerInput extends Partial<IssuerValues> {
 
 export interface IssuerServiceDeps {
   db: Db;
+  catalogRepo: CatalogRepository;
   issuerKeys: IssuerKeyService;
   checkTemplates: TemplateChecker;
 }
 
 export function issuerService(deps: IssuerServiceDeps) {
-  const { db } = deps;
+  const { db, catalogRepo } = deps;
 
   async function toObjects(rows: IssuerRow[]): Promise<IssuerObject[]> {
-    const sigs = await listIssuerSignatories(
-      db,
-      rows.map((r) => r.id),
-    );
+    const sigs = await catalogRepo.listIssuerSignatories(rows.map((r) => r.id));
     return rows.map((r) => toIssuerObject(r, sigs.get(r.id) ?? []));
   }
 
   async function requireIssuer(org: string, issuerId: string): Promise<IssuerRow> {
-    const row = await getIssuer(db, org, issuerId);
+    const row = await catalogRepo.getIssuer(org, issuerId);
     if (!row) throw new NotFoundError(`Issuer "${issuerId}" not found.`);
     return row;
   }
@@ -64,7 +56,7 @@ export function issuerService(deps: IssuerServiceDeps) {
   /** Narrowing the tags must not break templates already written against the issuer. */
   async function assertTemplatesStillValid(org: string, issuer: IssuerRow, tags: string[] | null): Promise<void> {
     const errors: string[] = [];
-    for (const c of await listTemplatedCredentialsOfIssuer(db, org, issuer.id)) {
+    for (const c of await catalogRepo.listTemplatedCredentialsOfIssuer(org, issuer.id)) {
       try {
         deps.checkTemplates({ html: c.html_template, css: c.css_template, allowedTags: tags, org: c.org });
       } catch (e) {
@@ -83,7 +75,7 @@ export function issuerService(deps: IssuerServiceDeps) {
   return {
     async list(p: Principal, org: string, page: { q?: string; limit: number; offset: number }) {
       void p; // every member of the org reads its issuers
-      const { count, rows } = await listIssuers(db, org, page);
+      const { count, rows } = await catalogRepo.listIssuers(org, page);
       return { count, data: await toObjects(rows) };
     },
 
@@ -97,7 +89,7 @@ export function issuerService(deps: IssuerServiceDeps) {
       assertKnownTags(input.allowed_template_tags);
       const alg = input.signing_alg ?? 'ES256';
       const row = await db.transaction().execute(async (trx) => {
-        const issuer = await insertIssuer(trx, {
+        const issuer = await catalogRepository(trx).insertIssuer({
           id: newEntityId(),
           org,
           signing_alg: alg,
@@ -121,10 +113,10 @@ export function issuerService(deps: IssuerServiceDeps) {
         assertKnownTags(input.allowed_template_tags);
         await assertTemplatesStillValid(org, current, input.allowed_template_tags);
       }
-      const row = await updateIssuer(db, org, current.id, input);
+      const row = await catalogRepo.updateIssuer(org, current.id, input);
       if (!row) throw new NotFoundError(`Issuer "${issuerId}" not found.`);
       // Certificates show the issuer's name, logo and links: its credentials render anew.
-      await bumpTemplateVersions(db, org, { issuerId: current.id });
+      await catalogRepo.bumpTemplateVersions(org, { issuerId: current.id });
       return (await toObjects([row]))[0];
     },
 
@@ -132,7 +124,8 @@ export function issuerService(deps: IssuerServiceDeps) {
     async remove(p: Principal, org: string, issuerId: string): Promise<void> {
       assertCatalogWriter(p, org);
       const current = await requireIssuer(org, issuerId);
-      if (!(await retireIssuer(db, org, current.id))) throw new NotFoundError(`Issuer "${issuerId}" not found.`);
+      if (!(await catalogRepo.retireIssuer(org, current.id)))
+        throw new NotFoundError(`Issuer "${issuerId}" not found.`);
     },
   };
 }

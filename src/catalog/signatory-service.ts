@@ -1,12 +1,5 @@
-import type { Db } from '../db/database.js';
 import type { Principal } from '../auth/principal.js';
-import {
-  bumpTemplateVersions,
-  getCredential,
-  getIssuer,
-  insertSignatory,
-  type Signatory,
-} from '../db/catalog-repository.js';
+import type { Signatory, CatalogRepository } from '../db/catalog-repository.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { assertCatalogWriter } from './catalog-access.js';
 
@@ -23,17 +16,17 @@ export interface SignatoryInput extends Signatory {
   org?: string;
 }
 
-export function signatoryService(deps: { db: Db }) {
-  const { db } = deps;
+export function signatoryService(deps: { catalogRepo: CatalogRepository }) {
+  const { catalogRepo } = deps;
   return {
     async create(p: Principal, org: string, input: SignatoryInput): Promise<Signatory> {
       assertCatalogWriter(p, org);
       let target: { issuer_id: string | null; credential_id: string | null };
       if (input.credential) {
-        const credential = await getCredential(db, org, input.credential);
+        const credential = await catalogRepo.getCredential(org, input.credential);
         if (!credential) throw new NotFoundError(`Credential "${input.credential}" not found.`);
         // The issuer may be named by entity id or by the org identifier, as the issuer routes allow.
-        const named = input.entityId ? await getIssuer(db, org, input.entityId) : undefined;
+        const named = input.entityId ? await catalogRepo.getIssuer(org, input.entityId) : undefined;
         if (input.entityId && named?.id !== credential.issuer_id) {
           throw new ValidationError(`Credential "${input.credential}" is not issued by "${input.entityId}".`, {
             fieldErrors: { entityId: ["does not match the credential's issuer"] },
@@ -43,18 +36,19 @@ export function signatoryService(deps: { db: Db }) {
       } else if (input.entityId || input.org) {
         // An issuer of another org is as unknown as one that does not exist.
         const ref = input.entityId ?? input.org!;
-        const issuer = input.org && input.org !== org && !input.entityId ? undefined : await getIssuer(db, org, ref);
+        const issuer =
+          input.org && input.org !== org && !input.entityId ? undefined : await catalogRepo.getIssuer(org, ref);
         if (!issuer) throw new NotFoundError(`Issuer "${ref}" not found.`);
         target = { issuer_id: issuer.id, credential_id: null };
       } else {
-        const primary = await getIssuer(db, org, org);
+        const primary = await catalogRepo.getIssuer(org, org);
         if (!primary) {
           const message = `Org "${org}" has no issuer to attach the signatory to: create one, or name a credential.`;
           throw new NotFoundError(message);
         }
         target = { issuer_id: primary.id, credential_id: null };
       }
-      const row = await insertSignatory(db, {
+      const row = await catalogRepo.insertSignatory({
         org,
         ...target,
         name: input.name,
@@ -62,8 +56,7 @@ export function signatoryService(deps: { db: Db }) {
         signature: input.signature,
       });
       // Certificates list the signatories: those they appear on render anew.
-      await bumpTemplateVersions(
-        db,
+      await catalogRepo.bumpTemplateVersions(
         org,
         target.credential_id ? { credentialId: target.credential_id } : { issuerId: target.issuer_id! },
       );

@@ -9,34 +9,30 @@ export type AuthorizationRow = Selectable<IssuerAuthorizationsTable>;
 /** What an authorization answer shows of an org: the facts src/authorizations/organization-object.ts shapes. */
 export type OrgSummaryRow = OrganizationFacts;
 
-/** The active authorization letting `issuerOrg` issue `grantorOrg`'s credentials, if any. */
-export async function findAuthorization(
-  db: Db,
-  grantorOrg: string,
-  issuerOrg: string,
-): Promise<AuthorizationRow | undefined> {
-  return db
-    .selectFrom('issuer_authorizations')
-    .selectAll()
-    .where('grantor_org', '=', grantorOrg)
-    .where('issuer_org', '=', issuerOrg)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-}
-
-/** Has `grantorOrg` ever authorized `issuerOrg` (even if since withdrawn)? Its issued assertions stay visible. */
-export async function everAuthorized(db: Db, grantorOrg: string, issuerOrg: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('issuer_authorizations')
-    .select('id')
-    .where('grantor_org', '=', grantorOrg)
-    .where('issuer_org', '=', issuerOrg)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 export function authorizationRepository(db: Db) {
   return {
+    /** The active authorization letting `issuerOrg` issue `grantorOrg`'s credentials, if any. */
+    async findAuthorization(grantorOrg: string, issuerOrg: string): Promise<AuthorizationRow | undefined> {
+      return db
+        .selectFrom('issuer_authorizations')
+        .selectAll()
+        .where('grantor_org', '=', grantorOrg)
+        .where('issuer_org', '=', issuerOrg)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+    },
+
+    /** Has `grantorOrg` ever authorized `issuerOrg` (even if since withdrawn)? Its issued assertions stay visible. */
+    async everAuthorized(grantorOrg: string, issuerOrg: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('issuer_authorizations')
+        .select('id')
+        .where('grantor_org', '=', grantorOrg)
+        .where('issuer_org', '=', issuerOrg)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     async insert(
       row: Omit<AuthorizationRow, 'created_at' | 'deleted_at' | 'allowed_badge_templates'> & {
         allowed_badge_templates: string[];
@@ -64,8 +60,6 @@ export function authorizationRepository(db: Db) {
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
     },
-
-    findActive: (grantorOrg: string, issuerOrg: string) => findAuthorization(db, grantorOrg, issuerOrg),
 
     async softDelete(id: string): Promise<void> {
       await db

@@ -27,88 +27,338 @@ export interface Signatory {
 // ---------------------------------------------------------------------------------------------
 // Stable read contract
 
-/**
- * A live (not retired) issuer of `org`, by entity id or — as the API allows — by the org
- * identifier itself, which names the org's oldest live issuer.
- */
-export async function getIssuer(db: Db, org: string, issuerId: string): Promise<IssuerRow | undefined> {
-  let q = db.selectFrom('issuers').selectAll().where('org', '=', org).where('retired_at', 'is', null);
-  if (issuerId !== org) q = q.where('id', '=', issuerId);
-  return (
-    q
-      // An issuer whose entity id happens to equal the org identifier wins over "the oldest".
-      .orderBy(sql`id = ${issuerId}`, 'desc')
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst()
-  );
+export function catalogRepository(db: Db) {
+  return {
+    /**
+     * A live (not retired) issuer of `org`, by entity id or — as the API allows — by the org
+     * identifier itself, which names the org's oldest live issuer.
+     */
+    async getIssuer(org: string, issuerId: string): Promise<IssuerRow | undefined> {
+      let q = db.selectFrom('issuers').selectAll().where('org', '=', org).where('retired_at', 'is', null);
+      if (issuerId !== org) q = q.where('id', '=', issuerId);
+      return (
+        q
+          // An issuer whose entity id happens to equal the org identifier wins over "the oldest".
+          .orderBy(sql`id = ${issuerId}`, 'desc')
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(1)
+          .executeTakeFirst()
+      );
+    },
+
+    /** Any issuer, retired or not, in any org: for public profile and key documents. */
+    async getIssuerById(issuerId: string): Promise<IssuerRow | undefined> {
+      return db.selectFrom('issuers').selectAll().where('id', '=', issuerId).executeTakeFirst();
+    },
+
+    /** A credential of `org` that has not been deleted. */
+    async getCredential(org: string, credentialId: string): Promise<CredentialRow | undefined> {
+      return db
+        .selectFrom('credentials')
+        .selectAll()
+        .where('org', '=', org)
+        .where('id', '=', credentialId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+    },
+
+    /** Any credential, deleted or not, in any org: for public achievement documents of issued assertions. */
+    async getCredentialById(credentialId: string): Promise<CredentialRow | undefined> {
+      return db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirst();
+    },
+
+    /**
+     * The signatories of a credential: its own first (most specific), then its issuer's, each in the
+     * order they were added. Either id may be omitted.
+     */
+    async listSignatories(target: { issuerId?: string | null; credentialId?: string | null }): Promise<Signatory[]> {
+      const { issuerId, credentialId } = target;
+      if (!issuerId && !credentialId) return [];
+      const rows = await db
+        .selectFrom('signatories')
+        .select(['name', 'title', 'signature', 'credential_id'])
+        .where((eb) => {
+          const ors = [];
+          if (credentialId) ors.push(eb('credential_id', '=', credentialId));
+          if (issuerId) ors.push(eb.and([eb('issuer_id', '=', issuerId), eb('credential_id', 'is', null)]));
+          return eb.or(ors);
+        })
+        .orderBy(sql`credential_id is null`)
+        .orderBy('id')
+        .execute();
+      return rows.map(({ name, title, signature }) => ({ name, title, signature }));
+    },
+
+    async listIssuers(
+      org: string,
+      page: { q?: string; limit: number; offset: number },
+    ): Promise<{ count: number; rows: IssuerRow[] }> {
+      let base = db.selectFrom('issuers').where('org', '=', org).where('retired_at', 'is', null);
+      if (page.q) base = base.where('name', 'ilike', likePattern(page.q));
+      const [{ n }, rows] = await Promise.all([
+        base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
+        base.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+      ]);
+      return { count: n, rows };
+    },
+
+    async insertIssuer(
+      row: IssuerValues & { id: string; org: string; signing_alg: 'ES256' | 'RS256' },
+    ): Promise<IssuerRow> {
+      return db
+        .insertInto('issuers')
+        .values({
+          ...row,
+          allowed_template_tags: row.allowed_template_tags == null ? null : JSON.stringify(row.allowed_template_tags),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+
+    async updateIssuer(org: string, id: string, patch: Partial<IssuerValues>): Promise<IssuerRow | undefined> {
+      const { allowed_template_tags, ...rest } = patch;
+      return db
+        .updateTable('issuers')
+        .set({
+          ...rest,
+          ...(allowed_template_tags !== undefined && {
+            allowed_template_tags: allowed_template_tags === null ? null : JSON.stringify(allowed_template_tags),
+          }),
+          updated_at: sql`now()`,
+        })
+        .where('org', '=', org)
+        .where('id', '=', id)
+        .where('retired_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    /** Retires (never deletes) an issuer; returns false when there was no live issuer to retire. */
+    async retireIssuer(org: string, id: string): Promise<boolean> {
+      const r = await db
+        .updateTable('issuers')
+        .set({ retired_at: sql`now()`, updated_at: sql`now()` })
+        .where('org', '=', org)
+        .where('id', '=', id)
+        .where('retired_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    async listCredentials(
+      org: string,
+      filter: CredentialFilter,
+      page: { limit: number; offset: number },
+    ): Promise<{ count: number; rows: CredentialRow[] }> {
+      let base = db.selectFrom('credentials').where('org', '=', org).where('deleted_at', 'is', null);
+      if (filter.publicOnly) base = base.where('is_public', '=', true);
+      if (filter.course !== undefined) base = base.where('course', '=', filter.course);
+      if (filter.program !== undefined) base = base.where('program', '=', filter.program);
+      if (filter.search) {
+        const like = likePattern(filter.search);
+        base = base.where((eb) => eb.or([eb('name', 'ilike', like), eb('description', 'ilike', like)]));
+      }
+      const [{ n }, rows] = await Promise.all([
+        base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
+        base.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+      ]);
+      return { count: n, rows };
+    },
+
+    async insertCredential(
+      row: CredentialValues & { id: string; org: string; issuer_id: string },
+    ): Promise<CredentialRow> {
+      return db
+        .insertInto('credentials')
+        .values(jsonColumns(row) as never)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+
+    /** Updates a live credential; `bumpTemplateVersion` increments template_version in the same statement. */
+    async updateCredential(
+      org: string,
+      id: string,
+      patch: Partial<CredentialValues> & { issuer_id?: string },
+      bumpTemplateVersion: boolean,
+    ): Promise<CredentialRow | undefined> {
+      return db
+        .updateTable('credentials')
+        .set({
+          ...(jsonColumns(patch) as object),
+          ...(bumpTemplateVersion && { template_version: sql<number>`template_version + 1` }),
+          updated_at: sql`now()`,
+        })
+        .where('org', '=', org)
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    /**
+     * Raises template_version of one credential, or of every credential of an issuer: what their
+     * certificates show changed (issuer name or logo, signatories), so rendered files are stale.
+     */
+    async bumpTemplateVersions(
+      org: string,
+      target: { credentialId: string } | { issuerId: string },
+    ): Promise<number[]> {
+      let q = db
+        .updateTable('credentials')
+        .set({ template_version: sql<number>`template_version + 1`, updated_at: sql`now()` })
+        .where('org', '=', org)
+        .where('deleted_at', 'is', null);
+      q =
+        'credentialId' in target ? q.where('id', '=', target.credentialId) : q.where('issuer_id', '=', target.issuerId);
+      return (await q.returning('template_version').execute()).map((r) => r.template_version);
+    },
+
+    async softDeleteCredential(org: string, id: string): Promise<boolean> {
+      const r = await db
+        .updateTable('credentials')
+        .set({ deleted_at: sql`now()`, updated_at: sql`now()` })
+        .where('org', '=', org)
+        .where('id', '=', id)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    /**
+     * The live credentials of an issuer that have their own templates (to re-check them when the
+     * issuer's tags change).
+     */
+    async listTemplatedCredentialsOfIssuer(org: string, issuerId: string): Promise<CredentialRow[]> {
+      return db
+        .selectFrom('credentials')
+        .selectAll()
+        .where('org', '=', org)
+        .where('issuer_id', '=', issuerId)
+        .where('deleted_at', 'is', null)
+        .where((eb) => eb.or([eb('html_template', 'is not', null), eb('css_template', 'is not', null)]))
+        .orderBy('created_at')
+        .execute();
+    },
+
+    /**
+     * Credentials grouped by course (credentials without a course are not listed): one page of
+     * courses, ordered by course id, each with all its live credentials.
+     */
+    async listCourseCredentials(
+      org: string,
+      filter: { search?: string; publicOnly: boolean },
+      page: { limit: number; offset: number },
+    ): Promise<{ count: number; groups: { course: string; credentials: CredentialRow[] }[] }> {
+      let base = db
+        .selectFrom('credentials')
+        .where('org', '=', org)
+        .where('deleted_at', 'is', null)
+        .where('course', 'is not', null);
+      if (filter.publicOnly) base = base.where('is_public', '=', true);
+      if (filter.search) {
+        const like = likePattern(filter.search);
+        base = base.where((eb) => eb.or([eb('course', 'ilike', like), eb('name', 'ilike', like)]));
+      }
+      const [{ n }, courses] = await Promise.all([
+        base.select(sql<number>`count(distinct course)::int`.as('n')).executeTakeFirstOrThrow(),
+        base.select('course').distinct().orderBy('course').limit(page.limit).offset(page.offset).execute(),
+      ]);
+      const names = courses.map((c) => c.course as string);
+      if (names.length === 0) return { count: n, groups: [] };
+      const rows = await base
+        .selectAll()
+        .where('course', 'in', names)
+        .orderBy('course')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      const byCourse = new Map<string, CredentialRow[]>(names.map((c) => [c, []]));
+      for (const r of rows) byCourse.get(r.course as string)!.push(r);
+      return { count: n, groups: names.map((course) => ({ course, credentials: byCourse.get(course)! })) };
+    },
+
+    async insertSignatory(
+      row: { org: string; issuer_id: string | null; credential_id: string | null } & Signatory,
+    ): Promise<SignatoryRow> {
+      return db.insertInto('signatories').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+
+    /** The signatories attached directly to each issuer (not to its credentials), for issuer objects. */
+    async listIssuerSignatories(issuerIds: string[]): Promise<Map<string, Signatory[]>> {
+      const out = new Map<string, Signatory[]>(issuerIds.map((id) => [id, []]));
+      if (issuerIds.length === 0) return out;
+      const rows = await db
+        .selectFrom('signatories')
+        .select(['issuer_id', 'name', 'title', 'signature'])
+        .where('issuer_id', 'in', issuerIds)
+        .where('credential_id', 'is', null)
+        .orderBy('id')
+        .execute();
+      for (const r of rows)
+        out.get(r.issuer_id as string)?.push({ name: r.name, title: r.title, signature: r.signature });
+      return out;
+    },
+
+    /** {@link listSignatories} for many credentials at once (list pages), keyed by credential id. */
+    async listSignatoriesOfCredentials(
+      credentials: { id: string; issuer_id: string }[],
+    ): Promise<Map<string, Signatory[]>> {
+      const out = new Map<string, Signatory[]>(credentials.map((c) => [c.id, []]));
+      if (credentials.length === 0) return out;
+      const credIds = credentials.map((c) => c.id);
+      const issuerIds = [...new Set(credentials.map((c) => c.issuer_id))];
+      const rows = await db
+        .selectFrom('signatories')
+        .select(['issuer_id', 'credential_id', 'name', 'title', 'signature'])
+        .where((eb) =>
+          eb.or([
+            eb('credential_id', 'in', credIds),
+            eb.and([eb('issuer_id', 'in', issuerIds), eb('credential_id', 'is', null)]),
+          ]),
+        )
+        .orderBy('id')
+        .execute();
+      for (const c of credentials) {
+        const own = rows.filter((r) => r.credential_id === c.id);
+        const issuers = rows.filter((r) => r.credential_id === null && r.issuer_id === c.issuer_id);
+        out.set(
+          c.id,
+          [...own, ...issuers].map(({ name, title, signature }) => ({ name, title, signature })),
+        );
+      }
+      return out;
+    },
+
+    async insertImage(row: Omit<ImageRow, 'id' | 'created_at'>): Promise<ImageRow> {
+      return db.insertInto('images').values(row).returningAll().executeTakeFirstOrThrow();
+    },
+
+    async searchImages(org: string, query: string, limit: number): Promise<ImageRow[]> {
+      return db
+        .selectFrom('images')
+        .selectAll()
+        .where('org', '=', org)
+        .where('name', 'ilike', likePattern(query))
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+    },
+
+    /** A stored image by its file-store key (the public images route serves only these). */
+    async getImageByKey(fileKey: string): Promise<ImageRow | undefined> {
+      return db.selectFrom('images').selectAll().where('file_key', '=', fileKey).executeTakeFirst();
+    },
+  };
 }
 
-/** Any issuer, retired or not, in any org: for public profile and key documents. */
-export async function getIssuerById(db: Db, issuerId: string): Promise<IssuerRow | undefined> {
-  return db.selectFrom('issuers').selectAll().where('id', '=', issuerId).executeTakeFirst();
-}
-
-/** A credential of `org` that has not been deleted. */
-export async function getCredential(db: Db, org: string, credentialId: string): Promise<CredentialRow | undefined> {
-  return db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('org', '=', org)
-    .where('id', '=', credentialId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-}
-
-/** Any credential, deleted or not, in any org: for public achievement documents of issued assertions. */
-export async function getCredentialById(db: Db, credentialId: string): Promise<CredentialRow | undefined> {
-  return db.selectFrom('credentials').selectAll().where('id', '=', credentialId).executeTakeFirst();
-}
-
-/**
- * The signatories of a credential: its own first (most specific), then its issuer's, each in the
- * order they were added. Either id may be omitted.
- */
-export async function listSignatories(
-  db: Db,
-  target: { issuerId?: string | null; credentialId?: string | null },
-): Promise<Signatory[]> {
-  const { issuerId, credentialId } = target;
-  if (!issuerId && !credentialId) return [];
-  const rows = await db
-    .selectFrom('signatories')
-    .select(['name', 'title', 'signature', 'credential_id'])
-    .where((eb) => {
-      const ors = [];
-      if (credentialId) ors.push(eb('credential_id', '=', credentialId));
-      if (issuerId) ors.push(eb.and([eb('issuer_id', '=', issuerId), eb('credential_id', 'is', null)]));
-      return eb.or(ors);
-    })
-    .orderBy(sql`credential_id is null`)
-    .orderBy('id')
-    .execute();
-  return rows.map(({ name, title, signature }) => ({ name, title, signature }));
-}
+export type CatalogRepository = ReturnType<typeof catalogRepository>;
 
 // ---------------------------------------------------------------------------------------------
 // Issuers
 
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-
-export async function listIssuers(
-  db: Db,
-  org: string,
-  page: { q?: string; limit: number; offset: number },
-): Promise<{ count: number; rows: IssuerRow[] }> {
-  let base = db.selectFrom('issuers').where('org', '=', org).where('retired_at', 'is', null);
-  if (page.q) base = base.where('name', 'ilike', likePattern(page.q));
-  const [{ n }, rows] = await Promise.all([
-    base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
-    base.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
-  ]);
-  return { count: n, rows };
-}
 
 export interface IssuerValues {
   name: string;
@@ -117,55 +367,6 @@ export interface IssuerValues {
   email?: string | null;
   url?: string | null;
   allowed_template_tags?: string[] | null;
-}
-
-export async function insertIssuer(
-  db: Db,
-  row: IssuerValues & { id: string; org: string; signing_alg: 'ES256' | 'RS256' },
-): Promise<IssuerRow> {
-  return db
-    .insertInto('issuers')
-    .values({
-      ...row,
-      allowed_template_tags: row.allowed_template_tags == null ? null : JSON.stringify(row.allowed_template_tags),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-export async function updateIssuer(
-  db: Db,
-  org: string,
-  id: string,
-  patch: Partial<IssuerValues>,
-): Promise<IssuerRow | undefined> {
-  const { allowed_template_tags, ...rest } = patch;
-  return db
-    .updateTable('issuers')
-    .set({
-      ...rest,
-      ...(allowed_template_tags !== undefined && {
-        allowed_template_tags: allowed_template_tags === null ? null : JSON.stringify(allowed_template_tags),
-      }),
-      updated_at: sql`now()`,
-    })
-    .where('org', '=', org)
-    .where('id', '=', id)
-    .where('retired_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
-}
-
-/** Retires (never deletes) an issuer; returns false when there was no live issuer to retire. */
-export async function retireIssuer(db: Db, org: string, id: string): Promise<boolean> {
-  const r = await db
-    .updateTable('issuers')
-    .set({ retired_at: sql`now()`, updated_at: sql`now()` })
-    .where('org', '=', org)
-    .where('id', '=', id)
-    .where('retired_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,27 +378,6 @@ export interface CredentialFilter {
   program?: string;
   /** Callers without admin rights see only public credentials. */
   publicOnly: boolean;
-}
-
-export async function listCredentials(
-  db: Db,
-  org: string,
-  filter: CredentialFilter,
-  page: { limit: number; offset: number },
-): Promise<{ count: number; rows: CredentialRow[] }> {
-  let base = db.selectFrom('credentials').where('org', '=', org).where('deleted_at', 'is', null);
-  if (filter.publicOnly) base = base.where('is_public', '=', true);
-  if (filter.course !== undefined) base = base.where('course', '=', filter.course);
-  if (filter.program !== undefined) base = base.where('program', '=', filter.program);
-  if (filter.search) {
-    const like = likePattern(filter.search);
-    base = base.where((eb) => eb.or([eb('name', 'ilike', like), eb('description', 'ilike', like)]));
-  }
-  const [{ n }, rows] = await Promise.all([
-    base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
-    base.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(page.limit).offset(page.offset).execute(),
-  ]);
-  return { count: n, rows };
 }
 
 export interface CredentialValues {
@@ -228,198 +408,8 @@ const jsonColumns = <T extends Partial<CredentialValues>>(v: T) => ({
   ...(v.skills !== undefined && { skills: JSON.stringify(v.skills) }),
 });
 
-export async function insertCredential(
-  db: Db,
-  row: CredentialValues & { id: string; org: string; issuer_id: string },
-): Promise<CredentialRow> {
-  return db
-    .insertInto('credentials')
-    .values(jsonColumns(row) as never)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-/** Updates a live credential; `bumpTemplateVersion` increments template_version in the same statement. */
-export async function updateCredential(
-  db: Db,
-  org: string,
-  id: string,
-  patch: Partial<CredentialValues> & { issuer_id?: string },
-  bumpTemplateVersion: boolean,
-): Promise<CredentialRow | undefined> {
-  return db
-    .updateTable('credentials')
-    .set({
-      ...(jsonColumns(patch) as object),
-      ...(bumpTemplateVersion && { template_version: sql<number>`template_version + 1` }),
-      updated_at: sql`now()`,
-    })
-    .where('org', '=', org)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
-}
-
-/**
- * Raises template_version of one credential, or of every credential of an issuer: what their
- * certificates show changed (issuer name or logo, signatories), so rendered files are stale.
- */
-export async function bumpTemplateVersions(
-  db: Db,
-  org: string,
-  target: { credentialId: string } | { issuerId: string },
-): Promise<number[]> {
-  let q = db
-    .updateTable('credentials')
-    .set({ template_version: sql<number>`template_version + 1`, updated_at: sql`now()` })
-    .where('org', '=', org)
-    .where('deleted_at', 'is', null);
-  q = 'credentialId' in target ? q.where('id', '=', target.credentialId) : q.where('issuer_id', '=', target.issuerId);
-  return (await q.returning('template_version').execute()).map((r) => r.template_version);
-}
-
-export async function softDeleteCredential(db: Db, org: string, id: string): Promise<boolean> {
-  const r = await db
-    .updateTable('credentials')
-    .set({ deleted_at: sql`now()`, updated_at: sql`now()` })
-    .where('org', '=', org)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
-}
-
-/** The live credentials of an issuer that have their own templates (to re-check them when the issuer's tags change). */
-export async function listTemplatedCredentialsOfIssuer(
-  db: Db,
-  org: string,
-  issuerId: string,
-): Promise<CredentialRow[]> {
-  return db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('org', '=', org)
-    .where('issuer_id', '=', issuerId)
-    .where('deleted_at', 'is', null)
-    .where((eb) => eb.or([eb('html_template', 'is not', null), eb('css_template', 'is not', null)]))
-    .orderBy('created_at')
-    .execute();
-}
-
-/**
- * Credentials grouped by course (credentials without a course are not listed): one page of
- * courses, ordered by course id, each with all its live credentials.
- */
-export async function listCourseCredentials(
-  db: Db,
-  org: string,
-  filter: { search?: string; publicOnly: boolean },
-  page: { limit: number; offset: number },
-): Promise<{ count: number; groups: { course: string; credentials: CredentialRow[] }[] }> {
-  let base = db
-    .selectFrom('credentials')
-    .where('org', '=', org)
-    .where('deleted_at', 'is', null)
-    .where('course', 'is not', null);
-  if (filter.publicOnly) base = base.where('is_public', '=', true);
-  if (filter.search) {
-    const like = likePattern(filter.search);
-    base = base.where((eb) => eb.or([eb('course', 'ilike', like), eb('name', 'ilike', like)]));
-  }
-  const [{ n }, courses] = await Promise.all([
-    base.select(sql<number>`count(distinct course)::int`.as('n')).executeTakeFirstOrThrow(),
-    base.select('course').distinct().orderBy('course').limit(page.limit).offset(page.offset).execute(),
-  ]);
-  const names = courses.map((c) => c.course as string);
-  if (names.length === 0) return { count: n, groups: [] };
-  const rows = await base
-    .selectAll()
-    .where('course', 'in', names)
-    .orderBy('course')
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  const byCourse = new Map<string, CredentialRow[]>(names.map((c) => [c, []]));
-  for (const r of rows) byCourse.get(r.course as string)!.push(r);
-  return { count: n, groups: names.map((course) => ({ course, credentials: byCourse.get(course)! })) };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Signatories
 
-export async function insertSignatory(
-  db: Db,
-  row: { org: string; issuer_id: string | null; credential_id: string | null } & Signatory,
-): Promise<SignatoryRow> {
-  return db.insertInto('signatories').values(row).returningAll().executeTakeFirstOrThrow();
-}
-
-/** The signatories attached directly to each issuer (not to its credentials), for issuer objects. */
-export async function listIssuerSignatories(db: Db, issuerIds: string[]): Promise<Map<string, Signatory[]>> {
-  const out = new Map<string, Signatory[]>(issuerIds.map((id) => [id, []]));
-  if (issuerIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('signatories')
-    .select(['issuer_id', 'name', 'title', 'signature'])
-    .where('issuer_id', 'in', issuerIds)
-    .where('credential_id', 'is', null)
-    .orderBy('id')
-    .execute();
-  for (const r of rows) out.get(r.issuer_id as string)?.push({ name: r.name, title: r.title, signature: r.signature });
-  return out;
-}
-
-/** {@link listSignatories} for many credentials at once (list pages), keyed by credential id. */
-export async function listSignatoriesOfCredentials(
-  db: Db,
-  credentials: { id: string; issuer_id: string }[],
-): Promise<Map<string, Signatory[]>> {
-  const out = new Map<string, Signatory[]>(credentials.map((c) => [c.id, []]));
-  if (credentials.length === 0) return out;
-  const credIds = credentials.map((c) => c.id);
-  const issuerIds = [...new Set(credentials.map((c) => c.issuer_id))];
-  const rows = await db
-    .selectFrom('signatories')
-    .select(['issuer_id', 'credential_id', 'name', 'title', 'signature'])
-    .where((eb) =>
-      eb.or([
-        eb('credential_id', 'in', credIds),
-        eb.and([eb('issuer_id', 'in', issuerIds), eb('credential_id', 'is', null)]),
-      ]),
-    )
-    .orderBy('id')
-    .execute();
-  for (const c of credentials) {
-    const own = rows.filter((r) => r.credential_id === c.id);
-    const issuers = rows.filter((r) => r.credential_id === null && r.issuer_id === c.issuer_id);
-    out.set(
-      c.id,
-      [...own, ...issuers].map(({ name, title, signature }) => ({ name, title, signature })),
-    );
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Images
-
-export async function insertImage(db: Db, row: Omit<ImageRow, 'id' | 'created_at'>): Promise<ImageRow> {
-  return db.insertInto('images').values(row).returningAll().executeTakeFirstOrThrow();
-}
-
-export async function searchImages(db: Db, org: string, query: string, limit: number): Promise<ImageRow[]> {
-  return db
-    .selectFrom('images')
-    .selectAll()
-    .where('org', '=', org)
-    .where('name', 'ilike', likePattern(query))
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
-}
-
-/** A stored image by its file-store key (the public images route serves only these). */
-export async function getImageByKey(db: Db, fileKey: string): Promise<ImageRow | undefined> {
-  return db.selectFrom('images').selectAll().where('file_key', '=', fileKey).executeTakeFirst();
-}

@@ -33,119 +33,185 @@ const STALE_RESERVATION = '1 hour';
 
 const issuerLock = (issuerId: string) => sql`select pg_advisory_xact_lock(hashtext(${`status-list:${issuerId}`}))`;
 
-/**
- * `count` status entries reserved for `holder`, each an index of a list of the issuer that no
- * assertion and no other holder has. A retry first gets back what the holder reserved before and
- * no assertion took, so retries do not use up list capacity. New entries come from the oldest
- * list with room (a new list when none has), at random indexes: a credential's index tells
- * nothing of its issuing order, and hides among the list's other entries.
- *
- * Reservations of one issuer are serialised by a transaction-scoped advisory lock: the chunks of
- * a bulk start together, and without it each would open a list of its own, and two could pick
- * the same free index.
- */
-export async function reserveStatusEntries(db: Db, target: ReservationTarget): Promise<StatusEntry[]> {
-  const { org, issuerId, holder, count } = target;
-  return db.transaction().execute(async (trx) => {
-    await issuerLock(issuerId).execute(trx);
-    await freeReservations(
-      trx,
-      sql`reserved_at < now() - ${STALE_RESERVATION}::interval
-          and status_list_id in (select id from status_lists where issuer_id = ${issuerId})`,
-    );
-    // The holder is at work again: its earlier reservations are not stale.
-    await trx
-      .updateTable('status_reservations')
-      .set({ reserved_at: sql`now()` })
-      .where('holder', '=', holder)
-      .execute();
-    const kept = await trx
-      .selectFrom('status_reservations as r')
-      .innerJoin('status_lists as s', 's.id', 'r.status_list_id')
-      .select(['r.status_list_id as listId', 'r.status_list_index as index'])
-      .where('r.holder', '=', holder)
-      .where('s.issuer_id', '=', issuerId)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('assertions as a')
-              .select('a.id')
-              .whereRef('a.status_list_id', '=', 'r.status_list_id')
-              .whereRef('a.status_list_index', '=', 'r.status_list_index'),
-          ),
-        ),
-      )
-      .orderBy('r.status_list_id')
-      .orderBy('r.status_list_index')
-      .execute();
-    const need = count - kept.length;
-    if (need <= 0) return kept.slice(0, count);
+export function statusListRepository(db: Db) {
+  return {
+    /**
+     * `count` status entries reserved for `holder`, each an index of a list of the issuer that no
+     * assertion and no other holder has. A retry first gets back what the holder reserved before and
+     * no assertion took, so retries do not use up list capacity. New entries come from the oldest
+     * list with room (a new list when none has), at random indexes: a credential's index tells
+     * nothing of its issuing order, and hides among the list's other entries.
+     *
+     * Reservations of one issuer are serialised by a transaction-scoped advisory lock: the chunks of
+     * a bulk start together, and without it each would open a list of its own, and two could pick
+     * the same free index.
+     */
+    async reserveStatusEntries(target: ReservationTarget): Promise<StatusEntry[]> {
+      const { org, issuerId, holder, count } = target;
+      return db.transaction().execute(async (trx) => {
+        await issuerLock(issuerId).execute(trx);
+        await freeReservations(
+          trx,
+          sql`reserved_at < now() - ${STALE_RESERVATION}::interval
+              and status_list_id in (select id from status_lists where issuer_id = ${issuerId})`,
+        );
+        // The holder is at work again: its earlier reservations are not stale.
+        await trx
+          .updateTable('status_reservations')
+          .set({ reserved_at: sql`now()` })
+          .where('holder', '=', holder)
+          .execute();
+        const kept = await trx
+          .selectFrom('status_reservations as r')
+          .innerJoin('status_lists as s', 's.id', 'r.status_list_id')
+          .select(['r.status_list_id as listId', 'r.status_list_index as index'])
+          .where('r.holder', '=', holder)
+          .where('s.issuer_id', '=', issuerId)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('assertions as a')
+                  .select('a.id')
+                  .whereRef('a.status_list_id', '=', 'r.status_list_id')
+                  .whereRef('a.status_list_index', '=', 'r.status_list_index'),
+              ),
+            ),
+          )
+          .orderBy('r.status_list_id')
+          .orderBy('r.status_list_index')
+          .execute();
+        const need = count - kept.length;
+        if (need <= 0) return kept.slice(0, count);
 
-    const list =
-      (await trx
-        .updateTable('status_lists')
-        .set({ allocated: sql`allocated + ${need}`, updated_at: sql`now()` })
-        .where('id', '=', (eb) =>
+        const list =
+          (await trx
+            .updateTable('status_lists')
+            .set({ allocated: sql`allocated + ${need}`, updated_at: sql`now()` })
+            .where('id', '=', (eb) =>
+              eb
+                .selectFrom('status_lists')
+                .select('id')
+                .where('issuer_id', '=', issuerId)
+                .where(sql<boolean>`allocated + ${need} <= capacity`)
+                .orderBy('created_at')
+                .limit(1),
+            )
+            .returning(['id', 'size'])
+            .executeTakeFirst()) ??
+          (await trx
+            .insertInto('status_lists')
+            .values({
+              id: newEntityId(),
+              org,
+              issuer_id: issuerId,
+              size: target.size,
+              capacity: target.capacity,
+              allocated: need,
+            })
+            .returning(['id', 'size'])
+            .executeTakeFirstOrThrow());
+
+        const picked = new Set<number>();
+        for (let round = 0; picked.size < need && round < PICK_ROUNDS; round++) {
+          const candidates = new Set<number>();
+          while (candidates.size < (need - picked.size) * 2 + 16) {
+            const i = randomInt(list.size);
+            if (!picked.has(i)) candidates.add(i);
+          }
+          const taken = new Set(await takenIndexes(trx, list.id, [...candidates]));
+          for (const c of candidates) {
+            if (picked.size === need) break;
+            if (!taken.has(c)) picked.add(c);
+          }
+        }
+        if (picked.size < need) throw new Error(`Status list ${list.id}: no ${need} free entries found.`);
+        const fresh = [...picked].sort((a, b) => a - b);
+        for (let i = 0; i < fresh.length; i += 1000) {
+          await trx
+            .insertInto('status_reservations')
+            .values(
+              fresh.slice(i, i + 1000).map((index) => ({ status_list_id: list.id, status_list_index: index, holder })),
+            )
+            .execute();
+        }
+        return [...kept, ...fresh.map((index) => ({ listId: list.id, index }))];
+      });
+    },
+
+    /**
+     * Ends the reservations of `holder` (its job is done): entries an assertion took stay taken,
+     * the others go back to their list.
+     */
+    async releaseStatusEntries(issuerId: string, holder: string): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await issuerLock(issuerId).execute(trx);
+        await freeReservations(trx, sql`holder = ${holder}`);
+      });
+    },
+
+    async getStatusList(id: string): Promise<StatusListRow | undefined> {
+      return db.selectFrom('status_lists').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /**
+     * The bit at `index` of a list (set exactly when the assertion holding that index is revoked), or
+     * undefined for an unknown list. One row through the (list, index) unique index, whatever the
+     * list's size: a verification must not cost more on a big list.
+     */
+    async statusBit(listId: string, index: number): Promise<boolean | undefined> {
+      const inRange = Number.isInteger(index) && index >= 0 && index <= MAX_INDEX;
+      const row = await db
+        .selectFrom('status_lists as s')
+        .select((eb) =>
           eb
-            .selectFrom('status_lists')
-            .select('id')
-            .where('issuer_id', '=', issuerId)
-            .where(sql<boolean>`allocated + ${need} <= capacity`)
-            .orderBy('created_at')
-            .limit(1),
+            .exists(
+              eb
+                .selectFrom('assertions as a')
+                .select('a.id')
+                .whereRef('a.status_list_id', '=', 's.id')
+                .where('a.status_list_index', '=', inRange ? index : -1)
+                .where('a.revoked_at', 'is not', null),
+            )
+            .as('revoked'),
         )
-        .returning(['id', 'size'])
-        .executeTakeFirst()) ??
-      (await trx
-        .insertInto('status_lists')
-        .values({
-          id: newEntityId(),
-          org,
-          issuer_id: issuerId,
-          size: target.size,
-          capacity: target.capacity,
-          allocated: need,
-        })
-        .returning(['id', 'size'])
-        .executeTakeFirstOrThrow());
+        .where('s.id', '=', listId)
+        .executeTakeFirst();
+      return row ? Boolean(row.revoked) : undefined;
+    },
 
-    const picked = new Set<number>();
-    for (let round = 0; picked.size < need && round < PICK_ROUNDS; round++) {
-      const candidates = new Set<number>();
-      while (candidates.size < (need - picked.size) * 2 + 16) {
-        const i = randomInt(list.size);
-        if (!picked.has(i)) candidates.add(i);
-      }
-      const taken = new Set(await takenIndexes(trx, list.id, [...candidates]));
-      for (const c of candidates) {
-        if (picked.size === need) break;
-        if (!taken.has(c)) picked.add(c);
-      }
-    }
-    if (picked.size < need) throw new Error(`Status list ${list.id}: no ${need} free entries found.`);
-    const fresh = [...picked].sort((a, b) => a - b);
-    for (let i = 0; i < fresh.length; i += 1000) {
-      await trx
-        .insertInto('status_reservations')
-        .values(
-          fresh.slice(i, i + 1000).map((index) => ({ status_list_id: list.id, status_list_index: index, holder })),
-        )
+    /** Indexes whose bit is set: the revoked assertions of the list (the partial index of 010 holds just these). */
+    async revokedStatusIndexes(listId: string): Promise<number[]> {
+      const rows = await db
+        .selectFrom('assertions')
+        .select('status_list_index')
+        .where('status_list_id', '=', listId)
+        .where('revoked_at', 'is not', null)
         .execute();
-    }
-    return [...kept, ...fresh.map((index) => ({ listId: list.id, index }))];
-  });
+      return rows.map((r) => r.status_list_index);
+    },
+
+    /** A bit flipped: the cached signed list no longer matches. */
+    async bumpStatusListVersion(listId: string): Promise<void> {
+      await db
+        .updateTable('status_lists')
+        .set({ version: sql`version + 1`, signed_jwt: null, signed_version: null, updated_at: sql`now()` })
+        .where('id', '=', listId)
+        .execute();
+    },
+
+    /** Caches a signed list for `version`, unless a newer flip happened meanwhile. */
+    async storeSignedStatusList(listId: string, version: number, jwt: string): Promise<void> {
+      await db
+        .updateTable('status_lists')
+        .set({ signed_jwt: jwt, signed_version: version })
+        .where('id', '=', listId)
+        .where('version', '=', version)
+        .execute();
+    },
+  };
 }
 
-/**
- * Ends the reservations of `holder` (its job is done): entries an assertion took stay taken,
- * the others go back to their list.
- */
-export async function releaseStatusEntries(db: Db, issuerId: string, holder: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await issuerLock(issuerId).execute(trx);
-    await freeReservations(trx, sql`holder = ${holder}`);
-  });
-}
+export type StatusListRepository = ReturnType<typeof statusListRepository>;
 
 /** Deletes the reservations `where` names; the lists take back those no assertion holds. */
 async function freeReservations(db: Db, where: RawBuilder<unknown>): Promise<void> {
@@ -181,65 +247,5 @@ async function takenIndexes(db: Db, listId: string, candidates: number[]): Promi
   return rows.map((r) => r.status_list_index);
 }
 
-export async function getStatusList(db: Db, id: string): Promise<StatusListRow | undefined> {
-  return db.selectFrom('status_lists').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /** Status list indexes are int4 in the database; a larger one names no entry. */
 const MAX_INDEX = 2 ** 31 - 1;
-
-/**
- * The bit at `index` of a list (set exactly when the assertion holding that index is revoked), or
- * undefined for an unknown list. One row through the (list, index) unique index, whatever the
- * list's size: a verification must not cost more on a big list.
- */
-export async function statusBit(db: Db, listId: string, index: number): Promise<boolean | undefined> {
-  const inRange = Number.isInteger(index) && index >= 0 && index <= MAX_INDEX;
-  const row = await db
-    .selectFrom('status_lists as s')
-    .select((eb) =>
-      eb
-        .exists(
-          eb
-            .selectFrom('assertions as a')
-            .select('a.id')
-            .whereRef('a.status_list_id', '=', 's.id')
-            .where('a.status_list_index', '=', inRange ? index : -1)
-            .where('a.revoked_at', 'is not', null),
-        )
-        .as('revoked'),
-    )
-    .where('s.id', '=', listId)
-    .executeTakeFirst();
-  return row ? Boolean(row.revoked) : undefined;
-}
-
-/** Indexes whose bit is set: the revoked assertions of the list (the partial index of 010 holds just these). */
-export async function revokedStatusIndexes(db: Db, listId: string): Promise<number[]> {
-  const rows = await db
-    .selectFrom('assertions')
-    .select('status_list_index')
-    .where('status_list_id', '=', listId)
-    .where('revoked_at', 'is not', null)
-    .execute();
-  return rows.map((r) => r.status_list_index);
-}
-
-/** A bit flipped: the cached signed list no longer matches. */
-export async function bumpStatusListVersion(db: Db, listId: string): Promise<void> {
-  await db
-    .updateTable('status_lists')
-    .set({ version: sql`version + 1`, signed_jwt: null, signed_version: null, updated_at: sql`now()` })
-    .where('id', '=', listId)
-    .execute();
-}
-
-/** Caches a signed list for `version`, unless a newer flip happened meanwhile. */
-export async function storeSignedStatusList(db: Db, listId: string, version: number, jwt: string): Promise<void> {
-  await db
-    .updateTable('status_lists')
-    .set({ signed_jwt: jwt, signed_version: version })
-    .where('id', '=', listId)
-    .where('version', '=', version)
-    .execute();
-}

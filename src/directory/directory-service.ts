@@ -57,7 +57,8 @@ function mustKeepAdmin(actor: Actor, org: string): boolean {
   return actor !== 'system' && org === MAIN_ORG;
 }
 
-export function directoryService(repo: DirectoryRepository) {
+export function directoryService(deps: { directoryRepo: DirectoryRepository }) {
+  const { directoryRepo: repo } = deps;
   async function assertKnownUsers(org: string, userIds: string[], field: string): Promise<void> {
     const unknown = await repo.unknownUsers(org, userIds);
     if (unknown.length) {
@@ -122,8 +123,8 @@ export function directoryService(repo: DirectoryRepository) {
     /** Name and profile (website, picture). The time zone stays: the daily roll-up is keyed by local days. */
     async updateOrg(actor: Actor, org: string, patch: OrgProfile): Promise<OrgRow> {
       assertAdmin(actor, org);
-      await requireOrg(org);
-      return (await repo.updateOrg(org, patch))!;
+      // One statement: an org it finds nothing of is unknown, and answers as requireOrg does.
+      return (await repo.updateOrg(org, patch)) ?? requireOrg(org);
     },
 
     async listUsers(actor: Actor, org: string, page: { offset: number; limit: number; q?: string }) {

@@ -1,23 +1,20 @@
 import type { Db } from '../db/database.js';
 import {
-  getAssertionSummary,
-  getAssertionSummaryById,
-  isMemberOfDepartments,
-  listAssertions,
-  markRevoked,
+  assertionRepository,
   type AssertionListFilter,
   type AssertionSummary,
+  type AssertionRepository,
 } from '../db/assertion-repository.js';
-import { bumpStatusListVersion } from '../db/status-list-repository.js';
-import { getCredentialById } from '../db/catalog-repository.js';
-import { everAuthorized } from '../db/authorization-repository.js';
+import { statusListRepository } from '../db/status-list-repository.js';
+import type { CatalogRepository } from '../db/catalog-repository.js';
+import type { AuthorizationRepository } from '../db/authorization-repository.js';
 import type { Principal } from '../auth/principal.js';
 import { isPlatformAdmin, MAIN_ORG } from '../auth/permissions.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { StatusListService } from './status-lists.js';
-import { findUsersById } from '../db/recipient-repository.js';
-import { loadAssertionContexts } from '../db/assertion-context-repository.js';
+import type { RecipientRepository } from '../db/recipient-repository.js';
+import { assertionContextRepository } from '../db/assertion-context-repository.js';
 import type { PublicUrls } from '../public-urls.js';
 import { toAssertionObject, type AssertionObject } from './assertion-format.js';
 
@@ -28,10 +25,7 @@ export async function presentAssertions(
   rows: AssertionSummary[],
   view: 'public' | 'private',
 ): Promise<AssertionObject[]> {
-  const contexts = await loadAssertionContexts(
-    db,
-    rows.map((a) => a.credential_id),
-  );
+  const contexts = await assertionContextRepository(db).loadAssertionContexts(rows.map((a) => a.credential_id));
   return rows.map((a) => {
     const ctx = contexts.get(a.credential_id);
     // No context: a credential row that vanished; no issuer email known means no OB 2.0 documents.
@@ -44,8 +38,19 @@ export async function presentAssertions(
  * Reading and revoking assertions, with the visibility rules: platform admins see every assertion
  * of their org, department admins those of their departments' members, students their own.
  */
-export function assertionService(deps: { db: Db; statusLists: StatusListService; logger: Logger; urls: PublicUrls }) {
-  const { db } = deps;
+export interface AssertionServiceDeps {
+  db: Db;
+  assertionRepo: AssertionRepository;
+  authorizationRepo: AuthorizationRepository;
+  catalogRepo: CatalogRepository;
+  recipientRepo: RecipientRepository;
+  statusLists: StatusListService;
+  logger: Logger;
+  urls: PublicUrls;
+}
+
+export function assertionService(deps: AssertionServiceDeps) {
+  const { db, assertionRepo, authorizationRepo, catalogRepo, recipientRepo } = deps;
 
   const present = (rows: AssertionSummary[], view: 'public' | 'private') =>
     presentAssertions(db, deps.urls, rows, view);
@@ -58,9 +63,9 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
   async function assertMayListUser(p: Principal, org: string, userId: string): Promise<void> {
     if (userId === p.userId) return;
     if (p.role === 'student') throw new ForbiddenError('Students list only their own assertions.');
-    const known = (await findUsersById(db, org, [userId])).has(userId);
+    const known = (await recipientRepo.findUsersById(org, [userId])).has(userId);
     if (!known) throw new NotFoundError(`User "${userId}" does not exist.`);
-    if (p.role === 'department_admin' && !(await isMemberOfDepartments(db, org, userId, p.departments))) {
+    if (p.role === 'department_admin' && !(await assertionRepo.isMemberOfDepartments(org, userId, p.departments))) {
       throw new ForbiddenError(`User "${userId}" is not in your departments.`);
     }
   }
@@ -71,16 +76,17 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
     // authorization) belongs to nobody here, whatever its ids spell.
     if (a.org !== p.org) return false;
     if (a.recipient_user_id === p.userId) return true;
-    if (p.role === 'department_admin') return isMemberOfDepartments(db, a.org, a.recipient_user_id, p.departments);
+    if (p.role === 'department_admin')
+      return assertionRepo.isMemberOfDepartments(a.org, a.recipient_user_id, p.departments);
     return false;
   }
 
   /** An assertion of this org, or (for the owner's admins) one another org issued of the owner's credential. */
   async function find(p: Principal, org: string, id: string): Promise<AssertionSummary | undefined> {
-    const own = await getAssertionSummary(db, org, id);
+    const own = await assertionRepo.getAssertionSummary(org, id);
     if (own || p.role === 'student') return own;
-    const other = await getAssertionSummaryById(db, id);
-    return other && (await getCredentialById(db, other.credential_id))?.org === org ? other : undefined;
+    const other = await assertionRepo.getAssertionSummaryById(id);
+    return other && (await catalogRepo.getCredentialById(other.credential_id))?.org === org ? other : undefined;
   }
 
   async function getVisible(p: Principal, org: string, id: string): Promise<AssertionSummary> {
@@ -100,10 +106,10 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
     /** The assertions of one credential: admins only. */
     async listForCredential(p: Principal, org: string, credentialId: string, page: { limit: number; offset: number }) {
       if (p.role === 'student') throw new ForbiddenError('Only admins list the assertions of a credential.');
-      const credential = await getCredentialById(db, credentialId);
+      const credential = await catalogRepo.getCredentialById(credentialId);
       const owner = credential?.org === org;
       // An org authorized to issue another org's credential lists what it issued of it.
-      if (!credential || (!owner && !(await everAuthorized(db, credential.org, org)))) {
+      if (!credential || (!owner && !(await authorizationRepo.everAuthorized(credential.org, org)))) {
         throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
       }
       const filter: AssertionListFilter = {
@@ -113,7 +119,7 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
         includeExpired: true,
         ...(p.role === 'department_admin' && { departments: p.departments }),
       };
-      return listAssertions(db, org, filter, page);
+      return assertionRepo.listAssertions(org, filter, page);
     },
 
     /** A user's assertions: the caller's own, or (admins) another's within their reach. */
@@ -125,8 +131,7 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
       page: { limit: number; offset: number },
     ) {
       await assertMayListUser(p, org, userId);
-      return listAssertions(
-        db,
+      return assertionRepo.listAssertions(
         org,
         {
           recipientUserId: userId,
@@ -152,7 +157,7 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
     ): Promise<AssertionSummary> {
       if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins revoke assertions.');
       // Only the issuing org revokes (the owner of an authorized credential withdraws the authorization instead).
-      const current = await getAssertionSummary(db, org, id);
+      const current = await assertionRepo.getAssertionSummary(org, id);
       if (!current) throw new NotFoundError(`Assertion "${id}" does not exist.`);
       if (!change.revoked) {
         if (current.revoked_at) throw new ConflictError('A revoked assertion cannot be un-revoked; issue a new one.');
@@ -160,8 +165,8 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
       }
       if (current.revoked_at) return current;
       const listId = await db.transaction().execute(async (trx) => {
-        const revoked = await markRevoked(trx, org, id, { reason: change.reason!, by: p.userId });
-        if (revoked) await bumpStatusListVersion(trx, revoked.status_list_id);
+        const revoked = await assertionRepository(trx).markRevoked(org, id, { reason: change.reason!, by: p.userId });
+        if (revoked) await statusListRepository(trx).bumpStatusListVersion(revoked.status_list_id);
         return revoked?.status_list_id;
       });
       if (listId) {
@@ -172,7 +177,7 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
           deps.logger.warn({ err, listId }, 'status list re-signing failed');
         }
       }
-      return (await getAssertionSummary(db, org, id))!;
+      return (await assertionRepo.getAssertionSummary(org, id))!;
     },
   };
 }

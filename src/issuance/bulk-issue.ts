@@ -35,7 +35,7 @@ export async function issueBulk(
     );
   }
   const kind = `bulk ${credentialId}`;
-  if (!(await isRetry(deps.db, org, idempotencyKey, kind, body))) {
+  if (!(await isRetry(deps.idempotencyRepo, org, idempotencyKey, kind, body))) {
     await loadIssuable(deps.db, org, credentialId);
     checkExpiry(body.expires);
   }
@@ -49,7 +49,7 @@ export async function issueBulk(
   let parentId = `bulk-${randomUUID()}`;
   if (idempotencyKey !== undefined) {
     parentId = keyedJobId('bulk', org, idempotencyKey);
-    await claimKey(deps.db, org, idempotencyKey, kind, body, parentId);
+    await claimKey(deps.idempotencyRepo, org, idempotencyKey, kind, body, parentId);
   }
   const queue = deps.queues.issuance;
   const waited = await issueAndWait<BulkResult>(

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/database.js';
-import { claimIdempotencyKey, findIdempotencyKey } from '../db/idempotency-repository.js';
+import type { IdempotencyRepository } from '../db/idempotency-repository.js';
 import { ConflictError } from '../errors.js';
 
 /**
@@ -21,8 +20,10 @@ function assertSameRequest(row: { request_hash: string }, kind: string, request:
 }
 
 /** Claims `key` for this request and job (409 when it came with another request); the stored row. */
-export async function claimKey(db: Db, org: string, key: string, kind: string, request: unknown, jobId: string) {
-  const { row } = await claimIdempotencyKey(db, { org, key, request_hash: requestHash(kind, request), job_id: jobId });
+export async function claimKey(
+  idempotencyRepo: IdempotencyRepository,
+  org: string, key: string, kind: string, request: unknown, jobId: string) {
+  const { row } = await idempotencyRepo.claimIdempotencyKey({ org, key, request_hash: requestHash(kind, request), job_id: jobId });
   assertSameRequest(row, kind, request);
   return row;
 }
@@ -34,14 +35,14 @@ export async function claimKey(db: Db, org: string, key: string, kind: string, r
  * again against it.
  */
 export async function isRetry(
-  db: Db,
+  idempotencyRepo: IdempotencyRepository,
   org: string,
   key: string | undefined,
   kind: string,
   request: unknown,
 ): Promise<boolean> {
   if (key === undefined) return false;
-  const row = await findIdempotencyKey(db, org, key);
+  const row = await idempotencyRepo.findIdempotencyKey(org, key);
   if (!row) return false;
   assertSameRequest(row, kind, request);
   return true;

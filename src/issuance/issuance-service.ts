@@ -1,21 +1,9 @@
 import type { Db } from '../db/database.js';
-import {
-  getCredential,
-  getCredentialById,
-  getIssuer,
-  getIssuerById,
-  type CredentialRow,
-  type IssuerRow,
-} from '../db/catalog-repository.js';
-import { findAuthorization } from '../db/authorization-repository.js';
+import { catalogRepository, type CredentialRow, type IssuerRow } from '../db/catalog-repository.js';
+import { authorizationRepository } from '../db/authorization-repository.js';
 import { covers } from '../authorizations/authorization-service.js';
-import {
-  findLiveAssertions,
-  insertAssertions,
-  supersedeExpired,
-  type NewAssertion,
-} from '../db/assertion-repository.js';
-import { setIdempotentAssertion } from '../db/idempotency-repository.js';
+import type { NewAssertion, AssertionRepository } from '../db/assertion-repository.js';
+import type { IdempotencyRepository } from '../db/idempotency-repository.js';
 import { ConflictError, GoneError, isRefusal, NotFoundError, ValidationError } from '../errors.js';
 import { newEntityId } from '../ids.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
@@ -38,6 +26,8 @@ import type { StatusListService } from './status-lists.js';
  */
 export interface IssuanceDeps {
   db: Db;
+  assertionRepo: AssertionRepository;
+  idempotencyRepo: IdempotencyRepository;
   urls: PublicUrls;
   issuerKeys: IssuerKeyService;
   statusLists: StatusListService;
@@ -70,8 +60,9 @@ const MAX_INSERT_ROUNDS = 6;
  * issuing org's own with the grantor named as the achievement's creator.
  */
 export async function loadIssuable(db: Db, org: string, credentialId: string): Promise<Issuable> {
-  const own = await getCredential(db, org, credentialId);
-  const credential = own ?? (await getCredentialById(db, credentialId));
+  const catalog = catalogRepository(db);
+  const own = await catalog.getCredential(org, credentialId);
+  const credential = own ?? (await catalog.getCredentialById(credentialId));
   if (!credential) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
   if (credential.deleted_at) {
     if (credential.org !== org) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
@@ -79,11 +70,11 @@ export async function loadIssuable(db: Db, org: string, credentialId: string): P
   }
   // Authorization first: an org without one learns nothing of another org's credential, not even
   // that it exists (a 403 here, beside the 404 for an unknown id, was an existence oracle).
-  const authorization = own ? undefined : await findAuthorization(db, credential.org, org);
+  const authorization = own ? undefined : await authorizationRepository(db).findAuthorization(credential.org, org);
   if (!own && (!authorization || !covers(authorization, credential.id))) {
     throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
   }
-  const issuer = await getIssuerById(db, credential.issuer_id);
+  const issuer = await catalog.getIssuerById(credential.issuer_id);
   if (!issuer || issuer.retired_at) {
     throw new ConflictError(
       `The issuer of credential "${credentialId}" is retired; the credential can no longer be issued.`,
@@ -92,7 +83,7 @@ export async function loadIssuable(db: Db, org: string, credentialId: string): P
   if (own || !authorization) return { issuer, credential };
 
   if (authorization.display_issuer_as === 'grantor') return { issuer, credential };
-  const ownIssuer = await getIssuer(db, org, org);
+  const ownIssuer = await catalog.getIssuer(org, org);
   if (!ownIssuer) throw new ConflictError(`Org "${org}" has no issuer; create one to issue as itself.`);
   return { issuer: ownIssuer, credential, grantorIssuer: issuer };
 }
@@ -101,7 +92,7 @@ export async function loadIssuable(db: Db, org: string, credentialId: string): P
 const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
 
 export function issuanceService(deps: IssuanceDeps) {
-  const { db, urls } = deps;
+  const { db, urls, assertionRepo, idempotencyRepo } = deps;
 
   async function enqueueRenders(
     org: string,
@@ -138,7 +129,7 @@ export function issuanceService(deps: IssuanceDeps) {
     const renders: string[] = [];
 
     const settleLive = async (userIds: string[]) => {
-      const live = await findLiveAssertions(db, ctx.org, credential.id, userIds);
+      const live = await assertionRepo.findLiveAssertions(ctx.org, credential.id, userIds);
       const held = new Set<string>();
       for (const l of live) {
         if (l.job_id === ctx.jobId) {
@@ -211,13 +202,12 @@ export function issuanceService(deps: IssuanceDeps) {
             };
           }),
         );
-        await supersedeExpired(
-          db,
+        await assertionRepo.supersedeExpired(
           ctx.org,
           credential.id,
           batch.map((r) => r.userId),
         );
-        const stored = await insertAssertions(db, rows);
+        const stored = await assertionRepo.insertAssertions(rows);
         const refused: ResolvedRecipient[] = [];
         rows.forEach((row, n) => {
           if (stored.has(row.id)) {
@@ -276,7 +266,7 @@ export function issuanceService(deps: IssuanceDeps) {
             message: outcome.failed.get(userId) ?? 'The assertion could not be issued.',
           },
         };
-      if (data.idempotencyKey) await setIdempotentAssertion(db, data.org, data.idempotencyKey, assertionId);
+      if (data.idempotencyKey) await idempotencyRepo.setIdempotentAssertion(data.org, data.idempotencyKey, assertionId);
       return { assertionId, created: issued !== undefined };
     },
 

@@ -2,7 +2,8 @@ import type { Job } from 'bullmq';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { getAssertionSummary } from '../db/assertion-repository.js';
+import type { AssertionRepository } from '../db/assertion-repository.js';
+import type { IdempotencyRepository } from '../db/idempotency-repository.js';
 import { InternalError, UnavailableError } from '../errors.js';
 import type { PublicUrls } from '../public-urls.js';
 import { enqueueAndWait } from '../queue/enqueue-and-wait.js';
@@ -22,6 +23,8 @@ export interface IssueResponse {
 
 export interface IssueRequestDeps {
   db: Db;
+  assertionRepo: AssertionRepository;
+  idempotencyRepo: IdempotencyRepository;
   queues: QueueSet;
   urls: PublicUrls;
   config: Pick<Config, 'publicBaseUrl' | 'issueWaitMs'>;
@@ -55,7 +58,7 @@ export async function assertionAnswer(
   assertionId: string,
   created: boolean,
 ): Promise<IssueResponse> {
-  const a = await getAssertionSummary(deps.db, org, assertionId);
+  const a = await deps.assertionRepo.getAssertionSummary(org, assertionId);
   if (!a) throw new InternalError('The issued assertion is missing.');
   const result: AssertionObject = (await presentAssertions(deps.db, deps.urls, [a], 'private'))[0];
   return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result };

@@ -1,5 +1,4 @@
 import type { Principal } from '../auth/principal.js';
-import type { Runtime } from '../runtime.js';
 import { issueBulk, type BulkIssueBody } from './bulk-issue.js';
 import type { IssueRequestDeps, IssueResponse } from './issue-answers.js';
 import { issueSingle, type SingleIssueBody } from './single-issue.js';
@@ -16,14 +15,8 @@ export { normalizeRecipient, type NormalizedRecipient, type RecipientInput } fro
  * assertion(s). The parts: idempotent-requests, expiry-rule, recipient-input, single-issue,
  * bulk-issue (bulk-flow), issue-answers (the wait, on src/queue/enqueue-and-wait.ts).
  */
-export function issueRequests(rt: Runtime) {
-  // Open the event stream now: a QueueEvents first opened by a request starts reading after that
-  // request's job may already have finished, and would miss its completion.
-  rt.queues
-    .issuanceEvents()
-    .waitUntilReady()
-    .catch((err: unknown) => rt.logger.warn({ err }, 'issuance events not ready'));
-  const deps: IssueRequestDeps = { db: rt.db, queues: rt.queues, urls: rt.urls, config: rt.config };
+/** The issuing routes' entry points; `createApp` opens the issuance event stream they wait on. */
+export function issueRequests(deps: IssueRequestDeps) {
   return {
     issueSingle: (p: Principal, org: string, credentialId: string, body: SingleIssueBody, idempotencyKey?: string) =>
       issueSingle(deps, p, org, credentialId, body, idempotencyKey),

@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import type { Db } from '../db/database.js';
-import { getAssertionById, type AssertionRow } from '../db/assertion-repository.js';
-import { getCredentialById, getIssuerById } from '../db/catalog-repository.js';
+import type { AssertionRow, AssertionRepository } from '../db/assertion-repository.js';
+import type { CatalogRepository } from '../db/catalog-repository.js';
 import { NotFoundError } from '../errors.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import {
@@ -23,6 +23,8 @@ import {
   type AchievementDocument,
 } from './credential-document.js';
 import type { StatusListService } from './status-lists.js';
+import type { AssertionObject } from './assertion-format.js';
+import { presentAssertions } from './assertion-service.js';
 
 /**
  * The documents a verifier fetches without credentials: the assertion and its signed credential,
@@ -31,14 +33,16 @@ import type { StatusListService } from './status-lists.js';
  */
 export function publicDocuments(deps: {
   db: Db;
+  assertionRepo: AssertionRepository;
+  catalogRepo: CatalogRepository;
   urls: PublicUrls;
   issuerKeys: IssuerKeyService;
   statusLists: StatusListService;
 }) {
-  const { db, urls } = deps;
+  const { db, urls, assertionRepo, catalogRepo } = deps;
 
   async function anyAssertion(id: string): Promise<AssertionRow> {
-    const a = await getAssertionById(db, id);
+    const a = await assertionRepo.getAssertionById(id);
     if (!a) throw new NotFoundError(`Assertion "${id}" does not exist.`);
     return a;
   }
@@ -56,7 +60,7 @@ export function publicDocuments(deps: {
   }
 
   async function issuerOf(issuerId: string) {
-    const issuer = await getIssuerById(db, issuerId);
+    const issuer = await catalogRepo.getIssuerById(issuerId);
     if (!issuer) throw new NotFoundError(`Issuer "${issuerId}" does not exist.`);
     return issuer;
   }
@@ -76,13 +80,18 @@ export function publicDocuments(deps: {
   }
 
   async function credentialOf(credentialId: string) {
-    const credential = await getCredentialById(db, credentialId);
+    const credential = await catalogRepo.getCredentialById(credentialId);
     if (!credential) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
     return credential;
   }
 
   return {
     liveAssertion,
+
+    /** The public assertion object of a live assertion (the JSON of its hosted URL). */
+    async publicAssertion(id: string): Promise<AssertionObject> {
+      return (await presentAssertions(db, urls, [await liveAssertion(id)], 'public'))[0];
+    },
 
     /** OB 2.0 hosted assertion: 200 with the Assertion, or 410 with the revoked stub (OPEN-BADGES.md §4.2). */
     async ob2Assertion(id: string): Promise<{ status: 200 | 410; body: object }> {

@@ -1,10 +1,5 @@
 import type { Db } from '../db/database.js';
-import {
-  findUsersByEmail,
-  findUsersById,
-  insertRecipientUsers,
-  type RecipientUser,
-} from '../db/recipient-repository.js';
+import { recipientRepository, type RecipientUser } from '../db/recipient-repository.js';
 import { normalizeEmail } from '../openbadges/recipient-hash.js';
 import type { BulkEntry, BulkResult, ResolvedRecipient } from './issuance-jobs.js';
 
@@ -31,12 +26,13 @@ function merge(entry: BulkEntry, user: RecipientUser): ResolvedRecipient {
 }
 
 export async function resolveRecipients(db: Db, org: string, entries: BulkEntry[]): Promise<Resolution> {
+  const users = recipientRepository(db);
   const emailOnly = entries.filter((e) => e.userId === undefined).map((e) => normalizeEmail(e.email!));
   // An email-only recipient joins under its email as user id, so that id may already exist too.
   const ids = [...new Set([...entries.flatMap((e) => (e.userId !== undefined ? [e.userId] : [])), ...emailOnly])];
   const [byId, byEmail] = await Promise.all([
-    findUsersById(db, org, ids),
-    findUsersByEmail(db, org, [...new Set(emailOnly)]),
+    users.findUsersById(org, ids),
+    users.findUsersByEmail(org, [...new Set(emailOnly)]),
   ]);
 
   const out: Resolution = { resolved: [], failed: [] };
@@ -73,9 +69,9 @@ export async function resolveRecipients(db: Db, org: string, entries: BulkEntry[
     }
   }
   if (toCreate.size) {
-    await insertRecipientUsers(db, org, [...toCreate.values()]);
+    await users.insertRecipientUsers(org, [...toCreate.values()]);
     // Re-read: a concurrent request may have added the same user first, and its row is the one.
-    const created = await findUsersById(db, org, [...toCreate.keys()]);
+    const created = await users.findUsersById(org, [...toCreate.keys()]);
     for (const { entry, userId } of waiting) {
       const user = created.get(userId);
       if (user) out.resolved.push({ label: entry.label, recipient: merge(entry, user) });

@@ -28,7 +28,8 @@ export interface TriggeredIssuance {
   error?: string;
 }
 
-export function signalService(db: Db, requests: IssueRequests) {
+export function signalService(deps: { db: Db; issueRequests: IssueRequests }) {
+  const { db, issueRequests: requests } = deps;
   return {
     async trigger(
       p: Principal,

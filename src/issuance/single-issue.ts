@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import { isPlatformAdmin } from '../auth/permissions.js';
-import { findLiveAssertions, getAssertionSummary } from '../db/assertion-repository.js';
 import type { Db } from '../db/database.js';
-import { setIdempotentAssertion } from '../db/idempotency-repository.js';
 import { ForbiddenError, ValidationError } from '../errors.js';
 import { jobErrorToAppError } from '../queue/job-error.js';
 import { checkExpiry } from './expiry-rule.js';
@@ -53,12 +51,12 @@ async function settledAnswer(
   idempotencyKey: string | undefined,
 ): Promise<IssueResponse | undefined> {
   if (claimed?.assertion_id) {
-    const a = await getAssertionSummary(deps.db, org, claimed.assertion_id);
+    const a = await deps.assertionRepo.getAssertionSummary(org, claimed.assertion_id);
     if (a) return assertionAnswer(deps, org, a.id, a.job_id === jobId);
   }
-  const [live] = await findLiveAssertions(deps.db, org, credentialId, [recipient.userId]);
+  const [live] = await deps.assertionRepo.findLiveAssertions(org, credentialId, [recipient.userId]);
   if (live && (!live.expired || live.job_id === jobId)) {
-    if (idempotencyKey !== undefined) await setIdempotentAssertion(deps.db, org, idempotencyKey, live.id);
+    if (idempotencyKey !== undefined) await deps.idempotencyRepo.setIdempotentAssertion(org, idempotencyKey, live.id);
     return assertionAnswer(deps, org, live.id, live.job_id === jobId);
   }
   return undefined;
@@ -75,7 +73,7 @@ export async function issueSingle(
 ): Promise<IssueResponse> {
   if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins issue credentials.');
   const kind = `issue ${credentialId}`;
-  if (!(await isRetry(deps.db, org, idempotencyKey, kind, body))) {
+  if (!(await isRetry(deps.idempotencyRepo, org, idempotencyKey, kind, body))) {
     await loadIssuable(deps.db, org, credentialId);
     checkExpiry(body.expires);
   }
@@ -86,7 +84,7 @@ export async function issueSingle(
   let claimed: { assertion_id: string | null } | undefined;
   if (idempotencyKey !== undefined) {
     jobId = keyedJobId('issue', org, idempotencyKey);
-    claimed = await claimKey(deps.db, org, idempotencyKey, kind, body, jobId);
+    claimed = await claimKey(deps.idempotencyRepo, org, idempotencyKey, kind, body, jobId);
   }
   const settled = await settledAnswer(deps, org, credentialId, recipient, jobId, claimed, idempotencyKey);
   if (settled) return settled;

@@ -1,12 +1,5 @@
-import type { Db } from '../db/database.js';
-import {
-  getStatusList,
-  releaseStatusEntries,
-  reserveStatusEntries,
-  revokedStatusIndexes,
-  storeSignedStatusList,
-} from '../db/status-list-repository.js';
-import { getIssuerById } from '../db/catalog-repository.js';
+import type { StatusListRepository } from '../db/status-list-repository.js';
+import type { CatalogRepository } from '../db/catalog-repository.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import {
   buildStatusListCredential,
@@ -40,7 +33,15 @@ export interface StatusSlot {
   index: number;
 }
 
-export function statusListService(db: Db, urls: PublicUrls, keys: IssuerKeyService) {
+export interface StatusListServiceDeps {
+  statusListRepo: StatusListRepository;
+  catalogRepo: CatalogRepository;
+  urls: PublicUrls;
+  issuerKeys: IssuerKeyService;
+}
+
+export function statusListService(deps: StatusListServiceDeps) {
+  const { statusListRepo, catalogRepo, urls, issuerKeys: keys } = deps;
   return {
     /**
      * `count` entries of the issuer's lists for `holder` (the issuing job) alone, at random
@@ -48,13 +49,20 @@ export function statusListService(db: Db, urls: PublicUrls, keys: IssuerKeyServi
      */
     async reserve(org: string, issuerId: string, holder: string, count: number): Promise<StatusSlot[]> {
       const [size, capacity] = [STATUS_LIST_SIZE, STATUS_LIST_CAPACITY];
-      const entries = await reserveStatusEntries(db, { org, issuerId, holder, count, size, capacity });
+      const entries = await statusListRepo.reserveStatusEntries({
+        org,
+        issuerId,
+        holder,
+        count,
+        size,
+        capacity,
+      });
       return entries.map((e) => ({ ...e, listUrl: urls.statusList(e.listId) }));
     },
 
     /** The job is done: its reserved entries that no assertion took go back to their lists. */
     async release(issuerId: string, holder: string): Promise<void> {
-      await releaseStatusEntries(db, issuerId, holder);
+      await statusListRepo.releaseStatusEntries(issuerId, holder);
     },
 
     /**
@@ -62,13 +70,13 @@ export function statusListService(db: Db, urls: PublicUrls, keys: IssuerKeyServi
      * Undefined for an unknown list.
      */
     async signedList(listId: string): Promise<string | undefined> {
-      const list = await getStatusList(db, listId);
+      const list = await statusListRepo.getStatusList(listId);
       if (!list) return undefined;
       if (list.signed_jwt && list.signed_version === list.version) return list.signed_jwt;
       // Bits are read after the version, so the signed list is never older than the version it is stored under.
       const bits = createBitstring(list.size);
-      for (const i of await revokedStatusIndexes(db, listId)) setBit(bits, i, true);
-      const issuer = await getIssuerById(db, list.issuer_id);
+      for (const i of await statusListRepo.revokedStatusIndexes(listId)) setBit(bits, i, true);
+      const issuer = await catalogRepo.getIssuerById(list.issuer_id);
       const credential = buildStatusListCredential({
         id: urls.statusList(listId),
         issuer: urls.issuerProfile(list.issuer_id),
@@ -79,7 +87,7 @@ export function statusListService(db: Db, urls: PublicUrls, keys: IssuerKeyServi
       if (!issuer) throw new Error(`Status list ${listId} has no issuer.`);
       const key = await keys.getSigningKey(issuer.id);
       const jwt = await signCredentialJwt(credential, { privateJwk: key.privateJwk, alg: key.alg, kid: key.kid });
-      await storeSignedStatusList(db, listId, list.version, jwt);
+      await statusListRepo.storeSignedStatusList(listId, list.version, jwt);
       return jwt;
     },
   };

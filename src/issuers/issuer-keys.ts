@@ -29,7 +29,8 @@ export interface PublishedKey {
   retiredAt: Date | null;
 }
 
-export function issuerKeyService(db: Db, masterKey: string, urls: PublicUrls) {
+export function issuerKeyService(deps: { db: Db; masterKey: string; urls: PublicUrls }) {
+  const { db, masterKey, urls } = deps;
   // Decrypting and importing on every signature would dominate bulk issuance.
   const activeCache = new Map<string, ActiveSigningKey>();
 

@@ -11,14 +11,8 @@ import type { Db } from '../db/database.js';
 import type { FileStore } from '../storage/file-store.js';
 import type { PublicUrls } from '../public-urls.js';
 import type { Logger } from '../logger.js';
-import { getAssertionById, type AssertionRow } from '../db/assertion-repository.js';
-import {
-  getCredentialById,
-  getImageByKey,
-  getIssuerById,
-  listSignatories,
-  type CredentialRow,
-} from '../db/catalog-repository.js';
+import type { AssertionRow, AssertionRepository } from '../db/assertion-repository.js';
+import { catalogRepository, type CredentialRow, type CatalogRepository } from '../db/catalog-repository.js';
 import { bakePng, bakeSvg } from '../openbadges/baking.js';
 import { createRenderer, type Renderer, type RendererOptions, type LoadedAsset } from './renderer.js';
 import { buildTemplateContext } from './template-context.js';
@@ -97,7 +91,7 @@ export function storeAssetLoader(deps: RenderDeps): RendererOptions['loadAsset']
     const key = storedImageKey(deps.urls, url);
     const org = request.label?.split('/')[0];
     if (!key || !org) return null;
-    const row = await getImageByKey(deps.db, key);
+    const row = await catalogRepository(deps.db).getImageByKey(key);
     if (!row || row.org !== org) return null;
     const file = await deps.files.get(key);
     if (!file) return null;
@@ -125,8 +119,15 @@ type BadgeSource =
 
 let defaultBadgeSvg: string | undefined;
 
-export function renderService(deps: RenderDeps, renderer: Renderer) {
-  const { db, files, urls } = deps;
+export interface RenderServiceDeps extends RenderDeps {
+  assertionRepo: AssertionRepository;
+  catalogRepo: CatalogRepository;
+  /** the Chromium of this worker process */
+  renderer: Renderer;
+}
+
+export function renderService(deps: RenderServiceDeps) {
+  const { files, urls, renderer, assertionRepo, catalogRepo } = deps;
   const budget = deps.imageBudget ?? DEFAULT_IMAGE_BUDGET;
   /** Rasterized badges by source (the default badge, a stored SVG): a bulk rasterizes each once. */
   const rasterCache = new Map<string, Buffer>();
@@ -134,7 +135,7 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
   async function badgeSource(credential: CredentialRow): Promise<BadgeSource> {
     const key = storedImageKey(urls, credential.icon_image);
     if (key) {
-      const row = await getImageByKey(db, key);
+      const row = await catalogRepo.getImageByKey(key);
       const file = row && row.org === credential.org ? await files.get(key) : undefined;
       if (row && file) {
         const problem = overBudget(file.body, row.content_type, budget);
@@ -178,7 +179,7 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
     label: string,
   ): Promise<Partial<Record<RenderFileName, Buffer>>> {
     // OB 2.0 requires an issuer email: without one there is no hosted assertion to point at.
-    const issuer = await getIssuerById(db, a.issuer_id);
+    const issuer = await catalogRepo.getIssuerById(a.issuer_id);
     const payload = { ob3Jwt: a.credential_jwt, ob2: issuer?.email ? urls.ob2Assertion(a.id) : undefined };
     const src = await badgeSource(credential);
     if (src.kind === 'png') return { 'badge.png': bakePng(src.body, payload) };
@@ -196,8 +197,11 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
     a: AssertionRow,
     credential: CredentialRow,
   ): Promise<{ html: string; css: string; issuerName: string }> {
-    const issuer = await getIssuerById(db, a.issuer_id);
-    const signatories = await listSignatories(db, { issuerId: a.issuer_id, credentialId: credential.id });
+    const issuer = await catalogRepo.getIssuerById(a.issuer_id);
+    const signatories = await catalogRepo.listSignatories({
+      issuerId: a.issuer_id,
+      credentialId: credential.id,
+    });
     const context = await buildTemplateContext({
       recipient: {
         name: publicRecipientName(a) ?? 'Recipient',
@@ -250,8 +254,8 @@ export function renderService(deps: RenderDeps, renderer: Renderer) {
       wanted: readonly RenderFileName[] = DEFAULT_JOB_FILES,
       opts: RenderCallOptions = {},
     ): Promise<RenderOutcome> {
-      const a = await getAssertionById(db, assertionId);
-      const credential = a && (await getCredentialById(db, a.credential_id));
+      const a = await assertionRepo.getAssertionById(assertionId);
+      const credential = a && (await catalogRepo.getCredentialById(a.credential_id));
       if (!a || !credential) return { assertionId, templateVersion: 0, rendered: [], existing: [], skipped: 'unknown' };
       const version = credential.template_version;
       const outcome: RenderOutcome = { assertionId, templateVersion: version, rendered: [], existing: [] };

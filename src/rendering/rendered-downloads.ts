@@ -3,10 +3,11 @@
  * queue re-renders. Never renders in the API process: it asks the render queue and waits.
  */
 import { createHash } from 'node:crypto';
-import type { Runtime } from '../runtime.js';
-import { getAssertionSummaryById } from '../db/assertion-repository.js';
-import { bumpTemplateVersions, getCredentialById } from '../db/catalog-repository.js';
-import { listLiveAssertionIds } from '../db/render-repository.js';
+import type { QueueSet } from '../queue/queue-set.js';
+import type { FileStore } from '../storage/file-store.js';
+import type { AssertionRepository } from '../db/assertion-repository.js';
+import type { CatalogRepository } from '../db/catalog-repository.js';
+import type { RenderRepository } from '../db/render-repository.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { enqueueAndWait } from '../queue/enqueue-and-wait.js';
 import { RENDER_PRIORITY } from './render-jobs.js';
@@ -34,13 +35,21 @@ export interface RenderedDownload {
 
 const ENQUEUE_BATCH = 500;
 
-export function renderedDownloads(rt: Runtime) {
+export interface RenderedDownloadDeps {
+  assertionRepo: AssertionRepository;
+  catalogRepo: CatalogRepository;
+  renderRepo: RenderRepository;
+  queues: QueueSet;
+  files: FileStore;
+}
+
+export function renderedDownloads(deps: RenderedDownloadDeps) {
   /** Deterministic per assertion, version and file: concurrent downloads share one job. */
   const onDemandJobId = (assertionId: string, version: number, file: RenderFileName) =>
     `render-${assertionId}-v${version}-${file.replace('.', '-')}`;
 
   async function renderAndWait(org: string, assertionId: string, version: number, file: RenderFileName): Promise<void> {
-    const queue = rt.queues.render;
+    const queue = deps.queues.render;
     const jobId = onDemandJobId(assertionId, version, file);
     let job = await queue.getJob(jobId);
     // The template at this version cannot render: say so again rather than let every public
@@ -54,10 +63,10 @@ export function renderedDownloads(rt: Runtime) {
       job = undefined;
     }
     // Opened before the job is queued: a completion cannot come before the stream is read.
-    await rt.queues.renderEvents().waitUntilReady();
+    await deps.queues.renderEvents().waitUntilReady();
     const { outcome } = await enqueueAndWait(
       queue,
-      () => rt.queues.renderEvents(),
+      () => deps.queues.renderEvents(),
       async () =>
         job ??
         queue.add(
@@ -79,7 +88,7 @@ export function renderedDownloads(rt: Runtime) {
      * Unknown → 404; revoked → 404 with the reason (as the public JSON routes); not ready in time → 503.
      */
     async get(assertionId: string, file: RenderFileName): Promise<RenderedDownload> {
-      const a = await getAssertionSummaryById(rt.db, assertionId);
+      const a = await deps.assertionRepo.getAssertionSummaryById(assertionId);
       if (!a) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
       if (a.revoked_at) {
         throw new NotFoundError('This assertion has been revoked.', {
@@ -87,18 +96,18 @@ export function renderedDownloads(rt: Runtime) {
           revocationReason: a.revocation_reason,
         });
       }
-      const credential = await getCredentialById(rt.db, a.credential_id);
+      const credential = await deps.catalogRepo.getCredentialById(a.credential_id);
       if (!credential) throw new NotFoundError(`Credential "${a.credential_id}" does not exist.`);
       const version = credential.template_version;
       const key = renderKey(a.org, a.id, version, file);
-      let stored = await rt.files.get(key);
+      let stored = await deps.files.get(key);
       if (!stored) {
         // The SVG badge exists only for SVG badge images: once the PNG badge is there, it never will.
-        if (file === 'badge.svg' && (await rt.files.exists(renderKey(a.org, a.id, version, 'badge.png')))) {
+        if (file === 'badge.svg' && (await deps.files.exists(renderKey(a.org, a.id, version, 'badge.png')))) {
           throw new NotFoundError('This badge has no SVG form; use badge.png.');
         }
         await renderAndWait(a.org, a.id, version, file);
-        stored = await rt.files.get(key);
+        stored = await deps.files.get(key);
         if (!stored && file === 'badge.svg') throw new NotFoundError('This badge has no SVG form; use badge.png.');
         if (!stored) throw new UnavailableError('The file is being rendered; try again shortly.');
       }
@@ -119,11 +128,11 @@ export function renderedDownloads(rt: Runtime) {
     ): Promise<{ count: number; templateVersion: number }> {
       // A new version: files rendered before (by an older default template, fonts, or anything
       // else a certificate shows) are replaced, not kept because they exist.
-      const [version] = await bumpTemplateVersions(rt.db, org, { credentialId });
+      const [version] = await deps.catalogRepo.bumpTemplateVersions(org, { credentialId });
       if (version === undefined) throw new NotFoundError(`Credential "${credentialId}" does not exist.`);
-      const ids = await listLiveAssertionIds(rt.db, org, credentialId);
+      const ids = await deps.renderRepo.listLiveAssertionIds(org, credentialId);
       for (let i = 0; i < ids.length; i += ENQUEUE_BATCH) {
-        await rt.queues.render.addBulk(
+        await deps.queues.render.addBulk(
           ids.slice(i, i + ENQUEUE_BATCH).map((assertionId) => ({
             name: 'render' as const,
             data: { org, requestedBy, assertionId, files: [...DEFAULT_JOB_FILES] },

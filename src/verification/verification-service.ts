@@ -1,7 +1,6 @@
-import type { Db } from '../db/database.js';
-import { getAssertionById, type AssertionRow } from '../db/assertion-repository.js';
-import { getIssuerById } from '../db/catalog-repository.js';
-import { getStatusList, statusBit } from '../db/status-list-repository.js';
+import type { AssertionRow, AssertionRepository } from '../db/assertion-repository.js';
+import type { Signatory, CatalogRepository } from '../db/catalog-repository.js';
+import type { StatusListRepository } from '../db/status-list-repository.js';
 import { NotFoundError, PayloadTooLargeError, UnprocessableEntityError, ValidationError } from '../errors.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import type { PublicUrls } from '../public-urls.js';
@@ -36,7 +35,9 @@ function idFromUrl(url: string, build: (id: string) => string): string | undefin
 }
 
 export interface VerificationDeps {
-  db: Db;
+  assertionRepo: AssertionRepository;
+  catalogRepo: CatalogRepository;
+  statusListRepo: StatusListRepository;
   urls: PublicUrls;
   issuerKeys: Pick<IssuerKeyService, 'getPublicKey'>;
   now?: () => Date;
@@ -83,7 +84,7 @@ function assertJwtWithinLimits(jwt: string, fromFile: boolean): void {
 }
 
 export function verificationService(deps: VerificationDeps) {
-  const { db, urls, issuerKeys } = deps;
+  const { assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys } = deps;
 
   const verifierDeps: VerifierDeps & { findSigned(credentialId: string): Promise<string | undefined> } = {
     async resolveKey(kid) {
@@ -94,17 +95,17 @@ export function verificationService(deps: VerificationDeps) {
     },
     async resolveIssuer(issuerUrl) {
       const issuerId = idFromUrl(issuerUrl, urls.issuerProfile);
-      const issuer = issuerId ? await getIssuerById(db, issuerId) : undefined;
+      const issuer = issuerId ? await catalogRepo.getIssuerById(issuerId) : undefined;
       return issuer ? { name: issuer.name, retiredAt: issuer.retired_at } : undefined;
     },
     async resolveStatus(listUrl, index) {
       const listId = idFromUrl(listUrl, urls.statusList);
       // One entry read, whatever the list's size (the bit is the revocation of the assertion at that index).
-      return listId ? statusBit(db, listId, index) : undefined;
+      return listId ? statusListRepo.statusBit(listId, index) : undefined;
     },
     async findSigned(credentialId) {
       const assertionId = idFromUrl(credentialId, urls.credentialJson);
-      const a = assertionId ? await getAssertionById(db, assertionId) : undefined;
+      const a = assertionId ? await assertionRepo.getAssertionById(assertionId) : undefined;
       return a?.credential_jwt;
     },
     ...(deps.now && { now: deps.now }),
@@ -136,7 +137,7 @@ export function verificationService(deps: VerificationDeps) {
       }
       if ('credential' in input) return verifyJsonCredential(input.credential, verifierDeps, opts);
       if ('assertionId' in input) {
-        const a = await getAssertionById(db, input.assertionId);
+        const a = await assertionRepo.getAssertionById(input.assertionId);
         if (!a) throw new NotFoundError(`Assertion "${input.assertionId}" does not exist.`);
         return verifyJwt(a.credential_jwt, opts);
       }
@@ -145,9 +146,17 @@ export function verificationService(deps: VerificationDeps) {
 
     /** One of our assertions (revoked ones included) and the verdict on its stored, signed form. */
     async verifyAssertion(assertionId: string): Promise<{ assertion: AssertionRow; result: VerificationResult }> {
-      const assertion = await getAssertionById(db, assertionId);
+      const assertion = await assertionRepo.getAssertionById(assertionId);
       if (!assertion) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
       return { assertion, result: await verifyJwt(assertion.credential_jwt, {}) };
+    },
+
+    /** Who signs the certificate of an assertion, as its verification page lists them. */
+    async signatoriesOf(assertion: Pick<AssertionRow, 'issuer_id' | 'credential_id'>): Promise<Signatory[]> {
+      return catalogRepo.listSignatories({
+        issuerId: assertion.issuer_id,
+        credentialId: assertion.credential_id,
+      });
     },
   };
 }

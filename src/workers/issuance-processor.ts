@@ -2,20 +2,11 @@ import type { Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime } from '../runtime.js';
 import type { BulkChunkJob, BulkJob, IssuanceJob, IssueJob, PingJob } from '../issuance/issuance-jobs.js';
-import { issuanceService } from '../issuance/issuance-service.js';
-import { statusListService } from '../issuance/status-lists.js';
 import { runBulkChunk, runBulkParent } from '../issuance/bulk-jobs.js';
 
 /** Dispatches issuance-queue jobs by name to the services that do the work. */
 export function issuanceProcessor(rt: Runtime) {
-  const service = issuanceService({
-    db: rt.db,
-    urls: rt.urls,
-    issuerKeys: rt.issuerKeys,
-    statusLists: statusListService(rt.db, rt.urls, rt.issuerKeys),
-    queues: rt.queues,
-    logger: rt.logger,
-  });
+  const service = rt.services.issuance;
   return async (job: Job): Promise<IssuanceJob['result']> => {
     switch (job.name as IssuanceJob['name']) {
       case 'ping':

@@ -27,7 +27,8 @@ export function startRenderWorker(rt: Runtime): RenderWorker {
     renderTimeoutMs: rt.config.renderTimeoutMs,
     logger: rt.logger,
   });
-  const service = renderService(deps, renderer);
+  const { assertionRepo, catalogRepo } = rt.repos;
+  const service = renderService({ ...deps, assertionRepo, catalogRepo, renderer });
   const processor = renderProcessor(service, executablePath, rt.logger);
   const worker = createWorker(rt, QUEUE_NAMES.render, processor, rt.config.renderPages);
   return {

@@ -34,7 +34,7 @@ const orgObject = (row: OrgRow) => ({
 });
 
 export function adminRoutes(rt: Runtime): RouteDef[] {
-  const { directory } = rt;
+  const { directory } = rt.services;
   return [
     defineRoute({
       method: 'post',

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import type { Runtime } from '../../runtime.js';
-import { analyticsService } from '../../analytics/analytics-service.js';
-import { analyticsRepository } from '../../db/analytics-repository.js';
 import { overTimeQuery } from '../../analytics/time-range.js';
 
 const params = z.object({ org: z.string(), user_id: z.string() });
@@ -18,7 +16,7 @@ const responses = {
  * 8601), department_id, include_main_platform (default true), format=json, interval (day|week|month).
  */
 export function analyticsRoutes(rt: Runtime): RouteDef[] {
-  const analytics = analyticsService(analyticsRepository(rt.db), rt.directory);
+  const { analytics } = rt.services;
   return [
     defineRoute({
       method: 'get',

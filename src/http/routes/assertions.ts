@@ -4,10 +4,8 @@ import { envelopeSchema, sendEnvelope } from '../envelope.js';
 import { pageNumberPage, pageQuery, pageRequest, pageSchema } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
 import { ValidationError } from '../../errors.js';
-import { assertionService } from '../../issuance/assertion-service.js';
 import { assertionObjectSchema } from '../../issuance/assertion-format.js';
-import { issueRequests, normalizeRecipient } from '../../issuance/issue-requests.js';
-import { statusListService } from '../../issuance/status-lists.js';
+import { normalizeRecipient } from '../../issuance/issue-requests.js';
 import { MAX_BULK_USERS } from '../../issuance/bulk-plan.js';
 
 /**
@@ -127,9 +125,7 @@ function idempotencyKeyOf(header: string | string[] | undefined): string | undef
 }
 
 export function assertionRoutes(rt: Runtime): RouteDef[] {
-  const statusLists = statusListService(rt.db, rt.urls, rt.issuerKeys);
-  const assertions = assertionService({ db: rt.db, statusLists, logger: rt.logger, urls: rt.urls });
-  const requests = issueRequests(rt);
+  const { assertions, issueRequests: requests } = rt.services;
 
   return [
     defineRoute({

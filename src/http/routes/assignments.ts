@@ -4,15 +4,13 @@ import { sendEnvelope } from '../envelope.js';
 import { pageNumberPage, pageQuery, pageRequest } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
 import { calendarDate } from '../../calendar-date.js';
-import { assignmentService } from '../../assignments/assignment-service.js';
-import { assignmentRepository } from '../../db/assignment-repository.js';
 
 const params = z.object({ org: z.string(), user_id: z.string() });
 const dueDate = calendarDate.nullable().optional();
 const id = z.string().min(1).max(255);
 
 export function assignmentRoutes(rt: Runtime): RouteDef[] {
-  const assignments = assignmentService(rt.db, assignmentRepository(rt.db), rt.directory, rt.urls);
+  const { assignments } = rt.services;
   return [
     defineRoute({
       method: 'get',

@@ -12,7 +12,6 @@ import {
   PAGE_MAX,
 } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
-import { catalogServices } from '../../catalog/catalog-services.js';
 import { credentialObjectSchema } from '../../catalog/catalog-objects.js';
 import { credentialCreateBody, credentialUpdateBody, pathId, queryText } from './catalog-schemas.js';
 
@@ -31,7 +30,7 @@ const courseGroupPage = envelopeSchema(pageSchema(courseGroup), 'Ok');
 const credentialIn = (d: 'Ok' | 'Created' | 'Updated') => envelopeSchema(credentialObjectSchema, d);
 
 export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
-  const { credentials } = catalogServices(rt);
+  const { credentials } = rt.services;
   return [
     defineRoute({
       method: 'get',
@@ -107,7 +106,7 @@ export function catalogCredentialRoutes(rt: Runtime): RouteDef[] {
 
 /** GET/PUT/DELETE `…/users/{user_id}/{entity_id}`: mount LAST, after every other tenant route. */
 export function credentialDetailRoutes(rt: Runtime): RouteDef[] {
-  const { credentials } = catalogServices(rt);
+  const { credentials } = rt.services;
   return [
     defineRoute({
       method: 'get',

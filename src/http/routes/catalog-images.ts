@@ -3,7 +3,6 @@ import multer from 'multer';
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import type { Runtime } from '../../runtime.js';
-import { catalogServices } from '../../catalog/catalog-services.js';
 import { assertCatalogWriter } from '../../catalog/catalog-access.js';
 import { MAX_IMAGE_BYTES } from '../../catalog/image-service.js';
 import { ValidationError } from '../../errors.js';
@@ -36,7 +35,7 @@ const writersOnly: RequestHandler = (req, _res, next) => {
 };
 
 export function catalogImageRoutes(rt: Runtime): RouteDef[] {
-  const { images } = catalogServices(rt);
+  const { images } = rt.services;
   return [
     defineRoute({
       method: 'get',

@@ -3,7 +3,6 @@ import { defineRoute, type RouteDef } from '../route.js';
 import { envelope, sendEnvelope } from '../envelope.js';
 import { limitOffsetPage, limitOffsetQuery, limitRequest } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
-import { catalogServices } from '../../catalog/catalog-services.js';
 import {
   authorityBody,
   issuerCreateBody,
@@ -26,7 +25,7 @@ export const NO_EMAIL_WARNING =
   'and badges no OB 2.0 baking until it has one.';
 
 export function catalogIssuerRoutes(rt: Runtime): RouteDef[] {
-  const { issuers, signatories } = catalogServices(rt);
+  const { issuers, signatories } = rt.services;
   return [
     defineRoute({
       method: 'get',

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import { credlyPage, credlyQuery, pageRequest } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
-import { authorizationService, type AuthorizationService } from '../../authorizations/authorization-service.js';
-import { authorizationRepository } from '../../db/authorization-repository.js';
+import type { AuthorizationService } from '../../authorizations/authorization-service.js';
 
 /**
  * Credly-style issuer authorizations at the seed's own paths (`/organizations/{org}/…`) and at
@@ -103,6 +102,6 @@ function routesUnder(prefix: string, authorizations: AuthorizationService): Rout
 }
 
 export function organizationRoutes(rt: Runtime): RouteDef[] {
-  const authorizations = authorizationService(rt.db, authorizationRepository(rt.db), rt.directory, rt.urls);
+  const { authorizations } = rt.services;
   return [...routesUnder('', authorizations), ...routesUnder('/api', authorizations)];
 }

@@ -4,10 +4,8 @@ import { defineRoute, type RouteDef } from '../route.js';
 import { envelope, envelopeSchema } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
 import { assertionObjectSchema } from '../../issuance/assertion-format.js';
-import { presentAssertions } from '../../issuance/assertion-service.js';
 import { NotFoundError } from '../../errors.js';
-import { publicDocuments } from '../../issuance/public-documents.js';
-import { statusListService, STATUS_LIST_TTL_MS } from '../../issuance/status-lists.js';
+import { STATUS_LIST_TTL_MS } from '../../issuance/status-lists.js';
 import { verificationPageSender } from './public-verify.js';
 import { microCache } from '../micro-cache.js';
 
@@ -58,12 +56,7 @@ function jsonLdType(req: Request, res: Response): string {
 }
 
 export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
-  const docs = publicDocuments({
-    db: rt.db,
-    urls: rt.urls,
-    issuerKeys: rt.issuerKeys,
-    statusLists: statusListService(rt.db, rt.urls, rt.issuerKeys),
-  });
+  const docs = rt.services.publicDocuments;
   const sendVerificationPage = verificationPageSender(rt);
   // The most fetched public document (every share link, every backpack refresh). A revocation
   // shows here within ASSERTION_JSON_TTL_MS, well inside the max-age every cache may already keep.
@@ -142,8 +135,7 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
         let body: string;
         try {
           body = await assertionJson.get(params.entity_id, async () => {
-            const [a] = await presentAssertions(rt.db, rt.urls, [await docs.liveAssertion(params.entity_id)], 'public');
-            return JSON.stringify(envelope(a));
+            return JSON.stringify(envelope(await docs.publicAssertion(params.entity_id)));
           });
         } catch (err) {
           // The seed: an unknown assertion is a 404 with an empty body (a revoked one says why).

@@ -5,7 +5,7 @@ import { sendEnvelope } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
 import { isPlatformAdmin } from '../../auth/permissions.js';
 import { ForbiddenError, UnavailableError } from '../../errors.js';
-import { renderedDownloads, RENDER_RETRY_AFTER_S } from '../../rendering/rendered-downloads.js';
+import { RENDER_RETRY_AFTER_S } from '../../rendering/rendered-downloads.js';
 import type { RenderFileName } from '../../rendering/render-files.js';
 
 /**
@@ -37,7 +37,7 @@ function etagMatches(req: Request, etag: string): boolean {
 }
 
 export function publicFileRoutes(rt: Runtime): RouteDef[] {
-  const downloads = renderedDownloads(rt);
+  const downloads = rt.services.renderedDownloads;
   return [
     ...FILES.map(({ file, summary }) =>
       defineRoute({

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import type { Runtime } from '../../runtime.js';
-import { catalogServices } from '../../catalog/catalog-services.js';
 import { readFileSync } from 'node:fs';
 import { TEMPLATES_DIR } from '../../rendering/default-template.js';
 
@@ -11,7 +10,7 @@ import { TEMPLATES_DIR } from '../../rendering/default-template.js';
  * registered in the images table are served, never other stored files.
  */
 export function publicImageRoutes(rt: Runtime): RouteDef[] {
-  const { images } = catalogServices(rt);
+  const { images } = rt.services;
   const defaultBadge = readFileSync(`${TEMPLATES_DIR}badge.svg`);
   return [
     defineRoute({

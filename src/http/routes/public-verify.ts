@@ -4,12 +4,7 @@ import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import type { Runtime } from '../../runtime.js';
 import { PayloadTooLargeError, ValidationError } from '../../errors.js';
-import { listSignatories } from '../../db/catalog-repository.js';
-import {
-  MAX_VERIFY_FILE_BYTES,
-  verificationService,
-  type VerifyInput,
-} from '../../verification/verification-service.js';
+import { MAX_VERIFY_FILE_BYTES, type VerifyInput } from '../../verification/verification-service.js';
 import { MAX_JWT_CHARS } from '../../verification/input-limits.js';
 import {
   renderVerificationPage,
@@ -58,13 +53,10 @@ const verifyBody = z.object({
 
 /** Renders the page of one assertion (revoked ones too: their page says Revoked, and why). */
 export function verificationPageSender(rt: Runtime) {
-  const verification = verificationService({ db: rt.db, urls: rt.urls, issuerKeys: rt.issuerKeys });
+  const { verification } = rt.services;
   return async function sendVerificationPage(assertionId: string, res: Response): Promise<void> {
     const { assertion, result } = await verification.verifyAssertion(assertionId);
-    const signatories = await listSignatories(rt.db, {
-      issuerId: assertion.issuer_id,
-      credentialId: assertion.credential_id,
-    });
+    const signatories = await verification.signatoriesOf(assertion);
     const html = renderVerificationPage(
       verificationPageModel({ assertion, result, signatories, urls: rt.urls, now: new Date() }),
     );
@@ -76,7 +68,7 @@ export function verificationPageSender(rt: Runtime) {
 }
 
 export function publicVerifyRoutes(rt: Runtime): RouteDef[] {
-  const verification = verificationService({ db: rt.db, urls: rt.urls, issuerKeys: rt.issuerKeys });
+  const { verification } = rt.services;
   const sendPage = verificationPageSender(rt);
   return [
     defineRoute({

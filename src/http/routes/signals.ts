@@ -2,12 +2,10 @@ import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import { sendEnvelope } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
-import { issueRequests } from '../../issuance/issue-requests.js';
-import { signalService } from '../../issuance/signals.js';
 import { MAX_BULK_USERS } from '../../issuance/bulk-plan.js';
 
 export function signalRoutes(rt: Runtime): RouteDef[] {
-  const signals = signalService(rt.db, issueRequests(rt));
+  const { signals } = rt.services;
   return [
     defineRoute({
       method: 'post',

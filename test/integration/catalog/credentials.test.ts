@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS } from '../../support/databases.js';
 import { startCatalogService, type CallAs, type CatalogFixture } from './catalog-fixture.js';
-import { getCredential, getCredentialById } from '../../../src/db/catalog-repository.js';
+import { catalogRepository } from '../../../src/db/catalog-repository.js';
 
 describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
   let fx: CatalogFixture;
@@ -242,7 +242,7 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     expect((await gina('GET', `/${created.entityId}`)).status).toBe(404);
     expect((await gina('PUT', `/${created.entityId}`, { body: { name: 'x' } })).status).toBe(404);
     expect((await gina('DELETE', `/${created.entityId}`)).status).toBe(404);
-    expect(await getCredential(rt().db, 'globex', created.entityId)).toBeUndefined();
+    expect(await catalogRepository(rt().db).getCredential('globex', created.entityId)).toBeUndefined();
     expect((await alice('GET', `/${created.entityId}`)).body.result.name).toBe('Data Analysis II');
   });
 
@@ -363,8 +363,8 @@ describe.each(DB_KINDS)('catalog: credentials (%s)', (db) => {
     expect((await alice('PUT', `/${victim.entityId}`, { body: { name: 'Back' } })).status).toBe(404);
     expect((await alice('DELETE', `/${victim.entityId}`)).status).toBe(404);
     expect((await alice('GET', '/?search=doomed')).body.result.count).toBe(0);
-    expect((await getCredentialById(rt().db, victim.entityId))?.deleted_at).toBeInstanceOf(Date);
-    expect(await getCredential(rt().db, 'acme', victim.entityId)).toBeUndefined();
+    expect((await catalogRepository(rt().db).getCredentialById(victim.entityId))?.deleted_at).toBeInstanceOf(Date);
+    expect(await catalogRepository(rt().db).getCredential('acme', victim.entityId)).toBeUndefined();
   });
 
   it('the {entity_id} route does not swallow the other routes', async () => {

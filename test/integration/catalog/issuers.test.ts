@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS } from '../../support/databases.js';
 import { startCatalogService, type CallAs, type CatalogFixture } from './catalog-fixture.js';
-import { getIssuer, getIssuerById, listSignatories } from '../../../src/db/catalog-repository.js';
+import { catalogRepository } from '../../../src/db/catalog-repository.js';
 
 describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
   let fx: CatalogFixture;
@@ -124,8 +124,8 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect(byOrg.body[0].entityId).toBe(first.entityId);
     expect((await sam('GET', '/issuers/')).status).toBe(200);
     expect((await alice('GET', '/issuers/nope')).status).toBe(404);
-    expect((await getIssuer(rt().db, 'acme', 'acme'))?.id).toBe(first.entityId);
-    expect(await getIssuer(rt().db, 'globex', first.entityId)).toBeUndefined();
+    expect((await catalogRepository(rt().db).getIssuer('acme', 'acme'))?.id).toBe(first.entityId);
+    expect(await catalogRepository(rt().db).getIssuer('globex', first.entityId)).toBeUndefined();
   });
 
   it('updates the fields given; bad input is a 400 naming the field', async () => {
@@ -217,7 +217,10 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     ).toBe(200);
     expect((await alice('GET', `/${cred.body.result.entityId}`)).body.result.template_version).toBe(4);
     expect(
-      await listSignatories(rt().db, { issuerId: first.entityId, credentialId: cred.body.result.entityId }),
+      await catalogRepository(rt().db).listSignatories({
+        issuerId: first.entityId,
+        credentialId: cred.body.result.entityId,
+      }),
     ).toEqual(c.signatories);
     // the credential's own signatory is not the issuer's
     expect((await alice('GET', `/issuers/${first.entityId}`)).body[0].signatories).toHaveLength(2);
@@ -278,7 +281,7 @@ describe.each(DB_KINDS)('catalog: issuers and signatories (%s)', (db) => {
     expect((await alice('GET', '/issuers?limit=1000')).body.result.data.map((i: any) => i.entityId)).not.toContain(
       victim.entityId,
     );
-    const retired = await getIssuerById(rt().db, victim.entityId);
+    const retired = await catalogRepository(rt().db).getIssuerById(victim.entityId);
     expect(retired?.retired_at).toBeInstanceOf(Date);
     expect(await rt().issuerKeys.listPublicKeys(victim.entityId)).toHaveLength(1);
     const refused = await alice('POST', '/', { body: { name: 'Too late', issuer: victim.entityId } });

@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../../src/db/database.js';
 import { migrateToLatest } from '../../../src/db/migrate.js';
-import { insertRecipientUsers } from '../../../src/db/recipient-repository.js';
-import { insertAssertions, type NewAssertion } from '../../../src/db/assertion-repository.js';
+import { recipientRepository } from '../../../src/db/recipient-repository.js';
+import { assertionRepository, type NewAssertion } from '../../../src/db/assertion-repository.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../../support/databases.js';
 import { seedCatalog } from '../../support/seed-assertions.js';
 import { openProbe, type PgProbe } from './pg-faults.js';
@@ -54,8 +54,7 @@ describe.runIf(DB_KINDS.includes('postgres'))('insert order of concurrent writer
     const before = await deadlocksNow();
     const outcomes = await Promise.allSettled(
       Array.from({ length: WRITERS }, () =>
-        insertRecipientUsers(
-          handle.db,
+        recipientRepository(handle.db).insertRecipientUsers(
           'acme',
           shuffled(USERS).map((user_id) => ({ user_id, email: `${user_id}@example.org` })),
         ),
@@ -92,7 +91,9 @@ describe.runIf(DB_KINDS.includes('postgres'))('insert order of concurrent writer
         credential_json: '{}',
         credential_jwt: 'jwt',
       }));
-    const writers = Array.from({ length: WRITERS }, (_, w) => insertAssertions(handle.db, rowsOf(w)));
+    const writers = Array.from({ length: WRITERS }, (_, w) =>
+      assertionRepository(handle.db).insertAssertions(rowsOf(w)),
+    );
     const outcomes = await Promise.allSettled(writers);
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [String(o.reason?.message ?? o.reason)] : []));
     expect(failures).toEqual([]);

@@ -2,12 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../../src/db/database.js';
 import { migrateToLatest } from '../../../src/db/migrate.js';
-import { insertAssertions } from '../../../src/db/assertion-repository.js';
-import {
-  releaseStatusEntries,
-  reserveStatusEntries,
-  type StatusEntry,
-} from '../../../src/db/status-list-repository.js';
+import { assertionRepository } from '../../../src/db/assertion-repository.js';
+import { statusListRepository, type StatusEntry } from '../../../src/db/status-list-repository.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../../support/databases.js';
 
 /**
@@ -37,7 +33,14 @@ describe.each(DB_KINDS)('status entry reservations (%s)', (kind) => {
   });
 
   const reserve = (holder: string, count: number) =>
-    reserveStatusEntries(handle.db, { org: 'acme', issuerId: 'iss', holder, count, size: SIZE, capacity: CAPACITY });
+    statusListRepository(handle.db).reserveStatusEntries({
+      org: 'acme',
+      issuerId: 'iss',
+      holder,
+      count,
+      size: SIZE,
+      capacity: CAPACITY,
+    });
   const allocated = async () => {
     const row = await handle.db
       .selectFrom('status_lists')
@@ -53,8 +56,7 @@ describe.each(DB_KINDS)('status entry reservations (%s)', (kind) => {
   };
   const key = (e: StatusEntry) => `${e.listId}:${e.index}`;
   const hold = (entries: StatusEntry[], users: string[]) =>
-    insertAssertions(
-      handle.db,
+    assertionRepository(handle.db).insertAssertions(
       entries.map((e, i) => ({
         id: `a-${users[i]}`,
         org: 'acme',
@@ -102,13 +104,13 @@ describe.each(DB_KINDS)('status entry reservations (%s)', (kind) => {
     expect(await allocated()).toBe(22);
 
     // Done: what no assertion holds goes back; the held entries stay taken.
-    await releaseStatusEntries(handle.db, 'iss', 'job-1.c0');
+    await statusListRepository(handle.db).releaseStatusEntries('iss', 'job-1.c0');
     expect(await allocated()).toBe(14);
-    await releaseStatusEntries(handle.db, 'iss', 'job-2.c0');
+    await statusListRepository(handle.db).releaseStatusEntries('iss', 'job-2.c0');
     expect(await allocated()).toBe(4);
     expect(await reservations()).toBe(0);
     // A second release (a retried job that had finished) changes nothing.
-    await releaseStatusEntries(handle.db, 'iss', 'job-1.c0');
+    await statusListRepository(handle.db).releaseStatusEntries('iss', 'job-1.c0');
     expect(await allocated()).toBe(4);
   });
 
@@ -129,7 +131,7 @@ describe.each(DB_KINDS)('status entry reservations (%s)', (kind) => {
       .execute();
     expect(left).toEqual([]);
     expect(await allocated()).toBe(before + 1);
-    await releaseStatusEntries(handle.db, 'iss', 'job-3');
+    await statusListRepository(handle.db).releaseStatusEntries('iss', 'job-3');
     expect(await allocated()).toBe(before);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuanceService, type IssuanceFixture } from '../issuance/issuance-fixture.js';
-import { insertImage } from '../../../src/db/catalog-repository.js';
+import { catalogRepository } from '../../../src/db/catalog-repository.js';
 import { renderKey } from '../../../src/rendering/render-files.js';
 import { storeAssetLoader } from '../../../src/rendering/render-service.js';
 import { pngBomb } from '../../support/image-bombs.js';
@@ -97,7 +97,7 @@ describe('render faults at the template', () => {
     const key = 'images/acme/old-bomb.png';
     const bomb = pngBomb(20000, 20000);
     await rt().files.put(key, bomb);
-    await insertImage(rt().db, {
+    await catalogRepository(rt().db).insertImage({
       org: 'acme',
       name: 'old bomb',
       file_key: key,

@@ -1,0 +1,88 @@
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { Db } from './db/database.js';
+import type { QueueSet } from './queue/queue-set.js';
+import type { PublicUrls } from './public-urls.js';
+import type { FileStore } from './storage/file-store.js';
+import type { Repositories } from './db/repositories.js';
+import { directoryService } from './directory/directory-service.js';
+import { loadOrCreateMasterKey } from './issuers/master-key.js';
+import { issuerKeyService } from './issuers/issuer-keys.js';
+import { templateChecker } from './catalog/credential-templates.js';
+import { issuerService } from './catalog/issuer-service.js';
+import { credentialService } from './catalog/credential-service.js';
+import { signatoryService } from './catalog/signatory-service.js';
+import { imageService } from './catalog/image-service.js';
+import { statusListService } from './issuance/status-lists.js';
+import { assertionService } from './issuance/assertion-service.js';
+import { issuanceService } from './issuance/issuance-service.js';
+import { issueRequests } from './issuance/issue-requests.js';
+import { signalService } from './issuance/signals.js';
+import { publicDocuments } from './issuance/public-documents.js';
+import { verificationService } from './verification/verification-service.js';
+import { analyticsService } from './analytics/analytics-service.js';
+import { assignmentService } from './assignments/assignment-service.js';
+import { authorizationService } from './authorizations/authorization-service.js';
+import { renderedDownloads } from './rendering/rendered-downloads.js';
+
+/** What the services are built on: the infrastructure of one process. */
+export interface ServiceInfra {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  queues: QueueSet;
+  urls: PublicUrls;
+  files: FileStore;
+  repos: Repositories;
+}
+
+/**
+ * The composition root: every service of a process, built once, each from a deps object naming
+ * what it uses. Routes and job processors take theirs from here and build none of their own, so
+ * a service's caches (signing keys, SVG sanitizer thread) are one per process. The render service
+ * is not here: it belongs to the render worker, which owns the Chromium it draws with.
+ */
+export function createServices(infra: ServiceInfra) {
+  const { config, logger, db, queues, urls, files, repos } = infra;
+  const { analyticsRepo, assertionRepo, assignmentRepo, authorizationRepo, catalogRepo, directoryRepo } = repos;
+  const { idempotencyRepo, recipientRepo, renderRepo, statusListRepo } = repos;
+  const directory = directoryService({ directoryRepo });
+  const issuerKeys = issuerKeyService({
+    db,
+    masterKey: loadOrCreateMasterKey(config.keyEncryptionKey, config.dataDir),
+    urls,
+  });
+  const statusLists = statusListService({ statusListRepo, catalogRepo, urls, issuerKeys });
+  const checkTemplates = templateChecker(config.publicBaseUrl);
+  const requests = issueRequests({ db, assertionRepo, idempotencyRepo, queues, urls, config });
+  return {
+    directory,
+    issuerKeys,
+    statusLists,
+    issuers: issuerService({ db, catalogRepo, issuerKeys, checkTemplates }),
+    credentials: credentialService({ catalogRepo, checkTemplates, requireOrg: (org) => directory.requireOrg(org) }),
+    signatories: signatoryService({ catalogRepo }),
+    images: imageService({ catalogRepo, files, urls, logger, imageBudget: config.imageBudget }),
+    assertions: assertionService({
+      db,
+      assertionRepo,
+      authorizationRepo,
+      catalogRepo,
+      recipientRepo,
+      statusLists,
+      logger,
+      urls,
+    }),
+    issuance: issuanceService({ db, assertionRepo, idempotencyRepo, urls, issuerKeys, statusLists, queues, logger }),
+    issueRequests: requests,
+    signals: signalService({ db, issueRequests: requests }),
+    publicDocuments: publicDocuments({ db, assertionRepo, catalogRepo, urls, issuerKeys, statusLists }),
+    verification: verificationService({ assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys }),
+    analytics: analyticsService({ analyticsRepo, directory }),
+    assignments: assignmentService({ assignmentRepo, catalogRepo, directory, urls }),
+    authorizations: authorizationService({ db, authorizationRepo, directory, urls }),
+    renderedDownloads: renderedDownloads({ assertionRepo, catalogRepo, renderRepo, queues, files }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
