@@ -21,10 +21,11 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest } from 'puppeteer-core';
 import { chromiumArgs, resolveExecutablePath } from '../../src/rendering/browser-pool.js';
-import { defaultCertificateTemplate } from '../../src/rendering/default-template.js';
-import { FONT_PREFIX, fontFaceCss, loadFont } from '../../src/rendering/fonts.js';
+import { defaultCertificateTemplate } from '../../src/template/default-template.js';
+import { loadFont } from '../../src/rendering/fonts.js';
+import { FONT_PREFIX, fontFaceCss } from '../../src/template/font-faces.js';
 import { createRenderer } from '../../src/rendering/renderer.js';
-import { buildDocument, renderTemplate } from '../../src/rendering/template.js';
+import { buildDocument, renderTemplate } from '../../src/template/template.js';
 import {
   IMAGES_PREFIX,
   makeLoadAsset,

@@ -21,10 +21,11 @@ import {
 } from '../db/catalog-repository.js';
 import { bakePng, bakeSvg } from '../openbadges/baking.js';
 import { createRenderer, type Renderer, type RendererOptions, type LoadedAsset } from './renderer.js';
-import { buildTemplateContext } from './template-context.js';
-import { renderTemplate } from './template.js';
-import { defaultCertificateTemplate, TEMPLATES_DIR } from './default-template.js';
-import { attachCredentialToPdf } from './pdf-credential.js';
+import { buildTemplateContext } from '../template/template-context.js';
+import { renderTemplate } from '../template/template.js';
+import { defaultCertificateTemplate } from '../template/default-template.js';
+import { TEMPLATES_DIR } from '../templates-dir.js';
+import { attachCredentialToPdf } from '../openbadges/pdf-credential.js';
 import { RenderLimitError, RenderRetryableError } from './errors.js';
 import {
   budgetProblem,
@@ -34,7 +35,7 @@ import {
   type ImageBudget,
 } from '../catalog/image-dimensions.js';
 import { DEFAULT_JOB_FILES, renderKey, type RenderFileName } from './render-files.js';
-import { publicRecipientName } from '../issuance/assertion-format.js';
+import { publicRecipientName } from '../recipient-name.js';
 
 export interface RenderDeps {
   db: Db;

@@ -40,9 +40,10 @@ import type { Protocol } from 'puppeteer-core';
 import { findAssetReferences, replaceAssetReferences } from './asset-references.js';
 import { BrowserPool, type PageSlot, type PoolStats, type RenderLogger } from './browser-pool.js';
 import { RenderLimitError } from './errors.js';
-import { FONT_PREFIX, loadFont } from './fonts.js';
+import { FONT_PREFIX } from '../template/font-faces.js';
+import { loadFont } from './fonts.js';
 import { pageSizeOfDocument, viewportFor } from './page-size.js';
-import { buildDocument } from './template.js';
+import { buildDocument } from '../template/template.js';
 
 /** Device pixels of one PNG: A3 landscape at 2x is 7.1 M, A4 3.6 M. */
 export const MAX_PNG_PIXELS = 16_000_000;
