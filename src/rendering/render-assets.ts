@@ -143,5 +143,6 @@ export class RenderAssets {
 
 function dataUrl(asset: LoadedAsset): string {
   const { body } = asset;
-  return `data:${asset.contentType};base64,${Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64')}`;
+  const base64 = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
+  return `data:${asset.contentType};base64,${base64}`;
 }

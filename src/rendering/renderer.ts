@@ -26,13 +26,14 @@
  * `recyclePageAfter` jobs the page and its incognito context are replaced. `documentReuse: 1`
  * gives a brand-new document for every job.
  *
- * Network (request-interceptor.ts; hosts and CSP in job-hosts.ts): request interception answers only (a) the current job's asset
- * host, mapped back to the service's image URL and answered by `loadAsset` from the file store, in
- * Node, and (b) the bundled fonts. Everything else — other hosts, loopback in any spelling,
- * link-local, file:, ws:, the real asset origin itself — is failed and reported through
- * `onBlockedRequest`, as are CSP refusals (the page's CSP header: default-src 'none', images only
- * from the asset hosts' image path and data:, fonts only from ours and data:). Chromium also runs
- * with `--host-resolver-rules=MAP * ~NOTFOUND`: nothing could connect even past interception.
+ * Network (request-interceptor.ts; hosts and CSP in job-hosts.ts): request interception answers
+ * only (a) the current job's asset host, mapped back to the service's image URL and answered by
+ * `loadAsset` from the file store, in Node, and (b) the bundled fonts. Everything else — other
+ * hosts, loopback in any spelling, link-local, file:, ws:, the real asset origin itself — is failed
+ * and reported through `onBlockedRequest`, as are CSP refusals (the page's CSP header:
+ * default-src 'none', images only from the asset hosts' image path and data:, fonts only from ours
+ * and data:). Chromium also runs with `--host-resolver-rules=MAP * ~NOTFOUND`: nothing could
+ * connect even past interception.
  */
 import { randomBytes } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
