@@ -20,11 +20,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest } from 'puppeteer-core';
-import { chromiumArgs, resolveExecutablePath } from '../../src/rendering/browser-pool.js';
-import { defaultCertificateTemplate } from '../../src/rendering/default-template.js';
-import { FONT_PREFIX, fontFaceCss, loadFont } from '../../src/rendering/fonts.js';
+import { chromiumExecutable } from '../../src/embedded/chromium.js';
+import { chromiumArgs } from '../../src/rendering/chromium-launch.js';
+import { defaultCertificateTemplate } from '../../src/template/default-template.js';
+import { loadFont } from '../../src/rendering/fonts.js';
+import { FONT_PREFIX, fontFaceCss } from '../../src/template/font-faces.js';
 import { createRenderer } from '../../src/rendering/renderer.js';
-import { buildDocument, renderTemplate } from '../../src/rendering/template.js';
+import { buildDocument, renderTemplate } from '../../src/template/template.js';
 import {
   IMAGES_PREFIX,
   makeLoadAsset,
@@ -38,7 +40,7 @@ const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
 const POOL_N = Number(args.find((a) => a.startsWith('--pool-n='))?.split('=')[1] ?? Math.max(N, 60));
 const CORES = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-const EXE = resolveExecutablePath(process.env.CHROMIUM_PATH);
+const EXE = chromiumExecutable(process.env.CHROMIUM_PATH);
 const SHELL = /headless[-_]shell/.test(EXE);
 const template = defaultCertificateTemplate();
 const loadAsset = makeLoadAsset();

@@ -1,4 +1,4 @@
-import { assetUrlPrefixes, checkTemplates, PUBLIC_IMAGES_PATH } from '../rendering/template-check.js';
+import { assetUrlPrefixes, checkTemplates, PUBLIC_IMAGES_PATH } from '../template/template-check.js';
 
 /**
  * The write-time template check of a credential, bound to this deployment's image URLs: the

@@ -9,7 +9,7 @@ import {
 } from '../db/catalog-repository.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { newEntityId } from '../ids.js';
-import { isKnownTemplateTag } from '../rendering/template-context.js';
+import { isKnownTemplateTag } from '../template/template-context.js';
 import { assertCatalogWriter } from './catalog-access.js';
 import { toIssuerObject, type IssuerObject } from './catalog-objects.js';
 import type { TemplateChecker } from './credential-templates.js';

@@ -20,5 +20,13 @@ export function findChromium(configured?: string): string | undefined {
   return CHROMIUM_CANDIDATES.find(executable);
 }
 
+/**
+ * The binary the renderer launches: the configured one as given (a bad path fails at launch, as a
+ * retryable render error), else the first installed candidate, else the last candidate.
+ */
+export function chromiumExecutable(configured?: string): string {
+  return configured || findChromium() || CHROMIUM_CANDIDATES[CHROMIUM_CANDIDATES.length - 1];
+}
+
 export const CHROMIUM_MISSING =
   'Chromium was not found. Install the Debian package: apt-get install chromium-headless-shell (or chromium), or set CHROMIUM_PATH.';

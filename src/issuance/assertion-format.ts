@@ -90,18 +90,6 @@ export const assertionObjectSchema = z.object({
 });
 export type AssertionObject = z.infer<typeof assertionObjectSchema>;
 
-/**
- * The name a certificate and its title may print: the recipient's name, else a user id that is not
- * an email address. Certificates are public files: a recipient known only by email stays unnamed.
- */
-export function publicRecipientName(
-  a: Pick<AssertionSummary, 'recipient_name' | 'recipient_user_id'>,
-): string | undefined {
-  const name = a.recipient_name?.trim();
-  if (name) return name;
-  return a.recipient_user_id.includes('@') ? undefined : a.recipient_user_id;
-}
-
 /** The hashed recipient: the email when known, else the user id (OB 2.0 identity type `id`). */
 export function recipientIdentity(a: Pick<AssertionSummary, 'recipient_email' | 'recipient_user_id' | 'salt'>) {
   return a.recipient_email

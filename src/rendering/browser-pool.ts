@@ -12,13 +12,11 @@
  * - `run(fn)` gives `fn` a page for one job, bounded by a time limit; timeouts and crashes become
  *   RenderRetryableError, and the pool heals before the next job.
  */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import puppeteer, { type Browser, type BrowserContext, type CDPSession } from 'puppeteer-core';
+import { chromiumExecutable } from '../embedded/chromium.js';
+import { BrowserInstance, PageSlot, type JobAbort } from './browser-instance.js';
+import { closeChromium, isHeadlessShell, jobFailure, launchChromium } from './chromium-launch.js';
 import { RenderLimitError, RenderRetryableError } from './errors.js';
-
-export const HEADLESS_SHELL_PATH = '/usr/lib/chromium/chromium-headless-shell';
-export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 export interface RenderLogger {
   debug?(obj: Record<string, unknown>, msg?: string): void;
@@ -27,7 +25,7 @@ export interface RenderLogger {
   error?(obj: Record<string, unknown>, msg?: string): void;
 }
 
-export interface BrowserPoolOptions {
+export interface BrowserPoolOptions<S> {
   executablePath?: string;
   /** pool size; default: CPU count */
   pages?: number;
@@ -40,118 +38,12 @@ export interface BrowserPoolOptions {
   launchTimeoutMs?: number;
   extraArgs?: string[];
   logger?: RenderLogger;
+  /** the initial state of a new page */
+  newState: () => S;
   /** set up a new page (interception, emulation); runs once per page */
-  onPageCreated: (slot: PageSlot) => Promise<void>;
+  onPageCreated: (slot: PageSlot<S>) => Promise<void>;
   /** reset a page after a job (fresh document, no cookies); a throw discards the page */
-  onPageReleased: (slot: PageSlot) => Promise<void>;
-}
-
-/** Chromium flags: the brief's set, plus what the measurements showed helps (see notes in renderer.ts). */
-export function chromiumArgs(extra: string[] = []): string[] {
-  return [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-dev-shm-usage',
-    // Second wall behind request interception: no host name (nor IP literal) resolves at all.
-    '--host-resolver-rules=MAP * ~NOTFOUND',
-    // Cheaper per-job navigation to about:blank (measured: ~40 ms -> ~14 ms wall) and no throttling
-    // of background pool pages.
-    '--disable-features=BackForwardCache,RenderDocument,PaintHolding,Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater',
-    '--disable-renderer-backgrounding',
-    '--disable-background-timer-throttling',
-    '--disable-backgrounding-occluded-windows',
-    '--disable-breakpad',
-    '--disable-crash-reporter',
-    '--disable-domain-reliability',
-    '--disable-client-side-phishing-detection',
-    '--no-pings',
-    '--font-render-hinting=none',
-    '--force-color-profile=srgb',
-    '--hide-scrollbars',
-    '--mute-audio',
-    ...extra,
-  ];
-}
-
-export function resolveExecutablePath(configured?: string): string {
-  if (configured) return configured;
-  if (existsSync(HEADLESS_SHELL_PATH)) return HEADLESS_SHELL_PATH;
-  return CHROMIUM_PATH;
-}
-
-let nextInstanceId = 1;
-let nextSlotId = 1;
-
-/**
- * How a running job learns that its browser or page died. One per job, dropped when the job ends:
- * racing each job against a long-lived "death" promise instead would attach a reaction per job to
- * it, and every job's result would stay reachable for as long as the browser lives.
- */
-export interface JobAbort {
-  abort(e: Error): void;
-}
-
-/** One Chromium process. */
-export class BrowserInstance {
-  readonly id = nextInstanceId++;
-  readonly slots = new Set<PageSlot>();
-  readonly idle: PageSlot[] = [];
-  /** the jobs running on this browser's pages */
-  readonly jobs = new Set<JobAbort>();
-  creating = 0;
-  renders = 0;
-  retiring = false;
-  dead = false;
-  closed = false;
-  /** why the browser died (set once) */
-  deathError: Error | null = null;
-  constructor(
-    readonly browser: Browser,
-    readonly pid: number | undefined,
-    readonly windows: boolean,
-  ) {}
-  markDead(reason: string): void {
-    if (this.dead) return;
-    this.dead = true;
-    this.deathError = new RenderRetryableError('browser_crashed', `Chromium ${reason}`);
-    for (const job of [...this.jobs]) job.abort(this.deathError);
-  }
-  private root: Promise<CDPSession> | null = null;
-  /** browser-level CDP session (Target domain) */
-  rootSession(): Promise<CDPSession> {
-    this.root ??= this.browser.target().createCDPSession();
-    return this.root;
-  }
-  get busy(): number {
-    return this.slots.size - this.idle.length;
-  }
-}
-
-/** One reusable page. */
-export class PageSlot {
-  readonly id = nextSlotId++;
-  uses = 0;
-  /** the renderer's per-page state (current job, emulated size …) */
-  state: Record<string, unknown> = {};
-  /** the job running on the page, if any */
-  job: JobAbort | null = null;
-  /** set when the page crashed or was detached (a job given this page fails at once) */
-  crashError: Error | null = null;
-  constructor(
-    readonly instance: BrowserInstance,
-    readonly context: BrowserContext,
-    readonly targetId: string,
-    readonly cdp: CDPSession,
-    readonly frameId: string,
-  ) {}
-  markCrashed(): void {
-    this.crashError ??= new RenderRetryableError('browser_crashed', 'the render page crashed');
-    this.job?.abort(this.crashError);
-  }
+  onPageReleased: (slot: PageSlot<S>) => Promise<void>;
 }
 
 export interface PoolStats {
@@ -168,15 +60,16 @@ export interface PoolStats {
   crashes: number;
 }
 
-export class BrowserPool {
+/** The pool; `S` is the per-page state its user keeps on each {@link PageSlot}. */
+export class BrowserPool<S> {
   private readonly size: number;
   private readonly recycleAfter: number;
   private readonly restartAfter: number;
   private readonly acquireTimeoutMs: number;
   private readonly executablePath: string;
-  private instance: BrowserInstance | null = null;
-  private launching: Promise<BrowserInstance> | null = null;
-  private readonly draining = new Set<BrowserInstance>();
+  private instance: BrowserInstance<S> | null = null;
+  private launching: Promise<BrowserInstance<S>> | null = null;
+  private readonly draining = new Set<BrowserInstance<S>>();
   private waiters: Array<() => void> = [];
   private closed = false;
   private readonly s = {
@@ -189,7 +82,7 @@ export class BrowserPool {
     crashes: 0,
   };
 
-  constructor(private readonly opts: BrowserPoolOptions) {
+  constructor(private readonly opts: BrowserPoolOptions<S>) {
     this.size = Math.max(
       1,
       opts.pages ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length),
@@ -197,7 +90,7 @@ export class BrowserPool {
     this.recycleAfter = Math.max(1, opts.recyclePageAfter ?? 200);
     this.restartAfter = Math.max(1, opts.restartBrowserAfter ?? 5000);
     this.acquireTimeoutMs = opts.acquireTimeoutMs ?? 60_000;
-    this.executablePath = resolveExecutablePath(opts.executablePath);
+    this.executablePath = chromiumExecutable(opts.executablePath);
   }
 
   get executable(): string {
@@ -231,7 +124,7 @@ export class BrowserPool {
    * Runs one job on a pool page within `timeoutMs` (queue wait not included). A timeout, a crashed
    * page or browser → RenderRetryableError; the page/browser is replaced.
    */
-  async run<T>(fn: (slot: PageSlot) => Promise<T>, timeoutMs: number): Promise<T> {
+  async run<T>(fn: (slot: PageSlot<S>) => Promise<T>, timeoutMs: number): Promise<T> {
     if (this.closed) throw new RenderRetryableError('renderer_closed', 'renderer is closed');
     const slot = await this.acquire(Date.now() + this.acquireTimeoutMs);
     const inst = slot.instance;
@@ -259,7 +152,7 @@ export class BrowserPool {
       this.release(slot);
       return result;
     } catch (e) {
-      const err = this.classify(e, inst);
+      const err = jobFailure(e, inst.dead);
       if (err instanceof RenderLimitError) {
         this.release(slot);
       } else if (err instanceof RenderRetryableError && err.reason === 'timeout') {
@@ -285,7 +178,7 @@ export class BrowserPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) w();
-    const all = new Set<BrowserInstance>([...this.draining]);
+    const all = new Set<BrowserInstance<S>>([...this.draining]);
     if (this.instance) all.add(this.instance);
     if (this.launching) {
       try {
@@ -300,28 +193,12 @@ export class BrowserPool {
 
   // ---------------------------------------------------------------------------------------------
 
-  private classify(e: unknown, inst: BrowserInstance): Error {
-    if (e instanceof RenderRetryableError || e instanceof RenderLimitError) return e;
-    const msg = String((e as Error)?.message ?? e);
-    if (
-      inst.dead ||
-      /Target closed|Session closed|Connection closed|has been closed|detached|crashed|Protocol error|ProtocolError|Navigating frame was detached|Browser disconnected/i.test(
-        msg,
-      )
-    ) {
-      return new RenderRetryableError('browser_crashed', `Chromium failed during the render: ${msg.split('\n')[0]}`, {
-        cause: e,
-      });
-    }
-    return e instanceof Error ? e : new Error(msg);
-  }
-
   private wake(): void {
     const ws = this.waiters.splice(0);
     for (const w of ws) w();
   }
 
-  private async acquire(deadline: number): Promise<PageSlot> {
+  private async acquire(deadline: number): Promise<PageSlot<S>> {
     for (;;) {
       if (this.closed) throw new RenderRetryableError('renderer_closed', 'renderer is closed');
       const inst = await this.ensureInstance();
@@ -362,7 +239,7 @@ export class BrowserPool {
     }
   }
 
-  private async ensureInstance(): Promise<BrowserInstance> {
+  private async ensureInstance(): Promise<BrowserInstance<S>> {
     const cur = this.instance;
     if (cur && !cur.dead && !cur.retiring) return cur;
     if (!this.launching) {
@@ -373,33 +250,11 @@ export class BrowserPool {
     return this.launching;
   }
 
-  private async launch(): Promise<BrowserInstance> {
+  private async launch(): Promise<BrowserInstance<S>> {
     const exe = this.executablePath;
-    const shell = /headless[-_]shell/.test(exe);
-    let browser: Browser;
-    try {
-      browser = await puppeteer.launch({
-        executablePath: exe,
-        headless: shell ? 'shell' : true,
-        pipe: true,
-        args: chromiumArgs(this.opts.extraArgs),
-        // tagged PDFs and outlines cost 5–10 % and are off; automation infobar is irrelevant
-        ignoreDefaultArgs: ['--export-tagged-pdf', '--generate-pdf-document-outline', '--enable-automation'],
-        defaultViewport: null,
-        handleSIGINT: false,
-        handleSIGTERM: false,
-        handleSIGHUP: false,
-        timeout: this.opts.launchTimeoutMs ?? 30_000,
-        protocolTimeout: 60_000,
-      });
-    } catch (e) {
-      throw new RenderRetryableError(
-        'browser_unavailable',
-        `could not start Chromium (${exe}): ${(e as Error).message.split('\n')[0]}`,
-        { cause: e },
-      );
-    }
-    const inst = new BrowserInstance(browser, browser.process()?.pid, !shell);
+    const shell = isHeadlessShell(exe);
+    const browser = await launchChromium(exe, this.opts.extraArgs, this.opts.launchTimeoutMs ?? 30_000);
+    const inst = new BrowserInstance<S>(browser, browser.process()?.pid, !shell);
     this.s.browserLaunches++;
     browser.on('disconnected', () => {
       if (!inst.closed) {
@@ -421,7 +276,7 @@ export class BrowserPool {
    * A page in its own incognito context, driven over a raw CDP session: no puppeteer Page object,
    * so nothing else (isolated worlds, lifecycle and network bookkeeping) runs on every job.
    */
-  private async createSlot(inst: BrowserInstance): Promise<PageSlot> {
+  private async createSlot(inst: BrowserInstance<S>): Promise<PageSlot<S>> {
     const context = await inst.browser.createBrowserContext();
     try {
       const root = await inst.rootSession();
@@ -435,7 +290,7 @@ export class BrowserPool {
       const cdp = root.connection()?.session(sessionId);
       if (!cdp) throw new Error('could not attach to the render page');
       const { frameTree } = await cdp.send('Page.getFrameTree');
-      const slot = new PageSlot(inst, context, targetId, cdp, frameTree.frame.id);
+      const slot = new PageSlot<S>(inst, context, targetId, cdp, frameTree.frame.id, this.opts.newState());
       const crashed = () => slot.markCrashed();
       cdp.on('Inspector.targetCrashed', crashed);
       cdp.on('Inspector.detached', crashed);
@@ -451,7 +306,7 @@ export class BrowserPool {
   }
 
   /** After a successful (or template-limited) job: count, reset the page in the background, return it. */
-  private release(slot: PageSlot): void {
+  private release(slot: PageSlot<S>): void {
     const inst = slot.instance;
     slot.uses++;
     inst.renders++;
@@ -476,7 +331,7 @@ export class BrowserPool {
     );
   }
 
-  private releaseIdle(slot: PageSlot): void {
+  private releaseIdle(slot: PageSlot<S>): void {
     const inst = slot.instance;
     if (inst.dead || inst.retiring || !inst.slots.has(slot) || slot.crashError) {
       this.discardSlot(slot, slot.crashError !== null);
@@ -487,7 +342,7 @@ export class BrowserPool {
   }
 
   /** Removes a page; `suspect` = it may be hung, so a close that does not finish kills the browser. */
-  private discardSlot(slot: PageSlot, suspect: boolean): void {
+  private discardSlot(slot: PageSlot<S>, suspect: boolean): void {
     const inst = slot.instance;
     const was = inst.slots.delete(slot);
     const i = inst.idle.indexOf(slot);
@@ -516,14 +371,14 @@ export class BrowserPool {
     );
   }
 
-  private maybeFinishDrain(inst: BrowserInstance): void {
+  private maybeFinishDrain(inst: BrowserInstance<S>): void {
     if (inst.retiring && inst.slots.size === 0 && inst.creating === 0 && !inst.closed) {
       this.draining.delete(inst);
       void this.closeInstance(inst);
     }
   }
 
-  private handleDeath(inst: BrowserInstance): void {
+  private handleDeath(inst: BrowserInstance<S>): void {
     if (!inst.dead) inst.markDead('failed');
     if (this.instance === inst) {
       this.instance = null;
@@ -536,35 +391,11 @@ export class BrowserPool {
     this.wake();
   }
 
-  private async closeInstance(inst: BrowserInstance): Promise<void> {
+  private async closeInstance(inst: BrowserInstance<S>): Promise<void> {
     if (inst.closed) return;
     inst.closed = true;
     inst.markDead('closed');
-    const proc = inst.browser.process();
-    const exited = new Promise<void>((resolve) => {
-      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return resolve();
-      proc.once('exit', () => resolve());
-    });
-    const gentle = inst.browser.connected ? inst.browser.close().catch(() => undefined) : Promise.resolve();
-    const timeout = new Promise<'t'>((r) => setTimeout(() => r('t'), 5000).unref());
-    await Promise.race([gentle, timeout]);
-    killTree(inst.pid);
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000).unref())]);
+    await closeChromium(inst.browser, inst.pid);
     this.opts.logger?.info?.({ pid: inst.pid }, 'render browser closed');
-  }
-}
-
-/** SIGKILL the browser's process group (puppeteer starts Chromium detached, as a group leader). */
-function killTree(pid: number | undefined): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    /* group already gone */
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    /* already gone */
   }
 }

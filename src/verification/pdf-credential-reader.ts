@@ -3,7 +3,7 @@ import { MAX_PDF_ATTACHMENT_BYTES } from './input-limits.js';
 import { isDict, PdfReader, PdfStream, pdfText, type PdfDict, type PdfValue } from './pdf-reader.js';
 
 /**
- * Gets the signed credential back out of a certificate PDF (see rendering/pdf-credential.ts for
+ * Gets the signed credential back out of a certificate PDF (see openbadges/pdf-credential.ts for
  * how it goes in): the `credential.jwt` embedded file, and the verification URL and assertion id
  * from the document information. Only that one attachment is decoded, at most 1 MiB of it; the
  * rest of the file is never inflated. No pdf-lib here: the upload worker threads load this file.

@@ -3,8 +3,8 @@ import Handlebars from 'handlebars';
 import type { AssertionRow } from '../db/assertion-repository.js';
 import type { Signatory } from '../db/catalog-repository.js';
 import type { PublicUrls } from '../public-urls.js';
-import { stripBidiControls } from '../rendering/bidi-text.js';
-import { TEMPLATES_DIR } from '../rendering/default-template.js';
+import { stripBidiControls } from '../template/bidi-text.js';
+import { TEMPLATES_DIR } from '../templates-dir.js';
 import type { VerificationResult } from './credential-verifier.js';
 
 /**

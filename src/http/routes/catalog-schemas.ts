@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_TEMPLATE_BYTES } from '../../rendering/template-check.js';
+import { MAX_TEMPLATE_BYTES } from '../../template/template-check.js';
 import { ALIGNMENT_TARGET_TYPES, isAlignmentTargetType } from '../../issuance/credential-document.js';
 
 /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import type { Runtime } from '../../runtime.js';
 import { readFileSync } from 'node:fs';
-import { TEMPLATES_DIR } from '../../rendering/default-template.js';
+import { TEMPLATES_DIR } from '../../templates-dir.js';
 
 /**
  * Stored images, public and immutable (each upload gets a new random key). The URL path after

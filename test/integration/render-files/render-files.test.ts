@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { DB_KINDS } from '../../support/databases.js';
 import { startIssuanceService, verifyJwtIndependently, type IssuanceFixture } from '../issuance/issuance-fixture.js';
-import { readPdfCredential } from '../../../src/rendering/pdf-credential.js';
+import { readPdfCredential } from '../../../src/openbadges/pdf-credential.js';
 import { readBakedPng, readBakedSvg } from '../../../src/openbadges/baking.js';
 import { renderKey } from '../../../src/rendering/render-files.js';
 import { storeAssetLoader } from '../../../src/rendering/render-service.js';

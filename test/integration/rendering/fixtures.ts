@@ -1,5 +1,5 @@
 /** Shared fixtures for rendering tests and the render benchmark: sample data and an in-memory image store. */
-import { buildTemplateContext, type TemplateContext } from '../../../src/rendering/template-context.js';
+import { buildTemplateContext, type TemplateContext } from '../../../src/template/template-context.js';
 import type { AssetRequest, LoadedAsset } from '../../../src/rendering/renderer.js';
 
 export const PUBLIC_BASE_URL = 'https://badges.example.test';

@@ -12,9 +12,9 @@ import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { liveGroup } from '../../support/child-service.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
+import { defaultCertificateTemplate } from '../../../src/template/default-template.js';
 import { isRetryableRenderError, RenderLimitError, RenderRetryableError } from '../../../src/rendering/errors.js';
-import { attachCredentialToPdf, readPdfCredential } from '../../../src/rendering/pdf-credential.js';
+import { attachCredentialToPdf, readPdfCredential } from '../../../src/openbadges/pdf-credential.js';
 import {
   createRenderer,
   countPdfPages,
@@ -24,7 +24,7 @@ import {
   type LoadedAsset,
   type Renderer,
 } from '../../../src/rendering/renderer.js';
-import { renderTemplate } from '../../../src/rendering/template.js';
+import { renderTemplate } from '../../../src/template/template.js';
 import { IMAGES_PREFIX, makeLoadAsset, sampleContext, SAMPLE_IMAGES } from './fixtures.js';
 
 const run = promisify(execFile);

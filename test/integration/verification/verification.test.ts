@@ -9,7 +9,7 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 import { DB_KINDS } from '../../support/databases.js';
 import { startIssuanceService, type IssuanceFixture } from '../issuance/issuance-fixture.js';
 import { bakePng, bakeSvg } from '../../../src/openbadges/baking.js';
-import { attachCredentialToPdf } from '../../../src/rendering/pdf-credential.js';
+import { attachCredentialToPdf } from '../../../src/openbadges/pdf-credential.js';
 import { validateAchievementCredential } from '../../../src/openbadges/schema-validation.js';
 import { generateIssuerKeyPair } from '../../../src/signing/issuer-key.js';
 import { signCredentialJwt } from '../../../src/signing/vc-jwt.js';

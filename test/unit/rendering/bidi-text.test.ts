@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PDFDocument } from 'pdf-lib';
-import { isolateBidi, stripBidiControls } from '../../../src/rendering/bidi-text.js';
-import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
-import { attachCredentialToPdf } from '../../../src/rendering/pdf-credential.js';
-import { buildCertificateDocument, renderTemplate } from '../../../src/rendering/template.js';
-import { buildTemplateContext } from '../../../src/rendering/template-context.js';
+import { isolateBidi, stripBidiControls } from '../../../src/template/bidi-text.js';
+import { defaultCertificateTemplate } from '../../../src/template/default-template.js';
+import { attachCredentialToPdf } from '../../../src/openbadges/pdf-credential.js';
+import { buildCertificateDocument, renderTemplate } from '../../../src/template/template.js';
+import { buildTemplateContext } from '../../../src/template/template-context.js';
 
 const RLO = '\u202e';
 const FSI = '\u2068';

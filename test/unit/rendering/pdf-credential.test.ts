@@ -1,7 +1,7 @@
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors.js';
-import { attachCredentialToPdf, readPdfCredential } from '../../../src/rendering/pdf-credential.js';
+import { attachCredentialToPdf, readPdfCredential } from '../../../src/openbadges/pdf-credential.js';
 
 const JWT = 'eyJhbGciOiJFZERTQSIsInR5cCI6InZjK2p3dCJ9.eyJzdWIiOiJkaWQ6ZXhhbXBsZToxMjMifQ.c2lnbmF0dXJl';
 const URL_ = 'https://badges.example.test/api/credentials/public/assertions/abc/';

@@ -9,8 +9,8 @@
  * 16 KiB 2-6 ms, 255 KiB 37-110 ms (ratio 7-24); the hostile shapes 14-50x (see HOSTILE_MAX_RATIO).
  */
 import { describe, expect, it } from 'vitest';
-import { assetUrlPrefixes, checkTemplates, MAX_TEMPLATE_BYTES } from '../../../src/rendering/template-check.js';
-import { neutralizeMarkup } from '../../../src/rendering/html-scan.js';
+import { assetUrlPrefixes, checkTemplates, MAX_TEMPLATE_BYTES } from '../../../src/template/template-check.js';
+import { neutralizeMarkup } from '../../../src/template/html-scan.js';
 
 const prefixes = assetUrlPrefixes('https://badges.example.test');
 const SMALL = 16 * 1024;

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors.js';
-import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
+import { defaultCertificateTemplate } from '../../../src/template/default-template.js';
 import {
   assetUrlPrefixes,
   checkTemplates,
   MAX_TEMPLATE_BYTES,
   urlProblem,
-} from '../../../src/rendering/template-check.js';
-import { isKnownTemplateTag, TEMPLATE_TAG_NAMES } from '../../../src/rendering/template-context.js';
+} from '../../../src/template/template-check.js';
+import { isKnownTemplateTag, TEMPLATE_TAG_NAMES } from '../../../src/template/template-context.js';
 
 const prefixes = assetUrlPrefixes('https://badges.example.test');
 

@@ -6,13 +6,13 @@ import {
   compiledTemplateCacheSize,
   contentSecurityPolicy,
   renderTemplate,
-} from '../../../src/rendering/template.js';
+} from '../../../src/template/template.js';
 import {
   buildTemplateContext,
   templateTagsMarkdown,
   type TemplateContext,
-} from '../../../src/rendering/template-context.js';
-import { defaultCertificateTemplate } from '../../../src/rendering/default-template.js';
+} from '../../../src/template/template-context.js';
+import { defaultCertificateTemplate } from '../../../src/template/default-template.js';
 import {
   DEFAULT_PAGE_SIZE,
   pageSizeFromCss,

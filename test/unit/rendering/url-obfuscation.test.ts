@@ -10,10 +10,10 @@
 import { decodeHTML } from 'entities';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors.js';
-import { assetUrlPrefixes, checkTemplates } from '../../../src/rendering/template-check.js';
-import { buildTemplateContext, type TemplateContext } from '../../../src/rendering/template-context.js';
-import { neutralizeMarkup } from '../../../src/rendering/html-scan.js';
-import { renderTemplate } from '../../../src/rendering/template.js';
+import { assetUrlPrefixes, checkTemplates } from '../../../src/template/template-check.js';
+import { buildTemplateContext, type TemplateContext } from '../../../src/template/template-context.js';
+import { neutralizeMarkup } from '../../../src/template/html-scan.js';
+import { renderTemplate } from '../../../src/template/template.js';
 
 const prefixes = assetUrlPrefixes('https://badges.example.test');
 

@@ -10,7 +10,7 @@
  * readPdfCredential() gets both back from an uploaded PDF (the verifier then checks the JWT).
  */
 import { AFRelationship, PDFDict, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
-import { stripBidiControls } from './bidi-text.js';
+import { stripBidiControls } from '../template/bidi-text.js';
 import { ValidationError } from '../errors.js';
 import {
   CREDENTIAL_ATTACHMENT_NAME,

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { COMPILE_OPTIONS, createHandlebars, RUNTIME_OPTIONS } from './handlebars-env.js';
-import { FONT_PREFIX, fontFaceCss } from './fonts.js';
+import { FONT_PREFIX, fontFaceCss } from './font-faces.js';
 import { stripBidiControls } from './bidi-text.js';
 import { neutralizeCss, neutralizeMarkup } from './html-scan.js';
 import type { TemplateContext } from './template-context.js';

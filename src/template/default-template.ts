@@ -1,8 +1,6 @@
 /** The default certificate template shipped in templates/certificate.{html,css}. */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+import { TEMPLATES_DIR } from '../templates-dir.js';
 
 let cached: { htmlTemplate: string; cssTemplate: string } | null = null;
 

@@ -1,0 +1,148 @@
+/**
+ * The service images a render may use: loaded in Node through `loadAsset` (never over HTTP), within
+ * time, size and type limits; written into the markup as data: URLs when small enough (a Fetch
+ * round trip per image cost more Chromium CPU than decoding it; see asset-references.ts); and the
+ * report of every request that was refused.
+ */
+import { findAssetReferences, replaceAssetReferences } from './asset-references.js';
+import type { RenderLogger } from './browser-pool.js';
+import type { JobHosts } from './job-hosts.js';
+
+export interface LoadedAsset {
+  body: Buffer | Uint8Array;
+  contentType: string;
+}
+
+export interface AssetRequest {
+  resourceType?: string;
+  headers: Record<string, string>;
+  label?: string;
+}
+
+export interface BlockedRequest {
+  url: string;
+  /** 'intercepted' = failed by our interceptor; 'csp' = refused by the document's CSP before any request */
+  via: 'intercepted' | 'csp' | 'asset-missing';
+  resourceType?: string;
+  /** the job label passed to renderPdf/renderPng */
+  label?: string;
+}
+
+/** The renderer's own counts (the pool keeps its own). */
+export interface RenderCounters {
+  pdfs: number;
+  pngs: number;
+  blockedRequests: number;
+  /** loadAsset calls */
+  assetRequests: number;
+  /** assets written into a document as data: URLs (the rest reached Chromium through the interceptor) */
+  assetsInlined: number;
+  fontRequests: number;
+  failures: Record<string, number>;
+}
+
+export interface RenderAssetOptions {
+  loadAsset: (url: string, request: AssetRequest) => Promise<LoadedAsset | null>;
+  onBlockedRequest?: (req: BlockedRequest) => void;
+  logger?: RenderLogger;
+  assetTimeoutMs: number;
+  maxAssetBytes: number;
+  inlineAssetMaxBytes: number;
+}
+
+const ALLOWED_ASSET_TYPES =
+  /^(image\/(png|jpe?g|gif|webp|avif|svg\+xml)|font\/[\w.+-]+|application\/(font-woff2?|x-font-woff|font-sfnt|vnd\.ms-fontobject))\b/i;
+
+export class RenderAssets {
+  constructor(
+    private readonly hosts: JobHosts,
+    private readonly opts: RenderAssetOptions,
+    readonly counters: RenderCounters,
+  ) {}
+
+  /** One asset from `loadAsset`, within the asset time and size limits and of an allowed type (else null). */
+  async load(serviceUrl: string, request: AssetRequest): Promise<LoadedAsset | null> {
+    this.counters.assetRequests++;
+    let asset: LoadedAsset | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      asset = await Promise.race([
+        this.opts.loadAsset(serviceUrl, request),
+        new Promise<null>((resolve) => {
+          timer = setTimeout(() => resolve(null), this.opts.assetTimeoutMs);
+        }),
+      ]);
+    } catch (e) {
+      this.opts.logger?.warn?.(
+        { url: serviceUrl, err: String(e), label: request.label },
+        'render asset could not be loaded',
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    const type = asset ? ALLOWED_ASSET_TYPES.exec(asset.contentType)?.[0] : undefined;
+    if (!asset || !type || asset.body.byteLength > this.opts.maxAssetBytes) return null;
+    return { body: asset.body, contentType: type };
+  }
+
+  report(b: BlockedRequest): void {
+    this.counters.blockedRequests++;
+    this.opts.logger?.warn?.(
+      { url: b.url, via: b.via, resourceType: b.resourceType, label: b.label },
+      'render request blocked',
+    );
+    try {
+      this.opts.onBlockedRequest?.(b);
+    } catch {
+      /* a reporting callback must not break the render */
+    }
+  }
+
+  /**
+   * The markup with the service images it names written in as data: URLs (loaded here, in
+   * parallel); what is not inlined is left for the interceptor, which answers it from `assets`.
+   */
+  async inline(
+    html: string,
+    css: string,
+    assets: Map<string, LoadedAsset | null>,
+    label: string | undefined,
+  ): Promise<{ html: string; css: string }> {
+    const htmlRefs = findAssetReferences(html, 'html');
+    const cssRefs = findAssetReferences(css, 'css');
+    if (htmlRefs.length === 0 && cssRefs.length === 0) return { html, css };
+    const urls = new Map<string, string | null>();
+    for (const { raw } of [...htmlRefs, ...cssRefs]) if (!urls.has(raw)) urls.set(raw, this.hosts.resolveAssetRef(raw));
+    const wanted = new Set([...urls.values()].filter((u): u is string => u !== null));
+    await Promise.all(
+      [...wanted].map(async (serviceUrl) => {
+        const asset = await this.load(serviceUrl, { resourceType: 'Image', headers: {}, label });
+        if (!asset) this.report({ url: serviceUrl, via: 'asset-missing', resourceType: 'Image', label });
+        assets.set(serviceUrl, asset);
+      }),
+    );
+    const dataUrls = new Map<string, string>();
+    let budget = 4 * this.opts.inlineAssetMaxBytes; // one CDP message carries the document: keep it bounded
+    for (const [serviceUrl, asset] of assets) {
+      if (asset && asset.body.byteLength <= this.opts.inlineAssetMaxBytes && asset.body.byteLength <= budget) {
+        budget -= asset.body.byteLength;
+        this.counters.assetsInlined++;
+        dataUrls.set(serviceUrl, dataUrl(asset));
+      }
+    }
+    const replacement = (raw: string) => {
+      const serviceUrl = urls.get(raw);
+      return serviceUrl ? dataUrls.get(serviceUrl) : undefined;
+    };
+    return {
+      html: replaceAssetReferences(html, htmlRefs, replacement),
+      css: replaceAssetReferences(css, cssRefs, replacement),
+    };
+  }
+}
+
+function dataUrl(asset: LoadedAsset): string {
+  const { body } = asset;
+  const base64 = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
+  return `data:${asset.contentType};base64,${base64}`;
+}
