@@ -118,6 +118,14 @@ const envSchema = z.object({
   IMAGE_MAX_PIXELS: positiveInt.max(268_435_456).default(4096 * 4096),
   IMAGE_MAX_EDGE: positiveInt.max(65_535).default(8192),
   RENDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  FILE_STORE: optionalString.refine(
+    (v) => v === undefined || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v) || /^file:\/\/\/./.test(v),
+    'must be s3://bucket/prefix or file:///absolute/path',
+  ),
+  S3_ENDPOINT: optionalUrl(['http:', 'https:']),
+  S3_REGION: optionalString,
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  S3_PRESIGNED_DOWNLOADS: z.enum(['true', 'false']).default('false'),
 });
 
 export interface RateLimitRule {
@@ -170,6 +178,10 @@ export type Config = {
   imageBudget: { maxPixels: number; maxEdge: number };
   /** Time limit of one render (a second timeout of the same job fails it as the template's fault). */
   renderTimeoutMs: number;
+  /** FILE_STORE as set (undefined: the all-in-one default DATA_DIR/files, which split roles refuse). */
+  fileStore?: string;
+  /** The S3 client of an `s3://` store; credentials come from the SDK's chain (env, profile, role). */
+  s3: { endpoint?: string; region?: string; forcePathStyle: boolean; presignedDownloads: boolean };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -223,5 +235,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     imageBudget: { maxPixels: e.IMAGE_MAX_PIXELS, maxEdge: e.IMAGE_MAX_EDGE },
     renderTimeoutMs: e.RENDER_TIMEOUT_MS,
+    fileStore: e.FILE_STORE,
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
+      presignedDownloads: e.S3_PRESIGNED_DOWNLOADS === 'true',
+    },
   };
 }

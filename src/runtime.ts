@@ -12,8 +12,7 @@ import { publicUrls, type PublicUrls } from './public-urls.js';
 import { loadOrCreateMasterKey } from './issuers/master-key.js';
 import { issuerKeyService, type IssuerKeyService } from './issuers/issuer-keys.js';
 import type { FileStore } from './storage/file-store.js';
-import { filesystemStore } from './storage/filesystem-store.js';
-import path from 'node:path';
+import { openFileStore, probeFileStore } from './storage/open-file-store.js';
 
 /**
  * Everything a process needs, built once from config: the database (migrated), the queues, and
@@ -66,6 +65,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const urls = publicUrls(config.publicBaseUrl);
   const issuerKeys = issuerKeyService(handle.db, loadOrCreateMasterKey(config.keyEncryptionKey, config.dataDir), urls);
 
+  const files = openFileStore({ url: config.fileStore, dataDir: config.dataDir, s3: config.s3 });
   const readiness = new Map<string, () => Promise<void>>([
     ['database', () => pingDatabase(handle.db)],
     ['redis', () => queues.ping()],
@@ -76,6 +76,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     ],
   ]);
+
+  // A configured store (every split deployment has one) is probed; the all-in-one's own folder
+  // fails with the disk, which the database check already sees.
+  if (config.fileStore) readiness.set('files', () => probeFileStore(files));
 
   return {
     config,
@@ -88,7 +92,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     authenticator,
     urls,
     issuerKeys,
-    files: filesystemStore(path.join(config.dataDir, 'files')),
+    files,
     readiness,
     async close() {
       // Queues cannot close against a Redis that is gone; the database must close regardless

@@ -30,6 +30,7 @@ describe.each(kinds)('production split: separate api and worker processes (%s)',
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: '/tmp/bw-split-unused',
+      FILE_STORE: `file:///tmp/bw-split-files-${prefix}`,
     };
     const api = runBadgeworks(['api'], env);
     children.push(api);
