@@ -12,6 +12,7 @@ import type { Role } from './db/schema.js';
 import { AppError } from './errors.js';
 import { DataDirBusyError } from './db/data-dir-lock.js';
 import { MissingBinaryError } from './embedded/redis-server.js';
+import { FileStoreError } from './storage/s3-store.js';
 
 const USAGE = `Usage: badgeworks <command>
 
@@ -195,11 +196,13 @@ export async function cliMain(argv: string[]): Promise<void> {
   } catch (caught) {
     const err = caught instanceof Error ? caught : new Error(String(caught));
     const oneLine =
-      [ConfigError, UsageError, AppError, DataDirBusyError, MissingBinaryError].some((cls) => err instanceof cls) ||
+      [ConfigError, UsageError, AppError, DataDirBusyError, MissingBinaryError, FileStoreError].some(
+        (cls) => err instanceof cls,
+      ) ||
       err.name === 'ZodError' ||
       err instanceof SyntaxError ||
       ENVIRONMENT_ERRORS.has(String((err as NodeJS.ErrnoException).code)) ||
-      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY)|Chromium was not found|redis-server (exited|did not start)/.test(
+      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY|FILE_STORE)|Chromium was not found|redis-server (exited|did not start)/.test(
         err.message,
       );
     if (!oneLine) throw err;
