@@ -91,7 +91,12 @@ const envSchema = z.object({
   REDIS_SERVER_PATH: z.string().default('redis-server'),
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" and "-" only')
+    // `{badgeworks}`: a Redis Cluster hash tag, so every key of a queue (and of flows across queues) shares a slot.
+    .regex(
+      /^(\{[A-Za-z0-9:_-]+\})?[A-Za-z0-9:_-]*$/,
+      'letters, digits, ":", "_" and "-" only, optionally starting with a {hash tag}',
+    )
+    .refine((v) => v.length > 0, 'must not be empty')
     .default('badgeworks'),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   WORKERS: z
