@@ -11,7 +11,7 @@ export interface TestS3 {
   /** The keys s3rver accepts; any other is refused as an S3 service would. */
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** The env of a child process using it as FILE_STORE. */
-  env(prefix: string): Record<string, string>;
+  env(prefix: string): Record<string, string> & { FILE_STORE: string };
   close(): Promise<void>;
 }
 
