@@ -130,7 +130,6 @@ const envSchema = z.object({
   S3_ENDPOINT: optionalUrl(['http:', 'https:']),
   S3_REGION: optionalString,
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
-  S3_PRESIGNED_DOWNLOADS: z.enum(['true', 'false']).default('false'),
 });
 
 export interface RateLimitRule {
@@ -186,7 +185,7 @@ export type Config = {
   /** FILE_STORE as set (undefined: the all-in-one default DATA_DIR/files, which split roles refuse). */
   fileStore?: string;
   /** The S3 client of an `s3://` store; credentials come from the SDK's chain (env, profile, role). */
-  s3: { endpoint?: string; region?: string; forcePathStyle: boolean; presignedDownloads: boolean };
+  s3: { endpoint?: string; region?: string; forcePathStyle: boolean };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -245,7 +244,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       endpoint: e.S3_ENDPOINT,
       region: e.S3_REGION,
       forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true',
-      presignedDownloads: e.S3_PRESIGNED_DOWNLOADS === 'true',
     },
   };
 }
