@@ -57,9 +57,11 @@ describe.each(kinds)('several nodes on one PostgreSQL, Redis and S3 store (%s)',
     };
     const ports = [await freePort(), await freePort()];
     const apis = ports.map((port) => node('api', { PORT: String(port) }));
-    await Promise.all(apis.map((a) => a.waitFor(/badgeworks ready: api/, 60_000)));
     const workers = [node('worker'), node('worker')];
-    await Promise.all(workers.map((w) => w.waitFor(/badgeworks ready: workers/, 60_000)));
+    await Promise.all([
+      ...apis.map((a) => a.waitFor(/badgeworks ready: api/, 90_000)),
+      ...workers.map((w) => w.waitFor(/badgeworks ready: workers/, 90_000)),
+    ]);
 
     const call = async (api: 0 | 1, method: string, p: string, body?: unknown, token = ADMIN) => {
       const res = await fetch(`http://127.0.0.1:${ports[api]}${p}`, {
@@ -160,8 +162,10 @@ describe.each(kinds)('several nodes on one PostgreSQL, Redis and S3 store (%s)',
       'certificate.png': '\x89PNG',
       'badge.png': '\x89PNG',
     };
-    for (const id of sample) {
-      for (const [file, head] of Object.entries(magic)) {
+    // In parallel: each file may be rendered on demand first.
+    const checks = sample.flatMap((id) => Object.entries(magic).map(([file, head]) => ({ id, file, head })));
+    await Promise.all(
+      checks.map(async ({ id, file, head }) => {
         const { res, body } = await download(1, id, file);
         expect(res.status, `${file} of ${id}: ${body.toString().slice(0, 200)}`).toBe(200);
         expect(body.subarray(0, 4).toString('latin1')).toBe(head);
@@ -172,8 +176,8 @@ describe.each(kinds)('several nodes on one PostgreSQL, Redis and S3 store (%s)',
         // The same file on the other replica: same ETag, so a revalidation there is a 304.
         const again = await download(0, id, file, { 'if-none-match': etag });
         expect(again.res.status).toBe(304);
-      }
-    }
+      }),
+    );
 
     // Revoked on api 2; api 1 (which has the assertion in its micro-cache) says so within the bound.
     const target = sample[1];
