@@ -137,7 +137,9 @@ async function runOnce(store: string): Promise<Run> {
     let c = await countFiles(files);
     while ((c.pdf < N + 1 || c.badge < N + 1) && performance.now() < deadline) {
       await sleep(500);
-      c = await countFiles(files);
+      // s3rver's listing can fail while objects are being written into the same folder (seen as
+      // an InternalError); the next look counts again.
+      c = await countFiles(files).catch(() => c);
     }
     const ready = (performance.now() - t2) / 1000;
     return { store, single, issued, ready, pdf: c.pdf - 1, badge: c.badge - 1 };
