@@ -12,6 +12,9 @@ import type { Role } from './db/schema.js';
 import { AppError } from './errors.js';
 import { DataDirBusyError } from './db/data-dir-lock.js';
 import { MissingBinaryError } from './embedded/redis-server.js';
+import { FileStoreError } from './storage/s3-store.js';
+import { openFileStore } from './storage/open-file-store.js';
+import { copyFiles } from './storage/copy-files.js';
 
 const USAGE = `Usage: badgeworks <command>
 
@@ -26,6 +29,7 @@ const USAGE = `Usage: badgeworks <command>
   group put <org> <group_id> --name N [--department D] [--members a,b]
   token create <org> <user_id>           create an API token (printed once)
   token revoke <token_id>                revoke an API token
+  files copy --from URL --to URL         copy every stored file between stores (file:///path, s3://bucket/prefix)
 
 Configuration comes from the environment; see README.md.`;
 
@@ -59,6 +63,8 @@ export async function runCli(argv: string[]): Promise<void> {
       timezone: { type: 'string' },
       department: { type: 'string' },
       members: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,7 +73,9 @@ export async function runCli(argv: string[]): Promise<void> {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  switch (`${cmd}${sub && ['org', 'user', 'users', 'department', 'group', 'token'].includes(cmd) ? ' ' + sub : ''}`) {
+  switch (
+    `${cmd}${sub && ['org', 'user', 'users', 'department', 'group', 'token', 'files'].includes(cmd) ? ' ' + sub : ''}`
+  ) {
     case 'start':
       return (await import('./main.js')).main();
     case 'api':
@@ -83,6 +91,21 @@ export async function runCli(argv: string[]): Promise<void> {
       } finally {
         await handle.close();
       }
+      return;
+    }
+    case 'files copy': {
+      const config = loadConfig();
+      const open = (url: string) => {
+        if (!/^(s3|file):\/\//.test(url))
+          throw new UsageError(`${url} is not a store URL (file:///path or s3://bucket/prefix)`);
+        return openFileStore({ url, dataDir: config.dataDir, s3: config.s3 });
+      };
+      const from = open(need(values.from, '--from'));
+      const to = open(need(values.to, '--to'));
+      const r = await copyFiles(from, to, {
+        onProgress: (p) => process.stdout.write(`copied ${p.copied} files (${p.bytes} bytes)...\n`),
+      });
+      process.stdout.write(`copied ${r.copied} files (${r.bytes} bytes), skipped ${r.skipped} already there\n`);
       return;
     }
     case 'org create': {
@@ -195,11 +218,13 @@ export async function cliMain(argv: string[]): Promise<void> {
   } catch (caught) {
     const err = caught instanceof Error ? caught : new Error(String(caught));
     const oneLine =
-      [ConfigError, UsageError, AppError, DataDirBusyError, MissingBinaryError].some((cls) => err instanceof cls) ||
+      [ConfigError, UsageError, AppError, DataDirBusyError, MissingBinaryError, FileStoreError].some(
+        (cls) => err instanceof cls,
+      ) ||
       err.name === 'ZodError' ||
       err instanceof SyntaxError ||
       ENVIRONMENT_ERRORS.has(String((err as NodeJS.ErrnoException).code)) ||
-      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY)|Chromium was not found|redis-server (exited|did not start)/.test(
+      /needs (DATABASE_URL|REDIS_URL|KEY_ENCRYPTION_KEY|FILE_STORE)|Chromium was not found|redis-server (exited|did not start)/.test(
         err.message,
       );
     if (!oneLine) throw err;

@@ -91,7 +91,12 @@ const envSchema = z.object({
   REDIS_SERVER_PATH: z.string().default('redis-server'),
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" and "-" only')
+    // `{badgeworks}`: a Redis Cluster hash tag, so every key of a queue (and of flows across queues) shares a slot.
+    .regex(
+      /^(\{[A-Za-z0-9:_-]+\})?[A-Za-z0-9:_-]*$/,
+      'letters, digits, ":", "_" and "-" only, optionally starting with a {hash tag}',
+    )
+    .refine((v) => v.length > 0, 'must not be empty')
     .default('badgeworks'),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   WORKERS: z
@@ -118,6 +123,13 @@ const envSchema = z.object({
   IMAGE_MAX_PIXELS: positiveInt.max(268_435_456).default(4096 * 4096),
   IMAGE_MAX_EDGE: positiveInt.max(65_535).default(8192),
   RENDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  FILE_STORE: optionalString.refine(
+    (v) => v === undefined || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v) || /^file:\/\/\/./.test(v),
+    'must be s3://bucket/prefix or file:///absolute/path',
+  ),
+  S3_ENDPOINT: optionalUrl(['http:', 'https:']),
+  S3_REGION: optionalString,
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
 });
 
 export interface RateLimitRule {
@@ -174,6 +186,10 @@ const configSchema = envSchema.transform((e) => ({
   imageBudget: { maxPixels: e.IMAGE_MAX_PIXELS, maxEdge: e.IMAGE_MAX_EDGE },
   /** Time limit of one render (a second timeout of the same job fails it as the template's fault). */
   renderTimeoutMs: e.RENDER_TIMEOUT_MS,
+  /** FILE_STORE as set (undefined: the all-in-one default DATA_DIR/files, which split roles refuse). */
+  fileStore: e.FILE_STORE,
+  /** The S3 client of an `s3://` store; credentials come from the SDK's chain (env, profile, role). */
+  s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' },
 }));
 
 export type Config = z.output<typeof configSchema>;

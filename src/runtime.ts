@@ -12,8 +12,7 @@ import type { IssuerKeyService } from './issuers/issuer-keys.js';
 import { createServices, type Services } from './services.js';
 import { createRepositories, type Repositories } from './db/repositories.js';
 import type { FileStore } from './storage/file-store.js';
-import { filesystemStore } from './storage/filesystem-store.js';
-import path from 'node:path';
+import { openFileStore, probeFileStore } from './storage/open-file-store.js';
 
 /**
  * Everything a process needs, built once from config: the database (migrated), the queues, and
@@ -67,7 +66,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     logger.warn({ err: err.message, source }, 'queue connection error'),
   );
   const urls = publicUrls(config.publicBaseUrl);
-  const files = filesystemStore(path.join(config.dataDir, 'files'));
+  const files = openFileStore({ url: config.fileStore, dataDir: config.dataDir, s3: config.s3 });
   const repos = createRepositories(handle.db);
   const services = createServices({ config, logger, db: handle.db, queues, urls, files, repos });
 
@@ -81,6 +80,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     ],
   ]);
+
+  // A configured store (every split deployment has one) is probed; the all-in-one's own folder
+  // fails with the disk, which the database check already sees.
+  if (config.fileStore) readiness.set('files', () => probeFileStore(files));
 
   return {
     config,

@@ -30,4 +30,10 @@ function requireSharedServices(config: Config, role: string): void {
   if (!config.redisUrl) throw new Error(`badgeworks ${role} needs REDIS_URL ${hint}.`);
   if (!config.keyEncryptionKey)
     throw new Error(`badgeworks ${role} needs KEY_ENCRYPTION_KEY, the same in every process ${hint}.`);
+  // Files one node writes (rendered certificates, badges, images) are read by every other node.
+  if (!config.fileStore)
+    throw new Error(
+      `badgeworks ${role} needs FILE_STORE, a store every node shares: s3://bucket/prefix, ` +
+        `or file:///path on a folder all nodes mount ${hint}.`,
+    );
 }

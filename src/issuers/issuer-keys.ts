@@ -29,10 +29,14 @@ export interface PublishedKey {
   retiredAt: Date | null;
 }
 
+/** How long a process signs with the key it last read; the bound after a rotation on another replica. */
+export const ACTIVE_KEY_TTL_MS = 60_000;
+
 export function issuerKeyService(deps: { db: Db; masterKey: string; urls: PublicUrls }) {
   const { db, masterKey, urls } = deps;
-  // Decrypting and importing on every signature would dominate bulk issuance.
-  const activeCache = new Map<string, ActiveSigningKey>();
+  // Decrypting and importing on every signature would dominate bulk issuance. Entries expire, so
+  // a rotation on one replica is followed by every other within ACTIVE_KEY_TTL_MS.
+  const activeCache = new Map<string, { key: ActiveSigningKey; at: number }>();
 
   async function insertKey(exec: Db, issuerId: string, alg: SigningAlg): Promise<string> {
     const pair = await generateIssuerKeyPair(alg);
@@ -74,7 +78,7 @@ export function issuerKeyService(deps: { db: Db; masterKey: string; urls: Public
 
     async getSigningKey(issuerId: string): Promise<ActiveSigningKey> {
       const cached = activeCache.get(issuerId);
-      if (cached) return cached;
+      if (cached && Date.now() - cached.at < ACTIVE_KEY_TTL_MS) return cached.key;
       const row = await db
         .selectFrom('issuer_keys')
         .select(['id', 'alg', 'private_jwk_enc'])
@@ -88,7 +92,7 @@ export function issuerKeyService(deps: { db: Db; masterKey: string; urls: Public
         alg: row.alg,
         privateJwk: decryptPrivateJwk(row.private_jwk_enc, masterKey, row.id),
       };
-      activeCache.set(issuerId, key);
+      activeCache.set(issuerId, { key, at: Date.now() });
       return key;
     },
 
@@ -109,8 +113,8 @@ export function issuerKeyService(deps: { db: Db; masterKey: string; urls: Public
           .executeTakeFirstOrThrow();
         return insertKey(trx, issuerId, current?.alg ?? issuer.signing_alg);
       });
-      // Other processes keep signing with the retired key until they restart or miss the cache;
-      // that is harmless, since retired keys stay published and valid.
+      // Other processes keep signing with the retired key until their entry expires; that is
+      // harmless, since retired keys stay published and valid.
       activeCache.delete(issuerId);
       return keyId;
     },

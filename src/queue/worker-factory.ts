@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Worker, type Processor } from 'bullmq';
 import type { Runtime } from '../runtime.js';
 import type { QueueName } from './queues.js';
@@ -17,6 +18,8 @@ export function createWorker(
     connection: blockingConnection(rt.redis.url),
     prefix: rt.redis.prefix,
     concurrency,
+    // Recorded on each job as `processedBy`: which node ran it, when several do.
+    name: `${os.hostname()}:${process.pid}`,
     lockDuration: rt.config.jobLockMs,
     stalledInterval: Math.max(1000, Math.floor(rt.config.jobLockMs / 2)),
     maxStalledCount: 3,

@@ -67,6 +67,7 @@ describe.runIf(DB_KINDS.includes('postgres'))('PostgreSQL connections terminated
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: '/tmp/bw-pgloss-unused',
+      FILE_STORE: `file:///tmp/bw-pgloss-files-${randomBytes(4).toString('hex')}`,
       ISSUE_WAIT_MS: '0',
       WORKERS: 'issuance',
       WORKER_CONCURRENCY: '4',

@@ -30,6 +30,7 @@ describe.each(kinds)('production split: separate api and worker processes (%s)',
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: '/tmp/bw-split-unused',
+      FILE_STORE: `file:///tmp/bw-split-files-${prefix}`,
     };
     const api = runBadgeworks(['api'], env);
     children.push(api);
@@ -82,5 +83,23 @@ describe('production split without shared services', () => {
     const child = runBadgeworks(args, { DATA_DIR: '/tmp/bw-split-unused', ...env });
     expect(await child.exited).toBe(1);
     expect(child.output()).toMatch(message);
+  });
+});
+
+describe('production split without a shared file store', () => {
+  it('badgeworks api and worker refuse an implicit DATA_DIR store in one line naming FILE_STORE', async () => {
+    const env = {
+      DATA_DIR: '/tmp/bw-split-unused',
+      DATABASE_URL: 'postgres://x@127.0.0.1:1/x',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    };
+    for (const role of ['api', 'worker']) {
+      const child = runBadgeworks([role], env);
+      expect(await child.exited).toBe(1);
+      const lines = child.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`badgeworks ${role} needs FILE_STORE.*s3://bucket/prefix.*file:///path`));
+    }
   });
 });
