@@ -6,6 +6,7 @@ import {
   revokedStatusIndexes,
   storeSignedStatusList,
 } from '../db/status-list-repository.js';
+import { dataIntegrityStatusList } from './status-list-di.js';
 import { getIssuerById } from '../db/catalog-repository.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import {
@@ -82,6 +83,9 @@ export function statusListService(db: Db, urls: PublicUrls, keys: IssuerKeyServi
       await storeSignedStatusList(db, listId, list.version, jwt);
       return jwt;
     },
+
+    /** The same list as JSON with a Data Integrity proof by the issuer's DID (what wallets read). */
+    dataIntegrityList: (listId: string) => dataIntegrityStatusList(db, urls, keys, listId, STATUS_LIST_TTL_MS),
   };
 }
 
