@@ -37,7 +37,11 @@ export function issuerDidService(
       .executeTakeFirst();
     if (found) return found;
     const k = await generateDataIntegrityKey();
-    const sealed = encryptPrivateJwk({ secretKeyMultibase: k.secretKeyMultibase } as JWK, masterKey, SEAL_CONTEXT(issuerId));
+    const sealed = encryptPrivateJwk(
+      { secretKeyMultibase: k.secretKeyMultibase } as JWK,
+      masterKey,
+      SEAL_CONTEXT(issuerId),
+    );
     // Two processes may race to create it: the first insert wins and both read it back.
     await db
       .insertInto('issuer_did_keys')
@@ -62,7 +66,9 @@ export function issuerDidService(
     if (!issuer) throw new NotFoundError(`Issuer "${issuerId}" does not exist.`);
     const row = await keyRow(issuerId);
     const did = issuer.did_method === 'key' ? didKeyFor(row.public_multibase) : didWebFor(urls.base, issuerId);
-    const secret = decryptPrivateJwk(row.secret_enc, masterKey, SEAL_CONTEXT(issuerId)) as { secretKeyMultibase: string };
+    const secret = decryptPrivateJwk(row.secret_enc, masterKey, SEAL_CONTEXT(issuerId)) as {
+      secretKeyMultibase: string;
+    };
     const out: IssuerIdentity = {
       did,
       method: issuer.did_method,

@@ -77,9 +77,7 @@ export function issuerKeyService(db: Db, masterKey: string, urls: PublicUrls) {
 
   return {
     /** The issuer's DID and Ed25519 key for Data Integrity proofs (issue 14). */
-    dids: issuerDidService(db, masterKey, urls, async (issuerId) =>
-      (await listPublicKeys(issuerId)).map((k) => k.jwk),
-    ),
+    dids: issuerDidService(db, masterKey, urls, async (issuerId) => (await listPublicKeys(issuerId)).map((k) => k.jwk)),
 
     /** Call inside the transaction that creates the issuer (pass the transaction). */
     createKey: (exec: Db, issuerId: string, alg: SigningAlg) => insertKey(exec, issuerId, alg),
