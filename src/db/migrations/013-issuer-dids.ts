@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
  * its Ed25519 key (created on first use, so existing issuers need no backfill), and the Data
  * Integrity form of each status list, cached per list version like the JWT form.
  */
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .alterTable('issuers')
     .addColumn('did_method', 'text', (c) =>
@@ -30,7 +30,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('status_lists').dropColumn('signed_di').dropColumn('signed_di_version').execute();
   await db.schema.dropTable('issuer_did_keys').execute();
   await db.schema.alterTable('issuers').dropColumn('did_method').dropColumn('proof_formats').execute();
