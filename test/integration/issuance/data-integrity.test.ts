@@ -130,4 +130,45 @@ describe('Data Integrity credentials from a running service (issue 14)', () => {
     const revoked = await verifierCore({ credential, knownDIDRegistries: [] });
     expect(stepsOf(revoked).revocation_status).toBe(false);
   });
+
+  it('/verify checks the Data Integrity proof and reports bad DI input as failed checks, never a 500', async () => {
+    const { credential } = await issueOne('sam');
+    const verify = (body: unknown) => f.svc.api('POST', '/api/credentials/public/verify', { token: null, body });
+    const signatureOf = (body: { checks: Array<{ check: string; ok: boolean; detail: string }> }) =>
+      body.checks.find((c) => c.check === 'signature')!;
+
+    const ok = await verify({ credential });
+    expect(ok.status).toBe(200);
+    expect(ok.body.verified, JSON.stringify(ok.body.checks)).toBe(true);
+    expect(signatureOf(ok.body).detail).toMatch(/VC-JWT.*Data Integrity proof \(eddsa-rdfc-2022\) verified/);
+
+    // Not one of ours by id: judged by its own proof alone.
+    const cases: Array<[string, (c: typeof credential) => void, RegExp]> = [
+      ['unknown cryptosuite', (c) => (c.proof[0].cryptosuite = 'made-up-2099'), /Unsupported proof/],
+      [
+        'a key not in the DID document',
+        (c) => (c.proof[0].verificationMethod = `${c.issuer.id}#key-9`),
+        /does not verify/,
+      ],
+      [
+        'a DID of another host',
+        (c) => {
+          c.issuer.id = 'did:web:elsewhere.example:issuers:x';
+          c.proof[0].verificationMethod = 'did:web:elsewhere.example:issuers:x#key-1';
+        },
+        /does not verify/,
+      ],
+      ['a proof that is not an object', (c) => (c.proof = ['nonsense']), /not a proof object/],
+    ];
+    for (const [name, change, detail] of cases) {
+      const bad = structuredClone(credential);
+      bad.id = `${bad.id}-copy`;
+      change(bad);
+      const r = await verify({ credential: bad });
+      expect(r.status, name).toBe(200);
+      expect(r.body.verified, name).toBe(false);
+      expect(signatureOf(r.body), name).toMatchObject({ ok: false });
+      expect(signatureOf(r.body).detail, name).toMatch(detail);
+    }
+  });
 });
