@@ -143,10 +143,8 @@ export async function verifyJwtCredential(
     detail: claims.ok ? 'iss, jti, sub, nbf and exp agree with the credential.' : claims.mismatches.join('; '),
   });
 
-  // Credentials issued with both proofs carry the Data Integrity one inside the JWT too: check both.
-  if (deps.loader && hasDataIntegrityProof(credential)) {
-    mergeSignature(checks, await dataIntegrityCheck(credential, deps.loader));
-  }
+  // A Data Integrity proof inside the JWT is covered by the JWT signature; it is checked when the
+  // JSON credential itself is presented.
   checks.push(...(await commonChecks(credential, key, deps, opts)));
   return result(checks, credential);
 }
@@ -164,7 +162,12 @@ export async function verifyJsonCredential(
   const diCheck = deps.loader && hasDataIntegrityProof(json) ? await dataIntegrityCheck(json, deps.loader) : undefined;
   const id0 = typeof json.id === 'string' ? json.id : undefined;
   if (diCheck && !(id0 && (await deps.findSigned(id0)))) {
-    return result([diCheck, ...(await commonChecks(json, undefined, deps, opts))], json);
+    const integrity: Check = {
+      check: 'integrity',
+      ok: false,
+      detail: id0 ? `No credential with id ${id0} was issued by this service.` : 'The credential has no id.',
+    };
+    return result([integrity, diCheck, ...(await commonChecks(json, undefined, deps, opts))], json);
   }
   // Compared as submitted: a `vc` wrapper or JWT claims around the credential are differences too.
   const submitted = json;
@@ -195,7 +198,8 @@ export async function verifyJsonCredential(
       }
     : { check: 'integrity', ok: true, detail: 'Identical to the signed credential.' };
   const rest = signed.checks.filter((c) => c.check !== 'format');
-  if (diCheck) mergeSignature(rest, diCheck);
+  // An edited credential fails integrity; its other checks concern the signed original.
+  if (diCheck && integrity.ok) mergeSignature(rest, diCheck);
   return result([integrity, ...rest], submitted);
 }
 
