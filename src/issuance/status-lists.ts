@@ -72,7 +72,8 @@ export function statusListService(db: Db, urls: PublicUrls, keys: IssuerKeyServi
       const issuer = await getIssuerById(db, list.issuer_id);
       const credential = buildStatusListCredential({
         id: urls.statusList(listId),
-        issuer: urls.issuerProfile(list.issuer_id),
+        // The same issuer id as the credentials that point at it (their DID, issue 14).
+        issuer: (await keys.dids.identity(list.issuer_id)).did,
         validFrom: new Date(),
         encodedList: encodeBitstring(bits),
         ttl: STATUS_LIST_TTL_MS,
