@@ -77,7 +77,7 @@ export function createServices(infra: ServiceInfra) {
     issueRequests: requests,
     signals: signalService({ db, issueRequests: requests }),
     publicDocuments: publicDocuments({ db, assertionRepo, catalogRepo, urls, issuerKeys, statusLists }),
-    verification: verificationService({ assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys }),
+    verification: verificationService({ db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys }),
     analytics: analyticsService({ analyticsRepo, directory }),
     assignments: assignmentService({ assignmentRepo, catalogRepo, directory, urls }),
     authorizations: authorizationService({ db, authorizationRepo, directory, urls }),

@@ -93,10 +93,25 @@ export interface IssuersTable {
   /** null: every merge tag allowed. */
   allowed_template_tags: ColumnType<string[] | null, string | null | undefined, string | null>;
   signing_alg: ColumnType<'ES256' | 'RS256', 'ES256' | 'RS256' | undefined, 'ES256' | 'RS256'>;
+  /** The issuer's DID method (migration 013): did:web under the public base URL, or did:key. */
+  did_method: ColumnType<'web' | 'key', 'web' | 'key' | undefined, 'web' | 'key'>;
+  /** Proofs each credential carries (migration 013). */
+  proof_formats: ColumnType<ProofFormat[], string | undefined, string>;
   /** Set instead of deleting an issuer that has issued: its assertions must still verify. */
   retired_at: Date | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+}
+
+export type ProofFormat = 'data-integrity' | 'vc-jwt';
+
+/** An issuer's Ed25519 key for Data Integrity proofs (migration 013), created on first use. */
+export interface IssuerDidKeysTable {
+  issuer_id: string;
+  public_multibase: string;
+  /** AES-256-GCM sealed `{ secretKeyMultibase }` (src/signing/key-encryption.ts). */
+  secret_enc: string;
+  created_at: CreatedAt;
 }
 
 export interface IssuerKeysTable {
@@ -170,6 +185,7 @@ export interface ImagesTable {
 export interface CatalogTables {
   issuers: IssuersTable;
   issuer_keys: IssuerKeysTable;
+  issuer_did_keys: IssuerDidKeysTable;
   credentials: CredentialsTable;
   signatories: SignatoriesTable;
   images: ImagesTable;
@@ -202,6 +218,9 @@ export interface StatusListsTable {
   version: ColumnType<number, number | undefined, number>;
   signed_jwt: string | null;
   signed_version: number | null;
+  /** The Data Integrity form (JSON), cached for `signed_di_version` (migration 013). */
+  signed_di: ColumnType<string | null, string | null | undefined, string | null>;
+  signed_di_version: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -208,6 +208,16 @@ export function statusListRepository(db: Db) {
         .where('version', '=', version)
         .execute();
     },
+
+    /** The Data Integrity form of the list, kept for the version it was built from (like the JWT). */
+    async storeSignedDataIntegrityList(listId: string, version: number, json: string): Promise<void> {
+      await db
+        .updateTable('status_lists')
+        .set({ signed_di: json, signed_di_version: version })
+        .where('id', '=', listId)
+        .where('version', '=', version)
+        .execute();
+    },
   };
 }
 

@@ -14,7 +14,7 @@ import type { QueueSet } from '../queue/queue-set.js';
 import { jobError } from '../queue/job-error.js';
 import { RENDER_PRIORITY } from '../rendering/render-jobs.js';
 import type { AwardDetails, BulkChunkJob, BulkResult, IssueJob, ResolvedRecipient } from './issuance-jobs.js';
-import { signCredentialJwt } from '../signing/vc-jwt.js';
+import { proveAward } from './award-proofs.js';
 import { buildAwardCredential, expiryOf } from './credential-document.js';
 import { resolveRecipients } from './recipients.js';
 import type { StatusListService } from './status-lists.js';
@@ -154,6 +154,7 @@ export function issuanceService(deps: IssuanceDeps) {
         throw new ValidationError('The expiry date must be in the future.');
       }
       const key = await deps.issuerKeys.getSigningKey(issuer.id);
+      const identity = await deps.issuerKeys.dids.identity(issuer.id);
       const evidence = details.evidence ?? [];
 
       for (let round = 0; pending.length && round < MAX_INSERT_ROUNDS; round++) {
@@ -175,7 +176,8 @@ export function issuanceService(deps: IssuanceDeps) {
               narrative: details.narrative,
               status: { listUrl: slots[n].listUrl, index: slots[n].index },
             });
-            const jwt = await signCredentialJwt(vc, { privateJwk: key.privateJwk, alg: key.alg, kid: key.kid });
+            const jwtKey = { privateJwk: key.privateJwk, alg: key.alg, kid: key.kid };
+            const proofs = await proveAward(vc, jwtKey, identity, deps.issuerKeys.dids.loader, issuedOn);
             return {
               id,
               org: ctx.org,
@@ -197,8 +199,8 @@ export function issuanceService(deps: IssuanceDeps) {
               status_list_id: slots[n].listId,
               status_list_index: slots[n].index,
               signing_key_id: key.keyId,
-              credential_json: JSON.stringify(vc),
-              credential_jwt: jwt,
+              credential_json: JSON.stringify(proofs.credential),
+              credential_jwt: proofs.jwt,
             };
           }),
         );

@@ -1,5 +1,6 @@
 import type { StatusListRepository } from '../db/status-list-repository.js';
 import type { CatalogRepository } from '../db/catalog-repository.js';
+import { dataIntegrityStatusList } from './status-list-di.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import {
   buildStatusListCredential,
@@ -79,7 +80,8 @@ export function statusListService(deps: StatusListServiceDeps) {
       const issuer = await catalogRepo.getIssuerById(list.issuer_id);
       const credential = buildStatusListCredential({
         id: urls.statusList(listId),
-        issuer: urls.issuerProfile(list.issuer_id),
+        // The same issuer id as the credentials that point at it (their DID, issue 14).
+        issuer: (await keys.dids.identity(list.issuer_id)).did,
         validFrom: new Date(),
         encodedList: encodeBitstring(bits),
         ttl: STATUS_LIST_TTL_MS,
@@ -90,6 +92,9 @@ export function statusListService(deps: StatusListServiceDeps) {
       await statusListRepo.storeSignedStatusList(listId, list.version, jwt);
       return jwt;
     },
+
+    /** The same list as JSON with a Data Integrity proof by the issuer's DID (what wallets read). */
+    dataIntegrityList: (listId: string) => dataIntegrityStatusList(statusListRepo, urls, keys, listId, STATUS_LIST_TTL_MS),
   };
 }
 

@@ -7,6 +7,7 @@ import { toPublicJwk } from '../signing/jwks.js';
 import { newEntityId } from '../ids.js';
 import type { PublicUrls } from '../public-urls.js';
 import { NotFoundError } from '../errors.js';
+import { issuerDidService } from './issuer-dids.js';
 
 /**
  * Issuer signing keys: created with the issuer, sealed at rest, rotated on demand. Retired keys
@@ -72,7 +73,17 @@ export function issuerKeyService(deps: { db: Db; masterKey: string; urls: Public
     };
   }
 
+  const listPublicKeys = async (issuerId?: string): Promise<PublishedKey[]> => {
+    let q = db.selectFrom('issuer_keys').select(['id', 'issuer_id', 'alg', 'public_jwk', 'created_at', 'retired_at']);
+    if (issuerId) q = q.where('issuer_id', '=', issuerId);
+    const rows = await q.orderBy('created_at').execute();
+    return rows.map(toPublished);
+  };
+
   return {
+    /** The issuer's DID and Ed25519 key for Data Integrity proofs (issue 14). */
+    dids: issuerDidService(db, masterKey, urls, async (issuerId) => (await listPublicKeys(issuerId)).map((k) => k.jwk)),
+
     /** Call inside the transaction that creates the issuer (pass the transaction). */
     createKey: (exec: Db, issuerId: string, alg: SigningAlg) => insertKey(exec, issuerId, alg),
 
@@ -128,12 +139,7 @@ export function issuerKeyService(deps: { db: Db; masterKey: string; urls: Public
       return row ? toPublished(row) : undefined;
     },
 
-    async listPublicKeys(issuerId?: string): Promise<PublishedKey[]> {
-      let q = db.selectFrom('issuer_keys').select(['id', 'issuer_id', 'alg', 'public_jwk', 'created_at', 'retired_at']);
-      if (issuerId) q = q.where('issuer_id', '=', issuerId);
-      const rows = await q.orderBy('created_at').execute();
-      return rows.map(toPublished);
-    },
+    listPublicKeys,
   };
 }
 

@@ -9,6 +9,8 @@ import {
   verifyCredentialJwt,
   type CredentialJwtHeader,
 } from '../signing/vc-jwt.js';
+import type { DocumentLoader } from '../signing/document-loader.js';
+import { dataIntegrityCheck, hasDataIntegrityProof } from './data-integrity-check.js';
 
 /**
  * The OB 3.0 verification algorithm as a pure function of its inputs: everything it needs to
@@ -41,6 +43,8 @@ export interface KnownKey {
 export interface KnownIssuer {
   name: string;
   retiredAt: Date | null;
+  /** The profile URL its JWT keys name as their issuer, when the credential names it by its DID. */
+  profileUrl?: string;
 }
 
 export interface VerifierDeps {
@@ -50,6 +54,8 @@ export interface VerifierDeps {
   resolveIssuer(issuerId: string): Promise<KnownIssuer | undefined>;
   /** The status bit at `index` of a list hosted here (true = set); undefined for a list not ours. */
   resolveStatus(listUrl: string, index: number): Promise<boolean | undefined>;
+  /** Resolves contexts and DIDs for embedded Data Integrity proofs; without it they are not checked. */
+  loader?: DocumentLoader;
   now?: () => Date;
 }
 
@@ -137,6 +143,8 @@ export async function verifyJwtCredential(
     detail: claims.ok ? 'iss, jti, sub, nbf and exp agree with the credential.' : claims.mismatches.join('; '),
   });
 
+  // A Data Integrity proof inside the JWT is covered by the JWT signature; it is checked when the
+  // JSON credential itself is presented.
   checks.push(...(await commonChecks(credential, key, deps, opts)));
   return result(checks, credential);
 }
@@ -150,6 +158,17 @@ export async function verifyJsonCredential(
   deps: VerifierDeps & { findSigned(credentialId: string): Promise<string | undefined> },
   opts: VerifyOptions = {},
 ): Promise<VerificationResult> {
+  // A credential with its own Data Integrity proof is checked by that proof, wherever it came from.
+  const diCheck = deps.loader && hasDataIntegrityProof(json) ? await dataIntegrityCheck(json, deps.loader) : undefined;
+  const id0 = typeof json.id === 'string' ? json.id : undefined;
+  if (diCheck && !(id0 && (await deps.findSigned(id0)))) {
+    const integrity: Check = {
+      check: 'integrity',
+      ok: false,
+      detail: id0 ? `No credential with id ${id0} was issued by this service.` : 'The credential has no id.',
+    };
+    return result([integrity, diCheck, ...(await commonChecks(json, undefined, deps, opts))], json);
+  }
   // Compared as submitted: a `vc` wrapper or JWT claims around the credential are differences too.
   const submitted = json;
   const id = typeof submitted.id === 'string' ? submitted.id : undefined;
@@ -178,7 +197,21 @@ export async function verifyJsonCredential(
         detail: `The credential differs from the one that was signed in: ${changed.join(', ')}.`,
       }
     : { check: 'integrity', ok: true, detail: 'Identical to the signed credential.' };
-  return result([integrity, ...signed.checks.filter((c) => c.check !== 'format')], submitted);
+  const rest = signed.checks.filter((c) => c.check !== 'format');
+  // An edited credential fails integrity; its other checks concern the signed original.
+  if (diCheck && integrity.ok) mergeSignature(rest, diCheck);
+  return result([integrity, ...rest], submitted);
+}
+
+/** One `signature` check per credential, naming every proof that was checked (VC-JWT, Data Integrity). */
+function mergeSignature(checks: Check[], extra: Check): void {
+  const at = checks.findIndex((c) => c.check === 'signature');
+  if (at < 0) {
+    checks.push(extra);
+    return;
+  }
+  const jwt = checks[at];
+  checks[at] = { check: 'signature', ok: jwt.ok && extra.ok, detail: `VC-JWT: ${jwt.detail} ${extra.detail}` };
 }
 
 async function commonChecks(
@@ -201,7 +234,7 @@ async function commonChecks(
       ok: false,
       detail: issuerId ? `The issuer ${issuerId} is not hosted by this service.` : 'The credential names no issuer.',
     });
-  } else if (key && key.issuerId !== issuerId) {
+  } else if (key && key.issuerId !== (issuer.profileUrl ?? issuerId)) {
     checks.push({
       check: 'issuer',
       ok: false,

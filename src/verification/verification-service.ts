@@ -1,3 +1,4 @@
+import type { Db } from '../db/database.js';
 import type { AssertionRow, AssertionRepository } from '../db/assertion-repository.js';
 import type { Signatory, CatalogRepository } from '../db/catalog-repository.js';
 import type { StatusListRepository } from '../db/status-list-repository.js';
@@ -6,6 +7,8 @@ import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import type { PublicUrls } from '../public-urls.js';
 import { MAX_JSON_DEPTH, MAX_JWT_CHARS, MAX_VERIFY_FILE_BYTES, nestsDeeperThan } from './input-limits.js';
 import { sharedUploadInspector, type UploadInspector } from './upload-inspector.js';
+import { issuerIdOfDid } from '../issuers/did-lookup.js';
+import type { DocumentLoader } from '../signing/document-loader.js';
 import {
   verifyJsonCredential,
   verifyJwtCredential,
@@ -35,11 +38,13 @@ function idFromUrl(url: string, build: (id: string) => string): string | undefin
 }
 
 export interface VerificationDeps {
+  /** DID lookups (did:key issuers by their key) */
+  db: Db;
   assertionRepo: AssertionRepository;
   catalogRepo: CatalogRepository;
   statusListRepo: StatusListRepository;
   urls: PublicUrls;
-  issuerKeys: Pick<IssuerKeyService, 'getPublicKey'>;
+  issuerKeys: Pick<IssuerKeyService, 'getPublicKey' | 'dids'>;
   now?: () => Date;
   /** Parses uploaded files off the event loop; the process-wide pool by default. */
   uploads?: Pick<UploadInspector, 'inspect'>;
@@ -84,9 +89,12 @@ function assertJwtWithinLimits(jwt: string, fromFile: boolean): void {
 }
 
 export function verificationService(deps: VerificationDeps) {
-  const { assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys } = deps;
+  const { db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys } = deps;
 
-  const verifierDeps: VerifierDeps & { findSigned(credentialId: string): Promise<string | undefined> } = {
+  const verifierDeps: VerifierDeps & {
+    findSigned(credentialId: string): Promise<string | undefined>;
+    loader: DocumentLoader;
+  } = {
     async resolveKey(kid) {
       const keyId = idFromUrl(kid, urls.key);
       const key = keyId ? await issuerKeys.getPublicKey(keyId) : undefined;
@@ -94,10 +102,12 @@ export function verificationService(deps: VerificationDeps) {
       return { jwk: key.jwk, issuerId: urls.issuerProfile(key.issuerId), retiredAt: key.retiredAt };
     },
     async resolveIssuer(issuerUrl) {
-      const issuerId = idFromUrl(issuerUrl, urls.issuerProfile);
+      const issuerId = idFromUrl(issuerUrl, urls.issuerProfile) ?? (await issuerIdOfDid(db, urls, issuerUrl));
       const issuer = issuerId ? await catalogRepo.getIssuerById(issuerId) : undefined;
-      return issuer ? { name: issuer.name, retiredAt: issuer.retired_at } : undefined;
+      const profileUrl = issuer && urls.issuerProfile(issuer.id);
+      return issuer ? { name: issuer.name, retiredAt: issuer.retired_at, profileUrl } : undefined;
     },
+    loader: issuerKeys.dids.loader,
     async resolveStatus(listUrl, index) {
       const listId = idFromUrl(listUrl, urls.statusList);
       // One entry read, whatever the list's size (the bit is the revocation of the assertion at that index).

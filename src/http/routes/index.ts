@@ -12,6 +12,7 @@ import { catalogIssuerRoutes } from './catalog-issuers.js';
 import { publicImageRoutes } from './public-images.js';
 import { assertionRoutes } from './assertions.js';
 import { publicAssertionRoutes } from './public-assertions.js';
+import { publicDidRoutes } from './public-dids.js';
 import { publicFileRoutes } from './public-files.js';
 import { publicVerifyRoutes } from './public-verify.js';
 
@@ -31,6 +32,7 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...signalRoutes(rt),
     ...publicFileRoutes(rt),
     ...publicAssertionRoutes(rt),
+    ...publicDidRoutes(rt),
     ...publicVerifyRoutes(rt),
     // Must stay LAST: `/api/credentials/orgs/{org}/users/{user_id}/{entity_id}` would otherwise swallow
     // `…/issuers`, `…/images`, `…/course-credentials`, `…/assertions` and every other `…/<word>` route.

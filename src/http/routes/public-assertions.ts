@@ -30,6 +30,8 @@ const LIST = `public, max-age=${Math.floor(STATUS_LIST_TTL_MS / 1000)}`;
 const PROFILE = 'public, max-age=300';
 /** In-process reuse of the public assertion JSON. */
 const ASSERTION_JSON_TTL_MS = 1000;
+/** Status list forms by Accept, JWT first so that a wildcard Accept keeps the answer it always had. */
+const STATUS_LIST_TYPES = ['application/vc+jwt', 'application/vc+ld+json', 'application/ld+json', 'application/json'];
 /** A key id names one key forever. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -232,7 +234,16 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
         200: { description: 'The signed status list', schema: z.string(), contentType: 'application/vc+jwt' },
         404: 'Unknown list',
       },
-      async handler({ params, res }) {
+      async handler({ params, req, res }) {
+        // Wallets ask for JSON and need the Data Integrity form; anything else gets the VC-JWT.
+        res.vary('Accept');
+        const wanted = req.accepts(STATUS_LIST_TYPES);
+        if (wanted && wanted !== 'application/vc+jwt') {
+          const di = await rt.services.statusLists.dataIntegrityList(params.list_id);
+          if (!di) throw new NotFoundError(`Status list "${params.list_id}" does not exist.`);
+          sendDocument(res, wanted === 'application/json' ? wanted : 'application/vc+ld+json', di, LIST);
+          return;
+        }
         sendDocument(res, 'application/vc+jwt', await docs.statusList(params.list_id), LIST);
       },
     }),

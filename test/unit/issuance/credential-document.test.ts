@@ -25,6 +25,8 @@ const issuer: IssuerRow = {
   url: 'https://acme.org',
   allowed_template_tags: null,
   signing_alg: 'ES256',
+  did_method: 'web',
+  proof_formats: ['data-integrity', 'vc-jwt'],
   retired_at: null,
   created_at: now,
   updated_at: now,

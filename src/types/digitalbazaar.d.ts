@@ -1,0 +1,63 @@
+/** The Digital Bazaar Data Integrity stack ships no types; these cover what this service calls. */
+
+declare module '@digitalbazaar/vc' {
+  export function issue(options: {
+    credential: object;
+    suite: unknown;
+    documentLoader: (url: string) => Promise<unknown>;
+    purpose?: unknown;
+    now?: Date | string;
+  }): Promise<Record<string, unknown>>;
+  export function verifyCredential(options: {
+    credential: object;
+    suite: unknown;
+    documentLoader: (url: string) => Promise<unknown>;
+    checkStatus?: (options: unknown) => Promise<unknown>;
+    now?: Date | string;
+  }): Promise<{ verified: boolean; error?: unknown; results?: Array<{ verified: boolean; error?: unknown }> }>;
+}
+
+declare module '@digitalbazaar/data-integrity' {
+  export class DataIntegrityProof {
+    constructor(options: { signer?: unknown; cryptosuite: unknown; date?: Date | string });
+    verificationMethod?: string;
+  }
+}
+
+declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' {
+  export const cryptosuite: { name: string; canonize: (input: unknown, options: unknown) => Promise<string> };
+}
+
+declare module '@digitalbazaar/ed25519-multikey' {
+  export interface Ed25519MultikeyPair {
+    id?: string;
+    controller?: string;
+    publicKeyMultibase: string;
+    secretKeyMultibase?: string;
+    signer(): { algorithm: string; id: string; sign(options: { data: Uint8Array }): Promise<Uint8Array> };
+    export(options: {
+      publicKey?: boolean;
+      secretKey?: boolean;
+      includeContext?: boolean;
+    }): Promise<Record<string, string>>;
+  }
+  export function generate(options?: { id?: string; controller?: string }): Promise<Ed25519MultikeyPair>;
+  export function from(key: Record<string, unknown>): Promise<Ed25519MultikeyPair>;
+}
+
+declare module '@digitalbazaar/did-method-key' {
+  export function driver(): {
+    use(options: {
+      multibaseMultikeyHeader: string;
+      fromMultibase: (key: Record<string, unknown>) => Promise<unknown>;
+    }): void;
+    get(options: { did?: string; url?: string }): Promise<Record<string, unknown>>;
+  };
+}
+
+declare module 'jsonld' {
+  const jsonld: {
+    expand(input: unknown, options?: Record<string, unknown>): Promise<unknown[]>;
+  };
+  export default jsonld;
+}
