@@ -9,6 +9,7 @@ import { assertionObjectSchema } from '../../issuance/assertion-format.js';
 import { issueRequests, normalizeRecipient } from '../../issuance/issue-requests.js';
 import { statusListService } from '../../issuance/status-lists.js';
 import { MAX_BULK_USERS } from '../../issuance/bulk-plan.js';
+import { csvBulkBody, CSV_TYPES } from '../csv-bulk-body.js';
 
 /**
  * Issuing, listing and revoking assertions (the credentials API's `*_assertions_*` routes).
@@ -222,6 +223,7 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       params: entityParams,
       body: bulkBody,
       bodyLimit: BULK_BODY_LIMIT,
+      altBody: { contentTypes: CSV_TYPES, middleware: csvBulkBody(BULK_BODY_LIMIT) },
       responses: {
         200: { description: 'Finished, nothing new issued: bare {skipped, issued, failed}', schema: bulkResultSchema },
         201: { description: 'Finished: bare {skipped, issued, failed}', schema: bulkResultSchema },
