@@ -118,6 +118,7 @@ const envSchema = z.object({
   IMAGE_MAX_PIXELS: positiveInt.max(268_435_456).default(4096 * 4096),
   IMAGE_MAX_EDGE: positiveInt.max(65_535).default(8192),
   RENDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  QUEUE_DASHBOARD: z.enum(['ro', 'rw']).default('ro'),
 });
 
 export interface RateLimitRule {
@@ -170,6 +171,8 @@ export type Config = {
   imageBudget: { maxPixels: number; maxEdge: number };
   /** Time limit of one render (a second timeout of the same job fails it as the template's fault). */
   renderTimeoutMs: number;
+  /** `/admin/queues`: read-only (`ro`), or with retry/clean/remove (`rw`). */
+  queueDashboard: 'ro' | 'rw';
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -223,5 +226,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     imageBudget: { maxPixels: e.IMAGE_MAX_PIXELS, maxEdge: e.IMAGE_MAX_EDGE },
     renderTimeoutMs: e.RENDER_TIMEOUT_MS,
+    queueDashboard: e.QUEUE_DASHBOARD,
   };
 }
