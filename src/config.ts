@@ -119,6 +119,7 @@ const envSchema = z.object({
   IMAGE_MAX_EDGE: positiveInt.max(65_535).default(8192),
   RENDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   QUEUE_DASHBOARD: z.enum(['ro', 'rw']).default('ro'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export interface RateLimitRule {
@@ -173,6 +174,8 @@ export type Config = {
   renderTimeoutMs: number;
   /** `/admin/queues`: read-only (`ro`), or with retry/clean/remove (`rw`). */
   queueDashboard: 'ro' | 'rw';
+  /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
+  metricsToken?: string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -227,5 +230,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     imageBudget: { maxPixels: e.IMAGE_MAX_PIXELS, maxEdge: e.IMAGE_MAX_EDGE },
     renderTimeoutMs: e.RENDER_TIMEOUT_MS,
     queueDashboard: e.QUEUE_DASHBOARD,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
