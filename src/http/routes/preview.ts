@@ -33,7 +33,11 @@ export function previewRoutes(rt: Runtime): RouteDef[] {
       params: z.object({ org: z.string(), user_id: z.string() }),
       body: previewBody,
       responses: {
-        200: { description: 'The preview image or PDF', contentType: 'image/png' },
+        200: {
+          description: 'The preview: image/png, or application/pdf for format "pdf"',
+          schema: z.string().meta({ format: 'binary' }),
+          contentType: 'image/png',
+        },
         400: 'Template check failed: validationErrors lists `html_template line N: …`',
         403: 'Not a platform admin of the org',
         404: 'Unknown credential',
