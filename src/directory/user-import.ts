@@ -51,8 +51,9 @@ export function parseUserImport(text: string): UserInput[] {
     const parsed = userSchema.safeParse(r);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
+      // `Record N: field: …` first (scripts match it), then the line of a CSV record.
       const at = lines[i] ? ` (line ${lines[i]})` : '';
-      throw new ValidationError(`Record ${i + 1}${at}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
+      throw new ValidationError(`Record ${i + 1}: ${issue.path.join('.') || 'record'}: ${issue.message}${at}`);
     }
     return parsed.data;
   });
