@@ -1,3 +1,4 @@
+import { queueDashboard } from './http/queue-dashboard.js';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Runtime } from './runtime.js';
@@ -54,6 +55,7 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
   });
   router.use(swaggerUiRouter());
 
+  router.use(queueDashboard(rt));
   mountRoutes(router, defs, {
     authenticate: opts.rateLimits
       ? opts.rateLimits.authenticate(authenticateMiddleware(rt.authenticator))

@@ -15,23 +15,8 @@ import { MissingBinaryError } from './embedded/redis-server.js';
 import { FileStoreError } from './storage/s3-store.js';
 import { openFileStore } from './storage/open-file-store.js';
 import { copyFiles } from './storage/copy-files.js';
-
-const USAGE = `Usage: badgeworks <command>
-
-  start                                  API + workers in one process (embedded PGlite/redis when unset)
-  api                                    API only (needs DATABASE_URL and REDIS_URL)
-  worker                                 workers only (needs DATABASE_URL and REDIS_URL)
-  migrate                                apply database migrations
-  org create <org> <name> [--timezone Z] create an org
-  user upsert <org> <user_id> --role R [--name N] [--email E] [--departments a,b]
-  users import <org> <file.csv|file.json> create/update users (CSV: user_id,role,name,email,departments)
-  department put <org> <department_id> <name>
-  group put <org> <group_id> --name N [--department D] [--members a,b]
-  token create <org> <user_id>           create an API token (printed once)
-  token revoke <token_id>                revoke an API token
-  files copy --from URL --to URL         copy every stored file between stores (file:///path, s3://bucket/prefix)
-
-Configuration comes from the environment; see README.md.`;
+import { commandHelp, commandName, findCommand, usage } from './cli/usage.js';
+import { VERSION } from './version.js';
 
 async function withDirectory<T>(fn: (dir: ReturnType<typeof directoryService>) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -51,31 +36,58 @@ function need(value: string | undefined, what: string): string {
 
 class UsageError extends Error {}
 
+/** parseArgs' own errors (unknown option, missing value) are the user's, not ours: usage + exit 2. */
+function parseCli(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        role: { type: 'string' },
+        name: { type: 'string' },
+        email: { type: 'string' },
+        departments: { type: 'string' },
+        timezone: { type: 'string' },
+        department: { type: 'string' },
+        members: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    if (String((err as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) {
+      throw new UsageError(
+        (err as Error).message.split('. ')[0].replace(/^Unknown option '(.+)'$/, 'unknown option $1'),
+      );
+    }
+    throw err;
+  }
+}
+
 export async function runCli(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      role: { type: 'string' },
-      name: { type: 'string' },
-      email: { type: 'string' },
-      departments: { type: 'string' },
-      timezone: { type: 'string' },
-      department: { type: 'string' },
-      members: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCli(argv);
   const [cmd, sub, ...rest] = positionals;
-  if (values.help || !cmd) {
-    process.stdout.write(USAGE + '\n');
+  if (values.version) {
+    process.stdout.write(`badgeworks ${VERSION}\n`);
     return;
   }
-  switch (
-    `${cmd}${sub && ['org', 'user', 'users', 'department', 'group', 'token', 'files'].includes(cmd) ? ' ' + sub : ''}`
-  ) {
+  if (cmd === 'help' || values.help) {
+    const words = cmd === 'help' ? positionals.slice(1) : positionals;
+    const text = words.length ? commandHelp(words) : usage();
+    if (!text) throw new UsageError(`unknown command "${words.join(' ')}"`);
+    process.stdout.write(text + '\n');
+    return;
+  }
+  if (!cmd) throw new UsageError('no command given');
+  if (!findCommand(positionals)) throw new UsageError(`unknown command "${commandName(positionals)}"`);
+  // Flags beat the environment for the one process they start; config validates them as it does PORT.
+  if (values.port !== undefined) process.env.PORT = values.port;
+  if (values.host !== undefined) process.env.HOST = values.host;
+  switch (commandName([cmd, sub])) {
     case 'start':
       return (await import('./main.js')).main();
     case 'api':
@@ -232,7 +244,7 @@ export async function cliMain(argv: string[]): Promise<void> {
     process.stderr.write(`badgeworks: ${message}${hintFor(err)}\n`);
     // A failed start has closed what it opened; nothing left may hold the process open.
     setTimeout(() => process.exit(), 1000).unref();
-    if (err instanceof UsageError) process.stderr.write(`\n${USAGE}\n`);
+    if (err instanceof UsageError) process.stderr.write(`\n${usage()}\n`);
     process.exitCode = err instanceof ConfigError || err instanceof UsageError ? 2 : 1;
   }
 }

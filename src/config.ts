@@ -130,6 +130,8 @@ const envSchema = z.object({
   S3_ENDPOINT: optionalUrl(['http:', 'https:']),
   S3_REGION: optionalString,
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  QUEUE_DASHBOARD: z.enum(['ro', 'rw']).default('ro'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export interface RateLimitRule {
@@ -190,6 +192,10 @@ const configSchema = envSchema.transform((e) => ({
   fileStore: e.FILE_STORE,
   /** The S3 client of an `s3://` store; credentials come from the SDK's chain (env, profile, role). */
   s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' },
+  /** `/admin/queues`: read-only (`ro`), or with retry/clean/remove (`rw`). */
+  queueDashboard: e.QUEUE_DASHBOARD,
+  /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
+  metricsToken: e.METRICS_TOKEN,
 }));
 
 export type Config = z.output<typeof configSchema>;

@@ -8,8 +8,11 @@ import { runUntilSignal } from './process-signals.js';
 export async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  if (!findChromium(config.chromiumPath)) throw new Error(CHROMIUM_MISSING);
-  const svc = await startService({ config, api: true, workers: true, logger });
+  const phase = (line: string) => process.stdout.write(`badgeworks: ${line}\n`);
+  const chromium = findChromium(config.chromiumPath);
+  if (!chromium) throw new Error(CHROMIUM_MISSING);
+  phase(`browser: ${chromium} (launched on the first render)`);
+  const svc = await startService({ config, api: true, workers: true, logger, onPhase: phase });
   if (svc.bootstrap.tokenFile) {
     process.stdout.write(
       `\nFirst start: created org "main" and platform admin "admin".\n` +

@@ -46,10 +46,13 @@ export interface RuntimeOptions {
   redisUrl: string;
   database: DatabaseOptions;
   queuePrefix?: string;
+  /** Start phases for a human watching the console (see ServiceOptions.onPhase). */
+  onPhase?: (line: string) => void;
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = opts;
+  opts.onPhase?.(`opening the database (${opts.database.url ? 'PostgreSQL' : 'embedded PGlite'})`);
   const handle = await openDatabase({
     onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost'),
     ...opts.database,
@@ -57,6 +60,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   try {
     const applied = await migrateToLatest(handle.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    opts.onPhase?.(
+      applied.length ? `database ready: ${applied.length} migrations applied` : 'database ready: up to date',
+    );
   } catch (err) {
     await handle.close();
     throw err;

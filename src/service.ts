@@ -29,6 +29,8 @@ export interface ServiceOptions {
   /** Overrides for tests: an in-memory database, a prefix per test file. */
   database?: DatabaseOptions;
   queuePrefix?: string;
+  /** One human line per start phase (all-in-one start), so a slow first start does not look hung. */
+  onPhase?: (line: string) => void;
 }
 
 export interface RunningService {
@@ -91,21 +93,25 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       const dir = path.join(config.dataDir, 'redis');
       // Before anything starts: a second service on this data directory must not touch its Redis.
       releaseRedisDir = acquireDataDirLock(dir, 'embedded Redis');
+      opts.onPhase?.(`starting Redis (embedded redis-server, data in ${dir})`);
       embeddedRedis = await startEmbeddedRedis({ binary: config.redisServerPath, dir });
       redisUrl = embeddedRedis.url;
       logger.info({ url: redisUrl, pid: embeddedRedis.pid }, 'embedded redis-server started');
-    }
+      opts.onPhase?.(`Redis ready (pid ${embeddedRedis.pid})`);
+    } else opts.onPhase?.('Redis: using REDIS_URL');
     runtime = await createRuntime({
       config,
       logger,
       redisUrl,
       database: opts.database ?? { url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') },
       queuePrefix: opts.queuePrefix,
+      onPhase: opts.onPhase,
     });
     const bootstrap = await bootstrapDirectory(runtime.directory, {
       dataDir: config.dataDir,
       adminToken: config.adminToken,
     });
+    if (opts.workers) opts.onPhase?.(`starting workers (${config.workers.join(', ')})`);
     workers = opts.workers ? startWorkers(runtime) : undefined;
 
     let url: string | undefined;

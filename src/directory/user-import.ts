@@ -2,11 +2,15 @@ import { z } from 'zod';
 import type { UserInput } from '../db/directory-repository.js';
 import { ValidationError } from '../errors.js';
 import { userIdSchema } from './directory-service.js';
+import { parseCsvTable } from '../csv/csv-table.js';
+
+/** The CSV bulk's limit too: a file past it is a mistake more often than a directory. */
+const MAX_IMPORT_USERS = 50_000;
 
 /**
- * Users for `badgeworks users import`: a JSON array of user objects, or CSV with a header row
- * `user_id,role,name,email,departments` (departments separated by `;`). Quoted CSV fields may
- * contain commas and doubled quotes.
+ * Users for `badgeworks users import`: a JSON array of user objects, or CSV (read as the CSV bulk
+ * is, src/csv/csv-table.ts) with a header row `user_id,role,name,email,departments` in any case
+ * and order (departments separated by `;` or `,` inside their cell).
  */
 const userSchema = z.object({
   user_id: userIdSchema,
@@ -16,52 +20,30 @@ const userSchema = z.object({
   departments: z.array(z.string().min(1)).optional(),
 });
 
-function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out.map((s) => s.trim());
-}
-
 export function parseUserImport(text: string): UserInput[] {
-  const trimmed = text.trim();
+  const trimmed = text.trim().replace(/^\uFEFF/, '');
   let records: unknown[];
+  // The line of each CSV record, for messages (a JSON record has none).
+  let lines: number[] = [];
   if (trimmed.startsWith('[')) {
     records = JSON.parse(trimmed);
   } else {
-    const [header, ...lines] = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
-    const cols = parseCsvLine(header ?? '');
-    if (!cols.includes('user_id') || !cols.includes('role'))
+    const table = parseCsvTable(text, { maxRows: MAX_IMPORT_USERS });
+    if (!table.columns.includes('user_id') || !table.columns.includes('role'))
       throw new ValidationError('CSV header must name user_id and role.');
-    records = lines.map((line) => {
-      const cells = parseCsvLine(line);
+    lines = table.rows.map((r) => r.line);
+    records = table.rows.map(({ cells }) => {
       const rec: Record<string, unknown> = {};
-      cols.forEach((col, i) => {
-        const v = cells[i];
-        if (v === undefined || v === '') return;
+      for (const [col, v] of Object.entries(cells)) {
+        if (v === '') continue;
         rec[col] =
           col === 'departments'
             ? v
-                .split(';')
+                .split(/[;,]/)
                 .map((d) => d.trim())
                 .filter(Boolean)
             : v;
-      });
+      }
       return rec;
     });
   }
@@ -69,7 +51,9 @@ export function parseUserImport(text: string): UserInput[] {
     const parsed = userSchema.safeParse(r);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ValidationError(`Record ${i + 1}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
+      // `Record N: field: …` first (scripts match it), then the line of a CSV record.
+      const at = lines[i] ? ` (line ${lines[i]})` : '';
+      throw new ValidationError(`Record ${i + 1}: ${issue.path.join('.') || 'record'}: ${issue.message}${at}`);
     }
     return parsed.data;
   });

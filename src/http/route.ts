@@ -48,6 +48,11 @@ export interface RouteDef<P extends ZodType = ZodType, Q extends ZodType = ZodTy
   body?: B;
   /** Overrides the default JSON body limit for routes that need more (bulk issuance). */
   bodyLimit?: string;
+  /**
+   * Other forms of the same body (a CSV bulk): these types are accepted too, and the middleware
+   * (run before the JSON and form parsers) turns them into the object the body schema validates.
+   */
+  altBody?: { contentTypes: string[]; middleware: RequestHandler[] };
   /** Non-JSON bodies (multipart uploads, raw files) are parsed by the route's own middleware. */
   rawBody?: { contentTypes: string[]; middleware: RequestHandler[] };
   /** Per status: a description, or a description with the body's schema (and media type). */
@@ -132,13 +137,15 @@ export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddlewar
       chain.push(...def.rawBody.middleware);
     } else if (def.body) {
       // As a Django REST Framework API: JSON, or the same fields as a form (src/http/form-body.ts).
+      const accepted = [...BODY_TYPES, ...(def.altBody?.contentTypes ?? [])];
       chain.push((req, _res, next) => {
-        if (hasBody(req) && !req.is(BODY_TYPES)) {
-          const types = `${BODY_TYPES.slice(0, -1).join(', ')} or ${BODY_TYPES.at(-1)}`;
+        if (hasBody(req) && !req.is(accepted)) {
+          const types = `${accepted.slice(0, -1).join(', ')} or ${accepted.at(-1)}`;
           throw new UnsupportedMediaTypeError(`Request body must be ${types}.`);
         }
         next();
       });
+      if (def.altBody) chain.push(...def.altBody.middleware);
       const limit = def.bodyLimit ?? mw.defaultBodyLimit;
       chain.push(express.json({ limit, strict: true }));
       const schema = def.body;

@@ -7,6 +7,7 @@ import { ValidationError } from '../../errors.js';
 import { assertionObjectSchema } from '../../issuance/assertion-format.js';
 import { normalizeRecipient } from '../../issuance/issue-requests.js';
 import { MAX_BULK_USERS } from '../../issuance/bulk-plan.js';
+import { csvBulkBody, CSV_TYPES } from '../csv-bulk-body.js';
 
 /**
  * Issuing, listing and revoking assertions (the credentials API's `*_assertions_*` routes).
@@ -218,6 +219,7 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
       params: entityParams,
       body: bulkBody,
       bodyLimit: BULK_BODY_LIMIT,
+      altBody: { contentTypes: CSV_TYPES, middleware: csvBulkBody(BULK_BODY_LIMIT) },
       responses: {
         200: { description: 'Finished, nothing new issued: bare {skipped, issued, failed}', schema: bulkResultSchema },
         201: { description: 'Finished: bare {skipped, issued, failed}', schema: bulkResultSchema },

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Runtime } from '../../runtime.js';
 import type { Metrics } from '../metrics.js';
+import { metricsAuth } from '../metrics-auth.js';
 import type { DrainState } from '../drain.js';
 
 /** Liveness, readiness (every dependency, each with its own verdict) and Prometheus metrics. */
@@ -33,7 +34,7 @@ export function mountHealthRoutes(router: Router, rt: Runtime, metrics: Metrics,
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
 
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', metricsAuth(rt.config.metricsToken), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }

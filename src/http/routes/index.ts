@@ -15,6 +15,7 @@ import { publicAssertionRoutes } from './public-assertions.js';
 import { publicDidRoutes } from './public-dids.js';
 import { publicFileRoutes } from './public-files.js';
 import { publicVerifyRoutes } from './public-verify.js';
+import { previewRoutes } from './preview.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
 export function allRoutes(rt: Runtime): RouteDef[] {
@@ -26,6 +27,7 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...organizationRoutes(rt),
     ...catalogIssuerRoutes(rt),
     ...catalogImageRoutes(rt),
+    ...previewRoutes(rt),
     ...catalogCredentialRoutes(rt),
     ...publicImageRoutes(rt),
     ...assertionRoutes(rt),

@@ -1,0 +1,72 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Runtime } from '../runtime.js';
+import { isSuperAdmin } from '../auth/permissions.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+
+/**
+ * bull-board at /admin/queues, for the main org's platform admins only: a request carries their
+ * API token, or the signed cookie `POST /admin/queues/session` (with the token) hands out for
+ * SESSION_S, so a browser can open the page. Read-only unless QUEUE_DASHBOARD=rw.
+ */
+export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+const COOKIE = 'bw_queues';
+const SESSION_S = 15 * 60;
+
+function cookieOf(req: Request): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === COOKIE) return v.join('=');
+  }
+  return undefined;
+}
+
+export function queueDashboard(rt: Runtime): Router {
+  // Per process: a replica's cookie is not honoured by another (sign in again there).
+  const secret = randomBytes(32);
+  const sign = (payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
+  const sessionValid = (value: string | undefined): boolean => {
+    const [user, exp, mac] = (value ?? '').split('.');
+    if (!user || !exp || !mac || Number(exp) * 1000 < Date.now()) return false;
+    const want = Buffer.from(sign(`${user}.${exp}`));
+    const got = Buffer.from(mac);
+    return want.length === got.length && timingSafeEqual(want, got);
+  };
+  const requireSuperAdmin: RequestHandler = async (req, _res, next) => {
+    if (!req.headers.authorization && sessionValid(cookieOf(req))) return next();
+    const principal = await rt.authenticator.authenticate(req.headers.authorization);
+    if (!principal) throw new UnauthorizedError();
+    if (!isSuperAdmin(principal))
+      throw new ForbiddenError('The queue dashboard is for platform admins of the main org.');
+    req.principal = principal;
+    next();
+  };
+
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
+  const readOnlyMode = rt.config.queueDashboard !== 'rw';
+  createBullBoard({
+    queues: [rt.queues.issuance, rt.queues.render].map((q) => new BullMQAdapter(q, { readOnlyMode })),
+    // @bull-board/express 9.10.1 nests its own @bull-board/api 9.10.1 beside our 9.10.2: the same
+    // adapter interface, but TypeScript sees two declarations of its private fields.
+    serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+    options: { uiConfig: { boardTitle: 'badgeworks queues' } },
+  });
+
+  const router = express.Router();
+  router.post(`${QUEUE_DASHBOARD_PATH}/session`, requireSuperAdmin, (req, res) => {
+    const exp = Math.floor(Date.now() / 1000) + SESSION_S;
+    const payload = `${encodeURIComponent(req.principal!.userId)}.${exp}`;
+    const secure = rt.config.publicBaseUrl.startsWith('https:') ? '; Secure' : '';
+    res.setHeader(
+      'Set-Cookie',
+      `${COOKIE}=${payload}.${sign(payload)}; Path=${QUEUE_DASHBOARD_PATH}; Max-Age=${SESSION_S}; HttpOnly; SameSite=Strict${secure}`,
+    );
+    res.status(204).end();
+  });
+  router.use(QUEUE_DASHBOARD_PATH, requireSuperAdmin, serverAdapter.getRouter() as Router);
+  return router;
+}
