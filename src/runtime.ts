@@ -14,6 +14,7 @@ import { issuerKeyService, type IssuerKeyService } from './issuers/issuer-keys.j
 import type { FileStore } from './storage/file-store.js';
 import { filesystemStore } from './storage/filesystem-store.js';
 import path from 'node:path';
+import { createNotifier, type Notifier } from './events/notifier.js';
 
 /**
  * Everything a process needs, built once from config: the database (migrated), the queues, and
@@ -31,6 +32,8 @@ export interface Runtime {
   urls: PublicUrls;
   issuerKeys: IssuerKeyService;
   files: FileStore;
+  /** Issue 16: records events and enqueues the webhooks and emails they cause. */
+  notifier: Notifier;
   /** Named readiness checks for /readyz; a check throws when its dependency is not usable. */
   readiness: Map<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -89,6 +92,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     urls,
     issuerKeys,
     files: filesystemStore(path.join(config.dataDir, 'files')),
+    notifier: createNotifier({ queues, config: config.notify, logger }),
     readiness,
     async close() {
       // Queues cannot close against a Redis that is gone; the database must close regardless

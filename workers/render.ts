@@ -7,6 +7,7 @@ import { createStoreRenderer, renderService } from '../src/rendering/render-serv
 import { RenderLimitError, RenderRetryableError } from '../src/rendering/errors.js';
 import type { Renderer } from '../src/rendering/renderer.js';
 import { RENDER_FILE_NAMES } from '../src/rendering/render-files.js';
+import { renderEvent } from '../src/events/job-events.js';
 
 export interface RenderWorker {
   worker: Worker;
@@ -50,11 +51,20 @@ export function startRenderWorker(rt: Runtime): RenderWorker {
         job.data.files ??
         (job.opts.priority === RENDER_PRIORITY.single ? RENDER_FILE_NAMES.filter((f) => f !== 'badge.svg') : undefined);
       const timeouts = job.data.renderTimeouts ?? 0;
+      // Issue 16: `render.completed` / `render.failed` (the final failure only); never fails the job.
+      const emit = (outcome: { files: string[] } | { reason: string }) =>
+        rt.notifier
+          .emit(rt.db, [renderEvent(job.data.org, job.data.assertionId, outcome)])
+          .catch((err: Error) => rt.logger.warn({ job: job.id, err: err.message }, 'render event not recorded'));
       try {
-        return await service.render(job.data.assertionId, files, {
+        const outcome = await service.render(job.data.assertionId, files, {
           timeoutIsFinal: timeouts + 1 >= RENDER_TIMEOUTS_PER_JOB,
         });
+        if (outcome.rendered.length) await emit({ files: outcome.rendered });
+        return outcome;
       } catch (e) {
+        const final = e instanceof RenderLimitError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (final) await emit({ reason: e instanceof RenderLimitError ? `${e.reason}: ${e.message}` : String(e) });
         if (e instanceof RenderLimitError) throw new UnrecoverableError(`${e.reason}: ${e.message}`);
         if (e instanceof RenderRetryableError && e.reason === 'timeout') {
           // Lost on a Redis hiccup, the count only costs one more try.

@@ -20,6 +20,8 @@ import { findUsersById } from '../db/recipient-repository.js';
 import { loadAssertionContexts } from '../db/assertion-context-repository.js';
 import type { PublicUrls } from '../public-urls.js';
 import { toAssertionObject, type AssertionObject } from './assertion-format.js';
+import { EMPTY_RECORDED, type Notifier } from '../events/notifier.js';
+import { revokedEvent } from '../events/assertion-events.js';
 
 /** Assertion objects with their credentials' details (one query for the whole page). */
 export async function presentAssertions(
@@ -44,7 +46,14 @@ export async function presentAssertions(
  * Reading and revoking assertions, with the visibility rules: platform admins see every assertion
  * of their org, department admins those of their departments' members, students their own.
  */
-export function assertionService(deps: { db: Db; statusLists: StatusListService; logger: Logger; urls: PublicUrls }) {
+export function assertionService(deps: {
+  db: Db;
+  statusLists: StatusListService;
+  logger: Logger;
+  urls: PublicUrls;
+  /** Issue 16: records `assertion.revoked` in the revocation's transaction. */
+  notifier?: Notifier;
+}) {
   const { db } = deps;
 
   const present = (rows: AssertionSummary[], view: 'public' | 'private') =>
@@ -159,11 +168,14 @@ export function assertionService(deps: { db: Db; statusLists: StatusListService;
         return current;
       }
       if (current.revoked_at) return current;
-      const listId = await db.transaction().execute(async (trx) => {
+      const { listId, recorded } = await db.transaction().execute(async (trx) => {
         const revoked = await markRevoked(trx, org, id, { reason: change.reason!, by: p.userId });
         if (revoked) await bumpStatusListVersion(trx, revoked.status_list_id);
-        return revoked?.status_list_id;
+        const event = revoked && revokedEvent({ ...current, revoked_at: new Date(), revocation_reason: change.reason! });
+        const recorded = event && deps.notifier ? await deps.notifier.record(trx, [event]) : EMPTY_RECORDED;
+        return { listId: revoked?.status_list_id, recorded };
       });
+      await deps.notifier?.publish(recorded);
       if (listId) {
         try {
           await deps.statusLists.signedList(listId);

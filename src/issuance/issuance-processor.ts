@@ -5,6 +5,7 @@ import type { BulkChunkJob, BulkJob, IssuanceJob, IssueJob, PingJob } from '../q
 import { issuanceService } from './issuance-service.js';
 import { statusListService } from './status-lists.js';
 import { runBulkChunk, runBulkParent } from './bulk-jobs.js';
+import { bulkCompletedEvent } from '../events/job-events.js';
 
 /** Dispatches issuance-queue jobs by name to the services that do the work. */
 export function issuanceProcessor(rt: Runtime) {
@@ -15,6 +16,7 @@ export function issuanceProcessor(rt: Runtime) {
     statusLists: statusListService(rt.db, rt.urls, rt.issuerKeys),
     queues: rt.queues,
     logger: rt.logger,
+    notifier: rt.notifier,
   });
   return async (job: Job): Promise<IssuanceJob['result']> => {
     switch (job.name as IssuanceJob['name']) {
@@ -24,8 +26,12 @@ export function issuanceProcessor(rt: Runtime) {
         return service.issueOne(job.data as IssueJob['data'], String(job.id));
       case 'bulk-chunk':
         return runBulkChunk(service, rt.queues.issuance, job as Job<BulkChunkJob['data']>);
-      case 'bulk':
-        return runBulkParent(rt.queues.issuance, job as Job<BulkJob['data']>);
+      case 'bulk': {
+        const result = await runBulkParent(rt.queues.issuance, job as Job<BulkJob['data']>);
+        // Issue 16: one `bulk.completed` per bulk (its id is the bulk's, so a retried parent adds none).
+        await rt.notifier.emit(rt.db, [bulkCompletedEvent(job as Job<BulkJob['data']>, result)]);
+        return result;
+      }
       default:
         throw new Error(`Unknown issuance job "${job.name as string}"`);
     }

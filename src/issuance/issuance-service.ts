@@ -35,6 +35,8 @@ import { signCredentialJwt } from '../signing/vc-jwt.js';
 import { buildAwardCredential, expiryOf } from './credential-document.js';
 import { resolveRecipients } from './recipients.js';
 import type { StatusListService } from './status-lists.js';
+import { EMPTY_RECORDED, type Notifier } from '../events/notifier.js';
+import { issuedEvent } from '../events/assertion-events.js';
 
 /**
  * Signing and storing assertions: the work of the issuance jobs (single and bulk chunks). Every
@@ -48,6 +50,8 @@ export interface IssuanceDeps {
   statusLists: StatusListService;
   queues: QueueSet;
   logger: Logger;
+  /** Issue 16: records `assertion.issued`/`reissued` in the insert's transaction. */
+  notifier?: Notifier;
 }
 
 export interface Issuable {
@@ -135,12 +139,14 @@ export function issuanceService(deps: IssuanceDeps) {
     target: Issuable,
     recipients: ResolvedRecipient[],
     details: AwardDetails,
-    ctx: { org: string; requestedBy: string; jobId: string; holder: string; priority: number },
+    ctx: { org: string; requestedBy: string; jobId: string; holder: string; priority: number; bulkId?: string },
   ): Promise<AwardOutcome> {
     const out: AwardOutcome = { issued: new Map(), skipped: new Map(), failed: new Map() };
     const { issuer, credential } = target;
     let pending = [...new Map(recipients.map((r) => [r.userId, r])).values()];
     const renders: string[] = [];
+    // Issue 16: an expired award a new one supersedes makes the new one's event `assertion.reissued`.
+    const previous = new Map<string, string>();
 
     const settleLive = async (userIds: string[]) => {
       const live = await findLiveAssertions(db, ctx.org, credential.id, userIds);
@@ -152,6 +158,7 @@ export function issuanceService(deps: IssuanceDeps) {
         } else if (!l.expired) {
           out.skipped.set(l.recipient_user_id, l.id);
         } else {
+          previous.set(l.recipient_user_id, l.id);
           continue;
         }
         held.add(l.recipient_user_id);
@@ -222,7 +229,24 @@ export function issuanceService(deps: IssuanceDeps) {
           credential.id,
           batch.map((r) => r.userId),
         );
-        const stored = await insertAssertions(db, rows);
+        // Issue 16: the events (and the deliveries and emails they cause) commit with the rows.
+        const notifier = deps.notifier;
+        const { stored, recorded } = notifier
+          ? await db.transaction().execute(async (trx) => {
+              const ids = await insertAssertions(trx, rows);
+              const events = rows
+                .filter((row) => ids.has(row.id))
+                .map((row) =>
+                  issuedEvent(urls, row, {
+                    bulkId: ctx.bulkId,
+                    previousId: previous.get(row.recipient_user_id),
+                    notify: details.notify,
+                  }),
+                );
+              return { stored: ids, recorded: await notifier.record(trx, events) };
+            })
+          : { stored: await insertAssertions(db, rows), recorded: EMPTY_RECORDED };
+        await notifier?.publish(recorded);
         const refused: ResolvedRecipient[] = [];
         rows.forEach((row, n) => {
           if (stored.has(row.id)) {
@@ -319,6 +343,7 @@ export function issuanceService(deps: IssuanceDeps) {
             jobId: data.bulkId,
             holder: chunkJobId,
             priority: RENDER_PRIORITY.bulk,
+            bulkId: data.bulkId,
           },
         );
       } catch (err) {

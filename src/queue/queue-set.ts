@@ -1,5 +1,7 @@
 import { FlowProducer, Queue, QueueEvents } from 'bullmq';
 import { QUEUE_NAMES, type IssuanceJob, type RenderJob } from './queues.js';
+import type { WebhookJob } from '../webhooks/webhook-job.js';
+import type { MailQueueJob } from '../mail/mail-job.js';
 
 export interface RedisTarget {
   url: string;
@@ -57,6 +59,17 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   });
+  // Notifications (issue 16): attempts and backoff are set per job from the config (src/events/notifier.ts).
+  const webhooks = new Queue<WebhookJob['data'], WebhookJob['result'], WebhookJob['name']>(QUEUE_NAMES.webhooks, {
+    connection,
+    prefix: redis.prefix,
+    defaultJobOptions: { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } },
+  });
+  const mail = new Queue<MailQueueJob['data'], MailQueueJob['result'], MailQueueJob['name']>(QUEUE_NAMES.mail, {
+    connection,
+    prefix: redis.prefix,
+    defaultJobOptions: { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } },
+  });
   // Bulk issuance is a flow: a parent job that runs once all its chunk jobs are done.
   // Flow jobs do not take a queue's defaultJobOptions; the producer of a flow sets them.
   const flows = new FlowProducer({ connection, prefix: redis.prefix });
@@ -68,10 +81,14 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
   issuance.on('error', report('issuance queue'));
   render.on('error', report('render queue'));
   flows.on('error', report('flow producer'));
+  webhooks.on('error', report('webhooks queue'));
+  mail.on('error', report('mail queue'));
 
   return {
     issuance,
     render,
+    webhooks,
+    mail,
     flows,
     /** Lazily opened: it holds a blocking Redis connection that most processes never need. */
     issuanceEvents(): QueueEvents {
@@ -97,6 +114,8 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
       await Promise.all([
         issuance.close(),
         render.close(),
+        webhooks.close(),
+        mail.close(),
         flows.close(),
         issuanceEvents?.close(),
         renderEvents?.close(),

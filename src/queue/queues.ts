@@ -7,6 +7,9 @@ import type { EvidenceItem, FieldValue } from '../db/schema.js';
 export const QUEUE_NAMES = {
   issuance: 'issuance',
   render: 'render',
+  // Notifications (issue 16): payload types live in src/webhooks/webhook-job.ts and src/mail/mail-job.ts.
+  webhooks: 'webhooks',
+  mail: 'mail',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -32,6 +35,8 @@ export interface AwardDetails {
   /** ISO 8601 date-time; when absent the credential's validity_days decide. */
   expires?: string;
   fields?: Record<string, FieldValue>;
+  /** Email the recipient (issue 16); absent: the org's default. */
+  notify?: boolean;
 }
 
 /** A recipient already resolved against the directory (the API did that). */

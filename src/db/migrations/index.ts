@@ -11,6 +11,7 @@ import * as supersededAssertions from './009-superseded-assertions.js';
 import * as statusReservations from './010-status-reservations.js';
 import * as orgProfile from './011-org-profile.js';
 import * as assertionAcceptance from './012-assertion-acceptance.js';
+import * as notifications from './014-notifications.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '010-status-reservations': statusReservations,
   '011-org-profile': orgProfile,
   '012-assertion-acceptance': assertionAcceptance,
+  '014-notifications': notifications,
 };

@@ -44,6 +44,8 @@ const awardFields = {
   narrative: z.string().max(10_000).optional(),
   course: z.string().min(1).max(255).optional(),
   expires: dateTime.optional(),
+  /** Issue 16: email the recipient (absent: the org's default, PUT …/mail-settings). */
+  notify: z.boolean().optional(),
   fields: z
     .record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
     .optional(),
@@ -128,7 +130,13 @@ function idempotencyKeyOf(header: string | string[] | undefined): string | undef
 
 export function assertionRoutes(rt: Runtime): RouteDef[] {
   const statusLists = statusListService(rt.db, rt.urls, rt.issuerKeys);
-  const assertions = assertionService({ db: rt.db, statusLists, logger: rt.logger, urls: rt.urls });
+  const assertions = assertionService({
+    db: rt.db,
+    statusLists,
+    logger: rt.logger,
+    urls: rt.urls,
+    notifier: rt.notifier,
+  });
   const requests = issueRequests(rt);
 
   return [
