@@ -64,7 +64,13 @@ export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; l
     if (inputs.length === 0) return EMPTY_RECORDED;
     const events = await insertEvents(
       db,
-      inputs.map((i) => ({ id: i.id ?? `evt_${newEntityId()}`, org: i.org, type: i.type, subject: i.subject, data: i.data })),
+      inputs.map((i) => ({
+        id: i.id ?? `evt_${newEntityId()}`,
+        org: i.org,
+        type: i.type,
+        subject: i.subject,
+        data: i.data,
+      })),
     );
     const endpoints = await enabledEndpoints(db, [...new Set(events.map((e) => e.org))]);
     const rows: NewDelivery[] = [];

@@ -171,7 +171,8 @@ export function assertionService(deps: {
       const { listId, recorded } = await db.transaction().execute(async (trx) => {
         const revoked = await markRevoked(trx, org, id, { reason: change.reason!, by: p.userId });
         if (revoked) await bumpStatusListVersion(trx, revoked.status_list_id);
-        const event = revoked && revokedEvent({ ...current, revoked_at: new Date(), revocation_reason: change.reason! });
+        const event =
+          revoked && revokedEvent({ ...current, revoked_at: new Date(), revocation_reason: change.reason! });
         const recorded = event && deps.notifier ? await deps.notifier.record(trx, [event]) : EMPTY_RECORDED;
         return { listId: revoked?.status_list_id, recorded };
       });

@@ -105,7 +105,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['org_mail_settings', 'notifications', 'webhook_attempts', 'webhook_deliveries', 'webhook_endpoints']) {
+  for (const t of [
+    'org_mail_settings',
+    'notifications',
+    'webhook_attempts',
+    'webhook_deliveries',
+    'webhook_endpoints',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
   await db.schema.dropTable('events').ifExists().execute();

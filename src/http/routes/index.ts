@@ -14,6 +14,7 @@ import { assertionRoutes } from './assertions.js';
 import { publicAssertionRoutes } from './public-assertions.js';
 import { publicFileRoutes } from './public-files.js';
 import { publicVerifyRoutes } from './public-verify.js';
+import { notificationRoutes } from './notifications.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
 export function allRoutes(rt: Runtime): RouteDef[] {
@@ -32,6 +33,8 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...publicFileRoutes(rt),
     ...publicAssertionRoutes(rt),
     ...publicVerifyRoutes(rt),
+    // Issue 16: events feed, webhooks, mail settings (before the `{entity_id}` catch-all below).
+    ...notificationRoutes(rt),
     // Must stay LAST: `/api/credentials/orgs/{org}/users/{user_id}/{entity_id}` would otherwise swallow
     // `…/issuers`, `…/images`, `…/course-credentials`, `…/assertions` and every other `…/<word>` route.
     ...credentialDetailRoutes(rt),
