@@ -15,8 +15,17 @@ export interface StoredEvent extends NewEvent {
   created_at: Date;
 }
 
+/**
+ * Must run inside the transaction of the change. `seq` is taken at insert, not at commit: the
+ * transaction-scoped lock per org makes an org's events commit in `seq` order, so a feed reader
+ * never moves its cursor past a `seq` that commits later (only the events' own insert and the
+ * commit are serialized, not the change before them).
+ */
 export async function insertEvents(db: Db, events: NewEvent[]): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
+  for (const org of [...new Set(events.map((e) => e.org))].sort()) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`badgeworks-events:${org}`}, 0))`.execute(db);
+  }
   const rows = await db
     .insertInto('events')
     .values(events.map((e) => ({ ...e, data: JSON.stringify(e.data) })))
@@ -27,18 +36,13 @@ export async function insertEvents(db: Db, events: NewEvent[]): Promise<StoredEv
   return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
 }
 
-/**
- * A page of an org's events after `after` (exclusive), oldest first. `seq` is taken at insert, not
- * at commit: only events written by transactions older than every open one are served, so a slow
- * transaction cannot commit a lower `seq` behind a cursor a client has already moved past.
- */
+/** A page of an org's events after `after` (exclusive), oldest first (see insertEvents for the order). */
 export async function listEvents(db: Db, org: string, after: number, limit: number): Promise<StoredEvent[]> {
   const rows = await db
     .selectFrom('events')
     .select(['seq', 'id', 'org', 'type', 'subject', 'data', 'created_at'])
     .where('org', '=', org)
     .where('seq', '>', after)
-    .where(sql<boolean>`tx < pg_snapshot_xmin(pg_current_snapshot())`)
     .orderBy('seq')
     .limit(limit)
     .execute();

@@ -13,7 +13,6 @@ export interface EventsTable {
   subject: string;
   data: Json<unknown>;
   created_at: Timestamp;
-  tx: ColumnType<string, never, never>;
 }
 
 export interface WebhookEndpointsTable {

@@ -16,9 +16,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('subject', 'text', (c) => c.notNull())
     .addColumn('data', 'jsonb', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    // The writing transaction: the feed serves only events whose transaction is older than every
-    // one still open, so a cursor never moves past a `seq` that commits later.
-    .addColumn('tx', sql`xid8`, (c) => c.notNull().defaultTo(sql`pg_current_xact_id()`))
     .execute();
   await db.schema.createIndex('events_org_seq').on('events').columns(['org', 'seq']).execute();
   await db.schema.createIndex('events_created_at').on('events').column('created_at').execute();
