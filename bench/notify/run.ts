@@ -98,9 +98,18 @@ async function main(): Promise<void> {
     await call('POST', `${t}/${warm}/assertions/bulk/`, { users: users.slice(0, 500).map((u) => u.user_id) });
 
     const times: Record<'off' | 'on', number[]> = { off: [], on: [] };
-    const started = Date.now();
+    const drainSeconds: number[] = [];
+    let expected = 0;
+    // Each bulk starts with the mail queue drained: "off" runs alone, "on" beside its own emails.
+    const drain = async () => {
+      const t0 = Date.now();
+      const deadline = t0 + 30 * 60_000;
+      while (smtp.received.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      return (Date.now() - t0) / 1000;
+    };
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of round % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+        await drain();
         const c = await credential(`Bulk ${round} ${mode}`);
         const t0 = performance.now();
         const r = await call('POST', `${t}/${c}/assertions/bulk/`, {
@@ -109,24 +118,24 @@ async function main(): Promise<void> {
         });
         times[mode].push((performance.now() - t0) / 1000);
         if (r.status !== 201 || r.body.issued.length !== BULK) throw new Error(`bulk ${mode}: ${r.status}`);
+        if (mode === 'on') {
+          expected += BULK;
+          drainSeconds.push(times.on.at(-1)! + (await drain()));
+        }
       }
     }
-    const expected = BULK * ROUNDS;
-    const deadline = Date.now() + 30 * 60_000;
-    while (smtp.received.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-    const mailSeconds = (Date.now() - started) / 1000;
     // Duplicates: the same recipient for the same bulk counted twice would exceed BULK per address.
     const perAddress = new Map<string, number>();
     for (const m of smtp.received) perAddress.set(m.to, (perAddress.get(m.to) ?? 0) + 1);
     const duplicates = [...perAddress.values()].filter((n) => n > ROUNDS).length;
-    // Rate: the most emails accepted in one limiter window.
+    // Rate: the most emails accepted in any sliding window of the limiter's length.
     const { points, seconds } = config.notify.mail!.ratePerOrg;
-    const perWindow = new Map<number, number>();
-    for (const m of smtp.received) {
-      const w = Math.floor(m.at / (seconds * 1000));
-      perWindow.set(w, (perWindow.get(w) ?? 0) + 1);
+    const at = smtp.received.map((m) => m.at).sort((a, b) => a - b);
+    let peak = 0;
+    for (let i = 0, j = 0; i < at.length; i++) {
+      while (at[i] - at[j] >= seconds * 1000) j++;
+      peak = Math.max(peak, i - j + 1);
     }
-    const peak = Math.max(...perWindow.values());
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const off = median(times.off);
     const on = median(times.on);
@@ -143,8 +152,8 @@ async function main(): Promise<void> {
       `  ratio with / without = ${(on / off).toFixed(2)}x (target <= 1.1x: ${on / off <= 1.1 ? 'met' : 'NOT met'})`,
     );
     console.log(
-      `  emails: ${smtp.received.length} of ${expected} delivered in ${mailSeconds.toFixed(0)} s, ${duplicates} duplicated; ` +
-        `peak ${peak} per ${seconds} s window (limit ${points})`,
+      `  emails: ${smtp.received.length} of ${expected} delivered (${drainSeconds.map((x) => x.toFixed(0)).join(', ')} s ` +
+        `per bulk), ${duplicates} duplicated; peak ${peak} in any ${seconds} s (limit ${points})`,
     );
   } finally {
     await svc.stop();

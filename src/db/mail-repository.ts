@@ -118,3 +118,36 @@ export async function staleQueuedNotifications(db: Db, olderThanMs: number, limi
     .limit(limit)
     .execute();
 }
+
+/** Everything one email needs, in one query: its notification, the assertion, credential, issuer, org settings. */
+export async function getMailTarget(db: Db, assertionId: string, event: string) {
+  return db
+    .selectFrom('notifications as n')
+    .innerJoin('assertions as a', 'a.id', 'n.assertion_id')
+    .leftJoin('credentials as c', 'c.id', 'a.credential_id')
+    .leftJoin('issuers as i', 'i.id', 'a.issuer_id')
+    .leftJoin('org_mail_settings as s', 's.org', 'n.org')
+    .select([
+      'n.status',
+      'a.id',
+      'a.recipient_user_id',
+      'a.recipient_email',
+      'a.recipient_name',
+      'a.issued_on',
+      'a.expires_at',
+      'c.name as credential_name',
+      'c.description as credential_description',
+      'c.icon_image',
+      'i.name as issuer_name',
+      'i.url as issuer_url',
+      'i.email as issuer_email',
+      's.sender_name',
+      's.reply_to',
+      's.subject',
+      's.html_template',
+      's.text_template',
+    ])
+    .where('n.assertion_id', '=', assertionId)
+    .where('n.event', '=', event)
+    .executeTakeFirst();
+}

@@ -6,7 +6,12 @@ export type MailEvent = 'assertion.issued' | 'assertion.revoked';
 /** Jobs of the `mail` queue: one email per assertion and event (the job id makes it idempotent). */
 export interface MailJob {
   name: 'mail';
-  data: Pick<JobOwner, 'org'> & { assertionId: string; event: MailEvent };
+  data: Pick<JobOwner, 'org'> & {
+    assertionId: string;
+    event: MailEvent;
+    /** The send slot this attempt reserved (src/mail/org-send-slots.ts), and for which attempt. */
+    slot?: { at: number; attempt: number };
+  };
   result: { status: string };
 }
 

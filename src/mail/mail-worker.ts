@@ -5,9 +5,8 @@ import { redisRetryStrategy } from '../queue/queue-set.js';
 import type { Runtime } from '../runtime.js';
 import { createWorker } from '../queue/worker-factory.js';
 import { QUEUE_NAMES } from '../queue/queues.js';
-import { getAssertionById } from '../db/assertion-repository.js';
-import { getCredentialById, getIssuerById } from '../db/catalog-repository.js';
-import { getMailSettings, getNotification, setNotification, staleQueuedNotifications } from '../db/mail-repository.js';
+import { getMailTarget, setNotification, staleQueuedNotifications } from '../db/mail-repository.js';
+import { orgSendSlots } from './org-send-slots.js';
 import { mailJobId, type MailEvent, type MailJob, type MailQueueJob } from './mail-job.js';
 import {
   DEFAULT_HTML,
@@ -28,9 +27,10 @@ const isPermanent = (code: number | undefined) => code !== undefined && code >= 
 /**
  * The mail worker: one email per assertion and event. Sent once: the job id is per assertion and
  * event, and a job that finds its notification `sent` (a retry after a worker died) does nothing.
- * Per-org rate limit: a fixed window counted in Redis; a job over it waits (delayed) for the next
- * window instead of holding a worker slot. 4xx replies and connection errors are retried with
- * backoff; 550–554 and the last attempt's failure are recorded on the notification.
+ * Per-org rate limit: each email reserves the org's next send slot (org-send-slots.ts); a job
+ * whose slot is ahead waits (delayed) until then, once, instead of holding a worker. 4xx replies
+ * and connection errors are retried with backoff; 550–554 and the last attempt's failure are
+ * recorded on the notification.
  */
 export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise<void> } {
   const cfg = rt.config.notify.mail!;
@@ -41,72 +41,55 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
   const redis = new Redis(rt.redis.url, { maxRetriesPerRequest: 1, retryStrategy: redisRetryStrategy });
   redis.on('error', () => {});
   const { db } = rt;
-  const windowMs = cfg.ratePerOrg.seconds * 1000;
-
-  async function overRate(org: string): Promise<number | undefined> {
-    const window = Math.floor(Date.now() / windowMs);
-    const key = `${rt.redis.prefix}:mail-rate:${org}:${window}`;
-    const [[, n]] = (await redis
-      .multi()
-      .incr(key)
-      .pexpire(key, windowMs * 2)
-      .exec()) as [[null, number]];
-    return n > cfg.ratePerOrg.points ? (window + 1) * windowMs : undefined;
-  }
-
-  async function context(assertionId: string): Promise<MailContext | undefined> {
-    const a = await getAssertionById(db, assertionId);
-    if (!a || !a.recipient_email) return undefined;
-    const credential = await getCredentialById(db, a.credential_id);
-    const issuer = await getIssuerById(db, a.issuer_id);
-    return {
-      recipient: {
-        name: a.recipient_name ?? a.recipient_user_id,
-        email: a.recipient_email,
-        user_id: a.recipient_user_id,
-      },
-      credential: {
-        name: credential?.name ?? '',
-        description: credential?.description ?? '',
-        image: credential?.icon_image ? new URL(credential.icon_image, rt.urls.base).toString() : rt.urls.defaultBadge,
-      },
-      issuer: { name: issuer?.name ?? '', url: issuer?.url ?? '', email: issuer?.email ?? '' },
-      issued_on: longDate.format(a.issued_on),
-      expires: a.expires_at ? longDate.format(a.expires_at) : '',
-      verification_url: rt.urls.verificationPage(a.id),
-      assertion_id: a.id,
-    };
-  }
+  const slots = orgSendSlots(redis, rt.redis.prefix, cfg.ratePerOrg);
 
   async function send(job: Job<MailJob['data']>, token?: string): Promise<MailJob['result']> {
     const { org, assertionId, event } = job.data;
-    const n = await getNotification(db, assertionId, event);
-    if (!n || n.status === 'sent' || n.status === 'failed') return { status: n?.status ?? 'gone' };
-    const wait = await overRate(org);
-    if (wait !== undefined) {
-      await job.moveToDelayed(wait + Math.floor(Math.random() * 250), token);
-      throw new DelayedError();
+    // The rate first, before any database work: a job waiting for its slot costs one Redis call.
+    if (job.data.slot?.attempt !== job.attemptsMade) {
+      const at = await slots.reserve(org);
+      if (at > Date.now() + 20) {
+        await job.updateData({ ...job.data, slot: { at, attempt: job.attemptsMade } });
+        await job.moveToDelayed(at, token);
+        throw new DelayedError();
+      }
     }
-    const ctx = await context(assertionId);
-    if (!ctx) {
+    const t = await getMailTarget(db, assertionId, event);
+    if (!t || t.status === 'sent' || t.status === 'failed') return { status: t?.status ?? 'gone' };
+    if (!t.recipient_email) {
       await setNotification(db, assertionId, event, { status: 'skipped', error: 'no recipient email' });
       return { status: 'skipped' };
     }
-    const s = await getMailSettings(db, org);
+    const ctx: MailContext = {
+      recipient: {
+        name: t.recipient_name ?? t.recipient_user_id,
+        email: t.recipient_email,
+        user_id: t.recipient_user_id,
+      },
+      credential: {
+        name: t.credential_name ?? '',
+        description: t.credential_description ?? '',
+        image: t.icon_image ? new URL(t.icon_image, rt.urls.base).toString() : rt.urls.defaultBadge,
+      },
+      issuer: { name: t.issuer_name ?? '', url: t.issuer_url ?? '', email: t.issuer_email ?? '' },
+      issued_on: longDate.format(t.issued_on),
+      expires: t.expires_at ? longDate.format(t.expires_at) : '',
+      verification_url: rt.urls.verificationPage(t.id),
+      assertion_id: t.id,
+    };
     const content =
       event === 'assertion.revoked'
         ? renderMail(ctx, { subject: REVOKED_SUBJECT, text: REVOKED_TEXT })
         : renderMail(ctx, {
-            subject: s?.subject ?? DEFAULT_SUBJECT,
-            html: s?.html_template ?? DEFAULT_HTML,
-            text: s?.text_template ?? DEFAULT_TEXT,
+            subject: t.subject ?? DEFAULT_SUBJECT,
+            html: t.html_template ?? DEFAULT_HTML,
+            text: t.text_template ?? DEFAULT_TEXT,
           });
-    await setNotification(db, assertionId, event, { status: 'queued', attempted: true });
     try {
       await transport.sendMail({
-        from: s?.sender_name ? { name: s.sender_name, address: cfg.from } : cfg.from,
-        ...(s?.reply_to && { replyTo: s.reply_to }),
-        to: ctx.recipient.name ? { name: ctx.recipient.name, address: ctx.recipient.email } : ctx.recipient.email,
+        from: t.sender_name ? { name: t.sender_name, address: cfg.from } : cfg.from,
+        ...(t.reply_to && { replyTo: t.reply_to }),
+        to: { name: ctx.recipient.name, address: ctx.recipient.email },
         // Stable per assertion and event: a receiving server or client can tell a duplicate.
         messageId: `<${mailJobId(assertionId, event)}@${new URL(rt.urls.base).hostname}>`,
         ...content,
@@ -119,11 +102,12 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
       await setNotification(db, assertionId, event, {
         status: permanent || last ? 'failed' : 'queued',
         error: message.slice(0, 1000),
+        attempted: true,
       });
       if (permanent) throw new UnrecoverableError(message);
       throw err;
     }
-    await setNotification(db, assertionId, event, { status: 'sent', error: null });
+    await setNotification(db, assertionId, event, { status: 'sent', error: null, attempted: true });
     return { status: 'sent' };
   }
 
