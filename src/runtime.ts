@@ -69,6 +69,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const urls = publicUrls(config.publicBaseUrl);
   const issuerKeys = issuerKeyService(handle.db, loadOrCreateMasterKey(config.keyEncryptionKey, config.dataDir), urls);
 
+  const notifier = createNotifier({ queues, config: config.notify, logger, redis });
+
   const readiness = new Map<string, () => Promise<void>>([
     ['database', () => pingDatabase(handle.db)],
     ['redis', () => queues.ping()],
@@ -92,12 +94,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     urls,
     issuerKeys,
     files: filesystemStore(path.join(config.dataDir, 'files')),
-    notifier: createNotifier({ queues, config: config.notify, logger }),
+    notifier,
     readiness,
     async close() {
       // Queues cannot close against a Redis that is gone; the database must close regardless
       // (PGlite flushes on close), so it does not wait for them longer than a few seconds.
       await within(queues.close(), 3000);
+      notifier.close();
       await handle.close();
     },
   };

@@ -8,6 +8,9 @@ import type { QueueSet } from '../queue/queue-set.js';
 import type { NotifyConfig } from '../config.js';
 import { mailJobId, type MailEvent } from '../mail/mail-job.js';
 import type { EventType } from './event-types.js';
+import { Redis } from 'ioredis';
+import { redisRetryStrategy, type RedisTarget } from '../queue/queue-set.js';
+import { orgSendSlots } from '../mail/org-send-slots.js';
 
 /**
  * Records events in the caller's transaction, with the work they cause (a webhook delivery per
@@ -34,8 +37,15 @@ export interface Recorded {
 
 export const EMPTY_RECORDED: Recorded = { events: [], deliveries: [], mails: [] };
 
-export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; logger: Logger }) {
+export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; logger: Logger; redis: RedisTarget }) {
   const { queues, config, logger } = deps;
+  // Opened on the first email only: most processes never enqueue one.
+  let slotClient: Redis | undefined;
+  const slots = () => {
+    slotClient ??= new Redis(deps.redis.url, { maxRetriesPerRequest: 1, retryStrategy: redisRetryStrategy });
+    slotClient.on('error', () => {});
+    return orgSendSlots(slotClient, deps.redis.prefix, config.mail!.ratePerOrg);
+  };
 
   async function mailsFor(db: Db, inputs: EventInput[]) {
     const candidates = inputs.filter((i) => i.mail?.hasEmail);
@@ -101,19 +111,31 @@ export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; l
         );
       }
       const m = config.mail;
-      if (m) {
-        for (let i = 0; i < r.mails.length; i += 500) {
-          await queues.mail.addBulk(
-            r.mails.slice(i, i + 500).map((n) => ({
-              name: 'mail' as const,
-              data: { org: n.org, assertionId: n.assertion_id, event: n.event as MailEvent },
-              opts: {
-                jobId: mailJobId(n.assertion_id, n.event as MailEvent),
-                attempts: m.attempts,
-                backoff: { type: 'exponential', delay: m.backoffMs },
-              },
-            })),
-          );
+      if (m && r.mails.length) {
+        // Each email is created delayed to its own send slot (the org's rate), so the mail worker
+        // fetches it once, when it is due.
+        const s = slots();
+        for (const org of new Set(r.mails.map((n) => n.org))) {
+          const mails = r.mails.filter((n) => n.org === org);
+          const first = await s.reserve(org, mails.length);
+          const now = Date.now();
+          for (let i = 0; i < mails.length; i += 500) {
+            await queues.mail.addBulk(
+              mails.slice(i, i + 500).map((n, k) => {
+                const at = first + (i + k) * s.interval;
+                return {
+                  name: 'mail' as const,
+                  data: { org, assertionId: n.assertion_id, event: n.event as MailEvent, slot: { at, attempt: 0 } },
+                  opts: {
+                    jobId: mailJobId(n.assertion_id, n.event as MailEvent),
+                    attempts: m.attempts,
+                    backoff: { type: 'exponential', delay: m.backoffMs },
+                    delay: Math.max(0, Math.round(at - now)),
+                  },
+                };
+              }),
+            );
+          }
         }
       }
     } catch (err) {
@@ -124,6 +146,9 @@ export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; l
   return {
     record,
     publish,
+    close(): void {
+      slotClient?.disconnect();
+    },
     /** Record and publish outside any other transaction (render outcomes, bulk completion). */
     async emit(db: Db, inputs: EventInput[]): Promise<void> {
       await publish(await db.transaction().execute((trx) => record(trx, inputs)));
