@@ -42,8 +42,10 @@ export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; l
   // Opened on the first email only: most processes never enqueue one.
   let slotClient: Redis | undefined;
   const slots = () => {
-    slotClient ??= new Redis(deps.redis.url, { maxRetriesPerRequest: 1, retryStrategy: redisRetryStrategy });
-    slotClient.on('error', () => {});
+    if (!slotClient) {
+      slotClient = new Redis(deps.redis.url, { maxRetriesPerRequest: 1, retryStrategy: redisRetryStrategy });
+      slotClient.on('error', () => {});
+    }
     return orgSendSlots(slotClient, deps.redis.prefix, config.mail!.ratePerOrg);
   };
 
