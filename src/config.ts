@@ -57,6 +57,10 @@ const trustProxy = z
     'must be a hop count, or a comma list of loopback, linklocal, uniquelocal, addresses and CIDRs',
   );
 
+/** Which workers a process may run (WORKERS). */
+const WORKER_NAMES = ['issuance', 'render', 'webhooks', 'mail'] as const;
+export type WorkerName = (typeof WORKER_NAMES)[number];
+
 const envSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -101,7 +105,7 @@ const envSchema = z.object({
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   WORKERS: z
     .string()
-    .default('issuance,render')
+    .default('issuance,render,webhooks,mail')
     .transform((v) =>
       v
         .split(',')
@@ -109,8 +113,8 @@ const envSchema = z.object({
         .filter(Boolean),
     )
     .refine(
-      (ws) => ws.length > 0 && ws.every((w) => w === 'issuance' || w === 'render'),
-      'a comma list of issuance and render',
+      (ws) => ws.length > 0 && ws.every((w) => (WORKER_NAMES as readonly string[]).includes(w)),
+      'a comma list of issuance, render, webhooks and mail',
     ),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(1000),
   TRUST_PROXY: trustProxy.optional(),
@@ -132,6 +136,22 @@ const envSchema = z.object({
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   QUEUE_DASHBOARD: z.enum(['ro', 'rw']).default('ro'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // --- notifications (issue 16): src/events, src/webhooks, src/mail ---
+  EVENTS_RETENTION_DAYS: positiveInt.max(3650).default(30),
+  WEBHOOK_ALLOW_HTTP: z.enum(['on', 'off']).default('off'),
+  WEBHOOK_ALLOWED_ADDRESSES: optionalString.refine(
+    (v) => v === undefined || v.split(',').every((x) => isCidr(x.trim())),
+    'must be a comma list of addresses and CIDRs',
+  ),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_ATTEMPTS: positiveInt.max(100).default(17),
+  WEBHOOK_BACKOFF_MS: positiveInt.max(3_600_000).default(1300),
+  WEBHOOK_DISABLE_AFTER: positiveInt.max(100_000).default(100),
+  SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
+  MAIL_FROM: optionalString,
+  MAIL_RATE_PER_ORG: rateLimit.prefault('600/min'),
+  MAIL_ATTEMPTS: positiveInt.max(100).default(8),
+  MAIL_BACKOFF_MS: positiveInt.max(3_600_000).default(5000),
 });
 
 export interface RateLimitRule {
@@ -162,8 +182,8 @@ const configSchema = envSchema.transform((e) => ({
   queuePrefix: e.QUEUE_PREFIX,
   /** How long a worker's job lock lasts; a killed worker's job is retried after about this long. */
   jobLockMs: e.JOB_LOCK_MS,
-  /** Which workers a worker process runs: issuance and render scale separately. */
-  workers: e.WORKERS as ('issuance' | 'render')[],
+  /** Which workers a worker process runs: issuance, render, webhooks and mail scale separately. */
+  workers: e.WORKERS as WorkerName[],
   /** On SIGTERM, how long /readyz answers 503 (requests still served) before the listener closes. */
   shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
   /** Express `trust proxy`: false (unset), a hop count, or trusted proxy addresses/ranges. */
@@ -196,9 +216,50 @@ const configSchema = envSchema.transform((e) => ({
   queueDashboard: e.QUEUE_DASHBOARD,
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
   metricsToken: e.METRICS_TOKEN,
+  /** Notifications (issue 16): the change feed, webhooks out, email to recipients. */
+  notify: {
+    eventsRetentionDays: e.EVENTS_RETENTION_DAYS,
+    webhooks: {
+      allowHttp: e.WEBHOOK_ALLOW_HTTP === 'on',
+      allowedAddresses: (e.WEBHOOK_ALLOWED_ADDRESSES ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      attempts: e.WEBHOOK_ATTEMPTS,
+      backoffMs: e.WEBHOOK_BACKOFF_MS,
+      disableAfter: e.WEBHOOK_DISABLE_AFTER,
+    },
+    mail:
+      e.SMTP_URL && e.MAIL_FROM
+        ? {
+            smtpUrl: e.SMTP_URL,
+            from: e.MAIL_FROM,
+            ratePerOrg: e.MAIL_RATE_PER_ORG,
+            attempts: e.MAIL_ATTEMPTS,
+            backoffMs: e.MAIL_BACKOFF_MS,
+          }
+        : undefined,
+  } as NotifyConfig,
 }));
 
 export type Config = z.output<typeof configSchema>;
+
+export interface NotifyConfig {
+  eventsRetentionDays: number;
+  webhooks: {
+    allowHttp: boolean;
+    /** Addresses exempt from the private/loopback/link-local refusal (an operator's internal receivers). */
+    allowedAddresses: string[];
+    timeoutMs: number;
+    attempts: number;
+    backoffMs: number;
+    /** Consecutive failed attempts after which an endpoint is disabled. */
+    disableAfter: number;
+  };
+  /** Undefined when SMTP_URL is unset: no email is sent. */
+  mail?: { smtpUrl: string; from: string; ratePerOrg: RateLimitRule; attempts: number; backoffMs: number };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // `PORT=` (as compose files and shells leave it) means "not set", not 0 or "".
@@ -216,5 +277,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid AUTH_JWT_ISSUER="": must be set with AUTH_JWKS_URL (the `iss` of the platform\'s JWTs)',
     );
   }
+  if (given.SMTP_URL && !given.MAIL_FROM) throw new ConfigError('Invalid MAIL_FROM="": must be set with SMTP_URL');
   return config;
 }

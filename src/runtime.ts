@@ -13,6 +13,7 @@ import { createServices, type Services } from './services.js';
 import { createRepositories, type Repositories } from './db/repositories.js';
 import type { FileStore } from './storage/file-store.js';
 import { openFileStore, probeFileStore } from './storage/open-file-store.js';
+import { createNotifier, type Notifier } from './events/notifier.js';
 
 /**
  * Everything a process needs, built once from config: the database (migrated), the queues, and
@@ -35,6 +36,8 @@ export interface Runtime {
   /** services.issuerKeys */
   issuerKeys: IssuerKeyService;
   authenticator: Authenticator;
+  /** Issue 16: records events and enqueues the webhooks and emails they cause. */
+  notifier: Notifier;
   /** Named readiness checks for /readyz; a check throws when its dependency is not usable. */
   readiness: Map<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -74,7 +77,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const urls = publicUrls(config.publicBaseUrl);
   const files = openFileStore({ url: config.fileStore, dataDir: config.dataDir, s3: config.s3 });
   const repos = createRepositories(handle.db);
-  const services = createServices({ config, logger, db: handle.db, queues, urls, files, repos });
+  const notifier = createNotifier({ queues, config: config.notify, logger, redis });
+  const services = createServices({ config, logger, db: handle.db, queues, urls, files, repos, notifier });
 
   const readiness = new Map<string, () => Promise<void>>([
     ['database', () => pingDatabase(handle.db)],
@@ -105,11 +109,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     directory: services.directory,
     issuerKeys: services.issuerKeys,
     authenticator: createAuthenticator(services.directory, config.auth),
+    notifier,
     readiness,
     async close() {
       // Queues cannot close against a Redis that is gone; the database must close regardless
       // (PGlite flushes on close), so it does not wait for them longer than a few seconds.
       await within(queues.close(), 3000);
+      notifier.close();
       await handle.close();
     },
   };

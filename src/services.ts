@@ -1,3 +1,4 @@
+import type { Notifier } from './events/notifier.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Db } from './db/database.js';
@@ -34,6 +35,8 @@ export interface ServiceInfra {
   urls: PublicUrls;
   files: FileStore;
   repos: Repositories;
+  /** records events (issue 16) in the transactions that cause them */
+  notifier?: Notifier;
 }
 
 /**
@@ -43,7 +46,7 @@ export interface ServiceInfra {
  * is not here: it belongs to the render worker, which owns the Chromium it draws with.
  */
 export function createServices(infra: ServiceInfra) {
-  const { config, logger, db, queues, urls, files, repos } = infra;
+  const { config, logger, db, queues, urls, files, repos, notifier } = infra;
   const { analyticsRepo, assertionRepo, assignmentRepo, authorizationRepo, catalogRepo, directoryRepo } = repos;
   const { idempotencyRepo, recipientRepo, renderRepo, statusListRepo } = repos;
   const directory = directoryService({ directoryRepo });
@@ -72,8 +75,19 @@ export function createServices(infra: ServiceInfra) {
       statusLists,
       logger,
       urls,
+      notifier,
     }),
-    issuance: issuanceService({ db, assertionRepo, idempotencyRepo, urls, issuerKeys, statusLists, queues, logger }),
+    issuance: issuanceService({
+      db,
+      assertionRepo,
+      idempotencyRepo,
+      urls,
+      issuerKeys,
+      statusLists,
+      queues,
+      logger,
+      notifier,
+    }),
     issueRequests: requests,
     signals: signalService({ db, issueRequests: requests }),
     publicDocuments: publicDocuments({ db, assertionRepo, catalogRepo, urls, issuerKeys, statusLists }),

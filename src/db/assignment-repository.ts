@@ -82,16 +82,14 @@ export function assignmentRepository(db: Db) {
         await db
           .insertInto('assignments')
           .values(
-            userIds
-              .slice(i, i + 1000)
-              .map((user_id) => ({
-                id: newEntityId(),
-                org,
-                credential_id: credentialId,
-                user_id,
-                due_date: dueDate ?? null,
-                created_by: createdBy,
-              })),
+            userIds.slice(i, i + 1000).map((user_id) => ({
+              id: newEntityId(),
+              org,
+              credential_id: credentialId,
+              user_id,
+              due_date: dueDate ?? null,
+              created_by: createdBy,
+            })),
           )
           .onConflict((oc) =>
             oc

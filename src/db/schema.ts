@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { NotificationTables } from './notification-schema.js';
 
 /**
  * The database as Kysely sees it. Each capability adds its tables here and creates them in its own
@@ -68,7 +69,7 @@ export interface ApiTokensTable {
   revoked_at: Date | null;
 }
 
-export interface Database extends CatalogTables, IssuanceTables {
+export interface Database extends CatalogTables, IssuanceTables, NotificationTables {
   assignments: AssignmentsTable;
   issuer_authorizations: IssuerAuthorizationsTable;
   assertion_daily_counts: AssertionDailyCountsTable;

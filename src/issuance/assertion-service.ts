@@ -17,6 +17,8 @@ import type { RecipientRepository } from '../db/recipient-repository.js';
 import { assertionContextRepository } from '../db/assertion-context-repository.js';
 import type { PublicUrls } from '../public-urls.js';
 import { toAssertionObject, type AssertionObject } from './assertion-format.js';
+import { EMPTY_RECORDED, type Notifier } from '../events/notifier.js';
+import { revokedEvent } from '../events/assertion-events.js';
 
 /** Assertion objects with their credentials' details (one query for the whole page). */
 export async function presentAssertions(
@@ -47,6 +49,8 @@ export interface AssertionServiceDeps {
   statusLists: StatusListService;
   logger: Logger;
   urls: PublicUrls;
+  /** Issue 16: records `assertion.revoked` in the revocation's transaction. */
+  notifier?: Notifier;
 }
 
 export function assertionService(deps: AssertionServiceDeps) {
@@ -164,11 +168,15 @@ export function assertionService(deps: AssertionServiceDeps) {
         return current;
       }
       if (current.revoked_at) return current;
-      const listId = await db.transaction().execute(async (trx) => {
+      const { listId, recorded } = await db.transaction().execute(async (trx) => {
         const revoked = await assertionRepository(trx).markRevoked(org, id, { reason: change.reason!, by: p.userId });
         if (revoked) await statusListRepository(trx).bumpStatusListVersion(revoked.status_list_id);
-        return revoked?.status_list_id;
+        const event =
+          revoked && revokedEvent({ ...current, revoked_at: new Date(), revocation_reason: change.reason! });
+        const recorded = event && deps.notifier ? await deps.notifier.record(trx, [event]) : EMPTY_RECORDED;
+        return { listId: revoked?.status_list_id, recorded };
       });
+      await deps.notifier?.publish(recorded);
       if (listId) {
         try {
           await deps.statusLists.signedList(listId);

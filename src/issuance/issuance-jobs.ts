@@ -18,6 +18,8 @@ export interface AwardDetails {
   /** ISO 8601 date-time; when absent the credential's validity_days decide. */
   expires?: string;
   fields?: Record<string, FieldValue>;
+  /** Email the recipient (issue 16); absent: the org's default. */
+  notify?: boolean;
 }
 
 /** A recipient already resolved against the directory (the API did that). */

@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import { catalogRepository, type CredentialRow, type IssuerRow } from '../db/catalog-repository.js';
 import { authorizationRepository } from '../db/authorization-repository.js';
 import { covers } from '../authorizations/authorization-service.js';
-import type { NewAssertion, AssertionRepository } from '../db/assertion-repository.js';
+import { assertionRepository, type NewAssertion, type AssertionRepository } from '../db/assertion-repository.js';
 import type { IdempotencyRepository } from '../db/idempotency-repository.js';
 import { ConflictError, GoneError, isRefusal, NotFoundError, ValidationError } from '../errors.js';
 import { newEntityId } from '../ids.js';
@@ -18,6 +18,8 @@ import { proveAward } from './award-proofs.js';
 import { buildAwardCredential, expiryOf } from './credential-document.js';
 import { resolveRecipients } from './recipients.js';
 import type { StatusListService } from './status-lists.js';
+import { EMPTY_RECORDED, type Notifier } from '../events/notifier.js';
+import { issuedEvent } from '../events/assertion-events.js';
 
 /**
  * Signing and storing assertions: the work of the issuance jobs (single and bulk chunks). Every
@@ -33,6 +35,8 @@ export interface IssuanceDeps {
   statusLists: StatusListService;
   queues: QueueSet;
   logger: Logger;
+  /** Issue 16: records `assertion.issued`/`reissued` in the insert's transaction. */
+  notifier?: Notifier;
 }
 
 export interface Issuable {
@@ -121,12 +125,14 @@ export function issuanceService(deps: IssuanceDeps) {
     target: Issuable,
     recipients: ResolvedRecipient[],
     details: AwardDetails,
-    ctx: { org: string; requestedBy: string; jobId: string; holder: string; priority: number },
+    ctx: { org: string; requestedBy: string; jobId: string; holder: string; priority: number; bulkId?: string },
   ): Promise<AwardOutcome> {
     const out: AwardOutcome = { issued: new Map(), skipped: new Map(), failed: new Map() };
     const { issuer, credential } = target;
     let pending = [...new Map(recipients.map((r) => [r.userId, r])).values()];
     const renders: string[] = [];
+    // Issue 16: an expired award a new one supersedes makes the new one's event `assertion.reissued`.
+    const previous = new Map<string, string>();
 
     const settleLive = async (userIds: string[]) => {
       const live = await assertionRepo.findLiveAssertions(ctx.org, credential.id, userIds);
@@ -138,6 +144,7 @@ export function issuanceService(deps: IssuanceDeps) {
         } else if (!l.expired) {
           out.skipped.set(l.recipient_user_id, l.id);
         } else {
+          previous.set(l.recipient_user_id, l.id);
           continue;
         }
         held.add(l.recipient_user_id);
@@ -209,7 +216,24 @@ export function issuanceService(deps: IssuanceDeps) {
           credential.id,
           batch.map((r) => r.userId),
         );
-        const stored = await assertionRepo.insertAssertions(rows);
+        // Issue 16: the events (and the deliveries and emails they cause) commit with the rows.
+        const notifier = deps.notifier;
+        const { stored, recorded } = notifier
+          ? await db.transaction().execute(async (trx) => {
+              const ids = await assertionRepository(trx).insertAssertions(rows);
+              const events = rows
+                .filter((row) => ids.has(row.id))
+                .map((row) =>
+                  issuedEvent(urls, row, {
+                    bulkId: ctx.bulkId,
+                    previousId: previous.get(row.recipient_user_id),
+                    notify: details.notify,
+                  }),
+                );
+              return { stored: ids, recorded: await notifier.record(trx, events) };
+            })
+          : { stored: await assertionRepo.insertAssertions(rows), recorded: EMPTY_RECORDED };
+        await notifier?.publish(recorded);
         const refused: ResolvedRecipient[] = [];
         rows.forEach((row, n) => {
           if (stored.has(row.id)) {
@@ -299,6 +323,7 @@ export function issuanceService(deps: IssuanceDeps) {
             jobId: data.bulkId,
             holder: chunkJobId,
             priority: RENDER_PRIORITY.bulk,
+            bulkId: data.bulkId,
           },
         );
       } catch (err) {

@@ -21,4 +21,7 @@ export const JOB_OPTIONS = {
     removeOnComplete: { age: DAY_S, count: 10_000 },
     removeOnFail: { age: 7 * DAY_S },
   },
+  // Attempts and backoff of deliveries and emails are set per job from the config (src/events/notifier.ts).
+  webhooks: { removeOnComplete: { age: DAY_S, count: 10_000 }, removeOnFail: { age: 7 * DAY_S } },
+  mail: { removeOnComplete: { age: DAY_S, count: 10_000 }, removeOnFail: { age: 7 * DAY_S } },
 } as const satisfies Record<QueueName, DefaultJobOptions>;

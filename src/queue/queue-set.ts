@@ -3,6 +3,8 @@ import type { IssuanceJob } from '../issuance/issuance-jobs.js';
 import type { RenderJob } from '../rendering/render-jobs.js';
 import { JOB_OPTIONS } from './job-options.js';
 import { QUEUE_NAMES } from './queues.js';
+import type { WebhookJob } from '../webhooks/webhook-job.js';
+import type { MailQueueJob } from '../mail/mail-job.js';
 
 export interface RedisTarget {
   url: string;
@@ -50,6 +52,16 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
     prefix: redis.prefix,
     defaultJobOptions: JOB_OPTIONS.render,
   });
+  const webhooks = new Queue<WebhookJob['data'], WebhookJob['result'], WebhookJob['name']>(QUEUE_NAMES.webhooks, {
+    connection,
+    prefix: redis.prefix,
+    defaultJobOptions: JOB_OPTIONS.webhooks,
+  });
+  const mail = new Queue<MailQueueJob['data'], MailQueueJob['result'], MailQueueJob['name']>(QUEUE_NAMES.mail, {
+    connection,
+    prefix: redis.prefix,
+    defaultJobOptions: JOB_OPTIONS.mail,
+  });
   // Bulk issuance is a flow: a parent job that runs once all its chunk jobs are done.
   // Flow jobs do not take a queue's defaultJobOptions; the producer of a flow sets them.
   const flows = new FlowProducer({ connection, prefix: redis.prefix });
@@ -61,10 +73,14 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
   issuance.on('error', report('issuance queue'));
   render.on('error', report('render queue'));
   flows.on('error', report('flow producer'));
+  webhooks.on('error', report('webhooks queue'));
+  mail.on('error', report('mail queue'));
 
   return {
     issuance,
     render,
+    webhooks,
+    mail,
     flows,
     /** Lazily opened: it holds a blocking Redis connection that most processes never need. */
     issuanceEvents(): QueueEvents {
@@ -90,6 +106,8 @@ export function createQueueSet(redis: RedisTarget, onError?: (err: Error, source
       await Promise.all([
         issuance.close(),
         render.close(),
+        webhooks.close(),
+        mail.close(),
         flows.close(),
         issuanceEvents?.close(),
         renderEvents?.close(),

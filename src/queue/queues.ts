@@ -5,6 +5,9 @@
 export const QUEUE_NAMES = {
   issuance: 'issuance',
   render: 'render',
+  // Notifications (issue 16): payload types live in src/webhooks/webhook-job.ts and src/mail/mail-job.ts.
+  webhooks: 'webhooks',
+  mail: 'mail',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];

@@ -3,6 +3,8 @@ import type { Runtime } from '../runtime.js';
 import { findChromium, CHROMIUM_MISSING } from '../embedded/chromium.js';
 import { startIssuanceWorker } from './issuance.js';
 import { startRenderWorker } from './render.js';
+import { startWebhookWorker } from '../webhooks/webhook-worker.js';
+import { startMailWorker } from '../mail/mail-worker.js';
 
 /** Every worker this process runs; `close` drains in-flight jobs before returning. */
 export function startWorkers(rt: Runtime): { workers: Worker[]; close(): Promise<void> } {
@@ -16,11 +18,14 @@ export function startWorkers(rt: Runtime): { workers: Worker[]; close(): Promise
       if (pid) process.kill(pid, 0);
     });
   }
-  const workers = [issuance, render?.worker].filter((w): w is Worker => w !== undefined);
+  // Issue 16: webhooks out and email to recipients (the mail worker only with SMTP_URL set).
+  const webhooks = rt.config.workers.includes('webhooks') ? startWebhookWorker(rt) : undefined;
+  const mail = rt.config.workers.includes('mail') && rt.config.notify.mail ? startMailWorker(rt) : undefined;
+  const workers = [issuance, render?.worker, webhooks, mail?.worker].filter((w): w is Worker => w !== undefined);
   return {
     workers,
     async close() {
-      await Promise.all([issuance?.close(), render?.close()]);
+      await Promise.all([issuance?.close(), render?.close(), webhooks?.close(), mail?.close()]);
     },
   };
 }

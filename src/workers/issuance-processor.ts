@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runtime } from '../runtime.js';
 import type { BulkChunkJob, BulkJob, IssuanceJob, IssueJob, PingJob } from '../issuance/issuance-jobs.js';
 import { runBulkChunk, runBulkParent } from '../issuance/bulk-jobs.js';
+import { bulkCompletedEvent } from '../events/job-events.js';
 
 /** Dispatches issuance-queue jobs by name to the services that do the work. */
 export function issuanceProcessor(rt: Runtime) {
@@ -15,8 +16,12 @@ export function issuanceProcessor(rt: Runtime) {
         return service.issueOne(job.data as IssueJob['data'], String(job.id));
       case 'bulk-chunk':
         return runBulkChunk(service, rt.queues.issuance, job as Job<BulkChunkJob['data']>);
-      case 'bulk':
-        return runBulkParent(rt.queues.issuance, job as Job<BulkJob['data']>);
+      case 'bulk': {
+        const result = await runBulkParent(rt.queues.issuance, job as Job<BulkJob['data']>);
+        // Issue 16: one `bulk.completed` per bulk (its id is the bulk's, so a retried parent adds none).
+        await rt.notifier.emit(rt.db, [bulkCompletedEvent(job as Job<BulkJob['data']>, result)]);
+        return result;
+      }
       default:
         throw new Error(`Unknown issuance job "${job.name as string}"`);
     }

@@ -5,6 +5,9 @@ import { RenderLimitError, RenderRetryableError } from '../rendering/errors.js';
 import { RENDER_FILE_NAMES } from '../rendering/render-files.js';
 import { RENDER_PRIORITY, type RenderJob } from '../rendering/render-jobs.js';
 import type { RenderService } from '../rendering/render-service.js';
+import type { Db } from '../db/database.js';
+import type { Notifier } from '../events/notifier.js';
+import { renderEvent } from '../events/job-events.js';
 
 /**
  * Timeouts a render job may have: the second is the template's fault (a page that hangs or takes
@@ -20,7 +23,12 @@ type RenderJobData = RenderJob['data'] & { renderTimeouts?: number };
  * image over the pixel budget) fails the job for good with its reason; a crashed or hung browser
  * is replaced by the pool and the job retried.
  */
-export function renderProcessor(service: RenderService, executablePath: string | undefined, logger: Logger) {
+export function renderProcessor(
+  service: RenderService,
+  executablePath: string | undefined,
+  logger: Logger,
+  events?: { notifier: Notifier; db: Db },
+) {
   return async (job: Job<RenderJobData>) => {
     if (!executablePath) throw new Error(CHROMIUM_MISSING);
     // A single issue is waited on by a person: it gets its PNG too; bulks get it on first request.
@@ -28,11 +36,20 @@ export function renderProcessor(service: RenderService, executablePath: string |
       job.data.files ??
       (job.opts.priority === RENDER_PRIORITY.single ? RENDER_FILE_NAMES.filter((f) => f !== 'badge.svg') : undefined);
     const timeouts = job.data.renderTimeouts ?? 0;
+    // Issue 16: `render.completed` / `render.failed` (the final failure only); never fails the job.
+    const emit = (outcome: { files: string[] } | { reason: string }) =>
+      events?.notifier
+        .emit(events.db, [renderEvent(job.data.org, job.data.assertionId, outcome)])
+        .catch((err: Error) => logger.warn({ job: job.id, err: err.message }, 'render event not recorded'));
     try {
-      return await service.render(job.data.assertionId, files, {
+      const outcome = await service.render(job.data.assertionId, files, {
         timeoutIsFinal: timeouts + 1 >= RENDER_TIMEOUTS_PER_JOB,
       });
+      if (outcome.rendered.length) await emit({ files: outcome.rendered });
+      return outcome;
     } catch (e) {
+      const final = e instanceof RenderLimitError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (final) await emit({ reason: e instanceof RenderLimitError ? `${e.reason}: ${e.message}` : String(e) });
       if (e instanceof RenderLimitError) throw new UnrecoverableError(`${e.reason}: ${e.message}`);
       if (e instanceof RenderRetryableError && e.reason === 'timeout') {
         // Lost on a Redis hiccup, the count only costs one more try.

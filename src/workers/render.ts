@@ -29,7 +29,7 @@ export function startRenderWorker(rt: Runtime): RenderWorker {
   });
   const { assertionRepo, catalogRepo } = rt.repos;
   const service = renderService({ ...deps, assertionRepo, catalogRepo, renderer });
-  const processor = renderProcessor(service, executablePath, rt.logger);
+  const processor = renderProcessor(service, executablePath, rt.logger, { notifier: rt.notifier, db: rt.db });
   const worker = createWorker(rt, QUEUE_NAMES.render, processor, rt.config.renderPages);
   return {
     worker,

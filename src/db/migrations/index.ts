@@ -12,6 +12,7 @@ import * as statusReservations from './010-status-reservations.js';
 import * as orgProfile from './011-org-profile.js';
 import * as assertionAcceptance from './012-assertion-acceptance.js';
 import * as issuerDids from './013-issuer-dids.js';
+import * as notifications from './014-notifications.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '011-org-profile': orgProfile,
   '012-assertion-acceptance': assertionAcceptance,
   '013-issuer-dids': issuerDids,
+  '014-notifications': notifications,
 };

@@ -43,6 +43,8 @@ const awardFields = {
   narrative: z.string().max(10_000).optional(),
   course: z.string().min(1).max(255).optional(),
   expires: dateTime.optional(),
+  /** Issue 16: email the recipient (absent: the org's default, PUT …/mail-settings). */
+  notify: z.boolean().optional(),
   fields: z
     .record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
     .optional(),

@@ -16,6 +16,7 @@ import { publicDidRoutes } from './public-dids.js';
 import { publicFileRoutes } from './public-files.js';
 import { publicVerifyRoutes } from './public-verify.js';
 import { previewRoutes } from './preview.js';
+import { notificationRoutes } from './notifications.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
 export function allRoutes(rt: Runtime): RouteDef[] {
@@ -36,6 +37,8 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...publicAssertionRoutes(rt),
     ...publicDidRoutes(rt),
     ...publicVerifyRoutes(rt),
+    // Issue 16: events feed, webhooks, mail settings (before the `{entity_id}` catch-all below).
+    ...notificationRoutes(rt),
     // Must stay LAST: `/api/credentials/orgs/{org}/users/{user_id}/{entity_id}` would otherwise swallow
     // `…/issuers`, `…/images`, `…/course-credentials`, `…/assertions` and every other `…/<word>` route.
     ...credentialDetailRoutes(rt),

@@ -1,0 +1,26 @@
+import type { JobOwner } from '../queue/queues.js';
+
+/** The email events a recipient may be told of. */
+export type MailEvent = 'assertion.issued' | 'assertion.revoked';
+
+/** Jobs of the `mail` queue: one email per assertion and event (the job id makes it idempotent). */
+export interface MailJob {
+  name: 'mail';
+  data: Pick<JobOwner, 'org'> & {
+    assertionId: string;
+    event: MailEvent;
+    /** The send slot this attempt reserved (src/mail/org-send-slots.ts), and for which attempt. */
+    slot?: { at: number; attempt: number };
+  };
+  result: { status: string };
+}
+
+export interface MailSweepJob {
+  name: 'sweep';
+  data: Record<string, never>;
+  result: { requeued: number };
+}
+
+export type MailQueueJob = MailJob | MailSweepJob;
+
+export const mailJobId = (assertionId: string, event: MailEvent) => `mail-${assertionId}-${event.replace('.', '-')}`;

@@ -1,0 +1,151 @@
+import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
+import nodemailer from 'nodemailer';
+import { Redis } from 'ioredis';
+import { redisRetryStrategy } from '../queue/queue-set.js';
+import type { Runtime } from '../runtime.js';
+import { createWorker } from '../queue/worker-factory.js';
+import { QUEUE_NAMES } from '../queue/queues.js';
+import { getMailTarget, setNotification, staleQueuedNotifications } from '../db/mail-repository.js';
+import { orgSendSlots } from './org-send-slots.js';
+import { mailJobId, type MailEvent, type MailJob, type MailQueueJob } from './mail-job.js';
+import {
+  DEFAULT_HTML,
+  DEFAULT_SUBJECT,
+  DEFAULT_TEXT,
+  renderMail,
+  REVOKED_SUBJECT,
+  REVOKED_TEXT,
+  type MailContext,
+} from './mail-templates.js';
+
+const SWEEP_AFTER_MS = 5 * 60_000;
+const longDate = new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' });
+
+/** SMTP replies that will not change on a retry: the mailbox or the message is refused for good. */
+const isPermanent = (code: number | undefined) => code !== undefined && code >= 550 && code <= 554;
+
+/**
+ * The mail worker: one email per assertion and event. Sent once: the job id is per assertion and
+ * event, and a job that finds its notification `sent` (a retry after a worker died) does nothing.
+ * Per-org rate limit: each email reserves the org's next send slot (org-send-slots.ts); a job
+ * whose slot is ahead waits (delayed) until then, once, instead of holding a worker. 4xx replies
+ * and connection errors are retried with backoff; 550–554 and the last attempt's failure are
+ * recorded on the notification.
+ */
+export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise<void> } {
+  const cfg = rt.config.notify.mail!;
+  const pooled = new URL(cfg.smtpUrl);
+  pooled.searchParams.set('pool', 'true');
+  pooled.searchParams.set('maxConnections', '4');
+  const transport = nodemailer.createTransport(pooled.toString());
+  const redis = new Redis(rt.redis.url, { maxRetriesPerRequest: 1, retryStrategy: redisRetryStrategy });
+  redis.on('error', () => {});
+  const { db } = rt;
+  const slots = orgSendSlots(redis, rt.redis.prefix, cfg.ratePerOrg);
+
+  async function send(job: Job<MailJob['data']>, token?: string): Promise<MailJob['result']> {
+    const { org, assertionId, event } = job.data;
+    // The rate first, before any database work: a job waiting for its slot costs one Redis call.
+    if (job.data.slot?.attempt !== job.attemptsMade) {
+      const at = await slots.reserve(org);
+      if (at > Date.now() + 20) {
+        await job.updateData({ ...job.data, slot: { at, attempt: job.attemptsMade } });
+        await job.moveToDelayed(at, token);
+        throw new DelayedError();
+      }
+    }
+    const t = await getMailTarget(db, assertionId, event);
+    if (!t || t.status === 'sent' || t.status === 'failed') return { status: t?.status ?? 'gone' };
+    if (!t.recipient_email) {
+      await setNotification(db, assertionId, event, { status: 'skipped', error: 'no recipient email' });
+      return { status: 'skipped' };
+    }
+    const ctx: MailContext = {
+      recipient: {
+        name: t.recipient_name ?? t.recipient_user_id,
+        email: t.recipient_email,
+        user_id: t.recipient_user_id,
+      },
+      credential: {
+        name: t.credential_name ?? '',
+        description: t.credential_description ?? '',
+        image: t.icon_image ? new URL(t.icon_image, rt.urls.base).toString() : rt.urls.defaultBadge,
+      },
+      issuer: { name: t.issuer_name ?? '', url: t.issuer_url ?? '', email: t.issuer_email ?? '' },
+      issued_on: longDate.format(t.issued_on),
+      expires: t.expires_at ? longDate.format(t.expires_at) : '',
+      verification_url: rt.urls.verificationPage(t.id),
+      assertion_id: t.id,
+    };
+    const content =
+      event === 'assertion.revoked'
+        ? renderMail(ctx, { subject: REVOKED_SUBJECT, text: REVOKED_TEXT })
+        : renderMail(ctx, {
+            subject: t.subject ?? DEFAULT_SUBJECT,
+            html: t.html_template ?? DEFAULT_HTML,
+            text: t.text_template ?? DEFAULT_TEXT,
+          });
+    try {
+      await transport.sendMail({
+        from: t.sender_name ? { name: t.sender_name, address: cfg.from } : cfg.from,
+        ...(t.reply_to && { replyTo: t.reply_to }),
+        to: { name: ctx.recipient.name, address: ctx.recipient.email },
+        // Stable per assertion and event: a receiving server or client can tell a duplicate.
+        messageId: `<${mailJobId(assertionId, event)}@${new URL(rt.urls.base).hostname}>`,
+        ...content,
+      });
+    } catch (err) {
+      const e = err as Error & { responseCode?: number };
+      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const permanent = isPermanent(e.responseCode);
+      const message = e.responseCode ? `${e.responseCode}: ${e.message}` : e.message;
+      await setNotification(db, assertionId, event, {
+        status: permanent || last ? 'failed' : 'queued',
+        error: message.slice(0, 1000),
+        attempted: true,
+      });
+      if (permanent) throw new UnrecoverableError(message);
+      throw err;
+    }
+    await setNotification(db, assertionId, event, { status: 'sent', error: null, attempted: true });
+    return { status: 'sent' };
+  }
+
+  async function sweep(): Promise<{ requeued: number }> {
+    const stale = await staleQueuedNotifications(db, SWEEP_AFTER_MS, 5000);
+    await rt.queues.mail.addBulk(
+      stale.map((n) => ({
+        name: 'mail' as const,
+        data: { org: n.org, assertionId: n.assertion_id, event: n.event as MailEvent },
+        opts: {
+          jobId: mailJobId(n.assertion_id, n.event as MailEvent),
+          attempts: cfg.attempts,
+          backoff: { type: 'exponential', delay: cfg.backoffMs },
+        },
+      })),
+    );
+    return { requeued: stale.length };
+  }
+
+  const worker: Worker = createWorker(rt, QUEUE_NAMES.mail, async (job: Job, token?: string) => {
+    switch (job.name as MailQueueJob['name']) {
+      case 'mail':
+        return send(job as Job<MailJob['data']>, token);
+      case 'sweep':
+        return sweep();
+      default:
+        throw new Error(`Unknown mail job "${job.name}"`);
+    }
+  });
+  rt.queues.mail
+    .upsertJobScheduler('sweep', { every: 60_000 }, { name: 'sweep', data: {} })
+    .catch((err: Error) => rt.logger.warn({ err: err.message }, 'mail sweep not scheduled'));
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      transport.close();
+      redis.disconnect();
+    },
+  };
+}
