@@ -22,8 +22,18 @@ function assertSameRequest(row: { request_hash: string }, kind: string, request:
 /** Claims `key` for this request and job (409 when it came with another request); the stored row. */
 export async function claimKey(
   idempotencyRepo: IdempotencyRepository,
-  org: string, key: string, kind: string, request: unknown, jobId: string) {
-  const { row } = await idempotencyRepo.claimIdempotencyKey({ org, key, request_hash: requestHash(kind, request), job_id: jobId });
+  org: string,
+  key: string,
+  kind: string,
+  request: unknown,
+  jobId: string,
+) {
+  const { row } = await idempotencyRepo.claimIdempotencyKey({
+    org,
+    key,
+    request_hash: requestHash(kind, request),
+    job_id: jobId,
+  });
   assertSameRequest(row, kind, request);
   return row;
 }

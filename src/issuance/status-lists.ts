@@ -94,7 +94,8 @@ export function statusListService(deps: StatusListServiceDeps) {
     },
 
     /** The same list as JSON with a Data Integrity proof by the issuer's DID (what wallets read). */
-    dataIntegrityList: (listId: string) => dataIntegrityStatusList(statusListRepo, urls, keys, listId, STATUS_LIST_TTL_MS),
+    dataIntegrityList: (listId: string) =>
+      dataIntegrityStatusList(statusListRepo, urls, keys, listId, STATUS_LIST_TTL_MS),
   };
 }
 
