@@ -19,7 +19,6 @@ import { redisRetryStrategy, type RedisTarget } from '../queue/queue-set.js';
  */
 export type PublicKind = 'public' | 'verify' | 'render';
 type Kind = PublicKind | 'api' | 'authFailures';
-type Rules = NonNullable<Config['rateLimits']>;
 
 export interface RateLimits {
   /** Per client IP on the public routes; other paths pass untouched. */

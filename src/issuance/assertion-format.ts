@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AssertionSummary } from '../db/assertion-repository.js';
 import type { CredentialRow } from '../db/catalog-repository.js';
-import type { EvidenceItem, FieldValue } from '../db/schema.js';
+import type { EvidenceItem } from '../db/schema.js';
 import { hashEmail, hashIdentity } from '../openbadges/recipient-hash.js';
 import type { PublicUrls } from '../public-urls.js';
 

@@ -1,4 +1,5 @@
-import type { Job, Queue } from 'bullmq';
+import type { Job } from 'bullmq';
+import type { QueueSet } from '../queue/queue-set.js';
 import type { BulkChunkJob, BulkJob, BulkResult } from './issuance-jobs.js';
 import { mergeResults } from './bulk-plan.js';
 import type { IssuanceService } from './issuance-service.js';
@@ -7,12 +8,12 @@ import type { IssuanceService } from './issuance-service.js';
  * The two job kinds of a bulk issue: chunks (children) do the work; the parent runs once they are
  * all done (BullMQ flow) and merges their results. Progress `{done, total}` is kept on the parent.
  */
-type AnyQueue = Queue<any, any, string>;
+type IssuanceQueue = QueueSet['issuance'];
 
 const jobIdOf = (key: string) => key.slice(key.lastIndexOf(':') + 1);
 const chunkIndexOf = (key: string) => Number(/\.c(\d+)$/.exec(key)?.[1] ?? Number.MAX_SAFE_INTEGER);
 
-async function reportProgress(queue: AnyQueue, data: BulkChunkJob['data']): Promise<void> {
+async function reportProgress(queue: IssuanceQueue, data: BulkChunkJob['data']): Promise<void> {
   const parent = await queue.getJob(data.bulkId);
   if (!parent) return;
   // This chunk is not counted as processed until its job completes, so it adds itself.
@@ -27,7 +28,7 @@ async function reportProgress(queue: AnyQueue, data: BulkChunkJob['data']): Prom
 
 export async function runBulkChunk(
   service: IssuanceService,
-  queue: AnyQueue,
+  queue: IssuanceQueue,
   job: Job<BulkChunkJob['data']>,
 ): Promise<BulkResult> {
   const result = await service.issueChunk(job.data, String(job.id));
@@ -36,7 +37,7 @@ export async function runBulkChunk(
   return result;
 }
 
-export async function runBulkParent(queue: AnyQueue, job: Job<BulkJob['data']>): Promise<BulkResult> {
+export async function runBulkParent(queue: IssuanceQueue, job: Job<BulkJob['data']>): Promise<BulkResult> {
   const [values, ignored] = await Promise.all([job.getChildrenValues<BulkResult>(), job.getIgnoredChildrenFailures()]);
   const parts: { index: number; result: BulkResult }[] = Object.entries(values).map(([key, result]) => ({
     index: chunkIndexOf(key),

@@ -136,7 +136,6 @@ export function decodeHtmlMapped(input: string, mode: DecodingMode = DecodingMod
   let offset = 0;
   while ((offset = input.indexOf('&', offset)) >= 0) {
     copy(last, offset);
-    last = offset;
     decoder.startEntity(mode);
     const length = decoder.write(input, offset + 1);
     if (length < 0) {

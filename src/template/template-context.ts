@@ -149,7 +149,10 @@ export const TEMPLATE_TAGS: readonly TemplateTagInfo[] = (() => {
 /** The canonical tag names (what `allowed_template_tags` may contain, plus any ancestor such as `recipient`). */
 export const TEMPLATE_TAG_NAMES: readonly string[] = TEMPLATE_TAGS.map((t) => t.tag);
 
-/** Whether `tag` is a name an issuer may put in `allowed_template_tags` (a tag, an ancestor of tags, or `fields.<key>`). */
+/**
+ * Whether `tag` is a name an issuer may put in `allowed_template_tags` (a tag, an ancestor of tags,
+ * or `fields.<key>`).
+ */
 export function isKnownTemplateTag(tag: string): boolean {
   if (TEMPLATE_TAG_NAMES.includes(tag)) return true;
   if (/^fields\.[^.\s]+$/.test(tag) || tag === 'fields') return true;
@@ -170,7 +173,10 @@ export interface TemplateCustomField {
   value: string;
 }
 
-/** What a template is rendered with. All values are strings (empty when unknown) so templates can test them with {{#if}}. */
+/**
+ * What a template is rendered with. All values are strings (empty when unknown) so templates can
+ * test them with {{#if}}.
+ */
 export interface TemplateContext {
   recipient: { name: string; email: string; user_id: string };
   credential: {
