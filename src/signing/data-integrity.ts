@@ -3,6 +3,9 @@ import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import type { DocumentLoader } from './document-loader.js';
+import { installFastContextClone } from './jsonld-context-clone.js';
+
+installFastContextClone();
 
 /**
  * Embedded Data Integrity proofs (`DataIntegrityProof`, `eddsa-rdfc-2022`, assertionMethod), the

@@ -119,8 +119,15 @@ describe.each(DB_KINDS)('single issuance, public documents and revocation (%s)',
     });
     expect(Number(credential.credentialStatus.statusListIndex)).toBeLessThan(131_072);
 
-    // The issuer id is its OB 3.0 Profile; the achievement id its Achievement; the kid is in the JWKS.
-    const profile = await f.get(credential.issuer.id);
+    // The issuer id is its did:web (issue 14), resolved as did:web says (host, then path segments,
+    // then did.json); its DID document links the OB 3.0 Profile, whose id is the same DID.
+    expect(credential.issuer.id).toMatch(/^did:web:/);
+    const [host, ...segments] = credential.issuer.id.slice('did:web:'.length).split(':');
+    expect(decodeURIComponent(host)).toBe(new URL(f.svc.url).host);
+    const didDocument = await f.get(`${f.svc.url}/${segments.join('/')}/did.json`);
+    expect(didDocument.json.id).toBe(credential.issuer.id);
+    const profileLink = didDocument.json.service.find((s: any) => s.type === 'IssuerProfile');
+    const profile = await f.get(profileLink.serviceEndpoint);
     expect(profile.status).toBe(200);
     expect(profile.headers.get('content-type')).toMatch(/^application\/ld\+json/);
     expect(profile.json).toMatchObject({ id: credential.issuer.id, type: ['Profile'], name: 'Acme Academy' });
