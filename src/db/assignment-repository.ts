@@ -9,6 +9,7 @@ export type {
   UserAssignmentRow,
 } from './assignment-progress-queries.js';
 
+/** Assignments of credentials to users and groups, and the progress of those they cover. */
 export function assignmentRepository(db: Db) {
   return { ...assignmentWriteQueries(db), ...assignmentProgressQueries(db) };
 }
