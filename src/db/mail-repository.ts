@@ -15,53 +15,6 @@ export interface MailSettingsRow {
   attach_pdf: boolean;
 }
 
-export async function getMailSettings(db: Db, org: string): Promise<MailSettingsRow | undefined> {
-  return db
-    .selectFrom('org_mail_settings')
-    .select([
-      'org',
-      'sender_name',
-      'reply_to',
-      'subject',
-      'html_template',
-      'text_template',
-      'notify_default',
-      'notify_on_revoke',
-      'attach_pdf',
-    ])
-    .where('org', '=', org)
-    .executeTakeFirst();
-}
-
-export async function putMailSettings(db: Db, row: MailSettingsRow): Promise<MailSettingsRow> {
-  const { org, ...rest } = row;
-  await db
-    .insertInto('org_mail_settings')
-    .values(row)
-    .onConflict((oc) => oc.column('org').doUpdateSet({ ...rest, updated_at: sql`now()` }))
-    .execute();
-  return (await getMailSettings(db, org))!;
-}
-
-/** Queued notifications; those already there (a retried job) are left as they are. Returns the new ones. */
-export async function insertNotifications(
-  db: Db,
-  rows: { assertion_id: string; event: string; org: string }[],
-): Promise<{ assertion_id: string; event: string; org: string }[]> {
-  const out: { assertion_id: string; event: string; org: string }[] = [];
-  for (let i = 0; i < rows.length; i += 500) {
-    out.push(
-      ...(await db
-        .insertInto('notifications')
-        .values(rows.slice(i, i + 500))
-        .onConflict((oc) => oc.doNothing())
-        .returning(['assertion_id', 'event', 'org'])
-        .execute()),
-    );
-  }
-  return out;
-}
-
 export interface NotificationRow {
   assertion_id: string;
   event: string;
@@ -72,82 +25,143 @@ export interface NotificationRow {
   updated_at: Date;
 }
 
-export async function getNotification(db: Db, assertionId: string, event: string) {
-  return db
-    .selectFrom('notifications')
-    .selectAll()
-    .where('assertion_id', '=', assertionId)
-    .where('event', '=', event)
-    .executeTakeFirst() as Promise<NotificationRow | undefined>;
+/** An org's mail settings. */
+export function mailSettingsQueries(db: Db) {
+  return {
+    async getMailSettings(org: string): Promise<MailSettingsRow | undefined> {
+      return db
+        .selectFrom('org_mail_settings')
+        .select([
+          'org',
+          'sender_name',
+          'reply_to',
+          'subject',
+          'html_template',
+          'text_template',
+          'notify_default',
+          'notify_on_revoke',
+          'attach_pdf',
+        ])
+        .where('org', '=', org)
+        .executeTakeFirst();
+    },
+
+    async putMailSettings(row: MailSettingsRow): Promise<MailSettingsRow> {
+      const { org, ...rest } = row;
+      await db
+        .insertInto('org_mail_settings')
+        .values(row)
+        .onConflict((oc) => oc.column('org').doUpdateSet({ ...rest, updated_at: sql`now()` }))
+        .execute();
+      return (await mailSettingsQueries(db).getMailSettings(org))!;
+    },
+  };
 }
 
-export async function listNotifications(db: Db, assertionId: string): Promise<NotificationRow[]> {
-  return db
-    .selectFrom('notifications')
-    .selectAll()
-    .where('assertion_id', '=', assertionId)
-    .orderBy('event')
-    .execute() as Promise<NotificationRow[]>;
+/** Per-assertion email status, and what one email needs. */
+export function notificationQueries(db: Db) {
+  return {
+    /** Queued notifications; those already there (a retried job) are left as they are. Returns the new ones. */
+    async insertNotifications(
+      rows: { assertion_id: string; event: string; org: string }[],
+    ): Promise<{ assertion_id: string; event: string; org: string }[]> {
+      const out: { assertion_id: string; event: string; org: string }[] = [];
+      for (let i = 0; i < rows.length; i += 500) {
+        out.push(
+          ...(await db
+            .insertInto('notifications')
+            .values(rows.slice(i, i + 500))
+            .onConflict((oc) => oc.doNothing())
+            .returning(['assertion_id', 'event', 'org'])
+            .execute()),
+        );
+      }
+      return out;
+    },
+
+    async getNotification(assertionId: string, event: string) {
+      return db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('assertion_id', '=', assertionId)
+        .where('event', '=', event)
+        .executeTakeFirst() as Promise<NotificationRow | undefined>;
+    },
+
+    async listNotifications(assertionId: string): Promise<NotificationRow[]> {
+      return db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('assertion_id', '=', assertionId)
+        .orderBy('event')
+        .execute() as Promise<NotificationRow[]>;
+    },
+
+    async setNotification(
+      assertionId: string,
+      event: string,
+      change: { status: NotificationStatus; error?: string | null; attempted?: boolean },
+    ): Promise<void> {
+      await db
+        .updateTable('notifications')
+        .set({
+          status: change.status,
+          ...(change.error !== undefined && { last_error: change.error }),
+          ...(change.attempted && { attempts: sql`attempts + 1` }),
+          updated_at: sql`now()`,
+        })
+        .where('assertion_id', '=', assertionId)
+        .where('event', '=', event)
+        .execute();
+    },
+
+    async staleQueuedNotifications(olderThanMs: number, limit: number) {
+      return db
+        .selectFrom('notifications')
+        .select(['assertion_id', 'event', 'org'])
+        .where('status', '=', 'queued')
+        .where('updated_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
+        .limit(limit)
+        .execute();
+    },
+
+    /** Everything one email needs, in one query: its notification, the assertion, credential, issuer, org settings. */
+    async getMailTarget(assertionId: string, event: string) {
+      return db
+        .selectFrom('notifications as n')
+        .innerJoin('assertions as a', 'a.id', 'n.assertion_id')
+        .leftJoin('credentials as c', 'c.id', 'a.credential_id')
+        .leftJoin('issuers as i', 'i.id', 'a.issuer_id')
+        .leftJoin('org_mail_settings as s', 's.org', 'n.org')
+        .select([
+          'n.status',
+          'a.id',
+          'a.recipient_user_id',
+          'a.recipient_email',
+          'a.recipient_name',
+          'a.issued_on',
+          'a.expires_at',
+          'c.name as credential_name',
+          'c.description as credential_description',
+          'c.icon_image',
+          'i.name as issuer_name',
+          'i.url as issuer_url',
+          'i.email as issuer_email',
+          's.sender_name',
+          's.reply_to',
+          's.subject',
+          's.html_template',
+          's.text_template',
+        ])
+        .where('n.assertion_id', '=', assertionId)
+        .where('n.event', '=', event)
+        .executeTakeFirst();
+    },
+  };
 }
 
-export async function setNotification(
-  db: Db,
-  assertionId: string,
-  event: string,
-  change: { status: NotificationStatus; error?: string | null; attempted?: boolean },
-): Promise<void> {
-  await db
-    .updateTable('notifications')
-    .set({
-      status: change.status,
-      ...(change.error !== undefined && { last_error: change.error }),
-      ...(change.attempted && { attempts: sql`attempts + 1` }),
-      updated_at: sql`now()`,
-    })
-    .where('assertion_id', '=', assertionId)
-    .where('event', '=', event)
-    .execute();
+export function mailRepository(db: Db) {
+  return { ...mailSettingsQueries(db), ...notificationQueries(db) };
 }
 
-export async function staleQueuedNotifications(db: Db, olderThanMs: number, limit: number) {
-  return db
-    .selectFrom('notifications')
-    .select(['assertion_id', 'event', 'org'])
-    .where('status', '=', 'queued')
-    .where('updated_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
-    .limit(limit)
-    .execute();
-}
-
-/** Everything one email needs, in one query: its notification, the assertion, credential, issuer, org settings. */
-export async function getMailTarget(db: Db, assertionId: string, event: string) {
-  return db
-    .selectFrom('notifications as n')
-    .innerJoin('assertions as a', 'a.id', 'n.assertion_id')
-    .leftJoin('credentials as c', 'c.id', 'a.credential_id')
-    .leftJoin('issuers as i', 'i.id', 'a.issuer_id')
-    .leftJoin('org_mail_settings as s', 's.org', 'n.org')
-    .select([
-      'n.status',
-      'a.id',
-      'a.recipient_user_id',
-      'a.recipient_email',
-      'a.recipient_name',
-      'a.issued_on',
-      'a.expires_at',
-      'c.name as credential_name',
-      'c.description as credential_description',
-      'c.icon_image',
-      'i.name as issuer_name',
-      'i.url as issuer_url',
-      'i.email as issuer_email',
-      's.sender_name',
-      's.reply_to',
-      's.subject',
-      's.html_template',
-      's.text_template',
-    ])
-    .where('n.assertion_id', '=', assertionId)
-    .where('n.event', '=', event)
-    .executeTakeFirst();
-}
+export type MailRepository = ReturnType<typeof mailRepository>;

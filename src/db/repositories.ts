@@ -6,10 +6,13 @@ import { assignmentRepository } from './assignment-repository.js';
 import { authorizationRepository } from './authorization-repository.js';
 import { catalogRepository } from './catalog-repository.js';
 import { directoryRepository } from './directory-repository.js';
+import { eventRepository } from './event-repository.js';
 import { idempotencyRepository } from './idempotency-repository.js';
+import { mailRepository } from './mail-repository.js';
 import { recipientRepository } from './recipient-repository.js';
 import { renderRepository } from './render-repository.js';
 import { statusListRepository } from './status-list-repository.js';
+import { webhookRepository } from './webhook-repository.js';
 
 /**
  * Every repository on one database handle, named as services' deps name them. A repository is a
@@ -24,10 +27,13 @@ export function createRepositories(db: Db) {
     authorizationRepo: authorizationRepository(db),
     catalogRepo: catalogRepository(db),
     directoryRepo: directoryRepository(db),
+    eventRepo: eventRepository(db),
     idempotencyRepo: idempotencyRepository(db),
+    mailRepo: mailRepository(db),
     recipientRepo: recipientRepository(db),
     renderRepo: renderRepository(db),
     statusListRepo: statusListRepository(db),
+    webhookRepo: webhookRepository(db),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
-import { insertEvents, type StoredEvent } from '../db/event-repository.js';
-import { enabledEndpoints, insertDeliveries, type NewDelivery } from '../db/webhook-repository.js';
-import { getMailSettings, insertNotifications } from '../db/mail-repository.js';
+import { eventRepository, type StoredEvent } from '../db/event-repository.js';
+import { webhookRepository, type NewDelivery } from '../db/webhook-repository.js';
+import { mailRepository, type MailSettingsRow } from '../db/mail-repository.js';
 import { newEntityId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { QueueSet } from '../queue/queue-set.js';
@@ -52,8 +52,9 @@ export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; l
   async function mailsFor(db: Db, inputs: EventInput[]) {
     const candidates = inputs.filter((i) => i.mail?.hasEmail);
     if (!config.mail || candidates.length === 0) return [];
-    const settings = new Map<string, Awaited<ReturnType<typeof getMailSettings>>>();
-    for (const org of new Set(candidates.map((c) => c.org))) settings.set(org, await getMailSettings(db, org));
+    const mailRepo = mailRepository(db);
+    const settings = new Map<string, MailSettingsRow | undefined>();
+    for (const org of new Set(candidates.map((c) => c.org))) settings.set(org, await mailRepo.getMailSettings(org));
     const rows: { assertion_id: string; event: MailEvent; org: string }[] = [];
     for (const i of candidates) {
       const s = settings.get(i.org);
@@ -68,14 +69,14 @@ export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; l
         event === 'assertion.revoked' ? (s?.notify_on_revoke ?? false) : (i.mail!.notify ?? s?.notify_default ?? false);
       if (wanted) rows.push({ assertion_id: i.mail!.assertionId, event, org: i.org });
     }
-    return insertNotifications(db, rows);
+    return mailRepo.insertNotifications(rows);
   }
 
   /** Call inside the transaction of the change. */
   async function record(db: Db, inputs: EventInput[]): Promise<Recorded> {
     if (inputs.length === 0) return EMPTY_RECORDED;
-    const events = await insertEvents(
-      db,
+    const webhookRepo = webhookRepository(db);
+    const events = await eventRepository(db).insertEvents(
       inputs.map((i) => ({
         id: i.id ?? `evt_${newEntityId()}`,
         org: i.org,
@@ -84,7 +85,7 @@ export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; l
         data: i.data,
       })),
     );
-    const endpoints = await enabledEndpoints(db, [...new Set(events.map((e) => e.org))]);
+    const endpoints = await webhookRepo.enabledEndpoints([...new Set(events.map((e) => e.org))]);
     const rows: NewDelivery[] = [];
     for (const e of events) {
       for (const ep of endpoints) {
@@ -92,7 +93,7 @@ export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; l
         rows.push({ id: `dlv_${newEntityId()}`, org: e.org, endpoint_id: ep.id, event_seq: e.seq, subject: e.subject });
       }
     }
-    const stored = new Set(await insertDeliveries(db, rows));
+    const stored = new Set(await webhookRepo.insertDeliveries(rows));
     const deliveries = rows.filter((r) => stored.has(r.id)).map((r) => ({ id: r.id, org: r.org }));
     const recordedIds = new Set(events.map((e) => e.id));
     const fresh = inputs.filter((i) => i.id === undefined || recordedIds.has(i.id));

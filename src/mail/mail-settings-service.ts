@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import { assertionRepository } from '../db/assertion-repository.js';
-import { getMailSettings, listNotifications, putMailSettings, type MailSettingsRow } from '../db/mail-repository.js';
+import { mailRepository, type MailSettingsRow } from '../db/mail-repository.js';
 import type { Principal } from '../auth/principal.js';
 import { canAdministerOrg } from '../auth/permissions.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
@@ -22,6 +22,7 @@ const DEFAULTS: Omit<MailSettingsRow, 'org'> = {
 
 export function mailSettingsService(deps: { db: Db; publicBaseUrl: string; mailEnabled: boolean }) {
   const { db } = deps;
+  const mailRepo = mailRepository(db);
   const assertAdmin = (p: Principal, org: string) => {
     if (!canAdministerOrg(p, org)) throw new ForbiddenError('Only platform admins manage email settings.');
   };
@@ -34,15 +35,15 @@ export function mailSettingsService(deps: { db: Db; publicBaseUrl: string; mailE
   return {
     async get(p: Principal, org: string) {
       assertAdmin(p, org);
-      return view((await getMailSettings(db, org)) ?? { org, ...DEFAULTS });
+      return view((await mailRepo.getMailSettings(org)) ?? { org, ...DEFAULTS });
     },
 
     /** Fields given are changed; `null` restores a default. Templates are checked as certificates are. */
     async put(p: Principal, org: string, change: MailSettingsInput) {
       assertAdmin(p, org);
       checkMailTemplates(change, deps.publicBaseUrl);
-      const current = (await getMailSettings(db, org)) ?? { org, ...DEFAULTS };
-      return view(await putMailSettings(db, { ...current, ...change, org }));
+      const current = (await mailRepo.getMailSettings(org)) ?? { org, ...DEFAULTS };
+      return view(await mailRepo.putMailSettings({ ...current, ...change, org }));
     },
 
     /** `[{event, status, attempts, last_error}]` of one assertion of the org. */
@@ -51,7 +52,7 @@ export function mailSettingsService(deps: { db: Db; publicBaseUrl: string; mailE
       if (!(await assertionRepository(db).getAssertionSummary(org, assertionId))) {
         throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
       }
-      return (await listNotifications(db, assertionId)).map((n) => ({
+      return (await mailRepo.listNotifications(assertionId)).map((n) => ({
         event: n.event,
         status: n.status,
         attempts: n.attempts,

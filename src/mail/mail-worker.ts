@@ -5,7 +5,6 @@ import { redisRetryStrategy } from '../queue/queue-set.js';
 import type { Runtime } from '../runtime.js';
 import { createWorker } from '../queue/worker-factory.js';
 import { QUEUE_NAMES } from '../queue/queues.js';
-import { getMailTarget, setNotification, staleQueuedNotifications } from '../db/mail-repository.js';
 import { orgSendSlots } from './org-send-slots.js';
 import { mailJobId, type MailEvent, type MailJob, type MailQueueJob } from './mail-job.js';
 import {
@@ -40,7 +39,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
   const transport = nodemailer.createTransport(pooled.toString());
   const redis = new Redis(rt.redis.url, { maxRetriesPerRequest: 1, retryStrategy: redisRetryStrategy });
   redis.on('error', () => {});
-  const { db } = rt;
+  const { mailRepo } = rt.repos;
   const slots = orgSendSlots(redis, rt.redis.prefix, cfg.ratePerOrg);
 
   async function send(job: Job<MailJob['data']>, token?: string): Promise<MailJob['result']> {
@@ -54,10 +53,10 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
         throw new DelayedError();
       }
     }
-    const t = await getMailTarget(db, assertionId, event);
+    const t = await mailRepo.getMailTarget(assertionId, event);
     if (!t || t.status === 'sent' || t.status === 'failed') return { status: t?.status ?? 'gone' };
     if (!t.recipient_email) {
-      await setNotification(db, assertionId, event, { status: 'skipped', error: 'no recipient email' });
+      await mailRepo.setNotification(assertionId, event, { status: 'skipped', error: 'no recipient email' });
       return { status: 'skipped' };
     }
     const ctx: MailContext = {
@@ -99,7 +98,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const permanent = isPermanent(e.responseCode);
       const message = e.responseCode ? `${e.responseCode}: ${e.message}` : e.message;
-      await setNotification(db, assertionId, event, {
+      await mailRepo.setNotification(assertionId, event, {
         status: permanent || last ? 'failed' : 'queued',
         error: message.slice(0, 1000),
         attempted: true,
@@ -107,12 +106,12 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
       if (permanent) throw new UnrecoverableError(message);
       throw err;
     }
-    await setNotification(db, assertionId, event, { status: 'sent', error: null, attempted: true });
+    await mailRepo.setNotification(assertionId, event, { status: 'sent', error: null, attempted: true });
     return { status: 'sent' };
   }
 
   async function sweep(): Promise<{ requeued: number }> {
-    const stale = await staleQueuedNotifications(db, SWEEP_AFTER_MS, 5000);
+    const stale = await mailRepo.staleQueuedNotifications(SWEEP_AFTER_MS, 5000);
     await rt.queues.mail.addBulk(
       stale.map((n) => ({
         name: 'mail' as const,

@@ -1,18 +1,11 @@
 import type { Db } from '../db/database.js';
 import {
-  deleteEndpoint,
-  getDelivery,
-  getEndpoint,
-  insertEndpoint,
-  listAttempts,
-  listDeliveries,
-  listEndpoints,
-  setDeliveryStatus,
-  updateEndpoint,
+  webhookRepository,
   type DeliveryRow,
   type EndpointRow,
+  type WebhookRepository,
 } from '../db/webhook-repository.js';
-import { listEvents } from '../db/event-repository.js';
+import { eventRepository } from '../db/event-repository.js';
 import type { Principal } from '../auth/principal.js';
 import { canAdministerOrg } from '../auth/permissions.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
@@ -44,6 +37,8 @@ export function endpointObject(e: EndpointRow, withSecret = false) {
 
 export function webhookService(deps: { db: Db; queues: QueueSet; config: NotifyConfig; policy: AddressPolicy }) {
   const { db, config } = deps;
+  const webhookRepo = webhookRepository(db);
+  const eventRepo = eventRepository(db);
 
   function assertAdmin(p: Principal, org: string): void {
     if (!canAdministerOrg(p, org)) throw new ForbiddenError('Only platform admins manage webhooks and events.');
@@ -64,7 +59,7 @@ export function webhookService(deps: { db: Db; queues: QueueSet; config: NotifyC
   }
 
   async function requireEndpoint(org: string, id: string): Promise<EndpointRow> {
-    const e = await getEndpoint(db, org, id);
+    const e = await webhookRepo.getEndpoint(org, id);
     if (!e) throw new NotFoundError(`Webhook endpoint "${id}" does not exist.`);
     return e;
   }
@@ -79,7 +74,7 @@ export function webhookService(deps: { db: Db; queues: QueueSet; config: NotifyC
     async create(p: Principal, org: string, b: { url: string; events?: string[]; description?: string }) {
       assertAdmin(p, org);
       await checkUrl(b.url);
-      const row = await insertEndpoint(db, {
+      const row = await webhookRepo.insertEndpoint({
         id: `whe_${newEntityId()}`,
         org,
         url: b.url,
@@ -92,7 +87,7 @@ export function webhookService(deps: { db: Db; queues: QueueSet; config: NotifyC
 
     async list(p: Principal, org: string) {
       assertAdmin(p, org);
-      return (await listEndpoints(db, org)).map((e) => endpointObject(e));
+      return (await webhookRepo.listEndpoints(org)).map((e) => endpointObject(e));
     },
 
     async get(p: Principal, org: string, id: string) {
@@ -110,7 +105,7 @@ export function webhookService(deps: { db: Db; queues: QueueSet; config: NotifyC
       assertAdmin(p, org);
       await requireEndpoint(org, id);
       if (b.url !== undefined) await checkUrl(b.url);
-      const row = await updateEndpoint(db, org, id, {
+      const row = await webhookRepo.updateEndpoint(org, id, {
         ...b,
         ...(b.enabled === true && { failure_streak: 0, disabled_reason: null }),
         ...(b.enabled === false && { disabled_reason: 'disabled by an admin' }),
@@ -120,14 +115,15 @@ export function webhookService(deps: { db: Db; queues: QueueSet; config: NotifyC
 
     async remove(p: Principal, org: string, id: string): Promise<void> {
       assertAdmin(p, org);
-      if (!(await deleteEndpoint(db, org, id))) throw new NotFoundError(`Webhook endpoint "${id}" does not exist.`);
+      if (!(await webhookRepo.deleteEndpoint(org, id)))
+        throw new NotFoundError(`Webhook endpoint "${id}" does not exist.`);
     },
 
     /** A new secret; the old one keeps signing beside it (two signatures) for ROTATION_OVERLAP_MS. */
     async rotateSecret(p: Principal, org: string, id: string) {
       assertAdmin(p, org);
       const current = await requireEndpoint(org, id);
-      const row = await updateEndpoint(db, org, id, {
+      const row = await webhookRepo.updateEndpoint(org, id, {
         secret: newWebhookSecret(),
         previous_secret: current.secret,
         previous_secret_until: new Date(Date.now() + ROTATION_OVERLAP_MS),
@@ -138,11 +134,8 @@ export function webhookService(deps: { db: Db; queues: QueueSet; config: NotifyC
     async deliveries(p: Principal, org: string, id: string, page: { limit: number; before?: number }) {
       assertAdmin(p, org);
       await requireEndpoint(org, id);
-      const rows = await listDeliveries(db, org, id, page);
-      const attempts = await listAttempts(
-        db,
-        rows.map((r) => r.id),
-      );
+      const rows = await webhookRepo.listDeliveries(org, id, page);
+      const attempts = await webhookRepo.listAttempts(rows.map((r) => r.id));
       return {
         data: rows.map((d) => deliveryObject(d, attempts)),
         next_before: rows.length === page.limit ? rows[rows.length - 1].event_seq : null,
@@ -153,10 +146,10 @@ export function webhookService(deps: { db: Db; queues: QueueSet; config: NotifyC
     async redeliver(p: Principal, org: string, id: string, deliveryId: string) {
       assertAdmin(p, org);
       await requireEndpoint(org, id);
-      const d = await getDelivery(db, deliveryId);
+      const d = await webhookRepo.getDelivery(deliveryId);
       if (!d || d.org !== org || d.endpoint_id !== id)
         throw new NotFoundError(`Delivery "${deliveryId}" does not exist.`);
-      await setDeliveryStatus(db, d.id, 'pending');
+      await webhookRepo.setDeliveryStatus(d.id, 'pending');
       await deps.queues.webhooks.add(
         'deliver',
         { org, deliveryId: d.id },
@@ -174,14 +167,14 @@ export function webhookService(deps: { db: Db; queues: QueueSet; config: NotifyC
           fieldErrors: { after: ['must be a cursor from an earlier page'] },
         });
       }
-      const rows = await listEvents(db, org, after, q.limit);
+      const rows = await eventRepo.listEvents(org, after, q.limit);
       const events: (EventBody & { cursor: string })[] = rows.map((e) => ({ cursor: String(e.seq), ...eventBody(e) }));
       return { events, next_cursor: rows.length ? String(rows[rows.length - 1].seq) : String(after) };
     },
   };
 }
 
-function deliveryObject(d: DeliveryRow, attempts: Awaited<ReturnType<typeof listAttempts>>) {
+function deliveryObject(d: DeliveryRow, attempts: Awaited<ReturnType<WebhookRepository['listAttempts']>>) {
   return {
     id: d.id,
     event_cursor: String(d.event_seq),

@@ -2,16 +2,6 @@ import { DelayedError, type Job, type Worker } from 'bullmq';
 import type { Runtime } from '../runtime.js';
 import { createWorker } from '../queue/worker-factory.js';
 import { QUEUE_NAMES } from '../queue/queues.js';
-import {
-  getDelivery,
-  getEndpoint,
-  hasEarlierPending,
-  recordAttempt,
-  setDeliveryStatus,
-  stalePendingDeliveries,
-  updateStreak,
-} from '../db/webhook-repository.js';
-import { getEventsBySeq, purgeEventsBefore } from '../db/event-repository.js';
 import { eventBody } from '../events/event-types.js';
 import { addressPolicy } from './address-policy.js';
 import { signedHeaders } from './signing.js';
@@ -32,23 +22,23 @@ const SWEEP_EVERY_MS = 60_000;
 export function startWebhookWorker(rt: Runtime): Worker {
   const cfg = rt.config.notify.webhooks;
   const policy = addressPolicy(cfg.allowedAddresses);
-  const { db } = rt;
+  const { webhookRepo, eventRepo } = rt.repos;
 
   async function deliver(job: Job<DeliverJob['data']>, token?: string): Promise<DeliverJob['result']> {
-    const d = await getDelivery(db, job.data.deliveryId);
+    const d = await webhookRepo.getDelivery(job.data.deliveryId);
     if (!d || d.status !== 'pending') return { status: d?.status ?? 'gone' };
-    const endpoint = await getEndpoint(db, d.org, d.endpoint_id);
+    const endpoint = await webhookRepo.getEndpoint(d.org, d.endpoint_id);
     if (!endpoint || !endpoint.enabled) {
-      await setDeliveryStatus(db, d.id, 'failed', endpoint ? 'endpoint disabled' : 'endpoint deleted');
+      await webhookRepo.setDeliveryStatus(d.id, 'failed', endpoint ? 'endpoint disabled' : 'endpoint deleted');
       return { status: 'failed' };
     }
-    if (await hasEarlierPending(db, d)) {
+    if (await webhookRepo.hasEarlierPending(d)) {
       await job.moveToDelayed(Date.now() + Math.min(cfg.backoffMs * 2, 30_000), token);
       throw new DelayedError();
     }
-    const [event] = await getEventsBySeq(db, [d.event_seq]);
+    const [event] = await eventRepo.getEventsBySeq([d.event_seq]);
     if (!event) {
-      await setDeliveryStatus(db, d.id, 'failed', 'event purged');
+      await webhookRepo.setDeliveryStatus(d.id, 'failed', 'event purged');
       return { status: 'failed' };
     }
     const body = JSON.stringify(eventBody(event));
@@ -63,11 +53,10 @@ export function startWebhookWorker(rt: Runtime): Worker {
       allowHttp: cfg.allowHttp,
     });
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const state = await updateStreak(db, endpoint.id, r.ok, cfg.disableAfter);
+    const state = await webhookRepo.updateStreak(endpoint.id, r.ok, cfg.disableAfter);
     const disabled = state !== undefined && !state.enabled;
     const status = r.ok ? 'succeeded' : last || disabled ? 'failed' : 'pending';
-    await recordAttempt(
-      db,
+    await webhookRepo.recordAttempt(
       d.id,
       { status_code: r.statusCode, duration_ms: r.durationMs, response: r.response, error: r.error },
       status,
@@ -77,7 +66,7 @@ export function startWebhookWorker(rt: Runtime): Worker {
   }
 
   async function sweep(): Promise<{ requeued: number; purged: number }> {
-    const stale = await stalePendingDeliveries(db, SWEEP_AFTER_MS, 5000);
+    const stale = await webhookRepo.stalePendingDeliveries(SWEEP_AFTER_MS, 5000);
     // Same job ids as the first enqueue: a delivery whose job still exists (waiting, in backoff) is not doubled.
     await rt.queues.webhooks.addBulk(
       stale.map((d) => ({
@@ -87,7 +76,7 @@ export function startWebhookWorker(rt: Runtime): Worker {
       })),
     );
     const days = rt.config.notify.eventsRetentionDays;
-    const purged = await purgeEventsBefore(db, new Date(Date.now() - days * 24 * 3600 * 1000));
+    const purged = await eventRepo.purgeEventsBefore(new Date(Date.now() - days * 24 * 3600 * 1000));
     return { requeued: stale.length, purged };
   }
 
