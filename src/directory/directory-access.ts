@@ -3,7 +3,7 @@ import { administersDepartment, canAdministerOrg, MAIN_ORG } from '../auth/permi
 import { ForbiddenError } from '../errors.js';
 
 /**
- * Orgs, users and API tokens. Callers pass the acting principal, or `system` for the CLI and the
+ * Who acts on the directory: the principal of a request, or `system` for the CLI and the
  * first-start bootstrap, which act with the machine's own authority.
  */
 export type Actor = Principal | 'system';
