@@ -8,7 +8,7 @@ import { checkExpiry } from './expiry-rule.js';
 import { claimKey, isRetry, keyedJobId } from './idempotent-requests.js';
 import { bulkAccepted, issueAndWait, type IssueRequestDeps, type IssueResponse } from './issue-answers.js';
 import type { AwardDetails, BulkResult } from './issuance-jobs.js';
-import { loadIssuable } from './issuance-service.js';
+import { loadIssuable } from './issuable.js';
 
 export interface BulkIssueBody extends AwardDetails {
   users: BulkUserInput[];

@@ -4,24 +4,11 @@ import type { AssertionRow, AssertionRepository } from '../db/assertion-reposito
 import type { CatalogRepository } from '../db/catalog-repository.js';
 import { NotFoundError } from '../errors.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
-import {
-  buildIssuerProfile,
-  buildOb2Assertion,
-  buildOb2BadgeClass,
-  buildOb2Issuer,
-  buildOb2RevokedAssertion,
-  hashIdentity,
-  type IssuerProfileDocument,
-} from '../openbadges/index.js';
+import { buildIssuerProfile, type IssuerProfileDocument } from '../openbadges/index.js';
 import type { PublicUrls } from '../public-urls.js';
 import { buildJwks } from '../signing/jwks.js';
-import {
-  absoluteUrl,
-  achievementInput,
-  buildAchievementDocument,
-  issuerProfileInput,
-  type AchievementDocument,
-} from './credential-document.js';
+import { buildAchievementDocument, issuerProfileInput, type AchievementDocument } from './credential-document.js';
+import { ob2AssertionDocument, ob2BadgeClassDocument, ob2IssuerDocument } from './ob2-documents.js';
 import type { StatusListService } from './status-lists.js';
 import type { AssertionObject } from './assertion-format.js';
 import { presentAssertions } from './assertion-service.js';
@@ -97,33 +84,7 @@ export function publicDocuments(deps: {
     async ob2Assertion(id: string): Promise<{ status: 200 | 410; body: object }> {
       const a = await anyAssertion(id);
       await requireOb2Issuer(a.issuer_id);
-      const docId = urls.ob2Assertion(id);
-      if (a.revoked_at) return { status: 410, body: buildOb2RevokedAssertion(docId, a.revocation_reason ?? undefined) };
-      const doc = buildOb2Assertion({
-        id: docId,
-        badgeClassUrl: urls.ob2BadgeClass(a.credential_id),
-        recipient: { email: a.recipient_email ?? '', salt: a.salt },
-        issuedAt: a.issued_on,
-        ...(a.expires_at && { expiresAt: a.expires_at }),
-        image: urls.assertionFile(id, 'badge.png'),
-        evidence: (a.evidence ?? []).map((e) => ({
-          ...(e.url && { id: e.url }),
-          ...(e.narrative && { narrative: e.narrative }),
-          ...(e.name && { name: e.name }),
-          ...(e.description && { description: e.description }),
-        })),
-        ...(a.narrative && { narrative: a.narrative }),
-      });
-      if (!a.recipient_email) {
-        // No email on file: the recipient is identified by their (hashed) user id instead.
-        (doc as { recipient: object }).recipient = {
-          type: 'id',
-          hashed: true,
-          salt: a.salt,
-          identity: hashIdentity(a.recipient_user_id, a.salt),
-        };
-      }
-      return { status: 200, body: doc };
+      return ob2AssertionDocument(urls, id, a);
     },
 
     async issuerProfile(issuerId: string): Promise<IssuerProfileDocument> {
@@ -133,15 +94,7 @@ export function publicDocuments(deps: {
     /** OB 2.0 Issuer. Its validator wants `url` and `email`: the service's address stands in for a missing url. */
     async ob2Issuer(issuerId: string): Promise<object> {
       const issuer = await requireOb2Issuer(issuerId);
-      const doc = buildOb2Issuer({
-        id: urls.ob2Issuer(issuer.id),
-        name: issuer.name,
-        url: issuer.url ?? urls.base,
-        email: issuer.email!,
-        ...(issuer.description && { description: issuer.description }),
-        ...(issuer.icon_image && { image: absoluteUrl(urls.base, issuer.icon_image) }),
-      });
-      return doc;
+      return ob2IssuerDocument(urls, issuer);
     },
 
     async achievement(credentialId: string): Promise<AchievementDocument> {
@@ -152,20 +105,7 @@ export function publicDocuments(deps: {
     async ob2BadgeClass(credentialId: string): Promise<object> {
       const credential = await credentialOf(credentialId);
       const issuer = await requireOb2Issuer(credential.issuer_id);
-      const input = achievementInput(urls, credential);
-      const doc = buildOb2BadgeClass({
-        id: urls.ob2BadgeClass(credential.id),
-        issuerUrl: urls.ob2Issuer(issuer.id),
-        name: input.name,
-        description: input.description,
-        // OB 2.0 requires a BadgeClass image: the credential's, else the issuer's, else ours.
-        image: input.image ?? absoluteUrl(urls.base, issuer.icon_image) ?? urls.defaultBadge,
-        ...(input.criteriaUrl && { criteriaUrl: input.criteriaUrl }),
-        ...(input.criteriaNarrative && { criteriaNarrative: input.criteriaNarrative }),
-        tags: input.tags,
-        alignment: input.alignment,
-      });
-      return doc;
+      return ob2BadgeClassDocument(urls, issuer, credential);
     },
 
     /** The single public JWK a JWT `kid` dereferences to. */

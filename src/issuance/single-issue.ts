@@ -8,7 +8,7 @@ import { checkExpiry } from './expiry-rule.js';
 import { claimKey, isRetry, keyedJobId } from './idempotent-requests.js';
 import { accepted, assertionAnswer, issueAndWait, type IssueRequestDeps, type IssueResponse } from './issue-answers.js';
 import type { AwardDetails, IssueJob, ResolvedRecipient } from './issuance-jobs.js';
-import { loadIssuable } from './issuance-service.js';
+import { loadIssuable } from './issuable.js';
 import type { RecipientFields } from './recipient-input.js';
 import { resolveRecipients } from './recipients.js';
 

@@ -33,7 +33,8 @@ const orgObject = (row: OrgRow) => ({
   photo_url: row.photo_url,
 });
 
-export function adminRoutes(rt: Runtime): RouteDef[] {
+/** Orgs (tenants): created by main-org platform admins, profiles read and changed by their admins. */
+export function adminOrgRoutes(rt: Runtime): RouteDef[] {
   const { directory } = rt.services;
   return [
     defineRoute({
@@ -82,6 +83,13 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
         sendEnvelope(res, orgObject(await directory.updateOrg(principal, params.org, body)), 'Updated');
       },
     }),
+  ];
+}
+
+/** The users of an org, one at a time or in batches. */
+export function adminUserRoutes(rt: Runtime): RouteDef[] {
+  const { directory } = rt.services;
+  return [
     defineRoute({
       method: 'get',
       path: '/api/admin/orgs/{org}/users',
@@ -146,6 +154,13 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
         sendEnvelope(res, { upserted }, 'Updated');
       },
     }),
+  ];
+}
+
+/** Departments and groups, and the membership of groups. */
+export function adminGroupRoutes(rt: Runtime): RouteDef[] {
+  const { directory } = rt.services;
+  return [
     defineRoute({
       method: 'put',
       path: '/api/admin/orgs/{org}/departments/{department_id}',
@@ -211,6 +226,13 @@ export function adminRoutes(rt: Runtime): RouteDef[] {
         },
       }),
     ),
+  ];
+}
+
+/** API tokens: created for a user (shown once), revoked by id. */
+export function adminTokenRoutes(rt: Runtime): RouteDef[] {
+  const { directory } = rt.services;
+  return [
     defineRoute({
       method: 'post',
       path: '/api/admin/orgs/{org}/users/{user_id}/tokens',

@@ -127,8 +127,9 @@ function idempotencyKeyOf(header: string | string[] | undefined): string | undef
   return key;
 }
 
+/** A user's assertions: listed, read one by one, revoked. */
 export function assertionRoutes(rt: Runtime): RouteDef[] {
-  const { assertions, issueRequests: requests } = rt.services;
+  const { assertions } = rt.services;
 
   return [
     defineRoute({
@@ -212,6 +213,14 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
         sendEnvelope(res, await assertions.presentOne(a, 'private'), 'Updated');
       },
     }),
+  ];
+}
+
+/** The assertions of a credential: issued to one recipient or in bulk, and listed (admins). */
+export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
+  const { assertions, issueRequests: requests } = rt.services;
+
+  return [
     defineRoute({
       method: 'post',
       path: `${base}/{entity_id}/assertions/bulk/`,

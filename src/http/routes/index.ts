@@ -1,6 +1,6 @@
 import type { Runtime } from '../../runtime.js';
 import type { RouteDef } from '../route.js';
-import { adminRoutes } from './admin.js';
+import { adminGroupRoutes, adminOrgRoutes, adminTokenRoutes, adminUserRoutes } from './admin.js';
 import { jobRoutes } from './jobs.js';
 import { analyticsRoutes } from './analytics.js';
 import { assignmentRoutes } from './assignments.js';
@@ -10,8 +10,11 @@ import { catalogCredentialRoutes, credentialDetailRoutes } from './catalog-crede
 import { catalogImageRoutes } from './catalog-images.js';
 import { catalogIssuerRoutes } from './catalog-issuers.js';
 import { publicImageRoutes } from './public-images.js';
-import { assertionRoutes } from './assertions.js';
+import { assertionRoutes, credentialAssertionRoutes } from './assertions.js';
 import { publicAssertionRoutes } from './public-assertions.js';
+import { publicProfileRoutes } from './public-profiles.js';
+import { publicKeyRoutes, publicKeySetRoutes } from './public-keys.js';
+import { publicStatusListRoutes } from './public-status-lists.js';
 import { publicDidRoutes } from './public-dids.js';
 import { publicFileRoutes } from './public-files.js';
 import { publicVerifyRoutes } from './public-verify.js';
@@ -21,7 +24,10 @@ import { notificationRoutes } from './notifications.js';
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
 export function allRoutes(rt: Runtime): RouteDef[] {
   return [
-    ...adminRoutes(rt),
+    ...adminOrgRoutes(rt),
+    ...adminUserRoutes(rt),
+    ...adminGroupRoutes(rt),
+    ...adminTokenRoutes(rt),
     ...jobRoutes(rt),
     ...analyticsRoutes(rt),
     ...assignmentRoutes(rt),
@@ -32,9 +38,14 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...catalogCredentialRoutes(rt),
     ...publicImageRoutes(rt),
     ...assertionRoutes(rt),
+    ...credentialAssertionRoutes(rt),
     ...signalRoutes(rt),
     ...publicFileRoutes(rt),
     ...publicAssertionRoutes(rt),
+    ...publicProfileRoutes(rt),
+    ...publicKeyRoutes(rt),
+    ...publicStatusListRoutes(rt),
+    ...publicKeySetRoutes(rt),
     ...publicDidRoutes(rt),
     ...publicVerifyRoutes(rt),
     // Issue 16: events feed, webhooks, mail settings (before the `{entity_id}` catch-all below).

@@ -1,62 +1,23 @@
-import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import { envelope, envelopeSchema } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
 import { assertionObjectSchema } from '../../issuance/assertion-format.js';
 import { NotFoundError } from '../../errors.js';
-import { STATUS_LIST_TTL_MS } from '../../issuance/status-lists.js';
 import { verificationPageSender } from './public-verify.js';
 import { microCache } from '../micro-cache.js';
+import { id, jsonLd, jsonLdType, pub, publicHeaders, sendDocument, SHORT } from './public-document-response.js';
 
 /**
- * What a verifier, wallet or backpack fetches without credentials. Content types follow
- * OPEN-BADGES.md: the VC-JWT as text/plain (§2.1), the OB 3.0 credential as
- * application/vc+ld+json (§2.2), OB 2.0 and OB 3.0 JSON-LD objects as application/ld+json (§4.2),
- * keys as application/jwk+json and application/jwk-set+json (§2.3). Express adds a (weak) ETag to
- * every body and answers If-None-Match with 304.
+ * What a verifier, wallet or backpack fetches without credentials: an assertion in its public
+ * forms (issuer profiles, keys and status lists are in public-profiles.ts, public-keys.ts and
+ * public-status-lists.ts; how they are answered in public-document-response.ts).
  */
-const pub = '/api/credentials/public';
-const id = z.string().min(1).max(100);
 const assertionParams = z.object({ entity_id: id });
-
-/** JSON-LD documents (Open Badges' own schemas define them; see src/openbadges/schemas). */
-const jsonLd = z.looseObject({ '@context': z.unknown(), id: z.string().optional(), type: z.unknown() });
-const jwk = z.looseObject({ kty: z.string(), kid: z.string().optional() });
-
-/** Mutable documents (an assertion can be revoked, a list re-signed): short caching. */
-const SHORT = 'public, max-age=60';
-const LIST = `public, max-age=${Math.floor(STATUS_LIST_TTL_MS / 1000)}`;
-const PROFILE = 'public, max-age=300';
 /** In-process reuse of the public assertion JSON. */
 const ASSERTION_JSON_TTL_MS = 1000;
-/** Status list forms by Accept, JWT first so that a wildcard Accept keeps the answer it always had. */
-const STATUS_LIST_TYPES = ['application/vc+jwt', 'application/vc+ld+json', 'application/ld+json', 'application/json'];
-/** A key id names one key forever. */
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-/** Access-Control-Allow-Origin: * comes with every public route (src/http/route.ts). */
-function publicHeaders(res: Response, cacheControl: string): void {
-  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-  res.setHeader('Cache-Control', cacheControl);
-}
-
-function sendDocument(res: Response, type: string, body: string | object, cacheControl: string, status = 200): void {
-  publicHeaders(res, cacheControl);
-  res
-    .status(status)
-    .type(type)
-    .send(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
-/** JSON-LD unless the client accepts only plain JSON (the OB 2.0 hosting rule); caches key on Accept. */
-function jsonLdType(req: Request, res: Response): string {
-  res.vary('Accept');
-  return req.accepts(['application/ld+json', 'application/json']) === 'application/json'
-    ? 'application/json'
-    : 'application/ld+json';
-}
-
+/** An assertion: its VC-JWT, OB 3.0 and OB 2.0 JSON, and the public assertion (or its page). */
 export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
   const docs = rt.services.publicDocuments;
   const sendVerificationPage = verificationPageSender(rt);
@@ -146,122 +107,6 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
         }
         publicHeaders(res, SHORT);
         res.status(200).type('application/json').send(body);
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: `${pub}/issuers/{issuer_id}/ob2`,
-      summary: 'OB 2.0 Issuer profile (404 while the issuer has no email: OB 2.0 requires one)',
-      tag: 'public',
-      auth: 'public',
-      params: z.object({ issuer_id: id }),
-      responses: {
-        200: { description: 'The OB 2.0 Issuer', schema: jsonLd, contentType: 'application/ld+json' },
-        404: 'Unknown issuer, or no email',
-      },
-      async handler({ params, req, res }) {
-        sendDocument(res, jsonLdType(req, res), await docs.ob2Issuer(params.issuer_id), PROFILE);
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: `${pub}/issuers/{issuer_id}`,
-      summary: 'OB 3.0 issuer Profile (the credential `issuer.id` and JWT `iss`)',
-      tag: 'public',
-      auth: 'public',
-      params: z.object({ issuer_id: id }),
-      responses: {
-        200: { description: 'The OB 3.0 Profile', schema: jsonLd, contentType: 'application/ld+json' },
-        404: 'Unknown issuer',
-      },
-      async handler({ params, req, res }) {
-        sendDocument(res, jsonLdType(req, res), await docs.issuerProfile(params.issuer_id), PROFILE);
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: `${pub}/credentials/{credential_id}/ob2`,
-      summary: 'OB 2.0 BadgeClass of a credential (404 while its issuer has no email)',
-      tag: 'public',
-      auth: 'public',
-      params: z.object({ credential_id: id }),
-      responses: {
-        200: { description: 'The OB 2.0 BadgeClass', schema: jsonLd, contentType: 'application/ld+json' },
-        404: 'Unknown credential, or its issuer has no email',
-      },
-      async handler({ params, req, res }) {
-        sendDocument(res, jsonLdType(req, res), await docs.ob2BadgeClass(params.credential_id), PROFILE);
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: `${pub}/credentials/{credential_id}`,
-      summary: 'OB 3.0 Achievement of a credential (the `achievement.id` of its assertions)',
-      tag: 'public',
-      auth: 'public',
-      params: z.object({ credential_id: id }),
-      responses: {
-        200: { description: 'The OB 3.0 Achievement', schema: jsonLd, contentType: 'application/ld+json' },
-        404: 'Unknown credential',
-      },
-      async handler({ params, req, res }) {
-        sendDocument(res, jsonLdType(req, res), await docs.achievement(params.credential_id), PROFILE);
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: `${pub}/keys/{key_id}`,
-      summary: 'One public JWK: what a JWT `kid` dereferences to',
-      tag: 'public',
-      auth: 'public',
-      params: z.object({ key_id: id }),
-      responses: {
-        200: { description: 'The public JWK', schema: jwk, contentType: 'application/jwk+json' },
-        404: 'Unknown key',
-      },
-      async handler({ params, res }) {
-        sendDocument(res, 'application/jwk+json', await docs.key(params.key_id), IMMUTABLE);
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: `${pub}/status-lists/{list_id}`,
-      summary: 'A Bitstring Status List credential (VC-JWT signed by the issuer), re-signed when a bit flips',
-      tag: 'public',
-      auth: 'public',
-      params: z.object({ list_id: id }),
-      responses: {
-        200: { description: 'The signed status list', schema: z.string(), contentType: 'application/vc+jwt' },
-        404: 'Unknown list',
-      },
-      async handler({ params, req, res }) {
-        // Wallets ask for JSON and need the Data Integrity form; anything else gets the VC-JWT.
-        res.vary('Accept');
-        const wanted = req.accepts(STATUS_LIST_TYPES);
-        if (wanted && wanted !== 'application/vc+jwt') {
-          const di = await rt.services.statusLists.dataIntegrityList(params.list_id);
-          if (!di) throw new NotFoundError(`Status list "${params.list_id}" does not exist.`);
-          sendDocument(res, wanted === 'application/json' ? wanted : 'application/vc+ld+json', di, LIST);
-          return;
-        }
-        sendDocument(res, 'application/vc+jwt', await docs.statusList(params.list_id), LIST);
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/.well-known/jwks.json',
-      summary: 'Every issuer public key, retired keys included',
-      tag: 'public',
-      auth: 'public',
-      responses: {
-        200: {
-          description: 'The key set',
-          schema: z.object({ keys: z.array(jwk) }),
-          contentType: 'application/jwk-set+json',
-        },
-      },
-      async handler({ res }) {
-        sendDocument(res, 'application/jwk-set+json', await docs.jwks(), PROFILE);
       },
     }),
   ];
