@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import { sendEnvelope } from '../envelope.js';
+import { NOTIFICATION_ANSWERS as A } from './notification-schemas.js';
 import type { WebhookService } from '../../webhooks/webhook-service.js';
 import { base, tag, tenantParams } from './notification-paths.js';
 
@@ -18,7 +19,7 @@ export function eventFeedRoutes(webhooks: WebhookService): RouteDef[] {
         after: z.string().max(20).optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
       }),
-      responses: { 200: 'Ok', 400: 'Bad cursor', 403: 'Not a platform admin' },
+      responses: { 200: A.feed, 400: 'Bad cursor', 403: 'Not a platform admin' },
       async handler({ params, query, principal, res }) {
         sendEnvelope(res, await webhooks.feed(principal, params.org, query));
       },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import { sendEnvelope } from '../envelope.js';
+import { NOTIFICATION_ANSWERS as A } from './notification-schemas.js';
 import type { Runtime } from '../../runtime.js';
 import { webhookService } from '../../webhooks/webhook-service.js';
 import { addressPolicy } from '../../webhooks/address-policy.js';
@@ -46,7 +47,7 @@ function mailRoutes(mail: MailSettingsService): RouteDef[] {
       tag,
       auth: 'tenant',
       params: tenantParams,
-      responses: { 200: 'Ok', 403: 'Not a platform admin' },
+      responses: { 200: A.mailSettings('Ok'), 403: 'Not a platform admin' },
       async handler({ params, principal, res }) {
         sendEnvelope(res, await mail.get(principal, params.org));
       },
@@ -68,7 +69,7 @@ function mailRoutes(mail: MailSettingsService): RouteDef[] {
         notify_on_revoke: z.boolean().optional(),
         attach_pdf: z.boolean().optional(),
       }),
-      responses: { 200: 'Updated', 400: 'Invalid template', 403: 'Not a platform admin' },
+      responses: { 200: A.mailSettings('Updated'), 400: 'Invalid template', 403: 'Not a platform admin' },
       async handler({ params, body, principal, res }) {
         sendEnvelope(res, await mail.put(principal, params.org, body), 'Updated');
       },
@@ -80,7 +81,7 @@ function mailRoutes(mail: MailSettingsService): RouteDef[] {
       tag,
       auth: 'tenant',
       params: tenantParams.extend({ assertion_id: z.string().min(1).max(100) }),
-      responses: { 200: 'Ok', 403: 'Not a platform admin', 404: 'Unknown assertion' },
+      responses: { 200: A.notifications, 403: 'Not a platform admin', 404: 'Unknown assertion' },
       async handler({ params, principal, res }) {
         sendEnvelope(res, await mail.notifications(principal, params.org, params.assertion_id));
       },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import { sendEnvelope } from '../envelope.js';
+import { NOTIFICATION_ANSWERS as A } from './notification-schemas.js';
 import type { WebhookService } from '../../webhooks/webhook-service.js';
 import { EVENT_TYPES } from '../../events/event-types.js';
 import { base, tag, tenantParams } from './notification-paths.js';
@@ -23,7 +24,7 @@ export function webhookRoutes(webhooks: WebhookService): RouteDef[] {
       auth: 'tenant',
       params: tenantParams,
       body: z.object({ url: webhookUrl, events: eventList.optional(), description: z.string().max(500).optional() }),
-      responses: { 201: 'Created', 400: 'Invalid or refused URL', 403: 'Not a platform admin' },
+      responses: { 201: A.endpoint('Created'), 400: 'Invalid or refused URL', 403: 'Not a platform admin' },
       async handler({ params, body, principal, res }) {
         sendEnvelope(res, await webhooks.create(principal, params.org, body), 'Created');
       },
@@ -35,7 +36,7 @@ export function webhookRoutes(webhooks: WebhookService): RouteDef[] {
       tag,
       auth: 'tenant',
       params: tenantParams,
-      responses: { 200: 'Ok', 403: 'Not a platform admin' },
+      responses: { 200: A.endpoints, 403: 'Not a platform admin' },
       async handler({ params, principal, res }) {
         sendEnvelope(res, await webhooks.list(principal, params.org));
       },
@@ -47,7 +48,7 @@ export function webhookRoutes(webhooks: WebhookService): RouteDef[] {
       tag,
       auth: 'tenant',
       params: endpointParams,
-      responses: { 200: 'Ok', 403: 'Not a platform admin', 404: 'Unknown endpoint' },
+      responses: { 200: A.endpoint('Ok'), 403: 'Not a platform admin', 404: 'Unknown endpoint' },
       async handler({ params, principal, res }) {
         sendEnvelope(res, await webhooks.get(principal, params.org, params.webhook_id));
       },
@@ -65,7 +66,12 @@ export function webhookRoutes(webhooks: WebhookService): RouteDef[] {
         description: z.string().max(500).nullable().optional(),
         enabled: z.boolean().optional(),
       }),
-      responses: { 200: 'Updated', 400: 'Invalid or refused URL', 403: 'Not a platform admin', 404: 'Unknown' },
+      responses: {
+        200: A.endpoint('Updated'),
+        400: 'Invalid or refused URL',
+        403: 'Not a platform admin',
+        404: 'Unknown',
+      },
       async handler({ params, body, principal, res }) {
         sendEnvelope(res, await webhooks.update(principal, params.org, params.webhook_id, body), 'Updated');
       },
@@ -90,7 +96,7 @@ export function webhookRoutes(webhooks: WebhookService): RouteDef[] {
       tag,
       auth: 'tenant',
       params: endpointParams,
-      responses: { 200: 'Updated', 403: 'Not a platform admin', 404: 'Unknown endpoint' },
+      responses: { 200: A.endpoint('Updated'), 403: 'Not a platform admin', 404: 'Unknown endpoint' },
       async handler({ params, principal, res }) {
         sendEnvelope(res, await webhooks.rotateSecret(principal, params.org, params.webhook_id), 'Updated');
       },
@@ -106,7 +112,7 @@ export function webhookRoutes(webhooks: WebhookService): RouteDef[] {
         limit: z.coerce.number().int().min(1).max(200).default(50),
         before: z.coerce.number().int().min(1).optional(),
       }),
-      responses: { 200: 'Ok', 403: 'Not a platform admin', 404: 'Unknown endpoint' },
+      responses: { 200: A.deliveries, 403: 'Not a platform admin', 404: 'Unknown endpoint' },
       async handler({ params, query, principal, res }) {
         sendEnvelope(res, await webhooks.deliveries(principal, params.org, params.webhook_id, query));
       },
@@ -118,7 +124,7 @@ export function webhookRoutes(webhooks: WebhookService): RouteDef[] {
       tag,
       auth: 'tenant',
       params: endpointParams.extend({ delivery_id: z.string().min(1).max(100) }),
-      responses: { 202: 'Queued', 403: 'Not a platform admin', 404: 'Unknown endpoint or delivery' },
+      responses: { 202: A.redelivery, 403: 'Not a platform admin', 404: 'Unknown endpoint or delivery' },
       async handler({ params, principal, res }) {
         const d = await webhooks.redeliver(principal, params.org, params.webhook_id, params.delivery_id);
         sendEnvelope(res, d, 'Ok', 202);
