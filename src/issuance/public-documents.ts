@@ -10,6 +10,7 @@ import { buildJwks } from '../signing/jwks.js';
 import { buildAchievementDocument, issuerProfileInput, type AchievementDocument } from './credential-document.js';
 import { ob2AssertionDocument, ob2BadgeClassDocument, ob2IssuerDocument } from './ob2-documents.js';
 import type { StatusListService } from './status-lists.js';
+import { usesDataIntegrity } from './award-proofs.js';
 import type { AssertionObject } from './assertion-format.js';
 import { presentAssertions } from './assertion-service.js';
 
@@ -88,7 +89,11 @@ export function publicDocuments(deps: {
     },
 
     async issuerProfile(issuerId: string): Promise<IssuerProfileDocument> {
-      return buildIssuerProfile(issuerProfileInput(urls, await issuerOf(issuerId)));
+      const issuer = await issuerOf(issuerId);
+      const input = issuerProfileInput(urls, issuer);
+      // Credentials of a Data Integrity issuer name it by its DID (issue 14): its Profile says the same.
+      const identity = await deps.issuerKeys.dids.identity(issuer.id);
+      return buildIssuerProfile(usesDataIntegrity(identity) ? { ...input, id: identity.did } : input);
     },
 
     /** OB 2.0 Issuer. Its validator wants `url` and `email`: the service's address stands in for a missing url. */
