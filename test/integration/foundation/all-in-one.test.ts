@@ -6,6 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/embedded/redis-server.js';
 import { descendants, isAlive, runBadgeworks, type Child } from '../../support/child-service.js';
 
+/** A failed start ends in one line, after the phase lines it printed on its way (issue 17). */
+const lastLine = (output: string) => output.trim().split('\n').at(-1) ?? '';
+
 describe('all-in-one start (`badgeworks start`) on the embedded defaults', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bw-aio-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -46,7 +49,7 @@ describe('all-in-one start (`badgeworks start`) on the embedded defaults', () =>
     const redisPid = readFileSync(redisPidFile, 'utf8').trim();
     const second = runBadgeworks(['start'], { DATA_DIR: dataDir, PORT: String(await freePort()), HOST: '127.0.0.1' });
     expect(await second.exited).toBe(1);
-    expect(second.output().trim()).toMatch(/^badgeworks: The embedded Redis in .+ is in use by process \d+/);
+    expect(lastLine(second.output())).toMatch(/^badgeworks: The embedded Redis in .+ is in use by process \d+/);
     expect(readFileSync(redisPidFile, 'utf8').trim()).toBe(redisPid);
 
     const kids = await descendants(child.proc.pid!);
@@ -101,7 +104,7 @@ describe('all-in-one start (`badgeworks start`) on the embedded defaults', () =>
       const clashDir = mkdtempSync(path.join(os.tmpdir(), 'bw-aio-clash-'));
       const clash = runBadgeworks(['start'], { ...env, DATA_DIR: clashDir });
       expect(await clash.exited).toBe(1);
-      expect(clash.output().trim()).toMatch(/^badgeworks: listen EADDRINUSE.+\(check PORT \/ HOST\)$/);
+      expect(lastLine(clash.output())).toMatch(/^badgeworks: listen EADDRINUSE.+\(check PORT \/ HOST\)$/);
       expect(existsSync(path.join(clashDir, 'redis', 'redis.pid'))).toBe(false); // redis-server removes it when it stops
       rmSync(clashDir, { recursive: true, force: true });
       busy.proc.kill('SIGTERM');
@@ -123,7 +126,7 @@ describe('all-in-one start (`badgeworks start`) on the embedded defaults', () =>
         REDIS_SERVER_PATH: binary,
       });
       expect(await child.exited).toBe(1);
-      expect(child.output().trim()).toMatch(
+      expect(lastLine(child.output())).toMatch(
         /^badgeworks: redis-server was not found\. Install the Debian package: apt-get install redis-server/,
       );
     }
