@@ -2,7 +2,8 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DirectoryService } from './directory-service.js';
 import { MAIN_ORG } from '../auth/permissions.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../config.js';
 
 /**
@@ -15,6 +16,24 @@ export interface BootstrapResult {
   tokenFile?: string;
 }
 
+/**
+ * The admin token on a database another process is bootstrapping right now: its org may be
+ * committed before its admin user is (replicas starting together), so a missing user is waited
+ * for a few seconds, and a token that process created meanwhile counts.
+ */
+async function createAdminToken(directory: DirectoryService, adminToken: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await directory.createToken('system', MAIN_ORG, 'admin', adminToken);
+      return;
+    } catch (err) {
+      if (!(err instanceof NotFoundError) || attempt >= 50) throw err;
+      await sleep(100);
+      if (await directory.authenticateToken(adminToken)) return;
+    }
+  }
+}
+
 export async function bootstrapDirectory(
   directory: DirectoryService,
   opts: { dataDir: string; adminToken?: string },
@@ -24,7 +43,7 @@ export async function bootstrapDirectory(
       // ADMIN_TOKEN set on a later start (e.g. after the generated one was lost) is honoured too,
       // unless it is a token that was revoked: that stays revoked.
       try {
-        await directory.createToken('system', MAIN_ORG, 'admin', opts.adminToken);
+        await createAdminToken(directory, opts.adminToken);
       } catch (err) {
         if ((err as { code?: string }).code !== '23505') throw err;
         // Another process (a worker starting beside this api) created it a moment ago.
