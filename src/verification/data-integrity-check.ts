@@ -1,6 +1,7 @@
 import { DI_CRYPTOSUITE, verifyDataIntegrity } from '../signing/data-integrity.js';
 import type { DocumentLoader } from '../signing/document-loader.js';
 import type { Check } from './credential-verifier.js';
+import { MAX_DATA_INTEGRITY_CHARS } from './input-limits.js';
 
 /**
  * The `signature` check of a credential with embedded Data Integrity proofs (issue 14). The loader
@@ -34,6 +35,13 @@ export async function dataIntegrityCheck(credential: Record<string, unknown>, lo
     };
   }
   const methods = proofs.map((p) => String(p.verificationMethod)).join(', ');
+  if (JSON.stringify(credential).length > MAX_DATA_INTEGRITY_CHARS) {
+    return {
+      check: 'signature',
+      ok: false,
+      detail: `The credential is larger than ${MAX_DATA_INTEGRITY_CHARS / 1024} KiB; its Data Integrity proof is not checked.`,
+    };
+  }
   try {
     const r = await verifyDataIntegrity(credential, loader);
     return r.verified

@@ -17,6 +17,13 @@ export const MAX_BAKED_TEXT_BYTES = 1024 * 1024;
 export const MAX_JSON_DEPTH = 64;
 
 /** PNG: more chunks than any encoder writes for a 5 MiB image (libpng writes 8 KiB IDATs). */
+/**
+ * A Data Integrity proof is checked by JSON-LD expansion and RDF canonicalization on the event loop,
+ * at ~7 µs per byte of credential (a 0.7 MB body held it for 3 s). Credentials this service issues
+ * are ~2–10 KB; larger ones get a failed `signature` check instead of that work (≤ ~0.2 s here).
+ */
+export const MAX_DATA_INTEGRITY_CHARS = 32 * 1024;
+
 export const MAX_PNG_CHUNKS = 20_000;
 
 /** PDF: indirect objects indexed, container nesting, decoded bytes of object streams and the attachment. */

@@ -159,6 +159,12 @@ describe('Data Integrity credentials from a running service (issue 14)', () => {
         /does not verify/,
       ],
       ['a proof that is not an object', (c) => (c.proof = ['nonsense']), /not a proof object/],
+      [
+        // JSON-LD work grows with the document: a large one is refused before it holds the event loop.
+        'a credential too large to canonicalize',
+        (c) => (c.evidence = Array.from({ length: 2000 }, () => ({ type: ['Evidence'], name: 'same' }))),
+        /larger than 32 KiB/,
+      ],
     ];
     for (const [name, change, detail] of cases) {
       const bad = structuredClone(credential);
