@@ -55,7 +55,7 @@ export function createServices(infra: ServiceInfra) {
     masterKey: loadOrCreateMasterKey(config.keyEncryptionKey, config.dataDir),
     urls,
   });
-  const statusLists = statusListService({ statusListRepo, catalogRepo, urls, issuerKeys });
+  const statusLists = statusListService({ statusListRepo, urls, issuerKeys });
   const checkTemplates = templateChecker(config.publicBaseUrl);
   const requests = issueRequests({ db, assertionRepo, idempotencyRepo, queues, urls, config });
   return {

@@ -1,6 +1,6 @@
 import type { StatusListRepository } from '../db/status-list-repository.js';
-import type { CatalogRepository } from '../db/catalog-repository.js';
 import { dataIntegrityStatusList } from './status-list-di.js';
+import { usesDataIntegrity } from './award-proofs.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import {
   buildStatusListCredential,
@@ -36,13 +36,12 @@ export interface StatusSlot {
 
 export interface StatusListServiceDeps {
   statusListRepo: StatusListRepository;
-  catalogRepo: CatalogRepository;
   urls: PublicUrls;
   issuerKeys: IssuerKeyService;
 }
 
 export function statusListService(deps: StatusListServiceDeps) {
-  const { statusListRepo, catalogRepo, urls, issuerKeys: keys } = deps;
+  const { statusListRepo, urls, issuerKeys: keys } = deps;
   return {
     /**
      * `count` entries of the issuer's lists for `holder` (the issuing job) alone, at random
@@ -77,17 +76,17 @@ export function statusListService(deps: StatusListServiceDeps) {
       // Bits are read after the version, so the signed list is never older than the version it is stored under.
       const bits = createBitstring(list.size);
       for (const i of await statusListRepo.revokedStatusIndexes(listId)) setBit(bits, i, true);
-      const issuer = await catalogRepo.getIssuerById(list.issuer_id);
+      // The same issuer id as the credentials that point at it: the DID of a Data Integrity issuer,
+      // else its Profile URL (verifiers may require the two to match).
+      const identity = await keys.dids.identity(list.issuer_id);
       const credential = buildStatusListCredential({
         id: urls.statusList(listId),
-        // The same issuer id as the credentials that point at it (their DID, issue 14).
-        issuer: (await keys.dids.identity(list.issuer_id)).did,
+        issuer: usesDataIntegrity(identity) ? identity.did : urls.issuerProfile(list.issuer_id),
         validFrom: new Date(),
         encodedList: encodeBitstring(bits),
         ttl: STATUS_LIST_TTL_MS,
       });
-      if (!issuer) throw new Error(`Status list ${listId} has no issuer.`);
-      const key = await keys.getSigningKey(issuer.id);
+      const key = await keys.getSigningKey(list.issuer_id);
       const jwt = await signCredentialJwt(credential, { privateJwk: key.privateJwk, alg: key.alg, kid: key.kid });
       await statusListRepo.storeSignedStatusList(listId, list.version, jwt);
       return jwt;
