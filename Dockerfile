@@ -24,7 +24,6 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
 COPY src ./src
-COPY workers ./workers
 COPY templates ./templates
 RUN groupadd --system badgeworks && useradd --system --gid badgeworks --home /var/lib/badgeworks badgeworks \
   && mkdir -p /var/lib/badgeworks && chown badgeworks:badgeworks /var/lib/badgeworks
