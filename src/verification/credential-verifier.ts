@@ -158,32 +158,21 @@ export async function verifyJsonCredential(
   deps: VerifierDeps & { findSigned(credentialId: string): Promise<string | undefined> },
   opts: VerifyOptions = {},
 ): Promise<VerificationResult> {
-  // A credential with its own Data Integrity proof is checked by that proof, wherever it came from.
-  const diCheck = deps.loader && hasDataIntegrityProof(json) ? await dataIntegrityCheck(json, deps.loader) : undefined;
-  const id0 = typeof json.id === 'string' ? json.id : undefined;
-  if (diCheck && !(id0 && (await deps.findSigned(id0)))) {
-    const integrity: Check = {
-      check: 'integrity',
-      ok: false,
-      detail: id0 ? `No credential with id ${id0} was issued by this service.` : 'The credential has no id.',
-    };
-    return result([integrity, diCheck, ...(await commonChecks(json, undefined, deps, opts))], json);
-  }
   // Compared as submitted: a `vc` wrapper or JWT claims around the credential are differences too.
   const submitted = json;
   const id = typeof submitted.id === 'string' ? submitted.id : undefined;
   const jwt = id ? await deps.findSigned(id) : undefined;
+  const hasProof = deps.loader !== undefined && hasDataIntegrityProof(json);
+  const unknown: Check = {
+    check: 'integrity',
+    ok: false,
+    detail: id ? `No credential with id ${id} was issued by this service.` : 'The credential has no id.',
+  };
   if (!jwt) {
-    return result(
-      [
-        {
-          check: 'integrity',
-          ok: false,
-          detail: id ? `No credential with id ${id} was issued by this service.` : 'The credential has no id.',
-        },
-      ],
-      submitted,
-    );
+    // Not one of ours: a credential with its own Data Integrity proof is judged by that proof.
+    if (!hasProof) return result([unknown], submitted);
+    const diCheck = await dataIntegrityCheck(json, deps.loader!);
+    return result([unknown, diCheck, ...(await commonChecks(json, undefined, deps, opts))], json);
   }
   const signed = await verifyJwtCredential(jwt, deps, opts);
   const original = signed.credential ?? {};
@@ -198,8 +187,9 @@ export async function verifyJsonCredential(
       }
     : { check: 'integrity', ok: true, detail: 'Identical to the signed credential.' };
   const rest = signed.checks.filter((c) => c.check !== 'format');
-  // An edited credential fails integrity; its other checks concern the signed original.
-  if (diCheck && integrity.ok) mergeSignature(rest, diCheck);
+  // An edited credential fails integrity (its proof is not checked); its other checks concern the
+  // signed original.
+  if (hasProof && integrity.ok) mergeSignature(rest, await dataIntegrityCheck(json, deps.loader!));
   return result([integrity, ...rest], submitted);
 }
 
