@@ -55,11 +55,13 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
   });
   router.use(swaggerUiRouter());
 
-  router.use(queueDashboard(rt));
+  // One authenticate for every route and the dashboard: refused tokens count against the same budget.
+  const authenticate = opts.rateLimits
+    ? opts.rateLimits.authenticate(authenticateMiddleware(rt.authenticator))
+    : authenticateMiddleware(rt.authenticator);
+  router.use(queueDashboard(rt, authenticate));
   mountRoutes(router, defs, {
-    authenticate: opts.rateLimits
-      ? opts.rateLimits.authenticate(authenticateMiddleware(rt.authenticator))
-      : authenticateMiddleware(rt.authenticator),
+    authenticate,
     tenant: tenantMiddleware(rt.services.directory),
     defaultBodyLimit: rt.config.bodyLimit,
     publicBaseUrl: rt.config.publicBaseUrl,

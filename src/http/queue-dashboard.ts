@@ -5,7 +5,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Runtime } from '../runtime.js';
 import { isSuperAdmin } from '../auth/permissions.js';
-import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { ForbiddenError } from '../errors.js';
 
 /**
  * bull-board at /admin/queues, for the main org's platform admins only: a request carries their
@@ -24,7 +24,7 @@ function cookieOf(req: Request): string | undefined {
   return undefined;
 }
 
-export function queueDashboard(rt: Runtime): Router {
+export function queueDashboard(rt: Runtime, authenticate: RequestHandler): Router {
   // Per process: a replica's cookie is not honoured by another (sign in again there).
   const secret = randomBytes(32);
   const sign = (payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
@@ -35,14 +35,17 @@ export function queueDashboard(rt: Runtime): Router {
     const got = Buffer.from(mac);
     return want.length === got.length && timingSafeEqual(want, got);
   };
-  const requireSuperAdmin: RequestHandler = async (req, _res, next) => {
+  const requireSuperAdmin: RequestHandler = (req, res, next) => {
     if (!req.headers.authorization && sessionValid(cookieOf(req))) return next();
-    const principal = await rt.authenticator.authenticate(req.headers.authorization);
-    if (!principal) throw new UnauthorizedError();
-    if (!isSuperAdmin(principal))
-      throw new ForbiddenError('The queue dashboard is for platform admins of the main org.');
-    req.principal = principal;
-    next();
+    // The app's authenticate (rate-limited on refusals), then the main-org platform admin rule.
+    const afterAuth = (err?: unknown) => {
+      if (err) return next(err);
+      if (!isSuperAdmin(req.principal!)) {
+        return next(new ForbiddenError('The queue dashboard is for platform admins of the main org.'));
+      }
+      next();
+    };
+    Promise.resolve(authenticate(req, res, afterAuth)).catch(next);
   };
 
   const serverAdapter = new ExpressAdapter();
