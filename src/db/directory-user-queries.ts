@@ -1,3 +1,4 @@
+import { likePattern } from './like-pattern.js';
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db } from './database.js';
 import type { Database, Role } from './schema.js';
@@ -53,7 +54,7 @@ export function userQueries(db: Db) {
     ): Promise<{ count: number; rows: UserRow[] }> {
       let base = db.selectFrom('users as u').where('u.org', '=', org);
       if (page.q) {
-        const like = `%${page.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+        const like = likePattern(page.q);
         base = base.where((eb) =>
           eb.or([eb('u.user_id', 'ilike', like), eb('u.name', 'ilike', like), eb('u.email', 'ilike', like)]),
         );

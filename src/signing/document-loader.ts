@@ -18,10 +18,10 @@ export const CONTEXT_URLS = {
 } as const;
 
 const CONTEXT_FILES: Record<string, string> = {
-  [CONTEXT_URLS.credentialsV2]: 'credentials-v2.json',
-  // The copy the schema validation already ships.
+  // The copies the schema validation already ships (vendored with their hashes).
+  [CONTEXT_URLS.credentialsV2]: '../../openbadges/schemas/contexts/credentials-v2.jsonld',
   [CONTEXT_URLS.ob303]: '../../openbadges/schemas/contexts/context-3.0.3.json',
-  [CONTEXT_URLS.obExtensions]: 'ob-v3p0-extensions.json',
+  [CONTEXT_URLS.obExtensions]: '../../openbadges/schemas/contexts/ob-v3p0-extensions.json',
   [CONTEXT_URLS.dataIntegrityV2]: 'data-integrity-v2.json',
   [CONTEXT_URLS.multikeyV1]: 'multikey-v1.json',
   [CONTEXT_URLS.didV1]: 'did-v1.json',
