@@ -56,11 +56,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Ordering per subject: a delivery waits while an earlier one of its subject is pending.
   await sql`create index webhook_deliveries_pending on webhook_deliveries (endpoint_id, subject, event_seq)
             where status = 'pending'`.execute(db);
-  await db.schema
-    .createIndex('webhook_deliveries_endpoint')
-    .on('webhook_deliveries')
-    .columns(['endpoint_id', 'event_seq'])
-    .execute();
+  // (endpoint_id, event_seq) is indexed by webhook_deliveries_once. event_seq alone is the cascade
+  // from events: the retention purge would scan every delivery per purged event without it.
+  await db.schema.createIndex('webhook_deliveries_event').on('webhook_deliveries').column('event_seq').execute();
 
   await db.schema
     .createTable('webhook_attempts')
@@ -85,6 +83,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('notifications_pk', ['assertion_id', 'event'])
     .execute();
+
+  // The mail sweep re-queues emails still queued after a while; it reads only those.
+  await sql`create index notifications_queued on notifications (updated_at) where status = 'queued'`.execute(db);
 
   await db.schema
     .createTable('org_mail_settings')
