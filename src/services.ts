@@ -1,4 +1,7 @@
 import type { Notifier } from './events/notifier.js';
+import { webhookService } from './webhooks/webhook-service.js';
+import { addressPolicy } from './webhooks/address-policy.js';
+import { mailSettingsService } from './mail/mail-settings-service.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Db } from './db/database.js';
@@ -48,7 +51,7 @@ export interface ServiceInfra {
 export function createServices(infra: ServiceInfra) {
   const { config, logger, db, queues, urls, files, repos, notifier } = infra;
   const { analyticsRepo, assertionRepo, assignmentRepo, authorizationRepo, catalogRepo, directoryRepo } = repos;
-  const { idempotencyRepo, recipientRepo, renderRepo, statusListRepo } = repos;
+  const { idempotencyRepo, recipientRepo, renderRepo, statusListRepo, webhookRepo, eventRepo, mailRepo } = repos;
   const directory = directoryService({ directoryRepo });
   const issuerKeys = issuerKeyService({
     db,
@@ -91,6 +94,19 @@ export function createServices(infra: ServiceInfra) {
     issueRequests: requests,
     signals: signalService({ db, issueRequests: requests }),
     publicDocuments: publicDocuments({ db, assertionRepo, catalogRepo, urls, issuerKeys, statusLists }),
+    webhooks: webhookService({
+      webhookRepo,
+      eventRepo,
+      queues,
+      config: config.notify,
+      policy: addressPolicy(config.notify.webhooks.allowedAddresses),
+    }),
+    mailSettings: mailSettingsService({
+      mailRepo,
+      assertionRepo,
+      publicBaseUrl: config.publicBaseUrl,
+      mailEnabled: config.notify.mail !== undefined,
+    }),
     verification: verificationService({ db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys }),
     analytics: analyticsService({ analyticsRepo, directory }),
     assignments: assignmentService({ assignmentRepo, catalogRepo, directory, urls }),

@@ -1,6 +1,5 @@
-import type { Db } from '../db/database.js';
-import { assertionRepository } from '../db/assertion-repository.js';
-import { mailRepository, type MailSettingsRow } from '../db/mail-repository.js';
+import type { AssertionRepository } from '../db/assertion-repository.js';
+import type { MailRepository, MailSettingsRow } from '../db/mail-repository.js';
 import type { Principal } from '../auth/principal.js';
 import { canAdministerOrg } from '../auth/permissions.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
@@ -20,9 +19,15 @@ const DEFAULTS: Omit<MailSettingsRow, 'org'> = {
   attach_pdf: false,
 };
 
-export function mailSettingsService(deps: { db: Db; publicBaseUrl: string; mailEnabled: boolean }) {
-  const { db } = deps;
-  const mailRepo = mailRepository(db);
+export interface MailSettingsServiceDeps {
+  mailRepo: MailRepository;
+  assertionRepo: AssertionRepository;
+  publicBaseUrl: string;
+  mailEnabled: boolean;
+}
+
+export function mailSettingsService(deps: MailSettingsServiceDeps) {
+  const { mailRepo, assertionRepo } = deps;
   const assertAdmin = (p: Principal, org: string) => {
     if (!canAdministerOrg(p, org)) throw new ForbiddenError('Only platform admins manage email settings.');
   };
@@ -49,7 +54,7 @@ export function mailSettingsService(deps: { db: Db; publicBaseUrl: string; mailE
     /** `[{event, status, attempts, last_error}]` of one assertion of the org. */
     async notifications(p: Principal, org: string, assertionId: string) {
       assertAdmin(p, org);
-      if (!(await assertionRepository(db).getAssertionSummary(org, assertionId))) {
+      if (!(await assertionRepo.getAssertionSummary(org, assertionId))) {
         throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
       }
       return (await mailRepo.listNotifications(assertionId)).map((n) => ({
@@ -62,3 +67,5 @@ export function mailSettingsService(deps: { db: Db; publicBaseUrl: string; mailE
     },
   };
 }
+
+export type MailSettingsService = ReturnType<typeof mailSettingsService>;

@@ -1,11 +1,5 @@
-import type { Db } from '../db/database.js';
-import {
-  webhookRepository,
-  type DeliveryRow,
-  type EndpointRow,
-  type WebhookRepository,
-} from '../db/webhook-repository.js';
-import { eventRepository } from '../db/event-repository.js';
+import type { DeliveryRow, EndpointRow, WebhookRepository } from '../db/webhook-repository.js';
+import type { EventRepository } from '../db/event-repository.js';
 import type { Principal } from '../auth/principal.js';
 import { canAdministerOrg } from '../auth/permissions.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
@@ -35,10 +29,16 @@ export function endpointObject(e: EndpointRow, withSecret = false) {
   };
 }
 
-export function webhookService(deps: { db: Db; queues: QueueSet; config: NotifyConfig; policy: AddressPolicy }) {
-  const { db, config } = deps;
-  const webhookRepo = webhookRepository(db);
-  const eventRepo = eventRepository(db);
+export interface WebhookServiceDeps {
+  webhookRepo: WebhookRepository;
+  eventRepo: EventRepository;
+  queues: QueueSet;
+  config: NotifyConfig;
+  policy: AddressPolicy;
+}
+
+export function webhookService(deps: WebhookServiceDeps) {
+  const { webhookRepo, eventRepo, config } = deps;
 
   function assertAdmin(p: Principal, org: string): void {
     if (!canAdministerOrg(p, org)) throw new ForbiddenError('Only platform admins manage webhooks and events.');

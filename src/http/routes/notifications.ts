@@ -3,9 +3,7 @@ import { defineRoute, type RouteDef } from '../route.js';
 import { sendEnvelope } from '../envelope.js';
 import { NOTIFICATION_ANSWERS as A } from './notification-schemas.js';
 import type { Runtime } from '../../runtime.js';
-import { webhookService } from '../../webhooks/webhook-service.js';
-import { addressPolicy } from '../../webhooks/address-policy.js';
-import { mailSettingsService } from '../../mail/mail-settings-service.js';
+import type { MailSettingsService } from '../../mail/mail-settings-service.js';
 import { eventFeedRoutes } from './event-feed-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
 import { base, tag, tenantParams } from './notification-paths.js';
@@ -15,21 +13,9 @@ import { base, tag, tenantParams } from './notification-paths.js';
  * status of an assertion. All for the org's platform admins, under the tenant path.
  */
 export function notificationRoutes(rt: Runtime): RouteDef[] {
-  const webhooks = webhookService({
-    db: rt.db,
-    queues: rt.queues,
-    config: rt.config.notify,
-    policy: addressPolicy(rt.config.notify.webhooks.allowedAddresses),
-  });
-  const mail = mailSettingsService({
-    db: rt.db,
-    publicBaseUrl: rt.config.publicBaseUrl,
-    mailEnabled: rt.config.notify.mail !== undefined,
-  });
+  const { webhooks, mailSettings: mail } = rt.services;
   return [...eventFeedRoutes(webhooks), ...webhookRoutes(webhooks), ...mailRoutes(mail)];
 }
-
-type MailSettingsService = ReturnType<typeof mailSettingsService>;
 
 const template = z
   .string()
