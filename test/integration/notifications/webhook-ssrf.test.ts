@@ -47,6 +47,24 @@ describe('webhook sender: SSRF', () => {
     expect(rx.received.map((x) => x.path)).toEqual(['/ok']);
   });
 
+  it('connects to the address the policy resolved, not to one resolved before (DNS rebinding)', async () => {
+    // A name that only the policy's lookup can resolve: a sender that resolved it any other way, or
+    // connected without the policy's lookup, would fail with ENOTFOUND instead of being refused.
+    const rebinding = {
+      ...strict,
+      lookup: ((_host: string, options: unknown, callback: unknown) =>
+        (strict.lookup as (h: string, o: unknown, c: unknown) => void)(
+          'localhost',
+          options,
+          callback,
+        )) as typeof strict.lookup,
+    };
+    const r = await send(`http://rebinding.invalid:${rx.port}/rebound`, rebinding);
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/localhost resolves to/);
+    expect(rx.received.some((x) => x.path === '/rebound')).toBe(false);
+  });
+
   it('does not follow a redirect', async () => {
     const r = await send(`${rx.base}/redirect`, addressPolicy(['127.0.0.1']));
     expect(r).toMatchObject({ ok: false, statusCode: 302 });
