@@ -11,9 +11,7 @@ import {
 import { RenderLimitError, RenderRetryableError } from '../rendering/errors.js';
 
 import { templateChecker } from '../catalog/credential-templates.js';
-import { buildTemplateContext } from '../template/template-context.js';
-import { renderTemplate } from '../template/template.js';
-import { defaultCertificateTemplate } from '../template/default-template.js';
+import { catalogContext, certificateTemplateOf, mergeCertificate } from '../rendering/certificate-markup.js';
 import { createStoreRenderer } from '../rendering/render-service.js';
 import type { Renderer } from '../rendering/renderer.js';
 import { findChromium, CHROMIUM_MISSING } from '../embedded/chromium.js';
@@ -41,6 +39,12 @@ const WATERMARK_HTML =
   `pointer-events:none;z-index:2147483647"><div style="transform:rotate(-24deg);font:700 64px sans-serif;` +
   `color:rgba(200,0,0,.35);border:6px solid rgba(200,0,0,.35);padding:12px 32px;white-space:nowrap">` +
   `${WATERMARK}</div></div>`;
+
+const SAMPLE_CATALOG = {
+  credential: { name: 'Sample credential', description: 'What the holder of this credential has shown.' },
+  issuer: { name: 'Sample Academy' },
+  signatories: [],
+};
 
 export function templatePreviewService(rt: Runtime) {
   const check = templateChecker(rt.config.publicBaseUrl);
@@ -84,9 +88,7 @@ export function templatePreviewService(rt: Runtime) {
       const credential = input.credential ? await rt.repos.catalogRepo.getCredential(org, input.credential) : undefined;
       if (input.credential && !credential) throw new NotFoundError('No such credential.');
       const issuer = credential ? await rt.repos.catalogRepo.getIssuerById(credential.issuer_id) : undefined;
-      const own = credential?.html_template
-        ? { htmlTemplate: credential.html_template, cssTemplate: credential.css_template ?? '' }
-        : defaultCertificateTemplate();
+      const own = certificateTemplateOf(credential);
       const html = input.html_template ?? own.htmlTemplate;
       const css = input.css_template ?? (input.html_template !== undefined ? '' : own.cssTemplate);
       // The write-time check: a 400 listing each problem as `html_template line N: …`.
@@ -97,42 +99,29 @@ export function templatePreviewService(rt: Runtime) {
       const signatories = credential
         ? await rt.repos.catalogRepo.listSignatories({ issuerId: credential.issuer_id, credentialId: credential.id })
         : [];
-      const context = await buildTemplateContext({
-        recipient: {
-          name: sample.name ?? 'Ada Lovelace',
-          email: sample.email ?? 'ada@example.org',
-          user_id: sample.user_id ?? 'ada',
-        },
-        credential: {
-          name: credential?.name ?? 'Sample credential',
-          description: credential?.description ?? 'What the holder of this credential has shown.',
-          criteria_text: credential?.criteria_text,
-          criteria_url: credential?.criteria_url,
-          image: credential?.icon_image,
-          course: credential?.course,
-          program: credential?.program,
-        },
-        issuer: {
-          name: issuer?.name ?? 'Sample Academy',
-          url: issuer?.url,
-          email: issuer?.email,
-          image: issuer?.icon_image,
-        },
-        issuedOn: new Date(),
-        signatories: signatories.map((s) => ({ name: s.name, title: s.title, signature_image: s.signature })),
-        verificationUrl: `${rt.config.publicBaseUrl}/v/preview`,
-        assertionId: 'preview',
-        fields: sample.fields ?? {},
-      });
+      // The same merge as a real certificate, over sample values where there is no catalog data.
+      const fromCatalog = credential ? catalogContext(credential, issuer, signatories) : SAMPLE_CATALOG;
       let merged: { html: string; css: string };
       try {
-        merged = renderTemplate(html, css, context);
-      } catch (e) {
-        throw new UnprocessableEntityError(
-          `template failed: ${String((e as Error).message)
-            .split('\n')[0]
-            .slice(0, 300)}`,
+        merged = await mergeCertificate(
+          { htmlTemplate: html, cssTemplate: css },
+          {
+            ...fromCatalog,
+            issuer: { ...fromCatalog.issuer, name: fromCatalog.issuer.name || 'Sample Academy' },
+            recipient: {
+              name: sample.name ?? 'Ada Lovelace',
+              email: sample.email ?? 'ada@example.org',
+              user_id: sample.user_id ?? 'ada',
+            },
+            issuedOn: new Date(),
+            verificationUrl: `${rt.config.publicBaseUrl}/v/preview`,
+            assertionId: 'preview',
+            fields: sample.fields ?? {},
+          },
         );
+      } catch (e) {
+        if (e instanceof RenderLimitError) throw new UnprocessableEntityError(e.message);
+        throw e;
       }
       const r = rendererOf();
       // The org first in the label: the asset loader serves this org's images only.
