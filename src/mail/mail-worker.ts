@@ -1,3 +1,4 @@
+import { clearFinished } from '../queue/clear-finished.js';
 import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import nodemailer from 'nodemailer';
 import { Redis } from 'ioredis';
@@ -112,6 +113,11 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
 
   async function sweep(): Promise<{ requeued: number }> {
     const stale = await mailRepo.staleQueuedNotifications(SWEEP_AFTER_MS, 5000);
+    // An email whose job finished without settling its row runs again; one still queued is not doubled.
+    await clearFinished(
+      rt.queues.mail,
+      stale.map((n) => mailJobId(n.assertion_id, n.event as MailEvent)),
+    );
     await rt.queues.mail.addBulk(
       stale.map((n) => ({
         name: 'mail' as const,

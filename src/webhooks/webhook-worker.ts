@@ -1,3 +1,4 @@
+import { clearFinished } from '../queue/clear-finished.js';
 import { DelayedError, type Job, type Worker } from 'bullmq';
 import type { Runtime } from '../runtime.js';
 import { createWorker } from '../queue/worker-factory.js';
@@ -67,7 +68,12 @@ export function startWebhookWorker(rt: Runtime): Worker {
 
   async function sweep(): Promise<{ requeued: number; purged: number }> {
     const stale = await webhookRepo.stalePendingDeliveries(SWEEP_AFTER_MS, 5000);
-    // Same job ids as the first enqueue: a delivery whose job still exists (waiting, in backoff) is not doubled.
+    // Same job ids as the first enqueue: a delivery whose job still exists (waiting, in backoff) is not doubled;
+    // one whose job finished without settling the row (a crash, a database error) runs again.
+    await clearFinished(
+      rt.queues.webhooks,
+      stale.map((d) => d.id),
+    );
     await rt.queues.webhooks.addBulk(
       stale.map((d) => ({
         name: 'deliver' as const,
