@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUNDLED_FONTS, FONT_PREFIX, fontPackageDir } from '../template/font-faces.js';
 
-
 const fileCache = new Map<string, Buffer | null>();
 /** The bytes of a font URL under {@link FONT_PREFIX}, or null when it is not one of ours. */
 export function loadFont(url: string): { body: Buffer; contentType: string } | null {
