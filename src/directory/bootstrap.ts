@@ -62,8 +62,15 @@ export async function bootstrapDirectory(
     throw err;
   }
   await directory.upsertUser('system', MAIN_ORG, { user_id: 'admin', role: 'platform_admin', name: 'Administrator' });
-  const { token } = await directory.createToken('system', MAIN_ORG, 'admin', opts.adminToken);
-  if (opts.adminToken) return { created: true };
+  if (opts.adminToken) {
+    await createAdminToken(directory, opts.adminToken).catch(async (err: unknown) => {
+      // A replica that lost the org race may have created this same token a moment ago.
+      if ((err as { code?: string }).code !== '23505' || !(await directory.authenticateToken(opts.adminToken!)))
+        throw err;
+    });
+    return { created: true };
+  }
+  const { token } = await directory.createToken('system', MAIN_ORG, 'admin');
   mkdirSync(opts.dataDir, { recursive: true });
   const tokenFile = path.join(opts.dataDir, 'admin-token');
   writeFileSync(tokenFile, token + '\n', { mode: 0o600 });

@@ -10,6 +10,11 @@ import { DB_KINDS } from '../../support/databases.js';
 import { runBadgeworks } from '../../support/child-service.js';
 import { bootstrapDirectory } from '../../../src/directory/bootstrap.js';
 import { ConfigError } from '../../../src/config.js';
+import { createTestDatabase } from '../../support/databases.js';
+import { openDatabase } from '../../../src/db/database.js';
+import { migrateToLatest } from '../../../src/db/migrate.js';
+import { directoryRepository } from '../../../src/db/directory-repository.js';
+import { directoryService } from '../../../src/directory/directory-service.js';
 
 describe.each(DB_KINDS)('administration over HTTP (%s)', (db) => {
   let svc: TestService;
@@ -213,4 +218,31 @@ describe('the CLI against the embedded database', () => {
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/Record 2: role/);
   }, 180_000);
+});
+
+describe.runIf(DB_KINDS.includes('postgres'))('replicas starting together on an empty PostgreSQL', () => {
+  it('every one of them finishes the bootstrap, whichever creates the org or the ADMIN_TOKEN first', async () => {
+    const adminToken = 'bw_shared_admin_token_for_replicas_0123';
+    for (let round = 0; round < 5; round++) {
+      const test = await createTestDatabase('postgres');
+      const handles = await Promise.all([1, 2, 3, 4].map(() => openDatabase(test.options)));
+      try {
+        await migrateToLatest(handles[0].db);
+        const results = await Promise.all(
+          handles.map((h) =>
+            bootstrapDirectory(directoryService({ directoryRepo: directoryRepository(h.db) }), {
+              dataDir: os.tmpdir(),
+              adminToken,
+            }),
+          ),
+        );
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        const directory = directoryService({ directoryRepo: directoryRepository(handles[0].db) });
+        expect(await directory.authenticateToken(adminToken)).toBeTruthy();
+      } finally {
+        await Promise.all(handles.map((h) => h.close()));
+        await test.drop();
+      }
+    }
+  });
 });
