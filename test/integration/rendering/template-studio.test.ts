@@ -191,4 +191,28 @@ describe('template studio', () => {
     }
     await page.close();
   }, 60_000);
+
+  it("gives the main org's platform admin a button that opens the queue dashboard with its cookie", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${f.svc.url}/studio`, { waitUntil: 'load' });
+    await page.waitForSelector('#token', { visible: true });
+    await page.type('#token', f.svc.adminToken);
+    await page.click('#signin button[type=submit]');
+    await page.waitForSelector('#dashboard', { visible: true, ...WAIT });
+    await page.click('#dashboard');
+    const target = await browser.waitForTarget((t) => t.url() === `${f.svc.url}/admin/queues`, WAIT);
+    const dashboard = (await target.page())!;
+    // bull-board's own UI runs (under helmet's CSP) and lists every queue through the cookie.
+    await dashboard.waitForFunction(
+      () => ['issuance', 'render', 'webhooks', 'mail'].every((q) => document.body.innerText.includes(q)),
+      WAIT,
+    );
+    expect(await dashboard.content()).toContain('badgeworks queues');
+    // The page's own API calls ride on the HttpOnly cookie, which the page's script cannot read.
+    const api = await dashboard.evaluate(async () => (await fetch('/admin/queues/api/queues')).status);
+    expect(api).toBe(200);
+    expect(await dashboard.evaluate(() => document.cookie)).toBe('');
+    await dashboard.close();
+    await page.close();
+  }, 60_000);
 });
