@@ -299,6 +299,10 @@
       for (const type of ['keyup', 'click', 'focus']) area.addEventListener(type, () => showPosition(area));
     }
     $('sample-name').addEventListener('input', schedulePreview);
+    // Closing the tab or reloading with unsaved edits asks first (the browser's own prompt).
+    window.addEventListener('beforeunload', (ev) => {
+      if (state.dirty) ev.preventDefault();
+    });
     $('save').addEventListener('click', save);
     $('fields').addEventListener('click', (ev) => {
       const use = ev.target && ev.target.dataset && ev.target.dataset.use;
