@@ -8,6 +8,7 @@ import { createMetrics } from './http/metrics.js';
 import { requestLog } from './http/request-log.js';
 import { buildOpenApi, DOCS_CSP, renderDocsPage } from './http/openapi.js';
 import { swaggerUiRouter } from './http/swagger-ui.js';
+import { studioPageRouter } from './http/studio-page.js';
 import { rejectNulInUrl } from './http/input-guards.js';
 import { mountRoutes } from './http/route.js';
 import { mountHealthRoutes } from './http/routes/health.js';
@@ -54,6 +55,7 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
     res.type('html').send(docs);
   });
   router.use(swaggerUiRouter());
+  router.use(studioPageRouter());
 
   // One authenticate for every route and the dashboard: refused tokens count against the same budget.
   const authenticate = opts.rateLimits

@@ -6,6 +6,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Runtime } from '../runtime.js';
 import { isSuperAdmin } from '../auth/permissions.js';
 import { ForbiddenError } from '../errors.js';
+import { QUEUE_NAMES } from '../queue/queues.js';
 
 /**
  * bull-board at /admin/queues, for the main org's platform admins only: a request carries their
@@ -52,7 +53,10 @@ export function queueDashboard(rt: Runtime, authenticate: RequestHandler): Route
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
   const readOnlyMode = rt.config.queueDashboard !== 'rw';
   createBullBoard({
-    queues: [rt.queues.issuance, rt.queues.render].map((q) => new BullMQAdapter(q, { readOnlyMode })),
+    // Every queue the app has (issuance, render, webhooks, mail): a new queue name joins by itself.
+    queues: (Object.keys(QUEUE_NAMES) as (keyof typeof QUEUE_NAMES)[]).map(
+      (name) => new BullMQAdapter(rt.queues[name], { readOnlyMode }),
+    ),
     // @bull-board/express 9.10.1 nests its own @bull-board/api 9.10.1 beside our 9.10.2: the same
     // adapter interface, but TypeScript sees two declarations of its private fields.
     serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],

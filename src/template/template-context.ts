@@ -325,17 +325,18 @@ export async function buildTemplateContext(input: TemplateContextInput): Promise
   };
 }
 
+/** How a template writes a tag: `{{recipient.name}}`, `{{#each signatories}}{{title}}{{/each}}`, … */
+export function templateTagUse(t: TemplateTagInfo): string {
+  if (t.kind === 'list') return `{{#each ${t.tag}}}…{{/each}}`;
+  if (t.kind === 'map') return `{{${t.tag.replace('*', 'KEY')}}}`;
+  if (t.within) return `{{#each ${t.within}}}{{${t.tag.slice(t.within.length + 1)}}}{{/each}}`;
+  return `{{${t.tag}}}`;
+}
+
 /** A Markdown table of all merge tags (the source of templates/TEMPLATE-TAGS.md). */
 export function templateTagsMarkdown(): string {
   const rows = TEMPLATE_TAGS.map((t) => {
-    const use =
-      t.kind === 'list'
-        ? `\`{{#each ${t.tag}}}…{{/each}}\``
-        : t.kind === 'map'
-          ? `\`{{${t.tag.replace('*', 'KEY')}}}\``
-          : t.within
-            ? `\`{{#each ${t.within}}}{{${t.tag.slice(t.within.length + 1)}}}{{/each}}\``
-            : `\`{{${t.tag}}}\``;
+    const use = `\`${templateTagUse(t)}\``;
     const esc = (x: string) => x.replace(/\|/g, '\\|');
     return `| \`${t.tag}\` | ${use} | ${esc(t.description)} | ${t.example ? esc(t.example) : ''} |`;
   });

@@ -19,6 +19,7 @@ import { publicDidRoutes } from './public-dids.js';
 import { publicFileRoutes } from './public-files.js';
 import { publicVerifyRoutes } from './public-verify.js';
 import { previewRoutes } from './preview.js';
+import { studioRoutes } from './studio.js';
 import { notificationRoutes } from './notifications.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
@@ -35,6 +36,7 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...catalogIssuerRoutes(rt),
     ...catalogImageRoutes(rt),
     ...previewRoutes(rt),
+    ...studioRoutes(),
     ...catalogCredentialRoutes(rt),
     ...publicImageRoutes(rt),
     ...assertionRoutes(rt),

@@ -1,23 +1,57 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue, Worker } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { inject } from 'vitest';
 import { startTestService, type TestService } from '../../support/harness.js';
 
-/** bull-board at /admin/queues: main-org platform admins only, by token or by a short-lived signed cookie. */
+/**
+ * bull-board at /admin/queues: every queue of the app, main-org platform admins only (by token or
+ * by a short-lived signed cookie), read-only unless QUEUE_DASHBOARD=rw.
+ */
+async function startDashboard(mode: 'ro' | 'rw') {
+  const queuePrefix = `bwtest-${randomBytes(4).toString('hex')}`;
+  const svc = await startTestService({ workers: false, queuePrefix, env: { QUEUE_DASHBOARD: mode } });
+  return { svc, queuePrefix };
+}
+
+/** A job in the mail queue that a worker of this test failed (no worker of the service runs). */
+async function failedMailJob(prefix: string): Promise<{ queue: Queue; id: string }> {
+  const connection = { url: inject('redisUrl') };
+  const queue = new Queue('mail', { connection, prefix });
+  const job = await queue.add('dashboard-test', { nothing: true }, { attempts: 1 });
+  const worker = new Worker(
+    'mail',
+    async () => {
+      throw new Error('failed on purpose');
+    },
+    { connection, prefix },
+  );
+  await vi.waitFor(async () => expect(await queue.getJobState(job.id!)).toBe('failed'), { timeout: 10_000 });
+  await worker.close();
+  return { queue, id: job.id! };
+}
+
 describe('queue dashboard', () => {
   let svc: TestService;
+  let prefix: string;
   let otherAdmin: string;
+  let mainStudent: string;
   beforeAll(async () => {
-    svc = await startTestService({ workers: false });
+    ({ svc, queuePrefix: prefix } = await startDashboard('ro'));
     expect((await svc.api('POST', '/api/admin/orgs', { body: { org: 'acme', name: 'Acme' } })).status).toBe(201);
     expect((await svc.api('PUT', '/api/admin/orgs/acme/users/al', { body: { role: 'platform_admin' } })).status).toBe(
       200,
     );
     otherAdmin = (await svc.api('POST', '/api/admin/orgs/acme/users/al/tokens')).body.result.token;
+    expect((await svc.api('PUT', '/api/admin/orgs/main/users/stu', { body: { role: 'student' } })).status).toBe(200);
+    mainStudent = (await svc.api('POST', '/api/admin/orgs/main/users/stu/tokens')).body.result.token;
   });
   afterAll(() => svc?.stop());
 
   const get = (p: string, headers: Record<string, string> = {}) => fetch(svc.url + p, { headers });
+  const put = (p: string, headers: Record<string, string>) => fetch(svc.url + p, { method: 'PUT', headers });
 
-  it('answers the main org platform admin (page and API, read-only), nobody else', async () => {
+  it('lists every queue of the app to the main-org platform admin, read-only', async () => {
     const auth = { authorization: `Bearer ${svc.adminToken}` };
     const page = await get('/admin/queues', auth);
     expect(page.status).toBe(200);
@@ -25,25 +59,39 @@ describe('queue dashboard', () => {
     const api = await get('/admin/queues/api/queues', auth);
     expect(api.status).toBe(200);
     const { queues } = await api.json();
-    expect(queues.map((q: { name: string }) => q.name).sort()).toEqual(['issuance', 'render']);
+    expect(queues.map((q: { name: string }) => q.name).sort()).toEqual(['issuance', 'mail', 'render', 'webhooks']);
     expect(queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
-    const retry = await fetch(svc.url + '/admin/queues/api/queues/issuance/retry/failed', {
-      method: 'PUT',
-      headers: auth,
-    });
-    expect(retry.status).toBeGreaterThanOrEqual(400);
-
-    expect((await get('/admin/queues')).status).toBe(401);
-    expect((await get('/admin/queues/api/queues', { authorization: `Bearer ${otherAdmin}` })).status).toBe(403);
-    expect((await get('/admin/queues', { authorization: 'Bearer bw_nope_nope_nope_nope' })).status).toBe(401);
   });
 
-  it('a session cookie from the token opens it in a browser; a forged or missing one does not', async () => {
-    const denied = await fetch(svc.url + '/admin/queues/session', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${otherAdmin}` },
-    });
-    expect(denied.status).toBe(403);
+  it('refuses a retry while read-only: 405, and the failed job stays failed', async () => {
+    const { queue, id } = await failedMailJob(prefix);
+    try {
+      const auth = { authorization: `Bearer ${svc.adminToken}` };
+      const listed = await (await get('/admin/queues/api/queues?activeQueue=mail&status=failed', auth)).json();
+      const mail = listed.queues.find((q: { name: string }) => q.name === 'mail');
+      expect(mail.counts.failed).toBe(1);
+      expect((await put('/admin/queues/api/queues/mail/retry/failed', auth)).status).toBe(405);
+      expect((await put(`/admin/queues/api/queues/mail/${id}/retry`, auth)).status).toBe(405);
+      expect(await queue.getJobState(id)).toBe('failed');
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
+  it('no token 401; a bad token 401; another org admin 403; a main-org non-admin 403', async () => {
+    expect((await get('/admin/queues')).status).toBe(401);
+    expect((await get('/admin/queues/api/queues')).status).toBe(401);
+    expect((await get('/admin/queues', { authorization: 'Bearer bw_nope_nope_nope_nope' })).status).toBe(401);
+    for (const token of [otherAdmin, mainStudent]) {
+      const auth = { authorization: `Bearer ${token}` };
+      expect((await get('/admin/queues', auth)).status).toBe(403);
+      expect((await get('/admin/queues/api/queues', auth)).status).toBe(403);
+      expect((await fetch(svc.url + '/admin/queues/session', { method: 'POST', headers: auth })).status).toBe(403);
+    }
+  });
+
+  it('a session cookie from the token opens it in a browser; forged, missing or expired ones do not', async () => {
     const r = await fetch(svc.url + '/admin/queues/session', {
       method: 'POST',
       headers: { authorization: `Bearer ${svc.adminToken}` },
@@ -55,7 +103,43 @@ describe('queue dashboard', () => {
     );
     const cookie = setCookie.split(';')[0];
     expect((await get('/admin/queues/api/queues', { cookie })).status).toBe(200);
+    expect((await get('/admin/queues', { cookie })).status).toBe(200);
     const forged = cookie.replace(/admin\.(\d+)/, (_m, exp) => `admin.${Number(exp) + 1000}`);
     expect((await get('/admin/queues/api/queues', { cookie: forged })).status).toBe(401);
+    expect((await get('/admin/queues/api/queues', { cookie: 'bw_queues=' })).status).toBe(401);
+
+    // The service runs in this process: its clock, moved past the cookie's 15 minutes, ends the session.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 14 * 60_000 });
+    try {
+      expect((await get('/admin/queues/api/queues', { cookie })).status).toBe(200);
+      vi.setSystemTime(Date.now() + 2 * 60_000);
+      expect((await get('/admin/queues/api/queues', { cookie })).status).toBe(401);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('queue dashboard with QUEUE_DASHBOARD=rw', () => {
+  let svc: TestService;
+  let prefix: string;
+  beforeAll(async () => {
+    ({ svc, queuePrefix: prefix } = await startDashboard('rw'));
+  });
+  afterAll(() => svc?.stop());
+
+  it('retries a failed job', async () => {
+    const { queue, id } = await failedMailJob(prefix);
+    try {
+      const auth = { authorization: `Bearer ${svc.adminToken}` };
+      const { queues } = await (await fetch(svc.url + '/admin/queues/api/queues', { headers: auth })).json();
+      expect(queues.every((q: { readOnlyMode: boolean }) => !q.readOnlyMode)).toBe(true);
+      const r = await fetch(svc.url + `/admin/queues/api/queues/mail/${id}/retry`, { method: 'PUT', headers: auth });
+      expect(r.status).toBe(204);
+      expect(['waiting', 'wait']).toContain(await queue.getJobState(id));
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 });
