@@ -90,6 +90,8 @@ const envSchema = z.object({
     .regex(/^\d+(kb|mb|b)?$/i, 'must be a size like 1mb or 512kb')
     .default('1mb'),
   ISSUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /** How long a replica answers the hot public paths from memory: the revocation bound when the bus is down. */
+  PUBLIC_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   WORKER_CONCURRENCY: positiveInt.max(256).default(8),
   RENDER_PAGES: positiveInt.max(32).default(Math.max(1, os.availableParallelism())),
   REDIS_SERVER_PATH: z.string().default('redis-server'),
@@ -175,6 +177,7 @@ const configSchema = envSchema.transform((e) => ({
   auth: { jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE },
   bodyLimit: e.BODY_LIMIT,
   issueWaitMs: e.ISSUE_WAIT_MS,
+  publicCacheMs: e.PUBLIC_CACHE_MS,
   workerConcurrency: e.WORKER_CONCURRENCY,
   renderPages: e.RENDER_PAGES,
   redisServerPath: e.REDIS_SERVER_PATH,

@@ -14,6 +14,7 @@ import { createRepositories, type Repositories } from './db/repositories.js';
 import type { FileStore } from './storage/file-store.js';
 import { openFileStore, probeFileStore } from './storage/open-file-store.js';
 import { createNotifier, type Notifier } from './events/notifier.js';
+import { redisInvalidationBus, type InvalidationBus } from './cache/invalidation-bus.js';
 
 /**
  * Everything a process needs, built once from config: the database (migrated), the queues, and
@@ -38,6 +39,8 @@ export interface Runtime {
   authenticator: Authenticator;
   /** Issue 16: records events and enqueues the webhooks and emails they cause. */
   notifier: Notifier;
+  /** Revocations and reissues reach the hot paths' in-process caches of every replica through it. */
+  invalidation: InvalidationBus;
   /** Named readiness checks for /readyz; a check throws when its dependency is not usable. */
   readiness: Map<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -77,8 +80,19 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const urls = publicUrls(config.publicBaseUrl);
   const files = openFileStore({ url: config.fileStore, dataDir: config.dataDir, s3: config.s3 });
   const repos = createRepositories(handle.db);
-  const notifier = createNotifier({ queues, config: config.notify, logger, redis });
-  const services = createServices({ config, logger, db: handle.db, queues, urls, files, repos, notifier });
+  const invalidation = redisInvalidationBus(redis, logger);
+  const notifier = createNotifier({ queues, config: config.notify, logger, redis, invalidation });
+  const services = createServices({
+    config,
+    logger,
+    db: handle.db,
+    queues,
+    urls,
+    files,
+    repos,
+    notifier,
+    invalidation,
+  });
 
   const readiness = new Map<string, () => Promise<void>>([
     ['database', () => pingDatabase(handle.db)],
@@ -110,12 +124,14 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     issuerKeys: services.issuerKeys,
     authenticator: createAuthenticator(services.directory, config.auth),
     notifier,
+    invalidation,
     readiness,
     async close() {
       // Queues cannot close against a Redis that is gone; the database must close regardless
       // (PGlite flushes on close), so it does not wait for them longer than a few seconds.
       await within(queues.close(), 3000);
       notifier.close();
+      invalidation.close();
       await handle.close();
     },
   };

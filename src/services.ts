@@ -1,4 +1,5 @@
 import type { Notifier } from './events/notifier.js';
+import type { InvalidationBus } from './cache/invalidation-bus.js';
 import { webhookService } from './webhooks/webhook-service.js';
 import { addressPolicy } from './webhooks/address-policy.js';
 import { mailSettingsService } from './mail/mail-settings-service.js';
@@ -40,6 +41,8 @@ export interface ServiceInfra {
   repos: Repositories;
   /** records events (issue 16) in the transactions that cause them */
   notifier?: Notifier;
+  /** Cross-replica drops of cached public answers (a process-local bus when absent). */
+  invalidation?: InvalidationBus;
 }
 
 /**
@@ -49,7 +52,7 @@ export interface ServiceInfra {
  * is not here: it belongs to the render worker, which owns the Chromium it draws with.
  */
 export function createServices(infra: ServiceInfra) {
-  const { config, logger, db, queues, urls, files, repos, notifier } = infra;
+  const { config, logger, db, queues, urls, files, repos, notifier, invalidation } = infra;
   const { analyticsRepo, assertionRepo, assignmentRepo, authorizationRepo, catalogRepo, directoryRepo } = repos;
   const { idempotencyRepo, recipientRepo, renderRepo, statusListRepo, webhookRepo, eventRepo, mailRepo } = repos;
   const directory = directoryService({ directoryRepo });
@@ -107,7 +110,16 @@ export function createServices(infra: ServiceInfra) {
       publicBaseUrl: config.publicBaseUrl,
       mailEnabled: config.notify.mail !== undefined,
     }),
-    verification: verificationService({ db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys }),
+    verification: verificationService({
+      db,
+      assertionRepo,
+      catalogRepo,
+      statusListRepo,
+      urls,
+      issuerKeys,
+      invalidation,
+      cacheTtlMs: config.publicCacheMs,
+    }),
     analytics: analyticsService({ analyticsRepo, directory }),
     assignments: assignmentService({ assignmentRepo, catalogRepo, directory, urls }),
     authorizations: authorizationService({ db, authorizationRepo, directory, urls }),

@@ -11,6 +11,7 @@ import type { EventType } from './event-types.js';
 import { Redis } from 'ioredis';
 import { redisRetryStrategy, type RedisTarget } from '../queue/queue-set.js';
 import { orgSendSlots } from '../mail/org-send-slots.js';
+import type { InvalidationBus } from '../cache/invalidation-bus.js';
 
 /**
  * Records events in the caller's transaction, with the work they cause (a webhook delivery per
@@ -37,7 +38,25 @@ export interface Recorded {
 
 export const EMPTY_RECORDED: Recorded = { events: [], deliveries: [], mails: [] };
 
-export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; logger: Logger; redis: RedisTarget }) {
+/** The assertions whose public answers an event changes: a revoked one, the award a reissue superseded. */
+function changedAssertions(events: StoredEvent[]): string[] {
+  const ids: string[] = [];
+  for (const e of events) {
+    if (e.type === 'assertion.revoked') ids.push(e.subject);
+    const previous = (e.data as { previous_assertion_id?: unknown }).previous_assertion_id;
+    if (e.type === 'assertion.reissued' && typeof previous === 'string') ids.push(previous);
+  }
+  return ids;
+}
+
+export function createNotifier(deps: {
+  queues: QueueSet;
+  config: NotifyConfig;
+  logger: Logger;
+  redis: RedisTarget;
+  /** Told of revoked and superseded assertions after the commit, for the public answers' caches. */
+  invalidation?: Pick<InvalidationBus, 'assertionsChanged'>;
+}) {
   const { queues, config, logger } = deps;
   // Opened on the first email only: most processes never enqueue one.
   let slotClient: Redis | undefined;
@@ -102,6 +121,7 @@ export function createNotifier(deps: { queues: QueueSet; config: NotifyConfig; l
 
   /** Call after the commit. Failures are logged, not thrown: the change stands and the sweeps catch up. */
   async function publish(r: Recorded): Promise<void> {
+    deps.invalidation?.assertionsChanged(changedAssertions(r.events));
     try {
       const w = config.webhooks;
       for (let i = 0; i < r.deliveries.length; i += 500) {

@@ -297,7 +297,7 @@ async function revocationCheck(credential: Record<string, unknown>, deps: Verifi
   return { check: 'revocation', ok: true, detail: 'Not revoked.' };
 }
 
-function recipientCheck(credential: Record<string, unknown>, recipient: string): Check {
+export function recipientCheck(credential: Record<string, unknown>, recipient: string): Check {
   const raw = credential.credentialSubject;
   const subjects = (Array.isArray(raw) ? raw : [raw]).filter(isRecord);
   const given = recipient.trim();

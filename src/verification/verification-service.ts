@@ -9,7 +9,10 @@ import { MAX_JSON_DEPTH, MAX_JWT_CHARS, MAX_VERIFY_FILE_BYTES, nestsDeeperThan }
 import { sharedUploadInspector, type UploadInspector } from './upload-inspector.js';
 import { issuerIdOfDid } from '../issuers/did-lookup.js';
 import type { DocumentLoader } from '../signing/document-loader.js';
+import { microCache, PUBLIC_CACHE_TTL_MS } from '../cache/micro-cache.js';
+import type { InvalidationBus } from '../cache/invalidation-bus.js';
 import {
+  recipientCheck,
   verifyJsonCredential,
   verifyJwtCredential,
   type VerificationResult,
@@ -48,6 +51,10 @@ export interface VerificationDeps {
   now?: () => Date;
   /** Parses uploaded files off the event loop; the process-wide pool by default. */
   uploads?: Pick<UploadInspector, 'inspect'>;
+  /** Drops cached outcomes of revoked or superseded assertions in every replica at once. */
+  invalidation?: Pick<InvalidationBus, 'onAssertionsChanged'>;
+  /** How long an outcome of one of our credentials is reused (0: never); the revocation bound. */
+  cacheTtlMs?: number;
 }
 
 /** At most this many bytes of an uploaded file are looked at (the route enforces it first). */
@@ -59,6 +66,19 @@ export type VerifyInput =
   | { credential: Record<string, unknown>; recipient?: string }
   | { assertionId: string; recipient?: string }
   | { file: Uint8Array; recipient?: string };
+
+/** An outcome is not reused past the credential's expiry, however fresh. */
+function validUntilOf(credential: Record<string, unknown> | null): number | undefined {
+  const t = typeof credential?.validUntil === 'string' ? Date.parse(credential.validUntil) : NaN;
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** The outcome with the recipient check a request asked for (outcomes are cached without one). */
+function withRecipient(result: VerificationResult, opts: VerifyOptions): VerificationResult {
+  if (opts.recipient === undefined || !result.credential) return result;
+  const checks = [...result.checks, recipientCheck(result.credential, opts.recipient)];
+  return { verified: checks.every((c) => c.ok), checks, credential: result.credential };
+}
 
 function unverified(detail: string): VerificationResult {
   return { verified: false, checks: [{ check: 'format', ok: false, detail }], credential: null };
@@ -121,6 +141,40 @@ export function verificationService(deps: VerificationDeps) {
     ...(deps.now && { now: deps.now }),
   };
 
+  // Outcomes are reused for the revocation bound, and only for genuine credentials of ours (a valid
+  // signature by one of our keys): a forged token never takes a place, so the cache holds at most
+  // what we issued. Each is tagged with its assertion, which a revocation or reissue drops at once.
+  const ttlMs = deps.cacheTtlMs ?? PUBLIC_CACHE_TTL_MS;
+  const assertionIdOf = (r: VerificationResult): string | undefined =>
+    typeof r.credential?.id === 'string' ? idFromUrl(r.credential.id, urls.credentialJson) : undefined;
+  const outcomes = microCache<VerificationResult>({
+    ttlMs,
+    maxEntries: 10_000,
+    keep: (r) => r.checks.some((c) => c.check === 'signature' && c.ok) && assertionIdOf(r) !== undefined,
+    tagsOf: (r) => [assertionIdOf(r)!],
+    expiresAt: (r) => validUntilOf(r.credential),
+  });
+  const assertionOutcomes = microCache<{ assertion: AssertionRow; result: VerificationResult }>({
+    ttlMs,
+    maxEntries: 10_000,
+    expiresAt: (v) => validUntilOf(v.result.credential),
+  });
+  deps.invalidation?.onAssertionsChanged((ids) => {
+    for (const id of ids) {
+      outcomes.invalidate(id);
+      assertionOutcomes.invalidate(id);
+    }
+  });
+
+  /** Our assertion (revoked ones too) and the verdict on its stored, signed form; unknown → 404. */
+  function verifyStored(assertionId: string): Promise<{ assertion: AssertionRow; result: VerificationResult }> {
+    return assertionOutcomes.get(assertionId, async () => {
+      const assertion = await assertionRepo.getAssertionById(assertionId);
+      if (!assertion) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
+      return { assertion, result: await verifyJwt(assertion.credential_jwt, {}) };
+    });
+  }
+
   async function verifyJwt(jwt: string, opts: VerifyOptions): Promise<VerificationResult> {
     return verifyJwtCredential(jwt, verifierDeps, opts);
   }
@@ -142,24 +196,19 @@ export function verificationService(deps: VerificationDeps) {
     async verify(input: VerifyInput): Promise<VerificationResult> {
       const opts: VerifyOptions = input.recipient !== undefined ? { recipient: input.recipient } : {};
       if ('jwt' in input) {
-        assertJwtWithinLimits(input.jwt, false);
-        return verifyJwt(input.jwt, opts);
+        const outcome = await outcomes.get(input.jwt, async () => {
+          assertJwtWithinLimits(input.jwt, false);
+          return verifyJwt(input.jwt, {});
+        });
+        return withRecipient(outcome, opts);
       }
       if ('credential' in input) return verifyJsonCredential(input.credential, verifierDeps, opts);
-      if ('assertionId' in input) {
-        const a = await assertionRepo.getAssertionById(input.assertionId);
-        if (!a) throw new NotFoundError(`Assertion "${input.assertionId}" does not exist.`);
-        return verifyJwt(a.credential_jwt, opts);
-      }
+      if ('assertionId' in input) return withRecipient((await verifyStored(input.assertionId)).result, opts);
       return verifyFile(input.file, opts);
     },
 
     /** One of our assertions (revoked ones included) and the verdict on its stored, signed form. */
-    async verifyAssertion(assertionId: string): Promise<{ assertion: AssertionRow; result: VerificationResult }> {
-      const assertion = await assertionRepo.getAssertionById(assertionId);
-      if (!assertion) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
-      return { assertion, result: await verifyJwt(assertion.credential_jwt, {}) };
-    },
+    verifyAssertion: verifyStored,
 
     /** Who signs the certificate of an assertion, as its verification page lists them. */
     async signatoriesOf(assertion: Pick<AssertionRow, 'issuer_id' | 'credential_id'>): Promise<Signatory[]> {

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
 import { createTestDatabase, type DbKind } from './databases.js';
+import type { DatabaseOptions } from '../../src/db/database.js';
 
 /**
  * The real service in-process on a random port: real HTTP, real Redis (the run's redis-server,
@@ -19,6 +20,8 @@ export interface TestService {
   dataDir: string;
   service: RunningService;
   config: Config;
+  /** Where its data lives, for a replica started beside it. */
+  database: DatabaseOptions;
   /** fetch against the service with JSON in and out. */
   api(
     method: string,
@@ -29,7 +32,15 @@ export interface TestService {
 }
 
 export async function startTestService(
-  opts: { db?: DbKind; workers?: boolean; render?: boolean; env?: Record<string, string>; queuePrefix?: string } = {},
+  opts: {
+    db?: DbKind;
+    workers?: boolean;
+    render?: boolean;
+    env?: Record<string, string>;
+    queuePrefix?: string;
+    /** Another service's database (replicas of one deployment); it is left for its owner to drop. */
+    database?: DatabaseOptions;
+  } = {},
 ): Promise<TestService> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bw-test-'));
   const adminToken = 'bw_test_admin_' + randomBytes(16).toString('hex');
@@ -56,7 +67,9 @@ export async function startTestService(
     SHUTDOWN_DELAY_MS: '0',
     ...opts.env,
   });
-  const database = await createTestDatabase(opts.db ?? 'pglite');
+  const database = opts.database
+    ? { options: opts.database, drop: async () => {} }
+    : await createTestDatabase(opts.db ?? 'pglite');
   const service = await startService({
     config,
     api: true,
@@ -74,6 +87,7 @@ export async function startTestService(
     dataDir,
     service,
     config: service.runtime.config,
+    database: database.options,
     async api(method, p, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       const token = o.token === undefined ? adminToken : o.token;

@@ -5,7 +5,7 @@ import type { Runtime } from '../../runtime.js';
 import { assertionObjectSchema } from '../../issuance/assertion-format.js';
 import { NotFoundError } from '../../errors.js';
 import { verificationPageSender } from './public-verify.js';
-import { microCache } from '../micro-cache.js';
+import { microCache } from '../../cache/micro-cache.js';
 import { id, jsonLd, jsonLdType, pub, publicHeaders, sendDocument, SHORT } from './public-document-response.js';
 
 /**
@@ -14,16 +14,16 @@ import { id, jsonLd, jsonLdType, pub, publicHeaders, sendDocument, SHORT } from 
  * public-status-lists.ts; how they are answered in public-document-response.ts).
  */
 const assertionParams = z.object({ entity_id: id });
-/** In-process reuse of the public assertion JSON. */
-const ASSERTION_JSON_TTL_MS = 1000;
 
 /** An assertion: its VC-JWT, OB 3.0 and OB 2.0 JSON, and the public assertion (or its page). */
 export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
   const docs = rt.services.publicDocuments;
   const sendVerificationPage = verificationPageSender(rt);
   // The most fetched public document (every share link, every backpack refresh). A revocation
-  // shows here within ASSERTION_JSON_TTL_MS, well inside the max-age every cache may already keep.
-  const assertionJson = microCache<string>({ ttlMs: ASSERTION_JSON_TTL_MS, maxEntries: 10_000 });
+  // shows here at once through the invalidation bus, at worst within PUBLIC_CACHE_MS, well inside
+  // the max-age every cache may already keep.
+  const assertionJson = microCache<string>({ ttlMs: rt.config.publicCacheMs, maxEntries: 10_000 });
+  rt.invalidation.onAssertionsChanged((ids) => ids.forEach((id) => assertionJson.invalidate(id)));
 
   return [
     defineRoute({

@@ -6,6 +6,7 @@ import type { Runtime } from '../../runtime.js';
 import { PayloadTooLargeError, ValidationError } from '../../errors.js';
 import { MAX_VERIFY_FILE_BYTES, type VerifyInput } from '../../verification/verification-service.js';
 import { MAX_JWT_CHARS } from '../../verification/input-limits.js';
+import { microCache } from '../../cache/micro-cache.js';
 import {
   renderVerificationPage,
   verificationPageCsp,
@@ -54,12 +55,24 @@ const verifyBody = z.object({
 /** Renders the page of one assertion (revoked ones too: their page says Revoked, and why). */
 export function verificationPageSender(rt: Runtime) {
   const { verification } = rt.services;
-  return async function sendVerificationPage(assertionId: string, res: Response): Promise<void> {
+  // The page behind every shared badge link: built once per assertion for the revocation bound,
+  // dropped at once (in every replica) when the assertion is revoked or superseded.
+  const pages = microCache<{ html: string; expiresAt?: number }>({
+    ttlMs: rt.config.publicCacheMs,
+    maxEntries: 10_000,
+    expiresAt: (page) => page.expiresAt,
+  });
+  rt.invalidation.onAssertionsChanged((ids) => ids.forEach((id) => pages.invalidate(id)));
+  const build = async (assertionId: string) => {
     const { assertion, result } = await verification.verifyAssertion(assertionId);
     const signatories = await verification.signatoriesOf(assertion);
     const html = renderVerificationPage(
       verificationPageModel({ assertion, result, signatories, urls: rt.urls, now: new Date() }),
     );
+    return { html, expiresAt: assertion.expires_at ? new Date(assertion.expires_at).getTime() : undefined };
+  };
+  return async function sendVerificationPage(assertionId: string, res: Response): Promise<void> {
+    const { html } = await pages.get(assertionId, () => build(assertionId));
     // Replaces helmet's default policy for this response: inline styles, our images, no scripts.
     res.setHeader('Content-Security-Policy', verificationPageCsp(rt.urls.base));
     res.setHeader('Cache-Control', 'public, max-age=60');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { microCache } from '../../../src/http/micro-cache.js';
+import { microCache } from '../../../src/cache/micro-cache.js';
 
 describe('microCache', () => {
   it('reuses a value within its TTL, reloads after, and shares one load between concurrent misses', async () => {
@@ -24,5 +24,44 @@ describe('microCache', () => {
     // 'x' was the oldest: evicted, so it loads again.
     expect(await cache.get('x', async () => 'reloaded')).toBe('reloaded');
     expect(await cache.get('z', async () => 'not reloaded')).toBe('z');
+  });
+});
+
+describe('microCache invalidation', () => {
+  it('drops every entry tagged with an id, and a load still in flight when the id changed', async () => {
+    const cache = microCache<{ id: string; n: number }>({ ttlMs: 60_000, maxEntries: 100, tagsOf: (v) => [v.id] });
+    let n = 0;
+    await cache.get('jwt-of-a', async () => ({ id: 'a', n: ++n }));
+    await cache.get('jwt-of-b', async () => ({ id: 'b', n: ++n }));
+    let release!: () => void;
+    const inFlight = cache.get('page-of-a', () => new Promise((r) => (release = () => r({ id: 'a', n: ++n }))));
+    cache.invalidate('a');
+    release();
+    await inFlight;
+    expect((await cache.get('jwt-of-a', async () => ({ id: 'a', n: ++n }))).n).toBe(4);
+    expect((await cache.get('page-of-a', async () => ({ id: 'a', n: ++n }))).n).toBe(5);
+    expect((await cache.get('jwt-of-b', async () => ({ id: 'b', n: ++n }))).n).toBe(2);
+  });
+
+  it('keeps only what `keep` accepts, and nothing past its own expiry', async () => {
+    let t = 0;
+    const cache = microCache<{ ok: boolean; until?: number }>({
+      ttlMs: 60_000,
+      maxEntries: 10,
+      now: () => t,
+      keep: (v) => v.ok,
+      expiresAt: (v) => v.until,
+    });
+    let loads = 0;
+    await cache.get('forged', async () => (loads++, { ok: false }));
+    await cache.get('forged', async () => (loads++, { ok: false }));
+    expect(loads).toBe(2);
+    await cache.get('expiring', async () => (loads++, { ok: true, until: 500 }));
+    t = 499;
+    await cache.get('expiring', async () => (loads++, { ok: true, until: 500 }));
+    expect(loads).toBe(3);
+    t = 500;
+    await cache.get('expiring', async () => (loads++, { ok: true }));
+    expect(loads).toBe(4);
   });
 });
