@@ -20,6 +20,7 @@ import { publicFileRoutes } from './public-files.js';
 import { publicVerifyRoutes } from './public-verify.js';
 import { previewRoutes } from './preview.js';
 import { notificationRoutes } from './notifications.js';
+import { walletExchangeRoutes } from './wallet-exchanges.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
 export function allRoutes(rt: Runtime): RouteDef[] {
@@ -40,6 +41,7 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...assertionRoutes(rt),
     ...credentialAssertionRoutes(rt),
     ...signalRoutes(rt),
+    ...walletExchangeRoutes(rt),
     ...publicFileRoutes(rt),
     ...publicAssertionRoutes(rt),
     ...publicProfileRoutes(rt),
