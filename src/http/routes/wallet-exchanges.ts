@@ -1,5 +1,6 @@
+import type { Router } from 'express';
 import { z } from 'zod';
-import { defineRoute, type RouteDef } from '../route.js';
+import { defineRoute, toExpressPath, type RouteDef } from '../route.js';
 import type { Runtime } from '../../runtime.js';
 import { UnauthorizedError } from '../../errors.js';
 import type { ExchangeCreator } from '../../exchanges/exchange-service.js';
@@ -114,4 +115,19 @@ export function walletExchangeRoutes(rt: Runtime): RouteDef[] {
       },
     }),
   ];
+}
+
+/**
+ * Browser and WebView wallets POST JSON across origins: that needs a CORS preflight answer, which
+ * the declared routes (GET/POST only) do not give. Only the wallet endpoints get one.
+ */
+export function mountWalletPreflight(router: Router): void {
+  const paths = [`${pub}/exchanges/{exchange_id}`, `${pub}/assertions/{entity_id}/exchanges`].map(toExpressPath);
+  router.options(paths, (_req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Methods', 'POST, GET');
+    res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization');
+    res.setHeader('Access-Control-Max-Age', '600');
+    res.status(204).end();
+  });
 }
