@@ -245,6 +245,20 @@ describe.each(DB_KINDS)('Add to wallet: VC API exchanges bound to the holder DID
     expect(noDomain.body.status.description).toMatch(/domain/);
   });
 
+  it('two wallets racing on one exchange: exactly one receives the credential', async () => {
+    const a = await issue('sam');
+    const x = (await createExchange(a.id, { claim: a.claim })).body;
+    const vpr = (await post(x.exchangeUrl, {})).body.verifiablePresentationRequest;
+    const wallets = await Promise.all([1, 2, 3, 4].map(() => createTestWallet()));
+    const vps = await Promise.all(wallets.map((w) => w.didAuth({ challenge: vpr.challenge, domain: vpr.domain })));
+    const answers = await Promise.all(vps.map((vp) => post(x.exchangeUrl, { verifiablePresentation: vp })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
+    const rows = await sql<{
+      n: number;
+    }>`select count(*)::int as n from wallet_copies where exchange_id = ${x.exchangeId}`.execute(db());
+    expect(rows.rows[0].n).toBe(1);
+  });
+
   it('creates exchanges only for a valid claim token of that assertion or a bearer token that may see it', async () => {
     const sam = await issue('sam');
     const sue = await issue('sue');
