@@ -1,7 +1,7 @@
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
-import { UnprocessableEntityError, ValidationError } from '../errors.js';
+import { PayloadTooLargeError, UnprocessableEntityError, ValidationError } from '../errors.js';
 import { documentLoader, type DidWebResolver } from '../signing/document-loader.js';
 import { isDidWeb } from './did-web-fetch.js';
 
@@ -21,6 +21,12 @@ export interface DidAuthExpectation {
    */
   requireDomain: boolean;
 }
+
+/**
+ * A DID-auth presentation is about 1 KB. Checking one canonicalizes it (JSON-LD) on the event
+ * loop, so anything much larger is refused before any of that work.
+ */
+export const MAX_DID_AUTH_BYTES = 16 * 1024;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -64,6 +70,9 @@ export async function verifyDidAuth(
   resolveDidWeb: DidWebResolver,
 ): Promise<string> {
   if (!isObject(presentation)) throw new ValidationError('verifiablePresentation must be an object.');
+  if (Buffer.byteLength(JSON.stringify(presentation)) > MAX_DID_AUTH_BYTES) {
+    throw new PayloadTooLargeError(`A DID-auth presentation is at most ${MAX_DID_AUTH_BYTES} bytes.`);
+  }
   const holder = holderOf(presentation);
   const proof = proofOf(presentation);
   const credentials = presentation.verifiableCredential;

@@ -205,6 +205,10 @@ describe.each(DB_KINDS)('Add to wallet: VC API exchanges bound to the holder DID
 
     const huge = await post(x.url, JSON.stringify({ verifiablePresentation: { holder: 'x'.repeat(1_100_000) } }));
     expect(huge.status).toBe(413);
+    const padded = { ...signed, padding: 'x'.repeat(20_000) };
+    const big = await post(x.url, { verifiablePresentation: padded });
+    expect(big.status).toBe(413);
+    expect(big.body.status.description).toMatch(/DID-auth presentation is at most/);
     expect((await post(x.url, '{"verifiablePresentation": ')).status).toBe(400);
     expect((await post(`${f.svc.url}/api/credentials/public/exchanges/${'A'.repeat(24)}`, {})).status).toBe(404);
 
