@@ -263,6 +263,31 @@ describe.each(DB_KINDS)('Add to wallet: VC API exchanges bound to the holder DID
     expect(rows.rows[0].n).toBe(1);
   });
 
+  it('a revocation between the request and the presentation issues nothing (410), and no new exchange starts', async () => {
+    const other = await f.credential(await f.issuer({ name: 'Revocable' }), { name: 'Revocable badge' });
+    const r = await f.as('alice')('POST', `/${other}/assertions/`, {
+      body: { recipient: { user_id: 'sue' }, claim_links: true },
+    });
+    const a = r.body.result;
+    const x = (await createExchange(a.entityId, { claim: a.claimLink.token })).body;
+    const vpr = (await post(x.exchangeUrl, {})).body.verifiablePresentationRequest;
+    const revoke = await f.as('alice')('PUT', `/assertions/${a.entityId}`, {
+      body: { revoked: true, revocationReason: 'x' },
+    });
+    expect(revoke.status).toBe(200);
+    const wallet = await createTestWallet();
+    const late = await post(x.exchangeUrl, {
+      verifiablePresentation: await wallet.didAuth({ challenge: vpr.challenge, domain: vpr.domain }),
+    });
+    expect(late.status).toBe(410);
+    expect(late.body.status.description).toMatch(/revoked/);
+    expect((await createExchange(a.entityId, { claim: a.claimLink.token })).status).toBe(410);
+    const stored = await sql<{
+      n: number;
+    }>`select count(*)::int as n from wallet_copies where assertion_id = ${a.entityId}`.execute(db());
+    expect(stored.rows[0].n).toBe(0);
+  });
+
   it('creates exchanges only for a valid claim token of that assertion or a bearer token that may see it', async () => {
     const sam = await issue('sam');
     const sue = await issue('sue');
