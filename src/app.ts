@@ -13,6 +13,7 @@ import { rejectNulInUrl } from './http/input-guards.js';
 import { mountRoutes } from './http/route.js';
 import { mountHealthRoutes } from './http/routes/health.js';
 import { allRoutes } from './http/routes/index.js';
+import { mountWalletPreflight } from './http/routes/wallet-exchanges.js';
 import { VERSION } from './version.js';
 import type { RateLimits } from './http/rate-limit.js';
 import { drainState, type DrainState } from './http/drain.js';
@@ -62,6 +63,7 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
     ? opts.rateLimits.authenticate(authenticateMiddleware(rt.authenticator))
     : authenticateMiddleware(rt.authenticator);
   router.use(queueDashboard(rt, authenticate));
+  mountWalletPreflight(router);
   mountRoutes(router, defs, {
     authenticate,
     tenant: tenantMiddleware(rt.services.directory),

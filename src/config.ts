@@ -154,6 +154,9 @@ const envSchema = z.object({
   MAIL_RATE_PER_ORG: rateLimit.prefault('600/min'),
   MAIL_ATTEMPTS: positiveInt.max(100).default(8),
   MAIL_BACKOFF_MS: positiveInt.max(3_600_000).default(5000),
+  WALLET_EXCHANGE_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
+  WALLET_CLAIM_TTL_DAYS: positiveInt.max(3650).default(30),
+  DID_WEB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
 });
 
 export interface RateLimitRule {
@@ -244,6 +247,12 @@ const configSchema = envSchema.transform((e) => ({
           }
         : undefined,
   } as NotifyConfig,
+  /** "Add to wallet" (issue 15): exchange lifetime, claim link lifetime, holder did:web resolution. */
+  wallet: {
+    exchangeTtlMs: e.WALLET_EXCHANGE_TTL_S * 1000,
+    claimTtlMs: e.WALLET_CLAIM_TTL_DAYS * 86_400_000,
+    didWebTimeoutMs: e.DID_WEB_TIMEOUT_MS,
+  },
 }));
 
 export type Config = z.output<typeof configSchema>;

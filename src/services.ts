@@ -29,6 +29,9 @@ import { analyticsService } from './analytics/analytics-service.js';
 import { assignmentService } from './assignments/assignment-service.js';
 import { authorizationService } from './authorizations/authorization-service.js';
 import { renderedDownloads } from './rendering/rendered-downloads.js';
+import { claimLinkSigner } from './exchanges/claim-links.js';
+import { exchangeService } from './exchanges/exchange-service.js';
+import { didWebFetcher } from './exchanges/did-web-fetch.js';
 
 /** What the services are built on: the infrastructure of one process. */
 export interface ServiceInfra {
@@ -55,15 +58,25 @@ export function createServices(infra: ServiceInfra) {
   const { config, logger, db, queues, urls, files, repos, notifier, invalidation } = infra;
   const { analyticsRepo, assertionRepo, assignmentRepo, authorizationRepo, catalogRepo, directoryRepo } = repos;
   const { idempotencyRepo, recipientRepo, renderRepo, statusListRepo, webhookRepo, eventRepo, mailRepo } = repos;
+  const { walletExchangeRepo } = repos;
   const directory = directoryService({ directoryRepo });
-  const issuerKeys = issuerKeyService({
-    db,
-    masterKey: loadOrCreateMasterKey(config.keyEncryptionKey, config.dataDir),
-    urls,
-  });
+  const masterKey = loadOrCreateMasterKey(config.keyEncryptionKey, config.dataDir);
+  const issuerKeys = issuerKeyService({ db, masterKey, urls });
   const statusLists = statusListService({ statusListRepo, urls, issuerKeys });
   const checkTemplates = templateChecker(config.publicBaseUrl);
   const requests = issueRequests({ db, assertionRepo, idempotencyRepo, queues, urls, config });
+  const assertions = assertionService({
+    db,
+    assertionRepo,
+    authorizationRepo,
+    catalogRepo,
+    recipientRepo,
+    statusLists,
+    logger,
+    urls,
+    notifier,
+  });
+  const claimLinks = claimLinkSigner(masterKey, config.wallet.claimTtlMs);
   return {
     directory,
     issuerKeys,
@@ -72,17 +85,7 @@ export function createServices(infra: ServiceInfra) {
     credentials: credentialService({ catalogRepo, checkTemplates, requireOrg: (org) => directory.requireOrg(org) }),
     signatories: signatoryService({ catalogRepo }),
     images: imageService({ catalogRepo, files, urls, logger, imageBudget: config.imageBudget }),
-    assertions: assertionService({
-      db,
-      assertionRepo,
-      authorizationRepo,
-      catalogRepo,
-      recipientRepo,
-      statusLists,
-      logger,
-      urls,
-      notifier,
-    }),
+    assertions,
     issuance: issuanceService({
       db,
       assertionRepo,
@@ -124,6 +127,22 @@ export function createServices(infra: ServiceInfra) {
     assignments: assignmentService({ assignmentRepo, catalogRepo, directory, urls }),
     authorizations: authorizationService({ db, authorizationRepo, directory, urls }),
     renderedDownloads: renderedDownloads({ assertionRepo, catalogRepo, renderRepo, queues, files }),
+    claimLinks,
+    exchanges: exchangeService({
+      assertionRepo,
+      walletExchangeRepo,
+      issuerKeys,
+      claimLinks,
+      canSee: async (p, id) => void (await assertions.getVisible(p, p.org, id)),
+      // Holder DIDs: this service's issuers from the database, any other did:web over bounded HTTPS.
+      resolveDidWeb: didWebFetcher({
+        policy: addressPolicy(),
+        timeoutMs: config.wallet.didWebTimeoutMs,
+        local: issuerKeys.dids.resolveDidWeb,
+      }),
+      publicBaseUrl: config.publicBaseUrl,
+      exchangeTtlMs: config.wallet.exchangeTtlMs,
+    }),
   };
 }
 

@@ -13,6 +13,7 @@ import { recipientRepository } from './recipient-repository.js';
 import { renderRepository } from './render-repository.js';
 import { statusListRepository } from './status-list-repository.js';
 import { webhookRepository } from './webhook-repository.js';
+import { walletExchangeRepository } from './wallet-exchange-repository.js';
 
 /**
  * Every repository on one database handle, named as services' deps name them. A repository is a
@@ -34,6 +35,7 @@ export function createRepositories(db: Db) {
     renderRepo: renderRepository(db),
     statusListRepo: statusListRepository(db),
     webhookRepo: webhookRepository(db),
+    walletExchangeRepo: walletExchangeRepository(db),
   };
 }
 

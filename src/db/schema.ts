@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { NotificationTables } from './notification-schema.js';
+import type { WalletTables } from './wallet-schema.js';
 
 /**
  * The database as Kysely sees it. Each capability adds its tables here and creates them in its own
@@ -69,7 +70,7 @@ export interface ApiTokensTable {
   revoked_at: Date | null;
 }
 
-export interface Database extends CatalogTables, IssuanceTables, NotificationTables {
+export interface Database extends CatalogTables, IssuanceTables, NotificationTables, WalletTables {
   assignments: AssignmentsTable;
   issuer_authorizations: IssuerAuthorizationsTable;
   assertion_daily_counts: AssertionDailyCountsTable;

@@ -15,6 +15,28 @@ declare module '@digitalbazaar/vc' {
     checkStatus?: (options: unknown) => Promise<unknown>;
     now?: Date | string;
   }): Promise<{ verified: boolean; error?: unknown; results?: Array<{ verified: boolean; error?: unknown }> }>;
+  /** Verifies a presentation's proof (authentication purpose: challenge, domain) and its credentials. */
+  export function verify(options: {
+    presentation: object;
+    suite: unknown;
+    documentLoader: (url: string) => Promise<unknown>;
+    challenge?: string;
+    domain?: string;
+    unsignedPresentation?: boolean;
+  }): Promise<{ verified: boolean; error?: unknown; results?: Array<{ verified: boolean; error?: unknown }> }>;
+  export function createPresentation(options?: {
+    holder?: string;
+    id?: string;
+    verifiableCredential?: object[];
+    version?: number;
+  }): Record<string, unknown>;
+  export function signPresentation(options: {
+    presentation: object;
+    suite: unknown;
+    documentLoader: (url: string) => Promise<unknown>;
+    challenge: string;
+    domain?: string;
+  }): Promise<Record<string, unknown>>;
 }
 
 declare module '@digitalbazaar/data-integrity' {

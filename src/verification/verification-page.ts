@@ -6,6 +6,7 @@ import type { PublicUrls } from '../public-urls.js';
 import { stripBidiControls } from '../template/bidi-text.js';
 import { TEMPLATES_DIR } from '../templates-dir.js';
 import type { VerificationResult } from './credential-verifier.js';
+import type { WalletSection } from './wallet-section.js';
 
 /**
  * The public verification page of one assertion: a pure view model built from the verifier's
@@ -221,7 +222,7 @@ function template() {
   return compiled;
 }
 
-export function renderVerificationPage(model: VerificationPageModel): string {
+export function renderVerificationPage(model: VerificationPageModel & { wallet?: WalletSection }): string {
   const { template: render, css } = template();
   return render({ ...model, css }, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
 }

@@ -8,6 +8,7 @@ import type { PublicUrls } from '../public-urls.js';
 import { MAX_JSON_DEPTH, MAX_JWT_CHARS, MAX_VERIFY_FILE_BYTES, nestsDeeperThan } from './input-limits.js';
 import { sharedUploadInspector, type UploadInspector } from './upload-inspector.js';
 import { issuerIdOfDid } from '../issuers/did-lookup.js';
+import { walletExchangeRepository } from '../db/wallet-exchange-repository.js';
 import type { DocumentLoader } from '../signing/document-loader.js';
 import { microCache, PUBLIC_CACHE_TTL_MS } from '../cache/micro-cache.js';
 import type { InvalidationBus } from '../cache/invalidation-bus.js';
@@ -134,6 +135,10 @@ export function verificationService(deps: VerificationDeps) {
       return listId ? statusListRepo.statusBit(listId, index) : undefined;
     },
     async findSigned(credentialId) {
+      // A wallet copy (issue 15) is named `urn:uuid:<copy id>` and stored with its own VC-JWT.
+      if (/^urn:uuid:[0-9a-f-]{36}$/.test(credentialId)) {
+        return walletExchangeRepository(db).copyJwt(credentialId.slice('urn:uuid:'.length));
+      }
       const assertionId = idFromUrl(credentialId, urls.credentialJson);
       const a = assertionId ? await assertionRepo.getAssertionById(assertionId) : undefined;
       return a?.credential_jwt;

@@ -8,6 +8,7 @@ import { assertionObjectSchema } from '../../issuance/assertion-format.js';
 import { normalizeRecipient } from '../../issuance/issue-requests.js';
 import { MAX_BULK_USERS } from '../../issuance/bulk-plan.js';
 import { csvBulkBody, CSV_TYPES } from '../csv-bulk-body.js';
+import { bulkClaimLinks, claimLinkAnswer } from '../../exchanges/claim-answers.js';
 
 /**
  * Issuing, listing and revoking assertions (the credentials API's `*_assertions_*` routes).
@@ -80,6 +81,8 @@ const singleBody = z
     email: z.email().max(320).optional(),
     name: recipientName.optional(),
     ...awardFields,
+    /** Issue 15: answer with the recipient's claim link ("Add to wallet"). */
+    claim_links: z.boolean().optional(),
   })
   .transform((b, ctx) => {
     const { recipient: _r, username: _u, user_id: _i, email: _e, name: _n, ...award } = b;
@@ -94,6 +97,8 @@ const singleBody = z
 const bulkBody = z.object({
   users: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).min(1, 'users must not be empty'),
   ...awardFields,
+  /** Issue 15: answer with one claim link per recipient ("Add to wallet"). */
+  claim_links: z.boolean().optional(),
 });
 const revokeBody = z.object({
   revoked: z.boolean(),
@@ -219,6 +224,7 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
 /** The assertions of a credential: issued to one recipient or in bulk, and listed (admins). */
 export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
   const { assertions, issueRequests: requests } = rt.services;
+  const claimDeps = { signer: rt.services.claimLinks, repo: rt.repos.walletExchangeRepo, base: rt.urls.base };
 
   return [
     defineRoute({
@@ -233,7 +239,12 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
       altBody: { contentTypes: CSV_TYPES, middleware: csvBulkBody(BULK_BODY_LIMIT) },
       responses: {
         200: { description: 'Finished, nothing new issued: bare {skipped, issued, failed}', schema: bulkResultSchema },
-        201: { description: 'Finished: bare {skipped, issued, failed}', schema: bulkResultSchema },
+        201: {
+          description:
+            'Finished: bare {skipped, issued, failed}; with "claim_links": true also claim_links: ' +
+            '[{user, assertion_id, url, expires_at}] for each recipient issued or holding it already (issue 15)',
+          schema: bulkResultSchema,
+        },
         202: {
           description: 'Still running: {job_id, status_url, skipped: [], issued: [], failed: []}',
           schema: bulkQueuedSchema,
@@ -246,15 +257,20 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
         413: `More than ${MAX_BULK_USERS} users`,
       },
       async handler({ params, body, principal, req, res }) {
+        const { claim_links: wantsClaimLinks, ...bulk } = body;
         const r = await requests.issueBulk(
           principal,
           params.org,
           params.entity_id,
-          body,
+          bulk,
           idempotencyKeyOf(req.headers['idempotency-key']),
         );
         // Bare, as the seed shows it (no envelope).
-        res.status(r.status).json(r.result);
+        if (!wantsClaimLinks || r.status === 202) return void res.status(r.status).json(r.result);
+        const result = r.result as { issued: string[]; skipped: string[] };
+        const users = [...result.issued, ...result.skipped];
+        const links = await bulkClaimLinks(claimDeps, params.org, params.entity_id, users);
+        res.status(r.status).json({ ...result, claim_links: links });
       },
     }),
     defineRoute({
@@ -293,7 +309,11 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
           description: 'The recipient already holds a live assertion of this credential (returned)',
           schema: assertionEnvelope('Ok'),
         },
-        201: { description: 'Created', schema: assertionEnvelope('Created') },
+        201: {
+          description:
+            'Created; with "claim_links": true the result also has claimLink: {url, token, expiresAt} (issue 15)',
+          schema: assertionEnvelope('Created'),
+        },
         202: { description: 'Queued: {job_id, status_url}', schema: envelopeSchema(z.object(queuedJob), 'Ok') },
         400: 'Invalid input',
         403: 'Not a platform admin',
@@ -302,14 +322,18 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
         410: 'Deleted credential',
       },
       async handler({ params, body, principal, req, res }) {
+        const { claim_links: wantsClaimLink, ...single } = body;
         const r = await requests.issueSingle(
           principal,
           params.org,
           params.entity_id,
-          body,
+          single,
           idempotencyKeyOf(req.headers['idempotency-key']),
         );
-        sendEnvelope(res, r.result, r.description, r.status);
+        if (!wantsClaimLink || r.status === 202) return sendEnvelope(res, r.result, r.description, r.status);
+        const a = r.result as { entityId: string };
+        const claimLink = claimLinkAnswer(claimDeps.signer, claimDeps.base, a.entityId);
+        sendEnvelope(res, { ...a, claimLink }, r.description, r.status);
       },
     }),
   ];

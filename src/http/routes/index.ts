@@ -21,6 +21,7 @@ import { publicVerifyRoutes } from './public-verify.js';
 import { previewRoutes } from './preview.js';
 import { studioRoutes } from './studio.js';
 import { notificationRoutes } from './notifications.js';
+import { walletExchangeRoutes } from './wallet-exchanges.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
 export function allRoutes(rt: Runtime): RouteDef[] {
@@ -42,6 +43,7 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...assertionRoutes(rt),
     ...credentialAssertionRoutes(rt),
     ...signalRoutes(rt),
+    ...walletExchangeRoutes(rt),
     ...publicFileRoutes(rt),
     ...publicAssertionRoutes(rt),
     ...publicProfileRoutes(rt),

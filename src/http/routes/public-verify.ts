@@ -7,6 +7,7 @@ import { PayloadTooLargeError, ValidationError } from '../../errors.js';
 import { MAX_VERIFY_FILE_BYTES, type VerifyInput } from '../../verification/verification-service.js';
 import { MAX_JWT_CHARS } from '../../verification/input-limits.js';
 import { microCache } from '../../cache/micro-cache.js';
+import { walletSection } from '../../verification/wallet-section.js';
 import {
   renderVerificationPage,
   verificationPageCsp,
@@ -54,28 +55,32 @@ const verifyBody = z.object({
 
 /** Renders the page of one assertion (revoked ones too: their page says Revoked, and why). */
 export function verificationPageSender(rt: Runtime) {
-  const { verification } = rt.services;
+  const { verification, exchanges } = rt.services;
   // The page behind every shared badge link: built once per assertion for the revocation bound,
-  // dropped at once (in every replica) when the assertion is revoked or superseded.
+  // dropped at once (in every replica) when the assertion is revoked or superseded. A page opened
+  // with a claim link (the recipient's own, with the wallet section) is never cached.
   const pages = microCache<{ html: string; expiresAt?: number }>({
     ttlMs: rt.config.publicCacheMs,
     maxEntries: 10_000,
     expiresAt: (page) => page.expiresAt,
   });
   rt.invalidation.onAssertionsChanged((ids) => ids.forEach((id) => pages.invalidate(id)));
-  const build = async (assertionId: string) => {
+  const build = async (assertionId: string, claim?: string) => {
     const { assertion, result } = await verification.verifyAssertion(assertionId);
     const signatories = await verification.signatoriesOf(assertion);
-    const html = renderVerificationPage(
-      verificationPageModel({ assertion, result, signatories, urls: rt.urls, now: new Date() }),
-    );
+    const model = verificationPageModel({ assertion, result, signatories, urls: rt.urls, now: new Date() });
+    const wallet = claim === undefined || !model.live ? undefined : await walletSection(exchanges, assertionId, claim);
+    const html = renderVerificationPage({ ...model, wallet });
     return { html, expiresAt: assertion.expires_at ? new Date(assertion.expires_at).getTime() : undefined };
   };
-  return async function sendVerificationPage(assertionId: string, res: Response): Promise<void> {
-    const { html } = await pages.get(assertionId, () => build(assertionId));
+  /** `claim`: the token of a claim link; a valid one adds the "Add to wallet" section (issue 15). */
+  return async function sendVerificationPage(assertionId: string, res: Response, claim?: string): Promise<void> {
+    const { html } =
+      claim === undefined ? await pages.get(assertionId, () => build(assertionId)) : await build(assertionId, claim);
     // Replaces helmet's default policy for this response: inline styles, our images, no scripts.
     res.setHeader('Content-Security-Policy', verificationPageCsp(rt.urls.base));
-    res.setHeader('Cache-Control', 'public, max-age=60');
+    // A page opened with a claim link is the recipient's alone: no cache may keep it.
+    res.setHeader('Cache-Control', claim === undefined ? 'public, max-age=60' : 'private, no-store');
     res.status(200).type('html').send(html);
   };
 }
@@ -127,9 +132,13 @@ export function publicVerifyRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ entity_id: z.string().min(1).max(100) }),
-      responses: { 200: 'text/html', 404: 'Unknown assertion' },
-      async handler({ params, res }) {
-        await sendPage(params.entity_id, res);
+      query: z.object({ claim: z.string().min(1).max(1024).optional() }),
+      responses: {
+        200: 'text/html; with ?claim=<a valid claim token> it adds an "Add to wallet" section (QR code, wallet links)',
+        404: 'Unknown assertion',
+      },
+      async handler({ params, query, res }) {
+        await sendPage(params.entity_id, res, query.claim);
       },
     }),
   ];

@@ -1,0 +1,35 @@
+import type { ColumnType } from 'kysely';
+
+/** The tables of migration 015 (wallet exchanges and the copies issued through them), as Kysely sees them. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export type ExchangeState = 'pending' | 'requested' | 'complete';
+
+export interface WalletExchangesTable {
+  id: string;
+  assertion_id: string;
+  org: string;
+  challenge: string;
+  state: ColumnType<ExchangeState, ExchangeState | undefined, ExchangeState>;
+  /** `user:<id>` (a bearer token) or `claim` (a claim link). */
+  created_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  holder_did: string | null;
+  completed_at: Timestamp | null;
+}
+
+export interface WalletCopiesTable {
+  id: string;
+  assertion_id: string;
+  exchange_id: string;
+  holder_did: string;
+  credential_json: ColumnType<Record<string, unknown>, string, string>;
+  credential_jwt: string;
+  created_at: Timestamp;
+}
+
+export interface WalletTables {
+  wallet_exchanges: WalletExchangesTable;
+  wallet_copies: WalletCopiesTable;
+}

@@ -1,0 +1,36 @@
+import { isRefusal } from '../errors.js';
+import type { ExchangeService } from '../exchanges/exchange-service.js';
+
+/**
+ * The verification page's "Add to wallet" section (issue 15), shown only to whoever opened the
+ * page with a valid claim link: a fresh exchange, its QR code and the wallets' links. A claim link
+ * that is not (or no longer) valid gets a sentence saying so, and no QR code.
+ */
+export interface WalletSection {
+  qrCodePng?: string;
+  interactionUrl?: string;
+  lcw?: string;
+  learnCard?: string;
+  expiresAt?: string;
+  problem?: string;
+}
+
+export async function walletSection(
+  exchanges: ExchangeService,
+  assertionId: string,
+  claim: string,
+): Promise<WalletSection> {
+  try {
+    const x = await exchanges.create(assertionId, { claim });
+    return {
+      qrCodePng: x.qrCodePng,
+      interactionUrl: x.interactionUrl,
+      lcw: x.deepLinks.lcwUniversal,
+      learnCard: x.deepLinks.learnCard,
+      expiresAt: x.expiresAt,
+    };
+  } catch (err) {
+    if (!isRefusal(err)) throw err;
+    return { problem: `This credential cannot be added to a wallet from this link: ${err.message}` };
+  }
+}
