@@ -233,7 +233,12 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
       altBody: { contentTypes: CSV_TYPES, middleware: csvBulkBody(BULK_BODY_LIMIT) },
       responses: {
         200: { description: 'Finished, nothing new issued: bare {skipped, issued, failed}', schema: bulkResultSchema },
-        201: { description: 'Finished: bare {skipped, issued, failed}', schema: bulkResultSchema },
+        201: {
+          description:
+            'Finished: bare {skipped, issued, failed}; every answer has `Link: <job status>; rel="monitor"`, ' +
+            'whose progress reports the renders that follow',
+          schema: bulkResultSchema,
+        },
         202: {
           description: 'Still running: {job_id, status_url, skipped: [], issued: [], failed: []}',
           schema: bulkQueuedSchema,
@@ -253,6 +258,8 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
           body,
           idempotencyKeyOf(req.headers['idempotency-key']),
         );
+        // Issue 17: the bulk's job status (users done, then its renders) is linked from every answer.
+        if (r.statusUrl) res.setHeader('Link', `<${r.statusUrl}>; rel="monitor"`);
         // Bare, as the seed shows it (no envelope).
         res.status(r.status).json(r.result);
       },
