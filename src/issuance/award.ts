@@ -13,6 +13,7 @@ import { buildAwardRows, type AwardContext } from './award-rows.js';
 import { insertAwardRows } from './award-insert.js';
 import { enqueueRenders } from './render-enqueue.js';
 import { bulkRenderRepository } from '../db/bulk-render-repository.js';
+import { assertionsIssued } from '../metrics/domain-metrics.js';
 
 /** What an award uses: the rows' stores, the signing keys, the status lists and the render queue. */
 export interface AwardDeps {
@@ -107,6 +108,8 @@ export function awardIssuer(deps: AwardDeps) {
           batch.map((r) => r.userId),
         );
         const stored = await insertAwardRows(deps, rows, { bulkId: ctx.bulkId, previous, notify: details.notify });
+        // Rows this attempt inserted: a retry's rows of an earlier attempt were counted by it.
+        if (stored.size) assertionsIssued.inc({ mode: ctx.bulkId ? 'bulk' : 'single' }, stored.size);
         const refused: ResolvedRecipient[] = [];
         rows.forEach((row, i) => {
           if (stored.has(row.id)) {

@@ -9,6 +9,7 @@ import { MAX_JSON_DEPTH, MAX_JWT_CHARS, MAX_VERIFY_FILE_BYTES, nestsDeeperThan }
 import { sharedUploadInspector, type UploadInspector } from './upload-inspector.js';
 import { issuerIdOfDid } from '../issuers/did-lookup.js';
 import type { DocumentLoader } from '../signing/document-loader.js';
+import { verifications } from '../metrics/domain-metrics.js';
 import {
   verifyJsonCredential,
   verifyJwtCredential,
@@ -136,29 +137,47 @@ export function verificationService(deps: VerificationDeps) {
     return unverified(upload.unverified);
   }
 
+  async function verifyInput(input: VerifyInput): Promise<VerificationResult> {
+    const opts: VerifyOptions = input.recipient !== undefined ? { recipient: input.recipient } : {};
+    if ('jwt' in input) {
+      assertJwtWithinLimits(input.jwt, false);
+      return verifyJwt(input.jwt, opts);
+    }
+    if ('credential' in input) return verifyJsonCredential(input.credential, verifierDeps, opts);
+    if ('assertionId' in input) {
+      const a = await assertionRepo.getAssertionById(input.assertionId);
+      if (!a) throw new NotFoundError(`Assertion "${input.assertionId}" does not exist.`);
+      return verifyJwt(a.credential_jwt, opts);
+    }
+    return verifyFile(input.file, opts);
+  }
+
+  /** Counts a verification by its input and verdict; a refusal (bad input, unknown id) is `error`. */
+  async function counted(input: string, run: () => Promise<VerificationResult>): Promise<VerificationResult> {
+    try {
+      const result = await run();
+      verifications.inc({ input, outcome: result.verified ? 'verified' : 'failed' });
+      return result;
+    } catch (err) {
+      verifications.inc({ input, outcome: 'error' });
+      throw err;
+    }
+  }
+
   return {
     verifierDeps,
 
     async verify(input: VerifyInput): Promise<VerificationResult> {
-      const opts: VerifyOptions = input.recipient !== undefined ? { recipient: input.recipient } : {};
-      if ('jwt' in input) {
-        assertJwtWithinLimits(input.jwt, false);
-        return verifyJwt(input.jwt, opts);
-      }
-      if ('credential' in input) return verifyJsonCredential(input.credential, verifierDeps, opts);
-      if ('assertionId' in input) {
-        const a = await assertionRepo.getAssertionById(input.assertionId);
-        if (!a) throw new NotFoundError(`Assertion "${input.assertionId}" does not exist.`);
-        return verifyJwt(a.credential_jwt, opts);
-      }
-      return verifyFile(input.file, opts);
+      const kind =
+        'jwt' in input ? 'jwt' : 'credential' in input ? 'credential' : 'assertionId' in input ? 'assertion' : 'file';
+      return counted(kind, () => verifyInput(input));
     },
 
     /** One of our assertions (revoked ones included) and the verdict on its stored, signed form. */
     async verifyAssertion(assertionId: string): Promise<{ assertion: AssertionRow; result: VerificationResult }> {
       const assertion = await assertionRepo.getAssertionById(assertionId);
       if (!assertion) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
-      return { assertion, result: await verifyJwt(assertion.credential_jwt, {}) };
+      return { assertion, result: await counted('page', () => verifyJwt(assertion.credential_jwt, {})) };
     },
 
     /** Who signs the certificate of an assertion, as its verification page lists them. */

@@ -9,6 +9,7 @@ import type { Db } from '../db/database.js';
 import type { Notifier } from '../events/notifier.js';
 import { renderEvent } from '../events/job-events.js';
 import type { BulkRenderRepository } from '../db/bulk-render-repository.js';
+import { renderJobs } from '../metrics/domain-metrics.js';
 
 /**
  * Timeouts a render job may have: the second is the template's fault (a page that hangs or takes
@@ -51,9 +52,11 @@ export function renderProcessor(
       // A bulk's progress counts this assertion once its files are stored. Not swallowed: a lost
       // update would leave the bulk pending forever, and the retry finds the files and settles.
       await bulkRenders?.settle(job.data.assertionId, outcome.skipped ? 'skipped' : 'rendered');
+      renderJobs.inc({ outcome: outcome.skipped ? 'skipped' : 'completed' });
       return outcome;
     } catch (e) {
       const final = e instanceof RenderLimitError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      renderJobs.inc({ outcome: final ? 'failed' : 'retrying' });
       if (final) {
         await emit({ reason: e instanceof RenderLimitError ? `${e.reason}: ${e.message}` : String(e) });
         await bulkRenders
