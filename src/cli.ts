@@ -17,6 +17,9 @@ import { openFileStore } from './storage/open-file-store.js';
 import { copyFiles } from './storage/copy-files.js';
 import { commandHelp, commandName, findCommand, usage } from './cli/usage.js';
 import { VERSION } from './version.js';
+import { UsageError } from './cli/usage-error.js';
+import { ApiError, CliSetupError } from './cli/api-client.js';
+import { isHttpCommand, runHttpCommand } from './cli/http-commands.js';
 
 async function withDirectory<T>(fn: (dir: ReturnType<typeof directoryService>) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -33,8 +36,6 @@ function need(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(`missing ${what}`);
   return value;
 }
-
-class UsageError extends Error {}
 
 /** parseArgs' own errors (unknown option, missing value) are the user's, not ours: usage + exit 2. */
 function parseCli(argv: string[]) {
@@ -54,6 +55,27 @@ function parseCli(argv: string[]) {
         host: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
+        // The commands that call a running service (src/cli/http-commands.ts).
+        url: { type: 'string' },
+        token: { type: 'string' },
+        org: { type: 'string' },
+        as: { type: 'string' },
+        description: { type: 'string' },
+        website: { type: 'string' },
+        icon: { type: 'string' },
+        issuer: { type: 'string' },
+        html: { type: 'string' },
+        css: { type: 'string' },
+        criteria: { type: 'string' },
+        credential: { type: 'string' },
+        'user-id': { type: 'string' },
+        csv: { type: 'string' },
+        course: { type: 'string' },
+        reason: { type: 'string' },
+        interval: { type: 'string' },
+        all: { type: 'boolean' },
+        json: { type: 'boolean' },
+        'skip-renders': { type: 'boolean' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -65,6 +87,17 @@ function parseCli(argv: string[]) {
       );
     }
     throw err;
+  }
+}
+
+async function migrate(): Promise<void> {
+  const config = loadConfig();
+  const handle = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  try {
+    const applied = await migrateToLatest(handle.db);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+  } finally {
+    await handle.close();
   }
 }
 
@@ -87,24 +120,17 @@ export async function runCli(argv: string[]): Promise<void> {
   // Flags beat the environment for the one process they start; config validates them as it does PORT.
   if (values.port !== undefined) process.env.PORT = values.port;
   if (values.host !== undefined) process.env.HOST = values.host;
-  switch (commandName([cmd, sub])) {
+  const name = commandName([cmd, sub]);
+  if (isHttpCommand(name)) return runHttpCommand(name, values, name.includes(' ') ? rest : positionals.slice(1));
+  switch (name) {
     case 'start':
       return (await import('./main.js')).main();
     case 'api':
       return (await import('./server.js')).server();
     case 'worker':
       return (await import('./server.js')).worker();
-    case 'migrate': {
-      const config = loadConfig();
-      const handle = await openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
-      try {
-        const applied = await migrateToLatest(handle.db);
-        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-      } finally {
-        await handle.close();
-      }
-      return;
-    }
+    case 'migrate':
+      return migrate();
     case 'files copy': {
       const config = loadConfig();
       const open = (url: string) => {
@@ -230,9 +256,16 @@ export async function cliMain(argv: string[]): Promise<void> {
   } catch (caught) {
     const err = caught instanceof Error ? caught : new Error(String(caught));
     const oneLine =
-      [ConfigError, UsageError, AppError, DataDirBusyError, MissingBinaryError, FileStoreError].some(
-        (cls) => err instanceof cls,
-      ) ||
+      [
+        ConfigError,
+        UsageError,
+        AppError,
+        DataDirBusyError,
+        MissingBinaryError,
+        FileStoreError,
+        ApiError,
+        CliSetupError,
+      ].some((cls) => err instanceof cls) ||
       err.name === 'ZodError' ||
       err instanceof SyntaxError ||
       ENVIRONMENT_ERRORS.has(String((err as NodeJS.ErrnoException).code)) ||

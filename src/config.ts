@@ -138,6 +138,7 @@ const envSchema = z.object({
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   QUEUE_DASHBOARD: z.enum(['ro', 'rw']).default('ro'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  WORKER_METRICS_PORT: port.optional(),
   // --- notifications (issue 16): src/events, src/webhooks, src/mail ---
   EVENTS_RETENTION_DAYS: positiveInt.max(3650).default(30),
   WEBHOOK_ALLOW_HTTP: z.enum(['on', 'off']).default('off'),
@@ -222,6 +223,8 @@ const configSchema = envSchema.transform((e) => ({
   queueDashboard: e.QUEUE_DASHBOARD,
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
   metricsToken: e.METRICS_TOKEN,
+  /** A worker-only process (`badgeworks worker`) serves its own /metrics on this port when set. */
+  workerMetricsPort: e.WORKER_METRICS_PORT,
   /** Notifications (issue 16): the change feed, webhooks out, email to recipients. */
   notify: {
     eventsRetentionDays: e.EVENTS_RETENTION_DAYS,

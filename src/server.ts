@@ -19,6 +19,7 @@ export async function worker(): Promise<void> {
   requireSharedServices(config, 'worker');
   const logger = createLogger(config.logLevel);
   const svc = await startService({ config, api: false, workers: true, logger });
+  if (svc.metricsUrl) process.stdout.write(`badgeworks worker metrics on ${svc.metricsUrl}\n`);
   process.stdout.write(`badgeworks ready: workers (pid ${process.pid}, database ${svc.runtime.dbKind})\n`);
   await runUntilSignal(svc.stop, logger);
 }

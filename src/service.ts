@@ -15,6 +15,7 @@ import type { DatabaseOptions } from './db/database.js';
 import { acquireDataDirLock } from './db/data-dir-lock.js';
 import { within } from './time-bound.js';
 import { startWorkers } from './workers/index.js';
+import { startWorkerMetricsServer, type WorkerMetricsServer } from './http/worker-metrics-server.js';
 
 /**
  * Starts the parts one process runs: the API, the workers, or both (all-in-one), with the
@@ -38,6 +39,8 @@ export interface RunningService {
   url?: string;
   bootstrap: BootstrapResult;
   workers: Worker[];
+  /** A worker-only process with WORKER_METRICS_PORT: the URL of its own /metrics. */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let workers: ReturnType<typeof startWorkers> | undefined;
   let server: http.Server | undefined;
   let rateLimits: RateLimits | undefined;
+  let workerMetrics: WorkerMetricsServer | undefined;
   const drain = drainState();
 
   // Stops what has started, each step bounded: a shutdown (or a failed start) always ends.
@@ -78,6 +82,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       clearTimeout(force);
     }
     await rateLimits?.close();
+    await workerMetrics?.close();
     if (workers && !(await within(workers.close(), DRAIN_MS))) {
       logger.warn({ ms: DRAIN_MS }, 'jobs still running at shutdown: left to be retried by the next worker');
     }
@@ -128,10 +133,21 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
     }
 
+    // Without the API in the process, its counts would be scraped nowhere: it serves its own.
+    if (opts.workers && !opts.api && config.workerMetricsPort !== undefined) {
+      workerMetrics = await startWorkerMetricsServer({
+        port: config.workerMetricsPort,
+        host: config.host,
+        token: config.metricsToken,
+        logger,
+      });
+    }
+
     let stopping: Promise<void> | undefined;
     return {
       runtime,
       url,
+      metricsUrl: workerMetrics?.url,
       bootstrap,
       workers: workers?.workers ?? [],
       stop() {

@@ -10,6 +10,47 @@ export interface CommandHelp {
   details?: string;
 }
 
+/** Where the commands that call a running service's API go, and as whom (src/cli/api-client.ts). */
+const TARGET =
+  'Calls the running service over HTTP: --url (BADGEWORKS_URL, default http://localhost:3000),\n' +
+  '--token (BADGEWORKS_TOKEN, default the DATA_DIR/admin-token of the first start), --org and --as\n' +
+  "(BADGEWORKS_ORG, BADGEWORKS_USER: the token holder's org and user, default main and admin).\n" +
+  "An error from the API prints one line and exits 1; --json prints the API's answer instead.";
+
+const SERVICE_COMMANDS: CommandHelp[] = [
+  {
+    name: 'issuers create',
+    args: '--name N [--email E] [--website URL] [--icon URL] [--description D]',
+    summary: 'create an issuer (prints its id)',
+    details: TARGET,
+  },
+  {
+    name: 'credentials create',
+    args: '--issuer ID --name N [--description D] [--criteria T] [--html F] [--css F]',
+    summary: 'create a credential (prints its id)',
+    details: '--html and --css name files holding the certificate template.\n' + TARGET,
+  },
+  {
+    name: 'issue',
+    args: '--credential ID (--email E | --user-id U) [--name N] | --csv FILE',
+    summary: 'issue a credential to one recipient, or to every row of a CSV file',
+    details:
+      "With --csv: header user_id,email,name,<custom fields…> (the bulk route's format; errors name\n" +
+      'their line), posted as one bulk, then followed until its certificates are rendered: a\n' +
+      'progress bar on a terminal, a line per change otherwise. --skip-renders stops once issued;\n' +
+      '--interval MS sets the polling interval (default 500). Failed rows are listed at the end.\n' +
+      TARGET,
+  },
+  { name: 'revoke', args: '<assertion_id> --reason R', summary: 'revoke an assertion', details: TARGET },
+  {
+    name: 'tokens list',
+    args: '[--user-id U] [--all]',
+    summary: "list the org's API tokens (ids and dates, never values)",
+    details: '--all includes revoked tokens.\n' + TARGET,
+  },
+  { name: 'tokens revoke', args: '<token_id>', summary: 'revoke an API token through the API', details: TARGET },
+];
+
 export const COMMANDS: CommandHelp[] = [
   {
     name: 'start',
@@ -52,6 +93,7 @@ export const COMMANDS: CommandHelp[] = [
     summary: 'copy every stored file between stores (file:///path, s3://bucket/prefix)',
     details: 'Files already present at the destination are skipped, so a copy can be run again.',
   },
+  ...SERVICE_COMMANDS,
   { name: 'help', args: '[command]', summary: 'this list, or the details of one command' },
 ];
 

@@ -25,6 +25,17 @@ export function tokenQueries(db: Db) {
         .executeTakeFirst();
     },
 
+    /** The org's tokens, newest first; never their hashes. */
+    async listTokens(org: string, opts: { userId?: string; includeRevoked: boolean }) {
+      let q = db
+        .selectFrom('api_tokens')
+        .select(['id', 'org', 'user_id', 'created_at', 'last_used_at', 'revoked_at'])
+        .where('org', '=', org);
+      if (opts.userId !== undefined) q = q.where('user_id', '=', opts.userId);
+      if (!opts.includeRevoked) q = q.where('revoked_at', 'is', null);
+      return q.orderBy('created_at', 'desc').orderBy('id').limit(1000).execute();
+    },
+
     async revokeToken(id: string): Promise<void> {
       await db
         .updateTable('api_tokens')

@@ -4,6 +4,7 @@ import { assertionContextRepository } from './assertion-context-repository.js';
 import { assertionRepository } from './assertion-repository.js';
 import { assignmentRepository } from './assignment-repository.js';
 import { authorizationRepository } from './authorization-repository.js';
+import { bulkRenderRepository } from './bulk-render-repository.js';
 import { catalogRepository } from './catalog-repository.js';
 import { directoryRepository } from './directory-repository.js';
 import { eventRepository } from './event-repository.js';
@@ -26,6 +27,7 @@ export function createRepositories(db: Db) {
     assertionRepo: assertionRepository(db),
     assignmentRepo: assignmentRepository(db),
     authorizationRepo: authorizationRepository(db),
+    bulkRenderRepo: bulkRenderRepository(db),
     catalogRepo: catalogRepository(db),
     directoryRepo: directoryRepository(db),
     eventRepo: eventRepository(db),

@@ -283,7 +283,18 @@ export interface IdempotencyKeysTable {
   created_at: CreatedAt;
 }
 
+/** A bulk-issued assertion's render (migration 016): pending until the render worker settles it. */
+export interface BulkRendersTable {
+  assertion_id: string;
+  bulk_id: string;
+  outcome: Generated<BulkRenderOutcome>;
+  updated_at: Generated<Date>;
+}
+
+export type BulkRenderOutcome = 'pending' | 'rendered' | 'failed' | 'skipped';
+
 export interface IssuanceTables {
+  bulk_renders: BulkRendersTable;
   status_lists: StatusListsTable;
   status_reservations: StatusReservationsTable;
   assertions: AssertionsTable;

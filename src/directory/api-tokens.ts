@@ -26,6 +26,13 @@ export function apiTokens(repo: DirectoryRepository, requireOrg: (org: string) =
       return { id, token: value };
     },
 
+    /** An org's tokens (at most 1000, newest first) for its admins: ids and dates, never values. */
+    async listTokens(actor: Actor, org: string, opts: { userId?: string; includeRevoked?: boolean } = {}) {
+      assertAdmin(actor, org);
+      await requireOrg(org);
+      return repo.listTokens(org, { userId: opts.userId, includeRevoked: opts.includeRevoked ?? false });
+    },
+
     async revokeToken(actor: Actor, id: string): Promise<void> {
       const row = await repo.getToken(id);
       // Another org's token is as invisible as a missing one.

@@ -19,6 +19,7 @@ import type { PublicUrls } from '../public-urls.js';
 import { toAssertionObject, type AssertionObject } from './assertion-format.js';
 import { EMPTY_RECORDED, type Notifier } from '../events/notifier.js';
 import { revokedEvent } from '../events/assertion-events.js';
+import { assertionsRevoked } from '../metrics/domain-metrics.js';
 
 /** Assertion objects with their credentials' details (one query for the whole page). */
 export async function presentAssertions(
@@ -177,6 +178,7 @@ export function assertionService(deps: AssertionServiceDeps) {
         return { listId: revoked?.status_list_id, recorded };
       });
       await deps.notifier?.publish(recorded);
+      if (listId) assertionsRevoked.inc();
       if (listId) {
         try {
           await deps.statusLists.signedList(listId);

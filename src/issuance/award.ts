@@ -12,6 +12,8 @@ import type { Issuable } from './issuable.js';
 import { buildAwardRows, type AwardContext } from './award-rows.js';
 import { insertAwardRows } from './award-insert.js';
 import { enqueueRenders } from './render-enqueue.js';
+import { bulkRenderRepository } from '../db/bulk-render-repository.js';
+import { assertionsIssued } from '../metrics/domain-metrics.js';
 
 /** What an award uses: the rows' stores, the signing keys, the status lists and the render queue. */
 export interface AwardDeps {
@@ -106,6 +108,8 @@ export function awardIssuer(deps: AwardDeps) {
           batch.map((r) => r.userId),
         );
         const stored = await insertAwardRows(deps, rows, { bulkId: ctx.bulkId, previous, notify: details.notify });
+        // Rows this attempt inserted: a retry's rows of an earlier attempt were counted by it.
+        if (stored.size) assertionsIssued.inc({ mode: ctx.bulkId ? 'bulk' : 'single' }, stored.size);
         const refused: ResolvedRecipient[] = [];
         rows.forEach((row, i) => {
           if (stored.has(row.id)) {
@@ -124,6 +128,8 @@ export function awardIssuer(deps: AwardDeps) {
     }
     // Done (a failure above leaves the reservation to the job's retry): unused entries go back.
     await deps.statusLists.release(issuer.id, ctx.holder);
+    // Before the renders are queued, so a render that finishes at once finds its row to settle.
+    if (ctx.bulkId) await bulkRenderRepository(deps.db).addPending(ctx.bulkId, renders);
     await enqueueRenders(deps.queues, ctx.org, ctx.requestedBy, renders, ctx.priority);
     return out;
   };

@@ -6,7 +6,7 @@ import { queueBulkFlow } from './bulk-flow.js';
 import { MAX_BULK_USERS, planBulk, type BulkUserInput } from './bulk-plan.js';
 import { checkExpiry } from './expiry-rule.js';
 import { claimKey, isRetry, keyedJobId } from './idempotent-requests.js';
-import { bulkAccepted, issueAndWait, type IssueRequestDeps, type IssueResponse } from './issue-answers.js';
+import { accepted, bulkAccepted, issueAndWait, type IssueRequestDeps, type IssueResponse } from './issue-answers.js';
 import type { AwardDetails, BulkResult } from './issuance-jobs.js';
 import { loadIssuable } from './issuable.js';
 
@@ -65,7 +65,18 @@ export async function issueBulk(
     },
     opts.waitMs,
   );
-  if (!waited.done) return bulkAccepted(deps, org, p, parentId);
+  if (!waited.done) {
+    const queued = bulkAccepted(deps, org, p, parentId);
+    return { ...queued, statusUrl: (queued.result as { status_url: string }).status_url };
+  }
   const created = waited.value.issued.length > 0;
-  return { status: created ? 201 : 200, description: created ? 'Created' : 'Ok', result: waited.value };
+  // The lists are final, the renders that follow are not: the job's status URL reports them.
+  // A header, so the finished answer stays the seed's bare body.
+  const { status_url } = accepted(deps, org, p, parentId).result as { status_url: string };
+  return {
+    status: created ? 201 : 200,
+    description: created ? 'Created' : 'Ok',
+    result: waited.value,
+    statusUrl: status_url,
+  };
 }

@@ -19,6 +19,8 @@ export interface IssueResponse {
   status: 200 | 201 | 202;
   description: 'Ok' | 'Created';
   result: unknown;
+  /** The job's status URL, sent as a `Link: <…>; rel="monitor"` header (bulks). */
+  statusUrl?: string;
 }
 
 export interface IssueRequestDeps {

@@ -1,4 +1,5 @@
 import { clearFinished } from '../queue/clear-finished.js';
+import { emailDeliveries } from '../metrics/domain-metrics.js';
 import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import nodemailer from 'nodemailer';
 import { Redis } from 'ioredis';
@@ -58,6 +59,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
     if (!t || t.status === 'sent' || t.status === 'failed') return { status: t?.status ?? 'gone' };
     if (!t.recipient_email) {
       await mailRepo.setNotification(assertionId, event, { status: 'skipped', error: 'no recipient email' });
+      emailDeliveries.inc({ outcome: 'skipped' });
       return { status: 'skipped' };
     }
     const ctx: MailContext = {
@@ -104,10 +106,12 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
         error: message.slice(0, 1000),
         attempted: true,
       });
+      emailDeliveries.inc({ outcome: permanent || last ? 'failed' : 'retrying' });
       if (permanent) throw new UnrecoverableError(message);
       throw err;
     }
     await mailRepo.setNotification(assertionId, event, { status: 'sent', error: null, attempted: true });
+    emailDeliveries.inc({ outcome: 'sent' });
     return { status: 'sent' };
   }
 

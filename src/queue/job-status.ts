@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import { NotFoundError } from '../errors.js';
 import type { JobOwner } from './queues.js';
 import type { QueueSet } from './queue-set.js';
+import type { BulkRenderCounts } from '../db/bulk-render-repository.js';
 
 /** What a client polling a long job sees: state, progress, and the result or failure reason. */
 export interface JobStatus {
@@ -42,11 +43,27 @@ export function toJobStatus(job: Job, state: string): JobStatus {
   };
 }
 
+/**
+ * A bulk's progress with the renders of what it issued: `{done, total}` (users processed) plus
+ * `{issued, rendered, failed_renders, skipped_renders}` and `renders_finished`, true once the job
+ * is done and every issued assertion's render is settled (files stored, failed for good, or
+ * skipped because the assertion was revoked first).
+ */
+export function withRenderProgress(status: JobStatus, counts: BulkRenderCounts): JobStatus {
+  const base = (status.progress ?? {}) as Record<string, unknown>;
+  const settled = counts.rendered + counts.failed_renders + counts.skipped_renders;
+  return {
+    ...status,
+    progress: { ...base, ...counts, renders_finished: status.state === 'completed' && settled >= counts.issued },
+  };
+}
+
 export async function getJobStatus(
   queues: QueueSet,
   org: string,
   principal: Principal,
   jobId: string,
+  bulkRenders?: { counts(bulkId: string): Promise<BulkRenderCounts> },
 ): Promise<JobStatus> {
   // State first, then the job: read the other way round, a job finishing in between would show
   // state "completed" with the data of before (no result yet). Finished is final, so this order
@@ -60,5 +77,7 @@ export async function getJobStatus(
   if (!job || owner?.org !== org || (principal.role !== 'platform_admin' && owner.requestedBy !== principal.userId)) {
     throw new NotFoundError(`Job "${jobId}" does not exist.`);
   }
-  return toJobStatus(job, state);
+  const status = toJobStatus(job, state);
+  if (job.name !== 'bulk' || !bulkRenders) return status;
+  return withRenderProgress(status, await bulkRenders.counts(String(job.id)));
 }

@@ -21,6 +21,15 @@ import { RenderLimitError, RenderRetryableError } from './errors.js';
 import { DEFAULT_JOB_FILES, renderKey, type RenderFileName } from './render-files.js';
 import { createRenderer, type Renderer, type RendererOptions, type LoadedAsset } from './renderer.js';
 import { overBudget, storedImageKey } from './stored-images.js';
+import { measureRender } from '../metrics/domain-metrics.js';
+
+/** The metrics' outcome of a failed render: the template's fault, a timeout, anything else. */
+const renderFailure = (e: unknown) =>
+  e instanceof RenderLimitError
+    ? 'limit'
+    : e instanceof RenderRetryableError && e.reason === 'timeout'
+      ? 'timeout'
+      : 'error';
 
 export interface RenderDeps {
   db: Db;
@@ -137,7 +146,9 @@ export function renderService(deps: RenderServiceDeps) {
       if (todo.includes('certificate.pdf') || todo.includes('certificate.png')) {
         const { html, css, issuerName } = await certificateMarkup(deps, a, credential);
         if (todo.includes('certificate.pdf')) {
-          const pdf = await timed('certificate template', () => renderer.renderPdf(html, css, { label }));
+          const pdf = await measureRender('pdf', renderFailure, () =>
+            timed('certificate template', () => renderer.renderPdf(html, css, { label })),
+          );
           out['certificate.pdf'] = await attachCredentialToPdf(pdf, {
             jwt: a.credential_jwt,
             verificationUrl: urls.verificationPage(a.id),
@@ -148,8 +159,8 @@ export function renderService(deps: RenderServiceDeps) {
           });
         }
         if (todo.includes('certificate.png')) {
-          out['certificate.png'] = await timed('certificate template', () =>
-            renderer.renderPng(html, css, { scale: 2, label }),
+          out['certificate.png'] = await measureRender('png', renderFailure, () =>
+            timed('certificate template', () => renderer.renderPng(html, css, { scale: 2, label })),
           );
         }
       }
@@ -157,7 +168,12 @@ export function renderService(deps: RenderServiceDeps) {
       let badgeFailure: unknown;
       if (todo.includes('badge.png')) {
         try {
-          Object.assign(out, await timed('badge image', () => bakeBadge(a, credential, label)));
+          Object.assign(
+            out,
+            await measureRender('badge', renderFailure, () =>
+              timed('badge image', () => bakeBadge(a, credential, label)),
+            ),
+          );
         } catch (e) {
           if (!(e instanceof RenderLimitError)) throw e;
           badgeFailure = e;

@@ -12,6 +12,7 @@ import { walletExchangeRepository } from '../db/wallet-exchange-repository.js';
 import type { DocumentLoader } from '../signing/document-loader.js';
 import { microCache, PUBLIC_CACHE_TTL_MS } from '../cache/micro-cache.js';
 import type { InvalidationBus } from '../cache/invalidation-bus.js';
+import { verifications } from '../metrics/domain-metrics.js';
 import {
   recipientCheck,
   verifyJsonCredential,
@@ -195,25 +196,49 @@ export function verificationService(deps: VerificationDeps) {
     return unverified(upload.unverified);
   }
 
+  async function verifyInput(input: VerifyInput): Promise<VerificationResult> {
+    const opts: VerifyOptions = input.recipient !== undefined ? { recipient: input.recipient } : {};
+    if ('jwt' in input) {
+      const outcome = await outcomes.get(input.jwt, async () => {
+        assertJwtWithinLimits(input.jwt, false);
+        return verifyJwt(input.jwt, {});
+      });
+      return withRecipient(outcome, opts);
+    }
+    if ('credential' in input) return verifyJsonCredential(input.credential, verifierDeps, opts);
+    if ('assertionId' in input) return withRecipient((await verifyStored(input.assertionId)).result, opts);
+    return verifyFile(input.file, opts);
+  }
+
+  /** Counts a verification by its input and verdict; a refusal (bad input, unknown id) is `error`. */
+  async function counted(input: string, run: () => Promise<VerificationResult>): Promise<VerificationResult> {
+    try {
+      const result = await run();
+      verifications.inc({ input, outcome: result.verified ? 'verified' : 'failed' });
+      return result;
+    } catch (err) {
+      verifications.inc({ input, outcome: 'error' });
+      throw err;
+    }
+  }
+
+  async function countedStored(input: string, assertionId: string) {
+    let stored: Awaited<ReturnType<typeof verifyStored>> | undefined;
+    await counted(input, async () => (stored = await verifyStored(assertionId)).result);
+    return stored!;
+  }
+
   return {
     verifierDeps,
 
     async verify(input: VerifyInput): Promise<VerificationResult> {
-      const opts: VerifyOptions = input.recipient !== undefined ? { recipient: input.recipient } : {};
-      if ('jwt' in input) {
-        const outcome = await outcomes.get(input.jwt, async () => {
-          assertJwtWithinLimits(input.jwt, false);
-          return verifyJwt(input.jwt, {});
-        });
-        return withRecipient(outcome, opts);
-      }
-      if ('credential' in input) return verifyJsonCredential(input.credential, verifierDeps, opts);
-      if ('assertionId' in input) return withRecipient((await verifyStored(input.assertionId)).result, opts);
-      return verifyFile(input.file, opts);
+      const kind =
+        'jwt' in input ? 'jwt' : 'credential' in input ? 'credential' : 'assertionId' in input ? 'assertion' : 'file';
+      return counted(kind, () => verifyInput(input));
     },
 
     /** One of our assertions (revoked ones included) and the verdict on its stored, signed form. */
-    verifyAssertion: verifyStored,
+    verifyAssertion: (assertionId: string) => countedStored('page', assertionId),
 
     /** Who signs the certificate of an assertion, as its verification page lists them. */
     async signatoriesOf(assertion: Pick<AssertionRow, 'issuer_id' | 'credential_id'>): Promise<Signatory[]> {

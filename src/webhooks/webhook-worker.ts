@@ -8,6 +8,7 @@ import { addressPolicy } from './address-policy.js';
 import { signedHeaders } from './signing.js';
 import { sendWebhook } from './webhook-sender.js';
 import type { DeliverJob, WebhookJob } from './webhook-job.js';
+import { webhookDeliveries } from '../metrics/domain-metrics.js';
 
 /** A delivery whose job was lost (Redis away after the commit) is re-enqueued after this long. */
 const SWEEP_AFTER_MS = 2 * 60_000;
@@ -62,6 +63,7 @@ export function startWebhookWorker(rt: Runtime): Worker {
       { status_code: r.statusCode, duration_ms: r.durationMs, response: r.response, error: r.error },
       status,
     );
+    webhookDeliveries.inc({ outcome: status === 'pending' ? 'retrying' : status });
     if (!r.ok && status === 'pending') throw new Error(r.error ?? 'delivery failed');
     return { status, ...(r.statusCode !== null && { statusCode: r.statusCode }) };
   }

@@ -8,6 +8,8 @@ import type { RenderService } from '../rendering/render-service.js';
 import type { Db } from '../db/database.js';
 import type { Notifier } from '../events/notifier.js';
 import { renderEvent } from '../events/job-events.js';
+import type { BulkRenderRepository } from '../db/bulk-render-repository.js';
+import { renderJobs } from '../metrics/domain-metrics.js';
 
 /**
  * Timeouts a render job may have: the second is the template's fault (a page that hangs or takes
@@ -28,6 +30,7 @@ export function renderProcessor(
   executablePath: string | undefined,
   logger: Logger,
   events?: { notifier: Notifier; db: Db },
+  bulkRenders?: Pick<BulkRenderRepository, 'settle'>,
 ) {
   return async (job: Job<RenderJobData>) => {
     if (!executablePath) throw new Error(CHROMIUM_MISSING);
@@ -46,10 +49,20 @@ export function renderProcessor(
         timeoutIsFinal: timeouts + 1 >= RENDER_TIMEOUTS_PER_JOB,
       });
       if (outcome.rendered.length) await emit({ files: outcome.rendered });
+      // A bulk's progress counts this assertion once its files are stored. Not swallowed: a lost
+      // update would leave the bulk pending forever, and the retry finds the files and settles.
+      await bulkRenders?.settle(job.data.assertionId, outcome.skipped ? 'skipped' : 'rendered');
+      renderJobs.inc({ outcome: outcome.skipped ? 'skipped' : 'completed' });
       return outcome;
     } catch (e) {
       const final = e instanceof RenderLimitError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (final) await emit({ reason: e instanceof RenderLimitError ? `${e.reason}: ${e.message}` : String(e) });
+      renderJobs.inc({ outcome: final ? 'failed' : 'retrying' });
+      if (final) {
+        await emit({ reason: e instanceof RenderLimitError ? `${e.reason}: ${e.message}` : String(e) });
+        await bulkRenders
+          ?.settle(job.data.assertionId, 'failed')
+          .catch((err: Error) => logger.warn({ job: job.id, err: err.message }, 'bulk render failure not recorded'));
+      }
       if (e instanceof RenderLimitError) throw new UnrecoverableError(`${e.reason}: ${e.message}`);
       if (e instanceof RenderRetryableError && e.reason === 'timeout') {
         // Lost on a Redis hiccup, the count only costs one more try.

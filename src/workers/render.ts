@@ -29,7 +29,13 @@ export function startRenderWorker(rt: Runtime): RenderWorker {
   });
   const { assertionRepo, catalogRepo } = rt.repos;
   const service = renderService({ ...deps, assertionRepo, catalogRepo, renderer });
-  const processor = renderProcessor(service, executablePath, rt.logger, { notifier: rt.notifier, db: rt.db });
+  const processor = renderProcessor(
+    service,
+    executablePath,
+    rt.logger,
+    { notifier: rt.notifier, db: rt.db },
+    rt.repos.bulkRenderRepo,
+  );
   const worker = createWorker(rt, QUEUE_NAMES.render, processor, rt.config.renderPages);
   return {
     worker,

@@ -14,6 +14,7 @@ import * as assertionAcceptance from './012-assertion-acceptance.js';
 import * as issuerDids from './013-issuer-dids.js';
 import * as notifications from './014-notifications.js';
 import * as walletExchanges from './015-wallet-exchanges.js';
+import * as bulkRenderProgress from './016-bulk-render-progress.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '013-issuer-dids': issuerDids,
   '014-notifications': notifications,
   '015-wallet-exchanges': walletExchanges,
+  '016-bulk-render-progress': bulkRenderProgress,
 };

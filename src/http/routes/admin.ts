@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
-import { sendEnvelope } from '../envelope.js';
+import { envelopeSchema, sendEnvelope } from '../envelope.js';
 import { pageNumberPage, pageQuery, pageRequest } from '../pagination.js';
 import type { Runtime } from '../../runtime.js';
 import { orgIdSchema, userIdSchema } from '../../directory/directory-service.js';
@@ -229,7 +229,17 @@ export function adminGroupRoutes(rt: Runtime): RouteDef[] {
   ];
 }
 
-/** API tokens: created for a user (shown once), revoked by id. */
+/** A token as listed: who holds it and when it was made, used and revoked; never its value. */
+const tokenObject = z.object({
+  id: z.string(),
+  org: z.string(),
+  user_id: z.string(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+});
+
+/** API tokens: created for a user (shown once), listed, revoked by id. */
 export function adminTokenRoutes(rt: Runtime): RouteDef[] {
   const { directory } = rt.services;
   return [
@@ -245,6 +255,30 @@ export function adminTokenRoutes(rt: Runtime): RouteDef[] {
       async handler({ params, principal, res }) {
         const t = await directory.createToken(principal, params.org, params.user_id);
         sendEnvelope(res, t, 'Created');
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/admin/orgs/{org}/tokens',
+      summary: "List an org's API tokens (ids, users, dates; never the token values), newest first, at most 1000",
+      tag: 'admin',
+      auth: 'bearer',
+      params: z.object({ org: z.string() }),
+      query: z.object({
+        user_id: z.string().min(1).max(255).optional(),
+        include_revoked: z.enum(['true', 'false']).optional(),
+      }),
+      responses: {
+        200: { description: 'Ok', schema: envelopeSchema(z.array(tokenObject), 'Ok') },
+        403: 'Not an admin of the org',
+        404: 'Unknown org',
+      },
+      async handler({ params, query, principal, res }) {
+        const rows = await directory.listTokens(principal, params.org, {
+          userId: query.user_id,
+          includeRevoked: query.include_revoked === 'true',
+        });
+        sendEnvelope(res, rows);
       },
     }),
     defineRoute({

@@ -242,7 +242,8 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
         201: {
           description:
             'Finished: bare {skipped, issued, failed}; with "claim_links": true also claim_links: ' +
-            '[{user, assertion_id, url, expires_at}] for each recipient issued or holding it already (issue 15)',
+            '[{user, assertion_id, url, expires_at}] for each recipient issued or holding it already (issue 15); ' +
+            'every answer has `Link: <job status>; rel="monitor"`, whose progress reports the renders that follow',
           schema: bulkResultSchema,
         },
         202: {
@@ -265,6 +266,8 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
           bulk,
           idempotencyKeyOf(req.headers['idempotency-key']),
         );
+        // Issue 17: the bulk's job status (users done, then its renders) is linked from every answer.
+        if (r.statusUrl) res.setHeader('Link', `<${r.statusUrl}>; rel="monitor"`);
         // Bare, as the seed shows it (no envelope).
         if (!wantsClaimLinks || r.status === 202) return void res.status(r.status).json(r.result);
         const result = r.result as { issued: string[]; skipped: string[] };

@@ -21,7 +21,9 @@ export function jobRoutes(rt: Runtime): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/credentials/orgs/{org}/users/{user_id}/jobs/{job_id}',
-      summary: 'Status of a queued job (issuance, bulk issuance, signals): state, progress, result',
+      summary:
+        'Status of a queued job (issuance, bulk issuance, signals): state, progress (bulks: users done, ' +
+        'issued, rendered, failed_renders), result',
       tag: 'jobs',
       auth: 'tenant',
       // The shapes the service hands out (issue-…, bulk-…, bulk-….cN, or BullMQ's own numbers):
@@ -30,7 +32,10 @@ export function jobRoutes(rt: Runtime): RouteDef[] {
       responses: { 200: 'Ok', 404: 'Unknown job' },
       async handler({ params, principal, res }) {
         if (!JOB_ID.test(params.job_id)) throw new NotFoundError(`Job "${params.job_id}" does not exist.`);
-        sendEnvelope(res, withHttpStatus(await getJobStatus(rt.queues, params.org, principal, params.job_id)));
+        sendEnvelope(
+          res,
+          withHttpStatus(await getJobStatus(rt.queues, params.org, principal, params.job_id, rt.repos.bulkRenderRepo)),
+        );
       },
     }),
   ];

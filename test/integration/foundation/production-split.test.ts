@@ -35,9 +35,18 @@ describe.each(kinds)('production split: separate api and worker processes (%s)',
     const api = runBadgeworks(['api'], env);
     children.push(api);
     await api.waitFor(/badgeworks ready: api/, 60_000);
-    const worker = runBadgeworks(['worker'], env);
+    // Issue 17: the worker's own /metrics, behind the same scrape token as the api's.
+    const metricsPort = await freePort();
+    const metricsToken = 'split-metrics-token-0123456789';
+    const worker = runBadgeworks(['worker'], {
+      ...env,
+      WORKER_METRICS_PORT: String(metricsPort),
+      METRICS_TOKEN: metricsToken,
+      WORKERS: 'issuance',
+    });
     children.push(worker);
     await worker.waitFor(/badgeworks ready: workers/, 60_000);
+    expect(worker.output()).toContain(`badgeworks worker metrics on http://127.0.0.1:${metricsPort}/metrics`);
 
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
@@ -62,6 +71,30 @@ describe.each(kinds)('production split: separate api and worker processes (%s)',
       await queue.close();
       await events.close();
     }
+
+    // An assertion issued through the api is signed by the worker: the worker's /metrics counts it.
+    const call = async (method: string, path: string, body: unknown) => {
+      const r = await fetch(`http://127.0.0.1:${port}/api/credentials/orgs/main/users/admin${path}`, {
+        method,
+        headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const json = (await r.json()) as { result: { entityId: string } };
+      expect(r.status, JSON.stringify(json)).toBe(201);
+      return json.result.entityId;
+    };
+    const issuerId = await call('POST', '/issuers/', { name: 'Split Issuer', email: 'split@example.org' });
+    const credentialId = await call('POST', '/', { name: 'Split Badge', issuer: issuerId });
+    await call('POST', `/${credentialId}/assertions/`, { recipient: { user_id: 'admin' } });
+    const workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
+    expect((await fetch(workerMetrics)).status).toBe(401);
+    const scraped = await fetch(workerMetrics, { headers: { authorization: `Bearer ${metricsToken}` } });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toMatch(/^badgeworks_assertions_issued_total\{mode="single"\} 1$/m);
+    // …and the api's does not: each process is scraped for what it did (README, Metrics).
+    const apiMetrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(apiMetrics).toContain('# TYPE badgeworks_assertions_issued_total counter');
+    expect(apiMetrics).not.toMatch(/^badgeworks_assertions_issued_total\{mode="single"\} [1-9]/m);
 
     worker.proc.kill('SIGTERM');
     api.proc.kill('SIGTERM');

@@ -106,7 +106,16 @@ describe.each(DB_KINDS)('bulk issuance (%s)', (db) => {
     expect(seen.every((s) => typeof s.progress === 'object' && s.progress.total === 1400 + 100 + 300 + 1)).toBe(true);
     // Progress counts the entries that reached a chunk: all but the duplicates and the malformed two.
     const entries = 1400 + 100 + 300 + 1;
-    expect(done.progress).toEqual({ done: entries, total: entries });
+    // Issue 17: and the renders of what it issued (no render worker here: all still pending).
+    expect(done.progress).toEqual({
+      done: entries,
+      total: entries,
+      issued: 1400 + 300,
+      rendered: 0,
+      failed_renders: 0,
+      skipped_renders: 0,
+      renders_finished: false,
+    });
     const partial = seen.filter(
       (s) => s.state !== 'completed' && typeof s.progress === 'object' && s.progress.done > 0,
     );

@@ -4,6 +4,11 @@ import { startIssuanceService, pollJob, type IssuanceFixture } from '../issuance
 import { startMailWorker } from '../../../src/mail/mail-worker.js';
 import { mimePart, startSmtpSink, type SmtpSink } from './smtp-sink.js';
 import { waitUntil } from './receiver.js';
+import { emailDeliveries } from '../../../src/metrics/domain-metrics.js';
+
+/** The process's email delivery counter (what /metrics shows) for one outcome. */
+const deliveredCount = async (outcome: string) =>
+  (await emailDeliveries.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
 
 /** Email to recipients through a real SMTP server (smtp-server on a free port). */
 describe('email to recipients (pglite)', () => {
@@ -87,6 +92,8 @@ describe('email to recipients (pglite)', () => {
   });
 
   it('retries an SMTP 451 and then succeeds; records a 550 as failed', async () => {
+    const before = { sent: 0, retrying: 0, failed: 0 };
+    for (const k of Object.keys(before) as (keyof typeof before)[]) before[k] = await deliveredCount(k);
     const temp = await issue('temp@example.org', { notify: true });
     const bad = await issue('bad@example.org', { notify: true });
     await waitUntil(async () => (await status(temp))[0]?.status === 'sent', 20_000, 'temp sent');
@@ -96,6 +103,10 @@ describe('email to recipients (pglite)', () => {
     const failed = (await status(bad))[0];
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
     expect(failed.last_error).toMatch(/550/);
+    // Issue 17: the metrics count each attempt's outcome.
+    expect((await deliveredCount('retrying')) - before.retrying).toBeGreaterThanOrEqual(1);
+    expect((await deliveredCount('sent')) - before.sent).toBeGreaterThanOrEqual(1);
+    expect((await deliveredCount('failed')) - before.failed).toBeGreaterThanOrEqual(1);
   });
 
   it('checks org templates as certificate templates and uses them', async () => {

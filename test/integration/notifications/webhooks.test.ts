@@ -3,6 +3,11 @@ import { Webhook } from 'standardwebhooks';
 import { DB_KINDS } from '../../support/databases.js';
 import { startIssuanceService, type IssuanceFixture } from '../issuance/issuance-fixture.js';
 import { startReceiver, waitUntil, type EventJson, type Receiver } from './receiver.js';
+import { webhookDeliveries } from '../../../src/metrics/domain-metrics.js';
+
+/** The process's webhook delivery counter (what /metrics shows) for one outcome. */
+const deliveredCount = async (outcome: string) =>
+  (await webhookDeliveries.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
 
 interface Attempt {
   status_code: number | null;
@@ -131,6 +136,8 @@ describe.each(DB_KINDS)('webhooks and the change feed (%s)', (db) => {
         ? { status: 503 }
         : { status: 200 },
     );
+    const retriedBefore = await deliveredCount('retrying');
+    const succeededBefore = await deliveredCount('succeeded');
     const flaky = await endpoint('/flaky', ['assertion.issued']);
     const slow = await endpoint('/slow', ['assertion.issued']);
     const ordered = await endpoint('/ordered', ['assertion.issued', 'assertion.revoked']);
@@ -158,6 +165,9 @@ describe.each(DB_KINDS)('webhooks and the change feed (%s)', (db) => {
       .filter((r) => r.answered === 200)
       .map((r) => r.json?.type);
     expect(okOrder).toEqual(['assertion.issued', 'assertion.revoked']);
+    // Issue 17: the metrics count each attempt (2 for flaky, 1 for slow, 2 for ordered retried).
+    expect((await deliveredCount('retrying')) - retriedBefore).toBeGreaterThanOrEqual(5);
+    expect((await deliveredCount('succeeded')) - succeededBefore).toBeGreaterThanOrEqual(4);
     for (const ep of [flaky, slow, ordered]) await alice()('DELETE', `/webhooks/${ep.id}`);
   });
 
