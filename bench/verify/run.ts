@@ -2,10 +2,14 @@
  * Verification throughput on loopback, in one run:
  *   1. baseline: a bare Express app serving a static JSON body of the same size as the public assertion JSON;
  *   2. the public assertion JSON (`GET /api/credentials/public/assertions/{id}/`, Accept: application/json);
- *   3. `POST /api/credentials/public/verify` with `{"jwt"}`: full verifications per second.
+ *   3. `POST /api/credentials/public/verify` with `{"jwt"}` and with `{"assertion_id"}`;
+ *   4. the verification page `/v/{id}` (HTML);
+ *   then the service is restarted on the same data with PUBLIC_CACHE_MS=0 and 2–4 run again: every
+ *   request a full verification (the uncached rows).
  * Each is driven by autocannon for a bounded duration; the figure is the ratio to the baseline.
  *
  *   npx tsx bench/verify/run.ts [seconds=5] [connections=50]
+ *   npx tsx bench/verify/run.ts --quick   # 1 s runs; exits 1 on a gross regression (cached verify < 0.2× baseline)
  *
  * The all-in-one service runs in this process (embedded PGlite and redis-server; no render
  * worker is needed). DATABASE_URL=postgres://… runs it against PostgreSQL instead.
@@ -22,8 +26,13 @@ import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
 
-const SECONDS = Number(process.argv[2] ?? 5);
-const CONNECTIONS = Number(process.argv[3] ?? 50);
+const QUICK = process.argv.includes('--quick');
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const SECONDS = QUICK ? 1 : Number(args[0] ?? 5);
+const CONNECTIONS = QUICK ? 20 : Number(args[1] ?? 50);
+/** The issue's goals (ratios to the baseline, same run) and the quick mode's gross-regression floor. */
+const GOALS = { verify: 0.5, page: 0.5, publicJson: 0.8 };
+const QUICK_FLOOR = 0.2;
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -56,17 +65,28 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bw-bench-verify-'));
   const adminToken = 'bw_bench_' + randomBytes(16).toString('hex');
   const port = await freePort();
-  const config = loadConfig({
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    DATA_DIR: dataDir,
-    ADMIN_TOKEN: adminToken,
-    LOG_LEVEL: 'silent',
-    ISSUE_WAIT_MS: '30000',
-    ...(process.env.DATABASE_URL && { DATABASE_URL: process.env.DATABASE_URL }),
-  });
-  const svc = await startService({ config, api: true, workers: true, logger: createLogger('silent') });
+  // Started twice on the same data and port (credential ids carry the base URL): cached, then not.
+  const start = (cacheMs: string) =>
+    startService({
+      config: loadConfig({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+        DATA_DIR: dataDir,
+        ADMIN_TOKEN: adminToken,
+        LOG_LEVEL: 'silent',
+        ISSUE_WAIT_MS: '30000',
+        PUBLIC_CACHE_MS: cacheMs,
+        // The bench is one client on loopback: the public rate limits would answer 429 to it.
+        RATE_LIMIT_PUBLIC: '100000000/min',
+        RATE_LIMIT_VERIFY: '100000000/min',
+        ...(process.env.DATABASE_URL && { DATABASE_URL: process.env.DATABASE_URL }),
+      }),
+      api: true,
+      workers: true,
+      logger: createLogger('silent'),
+    });
+  let svc = await start('1000');
   const base = svc.url!;
   const call = async (method: string, p: string, body?: unknown, token = adminToken) => {
     const res = await fetch(base + p, {
@@ -80,6 +100,7 @@ async function main(): Promise<void> {
   };
 
   let baseline: ReturnType<typeof express.application.listen> | undefined;
+  let failed = false;
   try {
     await call('POST', '/api/admin/orgs', { org: 'bench', name: 'Bench' });
     await call('PUT', '/api/admin/orgs/bench/users/admin', { role: 'platform_admin' });
@@ -106,6 +127,7 @@ async function main(): Promise<void> {
       .body.result;
     const jwt = await (await fetch(assertion.credential_jwt)).text();
     const publicUrl = `${base}/api/credentials/public/assertions/${assertion.entityId}/`;
+    const pageUrl = `${base}/v/${assertion.entityId}`;
     const publicBody = await (await fetch(publicUrl, { headers: { accept: 'application/json' } })).text();
     const check = (await (
       await fetch(`${base}/api/credentials/public/verify`, {
@@ -128,35 +150,66 @@ async function main(): Promise<void> {
     const baselineUrl = `http://127.0.0.1:${(baseline.address() as AddressInfo).port}/static.json`;
 
     console.log(
-      `verify bench: ${SECONDS}s per run, ${CONNECTIONS} connections, JSON body ${Buffer.byteLength(publicBody)} bytes, db ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`,
+      `verify bench: ${SECONDS}s per run, ${CONNECTIONS} connections, JSON body ${Buffer.byteLength(publicBody)} bytes, db ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${QUICK ? ', quick mode' : ''}`,
     );
+    const verifyPost = (body: unknown) => ({
+      url: `${base}/api/credentials/public/verify`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const serviceRows = async (label: string) => ({
+      verifyJwt: await load(`POST /verify {jwt} (${label})`, verifyPost({ jwt })),
+      verifyId: await load(`POST /verify {assertion_id} (${label})`, verifyPost({ assertion_id: assertion.entityId })),
+      page: await load(`page /v/{id} (${label})`, { url: pageUrl, headers: { accept: 'text/html' } }),
+    });
     // A short warm-up of each path (JIT, connection pools, caches) before the measured runs.
-    for (const url of [baselineUrl, publicUrl])
+    for (const url of [baselineUrl, publicUrl, pageUrl])
       await autocannon({ url, connections: 10, duration: 1, headers: { accept: 'application/json' } });
 
     const b = await load('baseline: static JSON (bare Express)', { url: baselineUrl });
     const floor = await load('service floor: GET /healthz (same middleware, no DB)', { url: `${base}/healthz` });
     const p = await load('public assertion JSON', { url: publicUrl, headers: { accept: 'application/json' } });
-    const v = await load('POST /verify {jwt}', {
-      url: `${base}/api/credentials/public/verify`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jwt }),
-    });
-    console.log(
-      JSON.stringify({
-        'public JSON / baseline (req/s)': +(p['req/s'] / b['req/s']).toFixed(3),
-        'service floor / baseline (req/s)': +(floor['req/s'] / b['req/s']).toFixed(3),
-        'verifications/s': v['req/s'],
-        'verify / baseline (req/s)': +(v['req/s'] / b['req/s']).toFixed(3),
-        target: 'public JSON >= 0.5 of baseline',
+    const cached = await serviceRows('cached');
+
+    await svc.stop();
+    svc = await start('0');
+    await autocannon({ ...verifyPost({ jwt }), connections: 10, duration: 1 });
+    const uncached = QUICK ? undefined : await serviceRows('PUBLIC_CACHE_MS=0');
+
+    const ratio = (n: number) => +(n / b['req/s']).toFixed(3);
+    const summary = {
+      'public JSON / baseline': ratio(p['req/s']),
+      'service floor / baseline': ratio(floor['req/s']),
+      'verify {jwt} cached / baseline': ratio(cached.verifyJwt['req/s']),
+      'verify {assertion_id} cached / baseline': ratio(cached.verifyId['req/s']),
+      'page cached / baseline': ratio(cached.page['req/s']),
+      ...(uncached && {
+        'verify {jwt} uncached / baseline': ratio(uncached.verifyJwt['req/s']),
+        'verify {assertion_id} uncached / baseline': ratio(uncached.verifyId['req/s']),
+        'page uncached / baseline': ratio(uncached.page['req/s']),
       }),
-    );
+      goals: `verify and page >= ${GOALS.verify}, public JSON >= ${GOALS.publicJson} (cached, same run)`,
+    };
+    console.log(JSON.stringify(summary));
+    for (const [name, got, goal] of [
+      ['verify {jwt}', summary['verify {jwt} cached / baseline'], GOALS.verify],
+      ['page', summary['page cached / baseline'], GOALS.page],
+      ['public JSON', summary['public JSON / baseline'], GOALS.publicJson],
+    ] as const) {
+      console.log(`goal ${name}: ${got} of baseline (goal >= ${goal}) ${got >= goal ? 'met' : 'NOT met'}`);
+    }
+    if (QUICK) {
+      const worst = Math.min(summary['verify {jwt} cached / baseline'], summary['page cached / baseline']);
+      failed = worst < QUICK_FLOOR;
+      console.log(`quick check: worst cached ratio ${worst} (floor ${QUICK_FLOOR}) ${failed ? 'REGRESSION' : 'ok'}`);
+    }
   } finally {
     baseline?.close();
     await svc.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  if (failed) process.exit(1);
 }
 
 main().catch((err) => {
