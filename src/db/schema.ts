@@ -260,8 +260,11 @@ export interface AssertionsTable {
   signing_key_id: string;
   /** The OB 3.0 credential exactly as signed; served as credential.json. */
   credential_json: JsonbColumn<Record<string, unknown>>;
-  /** The VC-JWT, signed once at issue and served as stored (never re-signed). */
-  credential_jwt: string;
+  /**
+   * The VC-JWT, signed once at issue and served as stored (never re-signed); null when the issuer
+   * signs with Data Integrity only (migration 017).
+   */
+  credential_jwt: string | null;
   revoked_at: Date | null;
   revocation_reason: string | null;
   revoked_by: string | null;

@@ -11,7 +11,8 @@ import { signCredentialJwt, type SigningKey } from '../signing/vc-jwt.js';
  */
 export interface AwardProofs {
   credential: Record<string, unknown>;
-  jwt: string;
+  /** Null when the issuer's proof formats leave the VC-JWT out (Data Integrity only). */
+  jwt: string | null;
 }
 
 export const usesDataIntegrity = (identity: IssuerIdentity | undefined): identity is IssuerIdentity =>
@@ -33,5 +34,6 @@ export async function proveAward(
     return { credential: vc as unknown as Record<string, unknown>, jwt: await signCredentialJwt(vc, jwtKey) };
   }
   const proofed = await signDataIntegrity(withIssuerDid(vc, identity.did), identity.key, loader, issuedOn);
-  return { credential: proofed as unknown as Record<string, unknown>, jwt: await signCredentialJwt(proofed, jwtKey) };
+  const jwt = identity.proofFormats.includes('vc-jwt') ? await signCredentialJwt(proofed, jwtKey) : null;
+  return { credential: proofed as unknown as Record<string, unknown>, jwt };
 }

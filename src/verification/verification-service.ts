@@ -12,6 +12,7 @@ import type { DocumentLoader } from '../signing/document-loader.js';
 import {
   verifyJsonCredential,
   verifyJwtCredential,
+  type SignedCredential,
   type VerificationResult,
   type VerifierDeps,
   type VerifyOptions,
@@ -92,7 +93,7 @@ export function verificationService(deps: VerificationDeps) {
   const { db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys } = deps;
 
   const verifierDeps: VerifierDeps & {
-    findSigned(credentialId: string): Promise<string | undefined>;
+    findSigned(credentialId: string): Promise<SignedCredential | undefined>;
     loader: DocumentLoader;
   } = {
     async resolveKey(kid) {
@@ -116,13 +117,20 @@ export function verificationService(deps: VerificationDeps) {
     async findSigned(credentialId) {
       const assertionId = idFromUrl(credentialId, urls.credentialJson);
       const a = assertionId ? await assertionRepo.getAssertionById(assertionId) : undefined;
-      return a?.credential_jwt;
+      return a && { ...(a.credential_jwt && { jwt: a.credential_jwt }), credential: a.credential_json };
     },
     ...(deps.now && { now: deps.now }),
   };
 
   async function verifyJwt(jwt: string, opts: VerifyOptions): Promise<VerificationResult> {
     return verifyJwtCredential(jwt, verifierDeps, opts);
+  }
+
+  /** One of our assertions as stored: its VC-JWT, or (Data Integrity only issuers) its JSON credential. */
+  function verifyStored(a: AssertionRow, opts: VerifyOptions): Promise<VerificationResult> {
+    return a.credential_jwt
+      ? verifyJwt(a.credential_jwt, opts)
+      : verifyJsonCredential(a.credential_json, verifierDeps, opts);
   }
 
   async function verifyFile(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationResult> {
@@ -149,7 +157,7 @@ export function verificationService(deps: VerificationDeps) {
       if ('assertionId' in input) {
         const a = await assertionRepo.getAssertionById(input.assertionId);
         if (!a) throw new NotFoundError(`Assertion "${input.assertionId}" does not exist.`);
-        return verifyJwt(a.credential_jwt, opts);
+        return verifyStored(a, opts);
       }
       return verifyFile(input.file, opts);
     },
@@ -158,7 +166,7 @@ export function verificationService(deps: VerificationDeps) {
     async verifyAssertion(assertionId: string): Promise<{ assertion: AssertionRow; result: VerificationResult }> {
       const assertion = await assertionRepo.getAssertionById(assertionId);
       if (!assertion) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
-      return { assertion, result: await verifyJwt(assertion.credential_jwt, {}) };
+      return { assertion, result: await verifyStored(assertion, {}) };
     },
 
     /** Who signs the certificate of an assertion, as its verification page lists them. */

@@ -13,6 +13,7 @@ import * as orgProfile from './011-org-profile.js';
 import * as assertionAcceptance from './012-assertion-acceptance.js';
 import * as issuerDids from './013-issuer-dids.js';
 import * as notifications from './014-notifications.js';
+import * as issuerProofSettings from './017-issuer-proof-settings.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '012-assertion-acceptance': assertionAcceptance,
   '013-issuer-dids': issuerDids,
   '014-notifications': notifications,
+  '017-issuer-proof-settings': issuerProofSettings,
 };
