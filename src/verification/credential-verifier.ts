@@ -155,7 +155,11 @@ export async function verifyJwtCredential(
 
   // The signed credential may carry its own Data Integrity proof (issuers with both formats): a
   // wallet would check that one, so it is checked and reported too.
-  if (deps.loader && hasDataIntegrityProof(credential)) checks.push(await dataIntegrityCheck(credential, deps.loader));
+  if (deps.loader && hasDataIntegrityProof(credential)) {
+    // Reported beside the VC-JWT's signature check: the two proofs of one credential.
+    const at = checks.findIndex((c) => c.check === 'signature');
+    checks.splice(at + 1, 0, await dataIntegrityCheck(credential, deps.loader));
+  }
   checks.push(...(await commonChecks(credential, key, deps, opts)));
   return result(checks, credential);
 }
