@@ -127,7 +127,15 @@ describe('issuer proof settings and verification of every input (issue 14)', () 
       const v = await verify({ credential });
       expect(v.verified, JSON.stringify(v.checks)).toBe(true);
       expect(proofsChecked(v)).toEqual(['data-integrity:true', 'vc-jwt:true']);
+      // Each award's status list names the issuer it names (wallet verifiers require them to match):
+      // the new DID's awards are on new lists, the old lists keep the old DID.
+      const list = await f.get(credential.credentialStatus.statusListCredential, { accept: 'application/json' });
+      expect(list.json.issuer).toBe(credential.issuer.id);
+      expect(list.json.proof[0].verificationMethod.startsWith(credential.issuer.id)).toBe(true);
     }
+    expect(after.credential.credentialStatus.statusListCredential).not.toBe(
+      before.credential.credentialStatus.statusListCredential,
+    );
     // The earlier did:web award also verifies with the unchanged library against the served document.
     const loader = documentLoader({
       didWeb: async (did) => {
@@ -145,6 +153,46 @@ describe('issuer proof settings and verification of every input (issue 14)', () 
     });
     expect(r.verified, JSON.stringify(r.error)).toBe(true);
   });
+
+  it('a bulk signs its Data Integrity proofs on the signing threads: every one verifies, in order', async () => {
+    const users = Array.from({ length: 30 }, (_, i) => `bulk${i}`);
+    for (const u of users) {
+      const r = await f.svc.api('PUT', `/api/admin/orgs/acme/users/${u}`, {
+        body: { role: 'student', email: `${u}@example.org`, departments: [] },
+      });
+      expect(r.status).toBe(200);
+    }
+    const credentialId = await f.credential(await f.issuer({ name: 'Bulk DI' }));
+    const r = await f.as('alice')('POST', `/${credentialId}/assertions/bulk/`, { body: { users } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.issued).toHaveLength(users.length);
+    const list = await f.as('alice')('GET', `/${credentialId}/assertions/?page_size=100`);
+    const loader = documentLoader({
+      didWeb: async (did) => {
+        const url = new URL(didWebUrl(did));
+        url.protocol = 'http:';
+        const res = await fetch(url);
+        return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
+      },
+    });
+    const seen = new Set<string>();
+    for (const a of list.body.data) {
+      const credential = (await f.get(a.credential_json)).json;
+      // The row's own credential: its id and recipient salt, not a neighbour's.
+      expect(credential.id).toBe(a.credential_json);
+      seen.add(credential.credentialSubject.identifier[0].salt);
+      const v = await vc.verifyCredential({
+        credential,
+        suite: new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }),
+        documentLoader: loader,
+        checkStatus: async () => ({ verified: true }),
+      });
+      expect(v.verified, JSON.stringify(v.error)).toBe(true);
+    }
+    expect(seen.size).toBe(users.length);
+    const jwt = await verify({ assertion_id: list.body.data[7].entityId });
+    expect(proofsChecked(jwt)).toEqual(['data-integrity:true', 'vc-jwt:true']);
+  }, 120_000);
 
   it('baked PNG and SVG and the certificate PDF made by the service: both proofs checked (or the one there is)', async () => {
     const both = await issue(await f.credential(await f.issuer({ name: 'Both' })), 'sam');
