@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CredentialRow, IssuerRow, Signatory } from '../db/catalog-repository.js';
+import type { ProofFormat } from '../db/schema.js';
 
 /**
  * The API's issuer and credential objects. Names follow the seed: the issuer object is camelCase
@@ -16,6 +17,10 @@ export interface IssuerObject {
   /** empty: every merge tag is allowed */
   allowed_template_tags: string[];
   signing_alg: 'ES256' | 'RS256';
+  /** Issue 14: `web` (did:web under the public base URL) or `key` (did:key of the issuer's Ed25519 key). */
+  did_method: 'web' | 'key';
+  /** Proofs its new credentials carry: `data-integrity` (embedded, for wallets) and/or `vc-jwt`. */
+  proof_formats: ProofFormat[];
   signatories: Signatory[];
   created_at: string;
   updated_at: string;
@@ -32,6 +37,8 @@ export function toIssuerObject(row: IssuerRow, signatories: Signatory[]): Issuer
     url: row.url,
     allowed_template_tags: row.allowed_template_tags ?? [],
     signing_alg: row.signing_alg,
+    did_method: row.did_method,
+    proof_formats: row.proof_formats,
     signatories,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),

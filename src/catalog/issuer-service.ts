@@ -99,6 +99,9 @@ export function issuerService(deps: IssuerServiceDeps) {
           email: input.email ?? null,
           url: input.url ?? null,
           allowed_template_tags: input.allowed_template_tags ?? null,
+          // Absent: the table's defaults (did:web, both proofs).
+          ...(input.did_method && { did_method: input.did_method }),
+          ...(input.proof_formats && { proof_formats: input.proof_formats }),
         });
         await deps.issuerKeys.createKey(trx, issuer.id, alg);
         return issuer;

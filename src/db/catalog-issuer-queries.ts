@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { IssuerRow } from './catalog-repository.js';
+import type { ProofFormat } from './schema.js';
 import { likePattern } from './like-pattern.js';
 
 export interface IssuerValues {
@@ -10,6 +11,9 @@ export interface IssuerValues {
   email?: string | null;
   url?: string | null;
   allowed_template_tags?: string[] | null;
+  /** Issue 14: the DID future awards are issued under, and the proofs they carry. */
+  did_method?: 'web' | 'key';
+  proof_formats?: ProofFormat[];
 }
 
 /** Issuers of the catalog: live ones by org, any one by id. */
@@ -59,17 +63,19 @@ export function issuerQueries(db: Db) {
         .values({
           ...row,
           allowed_template_tags: row.allowed_template_tags == null ? null : JSON.stringify(row.allowed_template_tags),
+          proof_formats: row.proof_formats && JSON.stringify(row.proof_formats),
         })
         .returningAll()
         .executeTakeFirstOrThrow();
     },
 
     async updateIssuer(org: string, id: string, patch: Partial<IssuerValues>): Promise<IssuerRow | undefined> {
-      const { allowed_template_tags, ...rest } = patch;
+      const { allowed_template_tags, proof_formats, ...rest } = patch;
       return db
         .updateTable('issuers')
         .set({
           ...rest,
+          ...(proof_formats !== undefined && { proof_formats: JSON.stringify(proof_formats) }),
           ...(allowed_template_tags !== undefined && {
             allowed_template_tags: allowed_template_tags === null ? null : JSON.stringify(allowed_template_tags),
           }),

@@ -220,6 +220,8 @@ export interface StatusListsTable {
   version: ColumnType<number, number | undefined, number>;
   signed_jwt: string | null;
   signed_version: number | null;
+  /** The issuer id its credentials name, a DID or the profile URL (migration 017; null: older lists). */
+  issuer_ref: ColumnType<string | null, string | null | undefined, string | null>;
   /** The Data Integrity form (JSON), cached for `signed_di_version` (migration 013). */
   signed_di: ColumnType<string | null, string | null | undefined, string | null>;
   signed_di_version: ColumnType<number | null, number | null | undefined, number | null>;
@@ -261,8 +263,11 @@ export interface AssertionsTable {
   signing_key_id: string;
   /** The OB 3.0 credential exactly as signed; served as credential.json. */
   credential_json: JsonbColumn<Record<string, unknown>>;
-  /** The VC-JWT, signed once at issue and served as stored (never re-signed). */
-  credential_jwt: string;
+  /**
+   * The VC-JWT, signed once at issue and served as stored (never re-signed); null when the issuer
+   * signs with Data Integrity only (migration 017).
+   */
+  credential_jwt: string | null;
   revoked_at: Date | null;
   revocation_reason: string | null;
   revoked_by: string | null;

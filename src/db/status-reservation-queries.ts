@@ -13,6 +13,8 @@ export interface ReservationTarget {
   issuerId: string;
   /** The issuing job (its id): a retry of it is the same holder. */
   holder: string;
+  /** The issuer id the credentials name (issue 14): entries come only from lists of that issuer id. */
+  issuerRef: string;
   count: number;
   size: number;
   capacity: number;
@@ -44,7 +46,7 @@ export function statusReservationQueries(db: Db) {
      * the same free index.
      */
     async reserveStatusEntries(target: ReservationTarget): Promise<StatusEntry[]> {
-      const { org, issuerId, holder, count } = target;
+      const { org, issuerId, holder, count, issuerRef } = target;
       return db.transaction().execute(async (trx) => {
         await issuerLock(issuerId).execute(trx);
         await freeReservations(
@@ -64,6 +66,7 @@ export function statusReservationQueries(db: Db) {
           .select(['r.status_list_id as listId', 'r.status_list_index as index'])
           .where('r.holder', '=', holder)
           .where('s.issuer_id', '=', issuerId)
+          .where('s.issuer_ref', '=', issuerRef)
           .where(({ not, exists, selectFrom }) =>
             not(
               exists(
@@ -89,6 +92,7 @@ export function statusReservationQueries(db: Db) {
                 .selectFrom('status_lists')
                 .select('id')
                 .where('issuer_id', '=', issuerId)
+                .where('issuer_ref', '=', issuerRef)
                 .where(sql<boolean>`allocated + ${need} <= capacity`)
                 .orderBy('created_at')
                 .limit(1),
@@ -101,6 +105,7 @@ export function statusReservationQueries(db: Db) {
               id: newEntityId(),
               org,
               issuer_id: issuerId,
+              issuer_ref: issuerRef,
               size: target.size,
               capacity: target.capacity,
               allocated: need,

@@ -69,13 +69,14 @@ export function walletExchangeRepository(db: Db) {
     },
 
     /** The VC-JWT of a wallet copy by its credential id (`urn:uuid:<copy id>`), for /verify. */
-    async copyJwt(copyId: string): Promise<string | undefined> {
+    /** A wallet copy as issued: its VC-JWT and its (Data Integrity proofed) JSON credential. */
+    async copyCredential(copyId: string): Promise<{ jwt: string; credential: Record<string, unknown> } | undefined> {
       const row = await db
         .selectFrom('wallet_copies')
-        .select('credential_jwt')
+        .select(['credential_jwt', 'credential_json'])
         .where('id', '=', copyId)
         .executeTakeFirst();
-      return row?.credential_jwt;
+      return row && { jwt: row.credential_jwt, credential: row.credential_json as Record<string, unknown> };
     },
 
     /**

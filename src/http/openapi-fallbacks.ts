@@ -32,6 +32,8 @@ export const issuerObjectSchema = z.looseObject({
   email: nullableStr,
   url: nullableStr,
   allowed_template_tags: z.array(str),
+  did_method: z.enum(['web', 'key']),
+  proof_formats: z.array(z.enum(['data-integrity', 'vc-jwt'])),
   signatories: z.array(signatory),
 });
 const imageObject = z.object({ id: z.number().int(), name: str, image: str });
@@ -50,7 +52,15 @@ const userObject = z.looseObject({ user_id: str, role: str });
 const overTime = z.looseObject({ data: z.record(str, z.number()) });
 const verifyResult = z.object({
   verified: z.boolean(),
-  checks: z.array(z.looseObject({ check: str, ok: z.boolean() })),
+  checks: z.array(
+    z.looseObject({
+      check: str,
+      ok: z.boolean(),
+      detail: str,
+      /** On signature checks: the proof checked (a credential may carry both). */
+      proof: z.enum(['vc-jwt', 'data-integrity']).optional(),
+    }),
+  ),
   credential: z.unknown(),
 });
 const json = (schema: ZodType, contentType = 'application/json'): ResponseDoc => ({

@@ -1,6 +1,9 @@
 import type { IssuerIdentity } from '../issuers/issuer-dids.js';
 import type { OpenBadgeCredential } from '../openbadges/index.js';
+import type { PublicUrls } from '../public-urls.js';
+import { setImmediate } from 'node:timers/promises';
 import { signDataIntegrity } from '../signing/data-integrity.js';
+import { signDataIntegrityMany } from '../signing/data-integrity-pool.js';
 import type { DocumentLoader } from '../signing/document-loader.js';
 import { signCredentialJwt, type SigningKey } from '../signing/vc-jwt.js';
 
@@ -11,27 +14,60 @@ import { signCredentialJwt, type SigningKey } from '../signing/vc-jwt.js';
  */
 export interface AwardProofs {
   credential: Record<string, unknown>;
-  jwt: string;
+  /** Null when the issuer's proof formats leave the VC-JWT out (Data Integrity only). */
+  jwt: string | null;
 }
 
 export const usesDataIntegrity = (identity: IssuerIdentity | undefined): identity is IssuerIdentity =>
   !!identity && identity.proofFormats.includes('data-integrity');
+
+/** The issuer id an award names (and its status list with it): the DID with Data Integrity, else the profile URL. */
+export const issuerRefOf = (urls: PublicUrls, issuerId: string, identity: IssuerIdentity | undefined): string =>
+  usesDataIntegrity(identity) ? identity.did : urls.issuerProfile(issuerId);
 
 /** The credential with its issuer (the signing one, not a grantor) named by the DID. */
 export function withIssuerDid(vc: OpenBadgeCredential, did: string): OpenBadgeCredential {
   return { ...vc, issuer: { ...vc.issuer, id: did } };
 }
 
-export async function proveAward(
-  vc: OpenBadgeCredential,
+/** Below this many awards the proofs are signed here: a signing thread's start costs more. */
+const THREADED_FROM = 8;
+
+/**
+ * The proofs of a batch of awards, in order. Data Integrity proofs of a batch are signed on the
+ * signing threads; the VC-JWTs here, one at a time with a turn of the event loop after each (a
+ * batch signed in one go starved I/O: /healthz and BullMQ's lock renewals waited).
+ */
+export async function proveAwards(
+  vcs: OpenBadgeCredential[],
   jwtKey: SigningKey,
   identity: IssuerIdentity | undefined,
   loader: DocumentLoader,
   issuedOn: Date,
-): Promise<AwardProofs> {
+): Promise<AwardProofs[]> {
   if (!usesDataIntegrity(identity)) {
-    return { credential: vc as unknown as Record<string, unknown>, jwt: await signCredentialJwt(vc, jwtKey) };
+    return mapSequentially(vcs, async (vc) => ({
+      credential: vc as unknown as Record<string, unknown>,
+      jwt: await signCredentialJwt(vc, jwtKey),
+    }));
   }
-  const proofed = await signDataIntegrity(withIssuerDid(vc, identity.did), identity.key, loader, issuedOn);
-  return { credential: proofed as unknown as Record<string, unknown>, jwt: await signCredentialJwt(proofed, jwtKey) };
+  const drafts = vcs.map((vc) => withIssuerDid(vc, identity.did));
+  const proofed =
+    drafts.length >= THREADED_FROM
+      ? await signDataIntegrityMany(drafts, identity.key, issuedOn)
+      : await mapSequentially(drafts, (d) => signDataIntegrity(d, identity.key, loader, issuedOn));
+  const withJwt = identity.proofFormats.includes('vc-jwt');
+  return mapSequentially(proofed, async (p) => ({
+    credential: p as unknown as Record<string, unknown>,
+    jwt: withJwt ? await signCredentialJwt(p, jwtKey) : null,
+  }));
+}
+
+async function mapSequentially<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) {
+    out.push(await fn(item));
+    await setImmediate();
+  }
+  return out;
 }

@@ -4,8 +4,7 @@ import type { IssuerIdentity } from '../issuers/issuer-dids.js';
 import type { ActiveSigningKey, IssuerKeyService } from '../issuers/issuer-keys.js';
 import { randomSalt } from '../openbadges/recipient-hash.js';
 import type { PublicUrls } from '../public-urls.js';
-import { setImmediate } from 'node:timers/promises';
-import { proveAward } from './award-proofs.js';
+import { proveAwards } from './award-proofs.js';
 import { buildAwardCredential } from './credential-document.js';
 import type { Issuable } from './issuable.js';
 import type { AwardDetails, ResolvedRecipient } from './issuance-jobs.js';
@@ -33,7 +32,7 @@ export interface AwardRound {
 }
 
 /** One signed assertion row per recipient, each on the status entry reserved for it (`slots[n]`). */
-export function buildAwardRows(
+export async function buildAwardRows(
   deps: { urls: PublicUrls; issuerKeys: IssuerKeyService },
   target: Issuable,
   batch: ResolvedRecipient[],
@@ -42,10 +41,7 @@ export function buildAwardRows(
 ): Promise<NewAssertion[]> {
   const { issuer, credential } = target;
   const { details, ctx, issuedOn, expiresAt, evidence, key, identity } = round;
-  // One award at a time, with a turn of the event loop after each: a Data Integrity proof is
-  // ~15–35 ms of CPU in promise-only code, so signing a batch concurrently (Promise.all) starved
-  // I/O for the whole batch — /healthz went unanswered for 7–15 s and BullMQ's lock renewals waited.
-  return mapSequentially(batch, async (r, n): Promise<NewAssertion> => {
+  const drafts = batch.map((r, n) => {
     const id = newEntityId();
     const salt = randomSalt();
     const vc = buildAwardCredential(deps.urls, issuer, credential, {
@@ -59,8 +55,18 @@ export function buildAwardRows(
       narrative: details.narrative,
       status: { listUrl: slots[n].listUrl, index: slots[n].index },
     });
-    const jwtKey = { privateJwk: key.privateJwk, alg: key.alg, kid: key.kid };
-    const proofs = await proveAward(vc, jwtKey, identity, deps.issuerKeys.dids.loader, issuedOn);
+    return { id, salt, vc };
+  });
+  const jwtKey = { privateJwk: key.privateJwk, alg: key.alg, kid: key.kid };
+  const proofs = await proveAwards(
+    drafts.map((d) => d.vc),
+    jwtKey,
+    identity,
+    deps.issuerKeys.dids.loader,
+    issuedOn,
+  );
+  return batch.map((r, n): NewAssertion => {
+    const { id, salt } = drafts[n];
     return {
       id,
       org: ctx.org,
@@ -82,17 +88,8 @@ export function buildAwardRows(
       status_list_id: slots[n].listId,
       status_list_index: slots[n].index,
       signing_key_id: key.keyId,
-      credential_json: JSON.stringify(proofs.credential),
-      credential_jwt: proofs.jwt,
+      credential_json: JSON.stringify(proofs[n].credential),
+      credential_jwt: proofs[n].jwt,
     };
   });
-}
-
-async function mapSequentially<T, R>(items: T[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i++) {
-    out.push(await fn(items[i], i));
-    await setImmediate();
-  }
-  return out;
 }

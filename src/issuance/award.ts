@@ -10,6 +10,7 @@ import { expiryOf } from './credential-document.js';
 import type { StatusListService } from './status-lists.js';
 import type { Issuable } from './issuable.js';
 import { buildAwardRows, type AwardContext } from './award-rows.js';
+import { issuerRefOf } from './award-proofs.js';
 import { insertAwardRows } from './award-insert.js';
 import { enqueueRenders } from './render-enqueue.js';
 import { bulkRenderRepository } from '../db/bulk-render-repository.js';
@@ -99,7 +100,8 @@ export function awardIssuer(deps: AwardDeps) {
 
       for (let n = 0; pending.length && n < MAX_INSERT_ROUNDS; n++) {
         // Entries reserved for this job alone (a retry gets back those of its earlier attempt).
-        const slots = await deps.statusLists.reserve(ctx.org, issuer.id, ctx.holder, pending.length);
+        const ref = issuerRefOf(deps.urls, issuer.id, identity);
+        const slots = await deps.statusLists.reserve(ctx.org, { id: issuer.id, ref }, ctx.holder, pending.length);
         const batch = pending.slice(0, slots.length);
         const rows = await buildAwardRows(deps, target, batch, slots, round);
         await assertionRepo.supersedeExpired(

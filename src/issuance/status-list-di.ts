@@ -3,6 +3,7 @@ import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import { buildStatusListCredential, createBitstring, encodeBitstring, setBit } from '../openbadges/status-list.js';
 import type { PublicUrls } from '../public-urls.js';
 import { signDataIntegrity } from '../signing/data-integrity.js';
+import { multikeyIdFor } from '../issuers/did-document.js';
 
 /**
  * The Data Integrity form of a Bitstring Status List (issue 14): wallets' verifiers read status
@@ -22,14 +23,18 @@ export async function dataIntegrityStatusList(
   const bits = createBitstring(list.size);
   for (const i of await statusListRepo.revokedStatusIndexes(listId)) setBit(bits, i, true);
   const identity = await keys.dids.identity(list.issuer_id);
+  // The DID its credentials name (the same key under either method); a list of VC-JWT-only
+  // credentials, or one made before migration 017, is signed by the issuer's current DID.
+  const did = list.issuer_ref?.startsWith('did:') ? list.issuer_ref : identity.did;
+  const key = { ...identity.key, id: multikeyIdFor(did, identity.key.publicKeyMultibase), controller: did };
   const credential = buildStatusListCredential({
     id: urls.statusList(listId),
-    issuer: identity.did,
+    issuer: did,
     validFrom: new Date(),
     encodedList: encodeBitstring(bits),
     ttl: ttlMs,
   });
-  const signed = await signDataIntegrity(credential, identity.key, keys.dids.loader);
+  const signed = await signDataIntegrity(credential, key, keys.dids.loader);
   // Stored for the version read before the bits, so it is never older than the version it names.
   await statusListRepo.storeSignedDataIntegrityList(listId, list.version, JSON.stringify(signed));
   return signed;

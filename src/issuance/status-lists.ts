@@ -1,6 +1,6 @@
 import type { StatusListRepository } from '../db/status-list-repository.js';
 import { dataIntegrityStatusList } from './status-list-di.js';
-import { usesDataIntegrity } from './award-proofs.js';
+import { issuerRefOf } from './award-proofs.js';
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import {
   buildStatusListCredential,
@@ -47,11 +47,17 @@ export function statusListService(deps: StatusListServiceDeps) {
      * `count` entries of the issuer's lists for `holder` (the issuing job) alone, at random
      * indexes; a retry of the job gets back the ones it reserved before and did not use.
      */
-    async reserve(org: string, issuerId: string, holder: string, count: number): Promise<StatusSlot[]> {
+    async reserve(
+      org: string,
+      issuer: { id: string; ref: string },
+      holder: string,
+      count: number,
+    ): Promise<StatusSlot[]> {
       const [size, capacity] = [STATUS_LIST_SIZE, STATUS_LIST_CAPACITY];
       const entries = await statusListRepo.reserveStatusEntries({
         org,
-        issuerId,
+        issuerId: issuer.id,
+        issuerRef: issuer.ref,
         holder,
         count,
         size,
@@ -78,10 +84,11 @@ export function statusListService(deps: StatusListServiceDeps) {
       for (const i of await statusListRepo.revokedStatusIndexes(listId)) setBit(bits, i, true);
       // The same issuer id as the credentials that point at it: the DID of a Data Integrity issuer,
       // else its Profile URL (verifiers may require the two to match).
-      const identity = await keys.dids.identity(list.issuer_id);
+      // Lists made before migration 017 name the issuer as its credentials are issued now.
+      const identity = list.issuer_ref ? undefined : await keys.dids.identity(list.issuer_id);
       const credential = buildStatusListCredential({
         id: urls.statusList(listId),
-        issuer: usesDataIntegrity(identity) ? identity.did : urls.issuerProfile(list.issuer_id),
+        issuer: list.issuer_ref ?? issuerRefOf(urls, list.issuer_id, identity),
         validFrom: new Date(),
         encodedList: encodeBitstring(bits),
         ttl: STATUS_LIST_TTL_MS,

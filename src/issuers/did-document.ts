@@ -1,12 +1,16 @@
 import type { JWK } from 'jose';
 import { CONTEXT_URLS } from '../signing/document-loader.js';
+import type { ProofFormat } from '../db/schema.js';
 
 /**
  * Issuer DIDs: `did:web` derived from the public base URL (resolved at
  * `/issuers/<entity_id>/did.json`), or `did:key` of the issuer's Ed25519 key.
  */
 export type DidMethod = 'web' | 'key';
-export const DID_METHODS: readonly DidMethod[] = ['web', 'key'];
+export const DID_METHODS = ['web', 'key'] as const satisfies readonly DidMethod[];
+
+/** The proofs an issuer's credentials can carry (issue 14); both by default. */
+export const PROOF_FORMATS = ['data-integrity', 'vc-jwt'] as const satisfies readonly ProofFormat[];
 
 /** `did:web:<host>[%3A<port>][:<path>]:issuers:<entity_id>` (did:web §3.2: the port colon is encoded). */
 export function didWebFor(publicBaseUrl: string, issuerId: string): string {

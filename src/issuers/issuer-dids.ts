@@ -7,6 +7,7 @@ import { generateDataIntegrityKey, type DataIntegrityKey } from '../signing/data
 import { documentLoader, type DocumentLoader } from '../signing/document-loader.js';
 import { decryptPrivateJwk, encryptPrivateJwk } from '../signing/key-encryption.js';
 import { buildDidDocument, didKeyFor, didWebFor, multikeyIdFor, type DidMethod } from './did-document.js';
+import { LruCache } from '../lru-cache.js';
 
 /**
  * Issuer identities for Data Integrity proofs: the issuer's DID and Ed25519 key. The key is made
@@ -19,6 +20,11 @@ export interface IssuerIdentity {
   proofFormats: ProofFormat[];
 }
 
+interface IssuerKeyMaterial {
+  publicKeyMultibase: string;
+  secretKeyMultibase: string;
+}
+
 const SEAL_CONTEXT = (issuerId: string) => `did-key:${issuerId}`;
 
 export function issuerDidService(
@@ -27,7 +33,10 @@ export function issuerDidService(
   urls: PublicUrls,
   publishedJwks: (issuerId: string) => Promise<JWK[]>,
 ) {
-  const cache = new Map<string, IssuerIdentity>();
+  // An issuer's Ed25519 key never changes once made (the row is written once): safe to keep in
+  // any process. Its DID method and proof formats may change at any time, in any process, so
+  // they are read anew for every identity (once per issuing round, not per award).
+  const keys = new LruCache<string, Promise<IssuerKeyMaterial>>(1000);
 
   async function keyRow(issuerId: string): Promise<{ public_multibase: string; secret_enc: string }> {
     const found = await db
@@ -55,44 +64,48 @@ export function issuerDidService(
       .executeTakeFirstOrThrow();
   }
 
+  function keyMaterial(issuerId: string): Promise<IssuerKeyMaterial> {
+    let material = keys.get(issuerId);
+    if (!material) {
+      material = keyRow(issuerId).then((row) => ({
+        publicKeyMultibase: row.public_multibase,
+        secretKeyMultibase: (
+          decryptPrivateJwk(row.secret_enc, masterKey, SEAL_CONTEXT(issuerId)) as { secretKeyMultibase: string }
+        ).secretKeyMultibase,
+      }));
+      material.catch(() => keys.delete(issuerId));
+      keys.set(issuerId, material);
+    }
+    return material;
+  }
+
+  const identityOf = (issuerId: string, method: DidMethod, proofFormats: ProofFormat[], k: IssuerKeyMaterial) => {
+    const did = method === 'key' ? didKeyFor(k.publicKeyMultibase) : didWebFor(urls.base, issuerId);
+    const key = { id: multikeyIdFor(did, k.publicKeyMultibase), controller: did, ...k };
+    return { did, method, proofFormats, key };
+  };
+
   async function identity(issuerId: string): Promise<IssuerIdentity> {
-    const cached = cache.get(issuerId);
-    if (cached) return cached;
     const issuer = await db
       .selectFrom('issuers')
       .select(['id', 'did_method', 'proof_formats'])
       .where('id', '=', issuerId)
       .executeTakeFirst();
     if (!issuer) throw new NotFoundError(`Issuer "${issuerId}" does not exist.`);
-    const row = await keyRow(issuerId);
-    const did = issuer.did_method === 'key' ? didKeyFor(row.public_multibase) : didWebFor(urls.base, issuerId);
-    const secret = decryptPrivateJwk(row.secret_enc, masterKey, SEAL_CONTEXT(issuerId)) as {
-      secretKeyMultibase: string;
-    };
-    const out: IssuerIdentity = {
-      did,
-      method: issuer.did_method,
-      proofFormats: issuer.proof_formats,
-      key: {
-        id: multikeyIdFor(did, row.public_multibase),
-        controller: did,
-        publicKeyMultibase: row.public_multibase,
-        secretKeyMultibase: secret.secretKeyMultibase,
-      },
-    };
-    cache.set(issuerId, out);
-    return out;
+    return identityOf(issuerId, issuer.did_method, issuer.proof_formats, await keyMaterial(issuerId));
   }
 
-  /** The did:web document of an issuer, or undefined when the issuer does not use did:web. */
+  /**
+   * The did:web document of an issuer. Served whatever its current method: credentials issued
+   * under its did:web before it moved to did:key must keep resolving (the key is the same).
+   */
   async function didDocument(issuerId: string): Promise<Record<string, unknown> | undefined> {
     const exists = await db.selectFrom('issuers').select('id').where('id', '=', issuerId).executeTakeFirst();
     if (!exists) return undefined;
-    const id = await identity(issuerId);
-    if (id.method !== 'web') return undefined;
+    const k = await keyMaterial(issuerId);
     return buildDidDocument({
-      did: id.did,
-      publicKeyMultibase: id.key.publicKeyMultibase,
+      did: didWebFor(urls.base, issuerId),
+      publicKeyMultibase: k.publicKeyMultibase,
       jwks: await publishedJwks(issuerId),
       profileUrl: urls.issuerProfile(issuerId),
     });
@@ -113,8 +126,6 @@ export function issuerDidService(
     resolveDidWeb,
     /** Contexts from the repository, did:key, and this service's did:web issuers: never the network. */
     loader,
-    /** Forget cached identities (after an operator changes an issuer's DID method or proof formats). */
-    forget: (issuerId: string) => cache.delete(issuerId),
   };
 }
 

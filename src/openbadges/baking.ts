@@ -8,6 +8,8 @@ import { scanSvg } from './svg-markup-scan.js';
 export interface BakePayload {
   /** Compact JWS of the OpenBadgeCredential. */
   ob3Jwt?: string;
+  /** Or the credential JSON itself, carrying an embedded proof (issue 14: Data Integrity only issuers). */
+  ob3Json?: string;
   /** OB 2.0: hosted assertion (object or JSON text), its URL, or a signed JWS. */
   ob2?: string | object;
 }
@@ -121,9 +123,10 @@ export function bakePng(png: Uint8Array, payload: BakePayload): Buffer {
   const chunks = readChunks(png);
   const replace = new Set<string>();
   const added: Buffer[] = [];
-  if (payload.ob3Jwt !== undefined) {
+  const ob3 = payload.ob3Jwt ?? payload.ob3Json;
+  if (ob3 !== undefined) {
     replace.add(OB3_KEYWORD);
-    added.push(iTXt(OB3_KEYWORD, payload.ob3Jwt));
+    added.push(iTXt(OB3_KEYWORD, ob3));
   }
   if (payload.ob2 !== undefined) {
     replace.add(OB2_KEYWORD);
@@ -236,7 +239,8 @@ export function bakeSvg(svg: string | Uint8Array, payload: BakePayload): string 
   const original = svgText(svg);
   const scan = scanSvg(original, BAKED_ELEMENTS);
   const drop = new Set<string>();
-  if (payload.ob3Jwt !== undefined) drop.add(CREDENTIAL);
+  const hasOb3 = payload.ob3Jwt !== undefined || payload.ob3Json !== undefined;
+  if (hasOb3) drop.add(CREDENTIAL);
   if (payload.ob2 !== undefined) drop.add(ASSERTION);
   let text = '';
   let from = 0;
@@ -258,7 +262,7 @@ export function bakeSvg(svg: string | Uint8Array, payload: BakePayload): string 
   // it already declares and an element with the other one redeclares the prefix locally.
   let rootNs = rootNamespace(tag);
   if (!rootNs) {
-    rootNs = payload.ob3Jwt !== undefined ? OB3_NS : OB2_NS;
+    rootNs = hasOb3 ? OB3_NS : OB2_NS;
     tag = tag.replace(/^<svg/, `<svg xmlns:openbadges="${rootNs}"`);
   }
   const ns = (wanted: string) => (rootNs === wanted ? '' : ` xmlns:openbadges="${wanted}"`);
@@ -267,6 +271,8 @@ export function bakeSvg(svg: string | Uint8Array, payload: BakePayload): string 
     elements.push(
       `<openbadges:credential${ns(OB3_NS)} verify="${escapeAttr(payload.ob3Jwt)}"></openbadges:credential>`,
     );
+  } else if (payload.ob3Json !== undefined) {
+    elements.push(`<openbadges:credential${ns(OB3_NS)}>${cdata(payload.ob3Json)}</openbadges:credential>`);
   }
   if (payload.ob2 !== undefined) {
     const ob2 = ob2Text(payload.ob2);

@@ -2,7 +2,8 @@
  * PDF post-processing (pure, pdf-lib): make a certificate PDF carry its own proof.
  *
  * - the signed VC-JWT is attached as the embedded file `credential.jwt` (MIME `application/vc+jwt`,
- *   AFRelationship Data — PDF/A-3 style), listed in the catalog's EmbeddedFiles and /AF;
+ *   AFRelationship Data — PDF/A-3 style), listed in the catalog's EmbeddedFiles and /AF; for an
+ *   issuer that signs no VC-JWT, the credential JSON with its Data Integrity proof as `credential.json`;
  * - document metadata: Title = credential name, Subject = the public verification URL,
  *   Keywords = `OpenBadgeCredential`, `verify:<url>`, `assertion:<id>`; custom Info keys
  *   `VerificationURL` and `AssertionId`; Creator/Producer = badgeworks.
@@ -14,6 +15,7 @@ import { stripBidiControls } from '../template/bidi-text.js';
 import { ValidationError } from '../errors.js';
 import {
   CREDENTIAL_ATTACHMENT_NAME,
+  CREDENTIAL_JSON_ATTACHMENT_NAME,
   readPdfCredentialBounded,
   type PdfCredential,
 } from '../verification/pdf-credential-reader.js';
@@ -22,8 +24,10 @@ export { CREDENTIAL_ATTACHMENT_NAME, type PdfCredential };
 export const CREDENTIAL_ATTACHMENT_MIME = 'application/vc+jwt';
 
 export interface PdfCredentialInput {
-  /** the signed VC-JWT (compact JWS) */
-  jwt: string;
+  /** the signed VC-JWT (compact JWS); without one, `credentialJson` is attached as credential.json */
+  jwt?: string;
+  /** the credential JSON with its embedded Data Integrity proof (issuers that sign no VC-JWT) */
+  credentialJson?: string;
   /** the public verification page of the assertion */
   verificationUrl: string;
   /** PDF Title (e.g. "<credential name> — <recipient name>") */
@@ -40,13 +44,26 @@ const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** Returns a new PDF with the credential attached and the metadata set. */
 export async function attachCredentialToPdf(pdf: Uint8Array, input: PdfCredentialInput): Promise<Buffer> {
-  const jwt = input.jwt.trim();
-  if (!JWS_COMPACT.test(jwt)) throw new ValidationError('credential must be a compact JWS (VC-JWT)');
+  const jwt = input.jwt?.trim();
+  if (jwt !== undefined && !JWS_COMPACT.test(jwt))
+    throw new ValidationError('credential must be a compact JWS (VC-JWT)');
+  if (jwt === undefined && !input.credentialJson?.trim().startsWith('{')) {
+    throw new ValidationError('credential must be a VC-JWT or a JSON credential');
+  }
   const doc = await PDFDocument.load(pdf, { updateMetadata: false });
   const when = input.issuedOn ?? new Date();
-  await doc.attach(new TextEncoder().encode(jwt), CREDENTIAL_ATTACHMENT_NAME, {
-    mimeType: CREDENTIAL_ATTACHMENT_MIME,
-    description: 'Signed Open Badges 3.0 credential (VC-JWT). Verify it at the URL in the document Subject.',
+  const attachment =
+    jwt !== undefined
+      ? { name: CREDENTIAL_ATTACHMENT_NAME, mime: CREDENTIAL_ATTACHMENT_MIME, text: jwt, what: 'VC-JWT' }
+      : {
+          name: CREDENTIAL_JSON_ATTACHMENT_NAME,
+          mime: 'application/vc+ld+json',
+          text: input.credentialJson!,
+          what: 'JSON with a Data Integrity proof',
+        };
+  await doc.attach(new TextEncoder().encode(attachment.text), attachment.name, {
+    mimeType: attachment.mime,
+    description: `Signed Open Badges 3.0 credential (${attachment.what}). Verify it at the URL in the document Subject.`,
     creationDate: when,
     modificationDate: when,
     afRelationship: AFRelationship.Data,

@@ -80,7 +80,11 @@ export function badgeBaker(
   ): Promise<Partial<Record<RenderFileName, Buffer>>> {
     // OB 2.0 requires an issuer email: without one there is no hosted assertion to point at.
     const issuer = await catalogRepo.getIssuerById(a.issuer_id);
-    const payload = { ob3Jwt: a.credential_jwt, ob2: issuer?.email ? urls.ob2Assertion(a.id) : undefined };
+    // The VC-JWT when the issuer signs one, else the credential with its Data Integrity proof.
+    const payload = {
+      ...(a.credential_jwt ? { ob3Jwt: a.credential_jwt } : { ob3Json: JSON.stringify(a.credential_json) }),
+      ob2: issuer?.email ? urls.ob2Assertion(a.id) : undefined,
+    };
     const src = await badgeSource(credential);
     if (src.kind === 'png') return { 'badge.png': bakePng(src.body, payload) };
     if (src.kind === 'svg') {

@@ -150,7 +150,7 @@ export function renderService(deps: RenderServiceDeps) {
             timed('certificate template', () => renderer.renderPdf(html, css, { label })),
           );
           out['certificate.pdf'] = await attachCredentialToPdf(pdf, {
-            jwt: a.credential_jwt,
+            ...(a.credential_jwt ? { jwt: a.credential_jwt } : { credentialJson: JSON.stringify(a.credential_json) }),
             verificationUrl: urls.verificationPage(a.id),
             title: `${credential.name} — ${publicRecipientName(a) ?? 'Recipient'}`,
             assertionId: a.id,

@@ -1,9 +1,11 @@
+import { createPrivateKey, sign as nodeSign } from 'node:crypto';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import type { DocumentLoader } from './document-loader.js';
 import { installFastContextClone } from './jsonld-context-clone.js';
+import { canonizeWithTemplates } from './canonical-template.js';
 
 installFastContextClone();
 
@@ -31,19 +33,80 @@ export async function generateDataIntegrityKey(): Promise<GeneratedDataIntegrity
   return { publicKeyMultibase: pair.publicKeyMultibase, secretKeyMultibase: pair.secretKeyMultibase! };
 }
 
-/** Importing a Multikey is cheap but not free; one signer per verification method. */
-const signerCache = new Map<string, Promise<Ed25519Multikey.Ed25519MultikeyPair>>();
-
-function keyPairOf(key: DataIntegrityKey): Promise<Ed25519Multikey.Ed25519MultikeyPair> {
-  const cacheKey = `${key.id} ${key.publicKeyMultibase}`;
-  let pair = signerCache.get(cacheKey);
-  if (!pair) {
-    pair = Ed25519Multikey.from({ type: 'Multikey', ...key });
-    if (signerCache.size >= 256) signerCache.delete(signerCache.keys().next().value!);
-    signerCache.set(cacheKey, pair);
-  }
-  return pair;
+/** An Ed25519 signer as the libraries call it (`sign({data})`), with the id of its verification method. */
+interface Signer {
+  algorithm: 'Ed25519';
+  id: string;
+  sign(options: { data: Uint8Array }): Promise<Uint8Array>;
 }
+
+/** PKCS#8 DER of an Ed25519 private key, up to its 32-byte seed (RFC 8410). */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * One signer per verification method, holding a node KeyObject: the library's own signer parses
+ * the secret key anew (createPrivateKey) on every call, ~13% of a proof. Ed25519 is deterministic,
+ * so the signature is byte-identical to the library's.
+ */
+const signerCache = new Map<string, Promise<Signer>>();
+
+async function newSigner(key: DataIntegrityKey): Promise<Signer> {
+  const pair = await Ed25519Multikey.from({ type: 'Multikey', ...key });
+  if (!pair.secretKey) throw new Error(`The key ${key.id} has no secret part.`);
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, pair.secretKey.subarray(0, 32)]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  return { algorithm: 'Ed25519', id: key.id, sign: async ({ data }) => nodeSign(null, data, privateKey) };
+}
+
+function signerOf(key: DataIntegrityKey): Promise<Signer> {
+  const cacheKey = `${key.id} ${key.publicKeyMultibase}`;
+  let signer = signerCache.get(cacheKey);
+  if (!signer) {
+    signer = newSigner(key);
+    signer.catch(() => signerCache.delete(cacheKey));
+    if (signerCache.size >= 256) signerCache.delete(signerCache.keys().next().value!);
+    signerCache.set(cacheKey, signer);
+  }
+  return signer;
+}
+
+/**
+ * The canonical proof options (everything of the proof but its value, under the credential's
+ * context) depend on that context, the key, the purpose and `created` alone — the same for every
+ * award of one issuing round (one `created`). Canonicalization is a pure function of its input
+ * with the static loader, so its result is kept by input; the library hashes it as before.
+ */
+const proofCanonicalCache = new Map<string, Promise<string>>();
+const MAX_PROOF_CANONICALS = 64;
+
+function withCachedProofCanonicalization(suite: DataIntegrityProof): DataIntegrityProof {
+  const canonize = suite.canonizeProof.bind(suite);
+  suite.canonizeProof = (proof, options) => {
+    const { proofValue, ...rest } = proof;
+    void proofValue;
+    const key = JSON.stringify([options.document['@context'], rest]);
+    let canonical = proofCanonicalCache.get(key);
+    if (!canonical) {
+      canonical = canonize(proof, options);
+      canonical.catch(() => proofCanonicalCache.delete(key));
+      if (proofCanonicalCache.size >= MAX_PROOF_CANONICALS) {
+        proofCanonicalCache.delete(proofCanonicalCache.keys().next().value!);
+      }
+      proofCanonicalCache.set(key, canonical);
+    }
+    return canonical;
+  };
+  return suite;
+}
+
+/**
+ * eddsa-rdfc-2022 as published, canonicalizing through per-shape templates when signing (see
+ * canonical-template.ts); verification always uses the library's cryptosuite unchanged.
+ */
+const signingSuite = { ...eddsaRdfc2022, canonize: canonizeWithTemplates };
 
 /** The credential with a new DataIntegrityProof appended (an existing `proof` is kept). */
 export async function signDataIntegrity<T extends object>(
@@ -52,10 +115,10 @@ export async function signDataIntegrity<T extends object>(
   loader: DocumentLoader,
   created = new Date(),
 ): Promise<T & { proof: unknown[] }> {
-  const pair = await keyPairOf(key);
+  const signer = await signerOf(key);
   // Whole seconds, like every other date this service signs.
   const date = new Date(Math.floor(created.getTime() / 1000) * 1000);
-  const suite = new DataIntegrityProof({ signer: pair.signer(), cryptosuite: eddsaRdfc2022, date });
+  const suite = withCachedProofCanonicalization(new DataIntegrityProof({ signer, cryptosuite: signingSuite, date }));
   // vc.issue adds the proof to the object it is given; copy so the caller's draft stays unsigned.
   const copy = structuredClone(credential) as Record<string, unknown>;
   const signed = await vc.issue({ credential: copy, suite, documentLoader: loader });

@@ -71,9 +71,29 @@ function nodeOf(didDocument: Record<string, unknown>, id: string): Record<string
   return { '@context': didDocument['@context'], ...node, id };
 }
 
+/**
+ * A did:key document is a function of the DID alone: resolved once per URL, handed out as a copy
+ * (the libraries may annotate what they load).
+ */
+const didKeyDocuments = new Map<string, Promise<unknown>>();
+const MAX_DID_KEY_DOCUMENTS = 1000;
+
+function resolveDidKey(url: string): Promise<unknown> {
+  let doc = didKeyDocuments.get(url);
+  if (doc) {
+    didKeyDocuments.delete(url);
+  } else {
+    doc = didKeyDriver.get({ url });
+    doc.catch(() => didKeyDocuments.delete(url));
+  }
+  didKeyDocuments.set(url, doc);
+  if (didKeyDocuments.size > MAX_DID_KEY_DOCUMENTS) didKeyDocuments.delete(didKeyDocuments.keys().next().value!);
+  return doc.then((d) => structuredClone(d));
+}
+
 async function resolveDid(url: string, didWeb: DidWebResolver | undefined): Promise<unknown> {
   const [did] = url.split('#');
-  if (did.startsWith('did:key:')) return didKeyDriver.get({ url });
+  if (did.startsWith('did:key:')) return resolveDidKey(url);
   if (!did.startsWith('did:web:')) throw new DocumentLoadError(url, `Unsupported DID method in "${url}".`);
   if (!didWeb) throw new DocumentLoadError(url, `did:web is not resolvable here ("${url}").`);
   const doc = await didWeb(did);

@@ -43,6 +43,10 @@ declare module '@digitalbazaar/data-integrity' {
   export class DataIntegrityProof {
     constructor(options: { signer?: unknown; cryptosuite: unknown; date?: Date | string });
     verificationMethod?: string;
+    canonizeProof(
+      proof: Record<string, unknown>,
+      options: { document: Record<string, unknown>; documentLoader: unknown },
+    ): Promise<string>;
   }
 }
 
@@ -56,6 +60,8 @@ declare module '@digitalbazaar/ed25519-multikey' {
     controller?: string;
     publicKeyMultibase: string;
     secretKeyMultibase?: string;
+    /** 32-byte seed then the 32-byte public key. */
+    secretKey?: Uint8Array;
     signer(): { algorithm: string; id: string; sign(options: { data: Uint8Array }): Promise<Uint8Array> };
     export(options: {
       publicKey?: boolean;
@@ -80,6 +86,11 @@ declare module '@digitalbazaar/did-method-key' {
 declare module 'jsonld' {
   const jsonld: {
     expand(input: unknown, options?: Record<string, unknown>): Promise<unknown[]>;
+    toRDF(input: unknown, options?: Record<string, unknown>): Promise<unknown>;
   };
   export default jsonld;
+}
+
+declare module 'rdf-canonize' {
+  export function canonize(input: unknown, options: Record<string, unknown>): Promise<string>;
 }

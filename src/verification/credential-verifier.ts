@@ -25,7 +25,11 @@ export interface Check {
   check: CheckName;
   ok: boolean;
   detail: string;
+  /** On `signature` checks: which proof was checked (a credential may carry both). */
+  proof?: ProofKind;
 }
+
+export type ProofKind = 'vc-jwt' | 'data-integrity';
 
 export interface VerificationResult {
   verified: boolean;
@@ -111,6 +115,7 @@ export async function verifyJwtCredential(
   if (!key) {
     checks.push({
       check: 'signature',
+      proof: 'vc-jwt',
       ok: false,
       detail: kid
         ? `The signing key ${kid} is not published by this service; credentials from other issuers are not verified here.`
@@ -121,10 +126,15 @@ export async function verifyJwtCredential(
   } else {
     try {
       await verifyCredentialJwt(token, key.jwk);
-      checks.push({ check: 'signature', ok: true, detail: `Signed with ${header.alg} key ${kid}.` });
+      checks.push({
+        check: 'signature',
+        proof: 'vc-jwt',
+        ok: true,
+        detail: `VC-JWT signed with ${header.alg} key ${kid}.`,
+      });
     } catch (err) {
       const detail = err instanceof CredentialJwtError ? err.message : 'The signature could not be verified.';
-      checks.push({ check: 'signature', ok: false, detail });
+      checks.push({ check: 'signature', proof: 'vc-jwt', ok: false, detail });
     }
   }
 
@@ -143,39 +153,50 @@ export async function verifyJwtCredential(
     detail: claims.ok ? 'iss, jti, sub, nbf and exp agree with the credential.' : claims.mismatches.join('; '),
   });
 
-  // A Data Integrity proof inside the JWT is covered by the JWT signature; it is checked when the
-  // JSON credential itself is presented.
+  // The signed credential may carry its own Data Integrity proof (issuers with both formats): a
+  // wallet would check that one, so it is checked and reported too.
+  if (deps.loader && hasDataIntegrityProof(credential)) {
+    // Reported beside the VC-JWT's signature check: the two proofs of one credential.
+    const at = checks.findIndex((c) => c.check === 'signature');
+    checks.splice(at + 1, 0, await dataIntegrityCheck(credential, deps.loader));
+  }
   checks.push(...(await commonChecks(credential, key, deps, opts)));
   return result(checks, credential);
 }
 
+/** What this service stored for a credential id: the VC-JWT (absent for Data Integrity only issuers) and the JSON. */
+export interface SignedCredential {
+  jwt?: string;
+  credential: Record<string, unknown>;
+}
+
 /**
- * A JSON credential carries no proof of its own here (we sign VC-JWTs): it is genuine when it is
- * exactly what we signed. `findSigned` returns the JWT we issued under that credential id.
+ * A JSON credential is genuine here when it is exactly what we issued under its id, and its own
+ * proofs check: the VC-JWT we stored, and any Data Integrity proof it carries. A credential that is
+ * not ours is judged by its Data Integrity proof alone.
  */
 export async function verifyJsonCredential(
   json: Record<string, unknown>,
-  deps: VerifierDeps & { findSigned(credentialId: string): Promise<string | undefined> },
+  deps: VerifierDeps & { findSigned(credentialId: string): Promise<SignedCredential | undefined> },
   opts: VerifyOptions = {},
 ): Promise<VerificationResult> {
   // Compared as submitted: a `vc` wrapper or JWT claims around the credential are differences too.
   const submitted = json;
   const id = typeof submitted.id === 'string' ? submitted.id : undefined;
-  const jwt = id ? await deps.findSigned(id) : undefined;
+  const stored = id ? await deps.findSigned(id) : undefined;
   const hasProof = deps.loader !== undefined && hasDataIntegrityProof(json);
   const unknown: Check = {
     check: 'integrity',
     ok: false,
     detail: id ? `No credential with id ${id} was issued by this service.` : 'The credential has no id.',
   };
-  if (!jwt) {
-    // Not one of ours: a credential with its own Data Integrity proof is judged by that proof.
+  if (!stored) {
     if (!hasProof) return result([unknown], submitted);
     const diCheck = await dataIntegrityCheck(json, deps.loader!);
     return result([unknown, diCheck, ...(await commonChecks(json, undefined, deps, opts))], json);
   }
-  const signed = await verifyJwtCredential(jwt, deps, opts);
-  const original = signed.credential ?? {};
+  const signed = stored.jwt ? await verifyJwtCredential(stored.jwt, deps, opts) : undefined;
+  const original = signed?.credential ?? stored.credential;
   const changed = [...new Set([...Object.keys(original), ...Object.keys(submitted)])].filter(
     (k) => !isDeepStrictEqual(original[k], submitted[k]),
   );
@@ -186,22 +207,14 @@ export async function verifyJsonCredential(
         detail: `The credential differs from the one that was signed in: ${changed.join(', ')}.`,
       }
     : { check: 'integrity', ok: true, detail: 'Identical to the signed credential.' };
-  const rest = signed.checks.filter((c) => c.check !== 'format');
-  // An edited credential fails integrity (its proof is not checked); its other checks concern the
-  // signed original.
-  if (hasProof && integrity.ok) mergeSignature(rest, await dataIntegrityCheck(json, deps.loader!));
-  return result([integrity, ...rest], submitted);
-}
-
-/** One `signature` check per credential, naming every proof that was checked (VC-JWT, Data Integrity). */
-function mergeSignature(checks: Check[], extra: Check): void {
-  const at = checks.findIndex((c) => c.check === 'signature');
-  if (at < 0) {
-    checks.push(extra);
-    return;
-  }
-  const jwt = checks[at];
-  checks[at] = { check: 'signature', ok: jwt.ok && extra.ok, detail: `VC-JWT: ${jwt.detail} ${extra.detail}` };
+  // An edited credential fails integrity; its other checks concern the signed original (whose
+  // Data Integrity proof the VC-JWT path has checked already).
+  if (signed) return result([integrity, ...signed.checks.filter((c) => c.check !== 'format')], submitted);
+  const di = hasDataIntegrityProof(original) && deps.loader ? [await dataIntegrityCheck(original, deps.loader)] : [];
+  const none: Check[] = di.length
+    ? []
+    : [{ check: 'signature', ok: false, detail: 'The credential carries no proof.' }];
+  return result([integrity, ...di, ...none, ...(await commonChecks(original, undefined, deps, opts))], submitted);
 }
 
 async function commonChecks(

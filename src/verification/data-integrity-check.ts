@@ -23,13 +23,19 @@ export async function dataIntegrityCheck(credential: Record<string, unknown>, lo
   const proofs = dataIntegrityProofsOf(credential);
   const raw = credential.proof;
   if (!proofs.length || (Array.isArray(raw) && raw.length !== proofs.length)) {
-    return { check: 'signature', ok: false, detail: 'The credential proof is not a proof object (or a list of them).' };
+    return {
+      check: 'signature',
+      proof: 'data-integrity',
+      ok: false,
+      detail: 'The credential proof is not a proof object (or a list of them).',
+    };
   }
   const unknown = proofs.filter((p) => p.type !== 'DataIntegrityProof' || p.cryptosuite !== DI_CRYPTOSUITE);
   if (unknown.length) {
     const names = unknown.map((p) => `${String(p.type)}/${String(p.cryptosuite)}`).join(', ');
     return {
       check: 'signature',
+      proof: 'data-integrity',
       ok: false,
       detail: `Unsupported proof (${names}); only DataIntegrityProof with ${DI_CRYPTOSUITE} is verified here.`,
     };
@@ -38,6 +44,7 @@ export async function dataIntegrityCheck(credential: Record<string, unknown>, lo
   if (JSON.stringify(credential).length > MAX_DATA_INTEGRITY_CHARS) {
     return {
       check: 'signature',
+      proof: 'data-integrity',
       ok: false,
       detail: `The credential is larger than ${MAX_DATA_INTEGRITY_CHARS / 1024} KiB; its Data Integrity proof is not checked.`,
     };
@@ -45,9 +52,15 @@ export async function dataIntegrityCheck(credential: Record<string, unknown>, lo
   try {
     const r = await verifyDataIntegrity(credential, loader);
     return r.verified
-      ? { check: 'signature', ok: true, detail: `Data Integrity proof (${DI_CRYPTOSUITE}) verified with ${methods}.` }
+      ? {
+          check: 'signature',
+          proof: 'data-integrity',
+          ok: true,
+          detail: `Data Integrity proof (${DI_CRYPTOSUITE}) verified with ${methods}.`,
+        }
       : {
           check: 'signature',
+          proof: 'data-integrity',
           ok: false,
           detail: `The Data Integrity proof (${DI_CRYPTOSUITE}) does not verify: ${r.errors.slice(0, 3).join('; ')}`,
         };
@@ -55,6 +68,7 @@ export async function dataIntegrityCheck(credential: Record<string, unknown>, lo
     // The libraries report failures in their result; anything thrown is still the input's fault.
     return {
       check: 'signature',
+      proof: 'data-integrity',
       ok: false,
       detail: `The Data Integrity proof could not be checked: ${(err as Error).message}`,
     };

@@ -10,9 +10,13 @@ import { isDict, PdfReader, PdfStream, pdfText, type PdfDict, type PdfValue } fr
  */
 
 export const CREDENTIAL_ATTACHMENT_NAME = 'credential.jwt';
+/** Issue 14: the attachment of a credential signed with Data Integrity only. */
+export const CREDENTIAL_JSON_ATTACHMENT_NAME = 'credential.json';
 
 export interface PdfCredential {
   jwt?: string;
+  /** The credential.json attachment (text), when there is no credential.jwt. */
+  json?: string;
   verificationUrl?: string;
   assertionId?: string;
   title?: string;
@@ -28,11 +32,17 @@ export function readPdfCredentialBounded(pdf: Uint8Array): PdfCredential {
   const catalog = reader.get(trailer, 'Root');
   if (!isDict(catalog)) throw new ValidationError('not a readable PDF: no document catalog');
   const out: PdfCredential = {};
-  const stream = credentialStream(reader, catalog);
+  const stream = credentialStream(reader, catalog, CREDENTIAL_ATTACHMENT_NAME);
   if (stream) {
     const bytes = reader.decode(stream, MAX_PDF_ATTACHMENT_BYTES, `The ${CREDENTIAL_ATTACHMENT_NAME} attachment`);
     const text = bytes.toString('utf8').trim();
     if (JWS_COMPACT.test(text)) out.jwt = text;
+  }
+  const jsonStream = out.jwt ? undefined : credentialStream(reader, catalog, CREDENTIAL_JSON_ATTACHMENT_NAME);
+  if (jsonStream) {
+    const what = `The ${CREDENTIAL_JSON_ATTACHMENT_NAME} attachment`;
+    const text = reader.decode(jsonStream, MAX_PDF_ATTACHMENT_BYTES, what).toString('utf8').trim();
+    if (text.startsWith('{')) out.json = text;
   }
   const infoValue = reader.get(trailer, 'Info');
   const info = isDict(infoValue) ? infoValue : undefined;
@@ -45,8 +55,8 @@ export function readPdfCredentialBounded(pdf: Uint8Array): PdfCredential {
   return out;
 }
 
-/** The embedded file stream named credential.jwt in the EmbeddedFiles name tree (Kids included). */
-function credentialStream(reader: PdfReader, catalog: PdfDict): PdfStream | undefined {
+/** The embedded file stream of that name in the EmbeddedFiles name tree (Kids included). */
+function credentialStream(reader: PdfReader, catalog: PdfDict, name: string): PdfStream | undefined {
   const names = reader.get(catalog, 'Names');
   const root = isDict(names) ? reader.get(names, 'EmbeddedFiles') : undefined;
   // Breadth-first with an index, not shift(); kids are resolved only when their turn comes, and
@@ -61,7 +71,7 @@ function credentialStream(reader: PdfReader, catalog: PdfDict): PdfStream | unde
     const pairs = reader.get(node, 'Names');
     if (Array.isArray(pairs)) {
       for (let k = 0; k + 1 < pairs.length; k += 2) {
-        if (pdfText(reader.resolve(pairs[k])) !== CREDENTIAL_ATTACHMENT_NAME) continue;
+        if (pdfText(reader.resolve(pairs[k])) !== name) continue;
         const spec = reader.resolve(pairs[k + 1]);
         const ef = isDict(spec) ? reader.get(spec, 'EF') : undefined;
         const file = isDict(ef) ? (reader.get(ef, 'F') ?? reader.get(ef, 'UF')) : undefined;

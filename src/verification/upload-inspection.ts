@@ -48,8 +48,12 @@ export function inspectUpload(bytes: Uint8Array): InspectedUpload {
   const label = kind.toUpperCase();
   if (kind === 'pdf') {
     const pdf = readPdfCredentialBounded(bytes);
-    if (!pdf.jwt) return { kind, unverified: 'The PDF carries no embedded credential (credential.jwt attachment).' };
-    return { kind, jwt: bakedJwt(pdf.jwt, label) };
+    if (pdf.jwt) return { kind, jwt: bakedJwt(pdf.jwt, label) };
+    if (pdf.json) return credentialJson(kind, pdf.json, 'attached to the PDF');
+    return {
+      kind,
+      unverified: 'The PDF carries no embedded credential (credential.jwt or credential.json attachment).',
+    };
   }
   let baked: BakedPayload;
   try {
@@ -59,22 +63,7 @@ export function inspectUpload(bytes: Uint8Array): InspectedUpload {
     throw err;
   }
   if (baked.ob3Jwt) return { kind, jwt: bakedJwt(baked.ob3Jwt, label) };
-  if (baked.ob3Json) {
-    let json: unknown;
-    try {
-      json = JSON.parse(baked.ob3Json);
-    } catch {
-      return { kind, unverified: `The ${label} carries an Open Badges 3.0 credential that is not valid JSON.` };
-    }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      return { kind, unverified: 'The baked credential is not a JSON object.' };
-    }
-    if (nestsDeeperThan(json, MAX_JSON_DEPTH)) {
-      const message = `The credential baked in the ${label} nests more than ${MAX_JSON_DEPTH} levels deep.`;
-      throw new UnprocessableEntityError(message);
-    }
-    return { kind, credential: json as Record<string, unknown> };
-  }
+  if (baked.ob3Json) return credentialJson(kind, baked.ob3Json, `baked in the ${label}`);
   return { kind, unverified: `The ${label} carries no baked Open Badges 3.0 credential.` };
 }
 
@@ -96,4 +85,21 @@ export function inspectUploadReply(bytes: Uint8Array): InspectionReply {
     // A parser fault on hostile input (a RangeError, say) is still the file's fault, not ours.
     return { ok: false, code: 'ERR_UNPROCESSABLE', message: 'The file could not be read.' };
   }
+}
+
+/** A credential given as JSON text (baked, or attached to a PDF): an object, bounded in depth. */
+function credentialJson(kind: FileKind, text: string, where: string): InspectedUpload {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { kind, unverified: `The Open Badges 3.0 credential ${where} is not valid JSON.` };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { kind, unverified: `The credential ${where} is not a JSON object.` };
+  }
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) {
+    throw new UnprocessableEntityError(`The credential ${where} nests more than ${MAX_JSON_DEPTH} levels deep.`);
+  }
+  return { kind, credential: json as Record<string, unknown> };
 }

@@ -17,6 +17,7 @@ import {
   recipientCheck,
   verifyJsonCredential,
   verifyJwtCredential,
+  type SignedCredential,
   type VerificationResult,
   type VerifierDeps,
   type VerifyOptions,
@@ -114,7 +115,7 @@ export function verificationService(deps: VerificationDeps) {
   const { db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys } = deps;
 
   const verifierDeps: VerifierDeps & {
-    findSigned(credentialId: string): Promise<string | undefined>;
+    findSigned(credentialId: string): Promise<SignedCredential | undefined>;
     loader: DocumentLoader;
   } = {
     async resolveKey(kid) {
@@ -138,11 +139,11 @@ export function verificationService(deps: VerificationDeps) {
     async findSigned(credentialId) {
       // A wallet copy (issue 15) is named `urn:uuid:<copy id>` and stored with its own VC-JWT.
       if (/^urn:uuid:[0-9a-f-]{36}$/.test(credentialId)) {
-        return walletExchangeRepository(db).copyJwt(credentialId.slice('urn:uuid:'.length));
+        return walletExchangeRepository(db).copyCredential(credentialId.slice('urn:uuid:'.length));
       }
       const assertionId = idFromUrl(credentialId, urls.credentialJson);
       const a = assertionId ? await assertionRepo.getAssertionById(assertionId) : undefined;
-      return a?.credential_jwt;
+      return a && { ...(a.credential_jwt && { jwt: a.credential_jwt }), credential: a.credential_json };
     },
     ...(deps.now && { now: deps.now }),
   };
@@ -177,12 +178,19 @@ export function verificationService(deps: VerificationDeps) {
     return assertionOutcomes.get(assertionId, async () => {
       const assertion = await assertionRepo.getAssertionById(assertionId);
       if (!assertion) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
-      return { assertion, result: await verifyJwt(assertion.credential_jwt, {}) };
+      return { assertion, result: await verifyRow(assertion, {}) };
     });
   }
 
   async function verifyJwt(jwt: string, opts: VerifyOptions): Promise<VerificationResult> {
     return verifyJwtCredential(jwt, verifierDeps, opts);
+  }
+
+  /** One of our assertions as stored: its VC-JWT, or (Data Integrity only issuers) its JSON credential. */
+  function verifyRow(a: AssertionRow, opts: VerifyOptions): Promise<VerificationResult> {
+    return a.credential_jwt
+      ? verifyJwt(a.credential_jwt, opts)
+      : verifyJsonCredential(a.credential_json, verifierDeps, opts);
   }
 
   async function verifyFile(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationResult> {

@@ -15,6 +15,7 @@ import * as issuerDids from './013-issuer-dids.js';
 import * as notifications from './014-notifications.js';
 import * as walletExchanges from './015-wallet-exchanges.js';
 import * as bulkRenderProgress from './016-bulk-render-progress.js';
+import * as issuerProofSettings from './017-issuer-proof-settings.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '014-notifications': notifications,
   '015-wallet-exchanges': walletExchanges,
   '016-bulk-render-progress': bulkRenderProgress,
+  '017-issuer-proof-settings': issuerProofSettings,
 };

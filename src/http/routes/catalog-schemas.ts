@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DID_METHODS, PROOF_FORMATS } from '../../issuers/did-document.js';
 import { MAX_TEMPLATE_BYTES } from '../../template/template-check.js';
 import { ALIGNMENT_TARGET_TYPES, isAlignmentTargetType } from '../../issuance/credential-document.js';
 
@@ -45,6 +46,13 @@ export const issuerFields = {
   email: nullable(z.email().max(320)),
   url: optionalUrl,
   allowed_template_tags: nullable(z.array(z.string().min(1).max(100)).max(200)),
+  /** Issue 14: a change applies to future awards; earlier ones keep the DID they were signed under. */
+  did_method: z.enum(DID_METHODS, { error: 'must be "web" or "key"' }).optional(),
+  proof_formats: z
+    .array(z.enum(PROOF_FORMATS, { error: `must be one of ${PROOF_FORMATS.map((f) => `"${f}"`).join(', ')}` }))
+    .min(1, 'must name at least one proof format')
+    .refine((v) => new Set(v).size === v.length, 'must not name a proof format twice')
+    .optional(),
 };
 
 export const issuerCreateBody = z.object({

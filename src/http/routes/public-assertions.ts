@@ -39,6 +39,11 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       },
       async handler({ params, res }) {
         const a = await docs.liveAssertion(params.entity_id);
+        if (!a.credential_jwt) {
+          throw new NotFoundError(
+            'This credential has no VC-JWT: its issuer signs with Data Integrity only (credential.json).',
+          );
+        }
         sendDocument(res, 'text/plain', a.credential_jwt, SHORT);
       },
     }),

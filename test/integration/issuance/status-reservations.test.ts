@@ -36,6 +36,7 @@ describe.each(DB_KINDS)('status entry reservations (%s)', (kind) => {
     statusListRepository(handle.db).reserveStatusEntries({
       org: 'acme',
       issuerId: 'iss',
+      issuerRef: 'https://badges.example.org/issuers/iss',
       holder,
       count,
       size: SIZE,

@@ -104,9 +104,11 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     const byJwt = await verify({ jwt });
     expect(byJwt.status).toBe(200);
     expect(byJwt.body.verified).toBe(true);
-    expect(byJwt.body.checks.map((c: any) => c.check)).toEqual([
+    // Issue 14: the credential inside the VC-JWT carries a Data Integrity proof too; both are checked.
+    expect(byJwt.body.checks.map((c: any) => c.check + (c.proof ? `:${c.proof}` : ''))).toEqual([
       'format',
-      'signature',
+      'signature:vc-jwt',
+      'signature:data-integrity',
       'claims',
       'issuer',
       'schema',

@@ -2,13 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenBadgeCredential } from '../../../src/openbadges/ob3-credential.js';
 import { generateIssuerKeyPair } from '../../../src/signing/issuer-key.js';
 import { toPublicJwk } from '../../../src/signing/jwks.js';
-import { signCredentialJwt } from '../../../src/signing/vc-jwt.js';
+import { decodeCredentialJwt, signCredentialJwt } from '../../../src/signing/vc-jwt.js';
 import { hashEmail } from '../../../src/openbadges/recipient-hash.js';
 import {
   verifyJsonCredential,
   verifyJwtCredential,
   type KnownIssuer,
   type KnownKey,
+  type SignedCredential,
   type VerifierDeps,
 } from '../../../src/verification/credential-verifier.js';
 import { BASE, credentialInput } from '../openbadges/credential-fixture.js';
@@ -28,11 +29,14 @@ describe('credential verifier', () => {
   const revoked = new Set<number>();
   const signedById = new Map<string, string>();
   const now = new Date('2025-01-01T00:00:00Z');
-  const deps: VerifierDeps & { findSigned(id: string): Promise<string | undefined> } = {
+  const deps: VerifierDeps & { findSigned(id: string): Promise<SignedCredential | undefined> } = {
     resolveKey: async (kid) => keys.get(kid),
     resolveIssuer: async (id) => issuers.get(id),
     resolveStatus: async (list, index) => (list === LIST ? revoked.has(index) : undefined),
-    findSigned: async (id) => signedById.get(id),
+    findSigned: async (id) => {
+      const jwt = signedById.get(id);
+      return jwt === undefined ? undefined : { jwt, credential: decodeCredentialJwt(jwt).payload };
+    },
     now: () => now,
   };
   let sign: (overrides?: Parameters<typeof credentialInput>[0], kid?: string) => Promise<string>;
