@@ -37,6 +37,9 @@ export function issuerDidService(
   // any process. Its DID method and proof formats may change at any time, in any process, so
   // they are read anew for every identity (once per issuing round, not per award).
   const keys = new LruCache<string, Promise<IssuerKeyMaterial>>(1000);
+  // DID documents need the public half only: resolving one (every Data Integrity verification)
+  // never decrypts a private key, so a replica without the master key still verifies.
+  const publicKeys = new LruCache<string, Promise<string>>(1000);
 
   async function keyRow(issuerId: string): Promise<{ public_multibase: string; secret_enc: string }> {
     const found = await db
@@ -79,6 +82,16 @@ export function issuerDidService(
     return material;
   }
 
+  function publicKeyOf(issuerId: string): Promise<string> {
+    let key = publicKeys.get(issuerId);
+    if (!key) {
+      key = keyRow(issuerId).then((row) => row.public_multibase);
+      key.catch(() => publicKeys.delete(issuerId));
+      publicKeys.set(issuerId, key);
+    }
+    return key;
+  }
+
   const identityOf = (issuerId: string, method: DidMethod, proofFormats: ProofFormat[], k: IssuerKeyMaterial) => {
     const did = method === 'key' ? didKeyFor(k.publicKeyMultibase) : didWebFor(urls.base, issuerId);
     const key = { id: multikeyIdFor(did, k.publicKeyMultibase), controller: did, ...k };
@@ -102,10 +115,9 @@ export function issuerDidService(
   async function didDocument(issuerId: string): Promise<Record<string, unknown> | undefined> {
     const exists = await db.selectFrom('issuers').select('id').where('id', '=', issuerId).executeTakeFirst();
     if (!exists) return undefined;
-    const k = await keyMaterial(issuerId);
     return buildDidDocument({
       did: didWebFor(urls.base, issuerId),
-      publicKeyMultibase: k.publicKeyMultibase,
+      publicKeyMultibase: await publicKeyOf(issuerId),
       jwks: await publishedJwks(issuerId),
       profileUrl: urls.issuerProfile(issuerId),
     });

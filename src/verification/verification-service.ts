@@ -111,6 +111,36 @@ function assertJwtWithinLimits(jwt: string, fromFile: boolean): void {
   }
 }
 
+/**
+ * Outcomes are reused for the revocation bound, and only for genuine credentials of ours (a valid
+ * signature by one of our keys): a forged token never takes a place, so the cache holds at most
+ * what we issued. Each is tagged with its assertion, which a revocation or reissue drops at once.
+ */
+function outcomeCaches(deps: Pick<VerificationDeps, 'urls' | 'cacheTtlMs' | 'invalidation'>) {
+  const ttlMs = deps.cacheTtlMs ?? PUBLIC_CACHE_TTL_MS;
+  const assertionIdOf = (r: VerificationResult): string | undefined =>
+    typeof r.credential?.id === 'string' ? idFromUrl(r.credential.id, deps.urls.credentialJson) : undefined;
+  const outcomes = microCache<VerificationResult>({
+    ttlMs,
+    maxEntries: 10_000,
+    keep: (r) => r.checks.some((c) => c.check === 'signature' && c.ok) && assertionIdOf(r) !== undefined,
+    tagsOf: (r) => [assertionIdOf(r)!],
+    expiresAt: (r) => validUntilOf(r.credential),
+  });
+  const assertionOutcomes = microCache<{ assertion: AssertionRow; result: VerificationResult }>({
+    ttlMs,
+    maxEntries: 10_000,
+    expiresAt: (v) => validUntilOf(v.result.credential),
+  });
+  deps.invalidation?.onAssertionsChanged((ids) => {
+    for (const id of ids) {
+      outcomes.invalidate(id);
+      assertionOutcomes.invalidate(id);
+    }
+  });
+  return { outcomes, assertionOutcomes };
+}
+
 export function verificationService(deps: VerificationDeps) {
   const { db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys } = deps;
 
@@ -148,30 +178,7 @@ export function verificationService(deps: VerificationDeps) {
     ...(deps.now && { now: deps.now }),
   };
 
-  // Outcomes are reused for the revocation bound, and only for genuine credentials of ours (a valid
-  // signature by one of our keys): a forged token never takes a place, so the cache holds at most
-  // what we issued. Each is tagged with its assertion, which a revocation or reissue drops at once.
-  const ttlMs = deps.cacheTtlMs ?? PUBLIC_CACHE_TTL_MS;
-  const assertionIdOf = (r: VerificationResult): string | undefined =>
-    typeof r.credential?.id === 'string' ? idFromUrl(r.credential.id, urls.credentialJson) : undefined;
-  const outcomes = microCache<VerificationResult>({
-    ttlMs,
-    maxEntries: 10_000,
-    keep: (r) => r.checks.some((c) => c.check === 'signature' && c.ok) && assertionIdOf(r) !== undefined,
-    tagsOf: (r) => [assertionIdOf(r)!],
-    expiresAt: (r) => validUntilOf(r.credential),
-  });
-  const assertionOutcomes = microCache<{ assertion: AssertionRow; result: VerificationResult }>({
-    ttlMs,
-    maxEntries: 10_000,
-    expiresAt: (v) => validUntilOf(v.result.credential),
-  });
-  deps.invalidation?.onAssertionsChanged((ids) => {
-    for (const id of ids) {
-      outcomes.invalidate(id);
-      assertionOutcomes.invalidate(id);
-    }
-  });
+  const { outcomes, assertionOutcomes } = outcomeCaches(deps);
 
   /** Our assertion (revoked ones too) and the verdict on its stored, signed form; unknown → 404. */
   function verifyStored(assertionId: string): Promise<{ assertion: AssertionRow; result: VerificationResult }> {
