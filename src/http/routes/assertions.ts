@@ -265,6 +265,8 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
           params.entity_id,
           bulk,
           idempotencyKeyOf(req.headers['idempotency-key']),
+          // Kept with the job: a 202 answer's job status carries the links once the bulk is done.
+          { claimLinks: wantsClaimLinks },
         );
         // Issue 17: the bulk's job status (users done, then its renders) is linked from every answer.
         if (r.statusUrl) res.setHeader('Link', `<${r.statusUrl}>; rel="monitor"`);
