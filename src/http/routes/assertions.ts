@@ -247,7 +247,9 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
           schema: bulkResultSchema,
         },
         202: {
-          description: 'Still running: {job_id, status_url, skipped: [], issued: [], failed: []}',
+          description:
+            'Still running: {job_id, status_url, skipped: [], issued: [], failed: []}; with "claim_links": true ' +
+            'the job status result has claim_links once completed',
           schema: bulkQueuedSchema,
         },
         400: 'Invalid input or empty users',
