@@ -1,16 +1,17 @@
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { Ed25519Signature2020 } from '@digitalbazaar/ed25519-signature-2020';
 import { PayloadTooLargeError, UnprocessableEntityError, ValidationError } from '../errors.js';
 import { documentLoader, type DidWebResolver } from '../signing/document-loader.js';
 import { isDidWeb } from './did-web-fetch.js';
 
 /**
- * Checks a DID-auth presentation (VC API exchanges, `DIDAuthentication`): signed by its holder's
- * DID (did:key resolved offline, did:web through the bounded resolver), for this exchange's
- * challenge and this service's domain, with the authentication proof purpose. Returns the holder
- * DID. A malformed presentation is a ValidationError (400); one that does not authenticate an
- * UnprocessableEntityError (422), with the reason.
+ * Checks a DID-auth presentation (VC API exchanges, `DIDAuthentication`): signed (one of
+ * DID_AUTH_PROOFS) by its holder's DID (did:key resolved offline, did:web through the bounded
+ * resolver), for this exchange's challenge and this service's domain, with the authentication
+ * proof purpose. Returns the holder DID. A malformed presentation is a ValidationError (400); one
+ * that does not authenticate an UnprocessableEntityError (422), with the reason.
  */
 export interface DidAuthExpectation {
   challenge: string;
@@ -57,6 +58,23 @@ function proofOf(vp: Json): Json {
   return proofs[0];
 }
 
+/**
+ * The suites DID auth accepts: Data Integrity `eddsa-rdfc-2022` (what this service signs with), and
+ * `Ed25519Signature2020`, what the Learner Credential Wallet signs DID auth with (its
+ * `app/lib/exchanges.ts`). Either way an Ed25519 key of the holder's DID: the 2020 suite reads the
+ * did:key Multikey our loader resolves as an `Ed25519VerificationKey2020` itself.
+ */
+export const DID_AUTH_PROOFS = ['DataIntegrityProof/eddsa-rdfc-2022', 'Ed25519Signature2020'] as const;
+
+function suiteFor(proof: Json): unknown {
+  if (proof.type === 'Ed25519Signature2020') return new Ed25519Signature2020();
+  if (proof.type === 'DataIntegrityProof' && proof.cryptosuite === 'eddsa-rdfc-2022') {
+    return new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+  }
+  const named = [proof.type, proof.cryptosuite].filter((v) => typeof v === 'string').join('/');
+  return refuse(`the proof "${named.slice(0, 100)}" is not one of ${DID_AUTH_PROOFS.join(', ')}.`);
+}
+
 function messagesOf(error: unknown): string[] {
   if (!error) return [];
   const e = error as { message?: string; errors?: unknown[] };
@@ -86,6 +104,7 @@ export async function verifyDidAuth(
   const method = typeof proof.verificationMethod === 'string' ? proof.verificationMethod : '';
   const signer = method.split('#')[0];
   if (signer !== holder) refuse(`the presentation is signed by "${signer.slice(0, 200)}", not by its holder.`);
+  const suite = suiteFor(proof);
 
   // One resolution per check (the loader asks for the key, then for its controller document).
   const resolved = new Map<string, Promise<Json | undefined>>();
@@ -99,7 +118,7 @@ export async function verifyDidAuth(
     presentation,
     challenge: expect.challenge,
     ...(expect.requireDomain && { domain: expect.domain }),
-    suite: new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }),
+    suite,
     documentLoader: documentLoader({ didWeb }),
   });
   if (!result.verified) {

@@ -11,7 +11,13 @@ import type { AwardDetails, BulkChunkJob, BulkEntry, BulkJob, BulkResult } from 
 export async function queueBulkFlow(
   queues: QueueSet,
   parentId: string,
-  bulk: { owner: JobOwner; credentialId: string; entries: BulkEntry[]; rejected: BulkResult['failed'] },
+  bulk: {
+    owner: JobOwner;
+    credentialId: string;
+    entries: BulkEntry[];
+    rejected: BulkResult['failed'];
+    claimLinks?: boolean;
+  },
   award: AwardDetails,
 ): Promise<void> {
   const { owner, credentialId, entries } = bulk;
@@ -23,6 +29,7 @@ export async function queueBulkFlow(
     chunkSize: BULK_CHUNK_SIZE,
     chunks: chunks.length,
     rejected: bulk.rejected,
+    ...(bulk.claimLinks && { claimLinks: true }),
   };
   await queues.flows.add({
     name: 'bulk',

@@ -26,7 +26,7 @@ export async function issueBulk(
   credentialId: string,
   body: BulkIssueBody,
   idempotencyKey?: string,
-  opts: { waitMs?: number } = {},
+  opts: { waitMs?: number; claimLinks?: boolean } = {},
 ): Promise<IssueResponse> {
   if (!isPlatformAdmin(p)) throw new ForbiddenError('Only platform admins issue credentials.');
   if (body.users.length > MAX_BULK_USERS) {
@@ -58,7 +58,8 @@ export async function issueBulk(
       const existing = await queue.getJob(parentId);
       if (existing) return existing;
       const owner = { org, requestedBy: p.userId };
-      await queueBulkFlow(deps.queues, parentId, { owner, credentialId, entries, rejected }, award);
+      const bulk = { owner, credentialId, entries, rejected, claimLinks: opts.claimLinks };
+      await queueBulkFlow(deps.queues, parentId, bulk, award);
       const parent = await queue.getJob(parentId);
       if (!parent) throw new UnavailableError('The bulk job could not be queued.');
       return parent;

@@ -67,6 +67,8 @@ export interface BulkJob {
     chunks: number;
     /** Entries refused before queueing (no id and no email, bad email). */
     rejected: BulkResult['failed'];
+    /** The request asked for claim links (issue 15): its job status adds them once finished. */
+    claimLinks?: boolean;
   };
   result: BulkResult;
 }

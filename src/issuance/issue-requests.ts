@@ -26,7 +26,7 @@ export function issueRequests(deps: IssueRequestDeps) {
       credentialId: string,
       body: BulkIssueBody,
       idempotencyKey?: string,
-      opts: { waitMs?: number } = {},
+      opts: { waitMs?: number; claimLinks?: boolean } = {},
     ): Promise<IssueResponse> => issueBulk(deps, p, org, credentialId, body, idempotencyKey, opts),
   };
 }

@@ -16,6 +16,8 @@ export const DEFAULT_HTML = `<!doctype html>
 <p><img src="{{credential.image}}" alt="{{credential.name}}" width="160" height="160"></p>
 {{#if credential.description}}<p>{{credential.description}}</p>{{/if}}
 <p><a href="{{verification_url}}">View and share your credential</a></p>
+{{#if claim_url}}<p><a href="{{claim_url}}">Add it to your wallet</a> (this link is yours alone; it shows a QR code
+for the Learner Credential Wallet, LearnCard or another VC API wallet)</p>{{/if}}
 {{#if expires}}<p>It is valid until {{expires}}.</p>{{/if}}
 </body></html>`;
 
@@ -24,7 +26,8 @@ export const DEFAULT_TEXT = `Hello {{recipient.name}},
 {{issuer.name}} has awarded you {{credential.name}} on {{issued_on}}.
 
 View and share your credential: {{verification_url}}
-{{#if expires}}It is valid until {{expires}}.{{/if}}
+{{#if claim_url}}Add it to your wallet (this link is yours alone): {{claim_url}}
+{{/if}}{{#if expires}}It is valid until {{expires}}.{{/if}}
 `;
 
 export const REVOKED_SUBJECT = 'Your credential {{credential.name}} was revoked';
@@ -42,6 +45,11 @@ export interface MailContext {
   issued_on: string;
   expires: string;
   verification_url: string;
+  /**
+   * The recipient's claim link (issue 15): the verification page with the "Add to wallet" section.
+   * Only in the issued email; a bearer secret, so never in a revocation notice or a webhook.
+   */
+  claim_url: string;
   assertion_id: string;
 }
 

@@ -7,6 +7,7 @@ import { redisRetryStrategy } from '../queue/queue-set.js';
 import type { Runtime } from '../runtime.js';
 import { createWorker } from '../queue/worker-factory.js';
 import { QUEUE_NAMES } from '../queue/queues.js';
+import { claimLinkAnswer } from '../exchanges/claim-answers.js';
 import { orgSendSlots } from './org-send-slots.js';
 import { mailJobId, type MailEvent, type MailJob, type MailQueueJob } from './mail-job.js';
 import {
@@ -77,6 +78,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
       issued_on: longDate.format(t.issued_on),
       expires: t.expires_at ? longDate.format(t.expires_at) : '',
       verification_url: rt.urls.verificationPage(t.id),
+      claim_url: event === 'assertion.issued' ? claimLinkAnswer(rt.services.claimLinks, rt.urls.base, t.id).url : '',
       assertion_id: t.id,
     };
     const content =

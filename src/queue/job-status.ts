@@ -58,12 +58,30 @@ export function withRenderProgress(status: JobStatus, counts: BulkRenderCounts):
   };
 }
 
+/** A finished bulk's claim links (issue 15) for its issued and skipped users. */
+export type BulkClaimLinks = (credentialId: string, users: string[]) => Promise<unknown[]>;
+
+/**
+ * A finished bulk that asked for claim links (`claim_links: true`, kept in its job data) gets them
+ * in its result, as the finished answer would have had them. Made at each poll: they are signed,
+ * not stored, and a recipient revoked since drops out.
+ */
+async function withClaimLinks(status: JobStatus, job: Job, claimLinks: BulkClaimLinks): Promise<JobStatus> {
+  const data = job.data as { claimLinks?: boolean; credentialId?: string };
+  const result = status.result as { issued?: unknown; skipped?: unknown } | null;
+  if (!data.claimLinks || !data.credentialId || status.state !== 'completed') return status;
+  if (!result || !Array.isArray(result.issued) || !Array.isArray(result.skipped)) return status;
+  const users = [...result.issued, ...result.skipped].filter((u): u is string => typeof u === 'string');
+  return { ...status, result: { ...result, claim_links: await claimLinks(data.credentialId, users) } };
+}
+
 export async function getJobStatus(
   queues: QueueSet,
   org: string,
   principal: Principal,
   jobId: string,
   bulkRenders?: { counts(bulkId: string): Promise<BulkRenderCounts> },
+  bulkClaimLinks?: BulkClaimLinks,
 ): Promise<JobStatus> {
   // State first, then the job: read the other way round, a job finishing in between would show
   // state "completed" with the data of before (no result yet). Finished is final, so this order
@@ -77,7 +95,8 @@ export async function getJobStatus(
   if (!job || owner?.org !== org || (principal.role !== 'platform_admin' && owner.requestedBy !== principal.userId)) {
     throw new NotFoundError(`Job "${jobId}" does not exist.`);
   }
-  const status = toJobStatus(job, state);
-  if (job.name !== 'bulk' || !bulkRenders) return status;
-  return withRenderProgress(status, await bulkRenders.counts(String(job.id)));
+  let status = toJobStatus(job, state);
+  if (job.name !== 'bulk') return status;
+  if (bulkClaimLinks) status = await withClaimLinks(status, job, bulkClaimLinks);
+  return bulkRenders ? withRenderProgress(status, await bulkRenders.counts(String(job.id))) : status;
 }

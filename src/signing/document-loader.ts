@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as didKey from '@digitalbazaar/did-method-key';
+import { contexts as credentialsContexts } from '@digitalbazaar/credentials-context';
+import ed25519Signature2020Context from 'ed25519-signature-2020-context';
 
 /**
  * The JSON-LD document loader for signing and verifying Data Integrity proofs. Contexts come only
@@ -15,6 +17,9 @@ export const CONTEXT_URLS = {
   dataIntegrityV2: 'https://w3id.org/security/data-integrity/v2',
   multikeyV1: 'https://w3id.org/security/multikey/v1',
   didV1: 'https://www.w3.org/ns/did/v1',
+  /** Wallets that sign DID auth with `Ed25519Signature2020` (the Learner Credential Wallet) use these two. */
+  credentialsV1: 'https://www.w3.org/2018/credentials/v1',
+  ed25519Signature2020V1: 'https://w3id.org/security/suites/ed25519-2020/v1',
 } as const;
 
 const CONTEXT_FILES: Record<string, string> = {
@@ -27,12 +32,22 @@ const CONTEXT_FILES: Record<string, string> = {
   [CONTEXT_URLS.didV1]: 'did-v1.json',
 };
 
-const contexts = new Map<string, object>(
-  Object.entries(CONTEXT_FILES).map(([url, file]) => [
+/** Contexts taken from their publishers' npm packages (pinned in package-lock.json), not vendored. */
+const PACKAGED_CONTEXTS: Record<string, object | undefined> = {
+  [CONTEXT_URLS.credentialsV1]: credentialsContexts.get(CONTEXT_URLS.credentialsV1),
+  [CONTEXT_URLS.ed25519Signature2020V1]: ed25519Signature2020Context.contexts.get(CONTEXT_URLS.ed25519Signature2020V1),
+};
+
+const contexts = new Map<string, object>([
+  ...Object.entries(CONTEXT_FILES).map(([url, file]): [string, object] => [
     url,
     Object.freeze(JSON.parse(readFileSync(new URL(`./contexts/${file}`, import.meta.url), 'utf8')) as object),
   ]),
-);
+  ...Object.entries(PACKAGED_CONTEXTS).map(([url, context]): [string, object] => {
+    if (!context) throw new Error(`The context "${url}" is missing from its package.`);
+    return [url, Object.freeze(context)];
+  }),
+]);
 
 /** A bundled context by URL, or undefined. */
 export const bundledContext = (url: string): object | undefined => contexts.get(url);

@@ -94,3 +94,20 @@ declare module 'jsonld' {
 declare module 'rdf-canonize' {
   export function canonize(input: unknown, options: Record<string, unknown>): Promise<string>;
 }
+
+declare module '@digitalbazaar/ed25519-signature-2020' {
+  /** The 2020 Linked Data suite; without a key it verifies, fetching the key through the document loader. */
+  export class Ed25519Signature2020 {
+    constructor(options?: { key?: unknown; signer?: unknown; date?: Date | string });
+  }
+}
+
+declare module '@digitalbazaar/credentials-context' {
+  /** The credentials contexts (v1, v2, undefined-terms v2) by URL. */
+  export const contexts: Map<string, object>;
+}
+
+declare module 'ed25519-signature-2020-context' {
+  const context: { contexts: Map<string, object>; constants: { CONTEXT_URL: string } };
+  export default context;
+}

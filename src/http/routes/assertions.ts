@@ -247,7 +247,9 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
           schema: bulkResultSchema,
         },
         202: {
-          description: 'Still running: {job_id, status_url, skipped: [], issued: [], failed: []}',
+          description:
+            'Still running: {job_id, status_url, skipped: [], issued: [], failed: []}; with "claim_links": true ' +
+            'the job status result has claim_links once completed',
           schema: bulkQueuedSchema,
         },
         400: 'Invalid input or empty users',
@@ -265,6 +267,8 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
           params.entity_id,
           bulk,
           idempotencyKeyOf(req.headers['idempotency-key']),
+          // Kept with the job: a 202 answer's job status carries the links once the bulk is done.
+          { claimLinks: wantsClaimLinks },
         );
         // Issue 17: the bulk's job status (users done, then its renders) is linked from every answer.
         if (r.statusUrl) res.setHeader('Link', `<${r.statusUrl}>; rel="monitor"`);

@@ -5,6 +5,7 @@ import type { Runtime } from '../../runtime.js';
 import { getJobStatus, type JobStatus } from '../../queue/job-status.js';
 import { isErrorCode, NotFoundError } from '../../errors.js';
 import { httpStatusOf } from '../error-status.js';
+import { bulkClaimLinks } from '../../exchanges/claim-answers.js';
 
 const JOB_ID = /^((issue|bulk)-[0-9a-f-]{36,40}(\.c\d{1,6})?|\d{1,20})$/;
 
@@ -23,7 +24,8 @@ export function jobRoutes(rt: Runtime): RouteDef[] {
       path: '/api/credentials/orgs/{org}/users/{user_id}/jobs/{job_id}',
       summary:
         'Status of a queued job (issuance, bulk issuance, signals): state, progress (bulks: users done, ' +
-        'issued, rendered, failed_renders), result',
+        'issued, rendered, failed_renders), result; a finished bulk that asked for claim_links has them in its ' +
+        'result (issue 15)',
       tag: 'jobs',
       auth: 'tenant',
       // The shapes the service hands out (issue-…, bulk-…, bulk-….cN, or BullMQ's own numbers):
@@ -32,10 +34,18 @@ export function jobRoutes(rt: Runtime): RouteDef[] {
       responses: { 200: 'Ok', 404: 'Unknown job' },
       async handler({ params, principal, res }) {
         if (!JOB_ID.test(params.job_id)) throw new NotFoundError(`Job "${params.job_id}" does not exist.`);
-        sendEnvelope(
-          res,
-          withHttpStatus(await getJobStatus(rt.queues, params.org, principal, params.job_id, rt.repos.bulkRenderRepo)),
+        const claimDeps = { signer: rt.services.claimLinks, repo: rt.repos.walletExchangeRepo, base: rt.urls.base };
+        const claimLinks = (credentialId: string, users: string[]) =>
+          bulkClaimLinks(claimDeps, params.org, credentialId, users);
+        const status = await getJobStatus(
+          rt.queues,
+          params.org,
+          principal,
+          params.job_id,
+          rt.repos.bulkRenderRepo,
+          claimLinks,
         );
+        sendEnvelope(res, withHttpStatus(status));
       },
     }),
   ];

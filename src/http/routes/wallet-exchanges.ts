@@ -65,7 +65,7 @@ export function walletExchangeRoutes(rt: Runtime): RouteDef[] {
       path: `${pub}/exchanges/{exchange_id}`,
       summary:
         'VC API exchange: {} → verifiablePresentationRequest (DIDAuthentication); {verifiablePresentation} ' +
-        '(DID auth signed by its holder, eddsa-rdfc-2022) → {verifiablePresentation: {verifiableCredential: [the credential]}}',
+        '(DID auth signed by its holder: eddsa-rdfc-2022 or Ed25519Signature2020) → {verifiablePresentation: {verifiableCredential: [the credential]}}',
       tag: 'wallets',
       auth: 'public',
       params: z.object({ exchange_id: exchangeId }),

@@ -76,6 +76,28 @@ describe('email to recipients (pglite)', () => {
     ]);
   });
 
+  it("the issued email carries the recipient's claim link; it opens the page with the wallet section", async () => {
+    const id = await issue('wally@example.org', { notify: true }, 'Wally');
+    await waitUntil(() => to('wally@example.org').length > 0, 20_000, 'email');
+    const raw = to('wally@example.org')[0].raw;
+    const html = mimePart(raw, 'text/html')!;
+    const text = mimePart(raw, 'text/plain')!;
+    const link = new RegExp(`${f.svc.url}/v/${id}\\?claim=([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)`);
+    const claimUrl = text.match(link)?.[0];
+    expect(claimUrl, text).toBeDefined();
+    // Handlebars escapes "=" in attribute values (&#x3D;), which a mail client reads back as "=".
+    expect(html.replace(/&#x3D;/g, '=')).toContain(`<a href="${claimUrl}">Add it to your wallet</a>`);
+
+    const page = await f.get(claimUrl!, { accept: 'text/html' });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('private, no-store');
+    expect(page.text).toContain('data-section="wallet"');
+    expect(page.text).toMatch(/<img[^>]+src="data:image\/png;base64,[^"]+"[^>]+data-field="wallet-qr"/);
+    expect(page.text).not.toContain('data-field="wallet-problem"');
+    // The same page without the link: no wallet section.
+    expect((await f.get(`${f.svc.url}/v/${id}`, { accept: 'text/html' })).text).not.toContain('data-section="wallet"');
+  });
+
   it('sends nothing without notify (org default off); the org default and sender settings apply', async () => {
     const quiet = await issue('quiet@example.org');
     expect(await status(quiet)).toEqual([]);
@@ -134,6 +156,8 @@ describe('email to recipients (pglite)', () => {
     );
     await waitUntil(() => to('custom@example.org').length > 1, 20_000, 'revocation email');
     expect(to('custom@example.org')[1].raw).toMatch(/^Subject: Your credential .* was revoked/m);
+    // A claim link is a bearer secret for the issued email only; a revocation notice has none.
+    expect(to('custom@example.org')[1].raw).not.toContain('claim=');
   });
 
   it('a bulk sends one email per recipient, with no duplicates when the mail worker is killed mid-bulk', async () => {

@@ -5,7 +5,7 @@ import { verifyCredential as verifierCore } from '@digitalcredentials/verifier-c
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { DB_KINDS } from '../../support/databases.js';
 import { findChromium } from '../../../src/embedded/chromium.js';
-import { startIssuanceService, type IssuanceFixture } from '../issuance/issuance-fixture.js';
+import { pollJob, startIssuanceService, type IssuanceFixture } from '../issuance/issuance-fixture.js';
 import { createTestWallet, post } from './test-wallet.js';
 
 const OB_SCHEMA_URL = 'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json';
@@ -320,6 +320,40 @@ describe.each(DB_KINDS)('Add to wallet: VC API exchanges bound to the holder DID
     }
     const plain = await f.as('alice')('POST', `/${other}/assertions/bulk/`, { body: { users: ['dora'] } });
     expect(plain.body.claim_links).toBeUndefined();
+  });
+
+  it('a bulk answered 202 has its claim links in the job status once finished', async () => {
+    const later = await f.credential(await f.issuer({ name: 'Later' }), { name: 'Later badge' });
+    const queue = f.svc.service.runtime.queues.issuance;
+    await queue.pause(); // guarantees the 202 path (both requests wait out ISSUE_WAIT_MS together)
+    let asked, plain;
+    try {
+      [asked, plain] = await Promise.all([
+        f.as('alice')('POST', `/${later}/assertions/bulk/`, {
+          body: { users: ['sam', { email: 'sue@example.com' }, 'nobody-known'], claim_links: true },
+        }),
+        f.as('alice')('POST', `/${later}/assertions/bulk/`, { body: { users: ['dora'] } }),
+      ]);
+    } finally {
+      await queue.resume();
+    }
+    expect([asked.status, plain.status], JSON.stringify([asked.body, plain.body])).toEqual([202, 202]);
+    expect(asked.body.claim_links).toBeUndefined();
+    const finished = async (jobId: string) =>
+      (await pollJob(f.as('alice'), jobId, (s) => s.state === 'completed')).at(-1).result;
+    const done = await finished(asked.body.job_id);
+    expect(done.failed.map((x: { user: string }) => x.user)).toEqual(['nobody-known']);
+    const links = done.claim_links as Array<{ user: string; assertion_id: string; url: string }>;
+    expect(links.map((l) => l.user).sort()).toEqual(['sam', 'sue@example.com']);
+    for (const link of links) {
+      expect(link.url).toMatch(new RegExp(`^${f.svc.url}/v/${link.assertion_id}\\?claim=`));
+      const claim = new URL(link.url).searchParams.get('claim')!;
+      expect((await createExchange(link.assertion_id, { claim })).status).toBe(201);
+    }
+    // Without the flag, the finished job has none.
+    const plainDone = await finished(plain.body.job_id);
+    expect(plainDone.issued).toEqual(['dora']);
+    expect(plainDone.claim_links).toBeUndefined();
   });
 
   it('the verification page shows "Add to wallet" (QR and wallet links) only with a valid claim link', async () => {
