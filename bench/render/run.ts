@@ -10,7 +10,7 @@
  *
  *   npx tsx bench/render/run.ts [N=20] [--pool-n=M] [--rounds=R]
  *                                     (BENCH_ONLY=a,b,c,fresh,fetched,plain,interleaved to pick)
- *   npx tsx bench/render/run.ts --quick   (~10 s: the goal rows from a small interleaved sample; exits 1
+ *   npx tsx bench/render/run.ts --quick   (5–8 s: the goal rows from a small interleaved sample; exits 1
  *                                     only on a gross regression, see goals.ts)
  *
  * Both end with issue 18's goal rows (goals.ts): pool PDF/s, warm PDF p50, pool ÷ naive same binary.
