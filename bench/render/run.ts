@@ -10,6 +10,10 @@
  *
  *   npx tsx bench/render/run.ts [N=20] [--pool-n=M] [--rounds=R]
  *                                     (BENCH_ONLY=a,b,c,fresh,fetched,plain,interleaved to pick)
+ *   npx tsx bench/render/run.ts --quick   (5–8 s: the goal rows from a small interleaved sample; exits 1
+ *                                     only on a gross regression, see goals.ts)
+ *
+ * Both end with issue 18's goal rows (goals.ts): pool PDF/s, warm PDF p50, pool ÷ naive same binary.
  *
  * Every certificate has its own recipient and QR code (context building + merge are included in
  * each path). The pool is measured twice: one job at a time (latency) and with `pages` jobs in
@@ -34,6 +38,7 @@ import {
   SAMPLE_IMAGES,
   sampleContext,
 } from '../../test/integration/rendering/fixtures.js';
+import { GOALS, grossRegressions, printGoalRows } from './goals.js';
 import { groupCpuMs, groupMemoryMb } from './proc-stats.js';
 
 const args = process.argv.slice(2);
@@ -501,7 +506,71 @@ function table(): void {
     );
 }
 
+/** The goal rows of a full run: interleaved figures when measured (the ones to quote), else the (c)/(a) rows. */
+function goalRows(): void {
+  const poolPdf = rows.find((r) => r.path === `(c) pool, PDF, ${CORES} in flight`);
+  const poolPdf1 = rows.find((r) => r.path === '(c) pool, PDF, one at a time');
+  const naivePdf = rows.find((r) => r.path === '(a) naive, fresh browser per PDF');
+  const r = interleavedRatios;
+  printGoalRows(
+    {
+      pdfPerSec: r?.poolPerSec ?? poolPdf?.perSec,
+      p50Ms: poolPdf1?.p50,
+      ratioSameBinary: r?.sameBinary ?? (poolPdf && naivePdf ? poolPdf.perSec / naivePdf.perSec : undefined),
+      source: r ? `PDF/s and ratio interleaved, ${r.rounds} rounds; p50 from (c)` : 'sequential (c) and (a) rows',
+    },
+    CORES,
+  );
+}
+
+// --quick: a few seconds, for CI; fails only on a gross regression (goals.ts) ----------------------
+async function quick(): Promise<void> {
+  const renderer = createRenderer({ assetPrefix: IMAGES_PREFIX, loadAsset, executablePath: process.env.CHROMIUM_PATH });
+  const t0 = performance.now();
+  const lat: number[] = [];
+  const secs = { naive: 0, pool: 0 };
+  const n = { naive: 0, pool: 0 };
+  try {
+    await renderer.warmUp();
+    const docs = await Promise.all(Array.from({ length: 40 }, (_, i) => merged(i)));
+    for (let i = 0; i < 4; i++) await renderer.renderPdf(docs[i].html, docs[i].css);
+    // interleaved as in `interleaved`, smaller: a naive PDF, then a batch on the pool
+    for (let r = 0; r < 3; r++) {
+      secs.naive += (await naiveOne(r, 'pdf', EXE)).ms / 1000;
+      n.naive++;
+      const s = performance.now();
+      await inFlight(CORES, docs.length, async (i) => {
+        await renderer.renderPdf(docs[i].html, docs[i].css);
+      });
+      secs.pool += (performance.now() - s) / 1000;
+      n.pool += docs.length;
+    }
+    for (let i = 0; i < 30; i++) {
+      const s = performance.now();
+      const { html, css } = await merged(i);
+      await renderer.renderPdf(html, css);
+      lat.push(performance.now() - s);
+    }
+  } finally {
+    await renderer.close();
+  }
+  const m = { p50Ms: pct(lat, 50), ratioSameBinary: n.pool / secs.pool / (n.naive / secs.naive) };
+  const load = os.loadavg().map((x) => x.toFixed(2));
+  console.log(`\nChromium: ${EXE} · ${CORES} cores · quick mode · load avg ${load.join(' ')}`);
+  printGoalRows({ ...m, pdfPerSec: n.pool / secs.pool, source: 'quick: 3 interleaved rounds, 30 sequential' }, CORES);
+  const failures = grossRegressions(m);
+  const took = ((performance.now() - t0) / 1000).toFixed(1);
+  if (failures.length) {
+    console.error(`\nGROSS REGRESSION (${took} s): ${failures.join('; ')}`);
+    process.exitCode = 1;
+  } else console.log(`\nquick check passed in ${took} s (goals: ${JSON.stringify(GOALS)})`);
+}
+
 const only = (process.env.BENCH_ONLY ?? 'a,b,c,fresh,fetched,plain,interleaved').split(',');
+if (args.includes('--quick')) {
+  await quick();
+  process.exit();
+}
 if (only.includes('a')) {
   await naive('pdf');
   // The naive service the issue measures launches full Chromium; ours runs the headless shell.
@@ -516,3 +585,4 @@ if (only.includes('fetched')) await pool('images-fetched');
 if (only.includes('interleaved'))
   await interleaved(Number(args.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 4));
 table();
+goalRows();

@@ -3,7 +3,7 @@
  * crash recovery and a clean close. One renderer for the whole file (2 pages).
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -130,6 +130,28 @@ describe('renderer outputs', () => {
       expect(Object.keys(c.request.headers).map((h) => h.toLowerCase())).not.toContain('referer');
     }
     expect(blocked.filter((b) => b.label === 'job-pdf')).toEqual([]);
+  });
+
+  it('lays a PDF out at the paper, not at the (shrunk) screen viewport: vw, vh and media queries', async () => {
+    const pdf = await renderer.renderPdf(
+      '<div class="half"></div><p class="w">width:</p>',
+      '@page { size: A4 landscape; margin: 0 } html, body { margin: 0 }' +
+        ' .half { width: 50vw; height: 50vh; background: #0000ff }' +
+        " @media (min-width: 1000px) { .w::after { content: 'PAPERWIDE' } }" +
+        " @media (max-width: 999px) { .w::after { content: 'SCREENNARROW' } }",
+    );
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-render-'));
+    const file = path.join(dir, 'vw.pdf');
+    writeFileSync(file, pdf);
+    const { stdout: text } = await run('pdftotext', [file, '-']);
+    expect(text).toContain('PAPERWIDE');
+    expect(text).not.toContain('SCREENNARROW');
+    // at 20 dpi the A4 landscape page is 234 × 165 px: the blue box covers its top-left quarter
+    await run('pdftoppm', ['-r', '20', '-png', '-singlefile', file, path.join(dir, 'vw')]);
+    const png = readFileSync(path.join(dir, 'vw.png'));
+    expect(pixel(png, 100, 70)).toEqual([0, 0, 255]);
+    expect(pixel(png, 130, 70)).toEqual([255, 255, 255]);
+    expect(pixel(png, 100, 90)).toEqual([255, 255, 255]);
   });
 
   it('carries the signed credential once post-processed', async () => {
