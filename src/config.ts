@@ -134,6 +134,7 @@ const envSchema = z.object({
   S3_ENDPOINT: optionalUrl(['http:', 'https:']),
   S3_REGION: optionalString,
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  S3_PRESIGNED_DOWNLOADS: z.enum(['true', 'false']).default('false'),
   QUEUE_DASHBOARD: z.enum(['ro', 'rw']).default('ro'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // --- notifications (issue 16): src/events, src/webhooks, src/mail ---
@@ -212,6 +213,8 @@ const configSchema = envSchema.transform((e) => ({
   fileStore: e.FILE_STORE,
   /** The S3 client of an `s3://` store; credentials come from the SDK's chain (env, profile, role). */
   s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' },
+  /** Rendered downloads answer 302 to a presigned GET URL of the S3 store instead of passing the bytes through. */
+  presignedDownloads: e.S3_PRESIGNED_DOWNLOADS === 'true',
   /** `/admin/queues`: read-only (`ro`), or with retry/clean/remove (`rw`). */
   queueDashboard: e.QUEUE_DASHBOARD,
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
@@ -276,6 +279,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       'Invalid AUTH_JWT_ISSUER="": must be set with AUTH_JWKS_URL (the `iss` of the platform\'s JWTs)',
     );
+  }
+  if (config.presignedDownloads && !config.fileStore?.startsWith('s3://')) {
+    throw new ConfigError('Invalid S3_PRESIGNED_DOWNLOADS="true": needs an s3:// FILE_STORE');
   }
   if (given.SMTP_URL && !given.MAIL_FROM) throw new ConfigError('Invalid MAIL_FROM="": must be set with SMTP_URL');
   return config;
