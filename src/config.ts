@@ -153,6 +153,7 @@ const envSchema = z.object({
   MAIL_RATE_PER_ORG: rateLimit.prefault('600/min'),
   MAIL_ATTEMPTS: positiveInt.max(100).default(8),
   MAIL_BACKOFF_MS: positiveInt.max(3_600_000).default(5000),
+  MAIL_PDF_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
 });
 
 export interface RateLimitRule {
@@ -241,6 +242,7 @@ const configSchema = envSchema.transform((e) => ({
             ratePerOrg: e.MAIL_RATE_PER_ORG,
             attempts: e.MAIL_ATTEMPTS,
             backoffMs: e.MAIL_BACKOFF_MS,
+            pdfWaitMs: e.MAIL_PDF_WAIT_MS,
           }
         : undefined,
   } as NotifyConfig,
@@ -261,7 +263,15 @@ export interface NotifyConfig {
     disableAfter: number;
   };
   /** Undefined when SMTP_URL is unset: no email is sent. */
-  mail?: { smtpUrl: string; from: string; ratePerOrg: RateLimitRule; attempts: number; backoffMs: number };
+  mail?: {
+    smtpUrl: string;
+    from: string;
+    ratePerOrg: RateLimitRule;
+    attempts: number;
+    backoffMs: number;
+    /** How long an email with `attach_pdf` waits for its certificate to be rendered before it goes without. */
+    pdfWaitMs: number;
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -7,6 +7,7 @@ import type { Runtime } from '../runtime.js';
 import { createWorker } from '../queue/worker-factory.js';
 import { QUEUE_NAMES } from '../queue/queues.js';
 import { orgSendSlots } from './org-send-slots.js';
+import { pdfAttachment } from './pdf-attachment.js';
 import { mailJobId, type MailEvent, type MailJob, type MailQueueJob } from './mail-job.js';
 import {
   DEFAULT_HTML,
@@ -23,6 +24,29 @@ const longDate = new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'U
 
 /** SMTP replies that will not change on a retry: the mailbox or the message is refused for good. */
 const isPermanent = (code: number | undefined) => code !== undefined && code >= 550 && code <= 554;
+
+type MailTarget = NonNullable<Awaited<ReturnType<Runtime['repos']['mailRepo']['getMailTarget']>>>;
+
+/** The merge values of an email (the tags certificates have). */
+function mailContext(rt: Runtime, t: MailTarget, email: string): MailContext {
+  return {
+    recipient: {
+      name: t.recipient_name ?? t.recipient_user_id,
+      email,
+      user_id: t.recipient_user_id,
+    },
+    credential: {
+      name: t.credential_name ?? '',
+      description: t.credential_description ?? '',
+      image: t.icon_image ? new URL(t.icon_image, rt.urls.base).toString() : rt.urls.defaultBadge,
+    },
+    issuer: { name: t.issuer_name ?? '', url: t.issuer_url ?? '', email: t.issuer_email ?? '' },
+    issued_on: longDate.format(t.issued_on),
+    expires: t.expires_at ? longDate.format(t.expires_at) : '',
+    verification_url: rt.urls.verificationPage(t.id),
+    assertion_id: t.id,
+  };
+}
 
 /**
  * The mail worker: one email per assertion and event. Sent once: the job id is per assertion and
@@ -60,23 +84,24 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
       await mailRepo.setNotification(assertionId, event, { status: 'skipped', error: 'no recipient email' });
       return { status: 'skipped' };
     }
-    const ctx: MailContext = {
-      recipient: {
-        name: t.recipient_name ?? t.recipient_user_id,
-        email: t.recipient_email,
-        user_id: t.recipient_user_id,
-      },
-      credential: {
-        name: t.credential_name ?? '',
-        description: t.credential_description ?? '',
-        image: t.icon_image ? new URL(t.icon_image, rt.urls.base).toString() : rt.urls.defaultBadge,
-      },
-      issuer: { name: t.issuer_name ?? '', url: t.issuer_url ?? '', email: t.issuer_email ?? '' },
-      issued_on: longDate.format(t.issued_on),
-      expires: t.expires_at ? longDate.format(t.expires_at) : '',
-      verification_url: rt.urls.verificationPage(t.id),
-      assertion_id: t.id,
-    };
+    const ctx = mailContext(rt, t, t.recipient_email);
+    let attachments: { filename: string; content: Buffer; contentType: string }[] | undefined;
+    let note: string | null = null;
+    if (event === 'assertion.issued' && t.attach_pdf) {
+      const pdf = await pdfAttachment(
+        { files: rt.files, renderQueue: rt.queues.render, maxWaitMs: cfg.pdfWaitMs },
+        t,
+        job.data.pdfWait,
+      );
+      if (pdf.kind === 'wait') {
+        // Comes back later with a fresh send slot: the one held now goes unused rather than be kept.
+        await job.updateData({ ...job.data, slot: undefined, pdfWait: pdf.wait });
+        await job.moveToDelayed(pdf.until, token);
+        throw new DelayedError();
+      }
+      if (pdf.kind === 'attach') attachments = [pdf.attachment];
+      else note = pdf.reason;
+    }
     const content =
       event === 'assertion.revoked'
         ? renderMail(ctx, { subject: REVOKED_SUBJECT, text: REVOKED_TEXT })
@@ -93,6 +118,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
         // Stable per assertion and event: a receiving server or client can tell a duplicate.
         messageId: `<${mailJobId(assertionId, event)}@${new URL(rt.urls.base).hostname}>`,
         ...content,
+        ...(attachments && { attachments }),
       });
     } catch (err) {
       const e = err as Error & { responseCode?: number };
@@ -107,7 +133,8 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
       if (permanent) throw new UnrecoverableError(message);
       throw err;
     }
-    await mailRepo.setNotification(assertionId, event, { status: 'sent', error: null, attempted: true });
+    // Sent; `note` says what it lacks (the PDF it was to carry, and why).
+    await mailRepo.setNotification(assertionId, event, { status: 'sent', error: note, attempted: true });
     return { status: 'sent' };
   }
 
