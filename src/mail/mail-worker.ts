@@ -8,6 +8,7 @@ import { createWorker } from '../queue/worker-factory.js';
 import { QUEUE_NAMES } from '../queue/queues.js';
 import { orgSendSlots } from './org-send-slots.js';
 import { pdfAttachment } from './pdf-attachment.js';
+import { orgSendGate } from './org-send-gate.js';
 import { mailJobId, type MailEvent, type MailJob, type MailQueueJob } from './mail-job.js';
 import {
   DEFAULT_HTML,
@@ -48,6 +49,18 @@ function mailContext(rt: Runtime, t: MailTarget, email: string): MailContext {
   };
 }
 
+/** Puts the job back, delayed to `at` with its data changed: it holds no worker while it waits. */
+async function delayTo(
+  job: Job<MailJob['data']>,
+  at: number,
+  token: string | undefined,
+  data: MailJob['data'],
+): Promise<never> {
+  await job.updateData(data);
+  await job.moveToDelayed(at, token);
+  throw new DelayedError();
+}
+
 /**
  * The mail worker: one email per assertion and event. Sent once: the job id is per assertion and
  * event, and a job that finds its notification `sent` (a retry after a worker died) does nothing.
@@ -66,6 +79,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
   redis.on('error', () => {});
   const { mailRepo } = rt.repos;
   const slots = orgSendSlots(redis, rt.redis.prefix, cfg.ratePerOrg);
+  const gate = orgSendGate(redis, rt.redis.prefix, cfg.ratePerOrg);
 
   async function send(job: Job<MailJob['data']>, token?: string): Promise<MailJob['result']> {
     const { org, assertionId, event } = job.data;
@@ -73,9 +87,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
     if (job.data.slot?.attempt !== job.attemptsMade) {
       const at = await slots.reserve(org);
       if (at > Date.now() + 20) {
-        await job.updateData({ ...job.data, slot: { at, attempt: job.attemptsMade } });
-        await job.moveToDelayed(at, token);
-        throw new DelayedError();
+        return delayTo(job, at, token, { ...job.data, slot: { at, attempt: job.attemptsMade } });
       }
     }
     const t = await mailRepo.getMailTarget(assertionId, event);
@@ -95,9 +107,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
       );
       if (pdf.kind === 'wait') {
         // Comes back later with a fresh send slot: the one held now goes unused rather than be kept.
-        await job.updateData({ ...job.data, slot: undefined, pdfWait: pdf.wait });
-        await job.moveToDelayed(pdf.until, token);
-        throw new DelayedError();
+        return delayTo(job, pdf.until, token, { ...job.data, slot: undefined, pdfWait: pdf.wait });
       }
       if (pdf.kind === 'attach') attachments = [pdf.attachment];
       else note = pdf.reason;
@@ -110,6 +120,12 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
             html: t.html_template ?? DEFAULT_HTML,
             text: t.text_template ?? DEFAULT_TEXT,
           });
+    // Late (a backlog after a stall): the window is full, so wait for a fresh slot, spread out.
+    const full = await gate.acquire(org, `${job.id}:${job.attemptsMade}:${Date.now()}`);
+    if (full > 0) {
+      const at = Math.max(await slots.reserve(org), Date.now() + full);
+      return delayTo(job, at, token, { ...job.data, slot: { at, attempt: job.attemptsMade } });
+    }
     try {
       await transport.sendMail({
         from: t.sender_name ? { name: t.sender_name, address: cfg.from } : cfg.from,
