@@ -11,13 +11,13 @@ describe('org send gate', () => {
 
   it('admits `points` sends per window, says how long until the next fits, and keeps orgs apart', async () => {
     const gate = orgSendGate(redis, prefix, { points: 5, seconds: 1 });
-    const t0 = Date.now();
     // A backlog arriving at once: only the window's worth goes.
     const waits = await Promise.all(Array.from({ length: 8 }, (_, i) => gate.acquire('acme', `m${i}`)));
     expect(waits.filter((w) => w === 0)).toHaveLength(5);
     for (const w of waits.filter((x) => x > 0)) {
       expect(w).toBeGreaterThan(0);
-      expect(w).toBeLessThanOrEqual(1000 - (Date.now() - t0) + 5);
+      // The window is the period plus its margin (100 ms for a 1 s period).
+      expect(w).toBeLessThanOrEqual(1100);
     }
     // Another org has its own window.
     expect(await gate.acquire('globex', 'g1')).toBe(0);
