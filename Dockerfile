@@ -21,7 +21,8 @@ ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json ./
+# tsconfig.json: tsx compiles the sources with the project's settings, as in development.
+COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY templates ./templates

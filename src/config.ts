@@ -136,6 +136,7 @@ const envSchema = z.object({
   S3_ENDPOINT: optionalUrl(['http:', 'https:']),
   S3_REGION: optionalString,
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  S3_PRESIGNED_DOWNLOADS: z.enum(['true', 'false']).default('false'),
   QUEUE_DASHBOARD: z.enum(['ro', 'rw']).default('ro'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   WORKER_METRICS_PORT: port.optional(),
@@ -158,6 +159,7 @@ const envSchema = z.object({
   WALLET_EXCHANGE_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
   WALLET_CLAIM_TTL_DAYS: positiveInt.max(3650).default(30),
   DID_WEB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  MAIL_PDF_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
 });
 
 export interface RateLimitRule {
@@ -219,6 +221,8 @@ const configSchema = envSchema.transform((e) => ({
   fileStore: e.FILE_STORE,
   /** The S3 client of an `s3://` store; credentials come from the SDK's chain (env, profile, role). */
   s3: { endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' },
+  /** Rendered downloads answer 302 to a presigned GET URL of the S3 store instead of passing the bytes through. */
+  presignedDownloads: e.S3_PRESIGNED_DOWNLOADS === 'true',
   /** `/admin/queues`: read-only (`ro`), or with retry/clean/remove (`rw`). */
   queueDashboard: e.QUEUE_DASHBOARD,
   /** When set, `/metrics` answers only `Authorization: Bearer <this>`. */
@@ -247,6 +251,7 @@ const configSchema = envSchema.transform((e) => ({
             ratePerOrg: e.MAIL_RATE_PER_ORG,
             attempts: e.MAIL_ATTEMPTS,
             backoffMs: e.MAIL_BACKOFF_MS,
+            pdfWaitMs: e.MAIL_PDF_WAIT_MS,
           }
         : undefined,
   } as NotifyConfig,
@@ -273,7 +278,15 @@ export interface NotifyConfig {
     disableAfter: number;
   };
   /** Undefined when SMTP_URL is unset: no email is sent. */
-  mail?: { smtpUrl: string; from: string; ratePerOrg: RateLimitRule; attempts: number; backoffMs: number };
+  mail?: {
+    smtpUrl: string;
+    from: string;
+    ratePerOrg: RateLimitRule;
+    attempts: number;
+    backoffMs: number;
+    /** How long an email with `attach_pdf` waits for its certificate to be rendered before it goes without. */
+    pdfWaitMs: number;
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -291,6 +304,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       'Invalid AUTH_JWT_ISSUER="": must be set with AUTH_JWKS_URL (the `iss` of the platform\'s JWTs)',
     );
+  }
+  if (config.presignedDownloads && !config.fileStore?.startsWith('s3://')) {
+    throw new ConfigError('Invalid S3_PRESIGNED_DOWNLOADS="true": needs an s3:// FILE_STORE');
   }
   if (given.SMTP_URL && !given.MAIL_FROM) throw new ConfigError('Invalid MAIL_FROM="": must be set with SMTP_URL');
   return config;

@@ -13,6 +13,7 @@ import { createServices, type Services } from './services.js';
 import { createRepositories, type Repositories } from './db/repositories.js';
 import type { FileStore } from './storage/file-store.js';
 import { openFileStore, probeFileStore } from './storage/open-file-store.js';
+import { cachedProbe } from './storage/cached-probe.js';
 import { createNotifier, type Notifier } from './events/notifier.js';
 import { redisInvalidationBus, type InvalidationBus } from './cache/invalidation-bus.js';
 
@@ -106,8 +107,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   ]);
 
   // A configured store (every split deployment has one) is probed; the all-in-one's own folder
-  // fails with the disk, which the database check already sees.
-  if (config.fileStore) readiness.set('files', () => probeFileStore(files));
+  // fails with the disk, which the database check already sees. Its outcome is reused for a few
+  // seconds: frequent health polls do not each write to the store.
+  if (config.fileStore)
+    readiness.set(
+      'files',
+      cachedProbe(() => probeFileStore(files)),
+    );
 
   return {
     config,

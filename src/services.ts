@@ -126,7 +126,14 @@ export function createServices(infra: ServiceInfra) {
     analytics: analyticsService({ analyticsRepo, directory }),
     assignments: assignmentService({ assignmentRepo, catalogRepo, directory, urls }),
     authorizations: authorizationService({ db, authorizationRepo, directory, urls }),
-    renderedDownloads: renderedDownloads({ assertionRepo, catalogRepo, renderRepo, queues, files }),
+    renderedDownloads: renderedDownloads({
+      assertionRepo,
+      catalogRepo,
+      renderRepo,
+      queues,
+      files,
+      presign: config.presignedDownloads,
+    }),
     claimLinks,
     exchanges: exchangeService({
       assertionRepo,

@@ -22,6 +22,8 @@ import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
 import type { FileStore } from '../../src/storage/file-store.js';
+import { renderKey } from '../../src/rendering/render-files.js';
+import { groupCpuMs } from './proc-stats.js';
 
 const N = Number(process.argv[2] ?? 1000);
 const STORES = (process.argv[3] ?? 'file,s3').split(',');
@@ -32,34 +34,50 @@ interface Run {
   single: number;
   issued: number;
   ready: number;
+  /** CPU seconds during the ready phase: this process (issuance, render worker, store client) and the S3 server. */
+  cpu: { self: number; s3: number };
   pdf: number;
   badge: number;
 }
 
-async function countFiles(files: FileStore): Promise<{ pdf: number; badge: number }> {
+/**
+ * How many of these assertions have their PDF and baked badge stored, by asking the store for each
+ * key (16 at a time). Not a listing: s3rver answers InternalError to listings of a few thousand
+ * objects, and listing everything every poll would load it and slow what is measured.
+ */
+async function countStored(files: FileStore, org: string, ids: string[]): Promise<{ pdf: number; badge: number }> {
   let pdf = 0;
   let badge = 0;
-  for await (const key of files.list('renders/')) {
-    if (key.endsWith('/certificate.pdf')) pdf++;
-    else if (key.endsWith('/badge.png')) badge++;
+  for (let i = 0; i < ids.length; i += 16) {
+    await Promise.all(
+      ids.slice(i, i + 16).map(async (id) => {
+        if (await files.exists(renderKey(org, id, 1, 'certificate.pdf'))) pdf++;
+        if (await files.exists(renderKey(org, id, 1, 'badge.png'))) badge++;
+      }),
+    );
   }
   return { pdf, badge };
 }
 
 /** s3rver in a child process on a free port, with one bucket. */
-async function startS3Server(dir: string): Promise<{ endpoint: string; stop(): void }> {
+async function startS3Server(dir: string): Promise<{ endpoint: string; cpuMs(): number; stop(): void }> {
   const port = await freePort();
   const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
   const child = spawn(
     process.execPath,
     [bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent', '--configure-bucket', 'bench'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    // Its own process group, so its CPU time can be read (proc-stats.ts).
+    { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
   );
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
     child.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
   });
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    cpuMs: () => groupCpuMs(child.pid!),
+    stop: () => child.kill('SIGTERM'),
+  };
 }
 
 async function runOnce(store: string): Promise<Run> {
@@ -120,8 +138,9 @@ async function runOnce(store: string): Promise<Run> {
 
     // Baseline: one single issuance until its PDF is stored (warms the browser too).
     const t0 = performance.now();
-    await call('POST', `${t}/${credential}/assertions/`, { recipient: { user_id: `u${N}` } });
-    while ((await countFiles(files)).pdf < 1) await sleep(20);
+    const first = (await call('POST', `${t}/${credential}/assertions/`, { recipient: { user_id: `u${N}` } })).result
+      .entityId as string;
+    while ((await countStored(files, 'main', [first])).pdf < 1) await sleep(20);
     const single = (performance.now() - t0) / 1000;
 
     const t1 = performance.now();
@@ -133,16 +152,31 @@ async function runOnce(store: string): Promise<Run> {
     const issuedUsers: string[] = (bulk.result ?? bulk).issued;
     if (issuedUsers.length !== N) throw new Error(`bulk issued ${issuedUsers.length} of ${N}`);
     const t2 = performance.now();
+    const cpu0 = { self: process.cpuUsage(), s3: s3?.cpuMs() ?? 0 };
     const deadline = t2 + 15 * 60_000;
-    let c = await countFiles(files);
+    // Watched through the render queue, and the store listed only once it is idle: listing 2,000
+    // objects every half second would load the S3 server (on the same cores) and slow what it measures.
+    const renderQueue = svc.runtime.queues.render;
+    const idle = async () => {
+      const n = await renderQueue.getJobCounts('waiting', 'active', 'prioritized', 'delayed');
+      return Object.values(n).every((x) => x === 0);
+    };
+    const ids = (
+      await svc.runtime.db.selectFrom('assertions').select('id').where('credential_id', '=', credential).execute()
+    ).map((a) => a.id);
+    let c = { pdf: 0, badge: 0 };
+    // Ready when the render queue went idle with every file there (the count's own time left out).
+    let readyAt = performance.now();
     while ((c.pdf < N + 1 || c.badge < N + 1) && performance.now() < deadline) {
-      await sleep(500);
-      // s3rver's listing can fail while objects are being written into the same folder (seen as
-      // an InternalError); the next look counts again.
-      c = await countFiles(files).catch(() => c);
+      await sleep(250);
+      if (!(await idle())) continue;
+      readyAt = performance.now();
+      c = await countStored(files, 'main', ids);
     }
-    const ready = (performance.now() - t2) / 1000;
-    return { store, single, issued, ready, pdf: c.pdf - 1, badge: c.badge - 1 };
+    const ready = (readyAt - t2) / 1000;
+    const self = process.cpuUsage(cpu0.self);
+    const cpu = { self: (self.user + self.system) / 1e6, s3: ((s3?.cpuMs() ?? 0) - cpu0.s3) / 1000 };
+    return { store, single, issued, ready, cpu, pdf: c.pdf - 1, badge: c.badge - 1 };
   } finally {
     await svc.stop();
     s3?.stop();
@@ -161,6 +195,14 @@ async function main(): Promise<void> {
   row('every PDF and baked badge stored, after issuance ended', (r) => `${r.ready.toFixed(1)} s`);
   row('files stored', (r) => `${r.pdf} PDFs, ${r.badge} badges`);
   row('certificates per second (PDF + badge)', (r) => (N / r.ready).toFixed(1));
+  row('CPU while rendering: this process (workers, store client)', (r) => `${r.cpu.self.toFixed(1)} s`);
+  row('CPU while rendering: the S3 server (s3rver)', (r) => (r.store === 's3' ? `${r.cpu.s3.toFixed(1)} s` : '-'));
+  console.log(
+    `\nload average at the end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(', ')}`,
+  );
   const file = runs.find((r) => r.store === 'file');
   const s3 = runs.find((r) => r.store === 's3');
   if (file && s3) console.log(`\nS3 / filesystem ready time: ${(s3.ready / file.ready).toFixed(2)}× (goal ≤ 1.3×)`);

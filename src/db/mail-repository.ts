@@ -152,6 +152,9 @@ export function notificationQueries(db: Db) {
           's.subject',
           's.html_template',
           's.text_template',
+          's.attach_pdf',
+          'a.org',
+          'c.template_version',
         ])
         .where('n.assertion_id', '=', assertionId)
         .where('n.event', '=', event)

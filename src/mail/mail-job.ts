@@ -1,4 +1,5 @@
 import type { JobOwner } from '../queue/queues.js';
+import type { PdfWait } from './pdf-attachment.js';
 
 /** The email events a recipient may be told of. */
 export type MailEvent = 'assertion.issued' | 'assertion.revoked';
@@ -11,6 +12,8 @@ export interface MailJob {
     event: MailEvent;
     /** The send slot this attempt reserved (src/mail/org-send-slots.ts), and for which attempt. */
     slot?: { at: number; attempt: number };
+    /** `attach_pdf`: how long this email has waited for its certificate (src/mail/pdf-attachment.ts). */
+    pdfWait?: PdfWait;
   };
   result: { status: string };
 }

@@ -9,6 +9,8 @@ import { createWorker } from '../queue/worker-factory.js';
 import { QUEUE_NAMES } from '../queue/queues.js';
 import { claimLinkAnswer } from '../exchanges/claim-answers.js';
 import { orgSendSlots } from './org-send-slots.js';
+import { pdfAttachment } from './pdf-attachment.js';
+import { orgSendGate } from './org-send-gate.js';
 import { mailJobId, type MailEvent, type MailJob, type MailQueueJob } from './mail-job.js';
 import {
   DEFAULT_HTML,
@@ -25,6 +27,54 @@ const longDate = new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'U
 
 /** SMTP replies that will not change on a retry: the mailbox or the message is refused for good. */
 const isPermanent = (code: number | undefined) => code !== undefined && code >= 550 && code <= 554;
+
+type MailTarget = NonNullable<Awaited<ReturnType<Runtime['repos']['mailRepo']['getMailTarget']>>>;
+
+/** The merge values of an email (the tags certificates have). */
+function mailContext(rt: Runtime, t: MailTarget, email: string, event: MailEvent): MailContext {
+  return {
+    recipient: {
+      name: t.recipient_name ?? t.recipient_user_id,
+      email,
+      user_id: t.recipient_user_id,
+    },
+    credential: {
+      name: t.credential_name ?? '',
+      description: t.credential_description ?? '',
+      image: t.icon_image ? new URL(t.icon_image, rt.urls.base).toString() : rt.urls.defaultBadge,
+    },
+    issuer: { name: t.issuer_name ?? '', url: t.issuer_url ?? '', email: t.issuer_email ?? '' },
+    issued_on: longDate.format(t.issued_on),
+    expires: t.expires_at ? longDate.format(t.expires_at) : '',
+    verification_url: rt.urls.verificationPage(t.id),
+    // The recipient's own way to a wallet (issue 15); never in a revocation notice.
+    claim_url: event === 'assertion.issued' ? claimLinkAnswer(rt.services.claimLinks, rt.urls.base, t.id).url : '',
+    assertion_id: t.id,
+  };
+}
+
+/** The org's own template for an issued badge; the fixed notice for a revocation. */
+function mailContent(ctx: MailContext, t: MailTarget, event: MailEvent) {
+  return event === 'assertion.revoked'
+    ? renderMail(ctx, { subject: REVOKED_SUBJECT, text: REVOKED_TEXT })
+    : renderMail(ctx, {
+        subject: t.subject ?? DEFAULT_SUBJECT,
+        html: t.html_template ?? DEFAULT_HTML,
+        text: t.text_template ?? DEFAULT_TEXT,
+      });
+}
+
+/** Puts the job back, delayed to `at` with its data changed: it holds no worker while it waits. */
+async function delayTo(
+  job: Job<MailJob['data']>,
+  at: number,
+  token: string | undefined,
+  data: MailJob['data'],
+): Promise<never> {
+  await job.updateData(data);
+  await job.moveToDelayed(at, token);
+  throw new DelayedError();
+}
 
 /**
  * The mail worker: one email per assertion and event. Sent once: the job id is per assertion and
@@ -44,6 +94,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
   redis.on('error', () => {});
   const { mailRepo } = rt.repos;
   const slots = orgSendSlots(redis, rt.redis.prefix, cfg.ratePerOrg);
+  const gate = orgSendGate(redis, rt.redis.prefix, cfg.ratePerOrg);
 
   async function send(job: Job<MailJob['data']>, token?: string): Promise<MailJob['result']> {
     const { org, assertionId, event } = job.data;
@@ -51,9 +102,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
     if (job.data.slot?.attempt !== job.attemptsMade) {
       const at = await slots.reserve(org);
       if (at > Date.now() + 20) {
-        await job.updateData({ ...job.data, slot: { at, attempt: job.attemptsMade } });
-        await job.moveToDelayed(at, token);
-        throw new DelayedError();
+        return delayTo(job, at, token, { ...job.data, slot: { at, attempt: job.attemptsMade } });
       }
     }
     const t = await mailRepo.getMailTarget(assertionId, event);
@@ -63,32 +112,29 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
       emailDeliveries.inc({ outcome: 'skipped' });
       return { status: 'skipped' };
     }
-    const ctx: MailContext = {
-      recipient: {
-        name: t.recipient_name ?? t.recipient_user_id,
-        email: t.recipient_email,
-        user_id: t.recipient_user_id,
-      },
-      credential: {
-        name: t.credential_name ?? '',
-        description: t.credential_description ?? '',
-        image: t.icon_image ? new URL(t.icon_image, rt.urls.base).toString() : rt.urls.defaultBadge,
-      },
-      issuer: { name: t.issuer_name ?? '', url: t.issuer_url ?? '', email: t.issuer_email ?? '' },
-      issued_on: longDate.format(t.issued_on),
-      expires: t.expires_at ? longDate.format(t.expires_at) : '',
-      verification_url: rt.urls.verificationPage(t.id),
-      claim_url: event === 'assertion.issued' ? claimLinkAnswer(rt.services.claimLinks, rt.urls.base, t.id).url : '',
-      assertion_id: t.id,
-    };
-    const content =
-      event === 'assertion.revoked'
-        ? renderMail(ctx, { subject: REVOKED_SUBJECT, text: REVOKED_TEXT })
-        : renderMail(ctx, {
-            subject: t.subject ?? DEFAULT_SUBJECT,
-            html: t.html_template ?? DEFAULT_HTML,
-            text: t.text_template ?? DEFAULT_TEXT,
-          });
+    const ctx = mailContext(rt, t, t.recipient_email, event);
+    let attachments: { filename: string; content: Buffer; contentType: string }[] | undefined;
+    let note: string | null = null;
+    if (event === 'assertion.issued' && t.attach_pdf) {
+      const pdf = await pdfAttachment(
+        { files: rt.files, renderQueue: rt.queues.render, maxWaitMs: cfg.pdfWaitMs },
+        t,
+        job.data.pdfWait,
+      );
+      if (pdf.kind === 'wait') {
+        // Comes back later with a fresh send slot: the one held now goes unused rather than be kept.
+        return delayTo(job, pdf.until, token, { ...job.data, slot: undefined, pdfWait: pdf.wait });
+      }
+      if (pdf.kind === 'attach') attachments = [pdf.attachment];
+      else note = pdf.reason;
+    }
+    const content = mailContent(ctx, t, event);
+    // Late (a backlog after a stall): the window is full, so wait for a fresh slot, spread out.
+    const full = await gate.acquire(org, `${job.id}:${job.attemptsMade}:${Date.now()}`);
+    if (full > 0) {
+      const at = Math.max(await slots.reserve(org), Date.now() + full);
+      return delayTo(job, at, token, { ...job.data, slot: { at, attempt: job.attemptsMade } });
+    }
     try {
       await transport.sendMail({
         from: t.sender_name ? { name: t.sender_name, address: cfg.from } : cfg.from,
@@ -97,6 +143,7 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
         // Stable per assertion and event: a receiving server or client can tell a duplicate.
         messageId: `<${mailJobId(assertionId, event)}@${new URL(rt.urls.base).hostname}>`,
         ...content,
+        ...(attachments && { attachments }),
       });
     } catch (err) {
       const e = err as Error & { responseCode?: number };
@@ -112,7 +159,8 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
       if (permanent) throw new UnrecoverableError(message);
       throw err;
     }
-    await mailRepo.setNotification(assertionId, event, { status: 'sent', error: null, attempted: true });
+    // Sent; `note` says what it lacks (the PDF it was to carry, and why).
+    await mailRepo.setNotification(assertionId, event, { status: 'sent', error: note, attempted: true });
     emailDeliveries.inc({ outcome: 'sent' });
     return { status: 'sent' };
   }

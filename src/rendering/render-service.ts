@@ -126,10 +126,10 @@ export function renderService(deps: RenderServiceDeps) {
       if (a.revoked_at) return { ...outcome, skipped: 'revoked' };
       const key = (f: RenderFileName) => renderKey(a.org, a.id, version, f);
       const todo: RenderFileName[] = [];
-      for (const f of new Set(wanted.map((w) => (w === 'badge.svg' ? 'badge.png' : w)))) {
-        if (await files.exists(key(f))) outcome.existing.push(f);
-        else todo.push(f);
-      }
+      // Asked together: on an object store each question is a round trip the page pool waits through.
+      const asked = [...new Set(wanted.map((w) => (w === 'badge.svg' ? 'badge.png' : w)))];
+      const there = await Promise.all(asked.map((f) => files.exists(key(f))));
+      asked.forEach((f, i) => (there[i] ? outcome.existing : todo).push(f));
       if (todo.length === 0) return outcome;
       const label = jobLabel(a.org, a.id);
       const out: Partial<Record<RenderFileName, Buffer>> = {};
@@ -180,13 +180,18 @@ export function renderService(deps: RenderServiceDeps) {
         }
       }
       // badge.svg before badge.png: readers take badge.png's presence to mean the badge is complete.
+      // Otherwise written at once: on an object store each write is a round trip the job waits through.
       const order = (Object.keys(out) as RenderFileName[]).sort((x, y) =>
         x === 'badge.png' ? 1 : y === 'badge.png' ? -1 : 0,
       );
-      for (const f of order) {
-        await files.put(key(f), out[f]!);
-        outcome.rendered.push(f);
-      }
+      const badge = order.filter((f) => f.startsWith('badge.'));
+      await Promise.all([
+        ...order.filter((f) => !f.startsWith('badge.')).map((f) => files.put(key(f), out[f]!)),
+        (async () => {
+          for (const f of badge) await files.put(key(f), out[f]!);
+        })(),
+      ]);
+      outcome.rendered.push(...order);
       if (badgeFailure) throw badgeFailure;
       return outcome;
     },

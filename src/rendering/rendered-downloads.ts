@@ -35,12 +35,17 @@ export interface RenderedDownload {
 
 const ENQUEUE_BATCH = 500;
 
+/** Short: a file changes when its template does (its ETag then too); revalidation is a cheap 304. */
+export const DOWNLOAD_CACHE_CONTROL = 'public, max-age=300';
+
 export interface RenderedDownloadDeps {
   assertionRepo: AssertionRepository;
   catalogRepo: CatalogRepository;
   renderRepo: RenderRepository;
   queues: QueueSet;
   files: FileStore;
+  /** S3_PRESIGNED_DOWNLOADS: redirect downloads to the store (only where it can presign). */
+  presign?: boolean;
 }
 
 export function renderedDownloads(deps: RenderedDownloadDeps) {
@@ -82,42 +87,83 @@ export function renderedDownloads(deps: RenderedDownloadDeps) {
     if (outcome.state === 'pending') throw new UnavailableError('The file is being rendered; try again shortly.');
   }
 
+  /** The file's key and names. Unknown → 404; revoked → 404 with the reason (as the public JSON routes). */
+  async function target(assertionId: string, file: RenderFileName) {
+    const a = await deps.assertionRepo.getAssertionSummaryById(assertionId);
+    if (!a) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
+    if (a.revoked_at) {
+      throw new NotFoundError('This assertion has been revoked.', {
+        detail: 'This assertion has been revoked.',
+        revocationReason: a.revocation_reason,
+      });
+    }
+    const credential = await deps.catalogRepo.getCredentialById(a.credential_id);
+    if (!credential) throw new NotFoundError(`Credential "${a.credential_id}" does not exist.`);
+    const version = credential.template_version;
+    return {
+      org: a.org,
+      id: a.id,
+      version,
+      key: renderKey(a.org, a.id, version, file),
+      contentType: RENDER_FILE_TYPES[file],
+      filename: downloadName(credential.name, a.recipient_name, file),
+    };
+  }
+
+  /** The file is not stored yet: render it now and wait (bounded), unless it never will exist. */
+  async function renderMissing(t: { org: string; id: string; version: number }, file: RenderFileName): Promise<void> {
+    // The SVG badge exists only for SVG badge images: once the PNG badge is there, it never will.
+    if (file === 'badge.svg' && (await deps.files.exists(renderKey(t.org, t.id, t.version, 'badge.png')))) {
+      throw new NotFoundError('This badge has no SVG form; use badge.png.');
+    }
+    await renderAndWait(t.org, t.id, t.version, file);
+  }
+
   return {
     /**
      * The file at the credential's current template version; rendered on demand when missing.
      * Unknown → 404; revoked → 404 with the reason (as the public JSON routes); not ready in time → 503.
      */
     async get(assertionId: string, file: RenderFileName): Promise<RenderedDownload> {
-      const a = await deps.assertionRepo.getAssertionSummaryById(assertionId);
-      if (!a) throw new NotFoundError(`Assertion "${assertionId}" does not exist.`);
-      if (a.revoked_at) {
-        throw new NotFoundError('This assertion has been revoked.', {
-          detail: 'This assertion has been revoked.',
-          revocationReason: a.revocation_reason,
-        });
-      }
-      const credential = await deps.catalogRepo.getCredentialById(a.credential_id);
-      if (!credential) throw new NotFoundError(`Credential "${a.credential_id}" does not exist.`);
-      const version = credential.template_version;
-      const key = renderKey(a.org, a.id, version, file);
-      let stored = await deps.files.get(key);
+      const t = await target(assertionId, file);
+      let stored = await deps.files.get(t.key);
       if (!stored) {
-        // The SVG badge exists only for SVG badge images: once the PNG badge is there, it never will.
-        if (file === 'badge.svg' && (await deps.files.exists(renderKey(a.org, a.id, version, 'badge.png')))) {
-          throw new NotFoundError('This badge has no SVG form; use badge.png.');
-        }
-        await renderAndWait(a.org, a.id, version, file);
-        stored = await deps.files.get(key);
+        await renderMissing(t, file);
+        stored = await deps.files.get(t.key);
         if (!stored && file === 'badge.svg') throw new NotFoundError('This badge has no SVG form; use badge.png.');
         if (!stored) throw new UnavailableError('The file is being rendered; try again shortly.');
       }
       const hash = createHash('sha256').update(stored.body).digest('base64url').slice(0, 27);
       return {
         body: stored.body,
-        contentType: RENDER_FILE_TYPES[file],
-        filename: downloadName(credential.name, a.recipient_name, file),
-        etag: `"v${version}-${hash}"`,
+        contentType: t.contentType,
+        filename: t.filename,
+        etag: `"v${t.version}-${hash}"`,
       };
+    },
+
+    /** Whether downloads answer a redirect to a presigned store URL (S3_PRESIGNED_DOWNLOADS with an S3 store). */
+    presigns: Boolean(deps.presign && deps.files.presignedUrl),
+
+    /**
+     * A time-limited URL of the store for the file (rendered on demand first when missing), with
+     * the same checks as `get`: the store serves the bytes, its ETag, Content-Length and ranges.
+     */
+    async presigned(assertionId: string, file: RenderFileName): Promise<{ url: string; filename: string }> {
+      const t = await target(assertionId, file);
+      if (!(await deps.files.exists(t.key))) {
+        await renderMissing(t, file);
+        if (!(await deps.files.exists(t.key))) {
+          if (file === 'badge.svg') throw new NotFoundError('This badge has no SVG form; use badge.png.');
+          throw new UnavailableError('The file is being rendered; try again shortly.');
+        }
+      }
+      const url = await deps.files.presignedUrl!(t.key, {
+        contentType: t.contentType,
+        filename: t.filename,
+        cacheControl: DOWNLOAD_CACHE_CONTROL,
+      });
+      return { url, filename: t.filename };
     },
 
     /** Queues low-priority re-renders of every live assertion of a credential of `org`; returns how many. */

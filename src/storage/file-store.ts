@@ -29,7 +29,7 @@ export interface FileStore {
   /** Every key under a prefix (`files copy` walks a store with it). */
   list(prefix?: string): AsyncIterable<string>;
   /** A time-limited URL a client may fetch the file from directly, where the store has one. */
-  presignedUrl?(key: string, opts: { contentType: string; filename: string }): Promise<string>;
+  presignedUrl?(key: string, opts: { contentType: string; filename: string; cacheControl?: string }): Promise<string>;
 }
 
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;

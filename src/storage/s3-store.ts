@@ -142,12 +142,14 @@ export function s3Store(opts: S3StoreOptions): FileStore {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     },
-    async presignedUrl(key, { contentType, filename }) {
+    async presignedUrl(key, { contentType, filename, cacheControl }) {
+      // The store answers with the headers the api would have sent (the URL carries them, signed).
       const command = new GetObjectCommand({
         Bucket: bucket,
         Key: objectKey(key),
         ResponseContentType: contentType,
         ResponseContentDisposition: `inline; filename="${filename}"`,
+        ...(cacheControl && { ResponseCacheControl: cacheControl }),
       });
       return getSignedUrl(client, command, { expiresIn: opts.presignSeconds ?? 300 });
     },

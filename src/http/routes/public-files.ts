@@ -5,7 +5,7 @@ import { sendEnvelope } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
 import { isPlatformAdmin } from '../../auth/permissions.js';
 import { ForbiddenError, UnavailableError } from '../../errors.js';
-import { RENDER_RETRY_AFTER_S } from '../../rendering/rendered-downloads.js';
+import { DOWNLOAD_CACHE_CONTROL, RENDER_RETRY_AFTER_S } from '../../rendering/rendered-downloads.js';
 import type { RenderFileName } from '../../rendering/render-files.js';
 
 /**
@@ -16,8 +16,8 @@ const pub = '/api/credentials/public';
 const assertionParams = z.object({ entity_id: z.string().min(1).max(100) });
 const tenantParams = z.object({ org: z.string(), user_id: z.string(), entity_id: z.string().min(1).max(100) });
 
-/** Short: a file changes when its template does (its ETag then too); revalidation is a cheap 304. */
-const CACHE_CONTROL = 'public, max-age=300';
+/** A redirect to a presigned URL is kept by caches well inside the URL's 5 minutes of validity. */
+const REDIRECT_CACHE_CONTROL = 'public, max-age=60';
 
 const FILES: Array<{ file: RenderFileName; summary: string }> = [
   {
@@ -49,6 +49,7 @@ export function publicFileRoutes(rt: Runtime): RouteDef[] {
         params: assertionParams,
         responses: {
           200: 'The file',
+          302: 'S3_PRESIGNED_DOWNLOADS: the file at a presigned store URL (valid 5 minutes)',
           304: 'Not modified',
           404: 'Unknown or revoked ({detail, revocationReason})',
           503: 'Not rendered in time (Retry-After)',
@@ -56,13 +57,20 @@ export function publicFileRoutes(rt: Runtime): RouteDef[] {
         async handler({ params, req, res }) {
           let d;
           try {
+            // The SVG stays on this origin's path, where its Content-Security-Policy goes with it.
+            if (downloads.presigns && file !== 'badge.svg') {
+              const { url } = await downloads.presigned(params.entity_id, file);
+              res.setHeader('Cache-Control', REDIRECT_CACHE_CONTROL);
+              res.redirect(302, url);
+              return;
+            }
             d = await downloads.get(params.entity_id, file);
           } catch (e) {
             if (e instanceof UnavailableError) res.setHeader('Retry-After', String(RENDER_RETRY_AFTER_S));
             throw e;
           }
           res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-          res.setHeader('Cache-Control', CACHE_CONTROL);
+          res.setHeader('Cache-Control', DOWNLOAD_CACHE_CONTROL);
           res.setHeader('ETag', d.etag);
           res.setHeader('X-Content-Type-Options', 'nosniff');
           res.setHeader('Content-Disposition', `inline; filename="${d.filename}"`);

@@ -32,6 +32,8 @@ describe('email to recipients (pglite)', () => {
       JOB_LOCK_MS: '2000',
       // Slow enough that the bulk below is still sending when its worker is killed.
       MAIL_RATE_PER_ORG: '100/s',
+      // No render worker here: an email that is to carry its PDF goes without it after this.
+      MAIL_PDF_WAIT_MS: '3000',
     });
     credentialId = await f.credential(await f.issuer(), { name: 'Data & <Charts>' });
   });
@@ -111,6 +113,28 @@ describe('email to recipients (pglite)', () => {
     expect(raw).toMatch(/^From: "?Acme Badges"? <badges@acme\.example\.org>/m);
     expect(raw).toMatch(/^Reply-To: help@acme\.example\.org/m);
     expect(to('quiet@example.org')).toEqual([]);
+    // Revocations email only when notify_on_revoke is on (it is not yet).
+    const revoked = await alice()('PUT', `/assertions/${quiet}`, { body: { revoked: true, revocationReason: 'x' } });
+    expect(revoked.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(to('quiet@example.org')).toEqual([]);
+    expect(await status(quiet)).toEqual([]);
+  });
+
+  it('attach_pdf: with no certificate rendered in time, the email goes without it and says why', async () => {
+    expect((await alice()('PUT', '/mail-settings', { body: { attach_pdf: true } })).status).toBe(200);
+    try {
+      const t0 = Date.now();
+      const id = await issue('nopdf@example.org', { notify: true });
+      await waitUntil(() => to('nopdf@example.org').length > 0, 30_000, 'email');
+      // It waited (2 s, then the rest of the 3 s bound) before going without.
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(2900);
+      expect(to('nopdf@example.org')[0].raw).not.toMatch(/application\/pdf/i);
+      await waitUntil(async () => (await status(id))[0]?.status === 'sent', 10_000, 'sent');
+      expect((await status(id))[0].last_error).toMatch(/sent without the PDF: not rendered within 3 s/);
+    } finally {
+      expect((await alice()('PUT', '/mail-settings', { body: { attach_pdf: false } })).status).toBe(200);
+    }
   });
 
   it('retries an SMTP 451 and then succeeds; records a 550 as failed', async () => {

@@ -68,3 +68,14 @@ export function mimePart(raw: string, type: string): string | undefined {
   if (/base64/i.test(header)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   return body;
 }
+
+/** The bytes of a base64 MIME part (an attachment) of `raw` with this content type. */
+export function mimeBytes(raw: string, type: string): Buffer | undefined {
+  const at = raw.search(new RegExp(`Content-Type: ${type}`, 'i'));
+  if (at < 0) return undefined;
+  const rest = raw.slice(at);
+  const start = rest.search(/\r?\n\r?\n/);
+  const body = rest.slice(start).replace(/^\r?\n\r?\n/, '');
+  const end = body.search(/\r?\n--/);
+  return Buffer.from((end >= 0 ? body.slice(0, end) : body).replace(/\s+/g, ''), 'base64');
+}

@@ -23,6 +23,19 @@ describe('FILE_STORE and the S3 settings', () => {
     expect(() => loadConfig({ S3_ENDPOINT: 'minio:9000' })).toThrow(/Invalid S3_ENDPOINT/);
   });
 
+  it('S3_PRESIGNED_DOWNLOADS: off by default, on only with an s3:// store', () => {
+    expect(loadConfig({ FILE_STORE: 's3://my-bucket/x' }).presignedDownloads).toBe(false);
+    expect(loadConfig({ FILE_STORE: 's3://my-bucket/x', S3_PRESIGNED_DOWNLOADS: 'true' }).presignedDownloads).toBe(
+      true,
+    );
+    for (const env of [{}, { FILE_STORE: 'file:///srv/files' }]) {
+      expect(() => loadConfig({ ...env, S3_PRESIGNED_DOWNLOADS: 'true' })).toThrow(
+        /^Invalid S3_PRESIGNED_DOWNLOADS="true": needs an s3:\/\/ FILE_STORE$/,
+      );
+    }
+    expect(() => loadConfig({ S3_PRESIGNED_DOWNLOADS: 'yes' })).toThrow(/Invalid S3_PRESIGNED_DOWNLOADS/);
+  });
+
   it('QUEUE_PREFIX may start with a Redis Cluster hash tag', () => {
     expect(loadConfig({ QUEUE_PREFIX: '{badgeworks}' }).queuePrefix).toBe('{badgeworks}');
     expect(loadConfig({ QUEUE_PREFIX: '{bw}:prod' }).queuePrefix).toBe('{bw}:prod');

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIssuanceService, type IssuanceFixture } from '../issuance/issuance-fixture.js';
+import { mimeBytes, startSmtpSink, type SmtpSink } from './smtp-sink.js';
+import { waitUntil } from './receiver.js';
+
+/** `attach_pdf`: the issuance email carries the rendered certificate (real SMTP server, real Chromium render). */
+describe('email with the certificate PDF attached (pglite)', () => {
+  let f: IssuanceFixture;
+  let smtp: SmtpSink;
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink();
+    f = await startIssuanceService('pglite', {
+      WORKERS: 'issuance,render,mail',
+      RENDER_PAGES: '1',
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'badges@acme.example.org',
+    });
+  });
+  afterAll(async () => {
+    await f?.svc.stop();
+    await smtp?.close();
+  });
+
+  it('waits for the render and attaches the same PDF the download serves', async () => {
+    const alice = f.as('alice');
+    const credentialId = await f.credential(await f.issuer(), { name: 'Attached' });
+    const put = await alice('PUT', '/mail-settings', { body: { attach_pdf: true } });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body.result.attach_pdf).toBe(true);
+
+    const r = await alice('POST', `/${credentialId}/assertions/`, {
+      body: { recipient: { user_id: 'pat', email: 'pat@example.org', name: 'Pat Doe' }, notify: true },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const id = r.body.result.entityId as string;
+    await waitUntil(() => smtp.messages.some((m) => m.to.includes('pat@example.org')), 90_000, 'email');
+    const raw = smtp.messages.find((m) => m.to.includes('pat@example.org'))!.raw;
+    expect(raw).toMatch(/Content-Type: multipart\/mixed/i);
+    expect(raw).toMatch(/Content-Disposition: attachment; filename=attached-pat-doe\.pdf/i);
+    const pdf = mimeBytes(raw, 'application/pdf')!;
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+
+    const download = await fetch(`${f.svc.url}/api/credentials/public/assertions/${id}/certificate.pdf`);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(pdf)).toBe(true);
+    const notes = (await alice('GET', `/assertions/${id}/notifications`)).body.result;
+    expect(notes).toEqual([expect.objectContaining({ event: 'assertion.issued', status: 'sent', last_error: null })]);
+  }, 120_000);
+});
