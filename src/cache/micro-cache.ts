@@ -63,8 +63,14 @@ export function microCache<T>(opts: {
 
   return {
     get(key, load) {
-      const hit = entries.get(key);
       const t = now();
+      // Oldest first (insertion order): what has outlived the TTL goes, so a crawl of many
+      // assertions does not pin them until the size bound pushes them out.
+      for (const [k, e] of entries) {
+        if (t - e.at < opts.ttlMs) break;
+        drop(k);
+      }
+      const hit = entries.get(key);
       if (hit && t - hit.at < opts.ttlMs && !(hit.until !== undefined && t >= hit.until)) return hit.value;
       if (hit) drop(key);
       const value = load();

@@ -69,7 +69,12 @@ export interface ApiAnswer {
 export function apiClient(target: ApiTarget) {
   const tenant = `/api/credentials/orgs/${encodeURIComponent(target.org)}/users/${encodeURIComponent(target.user)}`;
   async function call(method: string, p: string, body?: unknown): Promise<ApiAnswer> {
+    // Absolute URLs (a status_url the service answered) only on the service's own origin: the
+    // bearer token goes nowhere else.
     const url = /^https?:/.test(p) ? p : target.url + p;
+    if (new URL(url).origin !== new URL(target.url).origin) {
+      throw new Error(`Refusing to send the token to ${new URL(url).origin}: not ${new URL(target.url).origin}.`);
+    }
     let res: Response;
     try {
       res = await fetch(url, {

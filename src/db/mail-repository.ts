@@ -141,6 +141,7 @@ export function notificationQueries(db: Db) {
           'a.recipient_name',
           'a.issued_on',
           'a.expires_at',
+          'a.revoked_at',
           'c.name as credential_name',
           'c.description as credential_description',
           'c.icon_image',

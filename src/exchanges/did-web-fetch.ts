@@ -27,7 +27,12 @@ export function didWebFetcher(opts: {
     if (!isDidWeb(did)) return undefined;
     const own = await opts.local?.(did);
     if (own) return own;
-    const url = new URL(didWebUrl(did));
+    let url: URL;
+    try {
+      url = new URL(didWebUrl(did));
+    } catch {
+      return undefined; // e.g. a port over 65535: not a URL, so not resolvable
+    }
     if (net.isIP(bareHost(url.hostname)) && !opts.policy.permits(bareHost(url.hostname))) return undefined;
     const text = await fetchBounded(url, opts.policy, opts.timeoutMs).catch(() => undefined);
     if (text === undefined) return undefined;

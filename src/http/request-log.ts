@@ -7,6 +7,11 @@ import type { Logger } from '../logger.js';
  * token reaches the logs). Cheaper than a child logger per request: with logging off it costs a
  * UUID and a header.
  */
+/** Claim links carry a bearer secret in their query (`?claim=`): logs keep that it was there, not its value. */
+export function loggedUrl(url: string): string {
+  return url.replace(/([?&]claim=)[^&#]*/gi, '$1[redacted]');
+}
+
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
@@ -18,7 +23,13 @@ export function requestLog(logger: Logger): RequestHandler {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       logger[level](
-        { reqId: id, method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        {
+          reqId: id,
+          method: req.method,
+          url: loggedUrl(req.originalUrl),
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+        },
         'request',
       );
     });

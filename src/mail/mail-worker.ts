@@ -112,6 +112,12 @@ export function startMailWorker(rt: Runtime): { worker: Worker; close(): Promise
       emailDeliveries.inc({ outcome: 'skipped' });
       return { status: 'skipped' };
     }
+    if (event === 'assertion.issued' && t.revoked_at) {
+      // Revoked while its email waited (a slot, the PDF): no certificate or claim link goes out.
+      await mailRepo.setNotification(assertionId, event, { status: 'skipped', error: 'revoked before sending' });
+      emailDeliveries.inc({ outcome: 'skipped' });
+      return { status: 'skipped' };
+    }
     const ctx = mailContext(rt, t, t.recipient_email, event);
     let attachments: { filename: string; content: Buffer; contentType: string }[] | undefined;
     let note: string | null = null;

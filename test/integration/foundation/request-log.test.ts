@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { requestLog } from '../../../src/http/request-log.js';
 
 describe('request log', () => {
-  it('writes one line per request with id, method, status and time, and never the bearer token', async () => {
+  it('writes one line per request with id, method, status and time, and never the bearer token or a claim token', async () => {
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk, _enc, cb) {
@@ -22,7 +22,7 @@ describe('request log', () => {
     });
     const server = http.createServer(app).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
-    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x?q=1`, {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x?q=1&claim=claim.secret`, {
       headers: { authorization: 'Bearer bw_secret_token_value', 'x-request-id': 'abc-123' },
     });
     server.close();
@@ -33,11 +33,13 @@ describe('request log', () => {
       level: 40,
       reqId: 'abc-123',
       method: 'GET',
-      url: '/x?q=1',
+      url: '/x?q=1&claim=[redacted]',
       status: 404,
       msg: 'request',
     });
     expect(lines[0]).not.toContain('bw_secret_token_value');
+    // A claim link's token is a bearer secret too.
+    expect(lines[0]).not.toContain('claim.secret');
   });
 });
 

@@ -194,7 +194,7 @@ describe.each(DB_KINDS)('Add to wallet: VC API exchanges bound to the holder DID
     (tampered.proof as { proofValue: string }).proofValue = 'z' + '1'.repeat(80);
     expect((await post(x.url, { verifiablePresentation: tampered })).status).toBe(422);
 
-    for (const host of ['unresolvable.invalid', '127.0.0.1%3A1']) {
+    for (const host of ['unresolvable.invalid', '127.0.0.1%3A1', 'example.com%3A99999']) {
       const webWallet = await createTestWallet(() => `did:web:${host}`);
       const r = await post(x.url, {
         verifiablePresentation: await webWallet.didAuth({ challenge: x.vpr.challenge, domain: x.vpr.domain }),
