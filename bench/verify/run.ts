@@ -9,7 +9,7 @@
  * Each is driven by autocannon for a bounded duration; the figure is the ratio to the baseline.
  *
  *   npx tsx bench/verify/run.ts [seconds=5] [connections=50]
- *   npx tsx bench/verify/run.ts --quick   # 1 s runs; exits 1 on a gross regression (cached verify < 0.2× baseline)
+ *   npx tsx bench/verify/run.ts --quick   # 1 s runs; exit 1 on a gross regression (cached < 0.1x baseline)
  *
  * The all-in-one service runs in this process (embedded PGlite and redis-server; no render
  * worker is needed). DATABASE_URL=postgres://… runs it against PostgreSQL instead.
@@ -32,7 +32,9 @@ const SECONDS = QUICK ? 1 : Number(args[0] ?? 5);
 const CONNECTIONS = QUICK ? 20 : Number(args[1] ?? 50);
 /** The issue's goals (ratios to the baseline, same run) and the quick mode's gross-regression floor. */
 const GOALS = { verify: 0.5, page: 0.5, publicJson: 0.8 };
-const QUICK_FLOOR = 0.2;
+// Far below the cached ratios (0.5–0.65 on a quiet 2-core machine) and far above the uncached ones
+// (0.02–0.05): a lost cache fails, a noisy neighbour does not.
+const QUICK_FLOOR = 0.1;
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -171,6 +173,10 @@ async function main(): Promise<void> {
     const floor = await load('service floor: GET /healthz (same middleware, no DB)', { url: `${base}/healthz` });
     const p = await load('public assertion JSON', { url: publicUrl, headers: { accept: 'application/json' } });
     const cached = await serviceRows('cached');
+    // The baseline again after the service rows: the higher of the two is the one divided by, so a
+    // neighbour's load during the first baseline does not flatter the ratios.
+    const b2 = await load('baseline again (bare Express)', { url: baselineUrl });
+    if (b2['req/s'] > b['req/s']) b['req/s'] = b2['req/s'];
 
     await svc.stop();
     svc = await start('0');
