@@ -13,7 +13,7 @@ export async function enqueueRenders(
   await queues.render.addBulk(
     assertionIds.map((assertionId) => ({
       name: 'render' as const,
-      data: { org, requestedBy, assertionId },
+      data: { org, requestedBy, assertionId, fresh: true },
       opts: { priority, jobId: `render-${assertionId}` },
     })),
   );

@@ -9,7 +9,15 @@ export type RenderFileName = 'certificate.pdf' | 'certificate.png' | 'badge.png'
  */
 export interface RenderJob {
   name: 'render';
-  data: JobOwner & { assertionId: string; files?: RenderFileName[] };
+  data: JobOwner & {
+    assertionId: string;
+    files?: RenderFileName[];
+    /**
+     * Queued for keys nothing else writes yet (a fresh issue, a new template version): the first
+     * try renders without asking the store what exists; retries ask (render-processor.ts).
+     */
+    fresh?: boolean;
+  };
   result: unknown;
 }
 

@@ -49,6 +49,13 @@ export interface RenderCallOptions {
    * is the template's fault, a RenderLimitError('render_timeout') naming the credential.
    */
   timeoutIsFinal?: boolean;
+  /**
+   * Render every wanted file without asking the store which exist. For a job's first try on keys
+   * only it writes (a fresh issue, a new template version): there, each question is a round trip
+   * per file (2 HEADs per certificate on S3) that finds nothing. A file another job raced in is
+   * overwritten with a render of the same version; retries ask, so work done is not done twice.
+   */
+  skipExistenceCheck?: boolean;
 }
 
 export interface RenderOutcome {
@@ -128,7 +135,9 @@ export function renderService(deps: RenderServiceDeps) {
       const todo: RenderFileName[] = [];
       // Asked together: on an object store each question is a round trip the page pool waits through.
       const asked = [...new Set(wanted.map((w) => (w === 'badge.svg' ? 'badge.png' : w)))];
-      const there = await Promise.all(asked.map((f) => files.exists(key(f))));
+      const there = opts.skipExistenceCheck
+        ? asked.map(() => false)
+        : await Promise.all(asked.map((f) => files.exists(key(f))));
       asked.forEach((f, i) => (there[i] ? outcome.existing : todo).push(f));
       if (todo.length === 0) return outcome;
       const label = jobLabel(a.org, a.id);

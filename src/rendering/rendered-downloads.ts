@@ -181,7 +181,7 @@ export function renderedDownloads(deps: RenderedDownloadDeps) {
         await deps.queues.render.addBulk(
           ids.slice(i, i + ENQUEUE_BATCH).map((assertionId) => ({
             name: 'render' as const,
-            data: { org, requestedBy, assertionId, files: [...DEFAULT_JOB_FILES] },
+            data: { org, requestedBy, assertionId, files: [...DEFAULT_JOB_FILES], fresh: true },
             // Per version: asking again at the same version is a no-op while the first is kept.
             opts: { jobId: `rerender-${assertionId}-v${version}`, priority: RENDER_PRIORITY.rerender },
           })),

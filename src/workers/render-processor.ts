@@ -17,6 +17,13 @@ import { renderJobs } from '../metrics/domain-metrics.js';
  */
 export const RENDER_TIMEOUTS_PER_JOB = 2;
 
+/**
+ * The first start of a job queued for keys nothing wrote yet. attemptsStarted counts stalled
+ * restarts too (a worker killed mid-job): such a try may find files written before the kill.
+ */
+const isFirstTry = (job: Job<RenderJobData>) =>
+  job.data.fresh === true && job.attemptsMade === 0 && job.attemptsStarted <= 1;
+
 /** The job's data with the count of its timed-out tries, kept in the job across its attempts. */
 type RenderJobData = RenderJob['data'] & { renderTimeouts?: number };
 
@@ -47,6 +54,7 @@ export function renderProcessor(
     try {
       const outcome = await service.render(job.data.assertionId, files, {
         timeoutIsFinal: timeouts + 1 >= RENDER_TIMEOUTS_PER_JOB,
+        skipExistenceCheck: isFirstTry(job),
       });
       if (outcome.rendered.length) await emit({ files: outcome.rendered });
       // A bulk's progress counts this assertion once its files are stored. Not swallowed: a lost

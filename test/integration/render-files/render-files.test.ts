@@ -98,6 +98,27 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
     }
   }, 60_000);
 
+  it("a fresh job's first try renders without asking the store; other jobs keep the files already stored", async () => {
+    const queue = rt().queues.render;
+    const events = rt().queues.renderEvents();
+    await events.waitUntilReady();
+    const files = ['certificate.pdf', 'badge.png'] as const;
+    const data = { org: 'acme', requestedBy: 'test', assertionId: samAssertion, files: [...files] };
+    const run = async (jobId: string, fresh: boolean) =>
+      (await (await queue.add('render', { ...data, fresh }, { jobId })).waitUntilFinished(events, 60_000)) as {
+        rendered: string[];
+        existing: string[];
+      };
+    const asking = await run(`test-asking-${samAssertion}`, false);
+    expect(asking).toMatchObject({ rendered: [], existing: [...files] });
+    const fresh = await run(`test-fresh-${samAssertion}`, true);
+    expect(fresh.existing).toEqual([]);
+    expect(fresh.rendered).toEqual(expect.arrayContaining([...files]));
+    // The overwrite is a whole, valid certificate of the same assertion.
+    const pdf = (await rt().files.get(renderKey('acme', samAssertion, 1, 'certificate.pdf')))!.body;
+    expect((await readPdfCredential(pdf)).jwt).toBe(await storedJwt(samAssertion));
+  }, 120_000);
+
   it('serves the PDF: recipient and credential names in its text, the stored VC-JWT attached, caching headers, 304', async () => {
     const r = await download(file(samAssertion, 'certificate.pdf'));
     expect(r.status).toBe(200);
