@@ -37,48 +37,71 @@ function need(value: string | undefined, what: string): string {
   return value;
 }
 
+const CLI_OPTIONS = {
+  role: { type: 'string' },
+  name: { type: 'string' },
+  email: { type: 'string' },
+  departments: { type: 'string' },
+  timezone: { type: 'string' },
+  department: { type: 'string' },
+  members: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  // The commands that call a running service (src/cli/http-commands.ts).
+  url: { type: 'string' },
+  token: { type: 'string' },
+  org: { type: 'string' },
+  as: { type: 'string' },
+  description: { type: 'string' },
+  website: { type: 'string' },
+  icon: { type: 'string' },
+  issuer: { type: 'string' },
+  html: { type: 'string' },
+  css: { type: 'string' },
+  criteria: { type: 'string' },
+  credential: { type: 'string' },
+  'user-id': { type: 'string' },
+  csv: { type: 'string' },
+  course: { type: 'string' },
+  reason: { type: 'string' },
+  interval: { type: 'string' },
+  all: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'skip-renders': { type: 'boolean' },
+  version: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * `--issuer -x4Tq…`: entity ids (url-safe base64) and free text may start with a dash, which
+ * parseArgs calls ambiguous; a value after a string option that is not itself an option is joined
+ * to it (`--issuer=-x4Tq…`).
+ */
+export function joinDashValues(argv: string[]): string[] {
+  const isOption = (a: string) =>
+    a === '-h' || a === '-v' || (a.startsWith('--') && a.slice(2).split('=')[0] in CLI_OPTIONS);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') && !argv[i].includes('=') ? argv[i].slice(2) : '';
+    const next = argv[i + 1];
+    const option = CLI_OPTIONS[name as keyof typeof CLI_OPTIONS] as { type: string } | undefined;
+    if (option?.type === 'string' && next?.startsWith('-') && !isOption(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
 /** parseArgs' own errors (unknown option, missing value) are the user's, not ours: usage + exit 2. */
 function parseCli(argv: string[]) {
   try {
     return parseArgs({
-      args: argv,
+      args: joinDashValues(argv),
       allowPositionals: true,
-      options: {
-        role: { type: 'string' },
-        name: { type: 'string' },
-        email: { type: 'string' },
-        departments: { type: 'string' },
-        timezone: { type: 'string' },
-        department: { type: 'string' },
-        members: { type: 'string' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        // The commands that call a running service (src/cli/http-commands.ts).
-        url: { type: 'string' },
-        token: { type: 'string' },
-        org: { type: 'string' },
-        as: { type: 'string' },
-        description: { type: 'string' },
-        website: { type: 'string' },
-        icon: { type: 'string' },
-        issuer: { type: 'string' },
-        html: { type: 'string' },
-        css: { type: 'string' },
-        criteria: { type: 'string' },
-        credential: { type: 'string' },
-        'user-id': { type: 'string' },
-        csv: { type: 'string' },
-        course: { type: 'string' },
-        reason: { type: 'string' },
-        interval: { type: 'string' },
-        all: { type: 'boolean' },
-        json: { type: 'boolean' },
-        'skip-renders': { type: 'boolean' },
-        version: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: CLI_OPTIONS,
     });
   } catch (err) {
     if (String((err as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) {
