@@ -1,8 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-/** Public entity ids: 22 url-safe characters (128 random bits), the shape Badgr's entityIds have. */
+/**
+ * Public entity ids: 22 url-safe characters (128 random bits), the shape Badgr's entityIds have.
+ * Never with a leading dash, which command lines (ours included) read as an option.
+ */
 export function newEntityId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (id[0] !== '-') return id;
+  }
 }
 
 export function newUuid(): string {
