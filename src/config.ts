@@ -158,6 +158,7 @@ const envSchema = z.object({
   MAIL_BACKOFF_MS: positiveInt.max(3_600_000).default(5000),
   WALLET_EXCHANGE_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
   WALLET_CLAIM_TTL_DAYS: positiveInt.max(3650).default(30),
+  WALLET_MAX_COPIES: positiveInt.max(1000).default(3),
   DID_WEB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   MAIL_PDF_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
 });
@@ -255,10 +256,14 @@ const configSchema = envSchema.transform((e) => ({
           }
         : undefined,
   } as NotifyConfig,
-  /** "Add to wallet" (issue 15): exchange lifetime, claim link lifetime, holder did:web resolution. */
+  /**
+   * "Add to wallet" (issue 15): exchange lifetime, claim link lifetime and the copies one claim
+   * link may issue, holder did:web resolution.
+   */
   wallet: {
     exchangeTtlMs: e.WALLET_EXCHANGE_TTL_S * 1000,
     claimTtlMs: e.WALLET_CLAIM_TTL_DAYS * 86_400_000,
+    maxClaimCopies: e.WALLET_MAX_COPIES,
     didWebTimeoutMs: e.DID_WEB_TIMEOUT_MS,
   },
 }));

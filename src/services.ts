@@ -149,6 +149,7 @@ export function createServices(infra: ServiceInfra) {
       }),
       publicBaseUrl: config.publicBaseUrl,
       exchangeTtlMs: config.wallet.exchangeTtlMs,
+      maxClaimCopies: config.wallet.maxClaimCopies,
     }),
   };
 }

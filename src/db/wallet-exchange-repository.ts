@@ -21,7 +21,22 @@ export interface NewWalletCopy {
   exchange_id: string;
   holder_did: string;
   credential_json: Record<string, unknown>;
-  credential_jwt: string;
+  /** Null when the issuer signs Data Integrity only. */
+  credential_jwt: string | null;
+  /** Picked up through a claim link (counted against the claim link's copy limit). */
+  by_claim: boolean;
+}
+
+export type CompleteOutcome = 'stored' | 'lost' | 'capped';
+
+async function claimCopiesIn(db: Db, assertionId: string): Promise<number> {
+  const row = await db
+    .selectFrom('wallet_copies')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('assertion_id', '=', assertionId)
+    .where('by_claim', '=', true)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Exchanges and wallet copies (migration 015). Every state change is one conditional UPDATE. */
@@ -33,6 +48,20 @@ export function walletExchangeRepository(db: Db) {
 
     async getExchange(id: string): Promise<ExchangeRow | undefined> {
       return db.selectFrom('wallet_exchanges').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /** The newest unfinished claim-link exchange of an assertion still open at `openUntil`. */
+    async openClaimExchange(assertionId: string, openUntil: Date): Promise<ExchangeRow | undefined> {
+      return db
+        .selectFrom('wallet_exchanges')
+        .selectAll()
+        .where('assertion_id', '=', assertionId)
+        .where('created_by', '=', 'claim')
+        .where('state', '!=', 'complete')
+        .where('expires_at', '>', openUntil)
+        .orderBy('expires_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
     },
 
     /** pending → requested (the VPR was handed out); a no-op in any other state. */
@@ -47,10 +76,22 @@ export function walletExchangeRepository(db: Db) {
 
     /**
      * Completes a live exchange and stores its copy in one transaction: of two concurrent
-     * completions (or a replay racing the original) exactly one wins; the other gets false.
+     * completions (or a replay racing the original) exactly one wins ('lost' for the others).
+     * A copy picked up through a claim link is counted first, under a lock of its assertion's row,
+     * so wallets racing at the limit cannot all pass it ('capped': nothing changed).
      */
-    async complete(exchangeId: string, copy: NewWalletCopy): Promise<boolean> {
+    async complete(exchangeId: string, copy: NewWalletCopy, claimLimit?: number): Promise<CompleteOutcome> {
       return db.transaction().execute(async (trx) => {
+        if (copy.by_claim && claimLimit !== undefined) {
+          // NO KEY UPDATE: serializes the counters of one assertion, not the copies' foreign keys.
+          await trx
+            .selectFrom('assertions')
+            .select('id')
+            .where('id', '=', copy.assertion_id)
+            .forNoKeyUpdate()
+            .execute();
+          if ((await claimCopiesIn(trx, copy.assertion_id)) >= claimLimit) return 'capped';
+        }
         const won = await trx
           .updateTable('wallet_exchanges')
           .set({ state: 'complete', holder_did: copy.holder_did, completed_at: sql<Date>`now()` })
@@ -59,24 +100,33 @@ export function walletExchangeRepository(db: Db) {
           .where('expires_at', '>', sql<Date>`now()`)
           .returning('id')
           .executeTakeFirst();
-        if (!won) return false;
+        if (!won) return 'lost';
         await trx
           .insertInto('wallet_copies')
           .values({ ...copy, credential_json: JSON.stringify(copy.credential_json) })
           .execute();
-        return true;
+        return 'stored';
       });
     },
 
-    /** The VC-JWT of a wallet copy by its credential id (`urn:uuid:<copy id>`), for /verify. */
-    /** A wallet copy as issued: its VC-JWT and its (Data Integrity proofed) JSON credential. */
-    async copyCredential(copyId: string): Promise<{ jwt: string; credential: Record<string, unknown> } | undefined> {
+    /** How many copies of an assertion claim links have picked up. */
+    claimCopies(assertionId: string): Promise<number> {
+      return claimCopiesIn(db, assertionId);
+    },
+
+    /** A wallet copy as issued: its (Data Integrity proofed) JSON credential, and its VC-JWT if it has one. */
+    async copyCredential(copyId: string): Promise<{ jwt?: string; credential: Record<string, unknown> } | undefined> {
       const row = await db
         .selectFrom('wallet_copies')
         .select(['credential_jwt', 'credential_json'])
         .where('id', '=', copyId)
         .executeTakeFirst();
-      return row && { jwt: row.credential_jwt, credential: row.credential_json as Record<string, unknown> };
+      return (
+        row && {
+          ...(row.credential_jwt && { jwt: row.credential_jwt }),
+          credential: row.credential_json as Record<string, unknown>,
+        }
+      );
     },
 
     /**

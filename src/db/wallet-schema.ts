@@ -25,7 +25,10 @@ export interface WalletCopiesTable {
   exchange_id: string;
   holder_did: string;
   credential_json: ColumnType<Record<string, unknown>, string, string>;
-  credential_jwt: string;
+  /** Null when the issuer signs Data Integrity only (migration 019). */
+  credential_jwt: string | null;
+  /** Picked up through a claim link: these count against WALLET_MAX_COPIES (migration 019). */
+  by_claim: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Timestamp;
 }
 

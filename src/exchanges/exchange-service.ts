@@ -29,6 +29,8 @@ export interface ExchangeDeps {
   resolveDidWeb: DidWebResolver;
   publicBaseUrl: string;
   exchangeTtlMs: number;
+  /** Copies of one assertion claim links may pick up, all wallets together (WALLET_MAX_COPIES). */
+  maxClaimCopies: number;
 }
 
 /** Who asks for an exchange: the holder of a claim link, or an authenticated user. */
@@ -46,6 +48,17 @@ export interface CreatedExchange {
 
 /** Expired exchanges are deleted a day after, when new ones are made. */
 const EXPIRED_KEEP_MS = 86_400_000;
+
+/**
+ * A claim link is a bearer secret valid for weeks, and each exchange it starts issues a copy to
+ * whichever DID answers: so the copies it may issue are capped (bearer-token exchanges are not).
+ */
+function claimCapReached(max: number): ConflictError {
+  return new ConflictError(
+    `This credential was added to wallets through its claim link ${max} time(s), the most allowed; ` +
+      'ask its issuer to add it to another wallet.',
+  );
+}
 
 /** An assertion a wallet may receive: live and unexpired. */
 async function issuableAssertion(assertionRepo: AssertionRepository, assertionId: string): Promise<AssertionRow> {
@@ -93,6 +106,25 @@ export function didAuthRequest(x: ExchangeRow, urls: ExchangeUrls) {
   };
 }
 
+/** The exchange as its creator sees it: URLs, wallet links, QR code. */
+async function presented(
+  urls: ExchangeUrls,
+  x: Pick<ExchangeRow, 'id' | 'challenge' | 'expires_at'>,
+): Promise<CreatedExchange> {
+  const exchangeUrl = urls.exchange(x.id);
+  const interactionUrl = urls.interaction(x.id);
+  const deepLinks = walletDeepLinks({ origin: urls.origin, exchangeUrl, challenge: x.challenge });
+  return {
+    exchangeId: x.id,
+    exchangeUrl,
+    interactionUrl,
+    deepLink: deepLinks.lcw,
+    deepLinks,
+    qrCodePng: await QRCode.toDataURL(interactionUrl, { errorCorrectionLevel: 'M', margin: 2, width: 256 }),
+    expiresAt: x.expires_at.toISOString(),
+  };
+}
+
 export function exchangeService(deps: ExchangeDeps) {
   const urls = exchangeUrls(deps.publicBaseUrl);
   const repo = deps.walletExchangeRepo;
@@ -102,24 +134,33 @@ export function exchangeService(deps: ExchangeDeps) {
   async function issueToHolder(x: ExchangeRow, holderDid: string) {
     const a = await issuableAssertion(deps.assertionRepo, x.assertion_id);
     const identity = await deps.issuerKeys.dids.identity(a.issuer_id);
-    const key = await deps.issuerKeys.getSigningKey(a.issuer_id);
     const copyId = randomUUID();
     const draft = holderCopyDraft(a.credential_json, holderDid, copyId);
     const copy = await proveHolderCopy(
       draft,
       identity,
-      { privateJwk: key.privateJwk, alg: key.alg, kid: key.kid },
+      async () => {
+        const key = await deps.issuerKeys.getSigningKey(a.issuer_id);
+        return { privateJwk: key.privateJwk, alg: key.alg, kid: key.kid };
+      },
       deps.issuerKeys.dids.loader,
     );
-    const stored = await repo.complete(x.id, {
-      id: copyId,
-      assertion_id: a.id,
-      exchange_id: x.id,
-      holder_did: holderDid,
-      credential_json: copy.credential,
-      credential_jwt: copy.jwt,
-    });
-    if (!stored) {
+    const byClaim = x.created_by === 'claim';
+    const outcome = await repo.complete(
+      x.id,
+      {
+        id: copyId,
+        assertion_id: a.id,
+        exchange_id: x.id,
+        holder_did: holderDid,
+        credential_json: copy.credential,
+        credential_jwt: copy.jwt,
+        by_claim: byClaim,
+      },
+      byClaim ? deps.maxClaimCopies : undefined,
+    );
+    if (outcome === 'capped') throw claimCapReached(deps.maxClaimCopies);
+    if (outcome === 'lost') {
       // Lost a race (a concurrent replay, or the clock): say why, as a later request would hear.
       await openExchange(repo, x.id);
       throw new ConflictError('This exchange is complete: its credential was issued already.');
@@ -127,22 +168,43 @@ export function exchangeService(deps: ExchangeDeps) {
     return copy.credential;
   }
 
+  /** The assertion a caller may start an exchange for; refusals say why. */
+  async function exchangeableBy(assertionId: string, by: ExchangeCreator): Promise<AssertionRow> {
+    if ('claim' in by) {
+      if (!deps.claimLinks.verify(by.claim, assertionId)) {
+        throw new UnauthorizedError('The claim link is not valid for this credential, or it has expired.');
+      }
+    } else {
+      await deps.canSee(by.principal, assertionId);
+    }
+    const a = await issuableAssertion(deps.assertionRepo, assertionId);
+    if (!usesDataIntegrity(await deps.issuerKeys.dids.identity(a.issuer_id))) {
+      throw new ConflictError('The issuer of this credential does not sign Data Integrity proofs, which wallets need.');
+    }
+    // Checked again, atomically, when a copy is issued: this spares the wallet a doomed exchange.
+    if ('claim' in by && (await repo.claimCopies(a.id)) >= deps.maxClaimCopies) {
+      throw claimCapReached(deps.maxClaimCopies);
+    }
+    return a;
+  }
+
   return {
     urls,
 
-    async create(assertionId: string, by: ExchangeCreator): Promise<CreatedExchange> {
-      if ('claim' in by) {
-        if (!deps.claimLinks.verify(by.claim, assertionId)) {
-          throw new UnauthorizedError('The claim link is not valid for this credential, or it has expired.');
-        }
-      } else {
-        await deps.canSee(by.principal, assertionId);
-      }
-      const a = await issuableAssertion(deps.assertionRepo, assertionId);
-      if (!usesDataIntegrity(await deps.issuerKeys.dids.identity(a.issuer_id))) {
-        throw new ConflictError(
-          'The issuer of this credential does not sign Data Integrity proofs, which wallets need.',
-        );
+    /**
+     * A new exchange. `reuseOpen` (the verification page behind a claim link, loaded again and
+     * again): the newest open claim exchange of the assertion with at least half its lifetime
+     * left, when there is one, instead of a new row each time.
+     */
+    async create(
+      assertionId: string,
+      by: ExchangeCreator,
+      opts: { reuseOpen?: boolean } = {},
+    ): Promise<CreatedExchange> {
+      const a = await exchangeableBy(assertionId, by);
+      if (opts.reuseOpen && 'claim' in by) {
+        const open = await repo.openClaimExchange(a.id, new Date(Date.now() + deps.exchangeTtlMs / 2));
+        if (open) return presented(urls, open);
       }
       await repo.deleteExpired(EXPIRED_KEEP_MS);
       const x = {
@@ -154,18 +216,7 @@ export function exchangeService(deps: ExchangeDeps) {
         expires_at: new Date(Date.now() + deps.exchangeTtlMs),
       };
       await repo.insertExchange(x);
-      const exchangeUrl = urls.exchange(x.id);
-      const interactionUrl = urls.interaction(x.id);
-      const deepLinks = walletDeepLinks({ origin: urls.origin, exchangeUrl, challenge: x.challenge });
-      return {
-        exchangeId: x.id,
-        exchangeUrl,
-        interactionUrl,
-        deepLink: deepLinks.lcw,
-        deepLinks,
-        qrCodePng: await QRCode.toDataURL(interactionUrl, { errorCorrectionLevel: 'M', margin: 2, width: 256 }),
-        expiresAt: x.expires_at.toISOString(),
-      };
+      return presented(urls, x);
     },
 
     /** What the interaction URL answers: the protocols this exchange speaks (JSON), and the links for its page. */

@@ -17,6 +17,11 @@ export interface HandlerContext<P, Q, B> {
   body: B;
   /** Present on every route that is not public. */
   principal: Principal;
+  /**
+   * For a public route that also takes a bearer token: the app's authenticate, so a refused token
+   * counts against the same per-address budget as on every other route (src/http/rate-limit.ts).
+   */
+  authenticate(): Promise<Principal>;
   /** The absolute URL of this request under PUBLIC_BASE_URL (for pagination links). */
   url: string;
   req: Request;
@@ -162,7 +167,12 @@ export function mountRoutes(router: Router, defs: RouteDef[], mw: RouteMiddlewar
       const query = parse(def.query, req.query, 'query');
       const body = def.body ? parse(def.body, req.body ?? {}, 'body') : req.body;
       const url = mw.publicBaseUrl + req.originalUrl;
-      await def.handler({ params, query, body, principal: req.principal as Principal, url, req, res });
+      const authenticate = () =>
+        new Promise<Principal>((resolve, reject) => {
+          const next = (err?: unknown) => (err ? reject(err) : resolve(req.principal as Principal));
+          Promise.resolve(mw.authenticate(req, res, next)).catch(reject);
+        });
+      await def.handler({ params, query, body, principal: req.principal as Principal, authenticate, url, req, res });
     });
     router[def.method](toExpressPath(def.path), ...chain);
   }

@@ -167,7 +167,7 @@ export function verificationService(deps: VerificationDeps) {
       return listId ? statusListRepo.statusBit(listId, index) : undefined;
     },
     async findSigned(credentialId) {
-      // A wallet copy (issue 15) is named `urn:uuid:<copy id>` and stored with its own VC-JWT.
+      // A wallet copy (issue 15) is named `urn:uuid:<copy id>`, stored with its VC-JWT if its issuer signs them.
       if (/^urn:uuid:[0-9a-f-]{36}$/.test(credentialId)) {
         return walletExchangeRepository(db).copyCredential(credentialId.slice('urn:uuid:'.length));
       }

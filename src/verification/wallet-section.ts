@@ -3,8 +3,9 @@ import type { ExchangeService } from '../exchanges/exchange-service.js';
 
 /**
  * The verification page's "Add to wallet" section (issue 15), shown only to whoever opened the
- * page with a valid claim link: a fresh exchange, its QR code and the wallets' links. A claim link
- * that is not (or no longer) valid gets a sentence saying so, and no QR code.
+ * page with a valid claim link: an open exchange, its QR code and the wallets' links. Loading the
+ * page again shows the same exchange while it has time left (no new row per load). A claim link
+ * that is not (or no longer) valid, or has issued its copies, gets a sentence saying so, and no QR code.
  */
 export interface WalletSection {
   qrCodePng?: string;
@@ -21,7 +22,7 @@ export async function walletSection(
   claim: string,
 ): Promise<WalletSection> {
   try {
-    const x = await exchanges.create(assertionId, { claim });
+    const x = await exchanges.create(assertionId, { claim }, { reuseOpen: true });
     return {
       qrCodePng: x.qrCodePng,
       interactionUrl: x.interactionUrl,

@@ -32,7 +32,8 @@ export function walletExchangeRoutes(rt: Runtime): RouteDef[] {
       path: `${pub}/assertions/{entity_id}/exchanges`,
       summary:
         'Start an "Add to wallet" exchange for an assertion: with its claim token ({"claim"} or ?claim=), ' +
-        'or a bearer token of an admin of its org (or its recipient). Single use; expires (WALLET_EXCHANGE_TTL_S)',
+        'or a bearer token of an admin of its org (or its recipient). Single use; expires (WALLET_EXCHANGE_TTL_S). ' +
+        'A claim link issues at most WALLET_MAX_COPIES copies (bearer-token exchanges are not counted)',
       tag: 'wallets',
       auth: 'public',
       params: z.object({ entity_id: id }),
@@ -42,17 +43,16 @@ export function walletExchangeRoutes(rt: Runtime): RouteDef[] {
         201: { description: 'The exchange (bare JSON)', schema: createdSchema },
         401: 'No (or an invalid or expired) claim token or bearer token',
         404: 'Unknown assertion, or one the caller may not see',
-        409: 'The issuer signs no Data Integrity proofs',
+        409: 'The issuer signs no Data Integrity proofs; or the claim link has issued its WALLET_MAX_COPIES copies',
         410: 'Revoked or expired assertion',
       },
-      async handler({ params, query, body, req, res }) {
+      async handler({ params, query, body, req, res, authenticate }) {
         const claim = body?.claim ?? query.claim;
         let by: ExchangeCreator;
         if (claim !== undefined) by = { claim };
         else if (req.headers.authorization) {
-          const principal = await rt.authenticator.authenticate(req.headers.authorization);
-          if (!principal) throw new UnauthorizedError();
-          by = { principal };
+          // The app's authenticate: a refused token counts against RATE_LIMIT_AUTH_FAILURES here too.
+          by = { principal: await authenticate() };
         } else {
           throw new UnauthorizedError('Send the claim token of the credential ({"claim": …}) or a bearer token.');
         }
@@ -77,7 +77,7 @@ export function walletExchangeRoutes(rt: Runtime): RouteDef[] {
         },
         400: 'A presentation without a proof, without a DID holder, or with credentials',
         404: 'Unknown exchange',
-        409: 'The exchange is complete (single use): a replay',
+        409: 'The exchange is complete (single use): a replay; or the claim link has issued its WALLET_MAX_COPIES copies',
         410: 'The exchange has expired, or the credential was revoked meanwhile',
         413: 'Body over 1 MB',
         422: "DID authentication failed: another challenge or domain, signed by another DID than the holder's, a did:web that does not resolve, a bad signature",
