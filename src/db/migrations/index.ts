@@ -16,7 +16,7 @@ import * as notifications from './014-notifications.js';
 import * as walletExchanges from './015-wallet-exchanges.js';
 import * as bulkRenderProgress from './016-bulk-render-progress.js';
 import * as issuerProofSettings from './017-issuer-proof-settings.js';
-import * as walletCopyLimits from './019-wallet-copy-limits.js';
+import * as walletCopyLimits from './018-wallet-copy-limits.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -40,5 +40,5 @@ export const migrations: Record<string, Migration> = {
   '015-wallet-exchanges': walletExchanges,
   '016-bulk-render-progress': bulkRenderProgress,
   '017-issuer-proof-settings': issuerProofSettings,
-  '019-wallet-copy-limits': walletCopyLimits,
+  '018-wallet-copy-limits': walletCopyLimits,
 };
