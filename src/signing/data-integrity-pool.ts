@@ -8,7 +8,7 @@ import type { SigningKey } from './vc-jwt.js';
 /**
  * The proofs of a bulk signed on worker threads: a Data Integrity proof is ~1–2 ms of CPU and a
  * VC-JWT ~0.1 ms, and the issuance worker's own thread also runs the embedded database, so
- * signing there set the pace of a bulk (issue 18: the VC-JWTs too, ~1.2 s of its 10,000). Small
+ * signing there set the pace of a bulk (issue 18: a Data Integrity issuer's VC-JWTs too). Small
  * batches keep every thread busy and the messages few; the results come back in the order given.
  * Threads start on first use and end when idle.
  */
