@@ -12,6 +12,8 @@ import type { FileStore } from './storage/file-store.js';
 import type { Repositories } from './db/repositories.js';
 import { directoryService } from './directory/directory-service.js';
 import { loadOrCreateMasterKey } from './issuers/master-key.js';
+import { hkdfSync } from 'node:crypto';
+import { parseMasterKey } from './signing/key-encryption.js';
 import { issuerKeyService } from './issuers/issuer-keys.js';
 import { templateChecker } from './catalog/credential-templates.js';
 import { issuerService } from './catalog/issuer-service.js';
@@ -77,6 +79,10 @@ export function createServices(infra: ServiceInfra) {
     notifier,
   });
   const claimLinks = claimLinkSigner(masterKey, config.wallet.claimTtlMs);
+  // Signs the queue dashboard's session cookies alike in every replica (src/http/queue-dashboard.ts).
+  const dashboardSessionKey = Buffer.from(
+    hkdfSync('sha256', parseMasterKey(masterKey), 'badgeworks', 'queue-dashboard-sessions/v1', 32),
+  );
   return {
     directory,
     issuerKeys,
@@ -135,6 +141,7 @@ export function createServices(infra: ServiceInfra) {
       presign: config.presignedDownloads,
     }),
     claimLinks,
+    dashboardSessionKey,
     exchanges: exchangeService({
       assertionRepo,
       walletExchangeRepo,

@@ -1,10 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Runtime } from '../runtime.js';
-import { isSuperAdmin } from '../auth/permissions.js';
+import { isSuperAdmin, MAIN_ORG } from '../auth/permissions.js';
 import { ForbiddenError } from '../errors.js';
 import { QUEUE_NAMES } from '../queue/queues.js';
 
@@ -12,6 +12,10 @@ import { QUEUE_NAMES } from '../queue/queues.js';
  * bull-board at /admin/queues, for the main org's platform admins only: a request carries their
  * API token, or the signed cookie `POST /admin/queues/session` (with the token) hands out for
  * SESSION_S, so a browser can open the page. Read-only unless QUEUE_DASHBOARD=rw.
+ *
+ * The cookie is signed with a key derived from the master key, so every replica honours it, and
+ * names the API token it came from: a revoked token, or a user no longer a main-org platform
+ * admin, ends the session at once.
  */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 const COOKIE = 'bw_queues';
@@ -26,18 +30,25 @@ function cookieOf(req: Request): string | undefined {
 }
 
 export function queueDashboard(rt: Runtime, authenticate: RequestHandler): Router {
-  // Per process: a replica's cookie is not honoured by another (sign in again there).
-  const secret = randomBytes(32);
-  const sign = (payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
-  const sessionValid = (value: string | undefined): boolean => {
-    const [user, exp, mac] = (value ?? '').split('.');
-    if (!user || !exp || !mac || Number(exp) * 1000 < Date.now()) return false;
-    const want = Buffer.from(sign(`${user}.${exp}`));
+  const key = rt.services.dashboardSessionKey;
+  const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
+  const { directoryRepo } = rt.repos;
+  const sessionValid = async (value: string | undefined): Promise<boolean> => {
+    const [user, token, exp, mac] = (value ?? '').split('.');
+    if (!user || !token || !exp || !mac || Number(exp) * 1000 < Date.now()) return false;
+    const want = Buffer.from(sign(`${user}.${token}.${exp}`));
     const got = Buffer.from(mac);
-    return want.length === got.length && timingSafeEqual(want, got);
+    if (want.length !== got.length || !timingSafeEqual(want, got)) return false;
+    const userId = decodeURIComponent(user);
+    // '-': a platform JWT's session (no token to revoke; the JWT's own expiry bounded it).
+    if (token !== '-') {
+      const row = await directoryRepo.getToken(token);
+      if (!row || row.revoked_at || row.org !== MAIN_ORG || row.user_id !== userId) return false;
+    }
+    return (await directoryRepo.getUser(MAIN_ORG, userId))?.role === 'platform_admin';
   };
-  const requireSuperAdmin: RequestHandler = (req, res, next) => {
-    if (!req.headers.authorization && sessionValid(cookieOf(req))) return next();
+  const requireSuperAdmin: RequestHandler = async (req, res, next) => {
+    if (!req.headers.authorization && (await sessionValid(cookieOf(req)))) return next();
     // The app's authenticate (rate-limited on refusals), then the main-org platform admin rule.
     const afterAuth = (err?: unknown) => {
       if (err) return next(err);
@@ -66,7 +77,7 @@ export function queueDashboard(rt: Runtime, authenticate: RequestHandler): Route
   const router = express.Router();
   router.post(`${QUEUE_DASHBOARD_PATH}/session`, requireSuperAdmin, (req, res) => {
     const exp = Math.floor(Date.now() / 1000) + SESSION_S;
-    const payload = `${encodeURIComponent(req.principal!.userId)}.${exp}`;
+    const payload = `${encodeURIComponent(req.principal!.userId)}.${req.principal!.tokenId ?? '-'}.${exp}`;
     const secure = rt.config.publicBaseUrl.startsWith('https:') ? '; Secure' : '';
     res.setHeader(
       'Set-Cookie',

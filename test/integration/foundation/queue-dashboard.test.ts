@@ -99,12 +99,12 @@ describe('queue dashboard', () => {
     expect(r.status).toBe(204);
     const setCookie = r.headers.get('set-cookie')!;
     expect(setCookie).toMatch(
-      /^bw_queues=admin\.\d+\.[\w-]+; Path=\/admin\/queues; Max-Age=900; HttpOnly; SameSite=Strict/,
+      /^bw_queues=admin\.[\w-]+\.\d+\.[\w-]+; Path=\/admin\/queues; Max-Age=900; HttpOnly; SameSite=Strict/,
     );
     const cookie = setCookie.split(';')[0];
     expect((await get('/admin/queues/api/queues', { cookie })).status).toBe(200);
     expect((await get('/admin/queues', { cookie })).status).toBe(200);
-    const forged = cookie.replace(/admin\.(\d+)/, (_m, exp) => `admin.${Number(exp) + 1000}`);
+    const forged = cookie.replace(/admin\.([\w-]+)\.(\d+)/, (_m, t, exp) => `admin.${t}.${Number(exp) + 1000}`);
     expect((await get('/admin/queues/api/queues', { cookie: forged })).status).toBe(401);
     expect((await get('/admin/queues/api/queues', { cookie: 'bw_queues=' })).status).toBe(401);
 
@@ -117,6 +117,33 @@ describe('queue dashboard', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('a session ends with its token: revoking the token or demoting the user refuses the cookie at once', async () => {
+    const created = await svc.api('POST', '/api/admin/orgs/main/users/admin/tokens');
+    const { id, token } = created.body.result;
+    const session = async (bearer: string) =>
+      (
+        await fetch(svc.url + '/admin/queues/session', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${bearer}` },
+        })
+      ).headers
+        .get('set-cookie')!
+        .split(';')[0];
+    const cookie = await session(token);
+    expect((await get('/admin/queues/api/queues', { cookie })).status).toBe(200);
+    expect((await svc.api('DELETE', `/api/admin/tokens/${id}`)).status).toBe(200);
+    expect((await get('/admin/queues/api/queues', { cookie })).status).toBe(401);
+
+    expect((await svc.api('PUT', '/api/admin/orgs/main/users/ops', { body: { role: 'platform_admin' } })).status).toBe(
+      200,
+    );
+    const opsToken = (await svc.api('POST', '/api/admin/orgs/main/users/ops/tokens')).body.result.token;
+    const opsCookie = await session(opsToken);
+    expect((await get('/admin/queues/api/queues', { cookie: opsCookie })).status).toBe(200);
+    expect((await svc.api('PUT', '/api/admin/orgs/main/users/ops', { body: { role: 'student' } })).status).toBe(200);
+    expect((await get('/admin/queues/api/queues', { cookie: opsCookie })).status).toBe(401);
   });
 });
 
