@@ -21,8 +21,8 @@ export interface InvalidationBus {
 
 const channelOf = (prefix: string) => `${prefix}:invalidate:assertions`;
 
-/** One process-local bus: listeners only, no Redis (tests of one process, tools). */
-export function localInvalidationBus(): InvalidationBus {
+/** The listeners of one process; the Redis bus adds the other processes. */
+function localInvalidationBus(): InvalidationBus {
   const listeners: AssertionsChanged[] = [];
   return {
     assertionsChanged(ids) {

@@ -151,16 +151,6 @@ export function walletExchangeRepository(db: Db) {
         .execute();
     },
 
-    async holdersOf(assertionId: string): Promise<string[]> {
-      const rows = await db
-        .selectFrom('wallet_copies')
-        .select('holder_did')
-        .where('assertion_id', '=', assertionId)
-        .orderBy('created_at')
-        .execute();
-      return rows.map((r) => r.holder_did);
-    },
-
     /** Exchanges past their expiry by more than `graceMs` go (their copies stay). */
     async deleteExpired(graceMs: number): Promise<number> {
       const r = await db

@@ -9,7 +9,7 @@ import { parseMasterKey } from '../signing/key-encryption.js';
  * replica checks every token. Stateless: a token stays valid until it expires or the assertion is
  * revoked.
  */
-export const CLAIM_PURPOSE = 'wallet-claim';
+const CLAIM_PURPOSE = 'wallet-claim';
 
 export interface ClaimClaims {
   assertionId: string;

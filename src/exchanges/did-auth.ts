@@ -27,7 +27,7 @@ export interface DidAuthExpectation {
  * A DID-auth presentation is about 1 KB. Checking one canonicalizes it (JSON-LD) on the event
  * loop, so anything much larger is refused before any of that work.
  */
-export const MAX_DID_AUTH_BYTES = 16 * 1024;
+const MAX_DID_AUTH_BYTES = 16 * 1024;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -64,7 +64,7 @@ function proofOf(vp: Json): Json {
  * `app/lib/exchanges.ts`). Either way an Ed25519 key of the holder's DID: the 2020 suite reads the
  * did:key Multikey our loader resolves as an `Ed25519VerificationKey2020` itself.
  */
-export const DID_AUTH_PROOFS = ['DataIntegrityProof/eddsa-rdfc-2022', 'Ed25519Signature2020'] as const;
+const DID_AUTH_PROOFS = ['DataIntegrityProof/eddsa-rdfc-2022', 'Ed25519Signature2020'] as const;
 
 function suiteFor(proof: Json): unknown {
   if (proof.type === 'Ed25519Signature2020') return new Ed25519Signature2020();

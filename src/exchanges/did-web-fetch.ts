@@ -9,7 +9,7 @@ import { bareHost, type AddressPolicy } from '../webhooks/address-policy.js';
  * this service: the SSRF address policy checked at connect time (the webhooks' `lookup`), a fresh
  * connection, no redirects, a time limit and a size limit. Anything else is "does not resolve".
  */
-export const MAX_DID_DOCUMENT_BYTES = 64 * 1024;
+const MAX_DID_DOCUMENT_BYTES = 64 * 1024;
 
 /** did:web with a DNS host, an optional encoded port and path segments; nothing that could re-aim the URL. */
 const DID_WEB =

@@ -87,7 +87,7 @@ async function openExchange(repo: WalletExchangeRepository, exchangeId: string):
 }
 
 /** The DID-auth request of VC API exchanges (the CCG VC API `DIDAuthentication` query). */
-export function didAuthRequest(x: ExchangeRow, urls: ExchangeUrls) {
+function didAuthRequest(x: ExchangeRow, urls: ExchangeUrls) {
   return {
     verifiablePresentationRequest: {
       query: [

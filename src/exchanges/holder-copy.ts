@@ -40,7 +40,7 @@ export interface HolderCopy {
  * without a DID (VC-JWT only at the time) takes the current one, as its status list does
  * (status-list-di.ts).
  */
-export function copyIssuerDid(draft: OpenBadgeCredential, identity: IssuerIdentity): string {
+function copyIssuerDid(draft: OpenBadgeCredential, identity: IssuerIdentity): string {
   const named = (draft.issuer as { id?: unknown } | undefined)?.id;
   return typeof named === 'string' && named.startsWith('did:') ? named : identity.did;
 }

@@ -32,7 +32,7 @@ export const renders = new Counter({
   registers,
 });
 
-export const renderDuration = new Histogram({
+const renderDuration = new Histogram({
   name: 'badgeworks_render_duration_seconds',
   help: 'Time to render one file, by kind (pdf, png, badge) and outcome',
   labelNames: ['kind', 'outcome'] as const,

@@ -49,7 +49,7 @@ export function toJobStatus(job: Job, state: string): JobStatus {
  * is done and every issued assertion's render is settled (files stored, failed for good, or
  * skipped because the assertion was revoked first).
  */
-export function withRenderProgress(status: JobStatus, counts: BulkRenderCounts): JobStatus {
+function withRenderProgress(status: JobStatus, counts: BulkRenderCounts): JobStatus {
   const base = (status.progress ?? {}) as Record<string, unknown>;
   const settled = counts.rendered + counts.failed_renders + counts.skipped_renders;
   return {

@@ -1,5 +1,5 @@
 /** How long a store probe's outcome answers /readyz before the next probe runs. */
-export const STORE_PROBE_TTL_MS = 5_000;
+const STORE_PROBE_TTL_MS = 5_000;
 
 /**
  * A probe whose outcome (success or failure) is reused for `ttlMs`, and whose run is shared by
