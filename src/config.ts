@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { PUBLIC_CACHE_TTL_MS } from './cache/micro-cache.js';
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
@@ -91,7 +92,7 @@ const envSchema = z.object({
     .default('1mb'),
   ISSUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** How long a replica answers the hot public paths from memory: the revocation bound when the bus is down. */
-  PUBLIC_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  PUBLIC_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(PUBLIC_CACHE_TTL_MS),
   WORKER_CONCURRENCY: positiveInt.max(256).default(8),
   RENDER_PAGES: positiveInt.max(32).default(Math.max(1, os.availableParallelism())),
   REDIS_SERVER_PATH: z.string().default('redis-server'),

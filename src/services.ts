@@ -124,6 +124,7 @@ export function createServices(infra: ServiceInfra) {
       assertionRepo,
       catalogRepo,
       statusListRepo,
+      walletExchangeRepo,
       urls,
       issuerKeys,
       invalidation,

@@ -1,3 +1,4 @@
+import { renderJobId } from '../rendering/render-jobs.js';
 import type { QueueSet } from '../queue/queue-set.js';
 
 /** Queues the certificate renders of freshly issued assertions. */
@@ -14,7 +15,7 @@ export async function enqueueRenders(
     assertionIds.map((assertionId) => ({
       name: 'render' as const,
       data: { org, requestedBy, assertionId, fresh: true },
-      opts: { priority, jobId: `render-${assertionId}` },
+      opts: { priority, jobId: renderJobId(assertionId) },
     })),
   );
 }

@@ -1,3 +1,4 @@
+import { renderJobId } from '../rendering/render-jobs.js';
 import type { FileStore } from '../storage/file-store.js';
 import { downloadName, renderKey } from '../rendering/render-files.js';
 
@@ -53,7 +54,7 @@ export async function pdfAttachment(
     };
   }
   // The render of every issued assertion is queued as `render-<id>` (src/issuance/render-enqueue.ts).
-  const render = await deps.renderQueue.getJob(`render-${t.id}`);
+  const render = await deps.renderQueue.getJob(renderJobId(t.id));
   if (render && (await render.isFailed())) {
     return { kind: 'without', reason: `sent without the PDF: its render failed (${render.failedReason ?? ''})` };
   }

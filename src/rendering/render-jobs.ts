@@ -1,5 +1,8 @@
 import type { JobOwner } from '../queue/queues.js';
 
+/** The job that renders an assertion's files after issuing: one per assertion (a retry's enqueue is a no-op). */
+export const renderJobId = (assertionId: string): string => `render-${assertionId}`;
+
 /** The files rendered per assertion (src/rendering/render-service.ts). */
 export type RenderFileName = 'certificate.pdf' | 'certificate.png' | 'badge.png' | 'badge.svg';
 

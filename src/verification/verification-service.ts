@@ -8,7 +8,7 @@ import type { PublicUrls } from '../public-urls.js';
 import { MAX_JSON_DEPTH, MAX_JWT_CHARS, MAX_VERIFY_FILE_BYTES, nestsDeeperThan } from './input-limits.js';
 import { sharedUploadInspector, type UploadInspector } from './upload-inspector.js';
 import { issuerIdOfDid } from '../issuers/did-lookup.js';
-import { walletExchangeRepository } from '../db/wallet-exchange-repository.js';
+import type { WalletExchangeRepository } from '../db/wallet-exchange-repository.js';
 import type { DocumentLoader } from '../signing/document-loader.js';
 import { microCache, PUBLIC_CACHE_TTL_MS } from '../cache/micro-cache.js';
 import type { InvalidationBus } from '../cache/invalidation-bus.js';
@@ -49,6 +49,8 @@ export interface VerificationDeps {
   assertionRepo: AssertionRepository;
   catalogRepo: CatalogRepository;
   statusListRepo: StatusListRepository;
+  /** Wallet copies (issue 15), verified against what was stored for them. */
+  walletExchangeRepo: Pick<WalletExchangeRepository, 'copyCredential'>;
   urls: PublicUrls;
   issuerKeys: Pick<IssuerKeyService, 'getPublicKey' | 'dids'>;
   now?: () => Date;
@@ -169,7 +171,7 @@ export function verificationService(deps: VerificationDeps) {
     async findSigned(credentialId) {
       // A wallet copy (issue 15) is named `urn:uuid:<copy id>`, stored with its VC-JWT if its issuer signs them.
       if (/^urn:uuid:[0-9a-f-]{36}$/.test(credentialId)) {
-        return walletExchangeRepository(db).copyCredential(credentialId.slice('urn:uuid:'.length));
+        return deps.walletExchangeRepo.copyCredential(credentialId.slice('urn:uuid:'.length));
       }
       const assertionId = idFromUrl(credentialId, urls.credentialJson);
       const a = assertionId ? await assertionRepo.getAssertionById(assertionId) : undefined;

@@ -7,6 +7,7 @@ import { PayloadTooLargeError, ValidationError } from '../../errors.js';
 import { MAX_VERIFY_FILE_BYTES, type VerifyInput } from '../../verification/verification-service.js';
 import { MAX_JWT_CHARS } from '../../verification/input-limits.js';
 import { microCache } from '../../cache/micro-cache.js';
+import { claimToken } from './wallet-exchanges.js';
 import { walletSection } from '../../verification/wallet-section.js';
 import {
   renderVerificationPage,
@@ -132,7 +133,7 @@ export function publicVerifyRoutes(rt: Runtime): RouteDef[] {
       tag: 'public',
       auth: 'public',
       params: z.object({ entity_id: z.string().min(1).max(100) }),
-      query: z.object({ claim: z.string().min(1).max(1024).optional() }),
+      query: z.object({ claim: claimToken.optional() }),
       responses: {
         200: 'text/html; with ?claim=<a valid claim token> it adds an "Add to wallet" section (QR code, wallet links)',
         404: 'Unknown assertion',

@@ -11,7 +11,8 @@ import { id, pub } from './public-document-response.js';
  * "Add to wallet" (issue 15): creating an exchange (claim link or bearer token), the VC API
  * exchange endpoint wallets POST to, and the interaction URL the QR code carries.
  */
-const claimToken = z.string().min(1).max(1024);
+/** A claim link's token as a query value (src/exchanges/claim-links.ts refuses longer ones too). */
+export const claimToken = z.string().min(1).max(1024);
 const exchangeId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not an exchange id');
 const createdSchema = z.object({
   exchangeId: z.string(),
