@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import jsonld from 'jsonld';
 import * as vc from '@digitalbazaar/vc';
@@ -10,17 +9,9 @@ import { validateAchievementCredential } from '../../../src/openbadges/schema-va
 import { documentLoader } from '../../../src/signing/document-loader.js';
 import { didWebUrl } from '../../../src/issuers/did-document.js';
 import { startIssuanceService, type IssuanceFixture } from './issuance-fixture.js';
+import { fetchOnlyFrom, stepsOf } from '../../support/offline-verifier.js';
 
-const OB_SCHEMA_URL = 'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json';
-const OB_SCHEMA = new URL(
-  '../../../src/openbadges/schemas/json/ob_v3p0_achievementcredential_schema.json',
-  import.meta.url,
-);
 const realFetch = globalThis.fetch;
-
-type Steps = Record<string, boolean | undefined>;
-const stepsOf = (r: { log?: Array<{ id: string; valid?: boolean }> }): Steps =>
-  Object.fromEntries((r.log ?? []).map((s) => [s.id, s.valid]));
 
 describe('Data Integrity credentials from a running service (issue 14)', () => {
   let f: IssuanceFixture;
@@ -36,18 +27,6 @@ describe('Data Integrity credentials from a running service (issue 14)', () => {
   });
   afterAll(() => f?.svc.stop());
   afterEach(() => vi.unstubAllGlobals());
-
-  /** did:web resolves over https; this service answers the same paths over http. Nothing else is reachable. */
-  function onlyThisService() {
-    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
-      const req = new Request(input, init);
-      if (req.url === OB_SCHEMA_URL) return new Response(readFileSync(OB_SCHEMA));
-      const url = new URL(req.url);
-      if (url.host !== origin) return new Response('offline', { status: 404 });
-      url.protocol = 'http:';
-      return realFetch(url, { headers: req.headers });
-    });
-  }
 
   async function issueOne(user = 'sam') {
     const r = await f.as('alice')('POST', `/${credentialId}/assertions/`, { body: { recipient: { user_id: user } } });
@@ -112,7 +91,7 @@ describe('Data Integrity credentials from a running service (issue 14)', () => {
 
   it('verifier-core (offline but for this service): fresh → valid, not revoked; revoked → revoked; tampered → invalid', async () => {
     const { assertion, credential } = await issueOne('dora');
-    onlyThisService();
+    fetchOnlyFrom(f.svc.url);
     const fresh = await verifierCore({ credential, knownDIDRegistries: [] });
     expect(fresh.errors, JSON.stringify(fresh.errors)).toBeUndefined();
     expect(stepsOf(fresh)).toMatchObject({ valid_signature: true, revocation_status: true, expiration: true });
@@ -126,7 +105,7 @@ describe('Data Integrity credentials from a running service (issue 14)', () => {
     const path = `/assertions/${assertion.entityId}`;
     const revoke = await f.as('alice')('PUT', path, { body: { revoked: true, revocationReason: 'Awarded in error' } });
     expect(revoke.status).toBeLessThan(300);
-    onlyThisService();
+    fetchOnlyFrom(f.svc.url);
     const revoked = await verifierCore({ credential, knownDIDRegistries: [] });
     expect(stepsOf(revoked).revocation_status).toBe(false);
   });

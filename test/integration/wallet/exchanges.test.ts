@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
 import { verifyCredential as verifierCore } from '@digitalcredentials/verifier-core';
@@ -7,16 +6,7 @@ import { DB_KINDS } from '../../support/databases.js';
 import { findChromium } from '../../../src/embedded/chromium.js';
 import { pollJob, startIssuanceService, type IssuanceFixture } from '../issuance/issuance-fixture.js';
 import { createTestWallet, post } from './test-wallet.js';
-
-const OB_SCHEMA_URL = 'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json';
-const OB_SCHEMA = new URL(
-  '../../../src/openbadges/schemas/json/ob_v3p0_achievementcredential_schema.json',
-  import.meta.url,
-);
-const realFetch = globalThis.fetch;
-type Steps = Record<string, boolean | undefined>;
-const stepsOf = (r: { log?: Array<{ id: string; valid?: boolean }> }): Steps =>
-  Object.fromEntries((r.log ?? []).map((s) => [s.id, s.valid]));
+import { fetchOnlyFrom, stepsOf } from '../../support/offline-verifier.js';
 
 describe.each(DB_KINDS)('Add to wallet: VC API exchanges bound to the holder DID (issue 15, %s)', (kind) => {
   let f: IssuanceFixture;
@@ -33,18 +23,6 @@ describe.each(DB_KINDS)('Add to wallet: VC API exchanges bound to the holder DID
   });
   afterAll(() => f?.svc.stop());
   afterEach(() => vi.unstubAllGlobals());
-
-  /** verifier-core resolves our did:web over https: this service answers those paths over http. */
-  function onlyThisService() {
-    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
-      const req = new Request(input, init);
-      if (req.url === OB_SCHEMA_URL) return new Response(readFileSync(OB_SCHEMA));
-      const url = new URL(req.url);
-      if (url.host !== origin) return new Response('offline', { status: 404 });
-      url.protocol = 'http:';
-      return realFetch(url, { headers: req.headers });
-    });
-  }
 
   async function issue(user: string) {
     const r = await f.as('alice')('POST', `/${credentialId}/assertions/`, {
@@ -121,7 +99,7 @@ describe.each(DB_KINDS)('Add to wallet: VC API exchanges bound to the holder DID
     expect(credential.proof[0].cryptosuite).toBe('eddsa-rdfc-2022');
     expect(credential.proof[0].proofValue).not.toBe(original.proof[0].proofValue);
 
-    onlyThisService();
+    fetchOnlyFrom(f.svc.url);
     const verdict = await verifierCore({ credential, knownDIDRegistries: [] });
     expect(verdict.errors, JSON.stringify(verdict.errors)).toBeUndefined();
     expect(stepsOf(verdict)).toMatchObject({ valid_signature: true, revocation_status: true, expiration: true });
@@ -146,7 +124,7 @@ describe.each(DB_KINDS)('Add to wallet: VC API exchanges bound to the holder DID
       body: { revoked: true, revocationReason: 'Error' },
     });
     expect(revoke.status).toBe(200);
-    onlyThisService();
+    fetchOnlyFrom(f.svc.url);
     expect(stepsOf(await verifierCore({ credential, knownDIDRegistries: [] })).revocation_status).toBe(false);
   });
 
