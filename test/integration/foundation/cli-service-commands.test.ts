@@ -91,7 +91,9 @@ describe('CLI commands over HTTP', () => {
     const revoked = await cli(['tokens', 'revoke', id]);
     expect(revoked).toEqual({ code: 0, out: `revoked token ${id}\n` });
     expect((await f.svc.api('GET', '/api/credentials/orgs/acme/users/sam/assertions/', { token })).status).toBe(401);
-    expect((await cli(['tokens', 'list', '--user-id', 'sam'])).out).not.toContain(id);
+    const afterRevoke = await cli(['tokens', 'list', '--user-id', 'sam']);
+    expect(afterRevoke.code, afterRevoke.out).toBe(0);
+    expect(afterRevoke.out).not.toContain(id);
     const all = await cli(['tokens', 'list', '--user-id', 'sam', '--all', '--json']);
     const rows = JSON.parse(all.out) as { id: string; revoked_at: string | null }[];
     expect(rows.find((r) => r.id === id)?.revoked_at).toEqual(expect.any(String));

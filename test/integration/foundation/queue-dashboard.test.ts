@@ -160,6 +160,7 @@ describe('queue dashboard with QUEUE_DASHBOARD=rw', () => {
     try {
       const auth = { authorization: `Bearer ${svc.adminToken}` };
       const { queues } = await (await fetch(svc.url + '/admin/queues/api/queues', { headers: auth })).json();
+      expect(queues).toHaveLength(4);
       expect(queues.every((q: { readOnlyMode: boolean }) => !q.readOnlyMode)).toBe(true);
       const r = await fetch(svc.url + `/admin/queues/api/queues/mail/${id}/retry`, { method: 'PUT', headers: auth });
       expect(r.status).toBe(204);
