@@ -1,6 +1,5 @@
 import { queueDashboard } from './http/queue-dashboard.js';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Runtime } from './runtime.js';
 import { authenticateMiddleware, tenantMiddleware } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
@@ -17,6 +16,9 @@ import { mountWalletPreflight } from './http/routes/wallet-exchanges.js';
 import { VERSION } from './version.js';
 import type { RateLimits } from './http/rate-limit.js';
 import { drainState, type DrainState } from './http/drain.js';
+import { publicAnswers } from './http/public-answers.js';
+import { securityHeaders } from './http/security-headers.js';
+import type { RouteDef } from './http/route.js';
 
 /** Builds the Express app from its parts; listening is the caller's business. */
 export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: DrainState } = {}): Express {
@@ -26,13 +28,16 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
   // req.ip is the client behind trusted proxies only (TRUST_PROXY); rate limits key on it.
   app.set('trust proxy', rt.config.trustProxy);
   app.use(drain.middleware);
-  app.use(helmet());
   app.use(requestLog(rt.logger));
   const metrics = createMetrics(async () => ({
     issuance: await rt.queues.issuance.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
     render: await rt.queues.render.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
   }));
   app.use(metrics.middleware);
+  // Cached public answers (a shared badge link) leave here, with helmet's headers baked in.
+  const answers = publicAnswers(rt);
+  app.use(answers.hotPath(opts.rateLimits));
+  app.use(securityHeaders);
   app.use(rejectNulInUrl());
   if (opts.rateLimits) app.use(opts.rateLimits.publicRoutes);
 
@@ -45,7 +50,7 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
     .issuanceEvents()
     .waitUntilReady()
     .catch((err: unknown) => rt.logger.warn({ err }, 'issuance events not ready'));
-  const defs = allRoutes(rt);
+  const defs = allRoutes(rt, answers);
   const openapi = buildOpenApi(defs, { version: VERSION, serverUrl: rt.config.publicBaseUrl });
   router.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -64,7 +69,9 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
     : authenticateMiddleware(rt.authenticator);
   router.use(queueDashboard(rt, authenticate));
   mountWalletPreflight(router);
-  mountRoutes(router, defs, {
+  // The public documents first: a share link or a verification is not walked past ~150 tenant
+  // routes (their paths cannot collide with any other route's).
+  mountRoutes(router, [...defs.filter(isPublicDocument), ...defs.filter((d) => !isPublicDocument(d))], {
     authenticate,
     tenant: tenantMiddleware(rt.services.directory),
     defaultBodyLimit: rt.config.bodyLimit,
@@ -75,3 +82,5 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
   app.use(errorHandler(rt.logger));
   return app;
 }
+
+const isPublicDocument = (d: RouteDef) => d.path.startsWith('/api/credentials/public/') || d.path.startsWith('/v/');

@@ -6,9 +6,10 @@
  *   4. the verification page `/v/{id}` (HTML);
  *   then the service is restarted on the same data with PUBLIC_CACHE_MS=0 and 2–4 run again: every
  *   request a full verification (the uncached rows).
- * Each is driven by autocannon for a bounded duration; the figure is the ratio to the baseline.
+ * Each is driven by autocannon for a bounded duration, right after a run of the baseline; the figure
+ * is the median over `rounds` of those pairs' ratios (row ÷ the baseline just before it).
  *
- *   npx tsx bench/verify/run.ts [seconds=5] [connections=50]
+ *   npx tsx bench/verify/run.ts [seconds=5] [connections=50] [rounds=3]
  *   npx tsx bench/verify/run.ts --quick   # 1 s runs; exit 1 on a gross regression (cached < 0.1x baseline)
  *
  * The all-in-one service runs in this process (embedded PGlite and redis-server; no render
@@ -27,9 +28,13 @@ import { startService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
 
 const QUICK = process.argv.includes('--quick');
+/** `--only=<row>` drives just one row (for `node --cpu-prof --import tsx …`): floor, public, jwt, id, page. */
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const SECONDS = QUICK ? 1 : Number(args[0] ?? 5);
 const CONNECTIONS = QUICK ? 20 : Number(args[1] ?? 50);
+/** Baseline/row pairs per row (the ratio is their median). */
+const ROUNDS = QUICK ? 1 : Number(args[2] ?? 3);
 /** The issue's goals (ratios to the baseline, same run) and the quick mode's gross-regression floor. */
 const GOALS = { verify: 0.5, page: 0.5, publicJson: 0.8 };
 // Far below the cached ratios (0.5–0.65 on a quiet 2-core machine) and far above the uncached ones
@@ -160,40 +165,62 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
+    // Each row is measured right after a baseline run, ROUNDS times; its ratio is the median of
+    // those pairs, so a neighbour's load drifting during the run moves both sides of a ratio.
+    const pairs = async (name: string, opts: Record<string, unknown>) => {
+      const ratios: number[] = [];
+      let line: Awaited<ReturnType<typeof load>> | undefined;
+      for (let r = 0; r < ROUNDS; r++) {
+        const base = await load('baseline: static JSON (bare Express)', { url: baselineUrl });
+        line = await load(name, opts);
+        ratios.push(line['req/s'] / base['req/s']);
+      }
+      ratios.sort((x, y) => x - y);
+      const mid = ratios.length >> 1;
+      const median = ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+      return +median.toFixed(3);
+    };
     const serviceRows = async (label: string) => ({
-      verifyJwt: await load(`POST /verify {jwt} (${label})`, verifyPost({ jwt })),
-      verifyId: await load(`POST /verify {assertion_id} (${label})`, verifyPost({ assertion_id: assertion.entityId })),
-      page: await load(`page /v/{id} (${label})`, { url: pageUrl, headers: { accept: 'text/html' } }),
+      verifyJwt: await pairs(`POST /verify {jwt} (${label})`, verifyPost({ jwt })),
+      verifyId: await pairs(`POST /verify {assertion_id} (${label})`, verifyPost({ assertion_id: assertion.entityId })),
+      page: await pairs(`page /v/{id} (${label})`, { url: pageUrl, headers: { accept: 'text/html' } }),
     });
     // A short warm-up of each path (JIT, connection pools, caches) before the measured runs.
     for (const url of [baselineUrl, publicUrl, pageUrl])
       await autocannon({ url, connections: 10, duration: 1, headers: { accept: 'application/json' } });
 
-    const b = await load('baseline: static JSON (bare Express)', { url: baselineUrl });
-    const floor = await load('service floor: GET /healthz (same middleware, no DB)', { url: `${base}/healthz` });
-    const p = await load('public assertion JSON', { url: publicUrl, headers: { accept: 'application/json' } });
+    if (ONLY) {
+      const rows: Record<string, Record<string, unknown>> = {
+        baseline: { url: baselineUrl },
+        floor: { url: `${base}/healthz` },
+        public: { url: publicUrl, headers: { accept: 'application/json' } },
+        jwt: verifyPost({ jwt }),
+        id: verifyPost({ assertion_id: assertion.entityId }),
+        page: { url: pageUrl, headers: { accept: 'text/html' } },
+      };
+      if (!rows[ONLY]) throw new Error(`--only: one of ${Object.keys(rows).join(', ')}`);
+      await load(ONLY, rows[ONLY]);
+      return;
+    }
+    const floor = await pairs('service floor: GET /healthz (same middleware, no DB)', { url: `${base}/healthz` });
+    const p = await pairs('public assertion JSON', { url: publicUrl, headers: { accept: 'application/json' } });
     const cached = await serviceRows('cached');
-    // The baseline again after the service rows: the higher of the two is the one divided by, so a
-    // neighbour's load during the first baseline does not flatter the ratios.
-    const b2 = await load('baseline again (bare Express)', { url: baselineUrl });
-    if (b2['req/s'] > b['req/s']) b['req/s'] = b2['req/s'];
 
     await svc.stop();
     svc = await start('0');
     await autocannon({ ...verifyPost({ jwt }), connections: 10, duration: 1 });
     const uncached = QUICK ? undefined : await serviceRows('PUBLIC_CACHE_MS=0');
 
-    const ratio = (n: number) => +(n / b['req/s']).toFixed(3);
     const summary = {
-      'public JSON / baseline': ratio(p['req/s']),
-      'service floor / baseline': ratio(floor['req/s']),
-      'verify {jwt} cached / baseline': ratio(cached.verifyJwt['req/s']),
-      'verify {assertion_id} cached / baseline': ratio(cached.verifyId['req/s']),
-      'page cached / baseline': ratio(cached.page['req/s']),
+      'public JSON / baseline': p,
+      'service floor / baseline': floor,
+      'verify {jwt} cached / baseline': cached.verifyJwt,
+      'verify {assertion_id} cached / baseline': cached.verifyId,
+      'page cached / baseline': cached.page,
       ...(uncached && {
-        'verify {jwt} uncached / baseline': ratio(uncached.verifyJwt['req/s']),
-        'verify {assertion_id} uncached / baseline': ratio(uncached.verifyId['req/s']),
-        'page uncached / baseline': ratio(uncached.page['req/s']),
+        'verify {jwt} uncached / baseline': uncached.verifyJwt,
+        'verify {assertion_id} uncached / baseline': uncached.verifyId,
+        'page uncached / baseline': uncached.page,
       }),
       goals: `verify and page >= ${GOALS.verify}, public JSON >= ${GOALS.publicJson} (cached, same run)`,
     };

@@ -12,6 +12,8 @@ export const PUBLIC_CACHE_TTL_MS = 1000;
 
 export interface MicroCache<T> {
   get(key: string, load: () => Promise<T>): Promise<T>;
+  /** A loaded, still fresh value, synchronously (the hot path: no promise, no load). */
+  peek(key: string): T | undefined;
   /** Drops the entries whose value was tagged so (and the entry of that key). */
   invalidate(tag: string): void;
   clear(): void;
@@ -29,7 +31,7 @@ export function microCache<T>(opts: {
   expiresAt?: (value: T) => number | undefined;
 }): MicroCache<T> {
   const now = opts.now ?? Date.now;
-  const entries = new Map<string, { at: number; until?: number; value: Promise<T> }>();
+  const entries = new Map<string, { at: number; until?: number; value: Promise<T>; settled?: { value: T } }>();
   const keysByTag = new Map<string, Set<string>>();
   // Loads in flight: their tags are not known yet, so an invalidation drops them too (a load that
   // read the row just before a revocation committed must not be kept for a whole TTL).
@@ -49,6 +51,7 @@ export function microCache<T>(opts: {
         pending.delete(key);
         if (opts.keep && !opts.keep(v)) return drop(key);
         entry.until = opts.expiresAt?.(v);
+        entry.settled = { value: v };
         for (const t of opts.tagsOf?.(v) ?? []) {
           let keys = keysByTag.get(t);
           if (!keys) keysByTag.set(t, (keys = new Set()));
@@ -61,7 +64,14 @@ export function microCache<T>(opts: {
     );
   }
 
+  const fresh = (e: { at: number; until?: number }, t: number) =>
+    t - e.at < opts.ttlMs && !(e.until !== undefined && t >= e.until);
+
   return {
+    peek(key) {
+      const hit = entries.get(key);
+      return hit?.settled && fresh(hit, now()) ? hit.settled.value : undefined;
+    },
     get(key, load) {
       const t = now();
       // Oldest first (insertion order): what has outlived the TTL goes, so a crawl of many
@@ -71,7 +81,7 @@ export function microCache<T>(opts: {
         drop(k);
       }
       const hit = entries.get(key);
-      if (hit && t - hit.at < opts.ttlMs && !(hit.until !== undefined && t >= hit.until)) return hit.value;
+      if (hit && fresh(hit, t)) return hit.value;
       if (hit) drop(key);
       const value = load();
       entries.set(key, { at: now(), value });

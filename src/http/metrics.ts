@@ -42,7 +42,12 @@ export function createMetrics(queueCounts?: () => Promise<Record<string, Record<
     const end = duration.startTimer();
     res.on('finish', () => {
       // The route pattern, not the URL: ids in paths would explode the label set.
-      const route = req.route?.path ? String(req.baseUrl + req.route.path) : 'unmatched';
+      // res.locals.route: answered before the router (src/http/public-answers.ts).
+      const route = req.route?.path
+        ? String(req.baseUrl + req.route.path)
+        : typeof res.locals.route === 'string'
+          ? res.locals.route
+          : 'unmatched';
       requests.inc({ method: req.method, route, status: String(res.statusCode) });
       end({ method: req.method, route });
     });

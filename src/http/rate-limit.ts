@@ -23,6 +23,12 @@ type Kind = PublicKind | 'api' | 'authFailures';
 export interface RateLimits {
   /** Per client IP on the public routes; other paths pass untouched. */
   publicRoutes: RequestHandler;
+  /**
+   * For the answers served from memory (src/http/public-answers.ts): a per-process budget of the
+   * same size as the public one. They cost no I/O, so they make no Redis call either — the
+   * shared budget guards the work (database reads, verifications) that a cache miss causes.
+   */
+  cachedPublic(req: Request, res: Response): Promise<void>;
   /** Wraps authentication: refused-token throttle before it, the principal's budget after it. */
   authenticate(inner: RequestHandler): RequestHandler;
   close(): Promise<void>;
@@ -85,6 +91,7 @@ function run(mw: RequestHandler, req: Request, res: Response): Promise<void> {
 
 const passThrough: RateLimits = {
   publicRoutes: (_req, _res, next) => next(),
+  cachedPublic: async () => undefined,
   authenticate: (inner) => inner,
   close: async () => undefined,
 };
@@ -104,6 +111,8 @@ export function createRateLimits(opts: RateLimitOptions): RateLimits {
     maxRetriesPerRequest: 1,
     commandTimeout: 1000,
     retryStrategy: redisRetryStrategy,
+    // Every public request costs a limiter call: those of one event-loop turn go out in one write.
+    enableAutoPipelining: true,
   });
   client.on('error', (err: Error) => logger.debug({ err: err.message }, 'rate limit redis connection error'));
 
@@ -133,16 +142,30 @@ export function createRateLimits(opts: RateLimitOptions): RateLimits {
     }
   }
 
+  const inMemory = new RateLimiterMemory({ points: rules.public.points, duration: rules.public.seconds });
+  // Browsers on other origins (verifiers, wallets) must be able to read the 429 and its Retry-After.
+  const corsFor429 = (res: Response) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+  };
+
   return {
     async publicRoutes(req, res, next) {
       const kind = publicKindOf(req.method, req.path);
       if (kind) {
-        // Browsers on other origins (verifiers, wallets) must be able to read the 429 and its Retry-After.
-        res.setHeader('Access-Control-Allow-Origin', '*');
-        res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
+        corsFor429(res);
         await consume(kind, clientKey(req.ip));
       }
       next();
+    },
+
+    async cachedPublic(req, res) {
+      try {
+        await inMemory.consume(clientKey(req.ip));
+      } catch (r) {
+        corsFor429(res);
+        throw r instanceof RateLimiterRes ? tooMany('public', rules.public, r.msBeforeNext) : r;
+      }
     },
 
     authenticate(inner) {

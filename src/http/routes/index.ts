@@ -1,5 +1,6 @@
 import type { Runtime } from '../../runtime.js';
 import type { RouteDef } from '../route.js';
+import type { PublicAnswers } from '../public-answers.js';
 import { adminGroupRoutes, adminOrgRoutes, adminTokenRoutes, adminUserRoutes } from './admin.js';
 import { jobRoutes } from './jobs.js';
 import { analyticsRoutes } from './analytics.js';
@@ -24,7 +25,7 @@ import { notificationRoutes } from './notifications.js';
 import { walletExchangeRoutes } from './wallet-exchanges.js';
 
 /** Every declared API route, in matching order (specific paths before `{entity_id}` catch-alls). */
-export function allRoutes(rt: Runtime): RouteDef[] {
+export function allRoutes(rt: Runtime, answers: PublicAnswers): RouteDef[] {
   return [
     ...adminOrgRoutes(rt),
     ...adminUserRoutes(rt),
@@ -45,13 +46,13 @@ export function allRoutes(rt: Runtime): RouteDef[] {
     ...signalRoutes(rt),
     ...walletExchangeRoutes(rt),
     ...publicFileRoutes(rt),
-    ...publicAssertionRoutes(rt),
+    ...publicAssertionRoutes(rt, answers),
     ...publicProfileRoutes(rt),
     ...publicKeyRoutes(rt),
     ...publicStatusListRoutes(rt),
     ...publicKeySetRoutes(rt),
     ...publicDidRoutes(rt),
-    ...publicVerifyRoutes(rt),
+    ...publicVerifyRoutes(rt, answers),
     // Issue 16: events feed, webhooks, mail settings (before the `{entity_id}` catch-all below).
     ...notificationRoutes(rt),
     // Must stay LAST: `/api/credentials/orgs/{org}/users/{user_id}/{entity_id}` would otherwise swallow

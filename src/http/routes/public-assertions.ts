@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
-import { envelope, envelopeSchema } from '../envelope.js';
+import { envelopeSchema } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
 import { assertionObjectSchema } from '../../issuance/assertion-format.js';
 import { NotFoundError } from '../../errors.js';
-import { verificationPageSender } from './public-verify.js';
-import { microCache } from '../../cache/micro-cache.js';
-import { id, jsonLd, jsonLdType, pub, publicHeaders, sendDocument, SHORT } from './public-document-response.js';
+import { acceptsHtmlFirst, type PublicAnswers } from '../public-answers.js';
+import { sendPrepared } from '../prepared-response.js';
+import { id, jsonLd, jsonLdType, pub, sendDocument, SHORT } from './public-document-response.js';
 
 /**
  * What a verifier, wallet or backpack fetches without credentials: an assertion in its public
@@ -16,15 +16,10 @@ import { id, jsonLd, jsonLdType, pub, publicHeaders, sendDocument, SHORT } from 
 const assertionParams = z.object({ entity_id: id });
 
 /** An assertion: its VC-JWT, OB 3.0 and OB 2.0 JSON, and the public assertion (or its page). */
-export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
+export function publicAssertionRoutes(rt: Runtime, answers: PublicAnswers): RouteDef[] {
   const docs = rt.services.publicDocuments;
-  const sendVerificationPage = verificationPageSender(rt);
-  // The most fetched public document (every share link, every backpack refresh). A revocation
-  // shows here at once through the invalidation bus, at worst within PUBLIC_CACHE_MS, well inside
-  // the max-age every cache may already keep.
-  const assertionJson = microCache<string>({ ttlMs: rt.config.publicCacheMs, maxEntries: 10_000 });
-  rt.invalidation.onAssertionsChanged((ids) => ids.forEach((id) => assertionJson.invalidate(id)));
 
+  const wantsPage = acceptsHtmlFirst();
   return [
     defineRoute({
       method: 'get',
@@ -96,22 +91,17 @@ export function publicAssertionRoutes(rt: Runtime): RouteDef[] {
       },
       async handler({ params, req, res }) {
         // One URL for people and machines: browsers (Accept: text/html first) get the page, which
-        // exists for revoked assertions too; everything else the JSON as before.
+        // exists for revoked assertions too; everything else the JSON as before. Cached answers
+        // are served before the router (src/http/public-answers.ts); this builds them.
         res.vary('Accept');
-        if (req.accepts(['application/json', 'text/html']) === 'text/html')
-          return sendVerificationPage(params.entity_id, res);
-        let body: string;
+        if (wantsPage(req)) return sendPrepared(req, res, await answers.page(params.entity_id));
         try {
-          body = await assertionJson.get(params.entity_id, async () => {
-            return JSON.stringify(envelope(await docs.publicAssertion(params.entity_id)));
-          });
+          sendPrepared(req, res, await answers.assertionJson(params.entity_id));
         } catch (err) {
           // The seed: an unknown assertion is a 404 with an empty body (a revoked one says why).
           if (err instanceof NotFoundError && !err.extra) return void res.status(404).end();
           throw err;
         }
-        publicHeaders(res, SHORT);
-        res.status(200).type('application/json').send(body);
       },
     }),
   ];

@@ -1,4 +1,4 @@
-import express, { type RequestHandler, type Response } from 'express';
+import express, { type RequestHandler } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
@@ -6,14 +6,9 @@ import type { Runtime } from '../../runtime.js';
 import { PayloadTooLargeError, ValidationError } from '../../errors.js';
 import { MAX_VERIFY_FILE_BYTES, type VerifyInput } from '../../verification/verification-service.js';
 import { MAX_JWT_CHARS } from '../../verification/input-limits.js';
-import { microCache } from '../../cache/micro-cache.js';
 import { claimToken } from './wallet-exchanges.js';
-import { walletSection } from '../../verification/wallet-section.js';
-import {
-  renderVerificationPage,
-  verificationPageCsp,
-  verificationPageModel,
-} from '../../verification/verification-page.js';
+import type { PublicAnswers } from '../public-answers.js';
+import { prepareResponse, sendPrepared, type PreparedResponse } from '../prepared-response.js';
 
 /**
  * The public verification surface: the HTML page of an assertion (also content-negotiated on the
@@ -54,41 +49,17 @@ const verifyBody = z.object({
   recipient: z.string().trim().min(1).max(320).optional(),
 });
 
-/** Renders the page of one assertion (revoked ones too: their page says Revoked, and why). */
-export function verificationPageSender(rt: Runtime) {
-  const { verification, exchanges } = rt.services;
-  // The page behind every shared badge link: built once per assertion for the revocation bound,
-  // dropped at once (in every replica) when the assertion is revoked or superseded. A page opened
-  // with a claim link (the recipient's own, with the wallet section) is never cached.
-  const pages = microCache<{ html: string; expiresAt?: number }>({
-    ttlMs: rt.config.publicCacheMs,
-    maxEntries: 10_000,
-    expiresAt: (page) => page.expiresAt,
-  });
-  rt.invalidation.onAssertionsChanged((ids) => ids.forEach((id) => pages.invalidate(id)));
-  const build = async (assertionId: string, claim?: string) => {
-    const { assertion, result } = await verification.verifyAssertion(assertionId);
-    const signatories = await verification.signatoriesOf(assertion);
-    const model = verificationPageModel({ assertion, result, signatories, urls: rt.urls, now: new Date() });
-    const wallet = claim === undefined || !model.live ? undefined : await walletSection(exchanges, assertionId, claim);
-    const html = renderVerificationPage({ ...model, wallet });
-    return { html, expiresAt: assertion.expires_at ? new Date(assertion.expires_at).getTime() : undefined };
-  };
-  /** `claim`: the token of a claim link; a valid one adds the "Add to wallet" section (issue 15). */
-  return async function sendVerificationPage(assertionId: string, res: Response, claim?: string): Promise<void> {
-    const { html } =
-      claim === undefined ? await pages.get(assertionId, () => build(assertionId)) : await build(assertionId, claim);
-    // Replaces helmet's default policy for this response: inline styles, our images, no scripts.
-    res.setHeader('Content-Security-Policy', verificationPageCsp(rt.urls.base));
-    // A page opened with a claim link is the recipient's alone: no cache may keep it.
-    res.setHeader('Cache-Control', claim === undefined ? 'public, max-age=60' : 'private, no-store');
-    res.status(200).type('html').send(html);
-  };
-}
-
-export function publicVerifyRoutes(rt: Runtime): RouteDef[] {
+export function publicVerifyRoutes(rt: Runtime, answers: PublicAnswers): RouteDef[] {
   const { verification } = rt.services;
-  const sendPage = verificationPageSender(rt);
+  // A cached outcome (src/verification/verification-service.ts) is the same object for every
+  // request within its bound: serialized once, and forgotten with it.
+  const serialized = new WeakMap<object, PreparedResponse>();
+  const verifyHeaders = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+  const prepared = (result: object) => {
+    let p = serialized.get(result);
+    if (!p) serialized.set(result, (p = prepareResponse(JSON.stringify(result), verifyHeaders)));
+    return p;
+  };
   return [
     defineRoute({
       method: 'post',
@@ -122,8 +93,7 @@ export function publicVerifyRoutes(rt: Runtime): RouteDef[] {
             forms.length ? `Give only one credential to verify: ${FORMS}.` : `Nothing to verify: send ${FORMS}.`,
           );
         }
-        res.setHeader('Cache-Control', 'no-store');
-        res.status(200).json(await verification.verify(forms[0]));
+        sendPrepared(req, res, prepared(await verification.verify(forms[0])));
       },
     }),
     defineRoute({
@@ -138,8 +108,8 @@ export function publicVerifyRoutes(rt: Runtime): RouteDef[] {
         200: 'text/html; with ?claim=<a valid claim token> it adds an "Add to wallet" section (QR code, wallet links)',
         404: 'Unknown assertion',
       },
-      async handler({ params, query, res }) {
-        await sendPage(params.entity_id, res, query.claim);
+      async handler({ params, query, req, res }) {
+        sendPrepared(req, res, await answers.page(params.entity_id, query.claim));
       },
     }),
   ];
