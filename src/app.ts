@@ -41,7 +41,22 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
   app.use(rejectNulInUrl());
   if (opts.rateLimits) app.use(opts.rateLimits.publicRoutes);
 
+  // One authenticate for every route and the dashboard: refused tokens count against the same budget.
+  const authenticate = opts.rateLimits
+    ? opts.rateLimits.authenticate(authenticateMiddleware(rt.authenticator))
+    : authenticateMiddleware(rt.authenticator);
+  const routeMiddleware = {
+    authenticate,
+    tenant: tenantMiddleware(rt.services.directory),
+    defaultBodyLimit: rt.config.bodyLimit,
+    publicBaseUrl: rt.config.publicBaseUrl,
+  };
+  const defs = allRoutes(rt, answers);
   const router = express.Router();
+  mountWalletPreflight(router);
+  // The public documents first: a share link or a verification is not walked past the docs, the
+  // dashboard and ~150 tenant routes (their paths cannot collide with any other route's).
+  mountRoutes(router, defs.filter(isPublicDocument), routeMiddleware);
   mountHealthRoutes(router, rt, metrics, drain);
 
   // Issuing requests wait on the issuance event stream: open it now, as a QueueEvents first opened
@@ -50,7 +65,6 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
     .issuanceEvents()
     .waitUntilReady()
     .catch((err: unknown) => rt.logger.warn({ err }, 'issuance events not ready'));
-  const defs = allRoutes(rt, answers);
   const openapi = buildOpenApi(defs, { version: VERSION, serverUrl: rt.config.publicBaseUrl });
   router.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -62,21 +76,12 @@ export function createApp(rt: Runtime, opts: { rateLimits?: RateLimits; drain?: 
   });
   router.use(swaggerUiRouter());
   router.use(studioPageRouter());
-
-  // One authenticate for every route and the dashboard: refused tokens count against the same budget.
-  const authenticate = opts.rateLimits
-    ? opts.rateLimits.authenticate(authenticateMiddleware(rt.authenticator))
-    : authenticateMiddleware(rt.authenticator);
   router.use(queueDashboard(rt, authenticate));
-  mountWalletPreflight(router);
-  // The public documents first: a share link or a verification is not walked past ~150 tenant
-  // routes (their paths cannot collide with any other route's).
-  mountRoutes(router, [...defs.filter(isPublicDocument), ...defs.filter((d) => !isPublicDocument(d))], {
-    authenticate,
-    tenant: tenantMiddleware(rt.services.directory),
-    defaultBodyLimit: rt.config.bodyLimit,
-    publicBaseUrl: rt.config.publicBaseUrl,
-  });
+  mountRoutes(
+    router,
+    defs.filter((d) => !isPublicDocument(d)),
+    routeMiddleware,
+  );
   app.use(router);
   app.use(notFoundHandler());
   app.use(errorHandler(rt.logger));

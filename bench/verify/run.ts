@@ -10,7 +10,7 @@
  * is the median over `rounds` of those pairs' ratios (row ÷ the baseline just before it).
  *
  *   npx tsx bench/verify/run.ts [seconds=5] [connections=50] [rounds=3]
- *   npx tsx bench/verify/run.ts --quick   # 1 s runs; exit 1 on a gross regression (cached < 0.1x baseline)
+ *   npx tsx bench/verify/run.ts --quick   # 1 s runs, best of 3 pairs; exit 1 on a gross regression (cached < 0.2x baseline)
  *
  * The all-in-one service runs in this process (embedded PGlite and redis-server; no render
  * worker is needed). DATABASE_URL=postgres://… runs it against PostgreSQL instead.
@@ -34,12 +34,12 @@ const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const SECONDS = QUICK ? 1 : Number(args[0] ?? 5);
 const CONNECTIONS = QUICK ? 20 : Number(args[1] ?? 50);
 /** Baseline/row pairs per row (the ratio is their median). */
-const ROUNDS = QUICK ? 1 : Number(args[2] ?? 3);
+const ROUNDS = QUICK ? 3 : Number(args[2] ?? 3);
 /** The issue's goals (ratios to the baseline, same run) and the quick mode's gross-regression floor. */
 const GOALS = { verify: 0.5, page: 0.5, publicJson: 0.8 };
-// Far below the cached ratios (0.5–0.65 on a quiet 2-core machine) and far above the uncached ones
+// Far below the cached ratios (0.45–0.9 on a 2-core machine, best of 3 pairs) and far above the uncached ones
 // (0.02–0.05): a lost cache fails, a noisy neighbour does not.
-const QUICK_FLOOR = 0.1;
+const QUICK_FLOOR = 0.2;
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -176,6 +176,8 @@ async function main(): Promise<void> {
         ratios.push(line['req/s'] / base['req/s']);
       }
       ratios.sort((x, y) => x - y);
+      // The guard fails on a lost cache (every pair far below), not on one pair a neighbour spoilt.
+      if (QUICK) return +ratios.at(-1)!.toFixed(3);
       const mid = ratios.length >> 1;
       const median = ratios.length % 2 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
       return +median.toFixed(3);
@@ -233,7 +235,7 @@ async function main(): Promise<void> {
       console.log(`goal ${name}: ${got} of baseline (goal >= ${goal}) ${got >= goal ? 'met' : 'NOT met'}`);
     }
     if (QUICK) {
-      const worst = Math.min(summary['verify {jwt} cached / baseline'], summary['page cached / baseline']);
+      const worst = Math.min(p, cached.verifyJwt, cached.verifyId, cached.page);
       failed = worst < QUICK_FLOOR;
       console.log(`quick check: worst cached ratio ${worst} (floor ${QUICK_FLOOR}) ${failed ? 'REGRESSION' : 'ok'}`);
     }
