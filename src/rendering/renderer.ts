@@ -230,7 +230,7 @@ export function createRenderer(options: RendererOptions): Renderer {
           await emulateViewport(slot, measure ? page : PRINT_VIEWPORT, 1);
           await load(slot, markup);
           const out = await printPdf(slot, limit);
-          if (measure) printSizes!.learn(markup.layout!, await measureImageBoxes(slot, markup.unmeasured!));
+          if (measure) await learnImageBoxes(slot, printSizes!, markup.layout!, markup.unmeasured!, options.logger);
           return out;
         }, renderTimeoutMs);
         if (pdf.length > maxOutputBytes)
@@ -273,6 +273,21 @@ export function createRenderer(options: RendererOptions): Renderer {
       imagesResampled: printSizes?.used ?? 0,
     }),
   };
+}
+
+/** Records the measured image boxes of a layout; a failed measurement only costs the resampling. */
+async function learnImageBoxes(
+  slot: RenderSlot,
+  sizes: PrintImageSizes,
+  layout: string,
+  sources: Map<string, string[]>,
+  logger: RenderLogger | undefined,
+): Promise<void> {
+  try {
+    sizes.learn(layout, await measureImageBoxes(slot, sources));
+  } catch (e) {
+    logger?.warn?.({ err: String(e) }, 'render: image boxes could not be measured');
+  }
 }
 
 /** CDP Page.printToPDF: only the first `limit` + 1 pages, so a 100 000-page template cannot eat the box. */
