@@ -7,6 +7,23 @@
 import { findAssetReferences, replaceAssetReferences } from './asset-references.js';
 import type { RenderLogger } from './browser-pool.js';
 import type { JobHosts } from './job-hosts.js';
+import type { PrintImageSizes } from './print-image-sizes.js';
+
+/** A PDF job's stored PNGs at print resolution: the job's layout and what is known of it. */
+export interface PrintImages {
+  layout: string;
+  sizes: PrintImageSizes;
+}
+
+export interface InlinedMarkup {
+  html: string;
+  css: string;
+  /**
+   * When a PNG of the document has never been measured in this layout: each data: URL written in
+   * for such PNGs → their service URLs (to measure after the print); else null.
+   */
+  unmeasured: Map<string, string[]> | null;
+}
 
 export interface LoadedAsset {
   body: Buffer | Uint8Array;
@@ -101,16 +118,19 @@ export class RenderAssets {
   /**
    * The markup with the service images it names written in as data: URLs (loaded here, in
    * parallel); what is not inlined is left for the interceptor, which answers it from `assets`.
+   * With `print`, PNGs only ever used as `src` are written in at print resolution when their box
+   * in this layout is known (print-image-sizes.ts); `assets` keeps them as stored.
    */
   async inline(
     html: string,
     css: string,
     assets: Map<string, LoadedAsset | null>,
     label: string | undefined,
-  ): Promise<{ html: string; css: string }> {
+    print?: PrintImages,
+  ): Promise<InlinedMarkup> {
     const htmlRefs = findAssetReferences(html, 'html');
     const cssRefs = findAssetReferences(css, 'css');
-    if (htmlRefs.length === 0 && cssRefs.length === 0) return { html, css };
+    if (htmlRefs.length === 0 && cssRefs.length === 0) return { html, css, unmeasured: null };
     const urls = new Map<string, string | null>();
     for (const { raw } of [...htmlRefs, ...cssRefs]) if (!urls.has(raw)) urls.set(raw, this.hosts.resolveAssetRef(raw));
     const wanted = new Set([...urls.values()].filter((u): u is string => u !== null));
@@ -121,13 +141,22 @@ export class RenderAssets {
         assets.set(serviceUrl, asset);
       }),
     );
+    // a url() has no box to measure: images named in one are never resampled
+    const inCss = new Set([...cssRefs, ...findAssetReferences(html, 'css')].map((r) => urls.get(r.raw)));
     const dataUrls = new Map<string, string>();
+    let unmeasured: Map<string, string[]> | null = null;
     let budget = 4 * this.opts.inlineAssetMaxBytes; // one CDP message carries the document: keep it bounded
     for (const [serviceUrl, asset] of assets) {
       if (asset && asset.body.byteLength <= this.opts.inlineAssetMaxBytes && asset.body.byteLength <= budget) {
         budget -= asset.body.byteLength;
         this.counters.assetsInlined++;
-        dataUrls.set(serviceUrl, dataUrl(asset));
+        const png = print && !inCss.has(serviceUrl) && asset.contentType === 'image/png';
+        const box = png ? print.sizes.box(print.layout, serviceUrl) : null;
+        const resampled = box ? print!.sizes.forBox(asset.body, box) : null;
+        const written = dataUrl(resampled ? { body: resampled, contentType: asset.contentType } : asset);
+        dataUrls.set(serviceUrl, written);
+        if (box === undefined)
+          (unmeasured ??= new Map()).set(written, [...(unmeasured.get(written) ?? []), serviceUrl]);
       }
     }
     const replacement = (raw: string) => {
@@ -137,6 +166,7 @@ export class RenderAssets {
     return {
       html: replaceAssetReferences(html, htmlRefs, replacement),
       css: replaceAssetReferences(css, cssRefs, replacement),
+      unmeasured,
     };
   }
 }

@@ -4,9 +4,10 @@
  * Per job, on a reused page (its own incognito context, JavaScript off, HTTP cache off):
  *  1. the service images the markup names in `src="…"` or `url(…)` are loaded with `loadAsset` and
  *     written in as data: URLs (up to 2 MB each: a Fetch round trip per image cost more Chromium
- *     CPU than decoding it; see asset-references.ts); then the document (buildDocument: <base>,
- *     bundled @font-face, the CSS, the HTML) is written into the page's current document with CDP
- *     Page.setDocumentContent — no file: or temp URL, no HTTP;
+ *     CPU than decoding it; see asset-references.ts; PDFs get stored PNGs at 2 px per CSS px of
+ *     their laid-out box once the layout's first PDF has measured it: print-image-sizes.ts); then the
+ *     document (buildDocument: <base>, bundled @font-face, the CSS, the HTML) is written into the
+ *     page's current document with CDP Page.setDocumentContent — no file: or temp URL, no HTTP;
  *  2. wait for the `load` event: it fires once every image and font the layout asked for is done
  *     (JS is off, so document.fonts.ready is not an option; networkidle would cost ~2 s);
  *  3. PDF: CDP Page.printToPDF (untagged, no outline, preferCSSPageSize; only the first maxPages+1
@@ -40,14 +41,17 @@ import { randomBytes } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
 import { BrowserPool, type PoolStats, type RenderLogger } from './browser-pool.js';
 import { RenderLimitError } from './errors.js';
+import { measureImageBoxes } from './image-boxes.js';
 import { JobHosts } from './job-hosts.js';
 import { resetPage, setUpPage, waitForLoad } from './page-setup.js';
 import { newPageState, type RenderPageState, type RenderSlot } from './page-state.js';
 import { pageSizeOfDocument, viewportFor } from './page-size.js';
+import { layoutKey, PrintImageSizes } from './print-image-sizes.js';
 import {
   RenderAssets,
   type AssetRequest,
   type BlockedRequest,
+  type InlinedMarkup,
   type LoadedAsset,
   type RenderCounters,
 } from './render-assets.js';
@@ -94,6 +98,11 @@ export interface RendererOptions {
    * job: strictest, ~+50 % CPU per PDF, fonts re-decoded every time); default 50
    */
   documentReuse?: number;
+  /**
+   * PDFs: stored PNGs written in at PRINT_PX_PER_CSS_PX pixels per CSS pixel of their laid-out
+   * box once a PDF of the same layout has measured it (print-image-sizes.ts); default true
+   */
+  printResolutionImages?: boolean;
   /** extra Chromium flags */
   extraArgs?: string[];
 }
@@ -111,7 +120,7 @@ export interface PngOptions extends RenderJobOptions {
   scale?: number;
 }
 
-export type RendererStats = PoolStats & RenderCounters;
+export type RendererStats = PoolStats & RenderCounters & { imagesResampled: number };
 
 export interface Renderer {
   renderPdf(html: string, css: string, opts?: PdfOptions): Promise<Buffer>;
@@ -162,6 +171,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     },
     counters,
   );
+  const printSizes = options.printResolutionImages === false ? null : new PrintImageSizes();
   const pool = new BrowserPool<RenderPageState>({
     executablePath: options.executablePath,
     pages: options.pages,
@@ -174,12 +184,18 @@ export function createRenderer(options: RendererOptions): Renderer {
     onPageReleased: (slot) => resetPage(slot, documentReuse),
   });
 
-  /** Writes the job's document into the page and waits for its `load` event. */
-  async function load(slot: RenderSlot, rawHtml: string, rawCss: string, label: string | undefined): Promise<void> {
+  /** The job's markup with its images written in (PDFs: at print resolution where known). */
+  function prepare(slot: RenderSlot, rawHtml: string, rawCss: string, label: string | undefined, pdf: boolean) {
     const nonce = randomBytes(8).toString('hex');
     const loaded = new Map<string, LoadedAsset | null>();
     slot.state.job = { label, nonce, assets: loaded };
-    const { html, css } = await assets.inline(rawHtml, rawCss, loaded, label);
+    const print = pdf && printSizes ? { layout: layoutKey(rawHtml, rawCss), sizes: printSizes } : undefined;
+    return assets.inline(rawHtml, rawCss, loaded, label, print).then((m) => ({ ...m, nonce, layout: print?.layout }));
+  }
+
+  /** Writes the job's document into the page and waits for its `load` event. */
+  async function load(slot: RenderSlot, markup: InlinedMarkup & { nonce: string }): Promise<void> {
+    const { html, css, nonce } = markup;
     const doc = buildDocument(hosts.toJobUrls(html, nonce), hosts.toJobUrls(css, nonce), {
       assetPrefixes: hosts.prefixes.map((p) => p.href),
       baseUrl: `${hosts.assetHost(0, nonce)}/`,
@@ -205,9 +221,17 @@ export function createRenderer(options: RendererOptions): Renderer {
       const limit = opts.maxPages ?? maxPages;
       return guarded(async () => {
         const pdf = await pool.run(async (slot) => {
-          await emulateViewport(slot, PRINT_VIEWPORT, 1);
-          await load(slot, html, css, opts.label);
-          return printPdf(slot, limit);
+          const markup = await prepare(slot, html, css, opts.label, true);
+          // a layout's first PDF is laid out at the page's size too, to measure its images' boxes
+          // (not for a huge @page: that screen frame alone could take the browser down)
+          const page = viewportFor(pageSizeOfDocument(html, css));
+          const measure =
+            markup.unmeasured && markup.layout !== undefined && page.width * page.height <= MAX_PNG_PIXELS;
+          await emulateViewport(slot, measure ? page : PRINT_VIEWPORT, 1);
+          await load(slot, markup);
+          const out = await printPdf(slot, limit);
+          if (measure) await learnImageBoxes(slot, printSizes!, markup.layout!, markup.unmeasured!, options.logger);
+          return out;
         }, renderTimeoutMs);
         if (pdf.length > maxOutputBytes)
           throw new RenderLimitError('output_size', `rendered PDF is ${pdf.length} bytes (max ${maxOutputBytes})`);
@@ -229,7 +253,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       return guarded(async () => {
         const png = await pool.run(async (slot) => {
           await emulateViewport(slot, vp, scale);
-          await load(slot, html, css, opts.label);
+          await load(slot, await prepare(slot, html, css, opts.label, false));
           return capturePng(slot);
         }, renderTimeoutMs);
         if (png.length > maxOutputBytes)
@@ -242,8 +266,28 @@ export function createRenderer(options: RendererOptions): Renderer {
     warmUp: () => pool.warmUp(),
     close: () => pool.close(),
     browserPid: () => pool.browserPid(),
-    stats: () => ({ ...pool.stats(), ...counters, failures: { ...counters.failures } }),
+    stats: () => ({
+      ...pool.stats(),
+      ...counters,
+      failures: { ...counters.failures },
+      imagesResampled: printSizes?.used ?? 0,
+    }),
   };
+}
+
+/** Records the measured image boxes of a layout; a failed measurement only costs the resampling. */
+async function learnImageBoxes(
+  slot: RenderSlot,
+  sizes: PrintImageSizes,
+  layout: string,
+  sources: Map<string, string[]>,
+  logger: RenderLogger | undefined,
+): Promise<void> {
+  try {
+    sizes.learn(layout, await measureImageBoxes(slot, sources));
+  } catch (e) {
+    logger?.warn?.({ err: String(e) }, 'render: image boxes could not be measured');
+  }
 }
 
 /** CDP Page.printToPDF: only the first `limit` + 1 pages, so a 100 000-page template cannot eat the box. */
