@@ -141,6 +141,7 @@ const envSchema = z.object({
   QUEUE_DASHBOARD: z.enum(['ro', 'rw']).default('ro'),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   WORKER_METRICS_PORT: port.optional(),
+  API_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   // --- notifications (issue 16): src/events, src/webhooks, src/mail ---
   EVENTS_RETENTION_DAYS: positiveInt.max(3650).default(30),
   WEBHOOK_ALLOW_HTTP: z.enum(['on', 'off']).default('off'),
@@ -231,6 +232,8 @@ const configSchema = envSchema.transform((e) => ({
   metricsToken: e.METRICS_TOKEN,
   /** A worker-only process (`badgeworks worker`) serves its own /metrics on this port when set. */
   workerMetricsPort: e.WORKER_METRICS_PORT,
+  /** `badgeworks api` only: processes sharing the port (node:cluster). */
+  apiProcesses: e.API_PROCESSES,
   /** Notifications (issue 16): the change feed, webhooks out, email to recipients. */
   notify: {
     eventsRetentionDays: e.EVENTS_RETENTION_DAYS,

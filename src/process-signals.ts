@@ -4,7 +4,11 @@ import type { Logger } from './logger.js';
  * Waits for SIGINT/SIGTERM, then stops gracefully (in-flight jobs drain). A second signal exits at
  * once; jobs in flight then stay in Redis and are retried by the next worker.
  */
-export function runUntilSignal(stop: () => Promise<void>, logger: Logger): Promise<void> {
+export function runUntilSignal(
+  stop: () => Promise<void>,
+  logger: Logger,
+  opts: { supervised?: boolean } = {},
+): Promise<void> {
   return new Promise((resolve) => {
     let count = 0;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -27,8 +31,15 @@ export function runUntilSignal(stop: () => Promise<void>, logger: Logger): Promi
           resolve();
         });
     };
-    process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    if (opts.supervised) {
+      // One of API_PROCESSES (src/api-cluster.ts): a terminal's Ctrl-C reaches the whole group, but
+      // only the supervisor's SIGTERM stops this process (else it would count two signals and not drain).
+      process.on('SIGINT', () => undefined);
+      process.on('SIGHUP', () => undefined);
+      return;
+    }
+    process.on('SIGINT', onSignal);
     // A closed terminal: the embedded redis-server, in its own process group, is not told; we stop it.
     process.on('SIGHUP', onSignal);
   });

@@ -2,15 +2,18 @@ import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startService } from './service.js';
 import { runUntilSignal } from './process-signals.js';
+import cluster from 'node:cluster';
+import { runApiCluster } from './api-cluster.js';
 
 /** The API process of a production split: stateless, against REDIS_URL and DATABASE_URL. */
 export async function server(): Promise<void> {
   const config = loadConfig();
   requireSharedServices(config, 'api');
   const logger = createLogger(config.logLevel);
+  if (config.apiProcesses > 1 && cluster.isPrimary) return runApiCluster(config.apiProcesses, logger);
   const svc = await startService({ config, api: true, workers: false, logger });
-  process.stdout.write(`badgeworks api listening on ${svc.url}\nbadgeworks ready: api\n`);
-  await runUntilSignal(svc.stop, logger);
+  process.stdout.write(`badgeworks api listening on ${svc.url}\nbadgeworks ready: api (pid ${process.pid})\n`);
+  await runUntilSignal(svc.stop, logger, { supervised: cluster.isWorker });
 }
 
 /** The worker process of a production split. */

@@ -10,7 +10,7 @@
  * is the median over `rounds` of those pairs' ratios (row ÷ the baseline just before it).
  *
  *   npx tsx bench/verify/run.ts [seconds=5] [connections=50] [rounds=3]
- *   npx tsx bench/verify/run.ts --quick   # 1 s runs, best of 3 pairs; exit 1 on a gross regression (cached < 0.2x baseline)
+ *   npx tsx bench/verify/run.ts --quick   # 1 s runs, best of 3 pairs; exit 1 below 0.2x baseline (a lost cache)
  *
  * The all-in-one service runs in this process (embedded PGlite and redis-server; no render
  * worker is needed). DATABASE_URL=postgres://… runs it against PostgreSQL instead.
