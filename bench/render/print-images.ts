@@ -8,11 +8,11 @@
  *   npx tsx bench/render/print-images.ts [--rounds=R]     (under the bench lock: flock /tmp/bench.lock …)
  */
 import os from 'node:os';
-import { PNG } from 'pngjs';
-import { createRenderer, type LoadedAsset } from '../../src/rendering/renderer.js';
+import { createRenderer } from '../../src/rendering/renderer.js';
 import { defaultCertificateTemplate } from '../../src/template/default-template.js';
 import { renderTemplate } from '../../src/template/template.js';
 import {
+  enlarged,
   IMAGES_PREFIX,
   makeLoadAsset,
   SAMPLE_IMAGES,
@@ -24,17 +24,6 @@ const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split
 const BATCH = 40;
 const CORES = os.availableParallelism();
 
-/** A PNG enlarged k times (nearest neighbour: the same drawing, k² the pixels). */
-function enlarged(asset: LoadedAsset, k: number): LoadedAsset {
-  const src = PNG.sync.read(Buffer.from(asset.body));
-  const out = new PNG({ width: src.width * k, height: src.height * k });
-  for (let y = 0; y < out.height; y++)
-    for (let x = 0; x < out.width; x++) {
-      const i = (Math.floor(y / k) * src.width + Math.floor(x / k)) * 4;
-      out.data.set(src.data.subarray(i, i + 4), (y * out.width + x) * 4);
-    }
-  return { contentType: 'image/png', body: PNG.sync.write(out) };
-}
 const PNGS = ['org-1/logo.png', 'org-1/sig-hopper.png', 'org-1/sig-turing.png'];
 const uploads4x = { ...SAMPLE_IMAGES, ...Object.fromEntries(PNGS.map((k) => [k, enlarged(SAMPLE_IMAGES[k], 4)])) };
 

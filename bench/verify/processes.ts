@@ -19,6 +19,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
+import { apiCaller } from './api-call.js';
 
 const args = process.argv.slice(2);
 const SECONDS = Number(args[0] ?? 5);
@@ -61,16 +62,8 @@ const seeder = await startService({
   workers: true,
   logger: createLogger('silent'),
 });
-const call = async (method: string, p: string, body?: unknown, token = env.ADMIN_TOKEN) => {
-  const res = await fetch(base + p, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-};
+const call = async (method: string, p: string, body?: unknown, tok?: string) =>
+  (await apiCaller(base, env.ADMIN_TOKEN)(method, p, body, tok)).body;
 await call('POST', '/api/admin/orgs', { org: 'bench', name: 'Bench' });
 await call('PUT', '/api/admin/orgs/bench/users/admin', { role: 'platform_admin' });
 await call('PUT', '/api/admin/orgs/bench/users/u1', { role: 'student', email: 'u1@example.org', name: 'User One' });

@@ -26,6 +26,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
+import { apiCaller } from './api-call.js';
 
 const QUICK = process.argv.includes('--quick');
 /** `--only=<row>` drives just one row (for `node --cpu-prof --import tsx …`): floor, public, jwt, id, page. */
@@ -95,16 +96,7 @@ async function main(): Promise<void> {
     });
   let svc = await start('1000');
   const base = svc.url!;
-  const call = async (method: string, p: string, body?: unknown, token = adminToken) => {
-    const res = await fetch(base + p, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = apiCaller(base, adminToken);
 
   let baseline: ReturnType<typeof express.application.listen> | undefined;
   let failed = false;

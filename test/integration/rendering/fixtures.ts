@@ -131,3 +131,15 @@ export async function sampleContext(
     assertionId: id,
   });
 }
+
+/** The sample PNG enlarged k times (what a scanned signature upload looks like). */
+export function enlarged(asset: LoadedAsset, k: number): LoadedAsset {
+  const src = PNG.sync.read(Buffer.from(asset.body));
+  const out = new PNG({ width: src.width * k, height: src.height * k });
+  for (let y = 0; y < out.height; y++)
+    for (let x = 0; x < out.width; x++) {
+      const i = (Math.floor(y / k) * src.width + Math.floor(x / k)) * 4;
+      out.data.set(src.data.subarray(i, i + 4), (y * out.width + x) * 4);
+    }
+  return { contentType: 'image/png', body: PNG.sync.write(out) };
+}

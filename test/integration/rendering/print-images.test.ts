@@ -8,19 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRenderer, type LoadedAsset, type Renderer } from '../../../src/rendering/renderer.js';
 import { defaultCertificateTemplate } from '../../../src/template/default-template.js';
 import { renderTemplate } from '../../../src/template/template.js';
-import { IMAGES_PREFIX, makeLoadAsset, sampleContext, SAMPLE_IMAGES } from './fixtures.js';
-
-/** The sample PNG enlarged k times (what a scanned signature upload looks like). */
-function enlarged(asset: LoadedAsset, k: number): LoadedAsset {
-  const src = PNG.sync.read(Buffer.from(asset.body));
-  const out = new PNG({ width: src.width * k, height: src.height * k });
-  for (let y = 0; y < out.height; y++)
-    for (let x = 0; x < out.width; x++) {
-      const i = (Math.floor(y / k) * src.width + Math.floor(x / k)) * 4;
-      out.data.set(src.data.subarray(i, i + 4), (y * out.width + x) * 4);
-    }
-  return { contentType: 'image/png', body: PNG.sync.write(out) };
-}
+import { enlarged, IMAGES_PREFIX, makeLoadAsset, sampleContext, SAMPLE_IMAGES } from './fixtures.js';
 
 const images: Record<string, LoadedAsset> = {
   ...SAMPLE_IMAGES,
