@@ -120,22 +120,10 @@ export function statusReservationQueries(db: Db) {
             const i = randomInt(list.size);
             if (!picked.has(i)) candidates.add(i);
           }
-          const taken = new Set(await takenIndexes(trx, list.id, [...candidates]));
-          for (const c of candidates) {
-            if (picked.size === need) break;
-            if (!taken.has(c)) picked.add(c);
-          }
+          for (const i of await reserveFree(trx, list.id, holder, [...candidates], need - picked.size)) picked.add(i);
         }
         if (picked.size < need) throw new Error(`Status list ${list.id}: no ${need} free entries found.`);
         const fresh = [...picked].sort((a, b) => a - b);
-        for (let i = 0; i < fresh.length; i += 1000) {
-          await trx
-            .insertInto('status_reservations')
-            .values(
-              fresh.slice(i, i + 1000).map((index) => ({ status_list_id: list.id, status_list_index: index, holder })),
-            )
-            .execute();
-        }
         return [...kept, ...fresh.map((index) => ({ listId: list.id, index }))];
       });
     },
@@ -168,21 +156,22 @@ async function freeReservations(db: Db, where: RawBuilder<unknown>): Promise<voi
     from unused where s.id = unused.status_list_id`.execute(db);
 }
 
-/** Which of `candidates` are taken in the list: by an assertion or a reservation (each found by its unique index). */
-async function takenIndexes(db: Db, listId: string, candidates: number[]): Promise<number[]> {
-  const any = sql<number>`any(${sql.val(candidates)}::int[])`;
-  const rows = await db
-    .selectFrom('assertions')
-    .select('status_list_index')
-    .where('status_list_id', '=', listId)
-    .where('status_list_index', '=', any)
-    .union(
-      db
-        .selectFrom('status_reservations')
-        .select('status_list_index')
-        .where('status_list_id', '=', listId)
-        .where('status_list_index', '=', any),
-    )
-    .execute();
-  return rows.map((r) => r.status_list_index);
+/**
+ * Reserves for `holder` up to `limit` of `candidates` (random indexes, in their random order) that
+ * no assertion and no reservation holds, and returns them (the caller holds the issuer's lock, so
+ * the conflict clause is only a guard: the limit applies before it). One statement with one array parameter
+ * (issue 18: a chunk's check of its candidates and its 500-row insert of 1,500 parameters were two).
+ */
+async function reserveFree(db: Db, listId: string, holder: string, candidates: number[], limit: number) {
+  const { rows } = await sql<{ index: number }>`
+    insert into status_reservations (status_list_id, status_list_index, holder)
+    select ${listId}, c.i, ${holder} from unnest(${sql.val(candidates)}::int[]) with ordinality as c(i, n)
+    where not exists (select 1 from assertions a where a.status_list_id = ${listId} and a.status_list_index = c.i)
+      and not exists (select 1 from status_reservations r
+                      where r.status_list_id = ${listId} and r.status_list_index = c.i)
+    order by c.n
+    limit ${limit}
+    on conflict do nothing
+    returning status_list_index as index`.execute(db);
+  return rows.map((r) => r.index);
 }
