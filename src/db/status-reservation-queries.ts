@@ -120,10 +120,18 @@ export function statusReservationQueries(db: Db) {
             const i = randomInt(list.size);
             if (!picked.has(i)) candidates.add(i);
           }
-          for (const i of await reserveFree(trx, list.id, holder, [...candidates], need - picked.size)) picked.add(i);
+          const taken = new Set(await takenIndexes(trx, list.id, [...candidates]));
+          for (const c of candidates) {
+            if (picked.size === need) break;
+            if (!taken.has(c)) picked.add(c);
+          }
         }
         if (picked.size < need) throw new Error(`Status list ${list.id}: no ${need} free entries found.`);
         const fresh = [...picked].sort((a, b) => a - b);
+        // One array parameter, not three per entry (issue 18: a chunk's 500 entries were 1,500 parameters).
+        await sql`
+          insert into status_reservations (status_list_id, status_list_index, holder)
+          select ${list.id}, unnest(${sql.val(fresh)}::int[]), ${holder}`.execute(trx);
         return [...kept, ...fresh.map((index) => ({ listId: list.id, index }))];
       });
     },
@@ -156,30 +164,21 @@ async function freeReservations(db: Db, where: RawBuilder<unknown>): Promise<voi
     from unused where s.id = unused.status_list_id`.execute(db);
 }
 
-/**
- * Reserves for `holder` up to `limit` of `candidates` (random indexes, in their random order) that
- * no assertion and no reservation holds, and returns them (the caller holds the issuer's lock, so
- * the conflict clause is only a guard: the limit applies before it). One statement with one array parameter
- * (issue 18: a chunk's check of its candidates and its 500-row insert of 1,500 parameters were two).
- */
-async function reserveFree(db: Db, listId: string, holder: string, candidates: number[], limit: number) {
-  // The taken candidates are found through the (list, index) unique indexes (`= any`), then left
-  // out with a hashed NOT IN: a NOT EXISTS per candidate may be planned as an anti-join that reads
-  // every assertion of the list.
-  const all = sql`${sql.val(candidates)}::int[]`;
-  const { rows } = await sql<{ index: number }>`
-    with taken as (
-      select status_list_index as i from assertions where status_list_id = ${listId} and status_list_index = any(${all})
-      union all
-      select status_list_index from status_reservations
-      where status_list_id = ${listId} and status_list_index = any(${all})
+/** Which of `candidates` are taken in the list: by an assertion or a reservation (each found by its unique index). */
+async function takenIndexes(db: Db, listId: string, candidates: number[]): Promise<number[]> {
+  const any = sql<number>`any(${sql.val(candidates)}::int[])`;
+  const rows = await db
+    .selectFrom('assertions')
+    .select('status_list_index')
+    .where('status_list_id', '=', listId)
+    .where('status_list_index', '=', any)
+    .union(
+      db
+        .selectFrom('status_reservations')
+        .select('status_list_index')
+        .where('status_list_id', '=', listId)
+        .where('status_list_index', '=', any),
     )
-    insert into status_reservations (status_list_id, status_list_index, holder)
-    select ${listId}, c.i, ${holder} from unnest(${all}) with ordinality as c(i, n)
-    where c.i not in (select i from taken)
-    order by c.n
-    limit ${limit}
-    on conflict do nothing
-    returning status_list_index as index`.execute(db);
-  return rows.map((r) => r.index);
+    .execute();
+  return rows.map((r) => r.status_list_index);
 }
