@@ -18,7 +18,8 @@ type Serializer = (value: unknown) => unknown;
 
 /** The serializers PGlite uses for these types, with long strings turned into bytes first. */
 function bytesForLongText(client: PGlite): Record<number, Serializer> {
-  const defaults = (client as unknown as { serializers: Record<number, Serializer | undefined> }).serializers;
+  // PGlite's own (an instance field, not typed): kept for everything that is not a long string.
+  const defaults = (client as unknown as { serializers?: Record<number, Serializer | undefined> }).serializers ?? {};
   const out: Record<number, Serializer> = {};
   for (const oid of BINARY_AS_TEXT_OIDS) {
     const fallback = defaults[oid] ?? ((v: unknown) => String(v));
