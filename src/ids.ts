@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { randomString } from './random-pool.js';
 
 /**
  * Public entity ids: 22 url-safe characters (128 random bits), the shape Badgr's entityIds have.
@@ -6,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
  */
 export function newEntityId(): string {
   for (;;) {
-    const id = randomBytes(16).toString('base64url');
+    const id = randomString(16, 'base64url');
     if (id[0] !== '-') return id;
   }
 }

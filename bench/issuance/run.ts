@@ -6,6 +6,8 @@
  * excluded: no render worker runs, render jobs just queue up.
  *
  *   npx tsx bench/issuance/run.ts [bulkUsers=10000] [baselineUsers=300]
+ *   npx tsx bench/issuance/run.ts --quick   # a few seconds: a 1,000-user VC-JWT bulk next to 30 single
+ *                                           # issues; exit 1 on a gross regression (ratio < QUICK_FLOOR)
  *
  * DATABASE_URL=postgres://… runs it against PostgreSQL instead of PGlite.
  */
@@ -18,8 +20,17 @@ import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
 
-const BULK = Number(process.argv[2] ?? 10_000);
-const BASELINE = Number(process.argv[3] ?? 300);
+const QUICK = process.argv.includes('--quick');
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const BULK = QUICK ? 1000 : Number(args[0] ?? 10_000);
+const BASELINE = QUICK ? 30 : Number(args[1] ?? 300);
+/**
+ * --quick fails below this bulk / one-at-a-time throughput ratio. Measured on the 2-core host at
+ * load 6 (2026-12-04): 60–67x (a single issue is a queue round trip, ~60–75 ms; the 1,000-user bulk
+ * about 1 s). A bulk that lost its batching (an award per job or per transaction) falls towards
+ * 1x; 10x catches that and leaves a slow CI host a wide margin.
+ */
+const QUICK_FLOOR = 10;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bw-bench-issuance-'));
@@ -74,8 +85,9 @@ async function main(): Promise<void> {
         )
       ).body.result.entityId as string;
     // Issue 14: the same bulk by an issuer signing VC-JWTs only, and by one adding a Data Integrity proof.
-    const issuer = await newIssuer('Bench Issuer', ['data-integrity', 'vc-jwt']);
     const jwtOnlyIssuer = await newIssuer('Bench Issuer (VC-JWT only)', ['vc-jwt']);
+    // --quick measures the VC-JWT bulk only (the Data Integrity issuer's warm-up alone starts the signing threads).
+    const issuer = QUICK ? jwtOnlyIssuer : await newIssuer('Bench Issuer', ['data-integrity', 'vc-jwt']);
     const newCredential = async (name: string, by = issuer) =>
       (
         await call(
@@ -87,7 +99,7 @@ async function main(): Promise<void> {
       ).body.result.entityId as string;
 
     // Warm-up: key decryption and import, schema caches, first connections.
-    for (const by of [issuer, jwtOnlyIssuer]) {
+    for (const by of new Set([issuer, jwtOnlyIssuer])) {
       const warm = await newCredential('Warm-up', by);
       await call('POST', `${t}/${warm}/assertions/`, { recipient: { user_id: 'u0' } }, token);
     }
@@ -131,6 +143,7 @@ async function main(): Promise<void> {
       return { seconds, cpuSeconds, rate: BULK / seconds, stored };
     };
     const jwtOnly = await runBulk('Bulk (VC-JWT only)', jwtOnlyIssuer);
+    if (QUICK) return quickVerdict(svc.runtime.dbKind, baselineRate, jwtOnly);
     const both = await runBulk('Bulk (Data Integrity + VC-JWT)', issuer);
 
     const db = svc.runtime.dbKind;
@@ -173,6 +186,22 @@ async function main(): Promise<void> {
     await svc.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The --quick answer: one line per measurement and the verdict (sets the exit code). */
+function quickVerdict(db: string, baselineRate: number, bulk: { seconds: number; rate: number; cpuSeconds: number }) {
+  const ratio = bulk.rate / baselineRate;
+  const load = os.loadavg().map((l) => l.toFixed(2));
+  console.log(`issuance bench (${db}, quick mode, load avg ${load.join(' ')}; rendering excluded)`);
+  console.log(`  baseline  ${BASELINE} users one request at a time: ${baselineRate.toFixed(0)} assertions/s`);
+  console.log(
+    `  bulk JWT  ${BULK} users in one request: ${bulk.seconds.toFixed(2)} s, ${bulk.rate.toFixed(0)} assertions/s (${bulk.cpuSeconds.toFixed(2)} s CPU)`,
+  );
+  const failed = ratio < QUICK_FLOOR;
+  console.log(
+    `quick check: bulk / baseline ${ratio.toFixed(1)}x (floor ${QUICK_FLOOR}x) ${failed ? 'REGRESSION' : 'ok'}`,
+  );
+  if (failed) process.exitCode = 1;
 }
 
 main().catch((err) => {

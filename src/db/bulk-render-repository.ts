@@ -18,11 +18,11 @@ export function bulkRenderRepository(db: Db) {
     /** Rows for freshly queued renders; a retried chunk leaves the rows (and outcomes) it made. */
     async addPending(bulkId: string, assertionIds: string[]): Promise<void> {
       if (assertionIds.length === 0) return;
-      await db
-        .insertInto('bulk_renders')
-        .values(assertionIds.map((assertion_id) => ({ assertion_id, bulk_id: bulkId })))
-        .onConflict((oc) => oc.column('assertion_id').doNothing())
-        .execute();
+      // One array parameter, not two per row (issue 18: a chunk's 500 rows were 1,000 parameters).
+      await sql`
+        insert into bulk_renders (assertion_id, bulk_id)
+        select unnest(${sql.val(assertionIds)}::text[]), ${bulkId}
+        on conflict (assertion_id) do nothing`.execute(db);
     },
 
     /**

@@ -4,6 +4,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { withBinaryLongText } from './pglite-params.js';
 
 export type Db = Kysely<Database>;
 
@@ -47,7 +48,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
   try {
     const client = dir === 'memory' ? new PGlite() : new PGlite(path.resolve(dir));
     await client.waitReady;
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(withBinaryLongText(client)) });
     return {
       db,
       kind: 'pglite',

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomString } from '../random-pool.js';
 
 export type IdentityHashAlg = 'sha256' | 'md5';
 
@@ -25,7 +26,7 @@ export function hashEmail(email: string, salt: string): string {
 
 /** Fresh salt per credential, so the same recipient cannot be correlated across credentials. */
 export function randomSalt(): string {
-  return randomBytes(16).toString('hex');
+  return randomString(16, 'hex');
 }
 
 export function isIdentityHash(value: string): boolean {

@@ -2,6 +2,7 @@ import { compactVerify, CompactSign, decodeJwt, decodeProtectedHeader, importJWK
 import { ValidationError } from '../errors.js';
 import { hasFractionalSeconds, toNumericDate } from '../openbadges/datetime.js';
 import { SIGNING_ALGS, type SigningAlg } from './issuer-key.js';
+import { clearEs256KeyCache, signEs256Compact } from './es256-sign.js';
 
 /** VC-JWT for OB 3.0 (OPEN-BADGES.md §2.1): unwrapped VCDM 2.0 payload plus registered claims. */
 
@@ -55,9 +56,12 @@ export interface CredentialJwtHeader {
 const keyCache = new Map<string, CryptoKey>();
 const KEY_CACHE_LIMIT = 256;
 
+const keyCacheId = (jwk: JWK, alg: SigningAlg, kid: string) =>
+  `${alg} ${kid} ${jwk.x ?? jwk.n ?? ''} ${jwk.d ? 'private' : 'public'}`;
+
 async function importCached(jwk: JWK, alg: SigningAlg, kid: string): Promise<CryptoKey> {
   // The public key material is part of the cache key, so a re-used kid never picks a stale key.
-  const id = `${alg} ${kid} ${jwk.x ?? jwk.n ?? ''} ${jwk.d ? 'private' : 'public'}`;
+  const id = keyCacheId(jwk, alg, kid);
   let key = keyCache.get(id);
   if (!key) {
     key = (await importJWK(jwk, alg)) as CryptoKey;
@@ -69,6 +73,7 @@ async function importCached(jwk: JWK, alg: SigningAlg, kid: string): Promise<Cry
 
 export function clearKeyCache(): void {
   keyCache.clear();
+  clearEs256KeyCache();
 }
 
 const issuerId = (issuer: unknown): unknown =>
@@ -95,10 +100,17 @@ export async function signCredentialJwt(credential: SignableCredential, key: Sig
   if (!SIGNING_ALGS.includes(key.alg)) throw new ValidationError(`Unsupported JWT algorithm ${String(key.alg)}.`);
 
   const payload = { ...credential, iss, jti: credential.id, sub, nbf, ...(exp !== undefined && { exp }) };
+  const header = { alg: key.alg, kid: key.kid, typ: 'JWT' };
+  if (key.alg === 'ES256') {
+    return signEs256Compact(
+      header,
+      JSON.stringify(payload),
+      key.privateJwk,
+      keyCacheId(key.privateJwk, key.alg, key.kid),
+    );
+  }
   const privateKey = await importCached(key.privateJwk, key.alg, key.kid);
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-    .sign(privateKey);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader(header).sign(privateKey);
 }
 
 /** No verification: for reading a baked or stored JWT before its key is known. */

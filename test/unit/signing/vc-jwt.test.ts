@@ -63,6 +63,17 @@ describe.each(['ES256', 'RS256'] as const)('VC-JWT %s', (alg) => {
     expect(validateAchievementCredential(payload).valid).toBe(true);
   });
 
+  it('signs the bytes jose would: the same header and payload segments, a 64-byte r||s for ES256', async () => {
+    const { CompactSign, importJWK, decodeJwt } = await import('jose');
+    const payload = JSON.stringify(decodeJwt(jwt));
+    const priv = await importJWK(keys.privateJwk, alg);
+    const byJose = await new CompactSign(new TextEncoder().encode(payload))
+      .setProtectedHeader({ alg, kid: KID, typ: 'JWT' })
+      .sign(priv);
+    expect(jwt.split('.').slice(0, 2)).toEqual(byJose.split('.').slice(0, 2));
+    expect(Buffer.from(jwt.split('.')[2], 'base64url').length).toBe(alg === 'ES256' ? 64 : 256);
+  });
+
   it('verifies with jose and with node:crypto from the published JWK', async () => {
     const published = toPublicJwk(keys.publicJwk, KID, alg, { issuer: `${BASE}/api/issuers/42` });
     expect(published).not.toHaveProperty('d');
