@@ -64,12 +64,13 @@ describe('render faults at the template', () => {
     expect(state).toBe('failed');
     // the queue allows 5 attempts; the second timeout ends it
     expect(job.opts.attempts).toBe(5);
-    expect(job.attemptsMade).toBe(2);
+    // The reason first: when the count is off, it says what ended the job.
     expect(job.failedReason).toMatch(
       new RegExp(
         `^render_timeout: the certificate template of credential "Heavy Layout" \\(${credential}, template version 1\\) timed out twice: render did not finish within ${RENDER_TIMEOUT_MS} ms`,
       ),
     );
+    expect(job.attemptsMade, `stalled ${job.stalledCounter}, started ${job.attemptsStarted}`).toBe(2);
     console.log(`render-faults: timed-out job failed after ${job.attemptsMade} attempts in ${Date.now() - t0} ms`);
 
     // On demand: its own job, the same rule; the download waits for it (up to 30 s) and answers
