@@ -13,6 +13,10 @@ export function runUntilSignal(
     let count = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       count += 1;
+      // One of API_PROCESSES: the supervisor forwards SIGTERM, and a supervisor that signals the
+      // whole group (systemd's default, `pkill -f`) sends another; only the first counts, and
+      // the supervisor's own escalation is SIGKILL.
+      if (count > 1 && opts.supervised) return;
       if (count > 1) {
         logger.warn({ signal }, 'second signal: exiting now');
         process.exit(130);

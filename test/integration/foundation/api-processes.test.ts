@@ -10,7 +10,8 @@ import { runBadgeworks, type Child } from '../../support/child-service.js';
 
 /**
  * Issue 18: API_PROCESSES=N runs `badgeworks api` as N processes on one port. Every process
- * serves; one that dies is replaced; SIGTERM drains them all and the supervisor exits 0.
+ * serves; one that dies is replaced; SIGTERM (to the supervisor, or to the whole group as systemd
+ * sends it) drains them all and the supervisor exits 0.
  */
 const ADMIN = 'bw_cluster_admin_token_0123456789';
 
@@ -82,8 +83,13 @@ describe.runIf(DB_KINDS.includes('postgres'))('API_PROCESSES (postgres)', () => 
     expect(second).not.toContain(first[0]);
     for (let i = 0; i < 4; i++) expect(await get('/healthz')).toBe(200);
 
+    // As systemd stops a unit (KillMode=control-group): SIGTERM to every process of the group at
+    // once, so each api process also gets the supervisor's forwarded one. Both must still drain.
     child.proc.kill('SIGTERM');
+    for (const pid of second) process.kill(pid, 'SIGTERM');
     expect(await child.exited).toBe(0);
+    expect(child.output()).not.toMatch(/second signal/);
+    expect(child.output().match(/badgeworks stopped/g)).toHaveLength(2);
     for (const pid of second) expect(() => process.kill(pid, 0)).toThrow();
   }, 180_000);
 });
