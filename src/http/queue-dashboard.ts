@@ -34,7 +34,10 @@ export function queueDashboard(rt: Runtime, authenticate: RequestHandler): Route
   const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
   const { directoryRepo } = rt.repos;
   const sessionValid = async (value: string | undefined): Promise<boolean> => {
-    const [user, token, exp, mac] = (value ?? '').split('.');
+    // From the right: a user id may hold dots (jane.doe); the token id, expiry and MAC do not.
+    const parts = (value ?? '').split('.');
+    const [mac, exp, token] = [parts.pop(), parts.pop(), parts.pop()];
+    const user = parts.join('.');
     if (!user || !token || !exp || !mac || Number(exp) * 1000 < Date.now()) return false;
     const want = Buffer.from(sign(`${user}.${token}.${exp}`));
     const got = Buffer.from(mac);

@@ -136,13 +136,15 @@ describe('queue dashboard', () => {
     expect((await svc.api('DELETE', `/api/admin/tokens/${id}`)).status).toBe(200);
     expect((await get('/admin/queues/api/queues', { cookie })).status).toBe(401);
 
-    expect((await svc.api('PUT', '/api/admin/orgs/main/users/ops', { body: { role: 'platform_admin' } })).status).toBe(
-      200,
-    );
-    const opsToken = (await svc.api('POST', '/api/admin/orgs/main/users/ops/tokens')).body.result.token;
+    expect(
+      (await svc.api('PUT', '/api/admin/orgs/main/users/ops.lead', { body: { role: 'platform_admin' } })).status,
+    ).toBe(200);
+    const opsToken = (await svc.api('POST', '/api/admin/orgs/main/users/ops.lead/tokens')).body.result.token;
     const opsCookie = await session(opsToken);
     expect((await get('/admin/queues/api/queues', { cookie: opsCookie })).status).toBe(200);
-    expect((await svc.api('PUT', '/api/admin/orgs/main/users/ops', { body: { role: 'student' } })).status).toBe(200);
+    expect((await svc.api('PUT', '/api/admin/orgs/main/users/ops.lead', { body: { role: 'student' } })).status).toBe(
+      200,
+    );
     expect((await get('/admin/queues/api/queues', { cookie: opsCookie })).status).toBe(401);
   });
 });
