@@ -11,7 +11,7 @@
  * has no box to measure.
  */
 import { createHash } from 'node:crypto';
-import { printPixelSize, resamplablePng, resamplePng, type Size } from './print-images.js';
+import { MAX_RESAMPLE_PIXELS, printPixelSize, resamplablePng, resamplePng, type Size } from './print-images.js';
 
 /** Layouts remembered (least recently used dropped first). */
 const MAX_LAYOUTS = 500;
@@ -80,6 +80,8 @@ export class PrintImageSizes {
    */
   forBox(body: Buffer | Uint8Array, box: Size): Buffer | null {
     const natural = resamplablePng(body);
+    // Judged from the header, before anything decodes it: a huge upload stays as stored.
+    if (natural && natural.width * natural.height > MAX_RESAMPLE_PIXELS) return null;
     const target = natural && printPixelSize(natural, box);
     if (!target) return null;
     const key = `${this.digest(body)}:${target.width}x${target.height}`;

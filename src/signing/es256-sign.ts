@@ -23,6 +23,8 @@ function keyObject(jwk: JWK, cacheId: string): KeyObject {
 }
 
 export function signEs256Compact(header: object, payload: string, jwk: JWK, cacheId: string): string {
+  // Another curve would sign, but not as ES256 (a 96-byte P-384 signature no verifier accepts).
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error(`ES256 needs a P-256 key, not ${jwk.kty} ${jwk.crv}`);
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
   const signature = sign('sha256', Buffer.from(input), { key: keyObject(jwk, cacheId), dsaEncoding: 'ieee-p1363' });
   return `${input}.${signature.toString('base64url')}`;

@@ -22,7 +22,7 @@ export function publicDidRoutes(rt: Runtime): RouteDef[] {
           schema: z.looseObject({ id: z.string() }),
           contentType: 'application/did+json',
         },
-        404: 'Unknown issuer, or one that uses did:key',
+        404: 'Unknown issuer (every issuer has one, did:key issuers too: their earlier did:web awards resolve)',
       },
       async handler({ params, res }) {
         const doc = await rt.issuerKeys.dids.didDocument(params.issuer_id);
