@@ -5,6 +5,7 @@ import { envelope } from './envelope.js';
 import { prepareResponse, sendPrepared, type PreparedResponse } from './prepared-response.js';
 import { staticSecurityHeaders } from './security-headers.js';
 import type { RateLimits } from './rate-limit.js';
+import { SHORT } from './routes/public-document-response.js';
 import { walletSection } from '../verification/wallet-section.js';
 import {
   renderVerificationPage,
@@ -30,13 +31,14 @@ export interface PublicAnswers {
   assertionJson(assertionId: string): Promise<PreparedResponse>;
   /** The page; with a claim token it adds the wallet section and is built afresh, never kept. */
   page(assertionId: string, claim?: string): Promise<PreparedResponse>;
+  /** Browsers (Accept: text/html first) get the page on the assertion URL; memoized per Accept. */
+  wantsPage(req: Request): boolean;
   /** `limits.cachedPublic` is the budget of the answers it serves. */
   hotPath(limits?: Pick<RateLimits, 'cachedPublic'>): RequestHandler;
 }
 
-const SHORT = 'public, max-age=60';
-export const ASSERTION_ROUTE = '/api/credentials/public/assertions/:entity_id/';
-export const PAGE_ROUTE = '/v/:entity_id';
+const ASSERTION_ROUTE = '/api/credentials/public/assertions/:entity_id/';
+const PAGE_ROUTE = '/v/:entity_id';
 const ASSERTION_PATH = /^\/api\/credentials\/public\/assertions\/([\w.-]{1,100})\/?$/i;
 const PAGE_PATH = /^\/v\/([\w.-]{1,100})\/?$/i;
 
@@ -91,6 +93,7 @@ export function publicAnswers(rt: Runtime): PublicAnswers {
 
   const wantsPage = acceptsHtmlFirst();
   return {
+    wantsPage,
     assertionJson: (assertionId) =>
       json.get(assertionId, async () =>
         prepareResponse(JSON.stringify(envelope(await publicDocuments.publicAssertion(assertionId))), jsonHeaders),
@@ -133,7 +136,7 @@ export function publicAnswers(rt: Runtime): PublicAnswers {
  * Browsers (Accept: text/html first) get the page, everything else the JSON — Express's own
  * negotiation, remembered per distinct Accept header (clients send a handful of them).
  */
-export function acceptsHtmlFirst(): (req: Request) => boolean {
+function acceptsHtmlFirst(): (req: Request) => boolean {
   const seen = new Map<string, boolean>();
   return (req) => {
     const accept = req.headers.accept ?? '';

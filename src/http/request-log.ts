@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
  * UUID and a header.
  */
 /** Claim links carry a bearer secret in their query (`?claim=`): logs keep that it was there, not its value. */
-export function loggedUrl(url: string): string {
+function loggedUrl(url: string): string {
   return url.replace(/([?&]claim=)[^&#]*/gi, '$1[redacted]');
 }
 

@@ -4,7 +4,7 @@ import { envelopeSchema } from '../envelope.js';
 import type { Runtime } from '../../runtime.js';
 import { assertionObjectSchema } from '../../issuance/assertion-format.js';
 import { NotFoundError } from '../../errors.js';
-import { acceptsHtmlFirst, type PublicAnswers } from '../public-answers.js';
+import type { PublicAnswers } from '../public-answers.js';
 import { sendPrepared } from '../prepared-response.js';
 import { id, jsonLd, jsonLdType, pub, sendDocument, SHORT } from './public-document-response.js';
 
@@ -19,7 +19,6 @@ const assertionParams = z.object({ entity_id: id });
 export function publicAssertionRoutes(rt: Runtime, answers: PublicAnswers): RouteDef[] {
   const docs = rt.services.publicDocuments;
 
-  const wantsPage = acceptsHtmlFirst();
   return [
     defineRoute({
       method: 'get',
@@ -94,7 +93,7 @@ export function publicAssertionRoutes(rt: Runtime, answers: PublicAnswers): Rout
         // exists for revoked assertions too; everything else the JSON as before. Cached answers
         // are served before the router (src/http/public-answers.ts); this builds them.
         res.vary('Accept');
-        if (wantsPage(req)) return sendPrepared(req, res, await answers.page(params.entity_id));
+        if (answers.wantsPage(req)) return sendPrepared(req, res, await answers.page(params.entity_id));
         try {
           sendPrepared(req, res, await answers.assertionJson(params.entity_id));
         } catch (err) {

@@ -95,14 +95,27 @@ describe('cached public answers before the router', () => {
   });
 
   it('names the route in the metrics, and drops the answer when the assertion is revoked', async () => {
-    const scrape = async () =>
-      (await (await fetch(`${f.svc.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text())
+    // The GET 200 count of the assertion route; a request answered before the router must add one.
+    const served = async () => {
+      const text = await (
+        await fetch(`${f.svc.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+      ).text();
+      const line = text
         .split('\n')
-        .filter(
-          (l) => l.startsWith('http_requests_total{') && l.includes('/api/credentials/public/assertions/:entity_id/'),
-        )
-        .join('\n');
-    expect(await scrape()).toMatch(/status="200"\} [1-9]/);
+        .find(
+          (l) =>
+            l.startsWith('http_requests_total{') &&
+            l.includes('route="/api/credentials/public/assertions/:entity_id/"') &&
+            l.includes('method="GET"') &&
+            l.includes('status="200"'),
+        );
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const before = await served();
+    const cached = await fetch(assertionUrl, { headers: { accept: 'application/json' } });
+    expect(cached.status).toBe(200);
+    await cached.arrayBuffer();
+    expect(await served()).toBe(before + 1);
 
     const revoked = await f.as('alice')('PUT', `/assertions/${id}`, {
       body: { revoked: true, revocationReason: 'Hot path test' },
