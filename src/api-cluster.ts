@@ -9,7 +9,7 @@ import type { Logger } from './logger.js';
  *
  * The primary serves nothing itself. It replaces a process that dies (after a second, so a crash
  * loop cannot spin), gives up when they keep dying at start, and on SIGTERM/SIGINT passes the
- * signal on and waits for every process to drain and exit.
+ * signal on and waits for every process to drain and exit (a second signal ends them at once).
  */
 const RESTART_DELAY_MS = 1000;
 /** More deaths than this within a minute, N processes or not: something is wrong with the setup. */
@@ -19,11 +19,16 @@ export function runApiCluster(processes: number, logger: Logger): Promise<void> 
   return new Promise((resolve) => {
     let stopping = false;
     const deaths: number[] = [];
-    const start = (): Worker => cluster.fork();
+    // Our own count: cluster.workers drops a worker only once its IPC channel has closed too.
+    const live = new Set<Worker>();
+    const start = () => live.add(cluster.fork());
 
     cluster.on('exit', (worker, code, signal) => {
+      live.delete(worker);
       if (stopping) {
-        if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
+        // A process that failed its drain makes the whole stop a failure, as it would alone.
+        if (code !== 0) process.exitCode = 1;
+        if (live.size === 0) resolve();
         return;
       }
       const now = Date.now();
@@ -39,12 +44,16 @@ export function runApiCluster(processes: number, logger: Logger): Promise<void> 
     });
 
     function stop(signal: NodeJS.Signals): void {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal (Ctrl-C again) stops at once, as it does a single process.
+        logger.warn({ signal }, 'second signal: exiting now');
+        for (const w of live) w.process.kill('SIGKILL');
+        process.exit(130);
+      }
       stopping = true;
       process.stdout.write(`\n${signal}: stopping ${processes} api processes\n`);
-      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-      if (workers.length === 0) return resolve();
-      for (const w of workers) w.process.kill('SIGTERM');
+      if (live.size === 0) return resolve();
+      for (const w of live) w.process.kill('SIGTERM');
     }
     // Whatever the signal (a terminal's Ctrl-C reaches the whole group, a supervisor's SIGTERM the
     // primary only), each process gets one SIGTERM from here and drains (they ignore the others).

@@ -65,7 +65,7 @@ describe.runIf(DB_KINDS.includes('postgres'))('API_PROCESSES (postgres)', () => 
     const first = childPids(child.proc.pid!);
     expect(first).toHaveLength(2);
 
-    // Fresh connections are handed out round-robin: both processes answer.
+    // Fresh connections on the shared port (handed out round-robin) are all answered.
     const get = async (p: string) => {
       const r = await fetch(`http://127.0.0.1:${port}${p}`, {
         headers: { authorization: `Bearer ${ADMIN}`, connection: 'close' },
