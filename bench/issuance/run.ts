@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
+import { apiCaller } from '../api-call.js';
 import { freePort } from '../../src/embedded/redis-server.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -50,17 +51,7 @@ async function main(): Promise<void> {
   });
   const svc = await startService({ config, api: true, workers: true, logger: createLogger('silent') });
   const base = svc.url!;
-  const call = async (method: string, p: string, body?: unknown, token = adminToken) => {
-    const res = await fetch(base + p, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    const json = text ? JSON.parse(text) : undefined;
-    if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
-    return { status: res.status, body: json };
-  };
+  const call = apiCaller(base, adminToken);
 
   try {
     await call('POST', '/api/admin/orgs', { org: 'bench', name: 'Bench' });

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
+import { apiCaller } from '../api-call.js';
 import { freePort } from '../../src/embedded/redis-server.js';
 
 const BULK = Number(process.argv[2] ?? 10_000);
@@ -68,19 +69,7 @@ async function main(): Promise<void> {
   });
   const svc = await startService({ config, api: true, workers: true, logger: createLogger('silent') });
   const base = svc.url!;
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(base + p, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminToken}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = apiCaller(base, adminToken);
 
   try {
     const t = `/api/credentials/orgs/main/users/admin`;

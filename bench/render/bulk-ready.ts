@@ -24,6 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
+import { apiCaller } from '../api-call.js';
 import { freePort } from '../../src/embedded/redis-server.js';
 import type { FileStore } from '../../src/storage/file-store.js';
 import { renderKey } from '../../src/rendering/render-files.js';
@@ -107,19 +108,8 @@ async function runOnce(store: string): Promise<Run> {
   });
   const svc = await startService({ config, api: true, workers: true, logger: createLogger('silent') });
   const files = svc.runtime.files;
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(svc.url! + p, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminToken}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
-    return json;
-  };
+  const api = apiCaller(svc.url!, adminToken);
+  const call = async (method: string, p: string, body?: unknown) => (await api(method, p, body)).body;
   try {
     const t = '/api/credentials/orgs/main/users/admin';
     const users = Array.from({ length: N + 1 }, (_, i) => ({

@@ -19,7 +19,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
-import { apiCaller } from './api-call.js';
+import { apiCaller } from '../api-call.js';
 
 const args = process.argv.slice(2);
 const SECONDS = Number(args[0] ?? 5);

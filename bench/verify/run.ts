@@ -26,7 +26,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
-import { apiCaller } from './api-call.js';
+import { apiCaller } from '../api-call.js';
 
 const QUICK = process.argv.includes('--quick');
 /** `--only=<row>` drives just one row (for `node --cpu-prof --import tsx …`): floor, public, jwt, id, page. */
