@@ -3,6 +3,7 @@ import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as didKey from '@digitalbazaar/did-method-key';
 import { contexts as credentialsContexts } from '@digitalbazaar/credentials-context';
 import ed25519Signature2020Context from 'ed25519-signature-2020-context';
+import { LruCache } from '../lru-cache.js';
 
 /**
  * The JSON-LD document loader for signing and verifying Data Integrity proofs. Contexts come only
@@ -90,19 +91,15 @@ function nodeOf(didDocument: Record<string, unknown>, id: string): Record<string
  * A did:key document is a function of the DID alone: resolved once per URL, handed out as a copy
  * (the libraries may annotate what they load).
  */
-const didKeyDocuments = new Map<string, Promise<unknown>>();
-const MAX_DID_KEY_DOCUMENTS = 1000;
+const didKeyDocuments = new LruCache<string, Promise<unknown>>(1000);
 
 function resolveDidKey(url: string): Promise<unknown> {
   let doc = didKeyDocuments.get(url);
-  if (doc) {
-    didKeyDocuments.delete(url);
-  } else {
+  if (!doc) {
     doc = didKeyDriver.get({ url });
     doc.catch(() => didKeyDocuments.delete(url));
+    didKeyDocuments.set(url, doc);
   }
-  didKeyDocuments.set(url, doc);
-  if (didKeyDocuments.size > MAX_DID_KEY_DOCUMENTS) didKeyDocuments.delete(didKeyDocuments.keys().next().value!);
   return doc.then((d) => structuredClone(d));
 }
 

@@ -1,5 +1,6 @@
 import { createPrivateKey, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
+import { LruCache } from '../lru-cache.js';
 
 /**
  * Compact ES256 JWS signed with node:crypto, synchronously (issue 18). jose signs through
@@ -9,14 +10,12 @@ import type { JWK } from 'jose';
  * and stays with jose). The output is what jose's CompactSign makes of the same header and
  * payload: base64url of their JSON, and the raw r‖s signature (JWS's encoding of ECDSA).
  */
-const keys = new Map<string, KeyObject>();
-const KEY_CACHE_LIMIT = 256;
+let keys = new LruCache<string, KeyObject>(256);
 
 function keyObject(jwk: JWK, cacheId: string): KeyObject {
   let key = keys.get(cacheId);
   if (!key) {
     key = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
-    if (keys.size >= KEY_CACHE_LIMIT) keys.delete(keys.keys().next().value!);
     keys.set(cacheId, key);
   }
   return key;
@@ -31,5 +30,5 @@ export function signEs256Compact(header: object, payload: string, jwk: JWK, cach
 }
 
 export function clearEs256KeyCache(): void {
-  keys.clear();
+  keys = new LruCache<string, KeyObject>(keys.max);
 }
