@@ -11,6 +11,7 @@
  * has no box to measure.
  */
 import { createHash } from 'node:crypto';
+import { LruCache } from '../lru-cache.js';
 import { MAX_RESAMPLE_PIXELS, printPixelSize, resamplablePng, resamplePng, type Size } from './print-images.js';
 
 /** Layouts remembered (least recently used dropped first). */
@@ -42,19 +43,15 @@ export function layoutKey(html: string, css: string): string {
 
 export class PrintImageSizes {
   /** layout → image service URL → largest box in CSS px (null: measured, never resampled) */
-  private readonly layouts = new Map<string, Map<string, Size | null>>();
-  private readonly resampled = new Map<string, Buffer | null>();
+  private readonly layouts = new LruCache<string, Map<string, Size | null>>(MAX_LAYOUTS);
+  private readonly resampled = new LruCache<string, Buffer | null>(MAX_RESAMPLED);
   private readonly digests = new WeakMap<object, string>();
   /** images resampled into a document (counts uses, not resamples) */
   used = 0;
 
   /** What is known of `serviceUrl` in `layout`: a box, null (not to resample), undefined (never measured). */
   box(layout: string, serviceUrl: string): Size | null | undefined {
-    const images = this.layouts.get(layout);
-    if (!images) return undefined;
-    this.layouts.delete(layout); // most recently used last
-    this.layouts.set(layout, images);
-    return images.get(serviceUrl);
+    return this.layouts.get(layout)?.get(serviceUrl);
   }
 
   /** Records a layout's measured images; a box only grows (the largest use wins). */
@@ -69,9 +66,7 @@ export class PrintImageSizes {
           had ? { width: Math.max(had.width, box.width), height: Math.max(had.height, box.height) } : box,
         );
     }
-    this.layouts.delete(layout);
     this.layouts.set(layout, images);
-    if (this.layouts.size > MAX_LAYOUTS) this.layouts.delete(this.layouts.keys().next().value!);
   }
 
   /**
@@ -89,7 +84,6 @@ export class PrintImageSizes {
     if (out === undefined) {
       out = resamplePng(body, target);
       this.resampled.set(key, out);
-      if (this.resampled.size > MAX_RESAMPLED) this.resampled.delete(this.resampled.keys().next().value!);
     }
     if (out) this.used++;
     return out;
