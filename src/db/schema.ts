@@ -220,7 +220,10 @@ export interface StatusListsTable {
   version: ColumnType<number, number | undefined, number>;
   signed_jwt: string | null;
   signed_version: number | null;
-  /** The issuer id its credentials name, a DID or the profile URL (migration 017; null: older lists). */
+  /**
+   * The issuer id its credentials name, a DID or the profile URL (migration 017; 019 filled older
+   * lists from their credentials; null: an older list no credential points at).
+   */
   issuer_ref: ColumnType<string | null, string | null | undefined, string | null>;
   /** The Data Integrity form (JSON), cached for `signed_di_version` (migration 013). */
   signed_di: ColumnType<string | null, string | null | undefined, string | null>;

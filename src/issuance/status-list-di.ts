@@ -24,7 +24,8 @@ export async function dataIntegrityStatusList(
   for (const i of await statusListRepo.revokedStatusIndexes(listId)) setBit(bits, i, true);
   const identity = await keys.dids.identity(list.issuer_id);
   // The DID its credentials name (the same key under either method); a list of VC-JWT-only
-  // credentials, or one made before migration 017, is signed by the issuer's current DID.
+  // credentials, or one no credential points at (made before 017, left null by 019), is signed by
+  // the issuer's current DID.
   const did = list.issuer_ref?.startsWith('did:') ? list.issuer_ref : identity.did;
   const key = { ...identity.key, id: multikeyIdFor(did, identity.key.publicKeyMultibase), controller: did };
   const credential = buildStatusListCredential({

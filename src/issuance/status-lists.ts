@@ -84,7 +84,8 @@ export function statusListService(deps: StatusListServiceDeps) {
       for (const i of await statusListRepo.revokedStatusIndexes(listId)) setBit(bits, i, true);
       // The same issuer id as the credentials that point at it: the DID of a Data Integrity issuer,
       // else its Profile URL (verifiers may require the two to match).
-      // Lists made before migration 017 name the issuer as its credentials are issued now.
+      // A list made before migration 017 that no credential points at (019 filled the others) names
+      // the issuer as its credentials are issued now.
       const identity = list.issuer_ref ? undefined : await keys.dids.identity(list.issuer_id);
       const credential = buildStatusListCredential({
         id: urls.statusList(listId),

@@ -17,6 +17,7 @@ import * as walletExchanges from './015-wallet-exchanges.js';
 import * as bulkRenderProgress from './016-bulk-render-progress.js';
 import * as issuerProofSettings from './017-issuer-proof-settings.js';
 import * as walletCopyLimits from './018-wallet-copy-limits.js';
+import * as statusListIssuerRefs from './019-status-list-issuer-refs.js';
 
 /**
  * Every migration, in order. Names sort lexically, so keep the numeric prefix; a capability adds
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '016-bulk-render-progress': bulkRenderProgress,
   '017-issuer-proof-settings': issuerProofSettings,
   '018-wallet-copy-limits': walletCopyLimits,
+  '019-status-list-issuer-refs': statusListIssuerRefs,
 };

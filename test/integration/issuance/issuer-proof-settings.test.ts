@@ -6,6 +6,8 @@ import { DB_KINDS } from '../../support/databases.js';
 import { documentLoader } from '../../../src/signing/document-loader.js';
 import { didWebUrl } from '../../../src/issuers/did-document.js';
 import { startIssuanceService, type IssuanceFixture } from './issuance-fixture.js';
+import { up as fillStatusListIssuerRefs } from '../../../src/db/migrations/019-status-list-issuer-refs.js';
+import { decodeBitstring, getBit } from '../../../src/openbadges/status-list.js';
 
 /**
  * Issue 14: issuers choose their DID method and proof formats; every input /verify takes (JSON,
@@ -152,6 +154,47 @@ describe('issuer proof settings and verification of every input (issue 14)', () 
       checkStatus: async () => ({ verified: true }),
     });
     expect(r.verified, JSON.stringify(r.error)).toBe(true);
+  });
+
+  it('a status list made before migration 017 gets the issuer id its credentials name (019); revoking and issuing on it work', async () => {
+    const issuerId = await f.issuer({ name: 'Legacy' });
+    const credentialId = await f.credential(issuerId);
+    const old = await issue(credentialId, 'sam');
+    const entry = old.credential.credentialStatus;
+    const listId = entry.statusListCredential.split('/').pop();
+    const db = f.svc.service.runtime.db;
+    // As migration 017 left it: no issuer_ref (and nothing signed under one).
+    const unsigned = { signed_jwt: null, signed_version: null, signed_di: null, signed_di_version: null };
+    await db
+      .updateTable('status_lists')
+      .set({ issuer_ref: null, ...unsigned })
+      .where('id', '=', listId)
+      .execute();
+    // The issuer's settings changed since: its DID now is not the one the list's credentials name.
+    expect((await f.as('alice')('PUT', `/issuers/${issuerId}`, { body: { did_method: 'key' } })).status).toBe(200);
+
+    await fillStatusListIssuerRefs(db);
+    const row = await db.selectFrom('status_lists').select('issuer_ref').where('id', '=', listId).executeTakeFirst();
+    expect(row?.issuer_ref).toBe(old.credential.issuer.id);
+    expect(row?.issuer_ref).toMatch(/^did:web:/);
+
+    const revoke = await f.as('alice')('PUT', `/assertions/${old.assertion.entityId}`, {
+      body: { revoked: true, revocationReason: 'Awarded in error' },
+    });
+    expect(revoke.status).toBeLessThan(300);
+    const list = await f.get(entry.statusListCredential, { accept: 'application/json' });
+    expect(list.json.issuer).toBe(old.credential.issuer.id);
+    expect(list.json.proof[0].verificationMethod.startsWith(old.credential.issuer.id)).toBe(true);
+    const bits = decodeBitstring(list.json.credentialSubject.encodedList);
+    expect(getBit(bits, Number(entry.statusListIndex))).toBe(true);
+    const v = await verify({ credential: old.credential });
+    expect(v.checks.find((c) => c.check === 'revocation')?.ok).toBe(false);
+
+    // Back under the DID the list names: new awards take entries of it again.
+    expect((await f.as('alice')('PUT', `/issuers/${issuerId}`, { body: { did_method: 'web' } })).status).toBe(200);
+    const again = await issue(credentialId, 'sue');
+    expect(again.credential.issuer.id).toBe(old.credential.issuer.id);
+    expect(again.credential.credentialStatus.statusListCredential).toBe(entry.statusListCredential);
   });
 
   it('a bulk signs its Data Integrity proofs on the signing threads: every one verifies, in order', async () => {
