@@ -133,6 +133,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     invalidation,
     readiness,
     async close() {
+      // Worker threads end with the service: a stopped service leaves none running.
+      await within(services.close(), 3000);
       // Queues cannot close against a Redis that is gone; the database must close regardless
       // (PGlite flushes on close), so it does not wait for them longer than a few seconds.
       await within(queues.close(), 3000);

@@ -34,6 +34,8 @@ import { renderedDownloads } from './rendering/rendered-downloads.js';
 import { claimLinkSigner } from './exchanges/claim-links.js';
 import { exchangeService } from './exchanges/exchange-service.js';
 import { didWebFetcher } from './exchanges/did-web-fetch.js';
+import { dataIntegrityPool } from './signing/data-integrity-pool.js';
+import { createUploadInspector } from './verification/upload-inspector.js';
 
 /** What the services are built on: the infrastructure of one process. */
 export interface ServiceInfra {
@@ -53,8 +55,9 @@ export interface ServiceInfra {
 /**
  * The composition root: every service of a process, built once, each from a deps object naming
  * what it uses. Routes and job processors take theirs from here and build none of their own, so
- * a service's caches (signing keys, SVG sanitizer thread) are one per process. The render service
- * is not here: it belongs to the render worker, which owns the Chromium it draws with.
+ * a service's caches (signing keys, SVG sanitizer thread) are one per process. Its worker threads
+ * (bulk signing, upload inspection, SVG sanitizing) end with `close()`. The render service is not
+ * here: it belongs to the render worker, which owns the Chromium it draws with.
  */
 export function createServices(infra: ServiceInfra) {
   const { config, logger, db, queues, urls, files, repos, notifier, invalidation } = infra;
@@ -65,6 +68,8 @@ export function createServices(infra: ServiceInfra) {
   const masterKey = loadOrCreateMasterKey(config.keyEncryptionKey, config.dataDir);
   const issuerKeys = issuerKeyService({ db, masterKey, urls });
   const statusLists = statusListService({ statusListRepo, urls, issuerKeys });
+  const signingPool = dataIntegrityPool();
+  const uploads = createUploadInspector();
   const checkTemplates = templateChecker(config.publicBaseUrl);
   const requests = issueRequests({ db, assertionRepo, idempotencyRepo, queues, urls, config });
   const assertions = assertionService({
@@ -83,6 +88,7 @@ export function createServices(infra: ServiceInfra) {
   const dashboardSessionKey = Buffer.from(
     hkdfSync('sha256', parseMasterKey(masterKey), 'badgeworks', 'queue-dashboard-sessions/v1', 32),
   );
+  const images = imageService({ catalogRepo, files, urls, logger, imageBudget: config.imageBudget });
   return {
     directory,
     issuerKeys,
@@ -90,7 +96,7 @@ export function createServices(infra: ServiceInfra) {
     issuers: issuerService({ db, catalogRepo, issuerKeys, checkTemplates }),
     credentials: credentialService({ catalogRepo, checkTemplates, requireOrg: (org) => directory.requireOrg(org) }),
     signatories: signatoryService({ catalogRepo }),
-    images: imageService({ catalogRepo, files, urls, logger, imageBudget: config.imageBudget }),
+    images,
     assertions,
     issuance: issuanceService({
       db,
@@ -99,6 +105,7 @@ export function createServices(infra: ServiceInfra) {
       urls,
       issuerKeys,
       statusLists,
+      signingPool,
       queues,
       logger,
       notifier,
@@ -128,6 +135,7 @@ export function createServices(infra: ServiceInfra) {
       urls,
       issuerKeys,
       invalidation,
+      uploads,
       cacheTtlMs: config.publicCacheMs,
     }),
     analytics: analyticsService({ analyticsRepo, directory }),
@@ -159,6 +167,10 @@ export function createServices(infra: ServiceInfra) {
       exchangeTtlMs: config.wallet.exchangeTtlMs,
       maxClaimCopies: config.wallet.maxClaimCopies,
     }),
+    /** Ends the worker threads; each pool starts new ones if it is used again. */
+    async close(): Promise<void> {
+      await Promise.all([signingPool.close(), uploads.close(), images.close()]);
+    },
   };
 }
 

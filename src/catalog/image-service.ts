@@ -113,6 +113,9 @@ export function imageService(deps: ImageServiceDeps) {
       if (!row || !file) throw new NotFoundError('Image not found.');
       return { row, body: file.body };
     },
+
+    /** Ends the SVG sanitizer thread (the service stops). */
+    close: () => svgThread.close(),
   };
 }
 

@@ -3,7 +3,7 @@ import type { OpenBadgeCredential } from '../openbadges/index.js';
 import type { PublicUrls } from '../public-urls.js';
 import { setImmediate } from 'node:timers/promises';
 import { signDataIntegrity } from '../signing/data-integrity.js';
-import { signCredentialsMany } from '../signing/data-integrity-pool.js';
+import type { DataIntegrityPool } from '../signing/data-integrity-pool.js';
 import type { DocumentLoader } from '../signing/document-loader.js';
 import { signCredentialJwt, type SigningKey } from '../signing/vc-jwt.js';
 
@@ -47,17 +47,14 @@ export async function proveAwards(
   jwtKey: SigningKey,
   identity: IssuerIdentity | undefined,
   loader: DocumentLoader,
+  pool: DataIntegrityPool,
   issuedOn: Date,
 ): Promise<AwardProofs[]> {
   const di = usesDataIntegrity(identity) ? identity : undefined;
   const drafts = di ? vcs.map((vc) => withIssuerDid(vc, di.did)) : vcs;
   const withJwt = !di || di.proofFormats.includes('vc-jwt');
   if (di && drafts.length >= THREADED_FROM) {
-    const signed = await signCredentialsMany(
-      drafts,
-      { dataIntegrity: di.key, jwt: withJwt ? jwtKey : undefined },
-      issuedOn,
-    );
+    const signed = await pool.signMany(drafts, { dataIntegrity: di.key, jwt: withJwt ? jwtKey : undefined }, issuedOn);
     return signed.map((s) => ({ credential: s.credential as Record<string, unknown>, jwt: s.jwt }));
   }
   return mapSequentially(drafts, async (draft) => {

@@ -5,6 +5,7 @@ import type { ActiveSigningKey, IssuerKeyService } from '../issuers/issuer-keys.
 import { randomSalt } from '../openbadges/recipient-hash.js';
 import type { PublicUrls } from '../public-urls.js';
 import { proveAwards } from './award-proofs.js';
+import type { DataIntegrityPool } from '../signing/data-integrity-pool.js';
 import { buildAwardCredential } from './credential-document.js';
 import type { Issuable } from './issuable.js';
 import type { AwardDetails, ResolvedRecipient } from './issuance-jobs.js';
@@ -33,7 +34,7 @@ export interface AwardRound {
 
 /** One signed assertion row per recipient, each on the status entry reserved for it (`slots[n]`). */
 export async function buildAwardRows(
-  deps: { urls: PublicUrls; issuerKeys: IssuerKeyService },
+  deps: { urls: PublicUrls; issuerKeys: IssuerKeyService; signingPool: DataIntegrityPool },
   target: Issuable,
   batch: ResolvedRecipient[],
   slots: StatusSlot[],
@@ -63,6 +64,7 @@ export async function buildAwardRows(
     jwtKey,
     identity,
     deps.issuerKeys.dids.loader,
+    deps.signingPool,
     issuedOn,
   );
   return batch.map((r, n): NewAssertion => {

@@ -8,6 +8,7 @@ import type { Notifier } from '../events/notifier.js';
 import type { AwardDetails, ResolvedRecipient } from './issuance-jobs.js';
 import { expiryOf } from './credential-document.js';
 import type { StatusListService } from './status-lists.js';
+import type { DataIntegrityPool } from '../signing/data-integrity-pool.js';
 import type { Issuable } from './issuable.js';
 import { buildAwardRows, type AwardContext } from './award-rows.js';
 import { issuerRefOf } from './award-proofs.js';
@@ -23,6 +24,8 @@ export interface AwardDeps {
   urls: PublicUrls;
   issuerKeys: IssuerKeyService;
   statusLists: StatusListService;
+  /** Signs a bulk's proofs on threads (award-proofs.ts). */
+  signingPool: DataIntegrityPool;
   queues: QueueSet;
   /** Issue 16: records `assertion.issued`/`reissued` in the insert's transaction. */
   notifier?: Notifier;

@@ -11,6 +11,7 @@ import { RENDER_PRIORITY } from '../rendering/render-jobs.js';
 import type { BulkChunkJob, BulkResult, IssueJob } from './issuance-jobs.js';
 import { resolveRecipients } from './recipients.js';
 import type { StatusListService } from './status-lists.js';
+import type { DataIntegrityPool } from '../signing/data-integrity-pool.js';
 import type { Notifier } from '../events/notifier.js';
 import { loadIssuable, type Issuable } from './issuable.js';
 import { awardIssuer, type AwardOutcome } from './award.js';
@@ -26,6 +27,7 @@ export interface IssuanceDeps {
   urls: PublicUrls;
   issuerKeys: IssuerKeyService;
   statusLists: StatusListService;
+  signingPool: DataIntegrityPool;
   queues: QueueSet;
   logger: Logger;
   /** Issue 16: records `assertion.issued`/`reissued` in the insert's transaction. */

@@ -88,11 +88,3 @@ function poolError(err: unknown, o: Required<UploadInspectorOptions>): Error {
   }
   return err instanceof Error ? err : new Error(String(err));
 }
-
-let shared: UploadInspector | undefined;
-
-/** One pool per process, created on the first upload; its idle threads never hold the process open. */
-export function sharedUploadInspector(): UploadInspector {
-  shared ??= createUploadInspector();
-  return shared;
-}

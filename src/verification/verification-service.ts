@@ -6,7 +6,7 @@ import { NotFoundError, PayloadTooLargeError, UnprocessableEntityError, Validati
 import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import type { PublicUrls } from '../public-urls.js';
 import { MAX_JSON_DEPTH, MAX_JWT_CHARS, MAX_VERIFY_FILE_BYTES, nestsDeeperThan } from './input-limits.js';
-import { sharedUploadInspector, type UploadInspector } from './upload-inspector.js';
+import type { UploadInspector } from './upload-inspector.js';
 import { issuerIdOfDid } from '../issuers/did-lookup.js';
 import type { WalletExchangeRepository } from '../db/wallet-exchange-repository.js';
 import type { DocumentLoader } from '../signing/document-loader.js';
@@ -54,8 +54,8 @@ export interface VerificationDeps {
   urls: PublicUrls;
   issuerKeys: Pick<IssuerKeyService, 'getPublicKey' | 'dids'>;
   now?: () => Date;
-  /** Parses uploaded files off the event loop; the process-wide pool by default. */
-  uploads?: Pick<UploadInspector, 'inspect'>;
+  /** Parses uploaded files off the event loop (a pool of the service: its stop ends the threads). */
+  uploads: Pick<UploadInspector, 'inspect'>;
   /** Drops cached outcomes of revoked or superseded assertions in every replica at once. */
   invalidation?: Pick<InvalidationBus, 'onAssertionsChanged'>;
   /** How long an outcome of one of our credentials is reused (0: never); the revocation bound. */
@@ -204,7 +204,7 @@ export function verificationService(deps: VerificationDeps) {
 
   async function verifyFile(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationResult> {
     // Parsed in a worker thread: a hostile file costs a bounded thread, never this event loop.
-    const upload = await (deps.uploads ?? sharedUploadInspector()).inspect(bytes);
+    const upload = await deps.uploads.inspect(bytes);
     if ('jwt' in upload) {
       assertJwtWithinLimits(upload.jwt, true);
       return verifyJwt(upload.jwt, opts);

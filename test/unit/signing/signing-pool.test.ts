@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildOpenBadgeCredential } from '../../../src/openbadges/ob3-credential.js';
 import { generateDataIntegrityKey, verifyDataIntegrity } from '../../../src/signing/data-integrity.js';
-import { closeDataIntegrityPool, signCredentialsMany } from '../../../src/signing/data-integrity-pool.js';
+import { dataIntegrityPool } from '../../../src/signing/data-integrity-pool.js';
 import { documentLoader } from '../../../src/signing/document-loader.js';
 import { generateIssuerKeyPair } from '../../../src/signing/issuer-key.js';
 import { decodeCredentialJwt, verifyCredentialJwt } from '../../../src/signing/vc-jwt.js';
@@ -12,7 +12,8 @@ import { credentialInput } from '../openbadges/credential-fixture.js';
 const created = new Date('2026-01-02T03:04:05Z');
 
 describe('signing pool (issue 18: Data Integrity proof and VC-JWT on the signing threads)', () => {
-  afterAll(() => closeDataIntegrityPool());
+  const pool = dataIntegrityPool();
+  afterAll(() => pool.close());
 
   it('signs each credential with both proofs, the VC-JWT over the proofed credential, in the order given', async () => {
     const k = await generateDataIntegrityKey();
@@ -27,7 +28,7 @@ describe('signing pool (issue 18: Data Integrity proof and VC-JWT on the signing
       return { ...vc, issuer: { ...vc.issuer, id: did } };
     });
 
-    const signed = await signCredentialsMany(drafts, { dataIntegrity: diKey, jwt: jwtKey }, created);
+    const signed = await pool.signMany(drafts, { dataIntegrity: diKey, jwt: jwtKey }, created);
 
     expect(signed).toHaveLength(30);
     const loader = documentLoader();
@@ -47,6 +48,19 @@ describe('signing pool (issue 18: Data Integrity proof and VC-JWT on the signing
     const jwtKey = { privateJwk: pair.privateJwk, alg: pair.alg, kid: 'https://badges.example.org/keys/1' };
     const vc = buildOpenBadgeCredential(credentialInput());
     const bad = { ...vc, validFrom: '2026-01-02T03:04:05.5Z' };
-    await expect(signCredentialsMany([bad], { jwt: jwtKey }, created)).rejects.toBeInstanceOf(ValidationError);
+    await expect(pool.signMany([bad], { jwt: jwtKey }, created)).rejects.toBeInstanceOf(ValidationError);
+  }, 60_000);
+
+  it('close ends its threads; a later use starts new ones', async () => {
+    const pair = await generateIssuerKeyPair('ES256');
+    const jwtKey = { privateJwk: pair.privateJwk, alg: pair.alg, kid: 'https://badges.example.org/keys/1' };
+    const own = dataIntegrityPool();
+    const sign = () => own.signMany([buildOpenBadgeCredential(credentialInput())], { jwt: jwtKey }, created);
+    await sign();
+    expect(own.threads()).toBeGreaterThan(0);
+    await own.close();
+    expect(own.threads()).toBe(0);
+    expect(await sign()).toHaveLength(1);
+    await own.close();
   }, 60_000);
 });
