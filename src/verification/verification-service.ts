@@ -72,6 +72,12 @@ export type VerifyInput =
   | { assertionId: string; recipient?: string }
   | { file: Uint8Array; recipient?: string };
 
+/** What was stored for an assertion: its VC-JWT (if its issuer signs them) and its JSON credential. */
+const signedOf = (a: AssertionRow): SignedCredential => ({
+  ...(a.credential_jwt && { jwt: a.credential_jwt }),
+  credential: a.credential_json,
+});
+
 /** An outcome is not reused past the credential's expiry, however fresh. */
 function validUntilOf(credential: Record<string, unknown> | null): number | undefined {
   const t = typeof credential?.validUntil === 'string' ? Date.parse(credential.validUntil) : NaN;
@@ -175,7 +181,7 @@ export function verificationService(deps: VerificationDeps) {
       }
       const assertionId = idFromUrl(credentialId, urls.credentialJson);
       const a = assertionId ? await assertionRepo.getAssertionById(assertionId) : undefined;
-      return a && { ...(a.credential_jwt && { jwt: a.credential_jwt }), credential: a.credential_json };
+      return a && signedOf(a);
     },
     ...(deps.now && { now: deps.now }),
   };
@@ -195,11 +201,15 @@ export function verificationService(deps: VerificationDeps) {
     return verifyJwtCredential(jwt, verifierDeps, opts);
   }
 
-  /** One of our assertions as stored: its VC-JWT, or (Data Integrity only issuers) its JSON credential. */
+  /**
+   * One of our assertions as stored: its VC-JWT, or (Data Integrity only issuers) its JSON
+   * credential, compared with the row in hand rather than the row read again by its id.
+   */
   function verifyRow(a: AssertionRow, opts: VerifyOptions): Promise<VerificationResult> {
-    return a.credential_jwt
-      ? verifyJwt(a.credential_jwt, opts)
-      : verifyJsonCredential(a.credential_json, verifierDeps, opts);
+    if (a.credential_jwt) return verifyJwt(a.credential_jwt, opts);
+    const own = urls.credentialJson(a.id);
+    const findSigned = async (id: string) => (id === own ? signedOf(a) : verifierDeps.findSigned(id));
+    return verifyJsonCredential(a.credential_json, { ...verifierDeps, findSigned }, opts);
   }
 
   async function verifyFile(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationResult> {

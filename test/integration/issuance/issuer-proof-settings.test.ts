@@ -8,6 +8,7 @@ import { didWebUrl } from '../../../src/issuers/did-document.js';
 import { startIssuanceService, type IssuanceFixture } from './issuance-fixture.js';
 import { up as fillStatusListIssuerRefs } from '../../../src/db/migrations/019-status-list-issuer-refs.js';
 import { decodeBitstring, getBit } from '../../../src/openbadges/status-list.js';
+import { verificationService } from '../../../src/verification/verification-service.js';
 
 /**
  * Issue 14: issuers choose their DID method and proof formats; every input /verify takes (JSON,
@@ -114,6 +115,32 @@ describe('issuer proof settings and verification of every input (issue 14)', () 
     const edited = await verify({ credential: { ...b.credential, name: 'Edited' } });
     expect(edited.verified).toBe(false);
     expect(edited.checks.find((c) => c.check === 'integrity')?.ok).toBe(false);
+  });
+
+  it('verifying a Data Integrity only assertion by id reads its row once', async () => {
+    const { assertion } = await issue(
+      await f.credential(await f.issuer({ name: 'DI only reads', proof_formats: ['data-integrity'] })),
+      'sam',
+    );
+    const rt = f.svc.service.runtime;
+    const reads: string[] = [];
+    const assertionRepo = {
+      ...rt.repos.assertionRepo,
+      getAssertionById: (id: string) => (reads.push(id), rt.repos.assertionRepo.getAssertionById(id)),
+    };
+    // A verifier of its own (an empty cache: the miss), over the service's database, keys and repositories.
+    const verification = verificationService({
+      ...rt.repos,
+      assertionRepo,
+      db: rt.db,
+      urls: rt.urls,
+      issuerKeys: rt.issuerKeys,
+      uploads: { inspect: () => Promise.reject(new Error('no files here')) },
+    });
+    const v = await verification.verify({ assertionId: assertion.entityId });
+    expect(v.verified, JSON.stringify(v.checks)).toBe(true);
+    expect(v.checks.find((c) => c.check === 'integrity')?.ok).toBe(true);
+    expect(reads).toEqual([assertion.entityId]);
   });
 
   it('changing did_method gives future awards the new DID; awards under the old one keep verifying', async () => {
