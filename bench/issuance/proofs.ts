@@ -8,7 +8,7 @@ import { generateIssuerKeyPair } from '../../src/signing/issuer-key.js';
 import { signCredentialJwt } from '../../src/signing/vc-jwt.js';
 import { generateDataIntegrityKey, signDataIntegrity, verifyDataIntegrity } from '../../src/signing/data-integrity.js';
 import { documentLoader } from '../../src/signing/document-loader.js';
-import { didKeyFor, multikeyIdFor } from '../../src/issuers/did-document.js';
+import { didKeyFor, keyUnderDid } from '../../src/issuers/did-document.js';
 import { buildOpenBadgeCredential } from '../../src/openbadges/ob3-credential.js';
 import { credentialInput } from '../../test/unit/openbadges/credential-fixture.js';
 
@@ -17,7 +17,7 @@ const jwtPair = await generateIssuerKeyPair('ES256');
 const jwtKey = { privateJwk: jwtPair.privateJwk, alg: jwtPair.alg, kid: 'https://badges.example.org/keys/1' };
 const k = await generateDataIntegrityKey();
 const did = didKeyFor(k.publicKeyMultibase);
-const diKey = { ...k, id: multikeyIdFor(did, k.publicKeyMultibase), controller: did };
+const diKey = keyUnderDid(did, k);
 const loader = documentLoader();
 const credentials = Array.from({ length: count }, (_, i) => {
   const input = credentialInput({ id: `https://badges.example.org/a/${i}/credential.json` });

@@ -1,5 +1,5 @@
 import type { IssuerIdentity } from '../issuers/issuer-dids.js';
-import { multikeyIdFor } from '../issuers/did-document.js';
+import { keyUnderDid } from '../issuers/did-document.js';
 import type { OpenBadgeCredential } from '../openbadges/index.js';
 import { withIssuerDid } from '../issuance/award-proofs.js';
 import { signDataIntegrity } from '../signing/data-integrity.js';
@@ -56,8 +56,7 @@ export async function proveHolderCopy(
   loader: DocumentLoader,
 ): Promise<HolderCopy> {
   const did = copyIssuerDid(draft, identity);
-  const key = { ...identity.key, id: multikeyIdFor(did, identity.key.publicKeyMultibase), controller: did };
-  const proofed = await signDataIntegrity(withIssuerDid(draft, did), key, loader);
+  const proofed = await signDataIntegrity(withIssuerDid(draft, did), keyUnderDid(did, identity.key), loader);
   const jwt = identity.proofFormats.includes('vc-jwt') ? await signCredentialJwt(proofed, await jwtKey()) : null;
   return { credential: proofed as unknown as Record<string, unknown>, jwt };
 }

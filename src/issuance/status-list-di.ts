@@ -3,7 +3,7 @@ import type { IssuerKeyService } from '../issuers/issuer-keys.js';
 import { buildStatusListCredential, createBitstring, encodeBitstring, setBit } from '../openbadges/status-list.js';
 import type { PublicUrls } from '../public-urls.js';
 import { signDataIntegrity } from '../signing/data-integrity.js';
-import { multikeyIdFor } from '../issuers/did-document.js';
+import { keyUnderDid } from '../issuers/did-document.js';
 
 /**
  * The Data Integrity form of a Bitstring Status List (issue 14): wallets' verifiers read status
@@ -27,7 +27,6 @@ export async function dataIntegrityStatusList(
   // credentials, or one no credential points at (made before 017, left null by 019), is signed by
   // the issuer's current DID.
   const did = list.issuer_ref?.startsWith('did:') ? list.issuer_ref : identity.did;
-  const key = { ...identity.key, id: multikeyIdFor(did, identity.key.publicKeyMultibase), controller: did };
   const credential = buildStatusListCredential({
     id: urls.statusList(listId),
     issuer: did,
@@ -35,7 +34,7 @@ export async function dataIntegrityStatusList(
     encodedList: encodeBitstring(bits),
     ttl: ttlMs,
   });
-  const signed = await signDataIntegrity(credential, key, keys.dids.loader);
+  const signed = await signDataIntegrity(credential, keyUnderDid(did, identity.key), keys.dids.loader);
   // Stored for the version read before the bits, so it is never older than the version it names.
   await statusListRepo.storeSignedDataIntegrityList(listId, list.version, JSON.stringify(signed));
   return signed;

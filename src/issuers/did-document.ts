@@ -37,8 +37,20 @@ export function didWebUrl(did: string): string {
 export const didKeyFor = (publicKeyMultibase: string) => `did:key:${publicKeyMultibase}`;
 
 /** The verification method id of the Ed25519 key: did:key uses the key itself as fragment. */
-export function multikeyIdFor(did: string, publicKeyMultibase: string): string {
+function multikeyIdFor(did: string, publicKeyMultibase: string): string {
   return did.startsWith('did:key:') ? `${did}#${publicKeyMultibase}` : `${did}#key-1`;
+}
+
+/**
+ * The Ed25519 key as the verification method of `did` that signs: the same key serves under
+ * either method, so a key already under one DID may be put under another (its id and controller
+ * replaced).
+ */
+export function keyUnderDid<K extends { publicKeyMultibase: string }>(
+  did: string,
+  key: K,
+): K & { id: string; controller: string } {
+  return { ...key, id: multikeyIdFor(did, key.publicKeyMultibase), controller: did };
 }
 
 export interface DidDocumentInput {

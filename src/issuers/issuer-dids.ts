@@ -6,7 +6,7 @@ import type { PublicUrls } from '../public-urls.js';
 import { generateDataIntegrityKey, type DataIntegrityKey } from '../signing/data-integrity.js';
 import { documentLoader, type DocumentLoader } from '../signing/document-loader.js';
 import { decryptPrivateJwk, encryptPrivateJwk } from '../signing/key-encryption.js';
-import { buildDidDocument, didKeyFor, didWebFor, multikeyIdFor, type DidMethod } from './did-document.js';
+import { buildDidDocument, didKeyFor, didWebFor, keyUnderDid, type DidMethod } from './did-document.js';
 import { LruCache } from '../lru-cache.js';
 
 /**
@@ -94,8 +94,7 @@ export function issuerDidService(
 
   const identityOf = (issuerId: string, method: DidMethod, proofFormats: ProofFormat[], k: IssuerKeyMaterial) => {
     const did = method === 'key' ? didKeyFor(k.publicKeyMultibase) : didWebFor(urls.base, issuerId);
-    const key = { id: multikeyIdFor(did, k.publicKeyMultibase), controller: did, ...k };
-    return { did, method, proofFormats, key };
+    return { did, method, proofFormats, key: keyUnderDid(did, k) };
   };
 
   async function identity(issuerId: string): Promise<IssuerIdentity> {

@@ -6,7 +6,7 @@ import { buildOpenBadgeCredential } from '../../../src/openbadges/ob3-credential
 import { canonicalTemplateStats, canonizeWithTemplates } from '../../../src/signing/canonical-template.js';
 import { generateDataIntegrityKey, signDataIntegrity } from '../../../src/signing/data-integrity.js';
 import { documentLoader } from '../../../src/signing/document-loader.js';
-import { didKeyFor, multikeyIdFor } from '../../../src/issuers/did-document.js';
+import { didKeyFor, keyUnderDid } from '../../../src/issuers/did-document.js';
 import { BASE, credentialInput } from '../openbadges/credential-fixture.js';
 
 const loader = documentLoader();
@@ -56,7 +56,7 @@ describe('canonicalization through per-shape templates', () => {
   it('signs proofs that the unchanged libraries verify, and that break when a substituted value is tampered', async () => {
     const k = await generateDataIntegrityKey();
     const did = didKeyFor(k.publicKeyMultibase);
-    const key = { ...k, id: multikeyIdFor(did, k.publicKeyMultibase), controller: did };
+    const key = keyUnderDid(did, k);
     const created = new Date('2026-01-01T00:00:00Z');
     const suite = () => new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
     const checkStatus = async () => ({ verified: true });

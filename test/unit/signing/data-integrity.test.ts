@@ -20,7 +20,7 @@ import {
   type DataIntegrityKey,
 } from '../../../src/signing/data-integrity.js';
 import { documentLoader } from '../../../src/signing/document-loader.js';
-import { buildDidDocument, didKeyFor, didWebFor, multikeyIdFor } from '../../../src/issuers/did-document.js';
+import { buildDidDocument, didKeyFor, didWebFor, keyUnderDid } from '../../../src/issuers/did-document.js';
 import { BASE, credentialInput } from '../openbadges/credential-fixture.js';
 
 /** The parts of a signed credential the tests change. */
@@ -32,7 +32,7 @@ interface Tamperable {
 async function didKeyIssuer(): Promise<DataIntegrityKey> {
   const k = await generateDataIntegrityKey();
   const did = didKeyFor(k.publicKeyMultibase);
-  return { ...k, id: multikeyIdFor(did, k.publicKeyMultibase), controller: did };
+  return keyUnderDid(did, k);
 }
 
 const loader = documentLoader();
@@ -94,11 +94,23 @@ describe('Data Integrity proofs (eddsa-rdfc-2022)', () => {
     expect(await verifyDataIntegrity(signed, loader)).toEqual({ verified: true, errors: [] });
   });
 
+  it('the key under a DID: did:web names key-1, did:key the key itself; a key moved to another DID takes its id and controller', async () => {
+    const k = await generateDataIntegrityKey();
+    const web = didWebFor('https://badges.example.org', 'iss1');
+    const underWeb = keyUnderDid(web, k);
+    expect(underWeb).toEqual({ ...k, id: `${web}#key-1`, controller: web });
+    expect(buildDidDocument({ did: web, publicKeyMultibase: k.publicKeyMultibase }).assertionMethod).toContain(
+      underWeb.id,
+    );
+    const key = didKeyFor(k.publicKeyMultibase);
+    expect(keyUnderDid(key, underWeb)).toEqual({ ...k, id: `${key}#${k.publicKeyMultibase}`, controller: key });
+  });
+
   it('verifies with @digitalbazaar/vc for did:key and for a did:web document', async () => {
     const k = await generateDataIntegrityKey();
     const did = didWebFor('https://badges.example.org:8443', 'iss1');
     expect(did).toBe('did:web:badges.example.org%3A8443:issuers:iss1');
-    const key = { ...k, id: multikeyIdFor(did, k.publicKeyMultibase), controller: did };
+    const key = keyUnderDid(did, k);
     const doc = buildDidDocument({ did, publicKeyMultibase: k.publicKeyMultibase });
     const webLoader = documentLoader({ didWeb: async (d) => (d === did ? doc : undefined) });
     const signed = await signDataIntegrity(credentialOf(did), key, webLoader);

@@ -6,7 +6,7 @@ import { documentLoader } from '../../../src/signing/document-loader.js';
 import { generateIssuerKeyPair } from '../../../src/signing/issuer-key.js';
 import { decodeCredentialJwt, verifyCredentialJwt } from '../../../src/signing/vc-jwt.js';
 import { ValidationError } from '../../../src/errors.js';
-import { didKeyFor, multikeyIdFor } from '../../../src/issuers/did-document.js';
+import { didKeyFor, keyUnderDid } from '../../../src/issuers/did-document.js';
 import { credentialInput } from '../openbadges/credential-fixture.js';
 
 const created = new Date('2026-01-02T03:04:05Z');
@@ -18,7 +18,7 @@ describe('signing pool (issue 18: Data Integrity proof and VC-JWT on the signing
   it('signs each credential with both proofs, the VC-JWT over the proofed credential, in the order given', async () => {
     const k = await generateDataIntegrityKey();
     const did = didKeyFor(k.publicKeyMultibase);
-    const diKey = { ...k, id: multikeyIdFor(did, k.publicKeyMultibase), controller: did };
+    const diKey = keyUnderDid(did, k);
     const pair = await generateIssuerKeyPair('ES256');
     const jwtKey = { privateJwk: pair.privateJwk, alg: pair.alg, kid: 'https://badges.example.org/keys/1' };
     const drafts = Array.from({ length: 30 }, (_, i) => {
