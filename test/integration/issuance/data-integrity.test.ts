@@ -7,11 +7,9 @@ import { verifyCredential as verifierCore } from '@digitalcredentials/verifier-c
 import { DB_KINDS } from '../../support/databases.js';
 import { validateAchievementCredential } from '../../../src/openbadges/schema-validation.js';
 import { documentLoader } from '../../../src/signing/document-loader.js';
-import { didWebUrl } from '../../../src/issuers/did-document.js';
+import { didWebOverHttpLoader } from '../../support/did-web-loader.js';
 import { startIssuanceService, type IssuanceFixture } from './issuance-fixture.js';
 import { fetchOnlyFrom, stepsOf } from '../../support/offline-verifier.js';
-
-const realFetch = globalThis.fetch;
 
 describe('Data Integrity credentials from a running service (issue 14)', () => {
   let f: IssuanceFixture;
@@ -37,16 +35,6 @@ describe('Data Integrity credentials from a running service (issue 14)', () => {
     return { assertion: a, credential: json.json };
   }
 
-  const webLoader = () =>
-    documentLoader({
-      didWeb: async (did) => {
-        const url = new URL(didWebUrl(did));
-        url.protocol = 'http:';
-        const res = await realFetch(url);
-        return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
-      },
-    });
-
   it('issues a did:web credential with a DataIntegrityProof that @digitalbazaar/vc verifies via the served DID document', async () => {
     const { credential } = await issueOne();
     const did = credential.issuer.id as string;
@@ -68,7 +56,7 @@ describe('Data Integrity credentials from a running service (issue 14)', () => {
 
     const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
     const checkStatus = async () => ({ verified: true });
-    const r = await vc.verifyCredential({ credential, suite, documentLoader: webLoader(), checkStatus });
+    const r = await vc.verifyCredential({ credential, suite, documentLoader: didWebOverHttpLoader(), checkStatus });
     expect(r.verified, JSON.stringify(r.error)).toBe(true);
     await expect(jsonld.expand(credential, { safe: true, documentLoader: documentLoader() })).resolves.toBeTruthy();
   });

@@ -3,8 +3,7 @@ import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { DB_KINDS } from '../../support/databases.js';
-import { documentLoader } from '../../../src/signing/document-loader.js';
-import { didWebUrl } from '../../../src/issuers/did-document.js';
+import { didWebOverHttpLoader } from '../../support/did-web-loader.js';
 import { startIssuanceService, type IssuanceFixture } from './issuance-fixture.js';
 import { up as fillStatusListIssuerRefs } from '../../../src/db/migrations/019-status-list-issuer-refs.js';
 import { decodeBitstring, getBit } from '../../../src/openbadges/status-list.js';
@@ -166,14 +165,7 @@ describe('issuer proof settings and verification of every input (issue 14)', () 
       before.credential.credentialStatus.statusListCredential,
     );
     // The earlier did:web award also verifies with the unchanged library against the served document.
-    const loader = documentLoader({
-      didWeb: async (did) => {
-        const url = new URL(didWebUrl(did));
-        url.protocol = 'http:';
-        const res = await fetch(url);
-        return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
-      },
-    });
+    const loader = didWebOverHttpLoader();
     const r = await vc.verifyCredential({
       credential: before.credential,
       suite: new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 }),
@@ -237,14 +229,7 @@ describe('issuer proof settings and verification of every input (issue 14)', () 
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body.issued).toHaveLength(users.length);
     const list = await f.as('alice')('GET', `/${credentialId}/assertions/?page_size=100`);
-    const loader = documentLoader({
-      didWeb: async (did) => {
-        const url = new URL(didWebUrl(did));
-        url.protocol = 'http:';
-        const res = await fetch(url);
-        return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
-      },
-    });
+    const loader = didWebOverHttpLoader();
     const seen = new Set<string>();
     for (const a of list.body.data) {
       const credential = (await f.get(a.credential_json)).json;
