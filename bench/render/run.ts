@@ -23,12 +23,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type HTTPRequest } from 'puppeteer-core';
-import { chromiumExecutable } from '../../src/embedded/chromium.js';
-import { chromiumArgs } from '../../src/rendering/chromium-launch.js';
 import { defaultCertificateTemplate } from '../../src/template/default-template.js';
 import { loadFont } from '../../src/rendering/fonts.js';
-import { FONT_PREFIX, fontFaceCss } from '../../src/template/font-faces.js';
+import { fontFaceCss } from '../../src/template/font-faces.js';
 import { createRenderer } from '../../src/rendering/renderer.js';
 import { buildDocument, renderTemplate } from '../../src/template/template.js';
 import {
@@ -39,17 +36,16 @@ import {
   sampleContext,
 } from '../../test/integration/rendering/fixtures.js';
 import { GOALS, grossRegressions, printGoalRows } from './goals.js';
+import { assetPrefixes, EXE, FULL_CHROMIUM, launch, naiveOne, serveAssets } from './naive.js';
 import { groupCpuMs, groupMemoryMb } from './proc-stats.js';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
 const POOL_N = Number(args.find((a) => a.startsWith('--pool-n='))?.split('=')[1] ?? Math.max(N, 60));
 const CORES = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-const EXE = chromiumExecutable(process.env.CHROMIUM_PATH);
 const SHELL = /headless[-_]shell/.test(EXE);
 const template = defaultCertificateTemplate();
 const loadAsset = makeLoadAsset();
-const assetPrefixes = [IMAGES_PREFIX];
 
 interface Row {
   path: string;
@@ -74,69 +70,14 @@ async function merged(i: number): Promise<{ html: string; css: string }> {
   return renderTemplate(template.htmlTemplate, template.cssTemplate, ctx);
 }
 
-/** Serve fonts + images from memory for a puppeteer page (what the naive path needs to be equivalent). */
-async function serveAssets(req: HTTPRequest): Promise<void> {
-  const url = req.url();
-  const font = url.startsWith(FONT_PREFIX) ? loadFont(url) : null;
-  const img = font ? null : await loadAsset(url, { headers: {} });
-  const a = font ?? img;
-  if (a)
-    await req.respond({
-      status: 200,
-      contentType: a.contentType,
-      headers: { 'access-control-allow-origin': '*' },
-      body: Buffer.from(a.body),
-    });
-  else await req.abort('blockedbyclient');
-}
-
-async function launch(exe = EXE): Promise<Browser> {
-  return puppeteer.launch({
-    executablePath: exe,
-    headless: /headless[-_]shell/.test(exe) ? 'shell' : true,
-    pipe: true,
-    args: chromiumArgs(),
-    ignoreDefaultArgs: ['--export-tagged-pdf', '--generate-pdf-document-outline', '--enable-automation'],
-    defaultViewport: null,
-  });
-}
-
-// (a) naive: a fresh browser per certificate -------------------------------------------------------
-/** Full Chromium, the browser a naive service would launch (the issue's ~1.1 s per certificate). */
-const FULL_CHROMIUM = '/usr/bin/chromium';
-
-/** One certificate the naive way: launch, load, print or capture, close. */
-async function naiveOne(
-  i: number,
-  kind: 'pdf' | 'png',
-  exe: string,
-): Promise<{ ms: number; cpuMs: number; bytes: number }> {
-  const s = performance.now();
-  const { html, css } = await merged(i);
-  const browser = await launch(exe);
-  const pid = browser.process()!.pid!;
-  const page = await browser.newPage();
-  await page.setJavaScriptEnabled(false);
-  await page.setRequestInterception(true);
-  page.on('request', (r) => void serveAssets(r));
-  if (kind === 'png') await page.setViewport({ width: 1123, height: 794, deviceScaleFactor: 2 });
-  await page.setContent(buildDocument(html, css, { assetPrefixes }), { waitUntil: 'load' });
-  const out =
-    kind === 'pdf'
-      ? await page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: false })
-      : await page.screenshot({ type: 'png' });
-  const cpuMs = groupCpuMs(pid);
-  await browser.close();
-  return { ms: performance.now() - s, cpuMs, bytes: out.length };
-}
-
+// (a) naive: a fresh browser per certificate (naive.ts) ---------------------------------------------
 async function naive(kind: 'pdf' | 'png', exe = EXE): Promise<void> {
   const lat: number[] = [];
   let bytes = 0;
   let cpu = 0;
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
-    const one = await naiveOne(i, kind, exe);
+    const one = await naiveOne(() => merged(i), kind, exe);
     bytes += one.bytes;
     cpu += one.cpuMs;
     lat.push(one.ms);
@@ -409,10 +350,10 @@ async function interleaved(rounds: number): Promise<void> {
     for (let i = 0; i < 4; i++) await renderer.renderPdf(docs[i].html, docs[i].css);
     for (let r = 0; r < rounds; r++) {
       for (let k = 0; k < 3; k++) {
-        secs.shell += (await naiveOne(r * 3 + k, 'pdf', EXE)).ms / 1000;
+        secs.shell += (await naiveOne(() => merged(r * 3 + k), 'pdf', EXE)).ms / 1000;
         n.shell++;
         if (full) {
-          secs.full += (await naiveOne(r * 3 + k, 'pdf', FULL_CHROMIUM)).ms / 1000;
+          secs.full += (await naiveOne(() => merged(r * 3 + k), 'pdf', FULL_CHROMIUM)).ms / 1000;
           n.full++;
         }
       }
@@ -536,7 +477,7 @@ async function quick(): Promise<void> {
     for (let i = 0; i < 4; i++) await renderer.renderPdf(docs[i].html, docs[i].css);
     // interleaved as in `interleaved`, smaller: a naive PDF, then a batch on the pool
     for (let r = 0; r < 3; r++) {
-      secs.naive += (await naiveOne(r, 'pdf', EXE)).ms / 1000;
+      secs.naive += (await naiveOne(() => merged(r), 'pdf', EXE)).ms / 1000;
       n.naive++;
       const s = performance.now();
       await inFlight(CORES, docs.length, async (i) => {

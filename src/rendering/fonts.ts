@@ -4,12 +4,18 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BUNDLED_FONTS, FONT_PREFIX, fontPackageDir } from '../template/font-faces.js';
+import { BUNDLED_FONTS, FONT_CSS_URL, FONT_PREFIX, fontFaceCss, fontPackageDir } from '../template/font-faces.js';
 
 const fileCache = new Map<string, Buffer | null>();
-/** The bytes of a font URL under {@link FONT_PREFIX}, or null when it is not one of ours. */
+let sheet: Buffer | null = null;
+/**
+ * The bytes of a font URL under {@link FONT_PREFIX} — a font file, or the @font-face stylesheet at
+ * FONT_CSS_URL — or null when it is not one of ours.
+ */
 export function loadFont(url: string): { body: Buffer; contentType: string } | null {
   if (!url.startsWith(FONT_PREFIX)) return null;
+  if (url === FONT_CSS_URL)
+    return { body: (sheet ??= Buffer.from(fontFaceCss())), contentType: 'text/css; charset=utf-8' };
   const rest = url.slice(FONT_PREFIX.length).split(/[?#]/)[0];
   const m = /^([a-z0-9-]+)\/([a-z0-9-]+\.woff2?)$/.exec(rest);
   if (!m) return null;

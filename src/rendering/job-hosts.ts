@@ -5,7 +5,7 @@
  * the document's <base>; absolute URLs under an asset prefix are rewritten to it). Only the current
  * job's host is answered, so a later job can neither hit nor name an earlier job's resources.
  */
-import { FONT_PREFIX } from '../template/font-faces.js';
+import { FONT_CSS_URL, FONT_PREFIX } from '../template/font-faces.js';
 
 /** The page's document URL (answered by the interceptor with an empty document and the CSP header). */
 export const PAGE_URL = 'https://render.invalid/certificate';
@@ -16,7 +16,10 @@ export class JobHosts {
   /** the service's image URL prefixes */
   readonly prefixes: readonly URL[];
   private readonly origins: readonly string[];
-  /** the CSP header of the page: images only from the asset hosts' image paths and data:, fonts only from ours */
+  /**
+   * the CSP header of the page: images only from the asset hosts' image paths and data:, fonts only
+   * from ours, stylesheets inline or our one @font-face sheet
+   */
   readonly pageCsp: string;
 
   constructor(assetPrefix: string | readonly string[]) {
@@ -27,7 +30,7 @@ export class JobHosts {
       "default-src 'none'",
       `img-src ${this.prefixes.map((p) => `https://*${ASSET_HOST_SUFFIX}${p.pathname}`).join(' ')} data:`,
       `font-src ${FONT_PREFIX} data:`,
-      "style-src 'unsafe-inline'",
+      `style-src 'unsafe-inline' ${FONT_CSS_URL}`,
       "script-src 'none'",
       "object-src 'none'",
       "frame-src 'none'",

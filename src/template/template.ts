@@ -94,6 +94,8 @@ export interface DocumentOptions {
   baseUrl?: string;
   /** @font-face CSS; default: the bundled fonts */
   fontCss?: string;
+  /** link this stylesheet URL instead of writing `fontCss` into the document (the renderer: FONT_CSS_URL) */
+  fontCssUrl?: string;
   title?: string;
   /** put the CSP in a <meta> (default true; the renderer sends it as a header of the page instead) */
   cspMeta?: boolean;
@@ -137,7 +139,9 @@ export function buildDocument(html: string, css: string, opts: DocumentOptions):
     '<meta name="referrer" content="no-referrer">',
     base ? `<base href="${escAttr(base)}">` : '',
     opts.title ? `<title>${escAttr(stripBidiControls(opts.title))}</title>` : '',
-    `<style>${opts.fontCss ?? fontFaceCss()}</style>`,
+    opts.fontCssUrl
+      ? `<link rel="stylesheet" href="${escAttr(opts.fontCssUrl)}">`
+      : `<style>${opts.fontCss ?? fontFaceCss()}</style>`,
     '<style>@page{size:A4 landscape;margin:0}html,body{margin:0;padding:0}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}</style>',
     `<style>${safeCss}</style>`,
     `</head><body>${safeHtml}</body></html>`,

@@ -13,6 +13,9 @@ import {
   type TemplateContext,
 } from '../../../src/template/template-context.js';
 import { defaultCertificateTemplate } from '../../../src/template/default-template.js';
+import { FONT_CSS_URL, fontFaceCss } from '../../../src/template/font-faces.js';
+import { loadFont } from '../../../src/rendering/fonts.js';
+import { JobHosts } from '../../../src/rendering/job-hosts.js';
 import {
   DEFAULT_PAGE_SIZE,
   pageSizeFromCss,
@@ -142,6 +145,21 @@ describe('buildDocument', () => {
     expect(doc).toMatch(/^<!DOCTYPE html>/);
     expect(doc).toContain('Ada Lovelace');
     expect(doc).toContain("font-family: 'Inter'");
+  });
+
+  it('links the bundled @font-face sheet instead of writing it in when asked (the renderer), and its CSP allows that URL alone', () => {
+    const prefix = 'https://badges.example.test/api/credentials/public/images/';
+    const inline = buildDocument('<p>x</p>', '', { assetPrefixes: [prefix] });
+    const linked = buildDocument('<p>x</p>', '', { assetPrefixes: [prefix], fontCssUrl: FONT_CSS_URL });
+    expect(inline).toContain('@font-face');
+    expect(linked).not.toContain('@font-face');
+    expect(linked).toContain(`<link rel="stylesheet" href="${FONT_CSS_URL}">`);
+    // the interceptor answers it with the same rules; the page's CSP lets exactly that sheet in
+    const sheet = loadFont(FONT_CSS_URL);
+    expect(sheet?.contentType).toMatch(/^text\/css/);
+    expect(sheet?.body.toString()).toBe(fontFaceCss());
+    const styleSrc = new JobHosts(prefix).pageCsp.split('; ').find((d) => d.startsWith('style-src'));
+    expect(styleSrc).toBe(`style-src 'unsafe-inline' ${FONT_CSS_URL}`);
   });
 });
 
