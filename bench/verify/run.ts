@@ -10,6 +10,7 @@
  * is the median over `rounds` of those pairs' ratios (row ÷ the baseline just before it).
  *
  *   npx tsx bench/verify/run.ts [seconds=5] [connections=50] [rounds=3]
+ *   node --cpu-prof --import tsx bench/verify/run.ts 8 50 --only=jwt --uncached   # one row, profiled
  *   npx tsx bench/verify/run.ts --quick   # 1 s runs, best of 3 pairs; exit 1 below 0.2x baseline (a lost cache)
  *
  * The all-in-one service runs in this process (embedded PGlite and redis-server; no render
@@ -31,6 +32,8 @@ import { apiCaller } from '../api-call.js';
 const QUICK = process.argv.includes('--quick');
 /** `--only=<row>` drives just one row (for `node --cpu-prof --import tsx …`): floor, public, jwt, id, page. */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+/** With `--only`: the service runs with PUBLIC_CACHE_MS=0 from the start (to profile an uncached row). */
+const UNCACHED = process.argv.includes('--uncached');
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const SECONDS = QUICK ? 1 : Number(args[0] ?? 5);
 const CONNECTIONS = QUICK ? 20 : Number(args[1] ?? 50);
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
       workers: true,
       logger: createLogger('silent'),
     });
-  let svc = await start('1000');
+  let svc = await start(ONLY && UNCACHED ? '0' : '1000');
   const base = svc.url!;
   const call = apiCaller(base, adminToken);
 
