@@ -156,25 +156,6 @@ export function issuerKeyService(deps: { db: Db; masterKey: string; urls: Public
       return key;
     },
 
-    /**
-     * A published key and its issuer's name and retirement, read now in one statement (an
-     * uncached verification needs both: the issuer is the key's own).
-     */
-    async getPublicKeyAndIssuer(
-      keyId: string,
-    ): Promise<{ key: PublishedKey; issuer: { id: string; name: string; retiredAt: Date | null } } | undefined> {
-      const row = await db
-        .selectFrom('issuer_keys as k')
-        .innerJoin('issuers as i', 'i.id', 'k.issuer_id')
-        .select(['k.id', 'k.issuer_id', 'k.alg', 'k.public_jwk', 'k.created_at', 'k.retired_at'])
-        .select(['i.name as issuer_name', 'i.retired_at as issuer_retired_at'])
-        .where('k.id', '=', keyId)
-        .executeTakeFirst();
-      if (!row) return undefined;
-      const { issuer_name: name, issuer_retired_at: retiredAt, ...key } = row;
-      return { key: toPublished(key), issuer: { id: key.issuer_id, name, retiredAt } };
-    },
-
     listPublicKeys,
   };
 }

@@ -53,7 +53,7 @@ export interface VerificationDeps {
   /** Wallet copies (issue 15), verified against what was stored for them. */
   walletExchangeRepo: Pick<WalletExchangeRepository, 'copyCredential'>;
   urls: PublicUrls;
-  issuerKeys: Pick<IssuerKeyService, 'getPublicKey' | 'getPublicKeyAndIssuer' | 'dids'>;
+  issuerKeys: Pick<IssuerKeyService, 'getPublicKey' | 'dids'>;
   now?: () => Date;
   /** Parses uploaded files off the event loop; the process-wide pool by default. */
   uploads?: Pick<UploadInspector, 'inspect'>;
@@ -172,16 +172,10 @@ function issuerLookup(db: Db, urls: PublicUrls, ttlMs: number): (issuerId: strin
   return (issuerId) => (ttlMs > 0 ? issuers.get(issuerId, () => issuerById(issuerId)) : issuerById(issuerId));
 }
 
-/**
- * The verifier's lookups answered from our database (shared by every verification), and those of
- * one verification (`oneVerification`).
- */
-function ourLookups(deps: VerificationDeps, stateTtlMs: number) {
-  const { db, assertionRepo, statusListRepo, urls, issuerKeys } = deps;
+export function verificationService(deps: VerificationDeps) {
+  const { db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys } = deps;
+  const stateTtlMs = deps.cacheTtlMs ?? PUBLIC_CACHE_TTL_MS;
   const issuerOf = issuerLookup(db, urls, stateTtlMs);
-
-  const issuerIdOfUrl = async (issuerUrl: string): Promise<string | undefined> =>
-    idFromUrl(issuerUrl, urls.issuerProfile) ?? (await issuerIdOfDid(db, urls, issuerUrl));
 
   const verifierDeps: VerifierDeps & {
     findSigned(credentialId: string): Promise<SignedCredential | undefined>;
@@ -194,8 +188,9 @@ function ourLookups(deps: VerificationDeps, stateTtlMs: number) {
       return { jwk: key.jwk, issuerId: urls.issuerProfile(key.issuerId), retiredAt: key.retiredAt };
     },
     async resolveIssuer(issuerUrl) {
-      const issuerId = await issuerIdOfUrl(issuerUrl);
-      return issuerId ? issuerOf(issuerId) : undefined;
+      const issuerId = idFromUrl(issuerUrl, urls.issuerProfile) ?? (await issuerIdOfDid(db, urls, issuerUrl));
+      if (!issuerId) return undefined;
+      return issuerOf(issuerId);
     },
     loader: issuerKeys.dids.loader,
     async resolveStatus(listUrl, index) {
@@ -216,39 +211,6 @@ function ourLookups(deps: VerificationDeps, stateTtlMs: number) {
     ...(deps.now && { now: deps.now }),
   };
 
-  /**
-   * The lookups of one verification. Uncached (a bound of 0), the key is read with its issuer in
-   * one statement, and that issuer answers the issuer check of the same verification: as fresh as
-   * a read of its own, one database round trip fewer.
-   */
-  function oneVerification(): typeof verifierDeps {
-    if (stateTtlMs > 0) return verifierDeps;
-    const issuersRead = new Map<string, KnownIssuer>();
-    return {
-      ...verifierDeps,
-      async resolveKey(kid) {
-        const keyId = idFromUrl(kid, urls.key);
-        const read = keyId ? await issuerKeys.getPublicKeyAndIssuer(keyId) : undefined;
-        if (!read) return undefined;
-        const { key, issuer } = read;
-        const profileUrl = urls.issuerProfile(issuer.id);
-        issuersRead.set(issuer.id, { name: issuer.name, retiredAt: issuer.retiredAt, profileUrl });
-        return { jwk: key.jwk, issuerId: urls.issuerProfile(key.issuerId), retiredAt: key.retiredAt };
-      },
-      async resolveIssuer(issuerUrl) {
-        const issuerId = await issuerIdOfUrl(issuerUrl);
-        return issuerId ? (issuersRead.get(issuerId) ?? issuerOf(issuerId)) : undefined;
-      },
-    };
-  }
-
-  return { verifierDeps, oneVerification };
-}
-
-export function verificationService(deps: VerificationDeps) {
-  const { assertionRepo, catalogRepo } = deps;
-  const { verifierDeps, oneVerification } = ourLookups(deps, deps.cacheTtlMs ?? PUBLIC_CACHE_TTL_MS);
-
   const { outcomes, assertionOutcomes } = outcomeCaches(deps);
 
   /** Our assertion (revoked ones too) and the verdict on its stored, signed form; unknown → 404. */
@@ -261,14 +223,14 @@ export function verificationService(deps: VerificationDeps) {
   }
 
   async function verifyJwt(jwt: string, opts: VerifyOptions): Promise<VerificationResult> {
-    return verifyJwtCredential(jwt, oneVerification(), opts);
+    return verifyJwtCredential(jwt, verifierDeps, opts);
   }
 
   /** One of our assertions as stored: its VC-JWT, or (Data Integrity only issuers) its JSON credential. */
   function verifyRow(a: AssertionRow, opts: VerifyOptions): Promise<VerificationResult> {
     return a.credential_jwt
       ? verifyJwt(a.credential_jwt, opts)
-      : verifyJsonCredential(a.credential_json, oneVerification(), opts);
+      : verifyJsonCredential(a.credential_json, verifierDeps, opts);
   }
 
   async function verifyFile(bytes: Uint8Array, opts: VerifyOptions): Promise<VerificationResult> {
@@ -278,7 +240,7 @@ export function verificationService(deps: VerificationDeps) {
       assertJwtWithinLimits(upload.jwt, true);
       return verifyJwt(upload.jwt, opts);
     }
-    if ('credential' in upload) return verifyJsonCredential(upload.credential, oneVerification(), opts);
+    if ('credential' in upload) return verifyJsonCredential(upload.credential, verifierDeps, opts);
     return unverified(upload.unverified);
   }
 
@@ -291,7 +253,7 @@ export function verificationService(deps: VerificationDeps) {
       });
       return withRecipient(outcome, opts);
     }
-    if ('credential' in input) return verifyJsonCredential(input.credential, oneVerification(), opts);
+    if ('credential' in input) return verifyJsonCredential(input.credential, verifierDeps, opts);
     if ('assertionId' in input) return withRecipient((await verifyStored(input.assertionId)).result, opts);
     return verifyFile(input.file, opts);
   }
