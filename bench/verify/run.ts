@@ -5,7 +5,9 @@
  *   3. `POST /api/credentials/public/verify` with `{"jwt"}` and with `{"assertion_id"}`;
  *   4. the verification page `/v/{id}` (HTML);
  *   then the service is restarted on the same data with PUBLIC_CACHE_MS=0 and 2–4 run again: every
- *   request a full verification (the uncached rows).
+ *   request a full verification (the uncached rows: both signatures checked, key, issuer and status
+ *   bit read from the database; only immutable lookups such as parsed keys and the issuer's did:web
+ *   document are kept, see the README's verification caching).
  * Each is driven by autocannon for a bounded duration, right after a run of the baseline; the figure
  * is the median over `rounds` of those pairs' ratios (row ÷ the baseline just before it).
  *
