@@ -5,11 +5,14 @@
  *   3. `POST /api/credentials/public/verify` with `{"jwt"}` and with `{"assertion_id"}`;
  *   4. the verification page `/v/{id}` (HTML);
  *   then the service is restarted on the same data with PUBLIC_CACHE_MS=0 and 2–4 run again: every
- *   request a full verification (the uncached rows).
+ *   request a full verification (the uncached rows: both signatures checked, key, issuer and status
+ *   bit read from the database; only immutable lookups such as parsed keys and the issuer's did:web
+ *   document are kept, see the README's verification caching).
  * Each is driven by autocannon for a bounded duration, right after a run of the baseline; the figure
  * is the median over `rounds` of those pairs' ratios (row ÷ the baseline just before it).
  *
  *   npx tsx bench/verify/run.ts [seconds=5] [connections=50] [rounds=3]
+ *   node --cpu-prof --import tsx bench/verify/run.ts 8 50 --only=jwt --uncached   # one row, profiled
  *   npx tsx bench/verify/run.ts --quick   # 1 s runs, best of 3 pairs; exit 1 below 0.2x baseline (a lost cache)
  *
  * The all-in-one service runs in this process (embedded PGlite and redis-server; no render
@@ -31,6 +34,8 @@ import { apiCaller } from '../api-call.js';
 const QUICK = process.argv.includes('--quick');
 /** `--only=<row>` drives just one row (for `node --cpu-prof --import tsx …`): floor, public, jwt, id, page. */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+/** With `--only`: the service runs with PUBLIC_CACHE_MS=0 from the start (to profile an uncached row). */
+const UNCACHED = process.argv.includes('--uncached');
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const SECONDS = QUICK ? 1 : Number(args[0] ?? 5);
 const CONNECTIONS = QUICK ? 20 : Number(args[1] ?? 50);
@@ -94,7 +99,7 @@ async function main(): Promise<void> {
       workers: true,
       logger: createLogger('silent'),
     });
-  let svc = await start('1000');
+  let svc = await start(ONLY && UNCACHED ? '0' : '1000');
   const base = svc.url!;
   const call = apiCaller(base, adminToken);
 

@@ -27,6 +27,13 @@ interface IssuerKeyMaterial {
 
 const SEAL_CONTEXT = (issuerId: string) => `did-key:${issuerId}`;
 
+/**
+ * How long the document loader reuses an issuer's did:web document. Its Ed25519 method (what a
+ * Data Integrity proof names) never changes; only its JWK list grows on a key rotation, which
+ * drops the copy in the rotating process at once and in the others within this age.
+ */
+export const LOADER_DID_DOCUMENT_TTL_MS = 60_000;
+
 export function issuerDidService(
   db: Db,
   masterKey: string,
@@ -40,6 +47,9 @@ export function issuerDidService(
   // DID documents need the public half only: resolving one (every Data Integrity verification)
   // never decrypts a private key, so a replica without the master key still verifies.
   const publicKeys = new LruCache<string, Promise<string>>(1000);
+  // Every Data Integrity verification resolves its issuer's did:web document (twice: the method,
+  // then its controller), which is three reads of the database; issuers are never deleted.
+  const loaderDocuments = new LruCache<string, { doc: Promise<Record<string, unknown> | undefined>; at: number }>(1000);
 
   async function keyRow(issuerId: string): Promise<{ public_multibase: string; secret_enc: string }> {
     const found = await db
@@ -129,12 +139,34 @@ export function issuerDidService(
     return didDocument(issuerId);
   }
 
-  const loader: DocumentLoader = documentLoader({ didWeb: resolveDidWeb });
+  /** resolveDidWeb, reused for LOADER_DID_DOCUMENT_TTL_MS; handed out as a copy (the libraries may annotate it). */
+  async function resolveDidWebForLoader(did: string): Promise<Record<string, unknown> | undefined> {
+    const hit = loaderDocuments.get(did);
+    let doc = hit && Date.now() - hit.at < LOADER_DID_DOCUMENT_TTL_MS ? hit.doc : undefined;
+    if (!doc) {
+      const loading = resolveDidWeb(did);
+      doc = loading;
+      // An unknown issuer may be created later, and a failed read is not an answer: neither is kept.
+      loading.then(
+        (d) => d === undefined && loaderDocuments.get(did)?.doc === loading && loaderDocuments.delete(did),
+        () => loaderDocuments.get(did)?.doc === loading && loaderDocuments.delete(did),
+      );
+      loaderDocuments.set(did, { doc: loading, at: Date.now() });
+    }
+    const d = await doc;
+    return d && structuredClone(d);
+  }
+
+  const loader: DocumentLoader = documentLoader({ didWeb: resolveDidWebForLoader });
 
   return {
     identity,
     didDocument,
     resolveDidWeb,
+    /** Drops the loader's copy of an issuer's DID document (its key list changed here). */
+    forget(issuerId: string): void {
+      loaderDocuments.delete(didWebFor(urls.base, issuerId));
+    },
     /** Contexts from the repository, did:key, and this service's did:web issuers: never the network. */
     loader,
   };

@@ -1,4 +1,4 @@
-import { createPrivateKey, sign as nodeSign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import * as vc from '@digitalbazaar/vc';
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
@@ -6,6 +6,7 @@ import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import type { DocumentLoader } from './document-loader.js';
 import { installFastContextClone } from './jsonld-context-clone.js';
 import { canonizeWithTemplates } from './canonical-template.js';
+import { LruCache } from '../lru-cache.js';
 
 installFastContextClone();
 
@@ -127,6 +128,56 @@ export async function signDataIntegrity<T extends object>(
   return { ...signed, proof: proofs } as T & { proof: unknown[] };
 }
 
+/** An Ed25519 verifier as the libraries call it (`verify({data, signature})`). */
+interface Verifier {
+  algorithm: 'Ed25519';
+  id?: string;
+  verify(options: { data: Uint8Array; signature: Uint8Array }): Promise<boolean>;
+}
+
+/** SPKI DER of an Ed25519 public key, up to its 32 bytes (RFC 8410). */
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/**
+ * One verifier per verification method (by its exact JSON), holding a node KeyObject: the
+ * library's verifier parses the public key anew (createPublicKey) on every call, ~5% of an
+ * uncached verification. The method is validated by the library as before (Ed25519Multikey.from);
+ * only the parsed key is kept, and the check itself runs on every call.
+ */
+const verifierCache = new LruCache<string, Promise<Verifier>>(1000);
+
+async function newVerifier(verificationMethod: Record<string, unknown>): Promise<Verifier> {
+  const key = await Ed25519Multikey.from(verificationMethod);
+  const publicKey = createPublicKey({
+    key: Buffer.concat([SPKI_ED25519_PREFIX, key.publicKey]),
+    format: 'der',
+    type: 'spki',
+  });
+  return {
+    algorithm: 'Ed25519',
+    id: key.id,
+    verify: async ({ data, signature }) => nodeVerify(null, data, publicKey, signature),
+  };
+}
+
+function createCachedVerifier({
+  verificationMethod,
+}: {
+  verificationMethod: Record<string, unknown>;
+}): Promise<Verifier> {
+  const cacheKey = JSON.stringify(verificationMethod);
+  let verifier = verifierCache.get(cacheKey);
+  if (!verifier) {
+    verifier = newVerifier(verificationMethod);
+    verifier.catch(() => verifierCache.delete(cacheKey));
+    verifierCache.set(cacheKey, verifier);
+  }
+  return verifier;
+}
+
+/** eddsa-rdfc-2022 as published, with the verifier above (same canonicalization, same check). */
+const verifyingSuite = { ...eddsaRdfc2022, createVerifier: createCachedVerifier };
+
 export interface DataIntegrityResult {
   verified: boolean;
   /** One message per failed step, for `checks` entries. */
@@ -145,7 +196,7 @@ function messagesOf(error: unknown): string[] {
  * DIDs resolve). Status and validity dates are the caller's business, as for VC-JWTs.
  */
 export async function verifyDataIntegrity(credential: object, loader: DocumentLoader): Promise<DataIntegrityResult> {
-  const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 });
+  const suite = new DataIntegrityProof({ cryptosuite: verifyingSuite });
   // The library also rejects expired credentials; dates are checked and reported apart, so judge
   // the proof as of the credential's own validFrom.
   const { validFrom } = credential as { validFrom?: unknown };

@@ -60,6 +60,8 @@ declare module '@digitalbazaar/ed25519-multikey' {
     controller?: string;
     publicKeyMultibase: string;
     secretKeyMultibase?: string;
+    /** The 32-byte public key. */
+    publicKey: Uint8Array;
     /** 32-byte seed then the 32-byte public key. */
     secretKey?: Uint8Array;
     signer(): { algorithm: string; id: string; sign(options: { data: Uint8Array }): Promise<Uint8Array> };

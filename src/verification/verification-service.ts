@@ -17,6 +17,7 @@ import {
   recipientCheck,
   verifyJsonCredential,
   verifyJwtCredential,
+  type KnownIssuer,
   type SignedCredential,
   type VerificationResult,
   type VerifierDeps,
@@ -58,7 +59,13 @@ export interface VerificationDeps {
   uploads: Pick<UploadInspector, 'inspect'>;
   /** Drops cached outcomes of revoked or superseded assertions in every replica at once. */
   invalidation?: Pick<InvalidationBus, 'onAssertionsChanged'>;
-  /** How long an outcome of one of our credentials is reused (0: never); the revocation bound. */
+  /**
+   * How long an outcome of one of our credentials is reused (0: never); the revocation bound. What
+   * a verification reads that changes rarely and is not announced (an issuer's name and retirement,
+   * whether an active key was retired) is kept as long, so with 0 every verification reads it anew;
+   * status bits are read by every verification; immutable lookups (key material, the keys of DID
+   * documents) are kept whatever this is.
+   */
   cacheTtlMs?: number;
 }
 
@@ -149,8 +156,32 @@ function outcomeCaches(deps: Pick<VerificationDeps, 'urls' | 'cacheTtlMs' | 'inv
   return { outcomes, assertionOutcomes };
 }
 
+/**
+ * An issuer's name and retirement change rarely and are not announced: each is reused for `ttlMs`
+ * (the revocation bound), and with 0 read anew by every verification.
+ */
+function issuerLookup(db: Db, urls: PublicUrls, ttlMs: number): (issuerId: string) => Promise<KnownIssuer | undefined> {
+  const issuers = microCache<KnownIssuer | undefined>({
+    ttlMs,
+    maxEntries: 10_000,
+    keep: (issuer) => issuer !== undefined,
+  });
+  // Just the columns the check reads (the row may carry an image as a data URL).
+  const issuerById = async (issuerId: string): Promise<KnownIssuer | undefined> => {
+    const issuer = await db
+      .selectFrom('issuers')
+      .select(['id', 'name', 'retired_at'])
+      .where('id', '=', issuerId)
+      .executeTakeFirst();
+    return issuer && { name: issuer.name, retiredAt: issuer.retired_at, profileUrl: urls.issuerProfile(issuer.id) };
+  };
+  return (issuerId) => (ttlMs > 0 ? issuers.get(issuerId, () => issuerById(issuerId)) : issuerById(issuerId));
+}
+
 export function verificationService(deps: VerificationDeps) {
   const { db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys } = deps;
+  const stateTtlMs = deps.cacheTtlMs ?? PUBLIC_CACHE_TTL_MS;
+  const issuerOf = issuerLookup(db, urls, stateTtlMs);
 
   const verifierDeps: VerifierDeps & {
     findSigned(credentialId: string): Promise<SignedCredential | undefined>;
@@ -158,20 +189,20 @@ export function verificationService(deps: VerificationDeps) {
   } = {
     async resolveKey(kid) {
       const keyId = idFromUrl(kid, urls.key);
-      const key = keyId ? await issuerKeys.getPublicKey(keyId) : undefined;
+      const key = keyId ? await issuerKeys.getPublicKey(keyId, stateTtlMs) : undefined;
       if (!key) return undefined;
       return { jwk: key.jwk, issuerId: urls.issuerProfile(key.issuerId), retiredAt: key.retiredAt };
     },
     async resolveIssuer(issuerUrl) {
       const issuerId = idFromUrl(issuerUrl, urls.issuerProfile) ?? (await issuerIdOfDid(db, urls, issuerUrl));
-      const issuer = issuerId ? await catalogRepo.getIssuerById(issuerId) : undefined;
-      const profileUrl = issuer && urls.issuerProfile(issuer.id);
-      return issuer ? { name: issuer.name, retiredAt: issuer.retired_at, profileUrl } : undefined;
+      if (!issuerId) return undefined;
+      return issuerOf(issuerId);
     },
     loader: issuerKeys.dids.loader,
     async resolveStatus(listUrl, index) {
       const listId = idFromUrl(listUrl, urls.statusList);
-      // One entry read, whatever the list's size (the bit is the revocation of the assertion at that index).
+      // One entry read, whatever the list's size (the bit is the revocation of the assertion at that index),
+      // on every verification: never kept.
       return listId ? statusListRepo.statusBit(listId, index) : undefined;
     },
     async findSigned(credentialId) {

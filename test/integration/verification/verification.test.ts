@@ -349,6 +349,48 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     expect(check(after.body, 'issuer')).toMatchObject({ ok: false, detail: expect.stringContaining('retired') });
   });
 
+  it('keys and DID documents kept for verification follow a rotation here at once, and a key retired behind the service within the bound', async () => {
+    const rt = f.svc.service.runtime;
+    const bound = f.svc.config.publicCacheMs;
+    const rotating = await f.issuer({ name: 'Rotating Academy' });
+    const cred = await f.credential(rotating, { name: 'Rotating' });
+    const a = (await f.as('alice')('POST', `/${cred}/assertions/`, { body: { recipient: { user_id: 'sam' } } })).body
+      .result;
+    const jwt = await jwtOf(a);
+    const proof = (await f.get(a.credential_json)).json.proof?.[0];
+    expect(proof?.verificationMethod, 'the fixture issuer signs Data Integrity proofs too').toMatch(/^did:web:/);
+    const did = String(proof.verificationMethod).split('#')[0];
+    const jwkMethods = async () =>
+      (
+        (await rt.issuerKeys.dids.loader(did)).document as { verificationMethod: { type: string }[] }
+      ).verificationMethod.filter((m) => m.type === 'JsonWebKey').length;
+    const [old] = await rt.db.selectFrom('issuer_keys').select('id').where('issuer_id', '=', rotating).execute();
+
+    // The first verification keeps the key, the issuer and the DID document.
+    expect((await verify({ jwt })).body.verified).toBe(true);
+    expect(await jwkMethods()).toBe(1);
+    await rt.issuerKeys.rotate(rotating);
+    // Dropped here at once: the DID document is kept for a minute, and this asks for a key copy up to a minute old.
+    expect(await jwkMethods()).toBe(2);
+    expect((await rt.issuerKeys.getPublicKey(old.id, 60_000))?.retiredAt).toBeInstanceOf(Date);
+
+    // Retired after the issue: still verified (the outcome cached before the rotation expires first).
+    await new Promise((r) => setTimeout(r, bound + 50));
+    expect((await verify({ jwt })).body.verified).toBe(true);
+    // A retirement dated back before the issue (a compromise), behind the service's back: seen within the bound.
+    await rt.db
+      .updateTable('issuer_keys')
+      .set({ retired_at: sql<Date>`now() - interval '1 day'` })
+      .where('id', '=', old.id)
+      .execute();
+    await new Promise((r) => setTimeout(r, bound + 50));
+    const after = await verify({ jwt });
+    expect(check(after.body, 'issuer')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('key was retired'),
+    });
+  });
+
   it('expired and revoked credentials fail validity and revocation', async () => {
     await waitForExpiry();
     const exp = await verify({ assertion_id: expiring.entityId });

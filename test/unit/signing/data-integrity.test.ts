@@ -127,9 +127,16 @@ describe('Data Integrity proofs (eddsa-rdfc-2022)', () => {
   it('reports bad proofs as errors, not exceptions', async () => {
     const key = await didKeyIssuer();
     const signed = await signDataIntegrity(credentialOf(key.controller), key, loader);
+    // Verified first, so the checks below run with the verifier kept for this key.
+    expect((await verifyDataIntegrity(signed, loader)).verified).toBe(true);
     const tampered = structuredClone(signed) as unknown as Tamperable;
     tampered.credentialSubject.achievement.name = 'Something else';
     expect((await verifyDataIntegrity(tampered, loader)).verified).toBe(false);
+    // Another signature (of other bytes, by the same key) under the same proof: the kept key still checks it.
+    const resigned = await signDataIntegrity({ ...credentialOf(key.controller), name: 'Other' }, key, loader);
+    const swapped = structuredClone(signed) as unknown as { proof: { proofValue: string }[] };
+    swapped.proof[0].proofValue = (resigned.proof[0] as { proofValue: string }).proofValue;
+    expect((await verifyDataIntegrity(swapped, loader)).verified).toBe(false);
 
     const unknownSuite = structuredClone(signed) as unknown as Tamperable;
     unknownSuite.proof[0].cryptosuite = 'ecdsa-made-up-2099';
