@@ -64,11 +64,13 @@ const seeder = await startService({
 });
 const call = async (method: string, p: string, body?: unknown, tok?: string) =>
   (await apiCaller(base, env.ADMIN_TOKEN)(method, p, body, tok)).body;
-await call('POST', '/api/admin/orgs', { org: 'bench', name: 'Bench' });
-await call('PUT', '/api/admin/orgs/bench/users/admin', { role: 'platform_admin' });
-await call('PUT', '/api/admin/orgs/bench/users/u1', { role: 'student', email: 'u1@example.org', name: 'User One' });
-const token = (await call('POST', '/api/admin/orgs/bench/users/admin/tokens')).result.token as string;
-const t = '/api/credentials/orgs/bench/users/admin';
+// A new org each run: DATABASE_URL may hold an earlier run's (or the issuance bench's) data.
+const org = `bench${randomBytes(4).toString('hex')}`;
+await call('POST', '/api/admin/orgs', { org, name: 'Bench' });
+await call('PUT', `/api/admin/orgs/${org}/users/admin`, { role: 'platform_admin' });
+await call('PUT', `/api/admin/orgs/${org}/users/u1`, { role: 'student', email: 'u1@example.org', name: 'User One' });
+const token = (await call('POST', `/api/admin/orgs/${org}/users/admin/tokens`)).result.token as string;
+const t = `/api/credentials/orgs/${org}/users/admin`;
 const issuer = (await call('POST', `${t}/issuers/`, { name: 'Bench', url: 'https://b.example.org' }, token)).result
   .entityId;
 const credential = (
