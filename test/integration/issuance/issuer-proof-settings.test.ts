@@ -192,10 +192,17 @@ describe('issuer proof settings and verification of every input (issue 14)', () 
     // The issuer's settings changed since: its DID now is not the one the list's credentials name.
     expect((await f.as('alice')('PUT', `/issuers/${issuerId}`, { body: { did_method: 'key' } })).status).toBe(200);
 
+    // Before 019 a verifier fetched it: signed and stored under the issuer's settings of now (did:key).
+    const stale = await f.get(entry.statusListCredential, { accept: 'application/json' });
+    expect(stale.json.issuer).toMatch(/^did:key:/);
+
     await fillStatusListIssuerRefs(db);
     const row = await db.selectFrom('status_lists').select('issuer_ref').where('id', '=', listId).executeTakeFirst();
     expect(row?.issuer_ref).toBe(old.credential.issuer.id);
     expect(row?.issuer_ref).toMatch(/^did:web:/);
+    // The copy signed under the wrong DID is not served again, though the list's bits did not change.
+    const fresh = await f.get(entry.statusListCredential, { accept: 'application/json' });
+    expect(fresh.json.issuer).toBe(old.credential.issuer.id);
 
     const revoke = await f.as('alice')('PUT', `/assertions/${old.assertion.entityId}`, {
       body: { revoked: true, revocationReason: 'Awarded in error' },
