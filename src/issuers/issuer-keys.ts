@@ -8,7 +8,6 @@ import { newEntityId } from '../ids.js';
 import type { PublicUrls } from '../public-urls.js';
 import { NotFoundError } from '../errors.js';
 import { issuerDidService } from './issuer-dids.js';
-import { LruCache } from '../lru-cache.js';
 
 /**
  * Issuer signing keys: created with the issuer, sealed at rest, rotated on demand. Retired keys
@@ -39,10 +38,6 @@ export function issuerKeyService(deps: { db: Db; masterKey: string; urls: Public
   // Decrypting and importing on every signature would dominate bulk issuance. Entries expire, so
   // a rotation on one replica is followed by every other within ACTIVE_KEY_TTL_MS.
   const activeCache = new Map<string, { key: ActiveSigningKey; at: number }>();
-  // Published keys by id, for verification: a key's JWK and issuer never change, but its
-  // retirement does (a rotation, or one dated back after a compromise), so a copy is reused only
-  // as long as its reader allows; a rotation here drops it at once.
-  const published = new LruCache<string, { key: PublishedKey; at: number }>(5000);
 
   async function insertKey(exec: Db, issuerId: string, alg: SigningAlg): Promise<string> {
     const pair = await generateIssuerKeyPair(alg);
@@ -118,42 +113,39 @@ export function issuerKeyService(deps: { db: Db; masterKey: string; urls: Public
 
     /** Retires the active key and creates a new one; returns the new key id. */
     async rotate(issuerId: string): Promise<string> {
-      const { keyId, retired } = await db.transaction().execute(async (trx) => {
+      const keyId = await db.transaction().execute(async (trx) => {
         const current = await trx
           .updateTable('issuer_keys')
           .set({ retired_at: sql`now()` })
           .where('issuer_id', '=', issuerId)
           .where('retired_at', 'is', null)
-          .returning(['id', 'alg'])
+          .returning('alg')
           .executeTakeFirst();
         const issuer = await trx
           .selectFrom('issuers')
           .select('signing_alg')
           .where('id', '=', issuerId)
           .executeTakeFirstOrThrow();
-        return { keyId: await insertKey(trx, issuerId, current?.alg ?? issuer.signing_alg), retired: current?.id };
+        return insertKey(trx, issuerId, current?.alg ?? issuer.signing_alg);
       });
       // Other processes keep signing with the retired key until their entry expires; that is
       // harmless, since retired keys stay published and valid.
       activeCache.delete(issuerId);
-      if (retired) published.delete(retired);
       dids.forget(issuerId);
       return keyId;
     },
 
-    /** A published key by id. `maxAgeMs`: how old a copy may be (0: read now). */
-    async getPublicKey(keyId: string, maxAgeMs = 0): Promise<PublishedKey | undefined> {
-      const hit = maxAgeMs > 0 ? published.get(keyId) : undefined;
-      if (hit && Date.now() - hit.at < maxAgeMs) return hit.key;
+    /**
+     * A published key by id, read now: its retirement may change (a rotation, or one dated back after
+     * a compromise), and a verification outcome is kept for the revocation bound from this read on.
+     */
+    async getPublicKey(keyId: string): Promise<PublishedKey | undefined> {
       const row = await db
         .selectFrom('issuer_keys')
         .select(['id', 'issuer_id', 'alg', 'public_jwk', 'created_at', 'retired_at'])
         .where('id', '=', keyId)
         .executeTakeFirst();
-      if (!row) return undefined;
-      const key = toPublished(row);
-      if (maxAgeMs > 0) published.set(keyId, { key, at: Date.now() });
-      return key;
+      return row ? toPublished(row) : undefined;
     },
 
     listPublicKeys,

@@ -61,10 +61,10 @@ export interface VerificationDeps {
   invalidation?: Pick<InvalidationBus, 'onAssertionsChanged'>;
   /**
    * How long an outcome of one of our credentials is reused (0: never); the revocation bound. What
-   * a verification reads that changes rarely and is not announced (an issuer's name and retirement,
-   * whether an active key was retired) is kept as long, so with 0 every verification reads it anew;
-   * status bits are read by every verification; immutable lookups (key material, the keys of DID
-   * documents) are kept whatever this is.
+   * may change unannounced (a key's retirement, the issuer's name and retirement, the status bit) is
+   * read by every verification that computes an outcome, so an outcome is never older than this
+   * from its reads; only immutable lookups (key material, the Ed25519 methods of DID documents) are
+   * kept whatever this is.
    */
   cacheTtlMs?: number;
 }
@@ -157,31 +157,21 @@ function outcomeCaches(deps: Pick<VerificationDeps, 'urls' | 'cacheTtlMs' | 'inv
 }
 
 /**
- * An issuer's name and retirement change rarely and are not announced: each is reused for `ttlMs`
- * (the revocation bound), and with 0 read anew by every verification.
+ * An issuer's name and retirement, read by every verification that computes an outcome (not kept:
+ * a copy as old as the outcome bound would stack with it). Just the columns the check reads (the
+ * row may carry an image as a data URL).
  */
-function issuerLookup(db: Db, urls: PublicUrls, ttlMs: number): (issuerId: string) => Promise<KnownIssuer | undefined> {
-  const issuers = microCache<KnownIssuer | undefined>({
-    ttlMs,
-    maxEntries: 10_000,
-    keep: (issuer) => issuer !== undefined,
-  });
-  // Just the columns the check reads (the row may carry an image as a data URL).
-  const issuerById = async (issuerId: string): Promise<KnownIssuer | undefined> => {
-    const issuer = await db
-      .selectFrom('issuers')
-      .select(['id', 'name', 'retired_at'])
-      .where('id', '=', issuerId)
-      .executeTakeFirst();
-    return issuer && { name: issuer.name, retiredAt: issuer.retired_at, profileUrl: urls.issuerProfile(issuer.id) };
-  };
-  return (issuerId) => (ttlMs > 0 ? issuers.get(issuerId, () => issuerById(issuerId)) : issuerById(issuerId));
+async function issuerById(db: Db, urls: PublicUrls, issuerId: string): Promise<KnownIssuer | undefined> {
+  const issuer = await db
+    .selectFrom('issuers')
+    .select(['id', 'name', 'retired_at'])
+    .where('id', '=', issuerId)
+    .executeTakeFirst();
+  return issuer && { name: issuer.name, retiredAt: issuer.retired_at, profileUrl: urls.issuerProfile(issuer.id) };
 }
 
 export function verificationService(deps: VerificationDeps) {
   const { db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys } = deps;
-  const stateTtlMs = deps.cacheTtlMs ?? PUBLIC_CACHE_TTL_MS;
-  const issuerOf = issuerLookup(db, urls, stateTtlMs);
 
   const verifierDeps: VerifierDeps & {
     findSigned(credentialId: string): Promise<SignedCredential | undefined>;
@@ -189,14 +179,13 @@ export function verificationService(deps: VerificationDeps) {
   } = {
     async resolveKey(kid) {
       const keyId = idFromUrl(kid, urls.key);
-      const key = keyId ? await issuerKeys.getPublicKey(keyId, stateTtlMs) : undefined;
+      const key = keyId ? await issuerKeys.getPublicKey(keyId) : undefined;
       if (!key) return undefined;
       return { jwk: key.jwk, issuerId: urls.issuerProfile(key.issuerId), retiredAt: key.retiredAt };
     },
     async resolveIssuer(issuerUrl) {
       const issuerId = idFromUrl(issuerUrl, urls.issuerProfile) ?? (await issuerIdOfDid(db, urls, issuerUrl));
-      if (!issuerId) return undefined;
-      return issuerOf(issuerId);
+      return issuerId ? issuerById(db, urls, issuerId) : undefined;
     },
     loader: issuerKeys.dids.loader,
     async resolveStatus(listUrl, index) {

@@ -349,7 +349,7 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
     expect(check(after.body, 'issuer')).toMatchObject({ ok: false, detail: expect.stringContaining('retired') });
   });
 
-  it('keys and DID documents kept for verification follow a rotation here at once, and a key retired behind the service within the bound', async () => {
+  it('DID documents kept for verification follow a rotation here at once, and a key retired behind the service shows within the bound', async () => {
     const rt = f.svc.service.runtime;
     const bound = f.svc.config.publicCacheMs;
     const rotating = await f.issuer({ name: 'Rotating Academy' });
@@ -366,13 +366,12 @@ describe.each(DB_KINDS)('verification: endpoint and page (%s)', (db) => {
       ).verificationMethod.filter((m) => m.type === 'JsonWebKey').length;
     const [old] = await rt.db.selectFrom('issuer_keys').select('id').where('issuer_id', '=', rotating).execute();
 
-    // The first verification keeps the key, the issuer and the DID document.
+    // The first verification keeps the DID document.
     expect((await verify({ jwt })).body.verified).toBe(true);
     expect(await jwkMethods()).toBe(1);
     await rt.issuerKeys.rotate(rotating);
-    // Dropped here at once: the DID document is kept for a minute, and this asks for a key copy up to a minute old.
+    // Dropped here at once: the DID document is kept for a minute.
     expect(await jwkMethods()).toBe(2);
-    expect((await rt.issuerKeys.getPublicKey(old.id, 60_000))?.retiredAt).toBeInstanceOf(Date);
 
     // Retired after the issue: still verified (the outcome cached before the rotation expires first).
     await new Promise((r) => setTimeout(r, bound + 50));
