@@ -167,7 +167,7 @@ export function createServices(infra: ServiceInfra) {
       exchangeTtlMs: config.wallet.exchangeTtlMs,
       maxClaimCopies: config.wallet.maxClaimCopies,
     }),
-    /** Ends the worker threads; each pool starts new ones if it is used again. */
+    /** Ends the worker threads (the service stops). */
     async close(): Promise<void> {
       await Promise.all([signingPool.close(), uploads.close(), images.close()]);
     },

@@ -104,15 +104,18 @@ export interface DocumentOptions {
 const escAttr = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** The CSP of certificate documents: nothing but inline styles, our images, our fonts and data: URLs. */
-export function contentSecurityPolicy(assetPrefixes: readonly string[]): string {
+/**
+ * The CSP of certificate documents: nothing but inline styles, our images, our fonts and data: URLs
+ * (and `styleSheet`, the one linked sheet a document may have: DocumentOptions.fontCssUrl).
+ */
+export function contentSecurityPolicy(assetPrefixes: readonly string[], styleSheet?: string): string {
   const srcs = assetPrefixes.map((p) => p.replace(/[;,\s]/g, '')).filter((p) => /^https?:\/\//.test(p));
   const origins = [...new Set(srcs.map((p) => new URL(p).origin))];
   return [
     "default-src 'none'",
     `img-src ${[...srcs, 'data:'].join(' ')}`,
     `font-src ${[FONT_PREFIX, ...srcs, 'data:'].join(' ')}`,
-    "style-src 'unsafe-inline'",
+    ["style-src 'unsafe-inline'", styleSheet?.replace(/[;,\s]/g, '')].filter(Boolean).join(' '),
     "script-src 'none'",
     "object-src 'none'",
     "frame-src 'none'",
@@ -135,7 +138,7 @@ export function buildDocument(html: string, css: string, opts: DocumentOptions):
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
     opts.cspMeta === false
       ? ''
-      : `<meta http-equiv="Content-Security-Policy" content="${escAttr(contentSecurityPolicy(opts.assetPrefixes))}">`,
+      : `<meta http-equiv="Content-Security-Policy" content="${escAttr(contentSecurityPolicy(opts.assetPrefixes, opts.fontCssUrl))}">`,
     '<meta name="referrer" content="no-referrer">',
     base ? `<base href="${escAttr(base)}">` : '',
     opts.title ? `<title>${escAttr(stripBidiControls(opts.title))}</title>` : '',

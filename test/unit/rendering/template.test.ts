@@ -160,6 +160,9 @@ describe('buildDocument', () => {
     expect(sheet?.body.toString()).toBe(fontFaceCss());
     const styleSrc = new JobHosts(prefix).pageCsp.split('; ').find((d) => d.startsWith('style-src'));
     expect(styleSrc).toBe(`style-src 'unsafe-inline' ${FONT_CSS_URL}`);
+    // a document carrying its CSP as a meta lets in the sheet it links, and only with the link
+    expect(linked).toContain(`style-src 'unsafe-inline' ${FONT_CSS_URL};`);
+    expect(inline).toContain("style-src 'unsafe-inline';");
   });
 });
 
