@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,43 @@ const childPids = (pid: number): number[] => {
     return []; // ps exits 1 when there are none
   }
 };
+
+/** The socket inodes a process holds (from /proc/PID/fd). */
+const socketInodes = (pid: number): Set<string> => {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return inodes;
+};
+
+/** Inodes of the established connections whose server end is 127.0.0.1:port (/proc/net/tcp, hex). */
+const servedConnections = (port: number): string[] =>
+  readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter(
+      (f) => f.length > 9 && f[1] === `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}` && f[3] === '01',
+    )
+    .map((f) => f[9]);
+
+/** A kept-alive connection that has had one answer to GET /healthz. */
+const openAnswered = (port: number): Promise<net.Socket> =>
+  new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () =>
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n'),
+    );
+    socket.once('data', (d) =>
+      /^HTTP\/1\.1 200/.test(d.toString()) ? resolve(socket) : reject(new Error(d.toString())),
+    );
+    socket.once('error', reject);
+  });
 
 describe.runIf(DB_KINDS.includes('postgres'))('API_PROCESSES (postgres)', () => {
   let database: TestDatabase | undefined;
@@ -74,6 +112,14 @@ describe.runIf(DB_KINDS.includes('postgres'))('API_PROCESSES (postgres)', () => 
       return r.status;
     };
     for (let i = 0; i < 6; i++) expect(await get('/api/admin/orgs/main/tokens')).toBe(200);
+    // And by both processes: each answered connection is held by one of them, and each holds some.
+    const sockets = await Promise.all(Array.from({ length: 6 }, () => openAnswered(port)));
+    const served = servedConnections(port);
+    expect(served).toHaveLength(6);
+    const held = first.map((pid) => served.filter((inode) => socketInodes(pid).has(inode)).length);
+    expect(held.reduce((a, b) => a + b)).toBe(6);
+    expect(Math.min(...held), `connections per process: ${held.join(', ')}`).toBeGreaterThan(0);
+    for (const socket of sockets) socket.destroy();
 
     process.kill(first[0], 'SIGKILL');
     await child.waitFor(/api process exited: starting another/, 10_000);
