@@ -8,6 +8,7 @@ import { documentLoader, type DocumentLoader } from '../signing/document-loader.
 import { decryptPrivateJwk, encryptPrivateJwk } from '../signing/key-encryption.js';
 import { buildDidDocument, didKeyFor, didWebFor, keyUnderDid, type DidMethod } from './did-document.js';
 import { LruCache } from '../lru-cache.js';
+import { microCache } from '../cache/micro-cache.js';
 
 /**
  * Issuer identities for Data Integrity proofs: the issuer's DID and Ed25519 key. The key is made
@@ -32,7 +33,7 @@ const SEAL_CONTEXT = (issuerId: string) => `did-key:${issuerId}`;
  * Data Integrity proof names) never changes; only its JWK list grows on a key rotation, which
  * drops the copy in the rotating process at once and in the others within this age.
  */
-export const LOADER_DID_DOCUMENT_TTL_MS = 60_000;
+const LOADER_DID_DOCUMENT_TTL_MS = 60_000;
 
 export function issuerDidService(
   db: Db,
@@ -48,8 +49,13 @@ export function issuerDidService(
   // never decrypts a private key, so a replica without the master key still verifies.
   const publicKeys = new LruCache<string, Promise<string>>(1000);
   // Every Data Integrity verification resolves its issuer's did:web document (twice: the method,
-  // then its controller), which is three reads of the database; issuers are never deleted.
-  const loaderDocuments = new LruCache<string, { doc: Promise<Record<string, unknown> | undefined>; at: number }>(1000);
+  // then its controller), which is three reads of the database; issuers are never deleted. An
+  // unknown issuer may be created later, and a failed read is not an answer: neither is kept.
+  const loaderDocuments = microCache<Record<string, unknown> | undefined>({
+    ttlMs: LOADER_DID_DOCUMENT_TTL_MS,
+    maxEntries: 1000,
+    keep: (doc) => doc !== undefined,
+  });
 
   async function keyRow(issuerId: string): Promise<{ public_multibase: string; secret_enc: string }> {
     const found = await db
@@ -141,20 +147,8 @@ export function issuerDidService(
 
   /** resolveDidWeb, reused for LOADER_DID_DOCUMENT_TTL_MS; handed out as a copy (the libraries may annotate it). */
   async function resolveDidWebForLoader(did: string): Promise<Record<string, unknown> | undefined> {
-    const hit = loaderDocuments.get(did);
-    let doc = hit && Date.now() - hit.at < LOADER_DID_DOCUMENT_TTL_MS ? hit.doc : undefined;
-    if (!doc) {
-      const loading = resolveDidWeb(did);
-      doc = loading;
-      // An unknown issuer may be created later, and a failed read is not an answer: neither is kept.
-      loading.then(
-        (d) => d === undefined && loaderDocuments.get(did)?.doc === loading && loaderDocuments.delete(did),
-        () => loaderDocuments.get(did)?.doc === loading && loaderDocuments.delete(did),
-      );
-      loaderDocuments.set(did, { doc: loading, at: Date.now() });
-    }
-    const d = await doc;
-    return d && structuredClone(d);
+    const doc = await loaderDocuments.get(did, () => resolveDidWeb(did));
+    return doc && structuredClone(doc);
   }
 
   const loader: DocumentLoader = documentLoader({ didWeb: resolveDidWebForLoader });
@@ -165,7 +159,7 @@ export function issuerDidService(
     resolveDidWeb,
     /** Drops the loader's copy of an issuer's DID document (its key list changed here). */
     forget(issuerId: string): void {
-      loaderDocuments.delete(didWebFor(urls.base, issuerId));
+      loaderDocuments.invalidate(didWebFor(urls.base, issuerId));
     },
     /** Contexts from the repository, did:key, and this service's did:web issuers: never the network. */
     loader,
