@@ -42,6 +42,15 @@ export function issuerQueries(db: Db) {
       return db.selectFrom('issuers').selectAll().where('id', '=', issuerId).executeTakeFirst();
     },
 
+    /** An issuer's name and retirement, what verifying its credentials reads (not its image). */
+    async getIssuerStanding(issuerId: string): Promise<Pick<IssuerRow, 'id' | 'name' | 'retired_at'> | undefined> {
+      return db
+        .selectFrom('issuers')
+        .select(['id', 'name', 'retired_at'])
+        .where('id', '=', issuerId)
+        .executeTakeFirst();
+    },
+
     async listIssuers(
       org: string,
       page: { q?: string; limit: number; offset: number },

@@ -17,7 +17,6 @@ import {
   recipientCheck,
   verifyJsonCredential,
   verifyJwtCredential,
-  type KnownIssuer,
   type SignedCredential,
   type VerificationResult,
   type VerifierDeps,
@@ -156,20 +155,6 @@ function outcomeCaches(deps: Pick<VerificationDeps, 'urls' | 'cacheTtlMs' | 'inv
   return { outcomes, assertionOutcomes };
 }
 
-/**
- * An issuer's name and retirement, read by every verification that computes an outcome (not kept:
- * a copy as old as the outcome bound would stack with it). Just the columns the check reads (the
- * row may carry an image as a data URL).
- */
-async function issuerById(db: Db, urls: PublicUrls, issuerId: string): Promise<KnownIssuer | undefined> {
-  const issuer = await db
-    .selectFrom('issuers')
-    .select(['id', 'name', 'retired_at'])
-    .where('id', '=', issuerId)
-    .executeTakeFirst();
-  return issuer && { name: issuer.name, retiredAt: issuer.retired_at, profileUrl: urls.issuerProfile(issuer.id) };
-}
-
 export function verificationService(deps: VerificationDeps) {
   const { db, assertionRepo, catalogRepo, statusListRepo, urls, issuerKeys } = deps;
 
@@ -185,7 +170,10 @@ export function verificationService(deps: VerificationDeps) {
     },
     async resolveIssuer(issuerUrl) {
       const issuerId = idFromUrl(issuerUrl, urls.issuerProfile) ?? (await issuerIdOfDid(db, urls, issuerUrl));
-      return issuerId ? issuerById(db, urls, issuerId) : undefined;
+      // Read by every verification that computes an outcome, not kept: a copy kept as long as the
+      // outcome would stack with it.
+      const issuer = issuerId ? await catalogRepo.getIssuerStanding(issuerId) : undefined;
+      return issuer && { name: issuer.name, retiredAt: issuer.retired_at, profileUrl: urls.issuerProfile(issuer.id) };
     },
     loader: issuerKeys.dids.loader,
     async resolveStatus(listUrl, index) {
