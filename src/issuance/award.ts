@@ -108,9 +108,9 @@ export function awardIssuer(deps: AwardDeps) {
         const batch = pending.slice(0, slots.length);
         const rows = await buildAwardRows(deps, target, batch, slots, round);
         // Only the recipients whose live award was found expired have one to supersede (a new one
-        // expires 5 s ahead at the earliest): most bulks skip this statement (issue 18).
+        // expires 5 s ahead at the earliest): most bulks have none, and skip the statement (issue 18).
         const expired = batch.filter((r) => previous.has(r.userId)).map((r) => r.userId);
-        if (expired.length) await assertionRepo.supersedeExpired(ctx.org, credential.id, expired);
+        await assertionRepo.supersedeExpired(ctx.org, credential.id, expired);
         const stored = await insertAwardRows(deps, rows, { bulkId: ctx.bulkId, previous, notify: details.notify });
         // Rows this attempt inserted: a retry's rows of an earlier attempt were counted by it.
         if (stored.size) assertionsIssued.inc({ mode: ctx.bulkId ? 'bulk' : 'single' }, stored.size);
