@@ -19,21 +19,18 @@ export function prepareResponse(body: string, headers: Record<string, string>): 
   return { body: bytes, etag, headers: { ...headers, 'Content-Length': bytes.length, ETag: etag } };
 }
 
-/** If-None-Match per RFC 9110 §13.1.2: weak comparison, any of a list, or `*`. */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+/** If-None-Match per RFC 9110 §13.1.2: weak comparison (strong or weak `etag`), any of a list, or `*`. */
+export function ifNoneMatchHits(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   if (ifNoneMatch.trim() === '*') return true;
-  const opaque = etag.slice(2);
-  return ifNoneMatch.split(',').some((tag) => {
-    const t = tag.trim();
-    return (t.startsWith('W/') ? t.slice(2) : t) === opaque;
-  });
+  const opaque = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === opaque);
 }
 
 /** Writes a prepared answer (304 to a GET with a matching validator; no body to HEAD). Headers set before stay. */
 export function sendPrepared(req: IncomingMessage, res: ServerResponse, prepared: PreparedResponse): void {
   const conditional = req.method === 'GET' || req.method === 'HEAD';
-  if (conditional && matches(req.headers['if-none-match'], prepared.etag)) {
+  if (conditional && ifNoneMatchHits(req.headers['if-none-match'], prepared.etag)) {
     const { 'Content-Length': _length, 'Content-Type': _type, ...rest } = prepared.headers;
     res.writeHead(304, rest);
     res.end();

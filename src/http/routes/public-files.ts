@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../route.js';
 import { sendEnvelope } from '../envelope.js';
@@ -7,6 +6,7 @@ import { isPlatformAdmin } from '../../auth/permissions.js';
 import { ForbiddenError, UnavailableError } from '../../errors.js';
 import { DOWNLOAD_CACHE_CONTROL, RENDER_RETRY_AFTER_S } from '../../rendering/rendered-downloads.js';
 import type { RenderFileName } from '../../rendering/render-files.js';
+import { ifNoneMatchHits } from '../prepared-response.js';
 
 /**
  * Rendered files of an assertion (public, no auth), rendered on demand when missing, and the
@@ -28,13 +28,6 @@ const FILES: Array<{ file: RenderFileName; summary: string }> = [
   { file: 'badge.png', summary: 'The badge image with the signed credential baked in (OB 3.0 and OB 2.0 iTXt chunks)' },
   { file: 'badge.svg', summary: 'The SVG badge with the signed credential baked in (only for SVG badge images)' },
 ];
-
-function etagMatches(req: Request, etag: string): boolean {
-  const header = req.headers['if-none-match'];
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
-}
 
 export function publicFileRoutes(rt: Runtime): RouteDef[] {
   const downloads = rt.services.renderedDownloads;
@@ -76,7 +69,7 @@ export function publicFileRoutes(rt: Runtime): RouteDef[] {
           res.setHeader('Content-Disposition', `inline; filename="${d.filename}"`);
           if (file === 'badge.svg')
             res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
-          if (etagMatches(req, d.etag)) {
+          if (ifNoneMatchHits(req.headers['if-none-match'], d.etag)) {
             res.status(304).end();
             return;
           }
