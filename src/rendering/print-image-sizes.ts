@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LruCache } from '../lru-cache.js';
-import { MAX_RESAMPLE_PIXELS, printPixelSize, resamplablePng, resamplePng, type Size } from './print-images.js';
+import { printPixelSize, resamplablePng, resamplePng, type Size } from './print-images.js';
 
 /** Layouts remembered (least recently used dropped first). */
 const MAX_LAYOUTS = 500;
@@ -71,12 +71,10 @@ export class PrintImageSizes {
 
   /**
    * `body` resampled for `box` (cached by content and size), or null when it stays as stored:
-   * not a plain PNG, already at most ~2x the box, or not decodable.
+   * not a plain PNG, too large to decode here, already at most ~2x the box, or not decodable.
    */
   forBox(body: Buffer | Uint8Array, box: Size): Buffer | null {
     const natural = resamplablePng(body);
-    // Judged from the header, before anything decodes it: a huge upload stays as stored.
-    if (natural && natural.width * natural.height > MAX_RESAMPLE_PIXELS) return null;
     const target = natural && printPixelSize(natural, box);
     if (!target) return null;
     const key = `${this.digest(body)}:${target.width}x${target.height}`;

@@ -23,7 +23,7 @@ export const PRINT_PX_PER_CSS_PX = 2;
 /** Below this share of pixels saved, an image is left as stored (see above). */
 const MIN_SAVING = 0.5;
 /** Images above this many pixels are left as stored: decoding them in Node would block the event loop. */
-export const MAX_RESAMPLE_PIXELS = 12_000_000;
+const MAX_RESAMPLE_PIXELS = 12_000_000;
 
 export interface Size {
   width: number;
@@ -59,7 +59,10 @@ const SAFE_CHUNKS = new Set([
 ]);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-/** Width and height of a PNG whose chunks are all safe to drop or rewrite, else null. */
+/**
+ * Width and height of a PNG whose chunks are all safe to drop or rewrite and whose header says at
+ * most MAX_RESAMPLE_PIXELS (judged before anything decodes it: a huge upload stays as stored), else null.
+ */
 export function resamplablePng(body: Uint8Array): Size | null {
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (buf.length < 33 || !buf.subarray(0, 8).equals(PNG_SIGNATURE)) return null;
@@ -69,7 +72,7 @@ export function resamplablePng(body: Uint8Array): Size | null {
     const type = buf.toString('latin1', at + 4, at + 8);
     if (!SAFE_CHUNKS.has(type)) return null;
     if (type === 'IHDR') size = { width: buf.readUInt32BE(at + 8), height: buf.readUInt32BE(at + 12) };
-    if (type === 'IEND') return size;
+    if (type === 'IEND') return size && size.width * size.height <= MAX_RESAMPLE_PIXELS ? size : null;
     at += 12 + len;
   }
   return null; // truncated
@@ -87,7 +90,6 @@ export function resamplePng(body: Uint8Array, target: Size): Buffer | null {
   } catch {
     return null;
   }
-  if (src.width * src.height > MAX_RESAMPLE_PIXELS) return null;
   const rows = resampleAxis(premultiplied(src.data), src.width, src.height, target.width, 'x');
   const out = resampleAxis(rows, target.width, src.height, target.height, 'y');
   const png = new PNG({ width: target.width, height: target.height });

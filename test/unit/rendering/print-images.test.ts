@@ -41,6 +41,11 @@ describe('print resolution of a PNG', () => {
     for (const type of ['iCCP', 'gAMA', 'cHRM', 'acTL']) expect(resamplablePng(withChunk(plain, type))).toBeNull();
     expect(resamplablePng(withChunk(plain, 'pHYs'))).toEqual({ width: 4, height: 2 });
     expect(resamplablePng(plain.subarray(0, 30))).toBeNull();
+    // A header claiming 4000 x 4000 px (16 MP) is left as stored before anything decodes it.
+    const huge = Buffer.from(plain);
+    huge.writeUInt32BE(4000, 16);
+    huge.writeUInt32BE(4000, 20);
+    expect(resamplablePng(huge)).toBeNull();
     expect(resamplablePng(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'))).toBeNull();
   });
 
