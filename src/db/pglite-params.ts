@@ -17,7 +17,7 @@ const LONG_STRING = 256;
 type Serializer = (value: unknown) => unknown;
 
 /** The serializers PGlite uses for these types, with long strings turned into bytes first. */
-function bytesForLongText(client: PGlite): Record<number, Serializer> {
+export function bytesForLongText(client: PGlite): Record<number, Serializer> {
   // PGlite's own (an instance field, not typed): kept for everything that is not a long string.
   const defaults = (client as unknown as { serializers?: Record<number, Serializer | undefined> }).serializers ?? {};
   const out: Record<number, Serializer> = {};

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PGlite } from '@electric-sql/pglite';
 import { openDatabase, type DatabaseHandle } from '../../../src/db/database.js';
+import { bytesForLongText } from '../../../src/db/pglite-params.js';
 
 /**
  * Issue 18: long text/json parameters reach PGlite as UTF-8 bytes (binary format). They must
@@ -30,6 +32,17 @@ describe('PGlite long text parameters', () => {
     expect(rows[0].j).toBe(json);
     expect(rows[0].len).toBe(Buffer.byteLength(long));
     expect(rows[0].same).toBe(true);
+  });
+
+  it('turns long strings for text, varchar and json into bytes, and leaves short ones to PGlite', async () => {
+    const client = new PGlite();
+    const serializers = bytesForLongText(client);
+    for (const oid of [25, 1043, 114]) {
+      expect(Buffer.isBuffer(serializers[oid](long))).toBe(true);
+      expect(serializers[oid]('short')).toBe('short');
+    }
+    expect(serializers[3802], 'jsonb keeps the text format').toBeUndefined();
+    await client.close();
   });
 
   it('refuses a long string with a NUL, as the text format does', async () => {
