@@ -9,17 +9,15 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import express from 'express';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
-import { apiCaller } from '../api-call.js';
+import { seedVerifyCredential, staticBaseline } from './seed.js';
 
 const args = process.argv.slice(2);
 const SECONDS = Number(args[0] ?? 5);
@@ -62,37 +60,16 @@ const seeder = await startService({
   workers: true,
   logger: createLogger('silent'),
 });
-const call = async (method: string, p: string, body?: unknown, tok?: string) =>
-  (await apiCaller(base, env.ADMIN_TOKEN)(method, p, body, tok)).body;
 // A new org each run: DATABASE_URL may hold an earlier run's (or the issuance bench's) data.
 const org = `bench${randomBytes(4).toString('hex')}`;
-await call('POST', '/api/admin/orgs', { org, name: 'Bench' });
-await call('PUT', `/api/admin/orgs/${org}/users/admin`, { role: 'platform_admin' });
-await call('PUT', `/api/admin/orgs/${org}/users/u1`, { role: 'student', email: 'u1@example.org', name: 'User One' });
-const token = (await call('POST', `/api/admin/orgs/${org}/users/admin/tokens`)).result.token as string;
-const t = `/api/credentials/orgs/${org}/users/admin`;
-const issuer = (await call('POST', `${t}/issuers/`, { name: 'Bench', url: 'https://b.example.org' }, token)).result
-  .entityId;
-const credential = (
-  await call('POST', `${t}/`, { name: 'Bench badge', description: 'Bench', issuer, criteria_text: 'Run.' }, token)
-).result.entityId;
-const assertion = (await call('POST', `${t}/${credential}/assertions/`, { recipient: { user_id: 'u1' } }, token))
-  .result;
-const jwt = await (await fetch(assertion.credential_jwt)).text();
-const publicUrl = `${base}/api/credentials/public/assertions/${assertion.entityId}/`;
-const publicBody = await (await fetch(publicUrl, { headers: { accept: 'application/json' } })).text();
+const { jwt, publicUrl, pageUrl, publicBody } = await seedVerifyCredential(base, env.ADMIN_TOKEN, org);
 await seeder.stop();
 
-const app = express();
-app.get('/static.json', (_req, res) => void res.type('application/json').send(publicBody));
-const baseline = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
-  const s = app.listen(0, '127.0.0.1', () => resolve(s));
-});
-const baselineUrl = `http://127.0.0.1:${(baseline.address() as AddressInfo).port}/static.json`;
+const { server: baseline, url: baselineUrl } = await staticBaseline(publicBody);
 
 const rows: Record<string, Record<string, unknown>> = {
   'public assertion JSON': { url: publicUrl, headers: { accept: 'application/json' } },
-  'page /v/{id}': { url: `${base}/v/${assertion.entityId}`, headers: { accept: 'text/html' } },
+  'page /v/{id}': { url: pageUrl, headers: { accept: 'text/html' } },
   'POST /verify {jwt}': {
     url: `${base}/api/credentials/public/verify`,
     method: 'POST',

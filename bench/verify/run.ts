@@ -19,17 +19,16 @@
  * worker is needed). DATABASE_URL=postgres://… runs it against PostgreSQL instead.
  */
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import express from 'express';
+import type { Server } from 'node:http';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/service.js';
 import { freePort } from '../../src/embedded/redis-server.js';
-import { apiCaller } from '../api-call.js';
+import { seedVerifyCredential, staticBaseline } from './seed.js';
 
 const QUICK = process.argv.includes('--quick');
 /** `--only=<row>` drives just one row (for `node --cpu-prof --import tsx …`): floor, public, jwt, id, page. */
@@ -101,38 +100,11 @@ async function main(): Promise<void> {
     });
   let svc = await start(ONLY && UNCACHED ? '0' : '1000');
   const base = svc.url!;
-  const call = apiCaller(base, adminToken);
 
-  let baseline: ReturnType<typeof express.application.listen> | undefined;
+  let baseline: Server | undefined;
   let failed = false;
   try {
-    await call('POST', '/api/admin/orgs', { org: 'bench', name: 'Bench' });
-    await call('PUT', '/api/admin/orgs/bench/users/admin', { role: 'platform_admin' });
-    await call('PUT', '/api/admin/orgs/bench/users/u1', { role: 'student', email: 'u1@example.org', name: 'User One' });
-    const token = (await call('POST', '/api/admin/orgs/bench/users/admin/tokens')).body.result.token as string;
-    const t = '/api/credentials/orgs/bench/users/admin';
-    const issuer = (
-      await call(
-        'POST',
-        `${t}/issuers/`,
-        { name: 'Bench Issuer', url: 'https://bench.example.org', email: 'b@bench.example.org' },
-        token,
-      )
-    ).body.result.entityId;
-    const credential = (
-      await call(
-        'POST',
-        `${t}/`,
-        { name: 'Bench badge', description: 'Benchmark credential', issuer, criteria_text: 'Run the bench.' },
-        token,
-      )
-    ).body.result.entityId;
-    const assertion = (await call('POST', `${t}/${credential}/assertions/`, { recipient: { user_id: 'u1' } }, token))
-      .body.result;
-    const jwt = await (await fetch(assertion.credential_jwt)).text();
-    const publicUrl = `${base}/api/credentials/public/assertions/${assertion.entityId}/`;
-    const pageUrl = `${base}/v/${assertion.entityId}`;
-    const publicBody = await (await fetch(publicUrl, { headers: { accept: 'application/json' } })).text();
+    const { assertionId, jwt, publicUrl, pageUrl, publicBody } = await seedVerifyCredential(base, adminToken, 'bench');
     const check = (await (
       await fetch(`${base}/api/credentials/public/verify`, {
         method: 'POST',
@@ -143,15 +115,9 @@ async function main(): Promise<void> {
     if (!check.verified) throw new Error('the bench credential does not verify');
 
     // Baseline: the same bytes from a bare Express app, in this same process.
-    const staticBody = publicBody;
-    const app = express();
-    app.get('/static.json', (_req, res) => {
-      res.type('application/json').send(staticBody);
-    });
-    baseline = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const baselineUrl = `http://127.0.0.1:${(baseline.address() as AddressInfo).port}/static.json`;
+    const bare = await staticBaseline(publicBody);
+    baseline = bare.server;
+    const baselineUrl = bare.url;
 
     console.log(
       `verify bench: ${SECONDS}s per run, ${CONNECTIONS} connections, JSON body ${Buffer.byteLength(publicBody)} bytes, db ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}${QUICK ? ', quick mode' : ''}`,
@@ -181,7 +147,7 @@ async function main(): Promise<void> {
     };
     const serviceRows = async (label: string) => ({
       verifyJwt: await pairs(`POST /verify {jwt} (${label})`, verifyPost({ jwt })),
-      verifyId: await pairs(`POST /verify {assertion_id} (${label})`, verifyPost({ assertion_id: assertion.entityId })),
+      verifyId: await pairs(`POST /verify {assertion_id} (${label})`, verifyPost({ assertion_id: assertionId })),
       page: await pairs(`page /v/{id} (${label})`, { url: pageUrl, headers: { accept: 'text/html' } }),
     });
     // A short warm-up of each path (JIT, connection pools, caches) before the measured runs.
@@ -194,7 +160,7 @@ async function main(): Promise<void> {
         floor: { url: `${base}/healthz` },
         public: { url: publicUrl, headers: { accept: 'application/json' } },
         jwt: verifyPost({ jwt }),
-        id: verifyPost({ assertion_id: assertion.entityId }),
+        id: verifyPost({ assertion_id: assertionId }),
         page: { url: pageUrl, headers: { accept: 'text/html' } },
       };
       if (!rows[ONLY]) throw new Error(`--only: one of ${Object.keys(rows).join(', ')}`);
