@@ -21,6 +21,7 @@ import { defaultCertificateTemplate } from '../../src/template/default-template.
 import { renderTemplate } from '../../src/template/template.js';
 import { IMAGES_PREFIX, makeLoadAsset, sampleContext } from '../../test/integration/rendering/fixtures.js';
 import { EXE, naiveOne } from './naive.js';
+import { inFlight } from './in-flight.js';
 import { groupCpuMs } from './proc-stats.js';
 
 const args = process.argv.slice(2);
@@ -122,17 +123,12 @@ try {
       const c0 = groupCpuMs(pid);
       const n0 = process.cpuUsage();
       const w0 = performance.now();
-      let next = r * batches;
-      await Promise.all(
-        Array.from({ length: CORES }, async () => {
-          while (next < (r + 1) * batches) {
-            const b = next++;
-            const parts = await job(b);
-            bytes += parts.reduce((a, p) => a + p.length, 0);
-            last = { ids: ids(b), parts };
-          }
-        }),
-      );
+      await inFlight(CORES, batches, async (k) => {
+        const b = r * batches + k;
+        const parts = await job(b);
+        bytes += parts.reduce((a, p) => a + p.length, 0);
+        last = { ids: ids(b), parts };
+      });
       secs += (performance.now() - w0) / 1000;
       const nu = process.cpuUsage(n0);
       nodeMs += (nu.user + nu.system) / 1000;

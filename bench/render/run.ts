@@ -37,6 +37,7 @@ import {
 } from '../../test/integration/rendering/fixtures.js';
 import { GOALS, grossRegressions, printGoalRows } from './goals.js';
 import { assetPrefixes, EXE, FULL_CHROMIUM, launch, naiveOne, serveAssets } from './naive.js';
+import { inFlight } from './in-flight.js';
 import { groupCpuMs, groupMemoryMb } from './proc-stats.js';
 
 const args = process.argv.slice(2);
@@ -226,16 +227,6 @@ async function plainScreenshot(): Promise<void> {
   } finally {
     await browser.close();
   }
-}
-
-/** Runs job(0 … n-1) with `count` of them in flight at a time. */
-async function inFlight(count: number, n: number, job: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: count }, async () => {
-      while (next < n) await job(next++);
-    }),
-  );
 }
 
 // (c) our pool ------------------------------------------------------------------------------------
