@@ -8,7 +8,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
  */
 export interface PreparedResponse {
   readonly body: Buffer;
-  /** Weak, in Express's own format (`W/"<length hex>-<sha1 base64>"`), so a validator stays valid across both paths. */
+  /** Weak, in Express's format (`W/"<length hex>-<sha1 base64>"`): validators clients got from Express stay valid. */
   readonly etag: string;
   readonly headers: Readonly<OutgoingHttpHeaders>;
 }
