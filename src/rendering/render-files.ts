@@ -5,7 +5,7 @@
  * Keys carry the credential's template_version, so a template change makes the next request miss
  * and render again; files of older versions are simply never read again.
  */
-import type { RenderFileName } from './render-jobs.js';
+import { RENDER_PRIORITY, type RenderFileName } from './render-jobs.js';
 
 export type { RenderFileName };
 
@@ -23,6 +23,22 @@ export const DEFAULT_JOB_FILES: readonly RenderFileName[] = ['certificate.pdf', 
 
 export function renderKey(org: string, assertionId: string, templateVersion: number, file: RenderFileName): string {
   return `renders/${org}/${assertionId}/v${templateVersion}/${file}`;
+}
+
+/**
+ * The files a render job writes: those it names; else the PDF and the badge, plus the PNG for a
+ * single issue (a person waits on it; a bulk's PNG follows on first request). `queuedPriority` is
+ * the priority the job was queued with (`job.opts.priority`, which a later `changePriority` leaves
+ * alone): a download raising a queued job's priority does not change what it renders.
+ */
+export function renderJobFiles(
+  files: readonly RenderFileName[] | undefined,
+  queuedPriority: number | undefined,
+): readonly RenderFileName[] {
+  if (files) return files;
+  return queuedPriority === RENDER_PRIORITY.single
+    ? RENDER_FILE_NAMES.filter((f) => f !== 'badge.svg')
+    : DEFAULT_JOB_FILES;
 }
 
 /** The file a job must produce for `file`: the SVG badge is a by-product of the PNG one. */

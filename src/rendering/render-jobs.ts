@@ -3,6 +3,10 @@ import type { JobOwner } from '../queue/queues.js';
 /** The job that renders an assertion's files after issuing: one per assertion (a retry's enqueue is a no-op). */
 export const renderJobId = (assertionId: string): string => `render-${assertionId}`;
 
+/** The re-render of an assertion at a template version: asking again at that version is a no-op. */
+export const rerenderJobId = (assertionId: string, templateVersion: number): string =>
+  `rerender-${assertionId}-v${templateVersion}`;
+
 /** The files rendered per assertion (src/rendering/render-service.ts). */
 export type RenderFileName = 'certificate.pdf' | 'certificate.png' | 'badge.png' | 'badge.svg';
 

@@ -52,8 +52,10 @@ export interface RenderCallOptions {
   /**
    * Render every wanted file without asking the store which exist. For a job's first try on keys
    * only it writes (a fresh issue, a new template version): there, each question is a round trip
-   * per file (2 HEADs per certificate on S3) that finds nothing. A file another job raced in is
-   * overwritten with a render of the same version; retries ask, so work done is not done twice.
+   * per file (2 HEADs per certificate on S3) that finds nothing, before rendering and again before
+   * writing. A file another job raced in is overwritten with a render of the same version (a
+   * download waits for the issue's own job instead of rendering, rendered-downloads.ts); retries
+   * ask, so work done is not done twice.
    */
   skipExistenceCheck?: boolean;
 }
@@ -187,6 +189,17 @@ export function renderService(deps: RenderServiceDeps) {
           if (!(e instanceof RenderLimitError)) throw e;
           badgeFailure = e;
         }
+      }
+      // A job that asked the store first keeps a file another raced in meanwhile (a stalled try's
+      // twin, a download's render): the first write stays, and with it the ETag clients were given.
+      if (!opts.skipExistenceCheck) {
+        const made = Object.keys(out) as RenderFileName[];
+        const raced = await Promise.all(made.map((f) => files.exists(key(f))));
+        made.forEach((f, i) => {
+          if (!raced[i]) return;
+          delete out[f];
+          outcome.existing.push(f);
+        });
       }
       // badge.svg before badge.png: readers take badge.png's presence to mean the badge is complete.
       // Otherwise written at once: on an object store each write is a round trip the job waits through.

@@ -10,12 +10,13 @@ import type { CatalogRepository } from '../db/catalog-repository.js';
 import type { RenderRepository } from '../db/render-repository.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { enqueueAndWait } from '../queue/enqueue-and-wait.js';
-import { RENDER_PRIORITY } from './render-jobs.js';
+import { RENDER_PRIORITY, renderJobId, rerenderJobId } from './render-jobs.js';
 import {
   DEFAULT_JOB_FILES,
   RENDER_FILE_TYPES,
   downloadName,
   jobFileFor,
+  renderJobFiles,
   renderKey,
   type RenderFileName,
 } from './render-files.js';
@@ -48,6 +49,28 @@ export interface RenderedDownloadDeps {
   presign?: boolean;
 }
 
+/**
+ * The assertion's queued render that will write `file`: its issue's (`render-<id>`) or the
+ * re-render at this version. A download waits for that one rather than rendering the file a
+ * second time (the later write would replace the file, and with it the ETag clients hold).
+ */
+async function queuedWriter(queue: QueueSet['render'], assertionId: string, version: number, file: RenderFileName) {
+  const wanted = jobFileFor(file);
+  for (const id of [renderJobId(assertionId), rerenderJobId(assertionId, version)]) {
+    const job = await queue.getJob(id);
+    if (!job || !renderJobFiles(job.data.files, job.opts.priority).includes(wanted)) continue;
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed' || state === 'unknown') continue;
+    // A bulk's render waits behind thousands; a person now waits on this one.
+    if ((state === 'prioritized' || state === 'waiting') && job.priority > RENDER_PRIORITY.onDemand) {
+      // It may have started meanwhile: then there is nothing to raise.
+      await job.changePriority({ priority: RENDER_PRIORITY.onDemand }).catch(() => undefined);
+    }
+    return job;
+  }
+  return undefined;
+}
+
 export function renderedDownloads(deps: RenderedDownloadDeps) {
   /** Deterministic per assertion, version and file: concurrent downloads share one job. */
   const onDemandJobId = (assertionId: string, version: number, file: RenderFileName) =>
@@ -56,14 +79,14 @@ export function renderedDownloads(deps: RenderedDownloadDeps) {
   async function renderAndWait(org: string, assertionId: string, version: number, file: RenderFileName): Promise<void> {
     const queue = deps.queues.render;
     const jobId = onDemandJobId(assertionId, version, file);
-    let job = await queue.getJob(jobId);
+    let job = (await queuedWriter(queue, assertionId, version, file)) ?? (await queue.getJob(jobId));
     // The template at this version cannot render: say so again rather than let every public
     // request re-run it (the job id carries the version, so a template fix starts afresh).
-    if (job && (await job.isFailed()) && isTemplateFailure(job.failedReason)) {
+    if (job?.id === jobId && (await job.isFailed()) && isTemplateFailure(job.failedReason)) {
       throw new UnavailableError(`The file could not be rendered: ${job.failedReason.slice(0, 300)}`);
     }
     // A finished job of this id is kept for a day; its file is missing, so run it again.
-    if (job && ((await job.isCompleted()) || (await job.isFailed()))) {
+    if (job?.id === jobId && ((await job.isCompleted()) || (await job.isFailed()))) {
       await job.remove().catch(() => undefined);
       job = undefined;
     }
@@ -183,7 +206,7 @@ export function renderedDownloads(deps: RenderedDownloadDeps) {
             name: 'render' as const,
             data: { org, requestedBy, assertionId, files: [...DEFAULT_JOB_FILES], fresh: true },
             // Per version: asking again at the same version is a no-op while the first is kept.
-            opts: { jobId: `rerender-${assertionId}-v${version}`, priority: RENDER_PRIORITY.rerender },
+            opts: { jobId: rerenderJobId(assertionId, version), priority: RENDER_PRIORITY.rerender },
           })),
         );
       }

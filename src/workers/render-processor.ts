@@ -2,8 +2,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { CHROMIUM_MISSING } from '../embedded/chromium.js';
 import type { Logger } from '../logger.js';
 import { RenderLimitError, RenderRetryableError } from '../rendering/errors.js';
-import { RENDER_FILE_NAMES } from '../rendering/render-files.js';
-import { RENDER_PRIORITY, type RenderJob } from '../rendering/render-jobs.js';
+import { renderJobFiles } from '../rendering/render-files.js';
+import type { RenderJob } from '../rendering/render-jobs.js';
 import type { RenderService } from '../rendering/render-service.js';
 import type { Db } from '../db/database.js';
 import type { Notifier } from '../events/notifier.js';
@@ -41,10 +41,7 @@ export function renderProcessor(
 ) {
   return async (job: Job<RenderJobData>) => {
     if (!executablePath) throw new Error(CHROMIUM_MISSING);
-    // A single issue is waited on by a person: it gets its PNG too; bulks get it on first request.
-    const files =
-      job.data.files ??
-      (job.opts.priority === RENDER_PRIORITY.single ? RENDER_FILE_NAMES.filter((f) => f !== 'badge.svg') : undefined);
+    const files = renderJobFiles(job.data.files, job.opts.priority);
     const timeouts = job.data.renderTimeouts ?? 0;
     // Issue 16: `render.completed` / `render.failed` (the final failure only); never fails the job.
     const emit = (outcome: { files: string[] } | { reason: string }) =>

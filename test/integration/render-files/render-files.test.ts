@@ -9,7 +9,9 @@ import { startIssuanceService, verifyJwtIndependently, type IssuanceFixture } fr
 import { readPdfCredential } from '../../../src/openbadges/pdf-credential.js';
 import { readBakedPng, readBakedSvg } from '../../../src/openbadges/baking.js';
 import { renderKey } from '../../../src/rendering/render-files.js';
-import { storeAssetLoader } from '../../../src/rendering/render-service.js';
+import { createStoreRenderer, renderService, storeAssetLoader } from '../../../src/rendering/render-service.js';
+import { findChromium } from '../../../src/embedded/chromium.js';
+import type { FileStore } from '../../../src/storage/file-store.js';
 import { waitForStored as waitForStoredIn } from '../../support/stored-files.js';
 
 /** A small opaque PNG (the badge image of one credential). */
@@ -119,6 +121,38 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
     expect((await readPdfCredential(pdf)).jwt).toBe(await storedJwt(samAssertion));
   }, 120_000);
 
+  it('a job that asked the store first keeps a file another wrote while it rendered', async () => {
+    const store = rt().files;
+    const key = renderKey('acme', samAssertion, 1, 'certificate.pdf');
+    const original = (await store.get(key))!.body;
+    await store.delete(key);
+    const raced = Buffer.from('%PDF-1.7 written by the other job');
+    let checks = 0;
+    // The real store; another writer lands the file right after the job's first question.
+    const files = Object.create(store, {
+      exists: {
+        value: async (k: string) => {
+          const there = await store.exists(k);
+          if (k === key && checks++ === 0) await store.put(key, raced);
+          return there;
+        },
+      },
+    }) as FileStore;
+    const deps = { db: rt().db, files, urls: rt().urls };
+    const renderer = createStoreRenderer(deps, { executablePath: findChromium(), pages: 1 });
+    try {
+      const { assertionRepo, catalogRepo } = rt().repos;
+      const outcome = await renderService({ ...deps, assertionRepo, catalogRepo, renderer }).render(samAssertion, [
+        'certificate.pdf',
+      ]);
+      expect(outcome).toMatchObject({ rendered: [], existing: ['certificate.pdf'] });
+      expect((await store.get(key))!.body).toEqual(raced);
+    } finally {
+      await renderer.close();
+      await store.put(key, original);
+    }
+  }, 60_000);
+
   it('serves the PDF: recipient and credential names in its text, the stored VC-JWT attached, caching headers, 304', async () => {
     const r = await download(file(samAssertion, 'certificate.pdf'));
     expect(r.status).toBe(200);
@@ -181,6 +215,38 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
     expect(readBakedPng(png.body).ob2).toBe(rt().urls.ob2Assertion(id));
   }, 60_000);
 
+  it("a download of a bulk's certificate waits for its issue's render, raised to the front, instead of rendering it again", async () => {
+    const queue = rt().queues.render;
+    const bulkCredential = await f.credential(await f.issuer(), { name: 'Bulk Downloads', icon_image: icon });
+    const users = Array.from({ length: 100 }, (_, i) => ({ user_id: `dl${i}`, email: `dl${i}@example.org` }));
+    const bulk = await f.as('alice')('POST', `/${bulkCredential}/assertions/bulk/`, { body: { users } });
+    expect(bulk.status, JSON.stringify(bulk.body)).toBe(201);
+    const { id } = await rt()
+      .db.selectFrom('assertions')
+      .select('id')
+      .where('credential_id', '=', bulkCredential)
+      .where('recipient_user_id', '=', 'dl99')
+      .executeTakeFirstOrThrow();
+    const own = await queue.getJob(`render-${id}`);
+    // Queued behind the 99 others at bulk priority: the case this is about.
+    expect(await own!.getState()).toBe('prioritized');
+    const pdf = await download(file(id, 'certificate.pdf'));
+    expect(pdf.status).toBe(200);
+    // Rendered by the issue's job, ahead of the bulk's others, and by no second job.
+    expect(await own!.getState()).toBe('completed');
+    expect((await queue.getJob(own!.id!))!.returnvalue).toMatchObject({
+      rendered: expect.arrayContaining(['certificate.pdf']),
+    });
+    expect(
+      await queue.getJob(`render-${id}-v${await templateVersion(bulkCredential)}-certificate-pdf`),
+    ).toBeUndefined();
+    expect((await queue.getJobCounts('prioritized')).prioritized).toBeGreaterThan(0);
+    // The file served is the one that stays.
+    expect((await download(file(id, 'certificate.pdf'), { 'if-none-match': pdf.headers.get('etag')! })).status).toBe(
+      304,
+    );
+  }, 120_000);
+
   it('an issuer without email (OB 2.0 requires one): the badge carries the OB 3.0 credential and no OB 2.0 link', async () => {
     const noMail = await f.issuer({ name: 'No Mail Institute', email: undefined });
     const id = await issue(await f.credential(noMail, { name: 'Mailless Badge' }), 'sue');
@@ -239,10 +305,15 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
       css_template: '@page { size: A4 landscape; margin: 0; } .tall { height: 3000mm; }',
     });
     const id = await issue(tall, 'sue');
-    const r = await fetch(file(id, 'certificate.pdf'));
-    expect(r.status).toBe(503);
-    expect(r.headers.get('retry-after')).toBe('5');
-    expect(((await r.json()) as { status: { description: string } }).status.description).toMatch(/page_limit/);
+    // The first download waits for the issue's own render when it is still queued (else runs its
+    // own); a download after that failure runs its own job once.
+    for (let i = 0; i < 2; i++) {
+      const r = await fetch(file(id, 'certificate.pdf'));
+      expect(r.status).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('5');
+      expect(((await r.json()) as { status: { description: string } }).status.description).toMatch(/page_limit/);
+    }
+    expect(await (await rt().queues.render.getJob(`render-${id}`))!.getState()).toBe('failed');
     const job = await rt().queues.render.getJob(`render-${id}-v1-certificate-pdf`);
     expect(await job!.getState()).toBe('failed');
     expect(job!.attemptsMade).toBe(1); // unrecoverable: not retried
