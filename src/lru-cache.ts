@@ -21,6 +21,22 @@ export class LruCache<K, V> {
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as K);
   }
 
+  /**
+   * The value under `key`, loaded once by `load` and shared by every caller while it loads. A load
+   * that fails is forgotten (the next call tries again) rather than kept as the answer, unless the
+   * entry was replaced meanwhile.
+   */
+  getOrLoad<T>(this: LruCache<K, Promise<T>>, key: K, load: () => Promise<T>): Promise<T> {
+    const hit = this.get(key);
+    if (hit) return hit;
+    const loading = load();
+    this.set(key, loading);
+    loading.catch(() => {
+      if (this.entries.get(key) === loading) this.entries.delete(key);
+    });
+    return loading;
+  }
+
   delete(key: K): void {
     this.entries.delete(key);
   }

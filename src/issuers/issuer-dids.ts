@@ -84,28 +84,18 @@ export function issuerDidService(
   }
 
   function keyMaterial(issuerId: string): Promise<IssuerKeyMaterial> {
-    let material = keys.get(issuerId);
-    if (!material) {
-      material = keyRow(issuerId).then((row) => ({
+    return keys.getOrLoad(issuerId, () =>
+      keyRow(issuerId).then((row) => ({
         publicKeyMultibase: row.public_multibase,
         secretKeyMultibase: (
           decryptPrivateJwk(row.secret_enc, masterKey, SEAL_CONTEXT(issuerId)) as { secretKeyMultibase: string }
         ).secretKeyMultibase,
-      }));
-      material.catch(() => keys.delete(issuerId));
-      keys.set(issuerId, material);
-    }
-    return material;
+      })),
+    );
   }
 
   function publicKeyOf(issuerId: string): Promise<string> {
-    let key = publicKeys.get(issuerId);
-    if (!key) {
-      key = keyRow(issuerId).then((row) => row.public_multibase);
-      key.catch(() => publicKeys.delete(issuerId));
-      publicKeys.set(issuerId, key);
-    }
-    return key;
+    return publicKeys.getOrLoad(issuerId, () => keyRow(issuerId).then((row) => row.public_multibase));
   }
 
   const identityOf = (issuerId: string, method: DidMethod, proofFormats: ProofFormat[], k: IssuerKeyMaterial) => {

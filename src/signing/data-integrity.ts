@@ -49,7 +49,7 @@ const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'he
  * the secret key anew (createPrivateKey) on every call, ~13% of a proof. Ed25519 is deterministic,
  * so the signature is byte-identical to the library's.
  */
-const signerCache = new Map<string, Promise<Signer>>();
+const signerCache = new LruCache<string, Promise<Signer>>(256);
 
 async function newSigner(key: DataIntegrityKey): Promise<Signer> {
   const pair = await Ed25519Multikey.from({ type: 'Multikey', ...key });
@@ -63,15 +63,7 @@ async function newSigner(key: DataIntegrityKey): Promise<Signer> {
 }
 
 function signerOf(key: DataIntegrityKey): Promise<Signer> {
-  const cacheKey = `${key.id} ${key.publicKeyMultibase}`;
-  let signer = signerCache.get(cacheKey);
-  if (!signer) {
-    signer = newSigner(key);
-    signer.catch(() => signerCache.delete(cacheKey));
-    if (signerCache.size >= 256) signerCache.delete(signerCache.keys().next().value!);
-    signerCache.set(cacheKey, signer);
-  }
-  return signer;
+  return signerCache.getOrLoad(`${key.id} ${key.publicKeyMultibase}`, () => newSigner(key));
 }
 
 /**
@@ -80,8 +72,7 @@ function signerOf(key: DataIntegrityKey): Promise<Signer> {
  * award of one issuing round (one `created`). Canonicalization is a pure function of its input
  * with the static loader, so its result is kept by input; the library hashes it as before.
  */
-const proofCanonicalCache = new Map<string, Promise<string>>();
-const MAX_PROOF_CANONICALS = 64;
+const proofCanonicalCache = new LruCache<string, Promise<string>>(64);
 
 function withCachedProofCanonicalization(suite: DataIntegrityProof): DataIntegrityProof {
   const canonize = suite.canonizeProof.bind(suite);
@@ -89,16 +80,7 @@ function withCachedProofCanonicalization(suite: DataIntegrityProof): DataIntegri
     const { proofValue, ...rest } = proof;
     void proofValue;
     const key = JSON.stringify([options.document['@context'], rest]);
-    let canonical = proofCanonicalCache.get(key);
-    if (!canonical) {
-      canonical = canonize(proof, options);
-      canonical.catch(() => proofCanonicalCache.delete(key));
-      if (proofCanonicalCache.size >= MAX_PROOF_CANONICALS) {
-        proofCanonicalCache.delete(proofCanonicalCache.keys().next().value!);
-      }
-      proofCanonicalCache.set(key, canonical);
-    }
-    return canonical;
+    return proofCanonicalCache.getOrLoad(key, () => canonize(proof, options));
   };
   return suite;
 }
@@ -165,14 +147,7 @@ function createCachedVerifier({
 }: {
   verificationMethod: Record<string, unknown>;
 }): Promise<Verifier> {
-  const cacheKey = JSON.stringify(verificationMethod);
-  let verifier = verifierCache.get(cacheKey);
-  if (!verifier) {
-    verifier = newVerifier(verificationMethod);
-    verifier.catch(() => verifierCache.delete(cacheKey));
-    verifierCache.set(cacheKey, verifier);
-  }
-  return verifier;
+  return verifierCache.getOrLoad(JSON.stringify(verificationMethod), () => newVerifier(verificationMethod));
 }
 
 /** eddsa-rdfc-2022 as published, with the verifier above (same canonicalization, same check). */

@@ -94,13 +94,7 @@ function nodeOf(didDocument: Record<string, unknown>, id: string): Record<string
 const didKeyDocuments = new LruCache<string, Promise<unknown>>(1000);
 
 function resolveDidKey(url: string): Promise<unknown> {
-  let doc = didKeyDocuments.get(url);
-  if (!doc) {
-    doc = didKeyDriver.get({ url });
-    doc.catch(() => didKeyDocuments.delete(url));
-    didKeyDocuments.set(url, doc);
-  }
-  return doc.then((d) => structuredClone(d));
+  return didKeyDocuments.getOrLoad(url, () => didKeyDriver.get({ url })).then((d) => structuredClone(d));
 }
 
 async function resolveDid(url: string, didWeb: DidWebResolver | undefined): Promise<unknown> {
