@@ -32,6 +32,7 @@ import { assignmentService } from './assignments/assignment-service.js';
 import { authorizationService } from './authorizations/authorization-service.js';
 import { renderedDownloads } from './rendering/rendered-downloads.js';
 import { claimLinkSigner } from './exchanges/claim-links.js';
+import { claimAnswers } from './exchanges/claim-answers.js';
 import { exchangeService } from './exchanges/exchange-service.js';
 import { didWebFetcher } from './exchanges/did-web-fetch.js';
 import { dataIntegrityPool } from './signing/data-integrity-pool.js';
@@ -150,6 +151,7 @@ export function createServices(infra: ServiceInfra) {
       presign: config.presignedDownloads,
     }),
     claimLinks,
+    claimAnswers: claimAnswers({ signer: claimLinks, repo: walletExchangeRepo, base: urls.base }),
     dashboardSessionKey,
     exchanges: exchangeService({
       assertionRepo,

@@ -21,9 +21,25 @@ export function claimLinkAnswer(signer: ClaimLinkSigner, base: string, assertion
   };
 }
 
+export interface ClaimAnswerDeps {
+  signer: ClaimLinkSigner;
+  repo: WalletExchangeRepository;
+  base: string;
+}
+
+/** The claim links issuance answers carry: of one assertion, or of every recipient of a bulk. */
+export function claimAnswers(deps: ClaimAnswerDeps) {
+  return {
+    one: (assertionId: string) => claimLinkAnswer(deps.signer, deps.base, assertionId),
+    bulk: (org: string, credentialId: string, users: string[]) => bulkClaimLinks(deps, org, credentialId, users),
+  };
+}
+
+export type ClaimAnswers = ReturnType<typeof claimAnswers>;
+
 /** One claim link per recipient of a finished bulk (issued or already holding the credential). */
-export async function bulkClaimLinks(
-  deps: { signer: ClaimLinkSigner; repo: WalletExchangeRepository; base: string },
+async function bulkClaimLinks(
+  deps: ClaimAnswerDeps,
   org: string,
   credentialId: string,
   users: string[],

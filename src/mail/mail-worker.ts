@@ -7,7 +7,6 @@ import { redisRetryStrategy } from '../queue/queue-set.js';
 import type { Runtime } from '../runtime.js';
 import { createWorker } from '../queue/worker-factory.js';
 import { QUEUE_NAMES } from '../queue/queues.js';
-import { claimLinkAnswer } from '../exchanges/claim-answers.js';
 import { orgSendSlots } from './org-send-slots.js';
 import { pdfAttachment } from './pdf-attachment.js';
 import { orgSendGate } from './org-send-gate.js';
@@ -48,7 +47,7 @@ function mailContext(rt: Runtime, t: MailTarget, email: string, event: MailEvent
     expires: t.expires_at ? longDate.format(t.expires_at) : '',
     verification_url: rt.urls.verificationPage(t.id),
     // The recipient's own way to a wallet (issue 15); never in a revocation notice.
-    claim_url: event === 'assertion.issued' ? claimLinkAnswer(rt.services.claimLinks, rt.urls.base, t.id).url : '',
+    claim_url: event === 'assertion.issued' ? rt.services.claimAnswers.one(t.id).url : '',
     assertion_id: t.id,
   };
 }

@@ -8,7 +8,6 @@ import { assertionObjectSchema } from '../../issuance/assertion-format.js';
 import { normalizeRecipient } from '../../issuance/issue-requests.js';
 import { MAX_BULK_USERS } from '../../issuance/bulk-plan.js';
 import { csvBulkBody, CSV_TYPES } from '../csv-bulk-body.js';
-import { bulkClaimLinks, claimLinkAnswer } from '../../exchanges/claim-answers.js';
 
 /**
  * Issuing, listing and revoking assertions (the credentials API's `*_assertions_*` routes).
@@ -223,8 +222,7 @@ export function assertionRoutes(rt: Runtime): RouteDef[] {
 
 /** The assertions of a credential: issued to one recipient or in bulk, and listed (admins). */
 export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
-  const { assertions, issueRequests: requests } = rt.services;
-  const claimDeps = { signer: rt.services.claimLinks, repo: rt.repos.walletExchangeRepo, base: rt.urls.base };
+  const { assertions, issueRequests: requests, claimAnswers } = rt.services;
 
   return [
     defineRoute({
@@ -276,7 +274,7 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
         if (!wantsClaimLinks || r.status === 202) return void res.status(r.status).json(r.result);
         const result = r.result as { issued: string[]; skipped: string[] };
         const users = [...result.issued, ...result.skipped];
-        const links = await bulkClaimLinks(claimDeps, params.org, params.entity_id, users);
+        const links = await claimAnswers.bulk(params.org, params.entity_id, users);
         res.status(r.status).json({ ...result, claim_links: links });
       },
     }),
@@ -339,7 +337,7 @@ export function credentialAssertionRoutes(rt: Runtime): RouteDef[] {
         );
         if (!wantsClaimLink || r.status === 202) return sendEnvelope(res, r.result, r.description, r.status);
         const a = r.result as { entityId: string };
-        const claimLink = claimLinkAnswer(claimDeps.signer, claimDeps.base, a.entityId);
+        const claimLink = claimAnswers.one(a.entityId);
         sendEnvelope(res, { ...a, claimLink }, r.description, r.status);
       },
     }),

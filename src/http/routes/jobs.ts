@@ -5,7 +5,6 @@ import type { Runtime } from '../../runtime.js';
 import { getJobStatus, type JobStatus } from '../../queue/job-status.js';
 import { isErrorCode, NotFoundError } from '../../errors.js';
 import { httpStatusOf } from '../error-status.js';
-import { bulkClaimLinks } from '../../exchanges/claim-answers.js';
 
 const JOB_ID = /^((issue|bulk)-[0-9a-f-]{36,40}(\.c\d{1,6})?|\d{1,20})$/;
 
@@ -34,9 +33,8 @@ export function jobRoutes(rt: Runtime): RouteDef[] {
       responses: { 200: 'Ok', 404: 'Unknown job' },
       async handler({ params, principal, res }) {
         if (!JOB_ID.test(params.job_id)) throw new NotFoundError(`Job "${params.job_id}" does not exist.`);
-        const claimDeps = { signer: rt.services.claimLinks, repo: rt.repos.walletExchangeRepo, base: rt.urls.base };
         const claimLinks = (credentialId: string, users: string[]) =>
-          bulkClaimLinks(claimDeps, params.org, credentialId, users);
+          rt.services.claimAnswers.bulk(params.org, credentialId, users);
         const status = await getJobStatus(
           rt.queues,
           params.org,
