@@ -39,6 +39,7 @@ export interface UploadInspector {
 
 const TOO_COSTLY = 'it is refused as too costly to read.';
 const QUEUE_FULL = 'Too many files are being checked right now; try again in a few seconds.';
+const STOPPING = 'The service is stopping; try again in a few seconds.';
 const WORKER = new URL('./upload-worker.mjs', import.meta.url).href;
 
 export function createUploadInspector(options: UploadInspectorOptions = {}): UploadInspector {
@@ -53,15 +54,19 @@ export function createUploadInspector(options: UploadInspectorOptions = {}): Upl
   });
   // Counted here: piscina keeps tasks that carry an abort signal out of its bounded queue.
   let inFlight = 0;
+  // Closed with the service: a file then is not at fault for its reader ending (another replica
+  // or this one restarted reads it).
+  let closed = false;
   return {
     async inspect(bytes) {
+      if (closed) throw new UnavailableError(STOPPING, 2);
       if (inFlight >= o.threads + o.maxQueue) throw new UnavailableError(QUEUE_FULL, 2);
       inFlight++;
       let reply: InspectionReply;
       try {
         reply = await pool.run(bytes, { signal: AbortSignal.timeout(o.timeoutMs) });
       } catch (err) {
-        throw poolError(err, o);
+        throw closed ? new UnavailableError(STOPPING, 2) : poolError(err, o);
       } finally {
         inFlight--;
       }
@@ -69,7 +74,10 @@ export function createUploadInspector(options: UploadInspectorOptions = {}): Upl
       return reply.upload;
     },
     threads: () => pool.threads.length,
-    close: () => pool.destroy(),
+    close: () => {
+      closed = true;
+      return pool.destroy();
+    },
   };
 }
 

@@ -41,6 +41,17 @@ describe('the upload worker pool (worker threads loading the TypeScript inspecti
     expect(p.threads()).toBeLessThanOrEqual(2);
   });
 
+  it('a file in flight when the service stops, and any after, answer 503 (not the file at fault)', async () => {
+    const p = pool({ threads: 1 });
+    const inFlight = statusOf(p.inspect(heavyPdf));
+    // Under way on its thread (the heavy PDF takes ~65–700 ms) when the pool closes.
+    await new Promise((r) => setTimeout(r, 20));
+    await p.close();
+    const stopping = { status: 503, message: 'The service is stopping; try again in a few seconds.', retryAfterS: 2 };
+    expect(await inFlight).toEqual(stopping);
+    expect(await statusOf(p.inspect(baked()))).toEqual(stopping);
+  });
+
   it('a thread out of heap answers 422 and is replaced', async () => {
     const p = pool({ threads: 1, heapMb: 8 });
     const r = await statusOf(p.inspect(heavyPdf));
