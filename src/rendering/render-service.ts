@@ -50,12 +50,12 @@ export interface RenderCallOptions {
    */
   timeoutIsFinal?: boolean;
   /**
-   * Render every wanted file without asking the store which exist. For a job's first try on keys
-   * only it writes (a fresh issue, a new template version): there, each question is a round trip
-   * per file (2 HEADs per certificate on S3) that finds nothing, before rendering and again before
-   * writing. A file another job raced in is overwritten with a render of the same version (a
-   * download waits for the issue's own job instead of rendering, rendered-downloads.ts); retries
-   * ask, so work done is not done twice.
+   * Render every wanted file without asking the store which exist, before rendering or before
+   * writing. For a job's first try on keys only it writes (a fresh issue, a new template version):
+   * there, each question is a round trip per file (2 HEADs per certificate on S3) that finds
+   * nothing. A file another job raced in is overwritten with a render of the same version (a
+   * download waits for the issue's own job instead of rendering, rendered-downloads.ts); other jobs
+   * ask both times, so work done is not done twice and a stored file stays.
    */
   skipExistenceCheck?: boolean;
 }
@@ -192,12 +192,14 @@ export function renderService(deps: RenderServiceDeps) {
       }
       // A job that asked the store first keeps a file another raced in meanwhile (a stalled try's
       // twin, a download's render): the first write stays, and with it the ETag clients were given.
+      // The badge pair is judged by badge.png alone (written last), so it is never half theirs.
       if (!opts.skipExistenceCheck) {
-        const made = Object.keys(out) as RenderFileName[];
+        const made = (Object.keys(out) as RenderFileName[]).filter((f) => f !== 'badge.svg');
         const raced = await Promise.all(made.map((f) => files.exists(key(f))));
         made.forEach((f, i) => {
           if (!raced[i]) return;
           delete out[f];
+          if (f === 'badge.png') delete out['badge.svg'];
           outcome.existing.push(f);
         });
       }

@@ -51,8 +51,9 @@ export interface RenderedDownloadDeps {
 
 /**
  * The assertion's queued render that will write `file`: its issue's (`render-<id>`) or the
- * re-render at this version. A download waits for that one rather than rendering the file a
- * second time (the later write would replace the file, and with it the ETag clients hold).
+ * re-render at this version, while it is still queued or running (not one retrying after a
+ * failure). A download waits for that one rather than rendering the file a second time (the later
+ * write would replace the file, and with it the ETag clients hold).
  */
 async function queuedWriter(queue: QueueSet['render'], assertionId: string, version: number, file: RenderFileName) {
   const wanted = jobFileFor(file);
@@ -60,9 +61,9 @@ async function queuedWriter(queue: QueueSet['render'], assertionId: string, vers
     const job = await queue.getJob(id);
     if (!job || !renderJobFiles(job.data.files, job.opts.priority).includes(wanted)) continue;
     const state = await job.getState();
-    if (state === 'completed' || state === 'failed' || state === 'unknown') continue;
+    if (state !== 'prioritized' && state !== 'waiting' && state !== 'active') continue;
     // A bulk's render waits behind thousands; a person now waits on this one.
-    if ((state === 'prioritized' || state === 'waiting') && job.priority > RENDER_PRIORITY.onDemand) {
+    if (state !== 'active' && job.priority > RENDER_PRIORITY.onDemand) {
       // It may have started meanwhile: then there is nothing to raise.
       await job.changePriority({ priority: RENDER_PRIORITY.onDemand }).catch(() => undefined);
     }
@@ -71,43 +72,75 @@ async function queuedWriter(queue: QueueSet['render'], assertionId: string, vers
   return undefined;
 }
 
-export function renderedDownloads(deps: RenderedDownloadDeps) {
-  /** Deterministic per assertion, version and file: concurrent downloads share one job. */
-  const onDemandJobId = (assertionId: string, version: number, file: RenderFileName) =>
-    `render-${assertionId}-v${version}-${file.replace('.', '-')}`;
+/** Deterministic per assertion, version and file: concurrent downloads share one job. */
+const onDemandJobId = (assertionId: string, version: number, file: RenderFileName) =>
+  `render-${assertionId}-v${version}-${file.replace('.', '-')}`;
 
+/** This download's own job for the file (shared by concurrent downloads of it). */
+async function renderOwn(
+  queues: QueueSet,
+  org: string,
+  assertionId: string,
+  version: number,
+  file: RenderFileName,
+  waitMs: number,
+): Promise<void> {
+  const queue = queues.render;
+  const jobId = onDemandJobId(assertionId, version, file);
+  let job = await queue.getJob(jobId);
+  // The template at this version cannot render: say so again rather than let every public
+  // request re-run it (the job id carries the version, so a template fix starts afresh).
+  if (job && (await job.isFailed()) && isTemplateFailure(job.failedReason)) {
+    throw new UnavailableError(`The file could not be rendered: ${job.failedReason.slice(0, 300)}`);
+  }
+  // A finished job of this id is kept for a day; its file is missing, so run it again.
+  if (job && ((await job.isCompleted()) || (await job.isFailed()))) {
+    await job.remove().catch(() => undefined);
+    job = undefined;
+  }
+  const { outcome } = await enqueueAndWait(
+    queue,
+    () => queues.renderEvents(),
+    async () =>
+      job ??
+      queue.add(
+        'render',
+        { org, requestedBy: 'public-download', assertionId, files: [jobFileFor(file)] },
+        { jobId, priority: RENDER_PRIORITY.onDemand, attempts: 3, backoff: { type: 'fixed', delay: 500 } },
+      ),
+    // Queued even when the wait is used up: the next request finds it done or running.
+    Math.max(0, waitMs),
+  );
+  if (outcome.state === 'failed') {
+    throw new UnavailableError(`The file could not be rendered: ${outcome.reason.slice(0, 300)}`);
+  }
+  if (outcome.state === 'pending') throw new UnavailableError('The file is being rendered; try again shortly.');
+}
+
+export function renderedDownloads(deps: RenderedDownloadDeps) {
+  /**
+   * Waits (up to RENDER_WAIT_MS in all) until the file is stored: by the assertion's queued render
+   * when one will write it, else by a job of this download's own.
+   */
   async function renderAndWait(org: string, assertionId: string, version: number, file: RenderFileName): Promise<void> {
     const queue = deps.queues.render;
-    const jobId = onDemandJobId(assertionId, version, file);
-    let job = (await queuedWriter(queue, assertionId, version, file)) ?? (await queue.getJob(jobId));
-    // The template at this version cannot render: say so again rather than let every public
-    // request re-run it (the job id carries the version, so a template fix starts afresh).
-    if (job?.id === jobId && (await job.isFailed()) && isTemplateFailure(job.failedReason)) {
-      throw new UnavailableError(`The file could not be rendered: ${job.failedReason.slice(0, 300)}`);
-    }
-    // A finished job of this id is kept for a day; its file is missing, so run it again.
-    if (job?.id === jobId && ((await job.isCompleted()) || (await job.isFailed()))) {
-      await job.remove().catch(() => undefined);
-      job = undefined;
-    }
-    // Opened before the job is queued: a completion cannot come before the stream is read.
+    const started = Date.now();
+    // Opened before any wait: a completion cannot come before the stream is read.
     await deps.queues.renderEvents().waitUntilReady();
-    const { outcome } = await enqueueAndWait(
-      queue,
-      () => deps.queues.renderEvents(),
-      async () =>
-        job ??
-        queue.add(
-          'render',
-          { org, requestedBy: 'public-download', assertionId, files: [jobFileFor(file)] },
-          { jobId, priority: RENDER_PRIORITY.onDemand, attempts: 3, backoff: { type: 'fixed', delay: 500 } },
-        ),
-      RENDER_WAIT_MS,
-    );
-    if (outcome.state === 'failed') {
-      throw new UnavailableError(`The file could not be rendered: ${outcome.reason.slice(0, 300)}`);
+    const writer = await queuedWriter(queue, assertionId, version, file);
+    if (writer) {
+      const { outcome } = await enqueueAndWait(
+        queue,
+        () => deps.queues.renderEvents(),
+        async () => writer,
+        RENDER_WAIT_MS,
+      );
+      // Its outcome covers all its files: what counts is whether this one is stored now.
+      if (await deps.files.exists(renderKey(org, assertionId, version, jobFileFor(file)))) return;
+      if (outcome.state === 'pending') throw new UnavailableError('The file is being rendered; try again shortly.');
+      // It failed (on another file, or for good), or wrote another version: this file is ours to render.
     }
-    if (outcome.state === 'pending') throw new UnavailableError('The file is being rendered; try again shortly.');
+    await renderOwn(deps.queues, org, assertionId, version, file, RENDER_WAIT_MS - (Date.now() - started));
   }
 
   /** The file's key and names. Unknown → 404; revoked → 404 with the reason (as the public JSON routes). */

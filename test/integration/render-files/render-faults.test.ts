@@ -138,5 +138,24 @@ describe('render faults at the template', () => {
     expect(((await badge.json()) as { status: { description: string } }).status.description).toMatch(
       /image_too_large: .*"Old Bomb".*20000×20000/,
     );
+
+    // Downloaded while its issue's render is still queued (a bulk's, one page renders them one by
+    // one): the download waits for that job, which fails on the badge after storing the certificate
+    // — the certificate is served, not the badge's failure.
+    const users = Array.from({ length: 6 }, (_, i) => ({ user_id: `bomb${i}`, email: `bomb${i}@example.org` }));
+    const bulk = await f.as('alice')('POST', `/${credential}/assertions/bulk/`, { body: { users } });
+    expect(bulk.status, JSON.stringify(bulk.body)).toBe(201);
+    const { id: queued } = await rt()
+      .db.selectFrom('assertions')
+      .select('id')
+      .where('credential_id', '=', credential)
+      .where('recipient_user_id', '=', 'bomb5')
+      .executeTakeFirstOrThrow();
+    const issueJob = () => rt().queues.render.getJob(`render-${queued}`);
+    expect(['prioritized', 'waiting', 'active']).toContain(await (await issueJob())!.getState());
+    const queuedPdf = await fetch(file(queued, 'certificate.pdf'));
+    expect(queuedPdf.status, await queuedPdf.clone().text()).toBe(200);
+    expect((await issueJob())!.failedReason).toMatch(/^image_too_large:/);
+    expect(await rt().queues.render.getJob(`render-${queued}-v1-certificate-pdf`)).toBeUndefined();
   }, 150_000);
 });
