@@ -125,9 +125,11 @@ export function renderedDownloads(deps: RenderedDownloadDeps) {
   async function renderAndWait(org: string, assertionId: string, version: number, file: RenderFileName): Promise<void> {
     const queue = deps.queues.render;
     const started = Date.now();
+    // A plain command first: with Redis down it fails at once (503), where opening the events
+    // stream would wait for the connection.
+    const writer = await queuedWriter(queue, assertionId, version, file);
     // Opened before any wait: a completion cannot come before the stream is read.
     await deps.queues.renderEvents().waitUntilReady();
-    const writer = await queuedWriter(queue, assertionId, version, file);
     if (writer) {
       const { outcome } = await enqueueAndWait(
         queue,
