@@ -22,6 +22,7 @@ import { renderTemplate } from '../../src/template/template.js';
 import { IMAGES_PREFIX, makeLoadAsset, sampleContext } from '../../test/integration/rendering/fixtures.js';
 import { EXE, naiveOne } from './naive.js';
 import { inFlight } from './in-flight.js';
+import { splitPdf } from './split-pdf.js';
 import { groupCpuMs } from './proc-stats.js';
 
 const args = process.argv.slice(2);
@@ -45,18 +46,6 @@ const batchOf = (ids: number[]) => ({
   html: ids.map((i) => docs[i].html).join('\n'),
   css: `${docs[ids[0]].css}\n${BATCH_CSS}`,
 });
-
-async function split(pdf: Uint8Array): Promise<Uint8Array[]> {
-  const src = await PDFDocument.load(pdf, { updateMetadata: false });
-  const out: Uint8Array[] = [];
-  for (let p = 0; p < src.getPageCount(); p++) {
-    const d = await PDFDocument.create({ updateMetadata: false });
-    const [page] = await d.copyPages(src, [p]);
-    d.addPage(page);
-    out.push(await d.save({ useObjectStreams: false }));
-  }
-  return out;
-}
 
 /** Glyph ids each embedded CID font carries (from its /W widths), by font name without the subset tag. */
 async function glyphs(pdf: Uint8Array): Promise<Map<string, Set<number>>> {
@@ -110,7 +99,7 @@ try {
     const job = async (b: number) => {
       const d = batchOf(ids(b));
       const pdf = await renderer.renderPdf(d.html, d.css, { maxPages: n });
-      return n === 1 ? [pdf] : split(pdf);
+      return n === 1 ? [pdf] : splitPdf(pdf);
     };
     for (let b = 0; b < 2; b++) await job(b); // warm: the layout's first PDF measures its images
     let [chromiumMs, nodeMs, secs, naiveSecs, naiveN, bytes] = [0, 0, 0, 0, 0, 0];

@@ -23,8 +23,9 @@ import { buildDocument, renderTemplate } from '../../src/template/template.js';
 import { fontFaceCss, FONT_PREFIX } from '../../src/template/font-faces.js';
 import { loadFont } from '../../src/rendering/fonts.js';
 import { sampleContext } from '../../test/integration/rendering/fixtures.js';
-import { assetPrefixes, EXE, launch, naiveOne, serveAssets } from './naive.js';
+import { assetPrefixes, EXE, launch, naiveOne, servedPage, serveAssets } from './naive.js';
 import { groupCpuMs } from './proc-stats.js';
+import { splitPdf } from './split-pdf.js';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: string) => args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
@@ -103,18 +104,6 @@ async function shared(pdf: Uint8Array): Promise<{ pages: number; sharedKinds: Ma
   return { pages: doc.getPageCount(), sharedKinds };
 }
 
-async function split(pdf: Uint8Array): Promise<Uint8Array[]> {
-  const src = await PDFDocument.load(pdf, { updateMetadata: false });
-  const out: Uint8Array[] = [];
-  for (let p = 0; p < src.getPageCount(); p++) {
-    const d = await PDFDocument.create({ updateMetadata: false });
-    const [page] = await d.copyPages(src, [p]);
-    d.addPage(page);
-    out.push(await d.save({ useObjectStreams: false }));
-  }
-  return out;
-}
-
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-frames-'));
 /** Mean absolute difference per channel (0–255) of two PDFs' first pages rasterized at 40 dpi. */
 function pixelDiff(a: Uint8Array, b: Uint8Array): number {
@@ -137,10 +126,7 @@ const textOf = (pdf: Uint8Array) => {
 const browser = await launch();
 const pid = browser.process()!.pid!;
 try {
-  const page = await browser.newPage();
-  await page.setJavaScriptEnabled(false);
-  await page.setRequestInterception(true);
-  page.on('request', (r) => void serve(r));
+  const page = await servedPage(browser, serve);
   const print = async (html: string) => {
     await page.setContent(html, { waitUntil: 'load' });
     return page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: false, outline: false });
@@ -162,7 +148,7 @@ try {
       const batches = Math.floor(CERTS / n);
       const ids = (b: number) => Array.from({ length: n }, (_, k) => b * n + k);
       const job = async (b: number) =>
-        mode === 'alone' ? [await print(alone(b))] : split(await print(framed(ids(b))));
+        mode === 'alone' ? [await print(alone(b))] : splitPdf(await print(framed(ids(b))));
       await job(0); // warm
       const c0 = groupCpuMs(pid);
       const n0 = process.cpuUsage();
@@ -177,7 +163,7 @@ try {
       );
       if (mode === 'frames') {
         const { pages, sharedKinds } = await shared(await print(framed(ids(0))));
-        const parts = await split(await print(framed(ids(0))));
+        const parts = await splitPdf(await print(framed(ids(0))));
         const diffs = parts.map((p, k) => pixelDiff(p, solo.get(k)!));
         const leaks = parts.filter((p, k) => {
           const text = textOf(p);

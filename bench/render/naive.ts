@@ -2,7 +2,7 @@
  * The naive way to make a certificate, the baseline of the render benches: a fresh browser per
  * certificate (launch, setContent, pdf or screenshot, close), fonts and images served from memory.
  */
-import puppeteer, { type Browser, type HTTPRequest } from 'puppeteer-core';
+import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
 import { chromiumExecutable } from '../../src/embedded/chromium.js';
 import { chromiumArgs } from '../../src/rendering/chromium-launch.js';
 import { loadFont } from '../../src/rendering/fonts.js';
@@ -34,6 +34,15 @@ export async function serveAssets(req: HTTPRequest): Promise<void> {
   else await req.abort('blockedbyclient');
 }
 
+/** A new page of `browser` as the benches use it: JavaScript off, every request answered by `serve`. */
+export async function servedPage(browser: Browser, serve = serveAssets): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setJavaScriptEnabled(false);
+  await page.setRequestInterception(true);
+  page.on('request', (r) => void serve(r));
+  return page;
+}
+
 export async function launch(exe = EXE): Promise<Browser> {
   return puppeteer.launch({
     executablePath: exe,
@@ -55,10 +64,7 @@ export async function naiveOne(
   const { html, css } = await merge();
   const browser = await launch(exe);
   const pid = browser.process()!.pid!;
-  const page = await browser.newPage();
-  await page.setJavaScriptEnabled(false);
-  await page.setRequestInterception(true);
-  page.on('request', (r) => void serveAssets(r));
+  const page = await servedPage(browser);
   if (kind === 'png') await page.setViewport({ width: 1123, height: 794, deviceScaleFactor: 2 });
   await page.setContent(buildDocument(html, css, { assetPrefixes }), { waitUntil: 'load' });
   const out =

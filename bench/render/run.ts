@@ -36,7 +36,7 @@ import {
   sampleContext,
 } from '../../test/integration/rendering/fixtures.js';
 import { GOALS, grossRegressions, printGoalRows } from './goals.js';
-import { assetPrefixes, EXE, FULL_CHROMIUM, launch, naiveOne, serveAssets } from './naive.js';
+import { assetPrefixes, EXE, FULL_CHROMIUM, launch, naiveOne, servedPage } from './naive.js';
 import { inFlight } from './in-flight.js';
 import { groupCpuMs, groupMemoryMb } from './proc-stats.js';
 
@@ -177,10 +177,7 @@ async function plainScreenshot(): Promise<void> {
   const browser = await launch();
   const pid = browser.process()!.pid!;
   try {
-    const page = await browser.newPage();
-    await page.setJavaScriptEnabled(false);
-    await page.setRequestInterception(true);
-    page.on('request', (r) => void serveAssets(r));
+    const page = await servedPage(browser);
     await page.setViewport({ width: 1123, height: 794, deviceScaleFactor: 2 });
     const docs = await Promise.all(Array.from({ length: N }, (_, i) => merged(i)));
     await page.setContent(buildDocument(docs[0].html, docs[0].css, { assetPrefixes }), { waitUntil: 'load' });
