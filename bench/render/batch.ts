@@ -9,13 +9,15 @@
  * Each size's batches run in rounds interleaved with 3 naive PDFs (a fresh browser of the same
  * binary per PDF, naive.ts), so its ratio to naive shares the machine's drift as run.ts's does.
  *
- *   npx tsx bench/render/batch.ts [--n=1,5,10,20] [--certs=120] [--rounds=3]
+ *   npx tsx bench/render/batch.ts [--n=1,5,10,20] [--certs=120] [--rounds=3] [--prune]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
+import { createHash } from 'node:crypto';
+import { inflateSync } from 'node:zlib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream } from 'pdf-lib';
 import { createRenderer } from '../../src/rendering/renderer.js';
 import { defaultCertificateTemplate } from '../../src/template/default-template.js';
 import { renderTemplate } from '../../src/template/template.js';
@@ -23,6 +25,7 @@ import { IMAGES_PREFIX, makeLoadAsset, sampleContext } from '../../test/integrat
 import { EXE, naiveOne } from './naive.js';
 import { inFlight } from './in-flight.js';
 import { splitPdf } from './split-pdf.js';
+import { pruneFontsOfPage } from './font-prune.js';
 import { groupCpuMs } from './proc-stats.js';
 
 const args = process.argv.slice(2);
@@ -31,6 +34,8 @@ const SIZES = opt('n', '1,5,10,20').split(',').map(Number);
 const CERTS = Number(opt('certs', '120'));
 const ROUNDS = Number(opt('rounds', '3'));
 const CORES = os.availableParallelism();
+/** --prune: each split page keeps only the glyphs it draws (font-prune.ts). */
+const PRUNE = args.includes('--prune');
 // distinct names; a few with letters no other name has, to show where the glyphs end up
 const FIRST = ['Ada', 'Grace', 'Alan', 'Łukasz', 'Zoë', 'Søren', 'Björk', 'Emmy', 'Kurt', 'Hedy'];
 const name = (i: number) => `${FIRST[i % FIRST.length]} Recipient ${String.fromCharCode(65 + (i % 26))}${i}`;
@@ -77,6 +82,41 @@ async function glyphs(pdf: Uint8Array): Promise<Map<string, Set<number>>> {
   return out;
 }
 
+/**
+ * Each embedded font of a one-page PDF — its program and its descriptor, minus the subset tag and
+ * object numbers — by font name: what must not depend on which other certificates shared the batch.
+ */
+async function fontsOf(pdf: Uint8Array): Promise<Map<string, string>> {
+  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const out = new Map<string, string>();
+  for (const [, obj] of doc.context.enumerateIndirectObjects()) {
+    if (!(obj instanceof PDFDict) || obj.get(PDFName.of('Type'))?.toString() !== '/FontDescriptor') continue;
+    const name = String(obj.get(PDFName.of('FontName'))).replace(/^\/[A-Z]{6}\+/, '');
+    const program = obj.lookup(PDFName.of('FontFile2')) as PDFRawStream;
+    const fields = obj
+      .entries()
+      .filter(([k]) => !['/FontFile2', '/FontName'].includes(k.toString()))
+      .map(([k, v]) => `${k.toString()} ${v.toString()}`)
+      .sort();
+    out.set(name, `${fields.join(' ')} ${createHash('sha256').update(inflateSync(program.contents)).digest('hex')}`);
+  }
+  return out;
+}
+
+/** Mean absolute difference per channel (0–255) of two one-page PDFs rasterized at 40 dpi. */
+function meanPixelDiff(a: Uint8Array, b: Uint8Array): number {
+  const raster = (pdf: Uint8Array, tag: string) => {
+    writeFileSync(path.join(dir, `${tag}.pdf`), pdf);
+    execFileSync('pdftoppm', ['-r', '40', '-singlefile', path.join(dir, `${tag}.pdf`), path.join(dir, tag)]);
+    return readFileSync(path.join(dir, `${tag}.ppm`));
+  };
+  const [x, y] = [raster(a, 'px-a'), raster(b, 'px-b')];
+  if (x.length !== y.length) return Infinity;
+  let sum = 0;
+  for (let k = 0; k < x.length; k++) sum += Math.abs(x[k] - y[k]);
+  return sum / x.length;
+}
+
 const renderer = createRenderer({ assetPrefix: IMAGES_PREFIX, loadAsset: makeLoadAsset(), pages: CORES });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-batch-'));
 try {
@@ -99,7 +139,7 @@ try {
     const job = async (b: number) => {
       const d = batchOf(ids(b));
       const pdf = await renderer.renderPdf(d.html, d.css, { maxPages: n });
-      return n === 1 ? [pdf] : splitPdf(pdf);
+      return n === 1 ? [pdf] : splitPdf(pdf, PRUNE ? pruneFontsOfPage : undefined);
     };
     for (let b = 0; b < 2; b++) await job(b); // warm: the layout's first PDF measures its images
     let [chromiumMs, nodeMs, secs, naiveSecs, naiveN, bytes] = [0, 0, 0, 0, 0, 0];
@@ -132,6 +172,7 @@ try {
     // checks on the last batch: pages, names, glyphs against the same certificate rendered alone
     const { ids: batchIds, parts } = last!;
     let extraGlyphs = 0;
+    let pixelDiff = 0;
     for (const [k, i] of batchIds.entries()) {
       const file = path.join(dir, `n${n}-${k}.pdf`);
       writeFileSync(file, parts[k]);
@@ -144,9 +185,25 @@ try {
       const [mine, solo] = [await glyphs(parts[k]), await glyphs(alone.get(i)!)];
       for (const [f, set] of mine)
         extraGlyphs = Math.max(extraGlyphs, [...set].filter((g) => !solo.get(f)?.has(g)).length);
+      pixelDiff = Math.max(pixelDiff, meanPixelDiff(parts[k], alone.get(i)!));
+    }
+    // The first certificate printed alone (pruned the same way with --prune): its fonts must come out
+    // the same as from the batch, or something of its companions is in them.
+    let sameFonts = '';
+    if (n > 1) {
+      const i = batchIds[0];
+      const alonePdf = await renderer.renderPdf(docs[i].html, docs[i].css);
+      const [solo] = await splitPdf(alonePdf, PRUNE ? pruneFontsOfPage : undefined);
+      const [a, b] = [await fontsOf(parts[0]), await fontsOf(solo)];
+      const differ = [...a.keys()].filter((f) => a.get(f) !== b.get(f));
+      sameFonts = `; its fonts against the same certificate printed alone: ${
+        differ.length ? `DIFFER (${differ.join(', ')})` : `identical (${a.size} fonts)`
+      }`;
     }
     console.log(
-      `|  ↳ ${n} split PDFs: 1 page, own name only; glyphs one carries beyond its own, at most: ${extraGlyphs} | | | | | |`,
+      `|  ↳ ${n} split PDFs${PRUNE ? ', fonts pruned' : ''}${sameFonts}: 1 page, own name only; glyphs one carries beyond its own, ` +
+        `at most: ${extraGlyphs}; pixels vs the certificate alone (40 dpi), mean difference at most ` +
+        `${pixelDiff.toFixed(3)}/255 | | | | | |`,
     );
   }
 } finally {

@@ -1,0 +1,208 @@
+/**
+ * Font pruning for the batch experiment (batch.ts --prune; not a shipped path): a page split out of
+ * a batch keeps, in each embedded TrueType font, only the glyphs its own content streams draw (plus
+ * .notdef and composite glyphs' parts), and only the tables a viewer draws a CIDFontType2 with —
+ * no cmap, GSUB, GPOS or GDEF, which list every glyph the whole batch used. /W and /ToUnicode are cut
+ * to the drawn glyphs too; OS/2 (whose Unicode ranges and first/last characters the subsetter set
+ * from the whole batch) is dropped. Glyph ids stay (Skia's fonts are Identity-H), so the content is
+ * unchanged. Still computed over the batch's glyphs, and so still to redo per page before any of
+ * this ships: head's bounding box, hhea's extremes and maxp's maxima.
+ */
+import { deflateSync, inflateSync } from 'node:zlib';
+import { PDFArray, PDFDict, PDFName, PDFNumber, PDFRawStream, PDFRef, type PDFDocument } from 'pdf-lib';
+
+/** What a viewer needs of a TrueType font embedded as CIDFontType2 (PDF 32000 §9.9); none lists glyphs. */
+const KEEP_TABLES = ['cvt ', 'fpgm', 'glyf', 'head', 'hhea', 'hmtx', 'loca', 'maxp', 'post', 'prep'];
+
+function streamBytes(s: PDFRawStream): Uint8Array {
+  const filter = s.dict.get(PDFName.of('Filter'));
+  if (filter === undefined) return s.contents;
+  if (filter.toString() !== '/FlateDecode') throw new Error(`unexpected stream filter ${filter.toString()}`);
+  return inflateSync(s.contents);
+}
+
+/** Glyph ids drawn per Type0 font, from a page's content streams and the form XObjects they draw. */
+function drawnGlyphs(doc: PDFDocument, page: PDFDict): Map<PDFDict, Set<number>> {
+  const used = new Map<PDFDict, Set<number>>();
+  const visit = (contents: Uint8Array, res: PDFDict | undefined) => {
+    const fontDict = res?.lookup(PDFName.of('Font'));
+    const xobjects = res?.lookup(PDFName.of('XObject'));
+    // every font the page may use is pruned, drawn with or not
+    if (fontDict instanceof PDFDict)
+      for (const [, ref] of fontDict.entries()) {
+        const f = doc.context.lookup(ref) as PDFDict;
+        if (!used.has(f)) used.set(f, new Set());
+      }
+    let font: PDFDict | undefined;
+    const text = Buffer.from(contents).toString('latin1');
+    // Skia writes glyph ids as hex strings (Identity-H, 2 bytes each) for Tj / TJ.
+    for (const m of text.matchAll(/\/([^\s/<>[\]()]+)\s+[\d.]+\s+Tf|<([0-9A-Fa-f\s]*)>|\/([^\s/<>[\]()]+)\s+Do/g)) {
+      if (m[1]) {
+        font = fontDict instanceof PDFDict ? (fontDict.lookup(PDFName.of(m[1])) as PDFDict | undefined) : undefined;
+      } else if (m[2] !== undefined && font) {
+        const hex = m[2].replace(/\s/g, '');
+        const set = used.get(font) ?? used.set(font, new Set()).get(font)!;
+        for (let i = 0; i + 4 <= hex.length; i += 4) set.add(parseInt(hex.slice(i, i + 4), 16));
+      } else if (m[3] && xobjects instanceof PDFDict) {
+        const form = xobjects.lookup(PDFName.of(m[3]));
+        if (form instanceof PDFRawStream && form.dict.get(PDFName.of('Subtype'))?.toString() === '/Form') {
+          const own = form.dict.lookup(PDFName.of('Resources'));
+          visit(streamBytes(form), own instanceof PDFDict ? own : res);
+        }
+      }
+    }
+  };
+  const contents = page.lookup(PDFName.of('Contents'));
+  const streams = contents instanceof PDFArray ? contents.asArray().map((r) => doc.context.lookup(r)) : [contents];
+  const res = page.lookup(PDFName.of('Resources'));
+  for (const s of streams) visit(streamBytes(s as PDFRawStream), res instanceof PDFDict ? res : undefined);
+  return used;
+}
+
+/** The TrueType font with only `drawn` glyphs (and their closure) and KEEP_TABLES; hmtx zeroed elsewhere. */
+export function pruneTrueType(ttf: Uint8Array, drawn: Set<number>): Uint8Array {
+  const dv = new DataView(ttf.buffer, ttf.byteOffset, ttf.byteLength);
+  const tables = new Map<string, Uint8Array>();
+  for (let i = 0; i < dv.getUint16(4); i++) {
+    const r = 12 + i * 16;
+    const off = dv.getUint32(r + 8);
+    tables.set(String.fromCharCode(...ttf.subarray(r, r + 4)), ttf.subarray(off, off + dv.getUint32(r + 12)));
+  }
+  const view = (t: string) => new DataView(tables.get(t)!.buffer, tables.get(t)!.byteOffset, tables.get(t)!.byteLength);
+  const longLoca = view('head').getInt16(50) === 1;
+  const n = view('maxp').getUint16(4);
+  const loca = view('loca');
+  const glyf = tables.get('glyf')!;
+  const gv = view('glyf');
+  const at = (g: number) => (longLoca ? loca.getUint32(g * 4) : loca.getUint16(g * 2) * 2);
+  const keep = new Set<number>();
+  const add = (g: number) => {
+    if (g >= n || keep.has(g)) return;
+    keep.add(g);
+    if (at(g + 1) <= at(g) || gv.getInt16(at(g)) >= 0) return;
+    // a composite glyph: its parts are drawn too
+    for (let p = at(g) + 10; ;) {
+      const flags = gv.getUint16(p);
+      add(gv.getUint16(p + 2));
+      p += 4 + (flags & 1 ? 4 : 2) + (flags & 8 ? 2 : flags & 0x40 ? 4 : flags & 0x80 ? 8 : 0);
+      if (!(flags & 0x20)) break;
+    }
+  };
+  add(0);
+  for (const g of drawn) add(g);
+
+  const newLoca = new DataView(new ArrayBuffer((n + 1) * 4));
+  let size = 0;
+  for (let g = 0; g < n; g++) {
+    newLoca.setUint32(g * 4, size);
+    if (keep.has(g)) size += (at(g + 1) - at(g) + 3) & ~3;
+  }
+  newLoca.setUint32(n * 4, size);
+  const newGlyf = new Uint8Array(size);
+  for (let g = 0; g < n; g++) if (keep.has(g)) newGlyf.set(glyf.subarray(at(g), at(g + 1)), newLoca.getUint32(g * 4));
+  // copies (a Node Buffer's slice() would share memory with the input)
+  const hmtx = new Uint8Array(tables.get('hmtx')!);
+  const hv = new DataView(hmtx.buffer);
+  const longMetrics = view('hhea').getUint16(34);
+  for (let g = 0; g < n; g++) {
+    if (keep.has(g)) continue;
+    if (g < longMetrics) hv.setUint32(g * 4, 0);
+    else if (longMetrics * 4 + (g - longMetrics + 1) * 2 <= hmtx.length)
+      hv.setInt16(longMetrics * 4 + (g - longMetrics) * 2, 0);
+  }
+  const head = new Uint8Array(tables.get('head')!);
+  new DataView(head.buffer).setUint32(8, 0); // checkSumAdjustment: viewers do not check it
+  new DataView(head.buffer).setInt16(50, 1); // long loca
+  // post format 3: no glyph names
+  const post = new Uint8Array(32);
+  if (tables.has('post')) post.set(tables.get('post')!.subarray(4, 32), 4);
+  new DataView(post.buffer).setUint32(0, 0x00030000);
+  const out = new Map<string, Uint8Array>([
+    ['glyf', newGlyf],
+    ['loca', new Uint8Array(newLoca.buffer)],
+    ['hmtx', hmtx],
+    ['head', head],
+    ['post', post],
+  ]);
+  for (const tag of KEEP_TABLES) if (!out.has(tag) && tables.has(tag)) out.set(tag, tables.get(tag)!);
+  const tags = KEEP_TABLES.filter((t) => out.has(t));
+  let total = 12 + tags.length * 16;
+  for (const t of tags) total += (out.get(t)!.length + 3) & ~3;
+  const file = new Uint8Array(total);
+  const fv = new DataView(file.buffer);
+  fv.setUint32(0, 0x00010000);
+  fv.setUint16(4, tags.length);
+  let off = 12 + tags.length * 16;
+  tags.forEach((tag, i) => {
+    const body = out.get(tag)!;
+    for (let k = 0; k < 4; k++) file[12 + i * 16 + k] = tag.charCodeAt(k);
+    fv.setUint32(12 + i * 16 + 8, off);
+    fv.setUint32(12 + i * 16 + 12, body.length);
+    file.set(body, off);
+    off += (body.length + 3) & ~3;
+  });
+  return file;
+}
+
+/** /W entries of the drawn glyphs only. */
+function cutWidths(doc: PDFDocument, cid: PDFDict, drawn: Set<number>): void {
+  const w = cid
+    .lookup(PDFName.of('W'), PDFArray)
+    .asArray()
+    .map((x) => doc.context.lookup(x));
+  const widths = new Map<number, number>();
+  for (let k = 0; k < w.length;) {
+    const first = (w[k] as PDFNumber).asNumber();
+    if (w[k + 1] instanceof PDFArray) {
+      (w[k + 1] as PDFArray).asArray().forEach((x, j) => widths.set(first + j, (x as PDFNumber).asNumber()));
+      k += 2;
+    } else {
+      const last = (w[k + 1] as PDFNumber).asNumber();
+      for (let g = first; g <= last; g++) widths.set(g, (w[k + 2] as PDFNumber).asNumber());
+      k += 3;
+    }
+  }
+  const kept = [...drawn].filter((g) => widths.has(g)).sort((a, b) => a - b);
+  cid.set(PDFName.of('W'), doc.context.obj(kept.flatMap((g) => [g, [widths.get(g)!]])));
+}
+
+/** /ToUnicode entries of the drawn glyphs only (as bfchar). */
+function cutToUnicode(doc: PDFDocument, type0: PDFDict, drawn: Set<number>): void {
+  const ref = type0.get(PDFName.of('ToUnicode'));
+  if (!(ref instanceof PDFRef)) return;
+  const cmap = Buffer.from(streamBytes(doc.context.lookup(ref) as PDFRawStream)).toString('latin1');
+  const map = new Map<number, string>();
+  for (const b of cmap.matchAll(/beginbfchar([\s\S]*?)endbfchar/g))
+    for (const m of b[1].matchAll(/<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>/g)) map.set(parseInt(m[1], 16), m[2]);
+  for (const b of cmap.matchAll(/beginbfrange([\s\S]*?)endbfrange/g))
+    for (const m of b[1].matchAll(/<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>/g)) {
+      const [lo, hi, dst] = [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)];
+      for (let g = lo; g <= hi; g++) map.set(g, (dst + g - lo).toString(16).padStart(m[3].length, '0'));
+    }
+  const entries = [...drawn].filter((g) => map.has(g)).sort((a, b) => a - b);
+  const head = cmap.slice(0, cmap.indexOf('endcodespacerange') + 'endcodespacerange'.length);
+  const body = entries.map((g) => `<${g.toString(16).padStart(4, '0')}> <${map.get(g)}>`).join('\n');
+  const cut = `${head}\n${entries.length} beginbfchar\n${body}\nendbfchar\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n`;
+  doc.context.delete(ref);
+  type0.set(
+    PDFName.of('ToUnicode'),
+    doc.context.register(doc.context.stream(deflateSync(cut), { Filter: 'FlateDecode' })),
+  );
+}
+
+/** Prunes every font the single page of `doc` draws with; throws on a font that is not TrueType. */
+export function pruneFontsOfPage(doc: PDFDocument): void {
+  const [page] = doc.getPages();
+  for (const [type0, drawn] of drawnGlyphs(doc, page.node)) {
+    const cid = doc.context.lookup(type0.lookup(PDFName.of('DescendantFonts'), PDFArray).get(0)) as PDFDict;
+    const descriptor = cid.lookup(PDFName.of('FontDescriptor'), PDFDict);
+    const ref = descriptor.get(PDFName.of('FontFile2'));
+    if (!(ref instanceof PDFRef)) throw new Error(`not a TrueType font: ${String(cid.get(PDFName.of('BaseFont')))}`);
+    const pruned = pruneTrueType(streamBytes(doc.context.lookup(ref) as PDFRawStream), drawn);
+    doc.context.delete(ref);
+    const stream = doc.context.stream(deflateSync(pruned), { Filter: 'FlateDecode', Length1: pruned.length });
+    descriptor.set(PDFName.of('FontFile2'), doc.context.register(stream));
+    cutWidths(doc, cid, drawn);
+    cutToUnicode(doc, type0, drawn);
+  }
+}
