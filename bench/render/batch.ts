@@ -12,7 +12,7 @@
  *   npx tsx bench/render/batch.ts [--n=1,5,10,20] [--certs=120] [--rounds=3] [--prune]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -25,6 +25,7 @@ import { IMAGES_PREFIX, makeLoadAsset, sampleContext } from '../../test/integrat
 import { EXE, naiveOne } from './naive.js';
 import { inFlight } from './in-flight.js';
 import { splitPdf } from './split-pdf.js';
+import { meanPixelDiff } from './pdf-pixels.js';
 import { pruneFontsOfPage } from './font-prune.js';
 import { groupCpuMs } from './proc-stats.js';
 
@@ -103,20 +104,6 @@ async function fontsOf(pdf: Uint8Array): Promise<Map<string, string>> {
   return out;
 }
 
-/** Mean absolute difference per channel (0–255) of two one-page PDFs rasterized at 40 dpi. */
-function meanPixelDiff(a: Uint8Array, b: Uint8Array): number {
-  const raster = (pdf: Uint8Array, tag: string) => {
-    writeFileSync(path.join(dir, `${tag}.pdf`), pdf);
-    execFileSync('pdftoppm', ['-r', '40', '-singlefile', path.join(dir, `${tag}.pdf`), path.join(dir, tag)]);
-    return readFileSync(path.join(dir, `${tag}.ppm`));
-  };
-  const [x, y] = [raster(a, 'px-a'), raster(b, 'px-b')];
-  if (x.length !== y.length) return Infinity;
-  let sum = 0;
-  for (let k = 0; k < x.length; k++) sum += Math.abs(x[k] - y[k]);
-  return sum / x.length;
-}
-
 const renderer = createRenderer({ assetPrefix: IMAGES_PREFIX, loadAsset: makeLoadAsset(), pages: CORES });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-batch-'));
 try {
@@ -185,7 +172,7 @@ try {
       const [mine, solo] = [await glyphs(parts[k]), await glyphs(alone.get(i)!)];
       for (const [f, set] of mine)
         extraGlyphs = Math.max(extraGlyphs, [...set].filter((g) => !solo.get(f)?.has(g)).length);
-      pixelDiff = Math.max(pixelDiff, meanPixelDiff(parts[k], alone.get(i)!));
+      pixelDiff = Math.max(pixelDiff, meanPixelDiff(dir, parts[k], alone.get(i)!));
     }
     // The first certificate printed alone (pruned the same way with --prune): its fonts must come out
     // the same as from the batch, or something of its companions is in them.

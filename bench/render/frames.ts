@@ -13,7 +13,7 @@
  *   npx tsx bench/render/frames.ts [--n=1,10,20] [--certs=60]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HTTPRequest } from 'puppeteer-core';
@@ -26,6 +26,7 @@ import { sampleContext } from '../../test/integration/rendering/fixtures.js';
 import { assetPrefixes, EXE, launch, naiveOne, servedPage, serveAssets } from './naive.js';
 import { groupCpuMs } from './proc-stats.js';
 import { splitPdf } from './split-pdf.js';
+import { meanPixelDiff } from './pdf-pixels.js';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: string) => args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
@@ -105,19 +106,6 @@ async function shared(pdf: Uint8Array): Promise<{ pages: number; sharedKinds: Ma
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-frames-'));
-/** Mean absolute difference per channel (0–255) of two PDFs' first pages rasterized at 40 dpi. */
-function pixelDiff(a: Uint8Array, b: Uint8Array): number {
-  const raster = (pdf: Uint8Array, tag: string) => {
-    writeFileSync(path.join(dir, `${tag}.pdf`), pdf);
-    execFileSync('pdftoppm', ['-r', '40', '-singlefile', path.join(dir, `${tag}.pdf`), path.join(dir, tag)]);
-    return readFileSync(path.join(dir, `${tag}.ppm`));
-  };
-  const [x, y] = [raster(a, 'a'), raster(b, 'b')];
-  if (x.length !== y.length) return Infinity;
-  let sum = 0;
-  for (let k = 0; k < x.length; k++) sum += Math.abs(x[k] - y[k]);
-  return sum / x.length;
-}
 const textOf = (pdf: Uint8Array) => {
   writeFileSync(path.join(dir, 't.pdf'), pdf);
   return execFileSync('pdftotext', [path.join(dir, 't.pdf'), '-'], { encoding: 'utf8' });
@@ -164,7 +152,7 @@ try {
       if (mode === 'frames') {
         const { pages, sharedKinds } = await shared(await print(framed(ids(0))));
         const parts = await splitPdf(await print(framed(ids(0))));
-        const diffs = parts.map((p, k) => pixelDiff(p, solo.get(k)!));
+        const diffs = parts.map((p, k) => meanPixelDiff(dir, p, solo.get(k)!));
         const leaks = parts.filter((p, k) => {
           const text = textOf(p);
           return !text.includes(name(k)) || ids(0).some((j) => j !== k && text.includes(name(j)));

@@ -1,0 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Mean absolute difference per channel (0–255) of two PDFs' first pages rasterized at 40 dpi (pdftoppm, in `dir`). */
+export function meanPixelDiff(dir: string, a: Uint8Array, b: Uint8Array): number {
+  const raster = (pdf: Uint8Array, tag: string) => {
+    writeFileSync(path.join(dir, `${tag}.pdf`), pdf);
+    execFileSync('pdftoppm', ['-r', '40', '-singlefile', path.join(dir, `${tag}.pdf`), path.join(dir, tag)]);
+    return readFileSync(path.join(dir, `${tag}.ppm`));
+  };
+  const [x, y] = [raster(a, 'px-a'), raster(b, 'px-b')];
+  if (x.length !== y.length) return Infinity;
+  let sum = 0;
+  for (let k = 0; k < x.length; k++) sum += Math.abs(x[k] - y[k]);
+  return sum / x.length;
+}
