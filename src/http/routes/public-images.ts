@@ -3,6 +3,7 @@ import { defineRoute, type RouteDef } from '../route.js';
 import type { Runtime } from '../../runtime.js';
 import { readFileSync } from 'node:fs';
 import { TEMPLATES_DIR } from '../../templates-dir.js';
+import { ifNoneMatchHits } from '../prepared-response.js';
 
 /**
  * Stored images, public and immutable (each upload gets a new random key). The URL path after
@@ -46,7 +47,7 @@ export function publicImageRoutes(rt: Runtime): RouteDef[] {
         if (row.content_type === 'image/svg+xml') {
           res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
         }
-        if (req.headers['if-none-match'] === etag) {
+        if (ifNoneMatchHits(req.headers['if-none-match'], etag)) {
           res.status(304).end();
           return;
         }
