@@ -12,7 +12,7 @@ export interface ClaimLinkAnswer {
   expiresAt: string;
 }
 
-export function claimLinkAnswer(signer: ClaimLinkSigner, base: string, assertionId: string): ClaimLinkAnswer {
+function claimLinkAnswer(signer: ClaimLinkSigner, base: string, assertionId: string): ClaimLinkAnswer {
   const link = signer.issue(assertionId);
   return {
     url: `${base}/v/${encodeURIComponent(assertionId)}?claim=${link.token}`,
@@ -34,8 +34,6 @@ export function claimAnswers(deps: ClaimAnswerDeps) {
     bulk: (org: string, credentialId: string, users: string[]) => bulkClaimLinks(deps, org, credentialId, users),
   };
 }
-
-export type ClaimAnswers = ReturnType<typeof claimAnswers>;
 
 /** One claim link per recipient of a finished bulk (issued or already holding the credential). */
 async function bulkClaimLinks(

@@ -16,7 +16,7 @@ export const RENDER_FILE_TYPES: Record<RenderFileName, string> = {
   'badge.svg': 'image/svg+xml',
 };
 
-export const RENDER_FILE_NAMES = Object.keys(RENDER_FILE_TYPES) as RenderFileName[];
+const RENDER_FILE_NAMES = Object.keys(RENDER_FILE_TYPES) as RenderFileName[];
 
 /** What a render job produces when it is not told (the PNG of a bulk follows on first request). */
 export const DEFAULT_JOB_FILES: readonly RenderFileName[] = ['certificate.pdf', 'badge.png'];
