@@ -57,8 +57,10 @@ export interface RenderedDownloadDeps {
  */
 async function queuedWriter(queue: QueueSet['render'], assertionId: string, version: number, file: RenderFileName) {
   const wanted = jobFileFor(file);
-  for (const id of [renderJobId(assertionId), rerenderJobId(assertionId, version)]) {
-    const job = await queue.getJob(id);
+  const jobs = await Promise.all(
+    [renderJobId(assertionId), rerenderJobId(assertionId, version)].map((id) => queue.getJob(id)),
+  );
+  for (const job of jobs) {
     if (!job || !renderJobFiles(job.data.files, job.opts.priority).includes(wanted)) continue;
     const state = await job.getState();
     if (state !== 'prioritized' && state !== 'waiting' && state !== 'active') continue;
@@ -88,13 +90,14 @@ async function renderOwn(
   const queue = queues.render;
   const jobId = onDemandJobId(assertionId, version, file);
   let job = await queue.getJob(jobId);
+  const state = job && (await job.getState());
   // The template at this version cannot render: say so again rather than let every public
   // request re-run it (the job id carries the version, so a template fix starts afresh).
-  if (job && (await job.isFailed()) && isTemplateFailure(job.failedReason)) {
+  if (job && state === 'failed' && isTemplateFailure(job.failedReason)) {
     throw new UnavailableError(`The file could not be rendered: ${job.failedReason.slice(0, 300)}`);
   }
   // A finished job of this id is kept for a day; its file is missing, so run it again.
-  if (job && ((await job.isCompleted()) || (await job.isFailed()))) {
+  if (job && (state === 'completed' || state === 'failed')) {
     await job.remove().catch(() => undefined);
     job = undefined;
   }
