@@ -15,19 +15,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream } from 'pdf-lib';
 import { createRenderer } from '../../src/rendering/renderer.js';
-import { defaultCertificateTemplate } from '../../src/template/default-template.js';
+import { DEFAULT_TEMPLATE_STACK_CSS, defaultCertificateTemplate } from '../../src/template/default-template.js';
 import { renderTemplate } from '../../src/template/template.js';
 import { IMAGES_PREFIX, makeLoadAsset, sampleContext } from '../../test/integration/rendering/fixtures.js';
 import { EXE, naiveOne } from './naive.js';
 import { inFlight } from './in-flight.js';
-import { splitPdf } from './split-pdf.js';
-import { meanPixelDiff } from './pdf-pixels.js';
-import { pruneFontsOfPage } from './font-prune.js';
+import { splitPages } from '../../src/rendering/pdf-pages.js';
+import { meanPixelDiff } from '../../test/support/pdf-pixels.js';
+import { pruneFontsOfPage } from '../../src/rendering/font-prune.js';
 import { groupCpuMs } from './proc-stats.js';
+import { embeddedFonts, fontGlyphs } from '../../test/support/pdf-fonts.js';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: string) => args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
@@ -45,64 +43,10 @@ const t = defaultCertificateTemplate();
 const merge = async (i: number) =>
   renderTemplate(t.htmlTemplate, t.cssTemplate, await sampleContext({ recipientName: name(i), i }));
 const docs = await Promise.all(Array.from({ length: 60 }, (_, i) => merge(i)));
-// the default template fixes html/body to one sheet; a batch stacks sheets, one per page
-const BATCH_CSS =
-  'html, body { height: auto !important; overflow: visible !important; } .certificate { break-after: page; }';
 const batchOf = (ids: number[]) => ({
   html: ids.map((i) => docs[i].html).join('\n'),
-  css: `${docs[ids[0]].css}\n${BATCH_CSS}`,
+  css: `${docs[ids[0]].css}\n${DEFAULT_TEMPLATE_STACK_CSS}`,
 });
-
-/** Glyph ids each embedded CID font carries (from its /W widths), by font name without the subset tag. */
-async function glyphs(pdf: Uint8Array): Promise<Map<string, Set<number>>> {
-  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
-  const out = new Map<string, Set<number>>();
-  for (const [, obj] of doc.context.enumerateIndirectObjects()) {
-    if (!(obj instanceof PDFDict) || obj.get(PDFName.of('Subtype'))?.toString() !== '/CIDFontType2') continue;
-    const fontName = obj
-      .get(PDFName.of('BaseFont'))!
-      .toString()
-      .replace(/^\/[A-Z]{6}\+/, '');
-    const w = obj
-      .lookup(PDFName.of('W'), PDFArray)
-      .asArray()
-      .map((x) => doc.context.lookup(x));
-    const set = out.get(fontName) ?? new Set<number>();
-    for (let k = 0; k < w.length;) {
-      const first = (w[k] as PDFNumber).asNumber();
-      if (w[k + 1] instanceof PDFArray) {
-        (w[k + 1] as PDFArray).asArray().forEach((_, j) => set.add(first + j));
-        k += 2;
-      } else {
-        for (let g = first; g <= (w[k + 1] as PDFNumber).asNumber(); g++) set.add(g);
-        k += 3;
-      }
-    }
-    out.set(fontName, set);
-  }
-  return out;
-}
-
-/**
- * Each embedded font of a one-page PDF — its program and its descriptor, minus the subset tag and
- * object numbers — by font name: what must not depend on which other certificates shared the batch.
- */
-async function fontsOf(pdf: Uint8Array): Promise<Map<string, string>> {
-  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
-  const out = new Map<string, string>();
-  for (const [, obj] of doc.context.enumerateIndirectObjects()) {
-    if (!(obj instanceof PDFDict) || obj.get(PDFName.of('Type'))?.toString() !== '/FontDescriptor') continue;
-    const name = String(obj.get(PDFName.of('FontName'))).replace(/^\/[A-Z]{6}\+/, '');
-    const program = obj.lookup(PDFName.of('FontFile2')) as PDFRawStream;
-    const fields = obj
-      .entries()
-      .filter(([k]) => !['/FontFile2', '/FontName'].includes(k.toString()))
-      .map(([k, v]) => `${k.toString()} ${v.toString()}`)
-      .sort();
-    out.set(name, `${fields.join(' ')} ${createHash('sha256').update(inflateSync(program.contents)).digest('hex')}`);
-  }
-  return out;
-}
 
 const renderer = createRenderer({ assetPrefix: IMAGES_PREFIX, loadAsset: makeLoadAsset(), pages: CORES });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bw-batch-'));
@@ -126,7 +70,7 @@ try {
     const job = async (b: number) => {
       const d = batchOf(ids(b));
       const pdf = await renderer.renderPdf(d.html, d.css, { maxPages: n });
-      return n === 1 ? [pdf] : splitPdf(pdf, PRUNE ? pruneFontsOfPage : undefined);
+      return n === 1 ? [pdf] : splitPages(pdf, PRUNE ? pruneFontsOfPage : undefined);
     };
     for (let b = 0; b < 2; b++) await job(b); // warm: the layout's first PDF measures its images
     let [chromiumMs, nodeMs, secs, naiveSecs, naiveN, bytes] = [0, 0, 0, 0, 0, 0];
@@ -169,7 +113,7 @@ try {
       if (pages !== '1' || !text.includes(name(i)) || others.length)
         throw new Error(`split PDF ${k} of ${n}: ${pages} pages, own name ${text.includes(name(i))}, others ${others}`);
       if (!alone.has(i)) alone.set(i, await renderer.renderPdf(docs[i].html, docs[i].css));
-      const [mine, solo] = [await glyphs(parts[k]), await glyphs(alone.get(i)!)];
+      const [mine, solo] = [await fontGlyphs(parts[k]), await fontGlyphs(alone.get(i)!)];
       for (const [f, set] of mine)
         extraGlyphs = Math.max(extraGlyphs, [...set].filter((g) => !solo.get(f)?.has(g)).length);
       pixelDiff = Math.max(pixelDiff, meanPixelDiff(dir, parts[k], alone.get(i)!));
@@ -180,8 +124,8 @@ try {
     if (n > 1) {
       const i = batchIds[0];
       const alonePdf = await renderer.renderPdf(docs[i].html, docs[i].css);
-      const [solo] = await splitPdf(alonePdf, PRUNE ? pruneFontsOfPage : undefined);
-      const [a, b] = [await fontsOf(parts[0]), await fontsOf(solo)];
+      const [solo] = await splitPages(alonePdf, PRUNE ? pruneFontsOfPage : undefined);
+      const [a, b] = [await embeddedFonts(parts[0]), await embeddedFonts(solo)];
       const differ = [...a.keys()].filter((f) => a.get(f) !== b.get(f));
       sameFonts = `; its fonts against the same certificate printed alone: ${
         differ.length ? `DIFFER (${differ.join(', ')})` : `identical (${a.size} fonts)`

@@ -25,8 +25,8 @@ import { loadFont } from '../../src/rendering/fonts.js';
 import { sampleContext } from '../../test/integration/rendering/fixtures.js';
 import { assetPrefixes, EXE, launch, naiveOne, servedPage, serveAssets } from './naive.js';
 import { groupCpuMs } from './proc-stats.js';
-import { splitPdf } from './split-pdf.js';
-import { meanPixelDiff } from './pdf-pixels.js';
+import { splitPages } from '../../src/rendering/pdf-pages.js';
+import { meanPixelDiff } from '../../test/support/pdf-pixels.js';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: string) => args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
@@ -136,7 +136,7 @@ try {
       const batches = Math.floor(CERTS / n);
       const ids = (b: number) => Array.from({ length: n }, (_, k) => b * n + k);
       const job = async (b: number) =>
-        mode === 'alone' ? [await print(alone(b))] : splitPdf(await print(framed(ids(b))));
+        mode === 'alone' ? [await print(alone(b))] : splitPages(await print(framed(ids(b))));
       await job(0); // warm
       const c0 = groupCpuMs(pid);
       const n0 = process.cpuUsage();
@@ -151,7 +151,7 @@ try {
       );
       if (mode === 'frames') {
         const { pages, sharedKinds } = await shared(await print(framed(ids(0))));
-        const parts = await splitPdf(await print(framed(ids(0))));
+        const parts = await splitPages(await print(framed(ids(0))));
         const diffs = parts.map((p, k) => meanPixelDiff(dir, p, solo.get(k)!));
         const leaks = parts.filter((p, k) => {
           const text = textOf(p);

@@ -1,12 +1,15 @@
 /**
- * Font pruning for the batch experiment (batch.ts --prune; not a shipped path): a page split out of
- * a batch keeps, in each embedded TrueType font, only the glyphs its own content streams draw (plus
- * .notdef and composite glyphs' parts), and only the tables a viewer draws a CIDFontType2 with —
- * no cmap, GSUB, GPOS or GDEF, which list every glyph the whole batch used. /W and /ToUnicode are cut
- * to the drawn glyphs too; OS/2 (whose Unicode ranges and first/last characters the subsetter set
- * from the whole batch) is dropped. Glyph ids stay (Skia's fonts are Identity-H), so the content is
- * unchanged. Still computed over the batch's glyphs, and so still to redo per page before any of
- * this ships: head's bounding box, hhea's extremes and maxp's maxima.
+ * Font pruning for pages split out of a batch print (certificate-batches.ts). Chromium (Skia) subsets
+ * each font once per document, so every page of a batch would carry the glyphs of all its
+ * certificates — other recipients' names, recoverable from the font. A split page keeps, in each
+ * embedded TrueType font, only the glyphs its own content streams draw (plus .notdef and composite
+ * glyphs' parts), and only the tables a viewer draws a CIDFontType2 with: no cmap, GSUB, GPOS or
+ * GDEF, which list every glyph the whole batch used. /W and /ToUnicode are cut to the drawn glyphs
+ * too; OS/2 (whose Unicode ranges and first/last characters the subsetter set from the whole batch)
+ * is dropped. Glyph ids stay (Skia's fonts are Identity-H), so the content is unchanged. head's
+ * bounding box and hhea's extremes are recomputed from the kept glyphs. maxp's maxima are left:
+ * Skia copies them from the source font (the same for every document), and they are upper bounds a
+ * rasterizer allocates by, never drawn.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { PDFArray, PDFDict, PDFName, PDFNumber, PDFRawStream, PDFRef, type PDFDocument } from 'pdf-lib';
@@ -91,28 +94,42 @@ export function pruneTrueType(ttf: Uint8Array, drawn: Set<number>): Uint8Array {
   add(0);
   for (const g of drawn) add(g);
 
-  const newLoca = new DataView(new ArrayBuffer((n + 1) * 4));
+  // The glyph count ends at the last kept glyph: Skia's subset ends at the document's last used
+  // one, which would tell that some other certificate drew a glyph further on.
+  const count = Math.max(...keep) + 1;
+  const newLoca = new DataView(new ArrayBuffer((count + 1) * 4));
   let size = 0;
-  for (let g = 0; g < n; g++) {
+  for (let g = 0; g < count; g++) {
     newLoca.setUint32(g * 4, size);
     if (keep.has(g)) size += (at(g + 1) - at(g) + 3) & ~3;
   }
-  newLoca.setUint32(n * 4, size);
+  newLoca.setUint32(count * 4, size);
   const newGlyf = new Uint8Array(size);
-  for (let g = 0; g < n; g++) if (keep.has(g)) newGlyf.set(glyf.subarray(at(g), at(g + 1)), newLoca.getUint32(g * 4));
-  // copies (a Node Buffer's slice() would share memory with the input)
-  const hmtx = new Uint8Array(tables.get('hmtx')!);
+  for (let g = 0; g < count; g++)
+    if (keep.has(g)) newGlyf.set(glyf.subarray(at(g), at(g + 1)), newLoca.getUint32(g * 4));
+  // hmtx: long metrics up to the count, then the side bearings of any kept glyphs past them
+  const oldHv = view('hmtx');
+  const longMetrics = Math.min(view('hhea').getUint16(34), count);
+  const hmtx = new Uint8Array(longMetrics * 4 + (count - longMetrics) * 2);
   const hv = new DataView(hmtx.buffer);
-  const longMetrics = view('hhea').getUint16(34);
-  for (let g = 0; g < n; g++) {
-    if (keep.has(g)) continue;
-    if (g < longMetrics) hv.setUint32(g * 4, 0);
-    else if (longMetrics * 4 + (g - longMetrics + 1) * 2 <= hmtx.length)
-      hv.setInt16(longMetrics * 4 + (g - longMetrics) * 2, 0);
+  for (let g = 0; g < count; g++) {
+    const long = g < longMetrics;
+    const from = long ? g * 4 : view('hhea').getUint16(34) * 4 + (g - view('hhea').getUint16(34)) * 2;
+    const to = long ? g * 4 : longMetrics * 4 + (g - longMetrics) * 2;
+    // the last long metric's advance is every later glyph's too: it stays, kept or not
+    if (long && (keep.has(g) || g === longMetrics - 1) && from + 2 <= oldHv.byteLength)
+      hv.setUint16(to, oldHv.getUint16(from));
+    if (keep.has(g) && from + (long ? 4 : 2) <= oldHv.byteLength)
+      hv.setInt16(to + (long ? 2 : 0), oldHv.getInt16(from + (long ? 2 : 0)));
   }
   const head = new Uint8Array(tables.get('head')!);
   new DataView(head.buffer).setUint32(8, 0); // checkSumAdjustment: viewers do not check it
   new DataView(head.buffer).setInt16(50, 1); // long loca
+  const hhea = new Uint8Array(tables.get('hhea')!);
+  new DataView(hhea.buffer).setUint16(34, longMetrics);
+  const maxp = new Uint8Array(tables.get('maxp')!);
+  new DataView(maxp.buffer).setUint16(4, count);
+  summarize(keep, { at, gv, hv, longMetrics }, new DataView(head.buffer), new DataView(hhea.buffer));
   // post format 3: no glyph names
   const post = new Uint8Array(32);
   if (tables.has('post')) post.set(tables.get('post')!.subarray(4, 32), 4);
@@ -122,6 +139,8 @@ export function pruneTrueType(ttf: Uint8Array, drawn: Set<number>): Uint8Array {
     ['loca', new Uint8Array(newLoca.buffer)],
     ['hmtx', hmtx],
     ['head', head],
+    ['hhea', hhea],
+    ['maxp', maxp],
     ['post', post],
   ]);
   for (const tag of KEEP_TABLES) if (!out.has(tag) && tables.has(tag)) out.set(tag, tables.get(tag)!);
@@ -142,6 +161,38 @@ export function pruneTrueType(ttf: Uint8Array, drawn: Set<number>): Uint8Array {
     off += (body.length + 3) & ~3;
   });
   return file;
+}
+
+interface Glyphs {
+  /** offset of glyph g in glyf */
+  at: (g: number) => number;
+  gv: DataView;
+  /** the (pruned) hmtx */
+  hv: DataView;
+  longMetrics: number;
+}
+
+/** head's bounding box and hhea's advance and side-bearing extremes over the kept glyphs only. */
+function summarize(keep: Set<number>, { at, gv, hv, longMetrics }: Glyphs, head: DataView, hhea: DataView): void {
+  let [xMin, yMin, xMax, yMax] = [Infinity, Infinity, -Infinity, -Infinity];
+  let [maxAdvance, minLsb, minRsb, maxExtent] = [0, Infinity, Infinity, -Infinity];
+  for (const g of keep) {
+    const m = Math.min(g, longMetrics - 1);
+    const advance = hv.getUint16(m * 4);
+    maxAdvance = Math.max(maxAdvance, advance);
+    if (at(g + 1) <= at(g)) continue; // no outline (a space): no box
+    const [x0, y0, x1, y1] = [2, 4, 6, 8].map((o) => gv.getInt16(at(g) + o));
+    [xMin, yMin, xMax, yMax] = [Math.min(xMin, x0), Math.min(yMin, y0), Math.max(xMax, x1), Math.max(yMax, y1)];
+    const lsbAt = g < longMetrics ? g * 4 + 2 : longMetrics * 4 + (g - longMetrics) * 2;
+    const lsb = lsbAt + 2 <= hv.byteLength ? hv.getInt16(lsbAt) : 0;
+    minLsb = Math.min(minLsb, lsb);
+    minRsb = Math.min(minRsb, advance - (lsb + x1 - x0));
+    maxExtent = Math.max(maxExtent, lsb + x1 - x0);
+  }
+  if (xMin === Infinity) [xMin, yMin, xMax, yMax, minLsb, minRsb, maxExtent] = [0, 0, 0, 0, 0, 0, 0];
+  [xMin, yMin, xMax, yMax].forEach((v, i) => head.setInt16(36 + i * 2, v));
+  hhea.setUint16(10, maxAdvance);
+  [minLsb, minRsb, maxExtent].forEach((v, i) => hhea.setInt16(12 + i * 2, v));
 }
 
 /** /W entries of the drawn glyphs only. */

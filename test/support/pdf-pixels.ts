@@ -1,3 +1,4 @@
+/** A PDF page against another, pixel by pixel: for tests and benches of batch prints. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
