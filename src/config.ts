@@ -95,6 +95,8 @@ const envSchema = z.object({
   PUBLIC_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(PUBLIC_CACHE_TTL_MS),
   WORKER_CONCURRENCY: positiveInt.max(256).default(8),
   RENDER_PAGES: positiveInt.max(32).default(Math.max(1, os.availableParallelism())),
+  /** Certificates of a stacking template per print when the pool is busy (1: each printed alone). */
+  RENDER_BATCH: positiveInt.max(50).default(10),
   REDIS_SERVER_PATH: z.string().default('redis-server'),
   QUEUE_PREFIX: z
     .string()
@@ -189,6 +191,7 @@ const configSchema = envSchema.transform((e) => ({
   publicCacheMs: e.PUBLIC_CACHE_MS,
   workerConcurrency: e.WORKER_CONCURRENCY,
   renderPages: e.RENDER_PAGES,
+  renderBatch: e.RENDER_BATCH,
   redisServerPath: e.REDIS_SERVER_PATH,
   /** Key prefix of every BullMQ key, so several installations can share one Redis. */
   queuePrefix: e.QUEUE_PREFIX,

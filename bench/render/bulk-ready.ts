@@ -11,6 +11,9 @@
  * group) taken off, and the ratio of this process's CPU. The server shares the bench's cores,
  * which a production store would not; Chromium's CPU is in neither process's figure.
  *
+ * A store may carry `@N`, the render worker's RENDER_BATCH for that run (certificates per print when
+ * the pool is busy; 1 = one print per certificate): `file@1,file@10` compares the two on one store.
+ *
  *   npx tsx bench/render/bulk-ready.ts [users=1000] [stores=file,s3]
  */
 import { spawn } from 'node:child_process';
@@ -85,7 +88,8 @@ async function startS3Server(dir: string): Promise<{ endpoint: string; cpuMs(): 
   };
 }
 
-async function runOnce(store: string): Promise<Run> {
+async function runOnce(spec: string): Promise<Run> {
+  const [store, batch] = spec.split('@');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `bw-bench-bulk-${store}-`));
   const adminToken = 'bw_bench_' + randomBytes(16).toString('hex');
   let s3: Awaited<ReturnType<typeof startS3Server>> | undefined;
@@ -104,6 +108,7 @@ async function runOnce(store: string): Promise<Run> {
     ISSUE_WAIT_MS: '60000',
     WORKERS: 'issuance,render',
     RATE_LIMIT: 'off',
+    ...(batch ? { RENDER_BATCH: batch } : {}),
     ...storeEnv,
   });
   const svc = await startService({ config, api: true, workers: true, logger: createLogger('silent') });
@@ -175,7 +180,7 @@ async function runOnce(store: string): Promise<Run> {
       c = await countStored(files, 'main', ids);
     }
     const ready = (readyAt - t2) / 1000;
-    return { store, single, issued, ready, cpu, pdf: c.pdf - 1, badge: c.badge - 1 };
+    return { store: spec, single, issued, ready, cpu, pdf: c.pdf - 1, badge: c.badge - 1 };
   } finally {
     await svc.stop();
     s3?.stop();
@@ -195,7 +200,9 @@ async function main(): Promise<void> {
   row('files stored', (r) => `${r.pdf} PDFs, ${r.badge} badges`);
   row('certificates per second (PDF + badge)', (r) => (N / r.ready).toFixed(1));
   row('CPU while rendering: this process (workers, store client)', (r) => `${r.cpu.self.toFixed(1)} s`);
-  row('CPU while rendering: the S3 server (s3rver)', (r) => (r.store === 's3' ? `${r.cpu.s3.toFixed(1)} s` : '-'));
+  row('CPU while rendering: the S3 server (s3rver)', (r) =>
+    r.store.startsWith('s3') ? `${r.cpu.s3.toFixed(1)} s` : '-',
+  );
   console.log(
     `\nload average at the end: ${os
       .loadavg()

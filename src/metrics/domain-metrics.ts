@@ -48,6 +48,14 @@ export const renderJobs = new Counter({
   registers,
 });
 
+/** outcome: printed (one print, split), fell_back (printed again one by one). */
+export const renderBatches = new Counter({
+  name: 'badgeworks_render_batches_total',
+  help: 'Prints of several certificates at once, by outcome (printed, fell_back)',
+  labelNames: ['outcome'] as const,
+  registers,
+});
+
 export const verifications = new Counter({
   name: 'badgeworks_verifications_total',
   help: 'Verifications by input (jwt, credential, assertion, file, page) and outcome (verified, failed, error)',

@@ -3,7 +3,7 @@ import type { AssertionRow } from '../db/assertion-repository.js';
 import type { CatalogRepository, CredentialRow, IssuerRow } from '../db/catalog-repository.js';
 import type { PublicUrls } from '../public-urls.js';
 import { publicRecipientName } from '../recipient-name.js';
-import { defaultCertificateTemplate } from '../template/default-template.js';
+import { defaultCertificateTemplate, stackCssOf } from '../template/default-template.js';
 import { buildTemplateContext, type TemplateContextInput } from '../template/template-context.js';
 import { renderTemplate } from '../template/template.js';
 import { RenderLimitError } from './errors.js';
@@ -65,12 +65,13 @@ export async function certificateMarkup(
   deps: { catalogRepo: CatalogRepository; urls: PublicUrls },
   a: AssertionRow,
   credential: CredentialRow,
-): Promise<{ html: string; css: string; issuerName: string }> {
+): Promise<{ html: string; css: string; issuerName: string; stackCss?: string }> {
   const { catalogRepo, urls } = deps;
+  const template = certificateTemplateOf(credential);
   const issuer = await catalogRepo.getIssuerById(a.issuer_id);
   const signatories = await catalogRepo.listSignatories({ issuerId: a.issuer_id, credentialId: credential.id });
   const fromCatalog = catalogContext(credential, issuer, signatories);
-  const merged = await mergeCertificate(certificateTemplateOf(credential), {
+  const merged = await mergeCertificate(template, {
     ...fromCatalog,
     recipient: { name: publicRecipientName(a) ?? 'Recipient', email: a.recipient_email, user_id: a.recipient_user_id },
     credential: { ...fromCatalog.credential, course: a.course ?? credential.course },
@@ -80,5 +81,5 @@ export async function certificateMarkup(
     assertionId: a.id,
     fields: a.fields ?? {},
   });
-  return { ...merged, issuerName: issuer?.name ?? '' };
+  return { ...merged, issuerName: issuer?.name ?? '', stackCss: stackCssOf(template) };
 }

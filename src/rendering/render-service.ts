@@ -16,6 +16,7 @@ import { DEFAULT_IMAGE_BUDGET, type ImageBudget } from '../catalog/image-dimensi
 import { attachCredentialToPdf } from '../openbadges/pdf-credential.js';
 import { publicRecipientName } from '../recipient-name.js';
 import { badgeBaker } from './badge-baking.js';
+import { certificateBatches } from './certificate-batches.js';
 import { certificateMarkup } from './certificate-markup.js';
 import { RenderLimitError, RenderRetryableError } from './errors.js';
 import { DEFAULT_JOB_FILES, renderKey, type RenderFileName } from './render-files.js';
@@ -110,12 +111,19 @@ export interface RenderServiceDeps extends RenderDeps {
   catalogRepo: CatalogRepository;
   /** the Chromium of this worker process */
   renderer: Renderer;
+  /**
+   * Certificates of a template that stacks printed together when the pool is busy
+   * (certificate-batches.ts): at most `maxBatch` per print, `lanes` prints at once (the pool's pages).
+   * Default: every certificate printed alone.
+   */
+  batches?: { maxBatch: number; lanes: number };
 }
 
 export function renderService(deps: RenderServiceDeps) {
   const { files, urls, renderer, assertionRepo, catalogRepo } = deps;
   const budget = deps.imageBudget ?? DEFAULT_IMAGE_BUDGET;
   const bakeBadge = badgeBaker(deps, renderer, budget);
+  const batches = certificateBatches(renderer, { ...(deps.batches ?? { maxBatch: 1, lanes: 1 }), logger: deps.logger });
 
   return {
     /**
@@ -155,10 +163,11 @@ export function renderService(deps: RenderServiceDeps) {
         }
       };
       if (todo.includes('certificate.pdf') || todo.includes('certificate.png')) {
-        const { html, css, issuerName } = await certificateMarkup(deps, a, credential);
+        const { html, css, issuerName, stackCss } = await certificateMarkup(deps, a, credential);
         if (todo.includes('certificate.pdf')) {
+          const stack = stackCss === undefined ? undefined : { group: a.org, stackCss };
           const pdf = await measureRender('pdf', renderFailure, () =>
-            timed('certificate template', () => renderer.renderPdf(html, css, { label })),
+            timed('certificate template', () => batches.renderPdf(html, css, { label, stack })),
           );
           out['certificate.pdf'] = await attachCredentialToPdf(pdf, {
             ...(a.credential_jwt ? { jwt: a.credential_jwt } : { credentialJson: JSON.stringify(a.credential_json) }),
@@ -219,6 +228,8 @@ export function renderService(deps: RenderServiceDeps) {
       if (badgeFailure) throw badgeFailure;
       return outcome;
     },
+
+    batchStats: () => batches.stats(),
   };
 }
 

@@ -15,8 +15,11 @@ export interface RenderWorker {
 }
 
 /**
- * The render worker: one warm Chromium per process, `renderPages` reusable pages, as many jobs at
- * once as pages (src/workers/render-processor.ts runs each job).
+ * The render worker: one warm Chromium per process, `renderPages` reusable pages
+ * (src/workers/render-processor.ts runs each job). Jobs run two full batches per page at once
+ * (`renderPages × renderBatch × 2`): while each page prints a batch, the next batch's jobs load their
+ * assertions and wait, so a page never waits for jobs (certificate-batches.ts). Jobs are light
+ * until they print (a few queries); the pool bounds what Chromium does at once.
  */
 export function startRenderWorker(rt: Runtime): RenderWorker {
   const executablePath = findChromium(rt.config.chromiumPath);
@@ -28,7 +31,9 @@ export function startRenderWorker(rt: Runtime): RenderWorker {
     logger: rt.logger,
   });
   const { assertionRepo, catalogRepo } = rt.repos;
-  const service = renderService({ ...deps, assertionRepo, catalogRepo, renderer });
+  const { renderPages, renderBatch } = rt.config;
+  const batches = { maxBatch: renderBatch, lanes: renderPages };
+  const service = renderService({ ...deps, assertionRepo, catalogRepo, renderer, batches });
   const processor = renderProcessor(
     service,
     executablePath,
@@ -36,7 +41,8 @@ export function startRenderWorker(rt: Runtime): RenderWorker {
     { notifier: rt.notifier, db: rt.db },
     rt.repos.bulkRenderRepo,
   );
-  const worker = createWorker(rt, QUEUE_NAMES.render, processor, rt.config.renderPages);
+  const concurrency = renderBatch > 1 ? renderPages * renderBatch * 2 : renderPages;
+  const worker = createWorker(rt, QUEUE_NAMES.render, processor, concurrency);
   return {
     worker,
     renderer,
