@@ -13,6 +13,7 @@ import { createStoreRenderer, renderService, storeAssetLoader } from '../../../s
 import { findChromium } from '../../../src/embedded/chromium.js';
 import type { FileStore } from '../../../src/storage/file-store.js';
 import { waitForStored as waitForStoredIn } from '../../support/stored-files.js';
+import { renderBatches } from '../../../src/metrics/domain-metrics.js';
 
 /** A small opaque PNG (the badge image of one credential). */
 function iconPng(size = 64): Buffer {
@@ -252,6 +253,35 @@ describe.each(DB_KINDS)('rendered files: certificate PDF/PNG, baked badges, on d
       .where('credential_id', '=', bulkCredential)
       .execute();
     for (const { id: other } of rest) await (await queue.getJob(`render-${other}`))?.remove().catch(() => undefined);
+  }, 120_000);
+
+  it("a bulk's certificates print several at a time; each stored PDF is its own: its recipient only, its credential", async () => {
+    const printed = async () =>
+      (await renderBatches.get()).values.find((v) => v.labels.outcome === 'printed')?.value ?? 0;
+    const before = await printed();
+    const bulkCredential = await f.credential(await f.issuer(), { name: 'Batched Bulk', icon_image: icon });
+    // names (the user ids) none of which is part of another
+    const users = Array.from({ length: 24 }, (_, i) => ({ user_id: `bq${i}z`, email: `bq${i}z@example.org` }));
+    const bulk = await f.as('alice')('POST', `/${bulkCredential}/assertions/bulk/`, { body: { users } });
+    expect(bulk.status, JSON.stringify(bulk.body)).toBe(201);
+    const rows = await rt()
+      .db.selectFrom('assertions')
+      .select(['id', 'recipient_user_id', 'credential_jwt'])
+      .where('credential_id', '=', bulkCredential)
+      .execute();
+    expect(rows).toHaveLength(24);
+    const version = await templateVersion(bulkCredential);
+    for (const a of rows) {
+      const key = renderKey('acme', a.id, version, 'certificate.pdf');
+      await waitForStored(key, 60_000);
+      const pdf = (await rt().files.get(key))!.body;
+      const text = pdfText(pdf);
+      expect(text).toContain(a.recipient_user_id);
+      expect(users.map((u) => u.user_id).filter((u) => u !== a.recipient_user_id && text.includes(u))).toEqual([]);
+      expect((await readPdfCredential(pdf)).jwt).toBe(a.credential_jwt);
+    }
+    // two pages, 24 jobs at once: all but the first few waited for a page and were printed together
+    expect(await printed()).toBeGreaterThan(before);
   }, 120_000);
 
   it('an issuer without email (OB 2.0 requires one): the badge carries the OB 3.0 credential and no OB 2.0 link', async () => {
