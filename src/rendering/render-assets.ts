@@ -145,14 +145,24 @@ export class RenderAssets {
     const inCss = new Set([...cssRefs, ...findAssetReferences(html, 'css')].map((r) => urls.get(r.raw)));
     const dataUrls = new Map<string, string>();
     let unmeasured: Map<string, string[]> | null = null;
-    let budget = 4 * this.opts.inlineAssetMaxBytes; // one CDP message carries the document: keep it bounded
+    // One CDP message carries the document: keep it bounded. Every reference writes the image again
+    // (a batch of certificates names the same logo once per certificate), so each costs its bytes;
+    // what does not fit is fetched through the interceptor, once per document.
+    let budget = 4 * this.opts.inlineAssetMaxBytes;
+    const uses = new Map<string, number>();
+    for (const { raw } of [...htmlRefs, ...cssRefs]) {
+      const u = urls.get(raw);
+      if (u) uses.set(u, (uses.get(u) ?? 0) + 1);
+    }
     for (const [serviceUrl, asset] of assets) {
-      if (asset && asset.body.byteLength <= this.opts.inlineAssetMaxBytes && asset.body.byteLength <= budget) {
-        budget -= asset.body.byteLength;
+      if (!asset || asset.body.byteLength > this.opts.inlineAssetMaxBytes) continue;
+      const png = print && !inCss.has(serviceUrl) && asset.contentType === 'image/png';
+      const box = png ? print.sizes.box(print.layout, serviceUrl) : null;
+      const resampled = box ? print!.sizes.forBox(asset.body, box) : null;
+      const cost = (resampled ?? asset.body).byteLength * (uses.get(serviceUrl) ?? 1);
+      if (cost <= budget) {
+        budget -= cost;
         this.counters.assetsInlined++;
-        const png = print && !inCss.has(serviceUrl) && asset.contentType === 'image/png';
-        const box = png ? print.sizes.box(print.layout, serviceUrl) : null;
-        const resampled = box ? print!.sizes.forBox(asset.body, box) : null;
         const written = dataUrl(resampled ? { body: resampled, contentType: asset.contentType } : asset);
         dataUrls.set(serviceUrl, written);
         if (box === undefined)

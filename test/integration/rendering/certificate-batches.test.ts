@@ -6,9 +6,11 @@
  * and a certificate at fault fails alone.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateBatches, type Stacking } from '../../../src/rendering/certificate-batches.js';
 import { RenderLimitError } from '../../../src/rendering/errors.js';
@@ -117,6 +119,43 @@ describe('certificates printed together', () => {
       const text = textOf(dir, pdf);
       expect(text).toContain(`short ${i}`);
       expect([0, 1, 2, 4].filter((j) => j !== i && text.includes(`short ${j}`))).toEqual([]);
+    }
+  }, 60_000);
+
+  it('an image named by every certificate of a batch is written in while it fits the document, else fetched: drawn on every page', async () => {
+    // noise does not compress: ~1.2 MB, inlined alone (≤ 2 MB), too big to write in 9 times (8 MB a document)
+    const png = new PNG({ width: 560, height: 560 });
+    png.data.set(randomBytes(png.data.length));
+    const big = { body: PNG.sync.write(png), contentType: 'image/png' };
+    expect(big.body.length).toBeGreaterThan(1_000_000);
+    const own = createRenderer({
+      assetPrefix: IMAGES_PREFIX,
+      loadAsset: makeLoadAsset({ 'org-1/noise.png': big }),
+      pages: 1,
+      printResolutionImages: false,
+    });
+    try {
+      const batches = certificateBatches(own, { maxBatch: 10, lanes: 1 });
+      const css =
+        '@page { size: A5; margin: 0 } body { margin: 0 } .c { height: 200mm; overflow: hidden } img { width: 50mm }';
+      const html = (i: number) => `<div class="c"><p>noise ${i}</p><img src="${IMAGES_PREFIX}org-1/noise.png"></div>`;
+      const stackCss = '.c { break-after: page }';
+      const pdfs = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          batches.renderPdf(html(i), css, { label: `org-1/e${i}`, stack: { group: 'org-1', stackCss } }),
+        ),
+      );
+      expect(batches.stats()).toMatchObject({ batches: 1, batchedPdfs: 9 });
+      // written in for the one alone; fetched for the nine together
+      expect(own.stats().assetsInlined).toBe(1);
+      for (const [i, pdf] of pdfs.entries()) {
+        writeFileSync(path.join(dir, 'n.pdf'), pdf);
+        const images = execFileSync('pdfimages', ['-list', path.join(dir, 'n.pdf')], { encoding: 'utf8' });
+        expect(images.split('\n').filter((l) => /^\s*1\s+\d+\s+image\s+560\s+560\b/.test(l))).toHaveLength(1);
+        expect(textOf(dir, pdf)).toContain(`noise ${i}`);
+      }
+    } finally {
+      await own.close();
     }
   }, 60_000);
 
