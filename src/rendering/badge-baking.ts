@@ -13,7 +13,7 @@ import { TEMPLATES_DIR } from '../templates-dir.js';
 import type { ImageBudget } from '../catalog/image-dimensions.js';
 import { RenderLimitError } from './errors.js';
 import type { RenderFileName } from './render-files.js';
-import type { Renderer } from './renderer.js';
+import type { CertificateBatches, LaneOptions } from './certificate-batches.js';
 import { overBudget, storedImageKey } from './stored-images.js';
 
 /** Badge edge in pixels when an image has to be rasterized (SVG, JPEG, the default badge). */
@@ -27,12 +27,15 @@ type BadgeSource =
 
 let defaultBadgeSvg: string | undefined;
 
-/** Bakes badges with `renderer`; rasterized badges are cached by source (a bulk rasterizes each once). */
+/**
+ * Bakes badges, rasterizing in a print lane of `lanes`; rasterized badges are cached by source (a
+ * bulk rasterizes each once).
+ */
 export function badgeBaker(
   deps: { catalogRepo: CatalogRepository; files: FileStore; urls: PublicUrls },
-  renderer: Renderer,
+  lanes: Pick<CertificateBatches, 'renderPng'>,
   budget: ImageBudget,
-): (a: AssertionRow, credential: CredentialRow, label: string) => Promise<Partial<Record<RenderFileName, Buffer>>> {
+): (a: AssertionRow, credential: CredentialRow, lane: LaneOptions) => Promise<Partial<Record<RenderFileName, Buffer>>> {
   const { catalogRepo, files, urls } = deps;
   const rasterCache = new Map<string, Buffer>();
 
@@ -58,7 +61,7 @@ export function badgeBaker(
   }
 
   /** A PNG of an image (SVG, JPEG, …) drawn by Chromium on a BADGE_PX square, cached per source. */
-  async function rasterize(body: Buffer, contentType: string, cacheKey: string, label: string): Promise<Buffer> {
+  async function rasterize(body: Buffer, contentType: string, cacheKey: string, lane: LaneOptions): Promise<Buffer> {
     const hit = rasterCache.get(cacheKey);
     if (hit) return hit;
     const src = `data:${contentType};base64,${body.toString('base64')}`;
@@ -67,7 +70,7 @@ export function badgeBaker(
       `@page { size: ${BADGE_PX}px ${BADGE_PX}px; margin: 0; } html, body { margin: 0; padding: 0; background: #fff; }` +
       ` .badge { width: ${BADGE_PX}px; height: ${BADGE_PX}px; display: flex; align-items: center; justify-content: center; }` +
       ` .badge img { max-width: ${BADGE_PX}px; max-height: ${BADGE_PX}px; width: 100%; height: 100%; object-fit: contain; }`;
-    const png = await renderer.renderPng(html, css, { scale: 1, label });
+    const png = await lanes.renderPng(html, css, { ...lane, scale: 1 });
     if (rasterCache.size >= BADGE_CACHE_MAX) rasterCache.delete(rasterCache.keys().next().value!);
     rasterCache.set(cacheKey, png);
     return png;
@@ -76,7 +79,7 @@ export function badgeBaker(
   async function bakeBadge(
     a: AssertionRow,
     credential: CredentialRow,
-    label: string,
+    lane: LaneOptions,
   ): Promise<Partial<Record<RenderFileName, Buffer>>> {
     // OB 2.0 requires an issuer email: without one there is no hosted assertion to point at.
     const issuer = await catalogRepo.getIssuerById(a.issuer_id);
@@ -89,10 +92,10 @@ export function badgeBaker(
     if (src.kind === 'png') return { 'badge.png': bakePng(src.body, payload) };
     if (src.kind === 'svg') {
       const svg = Buffer.from(src.text, 'utf8');
-      const png = await rasterize(svg, 'image/svg+xml', `svg:${src.cacheKey}`, label);
+      const png = await rasterize(svg, 'image/svg+xml', `svg:${src.cacheKey}`, lane);
       return { 'badge.png': bakePng(png, payload), 'badge.svg': Buffer.from(bakeSvg(src.text, payload), 'utf8') };
     }
-    const png = await rasterize(src.body, src.contentType, `raster:${src.cacheKey}`, label);
+    const png = await rasterize(src.body, src.contentType, `raster:${src.cacheKey}`, lane);
     return { 'badge.png': bakePng(png, payload) };
   }
 

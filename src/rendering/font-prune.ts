@@ -11,6 +11,7 @@
  * Skia copies them from the source font (the same for every document), and they are upper bounds a
  * rasterizer allocates by, never drawn.
  */
+import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { PDFArray, PDFDict, PDFName, PDFNumber, PDFRawStream, PDFRef, type PDFDocument } from 'pdf-lib';
 
@@ -123,7 +124,7 @@ export function pruneTrueType(ttf: Uint8Array, drawn: Set<number>): Uint8Array {
       hv.setInt16(to + (long ? 2 : 0), oldHv.getInt16(from + (long ? 2 : 0)));
   }
   const head = new Uint8Array(tables.get('head')!);
-  new DataView(head.buffer).setUint32(8, 0); // checkSumAdjustment: viewers do not check it
+  new DataView(head.buffer).setUint32(8, 0); // checkSumAdjustment: set once the file is whole
   new DataView(head.buffer).setInt16(50, 1); // long loca
   const hhea = new Uint8Array(tables.get('hhea')!);
   new DataView(hhea.buffer).setUint16(34, longMetrics);
@@ -151,16 +152,32 @@ export function pruneTrueType(ttf: Uint8Array, drawn: Set<number>): Uint8Array {
   const fv = new DataView(file.buffer);
   fv.setUint32(0, 0x00010000);
   fv.setUint16(4, tags.length);
+  const log2 = Math.floor(Math.log2(tags.length));
+  fv.setUint16(6, 16 << log2); // searchRange
+  fv.setUint16(8, log2); // entrySelector
+  fv.setUint16(10, tags.length * 16 - (16 << log2)); // rangeShift
   let off = 12 + tags.length * 16;
+  let headAt = -1;
   tags.forEach((tag, i) => {
     const body = out.get(tag)!;
     for (let k = 0; k < 4; k++) file[12 + i * 16 + k] = tag.charCodeAt(k);
+    file.set(body, off);
+    fv.setUint32(12 + i * 16 + 4, checksum(fv, off, body.length));
     fv.setUint32(12 + i * 16 + 8, off);
     fv.setUint32(12 + i * 16 + 12, body.length);
-    file.set(body, off);
+    if (tag === 'head') headAt = off;
     off += (body.length + 3) & ~3;
   });
+  // head.checkSumAdjustment (0 while the tables were summed): the whole file then sums to 0xB1B0AFBA
+  if (headAt >= 0) fv.setUint32(headAt + 8, (0xb1b0afba - checksum(fv, 0, file.length)) >>> 0);
   return file;
+}
+
+/** The TrueType checksum of a table at `at`: its big-endian 32-bit words summed (the file pads it with zeros). */
+function checksum(v: DataView, at: number, length: number): number {
+  let sum = 0;
+  for (let i = 0; i < length; i += 4) sum = (sum + v.getUint32(at + i)) >>> 0;
+  return sum;
 }
 
 interface Glyphs {
@@ -226,14 +243,26 @@ function cutToUnicode(doc: PDFDocument, type0: PDFDict, drawn: Set<number>): voi
   for (const b of cmap.matchAll(/beginbfchar([\s\S]*?)endbfchar/g))
     for (const m of b[1].matchAll(/<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>/g)) map.set(parseInt(m[1], 16), m[2]);
   for (const b of cmap.matchAll(/beginbfrange([\s\S]*?)endbfrange/g))
-    for (const m of b[1].matchAll(/<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>/g)) {
-      const [lo, hi, dst] = [parseInt(m[1], 16), parseInt(m[2], 16), parseInt(m[3], 16)];
-      for (let g = lo; g <= hi; g++) map.set(g, (dst + g - lo).toString(16).padStart(m[3].length, '0'));
+    // `<lo> <hi> <dst>` (dst counts up) or `<lo> <hi> [<dst> …]` (one each); an array is consumed whole
+    for (const m of b[1].matchAll(/<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(?:<([0-9A-Fa-f]+)>|\[([^\]]*)\])/g)) {
+      const [lo, hi] = [parseInt(m[1], 16), parseInt(m[2], 16)];
+      const each = m[4] === undefined ? null : [...m[4].matchAll(/<([0-9A-Fa-f]+)>/g)].map((d) => d[1]);
+      for (let g = lo; g <= hi && g - lo < 65536; g++) {
+        const dst = each ? each[g - lo] : (parseInt(m[3], 16) + g - lo).toString(16).padStart(m[3].length, '0');
+        if (dst !== undefined) map.set(g, dst);
+      }
     }
   const entries = [...drawn].filter((g) => map.has(g)).sort((a, b) => a - b);
-  const head = cmap.slice(0, cmap.indexOf('endcodespacerange') + 'endcodespacerange'.length);
-  const body = entries.map((g) => `<${g.toString(16).padStart(4, '0')}> <${map.get(g)}>`).join('\n');
-  const cut = `${head}\n${entries.length} beginbfchar\n${body}\nendbfchar\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n`;
+  const end = cmap.indexOf('endcodespacerange');
+  if (end < 0) throw new Error('a ToUnicode CMap without a codespace range');
+  const head = cmap.slice(0, end + 'endcodespacerange'.length);
+  // at most 100 entries a block (PDF 32000 §9.10.3)
+  let body = '';
+  for (let i = 0; i < entries.length; i += 100) {
+    const block = entries.slice(i, i + 100);
+    body += `${block.length} beginbfchar\n${block.map((g) => `<${g.toString(16).padStart(4, '0')}> <${map.get(g)}>`).join('\n')}\nendbfchar\n`;
+  }
+  const cut = `${head}\n${body}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n`;
   doc.context.delete(ref);
   type0.set(
     PDFName.of('ToUnicode'),
@@ -255,5 +284,19 @@ export function pruneFontsOfPage(doc: PDFDocument): void {
     descriptor.set(PDFName.of('FontFile2'), doc.context.register(stream));
     cutWidths(doc, cid, drawn);
     cutToUnicode(doc, type0, drawn);
+    // Skia tags subsets AAAAAA, BAAAAA, … in order of first use in the document: a split page's tags
+    // would count the fonts earlier certificates used. The tag becomes a digest of the pruned font.
+    const tag = [...createHash('sha256').update(pruned).digest().subarray(0, 6)]
+      .map((b) => String.fromCharCode(65 + (b % 26)))
+      .join('');
+    for (const [dict, key] of [
+      [type0, 'BaseFont'],
+      [cid, 'BaseFont'],
+      [descriptor, 'FontName'],
+    ] as const) {
+      const name = dict.get(PDFName.of(key));
+      if (name instanceof PDFName)
+        dict.set(PDFName.of(key), PDFName.of(`${tag}+${name.decodeText().replace(/^[A-Z]{6}\+/, '')}`));
+    }
   }
 }

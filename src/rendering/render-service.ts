@@ -59,6 +59,8 @@ export interface RenderCallOptions {
    * ask both times, so work done is not done twice and a stored file stays.
    */
   skipExistenceCheck?: boolean;
+  /** the job's priority (lower first): renders wait for a print lane in this order */
+  priority?: number;
 }
 
 export interface RenderOutcome {
@@ -122,8 +124,8 @@ export interface RenderServiceDeps extends RenderDeps {
 export function renderService(deps: RenderServiceDeps) {
   const { files, urls, renderer, assertionRepo, catalogRepo } = deps;
   const budget = deps.imageBudget ?? DEFAULT_IMAGE_BUDGET;
-  const bakeBadge = badgeBaker(deps, renderer, budget);
   const batches = certificateBatches(renderer, { ...(deps.batches ?? { maxBatch: 1, lanes: 1 }), logger: deps.logger });
+  const bakeBadge = badgeBaker(deps, batches, budget);
 
   return {
     /**
@@ -151,6 +153,7 @@ export function renderService(deps: RenderServiceDeps) {
       asked.forEach((f, i) => (there[i] ? outcome.existing : todo).push(f));
       if (todo.length === 0) return outcome;
       const label = jobLabel(a.org, a.id);
+      const priority = opts.priority;
       const out: Partial<Record<RenderFileName, Buffer>> = {};
       // A second timeout of the job: the template (or its images) is too heavy to ever render in time.
       const timed = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
@@ -167,7 +170,7 @@ export function renderService(deps: RenderServiceDeps) {
         if (todo.includes('certificate.pdf')) {
           const stack = stackCss === undefined ? undefined : { group: a.org, stackCss };
           const pdf = await measureRender('pdf', renderFailure, () =>
-            timed('certificate template', () => batches.renderPdf(html, css, { label, stack })),
+            timed('certificate template', () => batches.renderPdf(html, css, { label, stack, priority })),
           );
           out['certificate.pdf'] = await attachCredentialToPdf(pdf, {
             ...(a.credential_jwt ? { jwt: a.credential_jwt } : { credentialJson: JSON.stringify(a.credential_json) }),
@@ -180,7 +183,7 @@ export function renderService(deps: RenderServiceDeps) {
         }
         if (todo.includes('certificate.png')) {
           out['certificate.png'] = await measureRender('png', renderFailure, () =>
-            timed('certificate template', () => renderer.renderPng(html, css, { scale: 2, label })),
+            timed('certificate template', () => batches.renderPng(html, css, { scale: 2, label, priority })),
           );
         }
       }
@@ -191,7 +194,7 @@ export function renderService(deps: RenderServiceDeps) {
           Object.assign(
             out,
             await measureRender('badge', renderFailure, () =>
-              timed('badge image', () => bakeBadge(a, credential, label)),
+              timed('badge image', () => bakeBadge(a, credential, { label, priority })),
             ),
           );
         } catch (e) {
@@ -230,6 +233,10 @@ export function renderService(deps: RenderServiceDeps) {
     },
 
     batchStats: () => batches.stats(),
+    /** whether most recent certificates could print together: the worker runs more jobs then */
+    stacking: () => batches.stacking(),
+    /** fails renders still waiting for a print lane (retried elsewhere); prints in flight finish */
+    close: () => batches.close(),
   };
 }
 

@@ -115,6 +115,8 @@ export interface RenderJobOptions {
 export interface PdfOptions extends RenderJobOptions {
   /** overrides the renderer's maxPages for this job */
   maxPages?: number;
+  /** overrides the renderer's maxOutputBytes for this job (a print of several certificates) */
+  maxOutputBytes?: number;
 }
 export interface PngOptions extends RenderJobOptions {
   /** device scale factor; default 2 (A4 landscape → 2246×1588) */
@@ -133,6 +135,8 @@ export interface Renderer {
   stats(): RendererStats;
   /** the current browser's pid (launches it if needed) — for health checks and tests */
   browserPid(): Promise<number | undefined>;
+  /** the limits each PDF or PNG is held to */
+  readonly limits: { maxOutputBytes: number };
 }
 
 const MB = 1024 * 1024;
@@ -221,7 +225,7 @@ export function createRenderer(options: RendererOptions): Renderer {
 
   return {
     renderPdf(html, css, opts = {}) {
-      const limit = opts.maxPages ?? maxPages;
+      const [limit, maxBytes] = [opts.maxPages ?? maxPages, opts.maxOutputBytes ?? maxOutputBytes];
       return guarded(async () => {
         const pdf = await pool.run(async (slot) => {
           const markup = await prepare(slot, html, css, opts.label, true);
@@ -236,8 +240,8 @@ export function createRenderer(options: RendererOptions): Renderer {
           if (measure) await learnImageBoxes(slot, printSizes!, markup.layout!, markup.unmeasured!, options.logger);
           return out;
         }, renderTimeoutMs);
-        if (pdf.length > maxOutputBytes)
-          throw new RenderLimitError('output_size', `rendered PDF is ${pdf.length} bytes (max ${maxOutputBytes})`);
+        if (pdf.length > maxBytes)
+          throw new RenderLimitError('output_size', `rendered PDF is ${pdf.length} bytes (max ${maxBytes})`);
         const pages = await countPdfPages(pdf);
         if (pages > limit)
           throw new RenderLimitError('page_limit', `template produced more than ${limit} pages (max ${limit})`);
@@ -266,6 +270,7 @@ export function createRenderer(options: RendererOptions): Renderer {
       });
     },
 
+    limits: { maxOutputBytes },
     warmUp: () => pool.warmUp(),
     close: () => pool.close(),
     browserPid: () => pool.browserPid(),

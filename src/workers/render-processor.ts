@@ -52,6 +52,7 @@ export function renderProcessor(
       const outcome = await service.render(job.data.assertionId, files, {
         timeoutIsFinal: timeouts + 1 >= RENDER_TIMEOUTS_PER_JOB,
         skipExistenceCheck: isFirstTry(job),
+        priority: job.priority,
       });
       if (outcome.rendered.length) await emit({ files: outcome.rendered });
       // A bulk's progress counts this assertion once its files are stored. Not swallowed: a lost

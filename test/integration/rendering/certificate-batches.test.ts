@@ -12,14 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateBatches, type Stacking } from '../../../src/rendering/certificate-batches.js';
-import { RenderLimitError } from '../../../src/rendering/errors.js';
-import { pruneFontsOfPage } from '../../../src/rendering/font-prune.js';
+import { certificateBatches, isolatePage, type Stacking } from '../../../src/rendering/certificate-batches.js';
+import { RenderLimitError, RenderRetryableError } from '../../../src/rendering/errors.js';
 import { splitPages } from '../../../src/rendering/pdf-pages.js';
 import { countPdfPages, createRenderer, type Renderer } from '../../../src/rendering/renderer.js';
 import { DEFAULT_TEMPLATE_STACK_CSS, defaultCertificateTemplate } from '../../../src/template/default-template.js';
 import { renderTemplate } from '../../../src/template/template.js';
-import { embeddedFonts, fontGlyphs } from '../../support/pdf-fonts.js';
+import { embeddedFonts, fontGlyphs, pageNames } from '../../support/pdf-fonts.js';
 import { meanPixelDiff } from '../../support/pdf-pixels.js';
 import { IMAGES_PREFIX, makeLoadAsset, sampleContext } from './fixtures.js';
 
@@ -67,14 +66,17 @@ describe('certificates printed together', () => {
     for (const i of [1, 4, 6, 10]) {
       const alone = await renderer.renderPdf(docs[i].html, docs[i].css);
       expect(meanPixelDiff(dir, pdfs[i], alone)).toBeLessThan(0.5);
+      expect(meanPixelDiff(dir, pdfs[i], alone, 'mupdf')).toBeLessThan(0.5);
       // no font carries a glyph the certificate alone does not (alone, Skia's subset keeps a few
       // more than are drawn: its layout closure)
       const [mine, solo] = [await fontGlyphs(pdfs[i]), await fontGlyphs(alone)];
       expect([...mine.keys()].sort()).toEqual([...solo.keys()].sort());
       for (const [font, glyphs] of mine) expect([...glyphs].filter((g) => !solo.get(font)!.has(g))).toEqual([]);
-      // and the font programs are byte for byte those of the certificate alone, pruned the same way
-      const [prunedAlone] = await splitPages(alone, pruneFontsOfPage);
-      expect(await embeddedFonts(pdfs[i])).toEqual(await embeddedFonts(prunedAlone));
+      // and the fonts are byte for byte those of the certificate alone, isolated the same way, under
+      // the same subset tags; the page's resources have the same names (nothing counts the others)
+      const [isolatedAlone] = await splitPages(alone, isolatePage);
+      expect(await embeddedFonts(pdfs[i])).toEqual(await embeddedFonts(isolatedAlone));
+      expect(await pageNames(pdfs[i])).toEqual(await pageNames(isolatedAlone));
     }
   }, 120_000);
 
@@ -159,10 +161,32 @@ describe('certificates printed together', () => {
     }
   }, 60_000);
 
-  it('maxBatch 1 prints every certificate alone', async () => {
+  it('maxBatch 1 prints every certificate alone, one print each', async () => {
     const batches = certificateBatches(renderer, { maxBatch: 1, lanes: 1 });
     const docs = await Promise.all([0, 1, 2].map(merge));
+    const before = renderer.stats().pdfs;
     await Promise.all(docs.map((d, i) => batches.renderPdf(d.html, d.css, { label: `org-1/d${i}`, stack })));
+    expect(renderer.stats().pdfs - before).toBe(3);
     expect(batches.stats()).toEqual({ batches: 0, batchedPdfs: 0, fallbacks: 0 });
+  }, 60_000);
+
+  it('a waiting render of higher priority goes first; at close, what waits fails as retryable', async () => {
+    const batches = certificateBatches(renderer, { maxBatch: 5, lanes: 1 });
+    const css = '@page { size: A6; margin: 5mm }';
+    const order: string[] = [];
+    const pdf = (name: string, priority: number) =>
+      batches.renderPdf(`<p>${name}</p>`, css, { label: `org-1/${name}`, priority }).then(() => order.push(name));
+    // the first takes the only lane; then a bulk's (10), a person's download (1), a re-render (20)
+    await Promise.all([pdf('first', 10), pdf('bulk', 10), pdf('download', 1), pdf('rerender', 20)]);
+    expect(order).toEqual(['first', 'download', 'bulk', 'rerender']);
+
+    const running = batches.renderPdf('<p>running</p>', css, { label: 'org-1/r' });
+    const waiting = batches.renderPng('<p>waiting</p>', css, { label: 'org-1/w' }).catch((e: unknown) => e);
+    batches.close();
+    await expect(running).resolves.toBeInstanceOf(Buffer);
+    expect(await waiting).toBeInstanceOf(RenderRetryableError);
+    await expect(batches.renderPdf('<p>late</p>', css, { label: 'org-1/l' })).rejects.toMatchObject({
+      reason: 'renderer_closed',
+    });
   }, 60_000);
 });
