@@ -12,18 +12,12 @@
  * rasterizer allocates by, never drawn.
  */
 import { createHash } from 'node:crypto';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { PDFArray, PDFDict, PDFName, PDFNumber, PDFRawStream, PDFRef, type PDFDocument } from 'pdf-lib';
+import { streamBytes } from './pdf-pages.js';
 
 /** What a viewer needs of a TrueType font embedded as CIDFontType2 (PDF 32000 §9.9); none lists glyphs. */
 const KEEP_TABLES = ['cvt ', 'fpgm', 'glyf', 'head', 'hhea', 'hmtx', 'loca', 'maxp', 'post', 'prep'];
-
-function streamBytes(s: PDFRawStream): Uint8Array {
-  const filter = s.dict.get(PDFName.of('Filter'));
-  if (filter === undefined) return s.contents;
-  if (filter.toString() !== '/FlateDecode') throw new Error(`unexpected stream filter ${filter.toString()}`);
-  return inflateSync(s.contents);
-}
 
 /** Glyph ids drawn per Type0 font, from a page's content streams and the form XObjects they draw. */
 function drawnGlyphs(doc: PDFDocument, page: PDFDict): Map<PDFDict, Set<number>> {

@@ -11,8 +11,9 @@
  * Content streams are tokenized, not pattern-matched: strings, comments and dictionaries are
  * skipped; an inline image (binary data) is refused, and the batch then prints one by one.
  */
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { PDFArray, PDFDict, PDFName, PDFRawStream, PDFRef, type PDFDocument } from 'pdf-lib';
+import { streamBytes } from './pdf-pages.js';
 
 /** Resource kinds and the prefix of their new names. */
 const KINDS: Record<string, string> = {
@@ -25,13 +26,6 @@ const KINDS: Record<string, string> = {
   Properties: 'M',
 };
 const DELIMITER = /[\s()<>[\]{}/%]/;
-
-function streamBytes(s: PDFRawStream): Uint8Array {
-  const filter = s.dict.get(PDFName.of('Filter'));
-  if (filter === undefined) return s.contents;
-  if (filter.toString() !== '/FlateDecode') throw new Error(`unexpected stream filter ${filter.toString()}`);
-  return inflateSync(s.contents);
-}
 
 /** Name tokens of a content stream with their offsets; throws on an inline image. */
 export function contentNames(src: string): Array<{ at: number; name: string }> {
@@ -75,8 +69,10 @@ interface Scope {
   kinds: Map<string, string>;
   /** old name → new name, in order of first use */
   renamed: Map<string, string>;
-  /** content streams drawn with these resources: [ref, stream] */
-  streams: Array<[PDFRef | undefined, PDFRawStream]>;
+  /** names given so far, by kind */
+  count: Record<string, number>;
+  /** content streams drawn with these resources, decoded, with their name tokens */
+  streams: Array<{ ref: PDFRef; stream: PDFRawStream; src: string; names: Array<{ at: number; name: string }> }>;
 }
 
 export function renameResources(doc: PDFDocument): void {
@@ -92,39 +88,40 @@ export function renameResources(doc: PDFDocument): void {
         kinds.set(key.asString(), kind);
       }
     }
-    const scope = { resources, kinds, renamed: new Map<string, string>(), streams: [] };
+    const scope: Scope = { resources, kinds, renamed: new Map(), count: {}, streams: [] };
     scopes.push(scope);
     return scope;
   };
-  const counts = new WeakMap<Scope, Record<string, number>>();
   const visited = new Set<PDFRawStream>();
 
   /** Names the resources a stream uses in order of first use, then the forms it draws. */
-  const visit = (ref: PDFRef | undefined, stream: PDFRawStream, scope: Scope) => {
+  const visit = (ref: unknown, scope: Scope) => {
+    if (!(ref instanceof PDFRef)) throw new Error('a content stream that is not an indirect object');
+    const stream = doc.context.lookup(ref) as PDFRawStream;
     if (visited.has(stream)) return;
     visited.add(stream);
-    scope.streams.push([ref, stream]);
-    const count = counts.get(scope) ?? {};
-    counts.set(scope, count);
-    for (const { name } of contentNames(Buffer.from(streamBytes(stream)).toString('latin1'))) {
+    const src = Buffer.from(streamBytes(stream)).toString('latin1');
+    const names = contentNames(src);
+    scope.streams.push({ ref, stream, src, names });
+    for (const { name } of names) {
       const kind = scope.kinds.get(name);
       if (!kind || scope.renamed.has(name)) continue;
-      const k = count[kind] ?? 0;
-      count[kind] = k + 1;
+      const k = scope.count[kind] ?? 0;
+      scope.count[kind] = k + 1;
       scope.renamed.set(name, `/${KINDS[kind]}${k}`);
       if (kind !== 'XObject') continue;
       const formRef = scope.resources.lookup(PDFName.of('XObject'), PDFDict).get(PDFName.of(name.slice(1)));
       const form = doc.context.lookup(formRef);
       if (!(form instanceof PDFRawStream) || form.dict.get(PDFName.of('Subtype'))?.toString() !== '/Form') continue;
       const own = form.dict.lookup(PDFName.of('Resources'));
-      visit(formRef instanceof PDFRef ? formRef : undefined, form, own instanceof PDFDict ? scopeOf(own) : scope);
+      visit(formRef, own instanceof PDFDict ? scopeOf(own) : scope);
     }
   };
   const pageScope = scopeOf(page.lookup(PDFName.of('Resources'), PDFDict));
   const contents = page.get(PDFName.of('Contents'));
   const refs =
     contents instanceof PDFRef ? [contents] : (page.lookup(PDFName.of('Contents'), PDFArray).asArray() as PDFRef[]);
-  for (const ref of refs) visit(ref, doc.context.lookup(ref) as PDFRawStream, pageScope);
+  for (const ref of refs) visit(ref, pageScope);
 
   for (const scope of scopes) {
     // the dictionaries: used resources under their new names, the rest dropped
@@ -139,11 +136,10 @@ export function renameResources(doc: PDFDocument): void {
       }
     }
     // the streams: each name token renamed in place
-    for (const [ref, stream] of scope.streams) {
-      const src = Buffer.from(streamBytes(stream)).toString('latin1');
+    for (const { ref, stream, src, names } of scope.streams) {
       let out = '';
       let from = 0;
-      for (const { at, name } of contentNames(src)) {
+      for (const { at, name } of names) {
         const to = scope.renamed.get(name);
         if (!to) continue;
         out += src.slice(from, at) + to;
@@ -155,9 +151,7 @@ export function renameResources(doc: PDFDocument): void {
       dict.delete(PDFName.of('DecodeParms'));
       const body = deflateSync(Buffer.from(out, 'latin1'));
       dict.set(PDFName.of('Length'), doc.context.obj(body.length));
-      const rewritten = PDFRawStream.of(dict, body);
-      if (ref) doc.context.assign(ref, rewritten);
-      else throw new Error('a content stream that is not an indirect object');
+      doc.context.assign(ref, PDFRawStream.of(dict, body));
     }
   }
 }

@@ -1,4 +1,13 @@
-import { PDFDocument } from 'pdf-lib';
+import { inflateSync } from 'node:zlib';
+import { PDFDocument, PDFName, type PDFRawStream } from 'pdf-lib';
+
+/** A stream's decoded bytes: Skia writes them raw or FlateDecode; any other filter is refused. */
+export function streamBytes(s: PDFRawStream): Uint8Array {
+  const filter = s.dict.get(PDFName.of('Filter'));
+  if (filter === undefined) return s.contents;
+  if (filter.toString() !== '/FlateDecode') throw new Error(`unexpected stream filter ${filter.toString()}`);
+  return inflateSync(s.contents);
+}
 
 /**
  * A PDF split into single-page PDFs with pdf-lib (each page copies only the objects it uses: Skia
