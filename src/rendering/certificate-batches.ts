@@ -78,7 +78,6 @@ interface Pending {
   /** what may share a print with it; null: nothing */
   key: string | null;
   priority: number;
-  seq: number;
   /** its render alone */
   alone: () => Promise<Buffer>;
   resolve: (out: Buffer) => void;
@@ -116,7 +115,6 @@ export function certificateBatches(renderer: Renderer, opts: CertificateBatchesO
   const cooling = new Map<string, number>();
   const recent: boolean[] = [];
   let running = 0;
-  let seq = 0;
   let closed = false;
 
   const alone = (p: Pending) => p.alone().then(p.resolve, p.reject);
@@ -165,7 +163,9 @@ export function certificateBatches(renderer: Renderer, opts: CertificateBatchesO
   function pump(): void {
     while (running < lanes && queue.length) {
       const first = queue.shift()!;
-      const key = first.key !== null && (cooling.get(first.key) ?? 0) <= Date.now() ? first.key : null;
+      const cooled = first.key !== null && (cooling.get(first.key) ?? 0) <= Date.now();
+      if (cooled) cooling.delete(first.key!);
+      const key = cooled ? first.key : null;
       const items: Pending[] = [first];
       for (let i = 0; key !== null && i < queue.length && items.length < maxBatch;) {
         if (queue[i].key === key) items.push(...queue.splice(i, 1));
@@ -179,11 +179,11 @@ export function certificateBatches(renderer: Renderer, opts: CertificateBatchesO
     }
   }
 
-  function enqueue(p: Omit<Pending, 'seq' | 'resolve' | 'reject'>): Promise<Buffer> {
+  function enqueue(p: Omit<Pending, 'resolve' | 'reject'>): Promise<Buffer> {
     if (closed) return Promise.reject(new RenderRetryableError('renderer_closed', 'renderer is closed'));
     return new Promise<Buffer>((resolve, reject) => {
-      const item: Pending = { ...p, seq: seq++, resolve, reject };
-      let at = queue.length;
+      const item: Pending = { ...p, resolve, reject };
+      let at = queue.length; // after every other of its priority: ties go by age
       while (at > 0 && queue[at - 1].priority > item.priority) at--;
       queue.splice(at, 0, item);
       pump();
