@@ -232,7 +232,6 @@ export function renderService(deps: RenderServiceDeps) {
       return outcome;
     },
 
-    batchStats: () => batches.stats(),
     /** whether most recent certificates could print together: the worker runs more jobs then */
     stacking: () => batches.stacking(),
     /** fails renders still waiting for a print lane (retried elsewhere); prints in flight finish */
