@@ -23,7 +23,7 @@ import { EXE, naiveOne } from './naive.js';
 import { inFlight } from './in-flight.js';
 import { splitPages } from '../../src/rendering/pdf-pages.js';
 import { meanPixelDiff } from '../../test/support/pdf-pixels.js';
-import { pruneFontsOfPage } from '../../src/rendering/font-prune.js';
+import { isolatePage } from '../../src/rendering/certificate-batches.js';
 import { groupCpuMs } from './proc-stats.js';
 import { embeddedFonts, fontGlyphs } from '../../test/support/pdf-fonts.js';
 
@@ -33,7 +33,7 @@ const SIZES = opt('n', '1,5,10,20').split(',').map(Number);
 const CERTS = Number(opt('certs', '120'));
 const ROUNDS = Number(opt('rounds', '3'));
 const CORES = os.availableParallelism();
-/** --prune: each split page keeps only the glyphs it draws (font-prune.ts). */
+/** --prune: each split page made its own as the worker ships it (isolatePage: fonts pruned, tags and names its own). */
 const PRUNE = args.includes('--prune');
 // distinct names; a few with letters no other name has, to show where the glyphs end up
 const FIRST = ['Ada', 'Grace', 'Alan', 'Łukasz', 'Zoë', 'Søren', 'Björk', 'Emmy', 'Kurt', 'Hedy'];
@@ -70,7 +70,7 @@ try {
     const job = async (b: number) => {
       const d = batchOf(ids(b));
       const pdf = await renderer.renderPdf(d.html, d.css, { maxPages: n });
-      return n === 1 ? [pdf] : splitPages(pdf, PRUNE ? pruneFontsOfPage : undefined);
+      return n === 1 ? [pdf] : splitPages(pdf, PRUNE ? isolatePage : undefined);
     };
     for (let b = 0; b < 2; b++) await job(b); // warm: the layout's first PDF measures its images
     let [chromiumMs, nodeMs, secs, naiveSecs, naiveN, bytes] = [0, 0, 0, 0, 0, 0];
@@ -124,7 +124,7 @@ try {
     if (n > 1) {
       const i = batchIds[0];
       const alonePdf = await renderer.renderPdf(docs[i].html, docs[i].css);
-      const [solo] = await splitPages(alonePdf, PRUNE ? pruneFontsOfPage : undefined);
+      const [solo] = await splitPages(alonePdf, PRUNE ? isolatePage : undefined);
       const [a, b] = [await embeddedFonts(parts[0]), await embeddedFonts(solo)];
       const differ = [...a.keys()].filter((f) => a.get(f) !== b.get(f));
       sameFonts = `; its fonts against the same certificate printed alone: ${
